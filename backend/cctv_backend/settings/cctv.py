@@ -1,0 +1,14 @@
+"""Product limits of the CCTV backend: each is an environment variable with a documented default."""
+
+from cctv_backend.env import env_bool, env_int
+
+# Largest snapshot accepted by /api/send-alert/ (decoded bytes). Bigger answers 413.
+ALERT_IMAGE_MAX_BYTES = env_int("ALERT_IMAGE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Largest request body Django reads; a little over the image limit once base64 (4/3) is counted.
+DATA_UPLOAD_MAX_MEMORY_SIZE = ALERT_IMAGE_MAX_BYTES * 4 // 3 + 256 * 1024
+# `manage.py purge_alerts` deletes alerts (and their snapshot files) older than this many days.
+ALERT_RETENTION_DAYS = env_int("ALERT_RETENTION_DAYS", 30, minimum=1)
+# A camera counts as online while its worker's last heartbeat is younger than this.
+CAMERA_ONLINE_SECONDS = env_int("CAMERA_ONLINE_SECONDS", 60, minimum=5)
+# Serve snapshot files from Django itself (local runs and small installs). Off: a web server does it.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)

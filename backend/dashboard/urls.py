@@ -1,0 +1,4 @@
+"""Dashboard routes."""
+
+app_name = "dashboard"
+urlpatterns: list = []

@@ -1,0 +1,156 @@
+"""Cameras and alerts: what users own, what workers report, what the operator reads."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class AlertType(models.TextChoices):
+    INTRUSION = "intrusion", "Intrusion"
+    PERSON = "person", "Person"
+    VEHICLE = "vehicle", "Vehicle"
+    SUSPICIOUS = "suspicious", "Suspicious activity"
+    VIOLENCE = "violence", "Violence"
+    FIRE = "fire", "Fire"
+    SMOKE = "smoke", "Smoke"
+
+
+class StreamState(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    CONNECTING = "connecting", "Connecting"
+    UP = "up", "Up"
+    DOWN = "down", "Down"
+
+
+def default_alert_types() -> list[str]:
+    return [AlertType.PERSON, AlertType.VEHICLE, AlertType.INTRUSION]
+
+
+def new_token_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+class Camera(models.Model):
+    """An RTSP camera of one user, with the detection config its worker runs and the status it reports."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cameras")
+    name = models.CharField(max_length=100)
+    rtsp_url = models.CharField("RTSP URL", max_length=1024)
+    is_active = models.BooleanField(default=False, db_index=True)
+
+    # Detection config, handed to the worker through /api/active-cameras/.
+    alert_types = models.JSONField(default=default_alert_types, help_text="Alert types this camera raises.")
+    confidence_threshold = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    frame_skip = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1)], help_text="Analyse every Nth frame."
+    )
+    detect_fps = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.01), MaxValueValidator(60.0)],
+        help_text="Frames analysed per second; overrides frame skip when set.",
+    )
+    cooldown_seconds = models.PositiveIntegerField(
+        default=60, help_text="Minimum seconds between two alerts of one type."
+    )
+    min_box_area = models.FloatField(
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Ignore objects smaller than this fraction of the frame.",
+    )
+    zones = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true}]',
+    )
+
+    # The camera's ingest token is HMAC(SECRET_KEY, nonce): never stored, rotated by a new nonce.
+    ingest_token_nonce = models.CharField(max_length=64, default=new_token_nonce, editable=False)
+
+    # Reported by the camera's worker through heartbeats.
+    stream_state = models.CharField(max_length=16, choices=StreamState.choices, default=StreamState.UNKNOWN)
+    fps = models.FloatField(null=True, blank=True)
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="camera_name_unique_per_user"),
+            models.CheckConstraint(
+                condition=Q(confidence_threshold__gte=0) & Q(confidence_threshold__lte=1),
+                name="camera_confidence_threshold_0_1",
+            ),
+        ]
+        permissions = [
+            ("view_active_cameras", "Can read the active cameras of every user (the operator)"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_online(self, now=None) -> bool:
+        if self.last_heartbeat_at is None or self.stream_state != StreamState.UP:
+            return False
+        now = now or timezone.now()
+        return (now - self.last_heartbeat_at).total_seconds() < settings.CAMERA_ONLINE_SECONDS
+
+
+def snapshot_path(alert: Alert, filename: str) -> str:
+    when = alert.occurred_at or timezone.now()
+    return f"snapshots/{alert.camera_id}/{when:%Y/%m/%d}/{filename}"
+
+
+class Alert(models.Model):
+    """Something a camera's worker detected, with the snapshot it saw."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="alerts")
+    alert_type = models.CharField(max_length=16, choices=AlertType.choices)
+    confidence = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    description = models.TextField(blank=True)
+    detections = models.JSONField(default=list, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    snapshot = models.ImageField(upload_to=snapshot_path, blank=True)
+
+    acknowledged = models.BooleanField(default=False)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Idempotent ingest: a replay of the same key returns this alert; another payload under it is refused.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    payload_digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["camera", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="alert_idempotency_key_unique_per_camera",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="alert_confidence_0_1"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["camera", "-occurred_at", "-id"], name="alert_camera_recent"),
+            models.Index(fields=["-occurred_at", "-id"], name="alert_recent"),
+            models.Index(fields=["alert_type", "-occurred_at"], name="alert_type_recent"),
+            models.Index(fields=["acknowledged", "-occurred_at"], name="alert_ack_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_alert_type_display()} on {self.camera} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
