@@ -10,6 +10,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from surveillance.validators import (
+    validate_alert_types,
+    validate_detections,
+    validate_rtsp_url,
+    validate_zones,
+)
+
 
 class AlertType(models.TextChoices):
     INTRUSION = "intrusion", "Intrusion"
@@ -41,11 +48,16 @@ class Camera(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cameras")
     name = models.CharField(max_length=100)
-    rtsp_url = models.CharField("RTSP URL", max_length=1024)
+    rtsp_url = models.CharField("RTSP URL", max_length=1024, validators=[validate_rtsp_url])
     is_active = models.BooleanField(default=False, db_index=True)
 
     # Detection config, handed to the worker through /api/active-cameras/.
-    alert_types = models.JSONField(default=default_alert_types, help_text="Alert types this camera raises.")
+    alert_types = models.JSONField(
+        default=default_alert_types,
+        blank=True,
+        validators=[validate_alert_types],
+        help_text="Alert types this camera raises.",
+    )
     confidence_threshold = models.FloatField(
         default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
@@ -69,7 +81,10 @@ class Camera(models.Model):
     zones = models.JSONField(
         default=list,
         blank=True,
-        help_text='Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true}]',
+        validators=[validate_zones],
+        help_text=(
+            'Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true}]'
+        ),
     )
 
     # The camera's ingest token is HMAC(SECRET_KEY, nonce): never stored, rotated by a new nonce.
@@ -86,7 +101,11 @@ class Camera(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "name"], name="camera_name_unique_per_user"),
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                name="camera_name_unique_per_user",
+                violation_error_message="You already have a camera with this name.",
+            ),
             models.CheckConstraint(
                 condition=Q(confidence_threshold__gte=0) & Q(confidence_threshold__lte=1),
                 name="camera_confidence_threshold_0_1",
@@ -118,7 +137,7 @@ class Alert(models.Model):
     alert_type = models.CharField(max_length=16, choices=AlertType.choices)
     confidence = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
     description = models.TextField(blank=True)
-    detections = models.JSONField(default=list, blank=True)
+    detections = models.JSONField(default=list, blank=True, validators=[validate_detections])
     occurred_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     snapshot = models.ImageField(upload_to=snapshot_path, blank=True)
@@ -130,7 +149,8 @@ class Alert(models.Model):
     )
 
     # Idempotent ingest: a replay of the same key returns this alert; another payload under it is refused.
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    # NULL (not "") when absent, so the partial unique constraint ignores alerts sent without a key.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     payload_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:

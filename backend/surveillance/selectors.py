@@ -1,0 +1,60 @@
+"""Reads, always scoped to the caller: a user only ever sees their own cameras and alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from surveillance import tokens
+from surveillance.models import Alert, Camera
+
+ACTIVE_CAMERAS_PERMISSION = "surveillance.view_active_cameras"
+
+
+def cameras_of(user: AbstractBaseUser) -> QuerySet[Camera]:
+    return Camera.objects.filter(user_id=user.pk).order_by("id")
+
+
+def camera_of(*, user: AbstractBaseUser, camera_id: int) -> Camera:
+    """The user's camera with this id; ``Http404`` for a missing id and for another user's camera alike."""
+    return get_object_or_404(cameras_of(user), pk=camera_id)
+
+
+def cameras_active() -> QuerySet[Camera]:
+    """Every user's active cameras, for the operator (callers check ``ACTIVE_CAMERAS_PERMISSION``)."""
+    return Camera.objects.filter(is_active=True).order_by("id")
+
+
+def camera_ingest_token(*, camera: Camera) -> str:
+    return tokens.ingest_token_for(camera.pk, camera.ingest_token_nonce)
+
+
+def alerts_of(
+    user: AbstractBaseUser,
+    *,
+    camera_id: int | None = None,
+    alert_type: str | None = None,
+    acknowledged: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Alert]:
+    """The user's alerts, newest first, optionally filtered; ``since`` inclusive, ``until`` exclusive."""
+    queryset = Alert.objects.filter(camera__user_id=user.pk)
+    if camera_id is not None:
+        queryset = queryset.filter(camera_id=camera_id)
+    if alert_type is not None:
+        queryset = queryset.filter(alert_type=alert_type)
+    if acknowledged is not None:
+        queryset = queryset.filter(acknowledged=acknowledged)
+    if since is not None:
+        queryset = queryset.filter(occurred_at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(occurred_at__lt=until)
+    return queryset.select_related("camera").order_by("-occurred_at", "-id")
+
+
+def alert_of(*, user: AbstractBaseUser, alert_id: int) -> Alert:
+    return get_object_or_404(alerts_of(user), pk=alert_id)

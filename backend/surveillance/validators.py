@@ -1,0 +1,140 @@
+"""Validation of camera input shared by the API, the dashboard and the admin (through the model fields).
+
+Each validator raises Django's ``ValidationError`` with a message a user can act on; the model fields use
+them, so ``full_clean()`` in the services applies the same rules wherever a camera is written.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+from django.core.exceptions import ValidationError
+
+RTSP_SCHEMES = ("rtsp", "rtsps")
+MAX_ZONES = 32
+MAX_ZONE_POINTS = 64
+
+
+def validate_rtsp_url(value: str) -> None:
+    """An ``rtsp://`` or ``rtsps://`` URL with a host (credentials, port and path optional)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("Enter an RTSP URL such as rtsp://user:pass@192.168.1.100:554/stream1.")
+    if any(ch.isspace() for ch in value):
+        raise ValidationError("An RTSP URL must not contain spaces.")
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError for a non-numeric or out-of-range port
+    except ValueError:
+        raise ValidationError("Enter a valid RTSP URL: the host or port is malformed.") from None
+    if parts.scheme.lower() not in RTSP_SCHEMES:
+        raise ValidationError(
+            f"The URL must start with rtsp:// or rtsps:// (got {parts.scheme or 'no scheme'}://)."
+        )
+    if not parts.hostname:
+        raise ValidationError("The RTSP URL has no host: use rtsp://host[:port]/path.")
+    if port == 0:
+        raise ValidationError("The RTSP URL's port must be between 1 and 65535.")
+
+
+def mask_rtsp_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (the user name stays, it helps to tell cameras apart)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"{user}:***@{host}" + (f":{port}" if port else "")
+    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _is_unit_number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0.0 <= value <= 1.0
+    )
+
+
+def validate_zones(value: Any) -> None:
+    """A list of ``{"name": str, "points": [[x, y], ...] (3+ points in 0..1), "intrusion": bool}``."""
+    if not isinstance(value, list):
+        raise ValidationError("Zones must be a list of polygons.")
+    if len(value) > MAX_ZONES:
+        raise ValidationError(f"At most {MAX_ZONES} zones per camera.")
+    names: set[str] = set()
+    for index, zone in enumerate(value):
+        where = f"Zone {index + 1}"
+        if not isinstance(zone, dict):
+            raise ValidationError(f'{where} must be an object: {{"name": "door", "points": [[x, y], ...]}}')
+        unknown = set(zone) - {"name", "points", "intrusion"}
+        if unknown:
+            raise ValidationError(f"{where} has unknown keys: {', '.join(sorted(unknown))}.")
+        name = zone.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            raise ValidationError(f"{where} needs a name (1 to 100 characters).")
+        if name in names:
+            raise ValidationError(f"Zone names must be unique: {name!r} appears twice.")
+        names.add(name)
+        points = zone.get("points")
+        if not isinstance(points, list) or not 3 <= len(points) <= MAX_ZONE_POINTS:
+            raise ValidationError(f"Zone {name!r} needs 3 to {MAX_ZONE_POINTS} points.")
+        for point in points:
+            if not (isinstance(point, list | tuple) and len(point) == 2 and all(map(_is_unit_number, point))):
+                raise ValidationError(
+                    f"Zone {name!r} has a point {point!r}: points are [x, y] with 0 <= x, y <= 1."
+                )
+        if "intrusion" in zone and not isinstance(zone["intrusion"], bool):
+            raise ValidationError(f"Zone {name!r}: intrusion must be true or false.")
+
+
+def validate_alert_types(value: Any) -> None:
+    """A list of distinct known alert types (empty: the camera raises none)."""
+    from surveillance.models import AlertType  # the model module imports this one
+
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Alert types must be a list of strings.")
+    unknown = sorted(set(value) - set(AlertType.values))
+    if unknown:
+        raise ValidationError(
+            f"Unknown alert type(s): {', '.join(unknown)}. Choose from {', '.join(AlertType.values)}."
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError("Alert types must not repeat.")
+
+
+MAX_DETECTIONS = 100
+
+
+def validate_detections(value: Any) -> None:
+    """A list of ``{"label": str, "confidence": 0..1, "box": [x1, y1, x2, y2]}`` in 0..1 coordinates."""
+    if not isinstance(value, list):
+        raise ValidationError("Detections must be a list.")
+    if len(value) > MAX_DETECTIONS:
+        raise ValidationError(f"At most {MAX_DETECTIONS} detections per alert.")
+    for index, item in enumerate(value):
+        where = f"Detection {index + 1}"
+        if not isinstance(item, dict) or set(item) - {"label", "confidence", "box"}:
+            shape = '{"label": str, "confidence": float, "box": [x1, y1, x2, y2]}'
+            raise ValidationError(f"{where} must be {shape}.")
+        label = item.get("label")
+        if not isinstance(label, str) or not label or len(label) > 100:
+            raise ValidationError(f"{where} needs a label (1 to 100 characters).")
+        if not _is_unit_number(item.get("confidence")):
+            raise ValidationError(f"{where}: confidence must be a number between 0 and 1.")
+        box = item.get("box")
+        if not (isinstance(box, list) and len(box) == 4 and all(map(_is_unit_number, box))):
+            raise ValidationError(f"{where}: box must be [x1, y1, x2, y2] with every value between 0 and 1.")
+        if box[0] > box[2] or box[1] > box[3]:
+            raise ValidationError(f"{where}: box must have x1 <= x2 and y1 <= y2.")
