@@ -1,0 +1,1 @@
+"""Getting frames: opening the stream, sampling, reconnecting with backoff, and noticing stalls."""

@@ -1,0 +1,29 @@
+"""Which frames get decoded and analysed: every FRAME_SKIP-th one, or DETECT_FPS per second.
+
+Pure: the capture loop asks before each frame, and only frames answered True are decoded
+(``read``); the rest are only demuxed (``grab``), which costs a fraction of the CPU.
+"""
+
+from __future__ import annotations
+
+
+class FrameSampler:
+    def __init__(self, frame_skip: int, detect_fps: float | None = None) -> None:
+        if frame_skip < 1:
+            raise ValueError("frame_skip must be >= 1")
+        self.frame_skip = frame_skip
+        self.interval = 1.0 / detect_fps if detect_fps else None
+        self._last: float | None = None
+
+    def should_decode(self, frame_index: int, now: float) -> bool:
+        """``frame_index`` counts from 0 per connection; ``now`` is a monotonic time in seconds."""
+        if self.interval is None:
+            return frame_index % self.frame_skip == 0
+        # A tolerance of a few ms keeps a 10 fps target from decoding every other 25 fps frame late.
+        if self._last is None or now - self._last >= self.interval - 0.005:
+            self._last = now
+            return True
+        return False
+
+    def reset(self) -> None:
+        self._last = None

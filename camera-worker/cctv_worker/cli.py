@@ -1,0 +1,103 @@
+"""Command line: ``cctv-worker`` (run the worker from the environment) and
+``cctv-worker export --model X.pt --format onnx|openvino`` (make a lean model)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from cctv_worker.config import ConfigError, WorkerConfig
+from cctv_worker.detect.loader import ModelError, choose_model, load_detector
+from cctv_worker.filters import Rules
+from cctv_worker.logs import setup_logging
+
+log = logging.getLogger("cctv_worker")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cctv-worker",
+        description="Watch one camera and post alerts to the backend. Configured by environment variables "
+        "(see camera-worker/README.md).",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the worker (the default)")
+    sub.add_parser("check-config", help="validate the environment and the model, then exit")
+    export = sub.add_parser("export", help="export a YOLOv8 .pt model for the lean backends")
+    export.add_argument("--model", required=True, type=Path, help="the .pt file")
+    export.add_argument("--format", required=True, choices=["onnx", "openvino"])
+    export.add_argument("--imgsz", type=int, default=640)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "export":
+        return _export(args.model, args.format, args.imgsz)
+    try:
+        config = WorkerConfig.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"cctv-worker: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(config.log_level, config.log_format, config.log_file, config.camera_id)
+    try:
+        choice = choose_model(
+            config.model_path, is_default=config.model_path_is_default, backend=config.detector_backend
+        )
+        rules = Rules(
+            class_map=config.alert_class_map or choice.default_class_map,
+            confidence=config.confidence_threshold,
+            class_confidence=config.class_confidence,
+            min_box_area=config.min_box_area,
+            zones=config.zones,
+            enabled_types=config.alert_types,
+        )
+        detector = load_detector(
+            choice,
+            conf_floor=rules.confidence_floor,
+            imgsz=config.inference_size,
+            threads=config.inference_threads,
+        )
+    except ModelError as exc:
+        log.error("%s", exc)
+        print(f"cctv-worker: {exc}", file=sys.stderr)
+        return 2
+    log.info(
+        "model loaded",
+        extra={"model": str(choice.path), "backend": choice.backend, "classes": len(detector.names)},
+    )
+    if args.command == "check-config":
+        return 0
+
+    from cctv_worker.worker import Worker
+
+    try:
+        worker = Worker(config, detector, rules)
+    except OSError as exc:  # the port is taken, DATA_DIR is not writable, ...
+        log.error("cannot start: %s", exc)
+        print(f"cctv-worker: cannot start: {exc}", file=sys.stderr)
+        return 2
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        log.info("received %s", signal.Signals(signum).name)
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    return worker.run()
+
+
+def _export(model: Path, fmt: str, imgsz: int) -> int:
+    from cctv_worker.detect.export import export_model
+
+    try:
+        out = export_model(model, fmt, imgsz)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"cctv-worker export: {exc}", file=sys.stderr)
+        return 2
+    print(out)
+    return 0

@@ -1,0 +1,248 @@
+"""The worker's one configuration model, read from the environment and validated at start-up.
+
+Every setting is an environment variable (the operator, the local runtime and the Helm chart start
+workers with an environment only). A bad value stops start-up with one message that names the
+variable; nothing is read from the environment anywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from cctv_worker.alert_types import ALERT_TYPES
+
+DEFAULT_MODEL_PATH = "yolov8n.pt"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the variable(s)."""
+
+
+class Zone(BaseModel):
+    """A polygon in normalised (0..1) frame coordinates, as in the backend's active-cameras list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=100)
+    intrusion: bool = False
+
+    @field_validator("points")
+    @classmethod
+    def _points_inside_frame(cls, points: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        for x, y in points:
+            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                raise ValueError(f"zone point {[x, y]} is outside the frame (coordinates are 0..1)")
+        return points
+
+
+def _pairs(raw: str, what: str) -> dict[str, str]:
+    """Parses ``a=b,c=d`` (the seed's style for maps in one variable)."""
+    result: dict[str, str] = {}
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"expected comma-separated {what} pairs like 'person=person', got {item!r}")
+        result[key.strip()] = value.strip()
+    return result
+
+
+class WorkerConfig(BaseModel):
+    """All settings of one worker. Field aliases are the environment variable names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    # What to watch and whom to tell.
+    camera_id: int = Field(alias="CAMERA_ID", ge=1)
+    rtsp_url: SecretStr = Field(alias="RTSP_URL", min_length=1)
+    django_api_url: str = Field("http://localhost:8000", alias="DJANGO_API_URL")
+    django_api_token: SecretStr = Field(alias="DJANGO_API_TOKEN", min_length=1)
+
+    # Detection.
+    model_path: str = Field(DEFAULT_MODEL_PATH, alias="MODEL_PATH", min_length=1)
+    detector_backend: Literal["auto", "ultralytics", "onnxruntime", "openvino"] = Field(
+        "auto", alias="DETECTOR_BACKEND"
+    )
+    inference_size: int = Field(640, alias="INFERENCE_SIZE", ge=32, le=1920, multiple_of=32)
+    inference_threads: int = Field(0, alias="INFERENCE_THREADS", ge=0, le=64)
+    confidence_threshold: float = Field(0.5, alias="CONFIDENCE_THRESHOLD", ge=0.0, le=1.0)
+    class_confidence: dict[str, float] = Field(default_factory=dict, alias="CLASS_CONFIDENCE")
+    alert_class_map: dict[str, str] | None = Field(None, alias="ALERT_CLASS_MAP")
+
+    # Sampling: every FRAME_SKIP-th frame, or DETECT_FPS frames per second when set.
+    frame_skip: int = Field(30, alias="FRAME_SKIP", ge=1, le=10_000)
+    detect_fps: float | None = Field(None, alias="DETECT_FPS", gt=0.0, le=120.0)
+
+    # Stream health.
+    stream_timeout: float = Field(10.0, alias="STREAM_TIMEOUT", gt=0.0, le=600.0)
+    stall_timeout: float | None = Field(None, alias="STALL_TIMEOUT", gt=0.0, le=600.0)
+    reconnect_delay: float = Field(5.0, alias="RECONNECT_DELAY", ge=0.0, le=3600.0)
+    reconnect_max_delay: float = Field(60.0, alias="RECONNECT_MAX_DELAY", gt=0.0, le=3600.0)
+
+    # From detections to alerts.
+    alert_types: frozenset[str] = Field(frozenset(), alias="ALERT_TYPES")
+    alert_cooldown: float = Field(60.0, alias="ALERT_COOLDOWN", ge=0.0, le=86_400.0)
+    min_box_area: float = Field(0.0, alias="MIN_BOX_AREA", ge=0.0, le=1.0)
+    zones: tuple[Zone, ...] = Field((), alias="ZONES")
+    track_max_age: float = Field(10.0, alias="TRACK_MAX_AGE", gt=0.0, le=3600.0)
+    snapshot_max_bytes: int = Field(500_000, alias="SNAPSHOT_MAX_BYTES", ge=20_000, le=20_000_000)
+    snapshot_max_width: int = Field(1280, alias="SNAPSHOT_MAX_WIDTH", ge=160, le=7680)
+
+    # Delivery.
+    heartbeat_interval: float = Field(15.0, alias="HEARTBEAT_INTERVAL", gt=0.0, le=3600.0)
+    spool_max_alerts: int = Field(1000, alias="SPOOL_MAX_ALERTS", ge=1, le=1_000_000)
+    alert_post_timeout: float = Field(10.0, alias="ALERT_POST_TIMEOUT", gt=0.0, le=300.0)
+    retry_max_delay: float = Field(60.0, alias="RETRY_MAX_DELAY", gt=0.0, le=3600.0)
+    data_dir: Path = Field(Path("data"), alias="DATA_DIR")
+
+    # Operations.
+    metrics_host: str = Field("0.0.0.0", alias="METRICS_HOST")  # noqa: S104 - probes come from the kubelet
+    metrics_port: int = Field(9100, alias="METRICS_PORT", ge=0, le=65535)
+    shutdown_grace: float = Field(20.0, alias="SHUTDOWN_GRACE", ge=0.0, le=600.0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field("INFO", alias="LOG_LEVEL")
+    log_format: Literal["json", "text"] = Field("json", alias="LOG_FORMAT")
+    log_file: Path | None = Field(None, alias="LOG_FILE")
+
+    # ---- parsing of the string forms used in environment variables ----
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("detect_fps", "stall_timeout", "alert_class_map", "log_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("alert_types", mode="before")
+    @classmethod
+    def _parse_alert_types(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [t.strip() for t in value.split(",") if t.strip()]
+        unknown = sorted(set(value) - ALERT_TYPES)
+        if unknown:
+            raise ValueError(f"unknown alert type(s) {unknown}; known: {sorted(ALERT_TYPES)}")
+        return frozenset(value)
+
+    @field_validator("alert_class_map", mode="before")
+    @classmethod
+    def _parse_class_map(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = _pairs(value, "class=alert_type")
+        if value is not None:
+            unknown = sorted(set(value.values()) - ALERT_TYPES)
+            if unknown:
+                raise ValueError(f"unknown alert type(s) {unknown}; known: {sorted(ALERT_TYPES)}")
+        return value
+
+    @field_validator("class_confidence", mode="before")
+    @classmethod
+    def _parse_class_confidence(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            pairs = _pairs(value, "class=confidence")
+            try:
+                value = {k: float(v) for k, v in pairs.items()}
+            except ValueError:
+                raise ValueError(f"confidences must be numbers, got {value!r}") from None
+        for label, conf in value.items():
+            if not 0.0 <= conf <= 1.0:
+                raise ValueError(f"confidence for {label!r} must be between 0 and 1, got {conf}")
+        return value
+
+    @field_validator("zones", mode="before")
+    @classmethod
+    def _parse_zones(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return ()
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+            if not isinstance(value, list):
+                raise ValueError("must be a JSON list of {name, points, intrusion} objects")
+        return value
+
+    @field_validator("django_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WorkerConfig:
+        if self.reconnect_max_delay < self.reconnect_delay:
+            raise ValueError("RECONNECT_MAX_DELAY must not be smaller than RECONNECT_DELAY")
+        for value in (self.stream_timeout, self.reconnect_delay, self.alert_cooldown):
+            if math.isnan(value):  # pragma: no cover - bounds above already reject NaN
+                raise ValueError("NaN is not a valid setting")
+        return self
+
+    # ---- derived values ----
+
+    @property
+    def effective_stall_timeout(self) -> float:
+        """No frame for this long while connected means the stream is stalled."""
+        return self.stall_timeout if self.stall_timeout is not None else self.stream_timeout
+
+    @property
+    def model_path_is_default(self) -> bool:
+        return self.model_path == DEFAULT_MODEL_PATH
+
+    @property
+    def spool_path(self) -> Path:
+        # One file per camera: the local runtime may give several workers the same DATA_DIR.
+        return self.data_dir / f"spool-camera-{self.camera_id}.sqlite3"
+
+    @classmethod
+    def env_names(cls) -> list[str]:
+        return [f.alias for f in cls.model_fields.values() if f.alias]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> WorkerConfig:
+        """Builds the config from an environment mapping; raises ConfigError naming the variables."""
+        raw = {name: environ[name] for name in cls.env_names() if name in environ}
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, raw)) from None
+
+
+def _describe(exc: ValidationError, raw: Mapping[str, str]) -> str:
+    by_alias = {name: f.alias for name, f in WorkerConfig.model_fields.items()}
+    lines = []
+    for err in exc.errors():
+        loc = err.get("loc") or ()
+        first = str(loc[0]) if loc else ""
+        variable = by_alias.get(first, first) or "configuration"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            lines.append(f"{variable} is required but not set")
+            continue
+        if variable in raw and variable not in {"RTSP_URL", "DJANGO_API_TOKEN"}:
+            # Show what was given (never for the two settings that carry credentials).
+            shown = raw[variable] if len(raw[variable]) <= 200 else raw[variable][:200] + "..."
+            message += f" (got {shown!r})"
+        if len(loc) > 1:
+            message = f"at {'.'.join(str(p) for p in loc[1:])}: {message}"
+        lines.append(f"{variable}: {message}")
+    return "invalid worker configuration: " + "; ".join(lines)

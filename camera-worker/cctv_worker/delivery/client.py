@@ -1,0 +1,104 @@
+"""The backend's HTTP API as the worker uses it: send-alert and heartbeat. The only module that
+talks to the backend.
+
+``send_alert`` never raises for network or HTTP trouble; it classifies the outcome so that the
+sender can decide: delivered, retry later (the alert stays spooled), or rejected for good.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+import requests
+
+from cctv_worker import __version__
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: Outcome
+    status: int | None = None
+    failure: str | None = None  # a cctv_alerts_failed_total{result} value
+    detail: str = ""
+    retry_after: float | None = None
+    alert_id: object = None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+class BackendClient:
+    def __init__(self, base_url: str, token: str, *, timeout: float, session: requests.Session | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.session.headers.update(
+            {"Authorization": f"Token {token}", "User-Agent": f"cctv-worker/{__version__}"}
+        )
+
+    def send_alert(self, payload: dict[str, object]) -> SendResult:
+        key = str(payload.get("idempotency_key", ""))
+        try:
+            response = self.session.post(
+                f"{self.base_url}/api/send-alert/",
+                data=json.dumps(payload),
+                headers={"Content-Type": "application/json", "Idempotency-Key": key},
+                timeout=self.timeout,
+            )
+        except requests.Timeout:
+            return SendResult(Outcome.RETRY, failure="timeout", detail="request timed out")
+        except requests.RequestException as exc:
+            return SendResult(Outcome.RETRY, failure="unreachable", detail=type(exc).__name__)
+        status = response.status_code
+        detail = response.text[:300]
+        if status in (200, 201):
+            try:
+                alert_id = response.json().get("id")
+            except (ValueError, AttributeError):
+                alert_id = None
+            return SendResult(Outcome.DELIVERED, status=status, alert_id=alert_id)
+        if status in (401, 403):
+            # A rotated or wrong token: keep the alert; it goes out once the token is fixed.
+            return SendResult(Outcome.RETRY, status=status, failure="unauthorized", detail=detail)
+        if status in (400, 413, 422):
+            # Retrying the same bytes cannot succeed (422: the key was used for another payload).
+            return SendResult(Outcome.REJECTED, status=status, failure="rejected", detail=detail)
+        if status == 429 or status >= 500:
+            return SendResult(
+                Outcome.RETRY,
+                status=status,
+                failure="server_error",
+                detail=detail,
+                retry_after=_retry_after(response),
+            )
+        # Anything else (404 from a wrong DJANGO_API_URL, 3xx, ...) is a deployment problem: keep and retry.
+        return SendResult(Outcome.RETRY, status=status, failure="server_error", detail=detail)
+
+    def heartbeat(self, camera_id: int, stream_state: str, fps: float) -> bool:
+        try:
+            response = self.session.post(
+                f"{self.base_url}/api/cameras/{camera_id}/heartbeat/",
+                json={"stream_state": stream_state, "fps": round(fps, 2)},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            log.debug("heartbeat failed: %s", type(exc).__name__)
+            return False
+        if response.status_code >= 300:
+            log.debug("heartbeat answered %s", response.status_code)
+        return response.status_code < 300

@@ -1,0 +1,110 @@
+"""The sender thread: sends the spool's oldest alert until the backend acknowledges it, backing off
+with jitter while the backend is down or failing, and keeps the spool-depth gauge current."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from cctv_worker.capture.backoff import Backoff
+from cctv_worker.delivery.client import BackendClient, Outcome
+from cctv_worker.delivery.spool import Spool
+from cctv_worker.metrics import WorkerMetrics
+
+log = logging.getLogger(__name__)
+
+
+class Sender(threading.Thread):
+    def __init__(self, spool: Spool, client: BackendClient, metrics: WorkerMetrics, backoff: Backoff) -> None:
+        super().__init__(name="sender", daemon=True)
+        self.spool = spool
+        self.client = client
+        self.metrics = metrics
+        self.backoff = backoff
+        self.stop_event = threading.Event()
+        self._wake = threading.Event()
+        self._failing = False
+
+    def wake(self) -> None:
+        """A new alert was spooled: send now rather than at the next idle poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._wake.set()
+
+    def run(self) -> None:
+        self.metrics.spool_depth.set(self.spool.depth())
+        while not self.stop_event.is_set():
+            delay = self.send_once()
+            if delay is None:
+                self._wake.wait(1.0)
+                self._wake.clear()
+            else:
+                self.stop_event.wait(delay)
+
+    def send_once(self) -> float | None:
+        """Sends the oldest alert; returns how long to wait before the next try, None when idle."""
+        item = self.spool.head()
+        if item is None:
+            self.metrics.spool_depth.set(0)
+            return None
+        self.spool.attempted(item.key)
+        started = time.monotonic()
+        result = self.client.send_alert(item.payload)
+        self.metrics.alert_post_duration.observe(time.monotonic() - started)
+        alert_type = str(item.payload.get("alert_type"))
+        delay: float | None = 0.0
+        if result.outcome is Outcome.DELIVERED:
+            self.spool.ack(item.key)
+            self.metrics.alert_sent(alert_type)
+            self.backoff.reset()
+            if self._failing:
+                log.info("backend reachable again; delivering spooled alerts")
+                self._failing = False
+            log.info(
+                "alert delivered",
+                extra={
+                    "alert_type": alert_type,
+                    "key": item.key,
+                    "status": result.status,
+                    "alert_id": result.alert_id,
+                },
+            )
+        elif result.outcome is Outcome.REJECTED:
+            self.spool.reject(item.key, f"{result.status}: {result.detail}")
+            self.metrics.alert_failed("rejected")
+            log.error(
+                "backend rejected alert %s (HTTP %s): %s; kept in the spool's rejected table",
+                item.key,
+                result.status,
+                result.detail,
+            )
+        else:
+            self.metrics.alert_failed(result.failure or "server_error")
+            delay = self.backoff.next_delay()
+            if result.retry_after is not None:
+                delay = max(delay, min(result.retry_after, self.backoff.maximum))
+            # One warning when trouble starts, then debug: a backend down for an hour is one line, not 3,600.
+            level = logging.DEBUG if self._failing else logging.WARNING
+            self._failing = True
+            log.log(
+                level,
+                "alert not delivered (%s%s); retrying in %.1f s",
+                result.failure,
+                f", HTTP {result.status}" if result.status else "",
+                delay,
+                extra={"spool_depth": self.spool.depth()},
+            )
+        self.metrics.spool_depth.set(self.spool.depth())
+        return delay
+
+    def drain(self, deadline: float) -> bool:
+        """Waits (until the monotonic ``deadline``) for the spool to empty; True when it did."""
+        while time.monotonic() < deadline:
+            if self.spool.depth() == 0:
+                return True
+            self._wake.set()
+            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+        return self.spool.depth() == 0

@@ -1,0 +1,45 @@
+"""What every detector returns, and the interface the worker calls."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One object: its class name, confidence and box ``(x1, y1, x2, y2)`` normalised to 0..1."""
+
+    label: str
+    confidence: float
+    box: tuple[float, float, float, float]
+
+    @property
+    def area(self) -> float:
+        x1, y1, x2, y2 = self.box
+        return max(0.0, x2 - x1) * max(0.0, y2 - y1)
+
+    @property
+    def bottom_centre(self) -> tuple[float, float]:
+        """Where the object stands: what zones are tested against."""
+        x1, _, x2, y2 = self.box
+        return ((x1 + x2) / 2.0, y2)
+
+    def as_payload(self) -> dict[str, object]:
+        return {
+            "label": self.label,
+            "confidence": round(self.confidence, 4),
+            "box": [round(v, 4) for v in self.box],
+        }
+
+
+class Detector(Protocol):
+    backend: str
+    names: Mapping[int, str]
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        """Detections in a BGR frame with confidence >= the detector's floor."""
+        ...

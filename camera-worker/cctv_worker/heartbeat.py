@@ -1,0 +1,38 @@
+"""Heartbeats: the stream's state and frame rate, posted to the backend every HEARTBEAT_INTERVAL
+so that the dashboard can show the camera online or offline."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from cctv_worker.capture.watchdog import StreamStatus
+from cctv_worker.delivery.client import BackendClient
+
+log = logging.getLogger(__name__)
+
+
+class HeartbeatThread(threading.Thread):
+    def __init__(self, client: BackendClient, camera_id: int, status: StreamStatus, interval: float) -> None:
+        super().__init__(name="heartbeat", daemon=True)
+        self.client = client
+        self.camera_id = camera_id
+        self.status = status
+        self.interval = interval
+        self.stop_event = threading.Event()
+        self._ok: bool | None = None
+
+    def beat(self) -> bool:
+        ok = self.client.heartbeat(self.camera_id, self.status.state.value, self.status.fps())
+        if ok != self._ok:  # log changes, not every beat
+            (log.info if ok else log.warning)("heartbeat %s", "accepted" if ok else "failed")
+            self._ok = ok
+        return ok
+
+    def run(self) -> None:
+        while not self.stop_event.is_set():
+            self.beat()
+            self.stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stop_event.set()

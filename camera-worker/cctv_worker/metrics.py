@@ -1,0 +1,102 @@
+"""The worker's Prometheus metrics, defined once. Names are a contract (docs/contracts.md): the
+Grafana dashboard and the alert rules in the Helm chart use exactly these.
+
+Metrics live on a registry passed in (the worker's own, or a fresh one per test) rather than the
+global default, and every child is bound to this worker's ``camera`` label up front, with the label
+values that mean something pre-initialised so that rates start from 0 instead of "no data".
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.process_collector import ProcessCollector
+
+from cctv_worker.alert_types import ALERT_TYPES
+
+# Why a send attempt failed: the values of cctv_alerts_failed_total{result}.
+FAILURE_RESULTS = ("timeout", "unreachable", "server_error", "unauthorized", "rejected")
+
+# CPU inference of a nano model takes 10-150 ms; a large model or a starved CPU up to seconds.
+_INFERENCE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
+_POST_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class WorkerMetrics:
+    def __init__(self, registry: CollectorRegistry, camera: int | str, *, process: bool = False) -> None:
+        cam = str(camera)
+        self.registry = registry
+        if process:  # process_resident_memory_bytes, process_cpu_seconds_total, ...
+            ProcessCollector(registry=registry)
+
+        def counter(name: str, doc: str) -> Counter:
+            return Counter(name, doc, ["camera"], registry=registry).labels(camera=cam)
+
+        def gauge(name: str, doc: str) -> Gauge:
+            return Gauge(name, doc, ["camera"], registry=registry).labels(camera=cam)
+
+        self.frames_read = counter("cctv_frames_read_total", "Frames received from the stream.")
+        self.frames_inferred = counter("cctv_frames_inferred_total", "Frames run through the detector.")
+        self.frames_dropped = counter(
+            "cctv_frames_dropped_total",
+            "Sampled frames replaced by a newer one before the detector was free.",
+        )
+        self.alerts_dropped = counter(
+            "cctv_alerts_dropped_total", "Alerts discarded because the spool was full (oldest first)."
+        )
+        self.stream_reconnects = counter("cctv_stream_reconnects_total", "Attempts to reconnect the stream.")
+        self.stream_up = gauge("cctv_stream_up", "1 while the stream is connected and delivering.")
+        self.stream_fps = gauge("cctv_stream_fps", "Frames per second received from the stream.")
+        self.last_frame_timestamp = gauge(
+            "cctv_last_frame_timestamp_seconds", "Unix time of the last frame received."
+        )
+        self.spool_depth = gauge("cctv_spool_depth", "Alerts waiting in the spool for the backend.")
+        self.inference_duration = Histogram(
+            "cctv_inference_duration_seconds",
+            "Time to run the detector on one frame.",
+            ["camera"],
+            buckets=_INFERENCE_BUCKETS,
+            registry=registry,
+        ).labels(camera=cam)
+        self.alert_post_duration = Histogram(
+            "cctv_alert_post_duration_seconds",
+            "Time of one POST /api/send-alert/ attempt.",
+            ["camera"],
+            buckets=_POST_BUCKETS,
+            registry=registry,
+        ).labels(camera=cam)
+
+        self._detections = Counter(
+            "cctv_detections_total",
+            "Detections that passed the filters, by class.",
+            ["camera", "label"],
+            registry=registry,
+        )
+        self._alerts_sent = Counter(
+            "cctv_alerts_sent_total",
+            "Alerts acknowledged by the backend.",
+            ["camera", "alert_type"],
+            registry=registry,
+        )
+        self._alerts_failed = Counter(
+            "cctv_alerts_failed_total",
+            "Failed send attempts, by reason.",
+            ["camera", "result"],
+            registry=registry,
+        )
+        self._camera = cam
+        for alert_type in sorted(ALERT_TYPES):
+            self._alerts_sent.labels(camera=cam, alert_type=alert_type)
+        for result in FAILURE_RESULTS:
+            self._alerts_failed.labels(camera=cam, result=result)
+
+    def detection(self, label: str) -> None:
+        # Labels come from the model's class list: bounded, so safe as a label value.
+        self._detections.labels(camera=self._camera, label=label).inc()
+
+    def alert_sent(self, alert_type: str) -> None:
+        self._alerts_sent.labels(camera=self._camera, alert_type=alert_type).inc()
+
+    def alert_failed(self, result: str) -> None:
+        if result not in FAILURE_RESULTS:
+            raise ValueError(f"unknown failure result {result!r}")
+        self._alerts_failed.labels(camera=self._camera, result=result).inc()
