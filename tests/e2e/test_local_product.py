@@ -1,0 +1,217 @@
+"""The whole product, run the way ``scripts/run`` runs it: real backend (gunicorn, SQLite), real RTSP
+server looping real footage with people, the operator's sync driving real ``cctv-worker`` processes
+with the bundled person detector. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from cctv_operator.local.options import DEFAULT_FOOTAGE
+from cctv_operator.local.product import free_port
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not DEFAULT_FOOTAGE.exists(), reason="demo footage (Debian opencv-doc) not installed"),
+]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def wait_for(condition: Callable[[], object], *, within: float, what: str, every: float = 0.5) -> object:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(every)
+    raise AssertionError(f"timed out after {within:.0f} s waiting for {what}")
+
+
+class Product:
+    def __init__(self, process: subprocess.Popen, url: str, log_path: Path) -> None:
+        self.process = process
+        self.url = url
+        self.log_path = log_path
+        self.token = ""
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(
+            method,
+            f"{self.url}{path}",
+            headers={"Authorization": f"Token {self.token}"},
+            timeout=10,
+            **kwargs,
+        )
+
+    def worker_pids(self) -> dict[int, int]:
+        """camera id -> pid of its worker process (children of the product with CAMERA_ID set)."""
+        workers = {}
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                if "cctv_worker" not in " ".join(child.cmdline()):
+                    continue
+                camera_id = child.environ().get("CAMERA_ID")
+            except psutil.Error:
+                continue
+            if camera_id:
+                workers[int(camera_id)] = child.pid
+        return workers
+
+
+@pytest.fixture
+def product(tmp_path) -> Iterator[Product]:
+    port = free_port()
+    log_path = tmp_path / "product.log"
+    env = {
+        **os.environ,
+        "YOLO_OFFLINE": "1",
+        "YOLO_AUTOINSTALL": "False",
+        "YOLO_CONFIG_DIR": str(tmp_path / "yolo"),
+        "DATABASE_URL": "",  # the product's own SQLite, not the test run's PostgreSQL
+        "CCTV_DEMO_CAMERAS": "1",
+    }
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cctv_operator.local",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--poll-interval",
+                "1",
+                "--confidence",
+                "0.4",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    product = Product(process, f"http://127.0.0.1:{port}", log_path)
+    try:
+        banner = wait_for(
+            lambda: re.search(r"Authorization: Token (\w+)", product.log()) or process.poll() is not None,
+            within=120,
+            what="the product's banner",
+        )
+        assert process.poll() is None, f"the product exited early:\n{product.log()[-3000:]}"
+        product.token = banner.group(1)
+        yield product
+    finally:
+        descendants = []
+        with contextlib.suppress(psutil.NoSuchProcess):
+            descendants = psutil.Process(process.pid).children(recursive=True)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                raise
+        for leftover in descendants:  # never leave a stray process behind a failed test
+            if leftover.is_running():
+                leftover.kill()
+
+
+def person_alerts(product: Product, camera_id: int) -> list[dict]:
+    answer = product.api("GET", f"/api/alerts/?camera={camera_id}")
+    answer.raise_for_status()
+    return [a for a in answer.json()["results"] if a["alert_type"] in ("person", "intrusion")]
+
+
+def test_demo_camera_alerts_arrive_and_deactivation_stops_its_worker(product):
+    cameras = product.api("GET", "/api/cameras/").json()["results"]
+    demo = next(c for c in cameras if c["name"] == "Demo camera 1")
+    assert demo["is_active"]
+
+    alerts = wait_for(lambda: person_alerts(product, demo["id"]), within=120, what="a person alert")
+    first = alerts[0]
+    snapshot = requests.get(
+        first["snapshot_url"]
+        if first["snapshot_url"].startswith("http")
+        else product.url + first["snapshot_url"],
+        timeout=10,
+    )
+    assert snapshot.status_code == 200
+    assert snapshot.content[:3] == b"\xff\xd8\xff"  # a JPEG
+
+    worker_pid = wait_for(lambda: product.worker_pids().get(demo["id"]), within=30, what="the demo worker")
+    assert product.api("POST", f"/api/cameras/{demo['id']}/deactivate/").status_code == 200
+    wait_for(
+        lambda: not psutil.pid_exists(worker_pid) or psutil.Process(worker_pid).status() == "zombie",
+        within=40,
+        what="the worker of the deactivated camera to stop",
+    )
+    assert demo["id"] not in product.worker_pids()
+
+
+def test_a_killed_worker_comes_back_and_a_dead_stream_does_not_disturb_others(product):
+    dead_port = free_port()
+    created = product.api(
+        "POST",
+        "/api/cameras/",
+        json={"name": "Unreachable", "rtsp_url": f"rtsp://127.0.0.1:{dead_port}/nothing"},
+    )
+    assert created.status_code == 201, created.text
+    dead_id = created.json()["id"]
+    assert product.api("POST", f"/api/cameras/{dead_id}/activate/").status_code == 200
+
+    workers = wait_for(
+        lambda: len(product.worker_pids()) == 2 and product.worker_pids(), within=40, what="two workers"
+    )
+    demo_id = next(cid for cid in workers if cid != dead_id)
+
+    os.kill(workers[demo_id], signal.SIGKILL)
+    wait_for(
+        lambda: product.worker_pids().get(demo_id) not in (None, workers[demo_id]),
+        within=40,
+        what="the killed worker to be restarted",
+    )
+
+    # The unreachable camera's worker keeps retrying (same process) while the demo camera still alerts.
+    before = len(person_alerts(product, demo_id))
+    wait_for(
+        lambda: len(person_alerts(product, demo_id)) > before or before > 0,
+        within=120,
+        what="alerts from the demo camera",
+    )
+    assert product.worker_pids().get(dead_id) == workers[dead_id]
+    dead_camera = product.api("GET", f"/api/cameras/{dead_id}/").json()
+    assert dead_camera["stream_state"] in ("down", "connecting", "unknown")
+
+
+def test_stopping_the_product_leaves_no_process(product):
+    wait_for(lambda: product.worker_pids(), within=40, what="a worker")
+    started = psutil.Process(product.process.pid).children(recursive=True)
+    assert len(started) >= 3  # backend, RTSP server, at least one worker
+
+    product.process.send_signal(signal.SIGINT)
+    assert product.process.wait(timeout=60) == 0
+
+    def alive(process: psutil.Process) -> bool:
+        try:
+            return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    wait_for(lambda: not any(alive(p) for p in started), within=10, what="every child process to exit")
