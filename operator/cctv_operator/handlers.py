@@ -1,0 +1,152 @@
+"""The kopf handlers: thin adapters from kopf's events to the sync loop and the reconciler.
+
+`build_registry(settings)` returns a registry with every handler bound to those settings, so that
+tests and the CLI build the operator the same way and nothing is registered at import time.
+Dependencies (API client, backend client, metrics) are built once in the startup handler and kept
+in kopf's `memo`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime
+import logging
+from typing import Any
+
+import kopf
+from aiohttp import web
+from prometheus_client import REGISTRY, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from cctv_operator import naming
+from cctv_operator.backend import BackendClient
+from cctv_operator.config import OperatorSettings
+from cctv_operator.kube import CAMERAS, KubeApi
+from cctv_operator.kube_runtime import KubernetesRuntime
+from cctv_operator.metrics import OperatorMetrics, create_metrics
+from cctv_operator.reconciler import reconcile_camera
+from cctv_operator.syncing import SyncFailed, SyncReport, sync_forever
+
+CAMERA = (naming.GROUP, naming.VERSION, naming.PLURAL)
+MANAGED = {naming.MANAGED_BY_LABEL: naming.MANAGED_BY}
+
+
+def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        return kopf.login_via_client(**kwargs)
+
+    @kopf.on.startup(registry=registry)
+    async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+        # Handler successes would be one Kubernetes Event per Camera: post only warnings and errors.
+        settings.posting.level = logging.WARNING
+        settings.persistence.finalizer = "cctv.io/operator"
+        await _start_services(memo, operator_settings)
+
+    @kopf.on.cleanup(registry=registry)
+    async def stop(memo: kopf.Memo, **_: Any) -> None:
+        await _stop_services(memo)
+
+    @kopf.on.probe(id="sync", registry=registry)
+    def sync_probe(memo: kopf.Memo, **_: Any) -> dict[str, Any]:
+        return dict(memo.get("sync_state") or {})
+
+    @kopf.on.resume(*CAMERA, registry=registry)
+    @kopf.on.create(*CAMERA, registry=registry)
+    @kopf.on.update(*CAMERA, registry=registry)
+    async def camera_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        await _reconcile(memo, body)
+
+    # Drift correction: a Deployment edited while the operator was away is put back within an interval.
+    @kopf.timer(*CAMERA, interval=settings.reconcile_interval, initial_delay=settings.reconcile_interval,
+                registry=registry)
+    async def camera_drift(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        await _reconcile(memo, body)
+
+    # A managed Deployment deleted, edited or becoming ready: reconcile its Camera right away.
+    @kopf.on.event("apps", "v1", "deployments", labels=MANAGED, registry=registry)
+    async def deployment_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        owner = next((ref for ref in body.metadata.get("ownerReferences") or []
+                      if ref.get("kind") == naming.KIND and ref.get("controller")), None)
+        if owner is None:
+            return
+        kube: KubeApi = memo.kube
+        camera = await kube.get(CAMERAS, body.metadata.namespace, owner["name"])
+        if camera is None or camera["metadata"].get("uid") != owner.get("uid"):
+            return  # the owner is gone: garbage collection takes the Deployment
+        if camera["metadata"].get("deletionTimestamp"):
+            return
+        await _reconcile(memo, camera)
+
+    operator_settings = settings
+    return registry
+
+
+async def _reconcile(memo: kopf.Memo, camera: Any) -> None:
+    meta = camera["metadata"]
+    # One reconcile per Camera at a time (its own handlers and its Deployment's events interleave).
+    async with memo.locks[(meta["namespace"], meta["name"])]:
+        fresh = await memo.kube.get(CAMERAS, meta["namespace"], meta["name"])
+        if fresh is None or fresh["metadata"].get("deletionTimestamp"):
+            return
+        await reconcile_camera(fresh, kube=memo.kube, settings=memo.settings, metrics=memo.metrics)
+
+
+async def _start_services(memo: kopf.Memo, settings: OperatorSettings) -> None:
+    memo.settings = settings
+    memo.locks = collections.defaultdict(asyncio.Lock)
+    if memo.get("metrics") is None:
+        memo.metrics = create_metrics(REGISTRY)
+    if memo.get("kube") is None:
+        memo.kube = KubeApi.connect(pool_size=settings.sync_concurrency + 8)
+    memo.backend = BackendClient(
+        str(settings.django_api_url), settings.django_api_token.get_secret_value(),
+        timeout=settings.django_api_timeout,
+    )
+    memo.sync_state = {}
+    memo.metrics_runner = await _serve_metrics(memo.metrics, settings.operator_metrics_port)
+
+    def record(outcome: SyncReport | SyncFailed) -> None:
+        memo.sync_state = {
+            "last_pass": datetime.datetime.now(datetime.UTC).isoformat(),
+            "ok": isinstance(outcome, SyncReport),
+            "reason": getattr(outcome, "reason", None),
+        }
+
+    memo.sync_task = asyncio.create_task(sync_forever(
+        memo.backend,
+        KubernetesRuntime(memo.kube, settings.target_namespace),
+        interval=settings.poll_interval,
+        max_backoff=settings.sync_max_backoff,
+        concurrency=settings.sync_concurrency,
+        metrics=memo.metrics,
+        on_pass=record,
+    ), name="cctv-operator sync")
+
+
+async def _stop_services(memo: kopf.Memo) -> None:
+    task: asyncio.Task[None] | None = memo.get("sync_task")
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    if memo.get("backend") is not None:
+        await memo.backend.close()
+    if memo.get("metrics_runner") is not None:
+        await memo.metrics_runner.cleanup()
+
+
+async def _serve_metrics(metrics: OperatorMetrics, port: int) -> web.AppRunner:
+    async def render(_: web.Request) -> web.Response:
+        body = generate_latest(metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_get("/metrics", render)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host="0.0.0.0", port=port)  # noqa: S104 - scraped from other pods
+    await site.start()
+    return runner

@@ -1,0 +1,68 @@
+"""The value types the sync works with: one active camera as a worker needs it.
+
+`DesiredCamera` is what the backend says a camera should be and what a runtime reports it runs.
+It is frozen and made of tuples so that it is hashable and `==` answers "did anything change?".
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+#: The alert types of the product (design brief); the backend and the worker use the same names.
+class AlertType(StrEnum):
+    INTRUSION = "intrusion"
+    PERSON = "person"
+    VEHICLE = "vehicle"
+    SUSPICIOUS = "suspicious"
+    VIOLENCE = "violence"
+    FIRE = "fire"
+    SMOKE = "smoke"
+
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+Point = tuple[float, float]
+
+
+class Zone(BaseModel):
+    """A polygon in normalised 0..1 frame coordinates; `intrusion` zones raise intrusion alerts."""
+
+    model_config = _FROZEN
+
+    name: str = Field(min_length=1, max_length=63)
+    points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
+    intrusion: bool = False
+
+    def model_post_init(self, _context: object) -> None:
+        for x, y in self.points:
+            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                raise ValueError(f"zone {self.name!r}: point ({x}, {y}) is outside 0..1")
+
+
+class DetectionConfig(BaseModel):
+    """The per-camera detection settings; defaults equal the worker's own defaults."""
+
+    model_config = _FROZEN
+
+    alert_types: tuple[AlertType, ...] = ()  # empty: every type
+    confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    frame_skip: int = Field(default=30, ge=1, le=10_000)
+    detect_fps: float | None = Field(default=None, gt=0.0, le=120.0)
+    cooldown_seconds: float = Field(default=60.0, ge=0.0, le=86_400.0)
+    min_box_area: float = Field(default=0.0, ge=0.0, le=1.0)
+    zones: tuple[Zone, ...] = Field(default=(), max_length=32)
+
+
+class DesiredCamera(BaseModel):
+    """Everything one worker needs to watch one camera."""
+
+    model_config = _FROZEN
+
+    id: int = Field(ge=1, le=2**53)
+    name: str = Field(default="", max_length=255)
+    rtsp_url: str = Field(min_length=1, repr=False)  # carries credentials: never logged
+    ingest_token: str = Field(min_length=1, repr=False)
+    detection: DetectionConfig = DetectionConfig()

@@ -1,0 +1,88 @@
+"""A Camera's status in Kubernetes condition shape, decided from what the reconcile saw. Pure.
+
+`lastTransitionTime` moves only when a condition's status flips, so that re-reconciling an
+unchanged Camera yields the very same status and therefore no write.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a reconcile found: the Ready condition's value, and a stream state for `kubectl get`."""
+
+    ready: bool
+    reason: str
+    message: str
+    stream_state: str
+    deployment: str | None = None
+    config_hash: str | None = None
+
+
+def outcome_from_deployment(deployment: Mapping[str, Any], *, paused: bool, config_hash: str) -> Outcome:
+    name = deployment.get("metadata", {}).get("name")
+    if paused:
+        message = "spec.paused is true: the worker is scaled to zero"
+        return Outcome(False, "Paused", message, "Paused", name, config_hash)
+    available = (deployment.get("status") or {}).get("availableReplicas") or 0
+    if available >= 1:
+        # The worker's readiness (/readyz) means its stream is up.
+        return Outcome(True, "WorkerReady", "the worker pod is ready", "Up", name, config_hash)
+    return Outcome(False, "WorkerNotReady", "waiting for the worker pod to become ready", "Pending", name,
+                   config_hash)
+
+
+def camera_status(
+    outcome: Outcome,
+    *,
+    generation: int | None,
+    previous: Mapping[str, Any] | None,
+    now: datetime.datetime,
+) -> dict[str, Any]:
+    """The full `status` to store, keeping transition times of conditions that did not flip."""
+    ready = {
+        "type": "Ready",
+        "status": "True" if outcome.ready else "False",
+        "reason": outcome.reason,
+        "message": outcome.message,
+        "observedGeneration": generation,
+    }
+    status: dict[str, Any] = {
+        "observedGeneration": generation,
+        "streamState": outcome.stream_state,
+        "conditions": merge_conditions((previous or {}).get("conditions") or [], [ready], now=now),
+    }
+    if outcome.deployment is not None:
+        status["deployment"] = outcome.deployment
+    if outcome.config_hash is not None:
+        status["configHash"] = outcome.config_hash
+    return status
+
+
+def merge_conditions(
+    previous: Sequence[Mapping[str, Any]],
+    updates: Sequence[Mapping[str, Any]],
+    *,
+    now: datetime.datetime,
+) -> list[dict[str, Any]]:
+    by_type = {str(item.get("type")): dict(item) for item in previous if isinstance(item, Mapping)}
+    for update in updates:
+        old = by_type.get(str(update["type"]))
+        new = dict(update)
+        if old is not None and old.get("status") == new["status"] and old.get("lastTransitionTime"):
+            new["lastTransitionTime"] = old["lastTransitionTime"]
+        else:
+            new["lastTransitionTime"] = now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        by_type[new["type"]] = new
+    return [by_type[key] for key in sorted(by_type)]
+
+
+def status_differs(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> bool:
+    """Whether writing `desired` would change anything the operator owns in `current`."""
+    current = current or {}
+    return any(current.get(key) != value for key, value in desired.items())
