@@ -1,4 +1,28 @@
-"""Dashboard routes."""
+"""Dashboard routes (mounted at /dashboard/ with the namespace ``dashboard``)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from dashboard.views import alerts, cameras, stats, zones
 
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", alerts.alert_list, name="index"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="dashboard/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("alerts/poll/", alerts.alert_poll, name="alert-poll"),
+    path("alerts/acknowledge/", alerts.alerts_acknowledge, name="alerts-acknowledge"),
+    path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert"),
+    path("alerts/<int:alert_id>/acknowledge/", alerts.alert_acknowledge, name="alert-acknowledge"),
+    path("cameras/", cameras.camera_list, name="cameras"),
+    path("cameras/new/", cameras.camera_create, name="camera-create"),
+    path("cameras/<int:camera_id>/", cameras.camera_edit, name="camera-edit"),
+    path("cameras/<int:camera_id>/activate/", cameras.camera_activate, name="camera-activate"),
+    path("cameras/<int:camera_id>/deactivate/", cameras.camera_deactivate, name="camera-deactivate"),
+    path("cameras/<int:camera_id>/zones/", zones.zone_editor, name="zones"),
+    path("statistics/", stats.statistics, name="statistics"),
+]

@@ -1,0 +1,183 @@
+"""Forms of the dashboard: they parse and check what a user typed; the services do the writing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dashboard.paging import BadCursor, decode_cursor
+from surveillance.models import AlertType, Camera
+from surveillance.validators import validate_rtsp_url, validate_zones
+
+# Model fields the camera form edits, in the order the form shows them.
+CAMERA_FIELDS = (
+    "name",
+    "rtsp_url",
+    "alert_types",
+    "confidence_threshold",
+    "cooldown_seconds",
+    "frame_skip",
+    "detect_fps",
+    "min_box_area",
+)
+
+
+def _model_field(name: str):
+    return Camera._meta.get_field(name)
+
+
+class CameraForm(forms.Form):
+    """Name, RTSP URL and detection config of one camera (zones have their own editor)."""
+
+    name = forms.CharField(max_length=100)
+    rtsp_url = forms.CharField(
+        label="RTSP URL",
+        max_length=1024,
+        validators=[validate_rtsp_url],
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "rtsp://user:password@192.168.1.100:554/stream1",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+        help_text="The password is stored but never shown again; leave *** in place to keep it.",
+    )
+    alert_types = forms.MultipleChoiceField(
+        choices=AlertType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Alert types this camera raises.",
+    )
+    confidence_threshold = forms.FloatField(
+        label="Confidence threshold",
+        min_value=0.0,
+        max_value=1.0,
+        initial=0.5,
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        help_text="Detections below this confidence (0 to 1) are ignored.",
+    )
+    cooldown_seconds = forms.IntegerField(
+        label="Cooldown (seconds)",
+        min_value=0,
+        initial=60,
+        help_text=_model_field("cooldown_seconds").help_text,
+    )
+    frame_skip = forms.IntegerField(
+        label="Frame skip", min_value=1, initial=30, help_text=_model_field("frame_skip").help_text
+    )
+    detect_fps = forms.FloatField(
+        label="Detection FPS",
+        required=False,
+        min_value=0.01,
+        max_value=60.0,
+        widget=forms.NumberInput(attrs={"step": "0.1"}),
+        help_text=_model_field("detect_fps").help_text,
+    )
+    min_box_area = forms.FloatField(
+        label="Minimum box area",
+        min_value=0.0,
+        max_value=1.0,
+        initial=0.0,
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+        help_text=_model_field("min_box_area").help_text,
+    )
+
+    def __init__(self, *args, user, camera: Camera | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.camera = camera
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Enter a name.")
+        others = Camera.objects.filter(user_id=self.user.pk, name=name)
+        if self.camera is not None:
+            others = others.exclude(pk=self.camera.pk)
+        # Checked here too (the database enforces it) so the message sits next to the field.
+        if others.exists():
+            raise ValidationError(f"You already have a camera named {name!r}.")
+        return name
+
+    def clean_rtsp_url(self) -> str:
+        return self.cleaned_data["rtsp_url"].strip()
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show a service's ``ValidationError`` next to the fields it names (others at the top)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class ZonesForm(forms.Form):
+    """The zone editor's polygons, sent as the JSON the camera stores."""
+
+    zones = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_zones(self) -> list:
+        raw = self.cleaned_data["zones"].strip() or "[]"
+        try:
+            zones = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValidationError(f"The zones are not valid JSON ({error.msg}).") from None
+        validate_zones(zones)
+        return zones
+
+
+ACK_CHOICES = [("", "Any"), ("no", "Open"), ("yes", "Acknowledged")]
+
+
+class AlertFilterForm(forms.Form):
+    """Filters of the alert feed; every one is optional and kept in the query string."""
+
+    camera = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    type = forms.ChoiceField(choices=[("", "All types"), *AlertType.choices], required=False)
+    ack = forms.ChoiceField(label="Status", choices=ACK_CHOICES, required=False)
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    before = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, cameras: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["camera"].choices = [("", "All cameras"), *cameras]
+
+    def clean_before(self) -> str:
+        cursor = self.cleaned_data["before"]
+        if cursor:
+            try:
+                decode_cursor(cursor)
+            except BadCursor:
+                raise ValidationError("This page link is broken; showing the newest alerts.") from None
+        return cursor
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def selector_kwargs(self) -> dict:
+        """The ``alerts_of`` filters this form asks for (only call after ``is_valid``)."""
+        data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        kwargs: dict = {}
+        if data.get("camera") is not None:
+            kwargs["camera_id"] = data["camera"]
+        if data.get("type"):
+            kwargs["alert_type"] = data["type"]
+        if data.get("ack"):
+            kwargs["acknowledged"] = data["ack"] == "yes"
+        if data.get("date_from"):
+            kwargs["since"] = datetime.combine(data["date_from"], time.min, tzinfo=tz)
+        if data.get("date_to"):
+            # "To 25 Nov" includes the whole of that day.
+            kwargs["until"] = datetime.combine(data["date_to"] + timedelta(days=1), time.min, tzinfo=tz)
+        return kwargs

@@ -1,0 +1,93 @@
+"""Pure helpers that turn model values into what the dashboard shows (no database, no request)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+from surveillance.models import StreamState
+
+# What mask_rtsp_url puts in place of a password.
+MASK = "***"
+
+ONLINE = "online"
+DOWN = "down"
+INACTIVE = "inactive"
+STATE_LABELS = {ONLINE: "Online", DOWN: "Stream down", INACTIVE: "Inactive"}
+
+
+def camera_state(
+    *,
+    is_active: bool,
+    stream_state: str,
+    last_heartbeat_at: datetime | None,
+    now: datetime,
+    online_seconds: int,
+) -> str:
+    """online / down / inactive, from the worker's heartbeats (same rule as ``Camera.is_online``)."""
+    if not is_active:
+        return INACTIVE
+    if (
+        stream_state == StreamState.UP
+        and last_heartbeat_at is not None
+        and (now - last_heartbeat_at).total_seconds() < online_seconds
+    ):
+        return ONLINE
+    return DOWN
+
+
+def restore_masked_password(submitted: str, stored: str) -> str:
+    """The URL to save when an edit form comes back.
+
+    The form shows the stored URL with its password masked. A user who keeps the ``***`` (whether or not
+    they changed the host, port or path) means "keep my password", so the stored password goes back in.
+    Anything else is taken as typed.
+    """
+    try:
+        new, old = urlsplit(submitted), urlsplit(stored)
+    except ValueError:
+        return submitted
+    if new.password != MASK or old.password is None:
+        return submitted
+    if new.username != old.username:
+        # Another account on the camera: the old password is not known to belong to it.
+        return submitted
+    host = new.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = new.port
+    except ValueError:
+        return submitted
+    netloc = f"{old.netloc.rsplit('@', 1)[0]}@{host}" + (f":{port}" if port else "")
+    return urlunsplit(SplitResult(new.scheme, netloc, new.path, new.query, new.fragment))
+
+
+def box_style(box: list[float]) -> str | None:
+    """CSS placing a normalised [x1, y1, x2, y2] box over an image, or None for a malformed box."""
+    try:
+        x1, y1, x2, y2 = (min(max(float(v), 0.0), 1.0) for v in box)
+    except (TypeError, ValueError):
+        return None
+    if x2 <= x1 or y2 <= y1:
+        return None
+    return (
+        f"left:{x1 * 100:.2f}%;top:{y1 * 100:.2f}%;width:{(x2 - x1) * 100:.2f}%;height:{(y2 - y1) * 100:.2f}%"
+    )
+
+
+def detection_boxes(detections: object) -> list[dict]:
+    """The drawable detections of an alert: label, confidence in percent and the box's CSS."""
+    boxes = []
+    if not isinstance(detections, list):
+        return boxes
+    for item in detections:
+        if not isinstance(item, dict):
+            continue
+        style = box_style(item.get("box"))
+        if style is None:
+            continue
+        confidence = item.get("confidence")
+        percent = round(confidence * 100) if isinstance(confidence, int | float) else None
+        boxes.append({"label": str(item.get("label", "")), "percent": percent, "style": style})
+    return boxes

@@ -1,0 +1,168 @@
+// Zone editor: draw and edit a camera's zone polygons over its latest snapshot.
+// Zones are kept in 0..1 image coordinates (what the worker uses); the SVG's viewBox is the image's own
+// pixel size so that handles stay round. The form posts the zones as JSON; the server validates them.
+(function () {
+  "use strict";
+  var NS = "http://www.w3.org/2000/svg";
+  var svg = document.getElementById("zone-svg");
+  var image = document.getElementById("zone-image");
+  var list = document.getElementById("zone-list");
+  var form = document.getElementById("zone-form");
+  var hidden = form.querySelector('input[name="zones"]');
+  var newButton = document.getElementById("zone-new");
+  var finishButton = document.getElementById("zone-finish");
+  var zones = JSON.parse(document.getElementById("zones-data").textContent) || [];
+  var selected = zones.length ? 0 : -1;
+  var drawing = false;
+  var drag = null;
+  var W = 1600, H = 900;
+
+  function sizeFromImage() {
+    if (image.tagName === "IMG" && image.naturalWidth) { W = image.naturalWidth; H = image.naturalHeight; }
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    render();
+  }
+
+  function handleRadius() {
+    var box = svg.getBoundingClientRect();
+    return box.width ? (9 * W) / box.width : W / 100;  // about 9 CSS pixels whatever the screen
+  }
+
+  function toUnit(event) {
+    var box = svg.getBoundingClientRect();
+    var clamp = function (v) { return Math.min(1, Math.max(0, Math.round(v * 10000) / 10000)); };
+    return [clamp((event.clientX - box.left) / box.width), clamp((event.clientY - box.top) / box.height)];
+  }
+
+  function el(name, attrs) {
+    var node = document.createElementNS(NS, name);
+    Object.keys(attrs).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    return node;
+  }
+
+  function pointsAttr(points) {
+    return points.map(function (p) { return p[0] * W + "," + p[1] * H; }).join(" ");
+  }
+
+  function render() {
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var r = handleRadius();
+    zones.forEach(function (zone, index) {
+      var isSelected = index === selected;
+      var open = drawing && isSelected;
+      var shape = el(open ? "polyline" : "polygon", {
+        points: pointsAttr(zone.points),
+        "class": "zone" + (isSelected ? " is-selected" : "") + (zone.intrusion === false ? " no-intrusion" : ""),
+        "data-index": index
+      });
+      shape.addEventListener("pointerdown", function (event) {
+        if (drawing) return;
+        event.stopPropagation();
+        select(index);
+      });
+      svg.appendChild(shape);
+      if (zone.points.length) {
+        var first = zone.points[0];
+        var label = el("text", { x: first[0] * W + r * 1.4, y: first[1] * H - r * 1.4, "class": "zone-label",
+          "font-size": r * 2.2 });
+        label.textContent = zone.name;
+        svg.appendChild(label);
+      }
+      if (!isSelected) return;
+      zone.points.forEach(function (point, pointIndex) {
+        var handle = el("circle", { cx: point[0] * W, cy: point[1] * H, r: r, "class": "handle" + (pointIndex === 0 && open ? " is-first" : "") });
+        handle.addEventListener("pointerdown", function (event) {
+          event.stopPropagation();
+          if (open && pointIndex === 0 && zone.points.length >= 3) { finish(); return; }
+          if (!drawing) { drag = { zone: index, point: pointIndex }; svg.setPointerCapture(event.pointerId); }
+        });
+        handle.addEventListener("dblclick", function (event) {
+          event.stopPropagation();
+          if (zone.points.length > 3) { zone.points.splice(pointIndex, 1); changed(); }
+        });
+        svg.appendChild(handle);
+      });
+    });
+    finishButton.disabled = !(drawing && zones[selected] && zones[selected].points.length >= 3);
+    hidden.value = JSON.stringify(zones);
+  }
+
+  function renderList() {
+    list.innerHTML = "";
+    zones.forEach(function (zone, index) {
+      var item = document.createElement("li");
+      item.className = index === selected ? "is-selected" : "";
+      item.dataset.index = index;
+      var name = document.createElement("input");
+      name.value = zone.name; name.maxLength = 100; name.setAttribute("aria-label", "Zone name");
+      name.className = "zone-name";
+      name.addEventListener("input", function () { zone.name = name.value; render(); });
+      name.addEventListener("focus", function () { if (!drawing) select(index, true); });
+      var intrusion = document.createElement("label");
+      intrusion.className = "small";
+      var box = document.createElement("input");
+      box.type = "checkbox"; box.checked = zone.intrusion !== false; box.className = "zone-intrusion";
+      box.addEventListener("change", function () { zone.intrusion = box.checked; render(); });
+      intrusion.appendChild(box); intrusion.appendChild(document.createTextNode(" intrusion alerts"));
+      var remove = document.createElement("button");
+      remove.type = "button"; remove.className = "btn small ghost zone-delete"; remove.textContent = "Delete";
+      remove.addEventListener("click", function () {
+        zones.splice(index, 1);
+        if (drawing && index === selected) drawing = false;
+        selected = Math.min(selected, zones.length - 1);
+        changed();
+      });
+      var count = document.createElement("span");
+      count.className = "muted small"; count.textContent = zone.points.length + " points";
+      item.appendChild(name); item.appendChild(intrusion); item.appendChild(count); item.appendChild(remove);
+      list.appendChild(item);
+    });
+  }
+
+  function changed() { render(); renderList(); }
+
+  function select(index, keepList) {
+    selected = index;
+    render();
+    if (!keepList) renderList();
+  }
+
+  function finish() {
+    drawing = false;
+    changed();
+  }
+
+  function uniqueName() {
+    var n = zones.length + 1;
+    var taken = function (name) { return zones.some(function (z) { return z.name === name; }); };
+    while (taken("zone " + n)) n += 1;
+    return "zone " + n;
+  }
+
+  newButton.addEventListener("click", function () {
+    if (drawing && zones[selected] && zones[selected].points.length < 3) zones.splice(selected, 1);
+    zones.push({ name: uniqueName(), points: [], intrusion: true });
+    selected = zones.length - 1;
+    drawing = true;
+    changed();
+  });
+  finishButton.addEventListener("click", finish);
+
+  svg.addEventListener("pointerdown", function (event) {
+    if (!drawing || selected < 0) return;
+    zones[selected].points.push(toUnit(event));
+    changed();
+  });
+  svg.addEventListener("pointermove", function (event) {
+    if (!drag) return;
+    zones[drag.zone].points[drag.point] = toUnit(event);
+    render();
+  });
+  svg.addEventListener("pointerup", function () { if (drag) { drag = null; changed(); } });
+  form.addEventListener("submit", function () { hidden.value = JSON.stringify(zones); });
+  window.addEventListener("resize", render);
+
+  if (image.tagName === "IMG" && !image.complete) image.addEventListener("load", sizeFromImage);
+  else sizeFromImage();
+  renderList();
+})();

@@ -1,0 +1,143 @@
+"""The alert feed (with its polling endpoint), alert detail and acknowledging."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboard import selectors
+from dashboard.forms import AlertFilterForm
+from dashboard.paging import page_before
+from dashboard.presentation import detection_boxes
+from surveillance import services
+from surveillance.selectors import alert_of, alerts_of, cameras_of
+
+# Alerts per page of the feed, and most alerts one poll returns (a burst beyond that shows on reload).
+PAGE_SIZE = 48
+POLL_LIMIT = 100
+
+
+def _filter_form(request: HttpRequest) -> AlertFilterForm:
+    cameras = list(cameras_of(request.user).values_list("id", "name"))
+    form = AlertFilterForm(request.GET or None, cameras=cameras)
+    if form.is_bound:
+        form.is_valid()  # invalid fields show their error and are left out; the valid ones still filter
+    else:
+        form.cleaned_data = {}
+    return form
+
+
+def _poll_seconds() -> float:
+    # An optional setting (DASHBOARD_POLL_SECONDS) so tests can poll fast; 3 s keeps 1 query/3 s per viewer.
+    return float(getattr(settings, "DASHBOARD_POLL_SECONDS", 3))
+
+
+@require_GET
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    alerts = alerts_of(request.user, **form.selector_kwargs())
+    cursor = form.cleaned_data.get("before") or None
+    page, next_cursor = page_before(alerts, cursor, PAGE_SIZE)
+    newest_id = alerts_of(request.user).order_by("-id").values_list("id", flat=True).first() or 0
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "dashboard/alert_list.html",
+        {
+            "form": form,
+            "alerts": page,
+            "next_cursor": next_cursor,
+            "is_first_page": cursor is None,
+            "filter_query": query.urlencode(),
+            "newest_id": newest_id,
+            "poll_ms": int(_poll_seconds() * 1000),
+            "open_count": selectors.unacknowledged_count(request.user),
+            "nav": "alerts",
+        },
+    )
+
+
+@require_GET
+@login_required
+def alert_poll(request: HttpRequest) -> JsonResponse:
+    """Alerts newer (by id) than ``?after=`` that match the feed's filters, as rendered cards.
+
+    By id, not by time: a worker's spooled alert can arrive late with an old timestamp, and it must
+    still show up in the feed of someone watching.
+    """
+    after = request.GET.get("after", "")
+    if not after.isdigit():
+        return JsonResponse({"error": "after must be a non-negative integer alert id"}, status=400)
+    form = _filter_form(request)
+    new = list(
+        alerts_of(request.user, **form.selector_kwargs())
+        .filter(id__gt=int(after))
+        .order_by("-id")[:POLL_LIMIT]
+    )
+    last_id = max([int(after), *(alert.id for alert in new)])
+    # Alerts that do not match the filters still move the cursor, so they are not fetched again.
+    newest = (
+        alerts_of(request.user).filter(id__gt=last_id).order_by("-id").values_list("id", flat=True).first()
+    )
+    html = render_to_string("dashboard/_alert_cards.html", {"alerts": new, "fresh": True}, request=request)
+    return JsonResponse(
+        {
+            "last_id": max(last_id, newest or 0),
+            "count": len(new),
+            "html": html,
+            "open_count": selectors.unacknowledged_count(request.user),
+        }
+    )
+
+
+@require_GET
+@login_required
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = alert_of(user=request.user, alert_id=alert_id)
+    return render(
+        request,
+        "dashboard/alert_detail.html",
+        {
+            "alert": alert,
+            "boxes": detection_boxes(alert.detections),
+            "nav": "alerts",
+            "back": _safe_next(request, default=""),
+        },
+    )
+
+
+@require_POST
+@login_required
+def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = alert_of(user=request.user, alert_id=alert_id)
+    services.alert_acknowledge(alert=alert, user=request.user)
+    messages.success(request, f"Alert #{alert.id} acknowledged.")
+    return redirect(_safe_next(request))
+
+
+@require_POST
+@login_required
+def alerts_acknowledge(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.getlist("alert_ids")
+    if not raw or not all(value.isdigit() for value in raw):
+        messages.error(request, "Select the alerts to acknowledge first.")
+        return redirect(_safe_next(request))
+    # Ids of other users' alerts are simply not found by the user-scoped service.
+    done = services.alerts_acknowledge(user=request.user, alert_ids=[int(value) for value in raw])
+    messages.success(request, f"{done} alert{'s' if done != 1 else ''} acknowledged.")
+    return redirect(_safe_next(request))
+
+
+def _safe_next(request: HttpRequest, default: str | None = None) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default if default is not None else "dashboard:index"

@@ -1,0 +1,118 @@
+"""Camera list, add/edit form, activate/deactivate."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dashboard import selectors
+from dashboard.forms import CAMERA_FIELDS, CameraForm
+from dashboard.presentation import STATE_LABELS, camera_state, restore_masked_password
+from surveillance import services
+from surveillance.models import default_alert_types
+from surveillance.selectors import camera_of
+from surveillance.validators import mask_rtsp_url
+
+
+@login_required
+def camera_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    cameras = list(selectors.cameras_with_activity(request.user, now=now))
+    counts = {state: 0 for state in STATE_LABELS}
+    for camera in cameras:
+        camera.state = camera_state(
+            is_active=camera.is_active,
+            stream_state=camera.stream_state,
+            last_heartbeat_at=camera.last_heartbeat_at,
+            now=now,
+            online_seconds=settings.CAMERA_ONLINE_SECONDS,
+        )
+        camera.state_label = STATE_LABELS[camera.state]
+        camera.masked_url = mask_rtsp_url(camera.rtsp_url)
+        counts[camera.state] += 1
+    return render(
+        request,
+        "dashboard/camera_list.html",
+        {
+            "cameras": cameras,
+            "summary": [(state, label, counts[state]) for state, label in STATE_LABELS.items()],
+            "nav": "cameras",
+        },
+    )
+
+
+@login_required
+def camera_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = CameraForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                camera = services.camera_create(
+                    user=request.user, name=data.pop("name"), rtsp_url=data.pop("rtsp_url"), **data
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"Camera “{camera.name}” added. Activate it to start detection.")
+                return redirect("dashboard:cameras")
+    else:
+        form = CameraForm(user=request.user, initial={"alert_types": default_alert_types()})
+    return render(request, "dashboard/camera_form.html", {"form": form, "camera": None, "nav": "cameras"})
+
+
+@login_required
+def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
+    camera = camera_of(user=request.user, camera_id=camera_id)
+    if request.method == "POST":
+        form = CameraForm(request.POST, user=request.user, camera=camera)
+        if form.is_valid():
+            fields = dict(form.cleaned_data)
+            fields["rtsp_url"] = restore_masked_password(fields["rtsp_url"], camera.rtsp_url)
+            try:
+                services.camera_update(camera=camera, **fields)
+            except ValidationError as error:
+                form.add_service_errors(error)
+                camera.refresh_from_db()
+            else:
+                messages.success(request, f"Camera “{camera.name}” saved.")
+                return redirect("dashboard:cameras")
+        # An invalid form shows back what the user typed (never the stored URL), so nothing they typed
+        # is lost; a kept "***" stays "***".
+    else:
+        initial = {name: getattr(camera, name) for name in CAMERA_FIELDS}
+        initial["rtsp_url"] = mask_rtsp_url(camera.rtsp_url)
+        form = CameraForm(user=request.user, camera=camera, initial=initial)
+    return render(request, "dashboard/camera_form.html", {"form": form, "camera": camera, "nav": "cameras"})
+
+
+@require_POST
+@login_required
+def camera_activate(request: HttpRequest, camera_id: int) -> HttpResponse:
+    return _set_active(request, camera_id, active=True)
+
+
+@require_POST
+@login_required
+def camera_deactivate(request: HttpRequest, camera_id: int) -> HttpResponse:
+    return _set_active(request, camera_id, active=False)
+
+
+def _set_active(request: HttpRequest, camera_id: int, *, active: bool) -> HttpResponse:
+    camera = camera_of(user=request.user, camera_id=camera_id)
+    try:
+        services.camera_set_active(camera=camera, active=active)
+    except ValidationError as error:
+        # A camera saved before today's rules (e.g. an old URL) cannot start until it is fixed.
+        messages.error(
+            request, f"“{camera.name}” cannot be changed: {'; '.join(error.messages)} Edit it first."
+        )
+    else:
+        messages.success(request, f"“{camera.name}” {'activated' if active else 'deactivated'}.")
+    return redirect("dashboard:cameras")

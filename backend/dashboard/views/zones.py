@@ -1,0 +1,69 @@
+"""The zone editor: polygons drawn on the camera's latest snapshot, saved to its detection config."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from dashboard import selectors
+from dashboard.forms import ZonesForm
+from surveillance import services
+from surveillance.selectors import camera_of
+
+
+@login_required
+def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
+    camera = camera_of(user=request.user, camera_id=camera_id)
+    if request.method == "POST":
+        form = ZonesForm(request.POST)
+        if form.is_valid():
+            try:
+                services.camera_update(camera=camera, zones=form.cleaned_data["zones"])
+            except ValidationError as error:
+                form.add_error("zones", error.message_dict.get("zones", error.messages))
+                camera.refresh_from_db()
+            else:
+                count = len(camera.zones)
+                messages.success(
+                    request, f"{count} zone{'s' if count != 1 else ''} saved for “{camera.name}”."
+                )
+                return redirect("dashboard:zones", camera_id=camera.id)
+        # The editor starts from what the user sent (if it parsed) so a rejected drawing is not lost.
+        zones = _parsed_or(form.data.get("zones"), camera.zones)
+    else:
+        form = ZonesForm()
+        zones = camera.zones
+    return render(
+        request,
+        "dashboard/zone_editor.html",
+        {
+            "camera": camera,
+            "form": form,
+            "zones": zones,
+            "snapshot": selectors.latest_snapshot_alert(request.user, camera_id=camera.id),
+            "nav": "cameras",
+        },
+    )
+
+
+def _parsed_or(raw: str | None, fallback: list) -> list:
+    """The posted zones if the editor can draw them again (even if invalid), else ``fallback``."""
+    try:
+        value = json.loads(raw or "")
+    except json.JSONDecodeError:
+        return fallback
+    drawable = isinstance(value, list) and all(
+        isinstance(zone, dict)
+        and isinstance(zone.get("points"), list)
+        and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, int | float) for v in p)
+            for p in zone["points"]
+        )
+        for zone in value
+    )
+    return value if drawable else fallback

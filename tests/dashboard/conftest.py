@@ -1,0 +1,90 @@
+"""Fixtures of the dashboard tests: two users with their own cameras and alerts, media in a temp dir."""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from PIL import Image, ImageDraw
+
+from surveillance import services
+from surveillance.models import Alert, Camera
+
+
+def snapshot_base64(width: int = 320, height: int = 180, colour=(40, 60, 80)) -> str:
+    """A small real JPEG (a dark frame with a lighter 'object'), base64 as a worker sends it."""
+    image = Image.new("RGB", (width, height), colour)
+    ImageDraw.Draw(image).rectangle(
+        [width * 0.4, height * 0.3, width * 0.6, height * 0.9], fill=(200, 180, 120)
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=70)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, password: str = "correct horse battery"):
+        return get_user_model().objects.create_user(username=username, password=password)
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def make_camera():
+    def make(user, name: str = "Front door", url: str = "rtsp://admin:s3cret@10.0.0.5:554/stream1", **config):
+        return services.camera_create(user=user, name=name, rtsp_url=url, **config)
+
+    return make
+
+
+@pytest.fixture
+def make_alert():
+    def make(
+        camera: Camera,
+        alert_type: str = "person",
+        *,
+        confidence: float = 0.9,
+        occurred_at: datetime | None = None,
+        image: bool = True,
+        detections: list | None = None,
+    ) -> Alert:
+        alert, _ = services.alert_ingest(
+            camera=camera,
+            alert_type=alert_type,
+            confidence=confidence,
+            description=f"{alert_type} seen",
+            image_base64=snapshot_base64() if image else None,
+            detections=detections
+            if detections is not None
+            else [{"label": alert_type, "confidence": confidence, "box": [0.4, 0.3, 0.6, 0.9]}],
+            occurred_at=occurred_at,
+        )
+        return alert
+
+    return make
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
