@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from surveillance import tokens
@@ -53,8 +54,24 @@ def alerts_of(
         queryset = queryset.filter(occurred_at__gte=since)
     if until is not None:
         queryset = queryset.filter(occurred_at__lt=until)
-    return queryset.select_related("camera").order_by("-occurred_at", "-id")
+    return queryset.select_related("camera", "acknowledged_by").order_by("-occurred_at", "-id")
 
 
 def alert_of(*, user: AbstractBaseUser, alert_id: int) -> Alert:
     return get_object_or_404(alerts_of(user), pk=alert_id)
+
+
+def camera_state_counts(*, now: datetime) -> dict[str, int]:
+    """Cameras of all users by state: ``inactive``, ``online`` (active, fresh heartbeat, stream up),
+    ``offline`` (active otherwise). For the metrics endpoint."""
+    fresh = now - timedelta(seconds=settings.CAMERA_ONLINE_SECONDS)
+    counts = Camera.objects.aggregate(
+        inactive=Count("pk", filter=Q(is_active=False)),
+        online=Count("pk", filter=Q(is_active=True, stream_state="up", last_heartbeat_at__gt=fresh)),
+        active=Count("pk", filter=Q(is_active=True)),
+    )
+    return {
+        "inactive": counts["inactive"],
+        "online": counts["online"],
+        "offline": counts["active"] - counts["online"],
+    }

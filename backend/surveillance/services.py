@@ -12,11 +12,15 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from surveillance import metrics, snapshots
 from surveillance.errors import IdempotencyConflict
@@ -67,6 +71,15 @@ def camera_update(*, camera: Camera, **fields: Any) -> Camera:
     camera.full_clean()
     camera.save(update_fields=[*changed, "updated_at"])
     return camera
+
+
+def camera_delete(*, camera: Camera) -> None:
+    """Delete the camera, its alerts and their snapshot files."""
+    names = list(camera.alerts.exclude(snapshot="").values_list("snapshot", flat=True))
+    camera.delete()
+    storage = Alert._meta.get_field("snapshot").storage
+    for name in names:
+        storage.delete(name)
 
 
 def camera_set_active(*, camera: Camera, active: bool) -> Camera:
@@ -236,3 +249,30 @@ def alerts_purge(*, older_than: datetime) -> int:
             if name:
                 storage.delete(name)
         deleted += len(batch)
+
+
+OPERATOR_GROUP = "cctv-operator"
+
+
+def operator_group_ensure(*, using: str = "default") -> Group:
+    """The ``cctv-operator`` group with the one permission the operator needs (idempotent)."""
+    create_permissions(apps.get_app_config("surveillance"), verbosity=0, using=using)
+    group, _ = Group.objects.using(using).get_or_create(name=OPERATOR_GROUP)
+    permission = Permission.objects.using(using).get(
+        content_type__app_label="surveillance", codename="view_active_cameras"
+    )
+    group.permissions.add(permission)
+    return group
+
+
+def operator_token_create(*, username: str, rotate: bool = False) -> str:
+    """A service user in the operator group (no password, no admin) and its API token."""
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    user.groups.add(operator_group_ensure())
+    if rotate:
+        Token.objects.filter(user=user).delete()
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key

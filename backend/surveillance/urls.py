@@ -1,3 +1,30 @@
-"""API routes (filled in by the API module)."""
+"""API routes: the seed README's paths exactly, plus heartbeat, rotate-token, schema/docs, probes."""
 
-urlpatterns: list = []
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from surveillance import health, views
+
+urlpatterns = [
+    path("api-token-auth/", views.TokenObtainApi.as_view(), name="api-token-auth"),
+    path("api/cameras/", views.CameraListCreateApi.as_view(), name="camera-list"),
+    path("api/cameras/<int:pk>/", views.CameraDetailApi.as_view(), name="camera-detail"),
+    path("api/cameras/<int:pk>/activate/", views.CameraActivateApi.as_view(), name="camera-activate"),
+    path("api/cameras/<int:pk>/deactivate/", views.CameraDeactivateApi.as_view(), name="camera-deactivate"),
+    path(
+        "api/cameras/<int:pk>/rotate-token/", views.CameraRotateTokenApi.as_view(), name="camera-rotate-token"
+    ),
+    path("api/cameras/<int:pk>/heartbeat/", views.CameraHeartbeatApi.as_view(), name="camera-heartbeat"),
+    path("api/active-cameras/", views.ActiveCamerasApi.as_view(), name="active-cameras"),
+    path("api/send-alert/", views.AlertIngestApi.as_view(), name="send-alert"),
+    path("api/alerts/", views.AlertListApi.as_view(), name="alert-list"),
+    path("api/alerts/acknowledge/", views.AlertsAcknowledgeApi.as_view(), name="alerts-acknowledge"),
+    path("api/alerts/<int:pk>/", views.AlertDetailApi.as_view(), name="alert-detail"),
+    path("api/alerts/<int:pk>/acknowledge/", views.AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics_view, name="metrics"),
+]

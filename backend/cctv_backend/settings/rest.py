@@ -9,9 +9,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Users only: a camera's ingest token is let into send-alert and heartbeat by those views alone.
+    "DEFAULT_PERMISSION_CLASSES": ["surveillance.permissions.IsUser"],
+    "DEFAULT_PAGINATION_CLASS": "surveillance.pagination.PagePagination",
+    "EXCEPTION_HANDLER": "surveillance.exceptions.exception_handler",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1, maximum=1000),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "10/minute")},
@@ -23,9 +24,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cameras, alerts and the ingest API of the CCTV analytics platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs pages need a signed-in user (session from /admin/ or /dashboard/, or a token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI and Redoc assets come from drf-spectacular-sidecar: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AlertTypeEnum": "surveillance.models.AlertType",
+        "StreamStateEnum": "surveillance.models.StreamState",
+        "StreamReportEnum": ["up", "down", "connecting"],
+    },
 }

@@ -1,0 +1,31 @@
+"""``manage.py purge_alerts``: delete alerts older than the retention period, and their snapshot files."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from surveillance import services
+
+
+class Command(BaseCommand):
+    help = "Delete alerts (and their snapshot files) older than ALERT_RETENTION_DAYS."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Retention in days (default: ALERT_RETENTION_DAYS, now %(default)s unless set).",
+        )
+
+    def handle(self, *args, days: int | None, **options) -> None:
+        days = settings.ALERT_RETENTION_DAYS if days is None else days
+        if days < 0:
+            raise CommandError("--days must be 0 or more.")
+        cutoff = timezone.now() - timedelta(days=days)
+        deleted = services.alerts_purge(older_than=cutoff)
+        self.stdout.write(
+            f"Deleted {deleted} alert(s) older than {days} day(s) (before {cutoff:%Y-%m-%d %H:%M})."
+        )

@@ -1,0 +1,32 @@
+"""Who may call what: users (their own objects), the operator (active cameras), cameras (their ingest)."""
+
+from __future__ import annotations
+
+from rest_framework import permissions
+
+from surveillance.authentication import CameraPrincipal
+from surveillance.selectors import ACTIVE_CAMERAS_PERMISSION
+
+
+def is_camera(request) -> bool:
+    return isinstance(request.user, CameraPrincipal)
+
+
+class IsUser(permissions.BasePermission):
+    """An authenticated user (user token or session). The default for every API view."""
+
+    message = "Authenticate with a user token; camera ingest tokens only send alerts and heartbeats."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and not is_camera(request))
+
+
+class IsUserOrCamera(permissions.BasePermission):
+    """A user, or a camera's ingest token (the view checks that the token's camera is the one addressed)."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
+
+def can_view_all_active_cameras(user) -> bool:
+    return user.has_perm(ACTIVE_CAMERAS_PERMISSION)

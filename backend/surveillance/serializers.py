@@ -1,0 +1,228 @@
+"""Explicit input and output serializers of the API (HackSoft style: one per direction and use).
+
+Input serializers check types and shapes so a bad request gets a 400 naming the field; business rules
+live in the model validators and run in the services' ``full_clean()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from surveillance.models import AlertType, Camera, StreamState
+from surveillance.selectors import camera_ingest_token
+from surveillance.validators import mask_rtsp_url
+
+MAX_INT = 2**31 - 1
+StreamReport = [StreamState.UP, StreamState.DOWN, StreamState.CONNECTING]
+
+
+# --- shared shapes -----------------------------------------------------------------------------------
+
+
+class _UnitFloat(serializers.FloatField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=0.0, max_value=1.0, **kwargs)
+
+
+class ZoneSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    points = serializers.ListField(
+        child=serializers.ListField(child=_UnitFloat(), min_length=2, max_length=2),
+        min_length=3,
+        max_length=64,
+    )
+    intrusion = serializers.BooleanField(required=False, default=True)
+
+
+class DetectionSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=100)
+    confidence = _UnitFloat()
+    box = serializers.ListField(child=_UnitFloat(), min_length=4, max_length=4)
+
+
+# --- auth --------------------------------------------------------------------------------------------
+
+
+class TokenInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+# --- cameras -----------------------------------------------------------------------------------------
+
+
+class CameraInputSerializer(serializers.Serializer):
+    """Create (name and rtsp_url required) and update (PATCH: every field optional)."""
+
+    name = serializers.CharField(max_length=100)
+    rtsp_url = serializers.CharField(max_length=1024, help_text="rtsp://user:pass@host:554/path")
+    is_active = serializers.BooleanField(required=False)
+    alert_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=AlertType.choices), required=False, max_length=len(AlertType)
+    )
+    confidence_threshold = _UnitFloat(required=False)
+    frame_skip = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
+    detect_fps = serializers.FloatField(required=False, allow_null=True, min_value=0.01, max_value=60.0)
+    cooldown_seconds = serializers.IntegerField(required=False, min_value=0, max_value=7 * 24 * 3600)
+    min_box_area = _UnitFloat(required=False)
+    zones = ZoneSerializer(many=True, required=False)
+
+    def validate_zones(self, value: list) -> list:
+        return [dict(zone) for zone in value]
+
+
+class CameraOutputSerializer(serializers.Serializer):
+    """A camera as its owner's lists show it: the RTSP password masked."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    rtsp_url = serializers.SerializerMethodField(help_text="The password is masked as ***.")
+    is_active = serializers.BooleanField()
+    alert_types = serializers.ListField(child=serializers.ChoiceField(choices=AlertType.choices))
+    confidence_threshold = serializers.FloatField()
+    frame_skip = serializers.IntegerField()
+    detect_fps = serializers.FloatField(allow_null=True)
+    cooldown_seconds = serializers.IntegerField()
+    min_box_area = serializers.FloatField()
+    zones = ZoneSerializer(many=True)
+    stream_state = serializers.ChoiceField(choices=StreamState.choices)
+    fps = serializers.FloatField(allow_null=True)
+    last_heartbeat_at = serializers.DateTimeField(allow_null=True)
+    online = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_rtsp_url(self, camera: Camera) -> str:
+        return mask_rtsp_url(camera.rtsp_url)
+
+    def get_online(self, camera: Camera) -> bool:
+        return camera.is_online(self.context.get("now") or timezone.now())
+
+
+class CameraDetailOutputSerializer(CameraOutputSerializer):
+    """The owner's view of one camera: the full RTSP URL."""
+
+    rtsp_url = serializers.CharField()
+
+
+class CameraCreatedOutputSerializer(CameraDetailOutputSerializer):
+    ingest_token = serializers.SerializerMethodField(
+        help_text="The camera's ingest token for its worker (also from rotate-token and active-cameras)."
+    )
+
+    def get_ingest_token(self, camera: Camera) -> str:
+        return camera_ingest_token(camera=camera)
+
+
+class IngestTokenOutputSerializer(serializers.Serializer):
+    camera_id = serializers.IntegerField()
+    ingest_token = serializers.CharField()
+
+
+class ActiveCameraOutputSerializer(serializers.Serializer):
+    """One entry of /api/active-cameras/ (docs/contracts.md): the full URL and the ingest token."""
+
+    id = serializers.IntegerField()
+    rtsp_url = serializers.CharField()
+    name = serializers.CharField()
+    ingest_token = serializers.SerializerMethodField()
+    alert_types = serializers.ListField(child=serializers.CharField())
+    confidence_threshold = serializers.FloatField()
+    frame_skip = serializers.IntegerField()
+    detect_fps = serializers.FloatField(allow_null=True)
+    cooldown_seconds = serializers.IntegerField()
+    min_box_area = serializers.FloatField()
+    zones = ZoneSerializer(many=True)
+    updated_at = serializers.DateTimeField()
+
+    def get_ingest_token(self, camera: Camera) -> str:
+        return camera_ingest_token(camera=camera)
+
+
+class HeartbeatInputSerializer(serializers.Serializer):
+    stream_state = serializers.ChoiceField(choices=[(s.value, s.label) for s in StreamReport])
+    fps = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1000.0)
+
+
+# --- alerts ------------------------------------------------------------------------------------------
+
+
+class AlertInputSerializer(serializers.Serializer):
+    """The worker's /api/send-alert/ body (the seed's five fields plus optional key, time, detections)."""
+
+    camera_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    alert_type = serializers.ChoiceField(choices=AlertType.choices)
+    confidence = _UnitFloat()
+    image_base64 = serializers.CharField(
+        trim_whitespace=False, help_text="JPEG, PNG or WebP, base64 (a data: URL prefix is accepted)."
+    )
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    idempotency_key = serializers.CharField(required=False, max_length=255)
+    timestamp = serializers.DateTimeField(required=False, help_text="When it happened (ISO 8601).")
+    detections = DetectionSerializer(many=True, required=False, max_length=100)
+
+    def validate_detections(self, value: list) -> list:
+        return [dict(item) for item in value]
+
+
+class AlertFilterSerializer(serializers.Serializer):
+    """Query parameters of GET /api/alerts/."""
+
+    camera = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    alert_type = serializers.ChoiceField(choices=AlertType.choices, required=False)
+    acknowledged = serializers.BooleanField(required=False, allow_null=True, default=None)
+    since = serializers.DateTimeField(required=False, help_text="Alerts at or after this time.")
+    until = serializers.DateTimeField(required=False, help_text="Alerts before this time.")
+
+    def validate(self, attrs: dict) -> dict:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and since >= until:
+            raise serializers.ValidationError({"until": "until must be later than since."})
+        return attrs
+
+
+class AlertOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    camera_id = serializers.IntegerField()
+    camera_name = serializers.CharField(source="camera.name")
+    alert_type = serializers.ChoiceField(choices=AlertType.choices)
+    confidence = serializers.FloatField()
+    description = serializers.CharField()
+    detections = DetectionSerializer(many=True)
+    occurred_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    snapshot_url = serializers.SerializerMethodField()
+    acknowledged = serializers.BooleanField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_by = serializers.SerializerMethodField()
+    idempotency_key = serializers.CharField(allow_null=True)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_snapshot_url(self, alert) -> str | None:
+        if not alert.snapshot:
+            return None
+        url = alert.snapshot.url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    def get_acknowledged_by(self, alert) -> str | None:
+        return alert.acknowledged_by.get_username() if alert.acknowledged_by_id else None
+
+
+class AlertsAcknowledgeInputSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=1000
+    )
+
+
+class AlertsAcknowledgeOutputSerializer(serializers.Serializer):
+    acknowledged = serializers.IntegerField(help_text="How many alerts changed to acknowledged.")

@@ -1,0 +1,330 @@
+"""The REST API: thin views that parse with an input serializer, call a selector or service, and answer
+with an output serializer. Paths are the seed's (see urls.py); status codes are in docs/contracts.md."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from surveillance import metrics, selectors, services
+from surveillance.exceptions import PayloadTooLarge
+from surveillance.pagination import AlertCursorPagination, PagePagination
+from surveillance.permissions import IsUserOrCamera, can_view_all_active_cameras, is_camera
+from surveillance.serializers import (
+    ActiveCameraOutputSerializer,
+    AlertFilterSerializer,
+    AlertInputSerializer,
+    AlertOutputSerializer,
+    AlertsAcknowledgeInputSerializer,
+    AlertsAcknowledgeOutputSerializer,
+    CameraCreatedOutputSerializer,
+    CameraDetailOutputSerializer,
+    CameraInputSerializer,
+    CameraOutputSerializer,
+    HeartbeatInputSerializer,
+    IngestTokenOutputSerializer,
+    TokenInputSerializer,
+    TokenOutputSerializer,
+)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _paginated(paginator, queryset, request: Request, view, serializer_class) -> Response:
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    data = serializer_class(page, many=True, context={"request": request}).data
+    return paginator.get_paginated_response(data)
+
+
+# --- auth --------------------------------------------------------------------------------------------
+
+
+class TokenObtainApi(APIView):
+    """POST /api-token-auth/: a user's API token for their username and password (throttled)."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = TokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None:
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Unable to log in with these credentials."]}
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(TokenOutputSerializer({"token": token.key}).data)
+
+
+# --- cameras -----------------------------------------------------------------------------------------
+
+
+class CameraListCreateApi(APIView):
+    """GET /api/cameras/ (paginated, RTSP passwords masked), POST /api/cameras/."""
+
+    @extend_schema(responses={200: CameraOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        cameras = selectors.cameras_of(request.user)
+        return _paginated(PagePagination(), cameras, request, self, CameraOutputSerializer)
+
+    @extend_schema(request=CameraInputSerializer, responses={201: CameraCreatedOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = CameraInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        camera = services.camera_create(user=request.user, **data.validated_data)
+        return Response(CameraCreatedOutputSerializer(camera).data, status=status.HTTP_201_CREATED)
+
+
+class CameraDetailApi(APIView):
+    """GET/PUT/PATCH/DELETE /api/cameras/<id>/: only the owner's cameras; others answer 404."""
+
+    @extend_schema(responses={200: CameraDetailOutputSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        return Response(CameraDetailOutputSerializer(camera).data)
+
+    def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
+        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        data = CameraInputSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        camera = services.camera_update(camera=camera, **data.validated_data)
+        return Response(CameraDetailOutputSerializer(camera).data)
+
+    @extend_schema(request=CameraInputSerializer, responses={200: CameraDetailOutputSerializer})
+    def put(self, request: Request, pk: int) -> Response:
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(request=CameraInputSerializer, responses={200: CameraDetailOutputSerializer})
+    def patch(self, request: Request, pk: int) -> Response:
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        services.camera_delete(camera=camera)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CameraActivateApi(APIView):
+    """POST /api/cameras/<id>/activate/: the operator starts a worker for it on its next sync."""
+
+    active = True
+
+    @extend_schema(request=None, responses={200: CameraDetailOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        camera = services.camera_set_active(camera=camera, active=self.active)
+        return Response(CameraDetailOutputSerializer(camera).data)
+
+
+class CameraDeactivateApi(CameraActivateApi):
+    """POST /api/cameras/<id>/deactivate/: the operator stops its worker on its next sync."""
+
+    active = False
+
+
+class CameraRotateTokenApi(APIView):
+    """POST /api/cameras/<id>/rotate-token/: a new ingest token (shown here); the old one stops working."""
+
+    @extend_schema(request=None, responses={200: IngestTokenOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        token = services.camera_rotate_ingest_token(camera=camera)
+        return Response(IngestTokenOutputSerializer({"camera_id": camera.pk, "ingest_token": token}).data)
+
+
+def _camera_for_ingest(request: Request, camera_id: int):
+    """The addressed camera: an ingest token may only name its own camera, a user only their own."""
+    if is_camera(request):
+        if request.auth.pk != camera_id:
+            metrics.ALERTS_REJECTED.labels(reason=metrics.REJECT_FORBIDDEN).inc()
+            raise exceptions.PermissionDenied(f"This ingest token belongs to camera {request.auth.pk}.")
+        return request.auth
+    return selectors.camera_of(user=request.user, camera_id=camera_id)
+
+
+class CameraHeartbeatApi(APIView):
+    """POST /api/cameras/<id>/heartbeat/: the worker reports its stream state (ingest or user token)."""
+
+    permission_classes = [IsUserOrCamera]
+
+    @extend_schema(request=HeartbeatInputSerializer, responses={204: None})
+    def post(self, request: Request, pk: int) -> Response:
+        camera = _camera_for_ingest(request, pk)
+        data = HeartbeatInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.camera_record_heartbeat(
+            camera=camera,
+            stream_state=data.validated_data["stream_state"],
+            fps=data.validated_data.get("fps"),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ActiveCamerasApi(APIView):
+    """GET /api/active-cameras/: the operator's view (every user's, with the permission), else your own.
+
+    Not paginated (docs/contracts.md): the operator needs the whole desired state in one read.
+    """
+
+    @extend_schema(responses={200: ActiveCameraOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        if can_view_all_active_cameras(request.user):
+            cameras = selectors.cameras_active()
+        else:
+            cameras = selectors.cameras_of(request.user).filter(is_active=True)
+        return Response(ActiveCameraOutputSerializer(cameras, many=True).data)
+
+
+# --- alerts ------------------------------------------------------------------------------------------
+
+
+class AlertIngestApi(APIView):
+    """POST /api/send-alert/: a worker's alert with its snapshot; idempotent with a key."""
+
+    permission_classes = [IsUserOrCamera]
+
+    @extend_schema(
+        request=AlertInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                description="A key unique per alert; a replay returns the first alert.",
+            )
+        ],
+        responses={200: AlertOutputSerializer, 201: AlertOutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        # DRF's parsers read the stream directly and skip DATA_UPLOAD_MAX_MEMORY_SIZE: check it here.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            metrics.ALERTS_REJECTED.labels(reason=metrics.REJECT_TOO_LARGE).inc()
+            raise PayloadTooLarge(
+                f"The request body is {length} bytes; the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} "
+                f"(snapshots up to ALERT_IMAGE_MAX_BYTES={settings.ALERT_IMAGE_MAX_BYTES} bytes)."
+            )
+        data = AlertInputSerializer(data=request.data)
+        if not data.is_valid():
+            metrics.ALERTS_REJECTED.labels(reason=metrics.REJECT_INVALID).inc()
+            raise exceptions.ValidationError(data.errors)
+        fields = data.validated_data
+        key = self._idempotency_key(request, fields.get("idempotency_key"))
+        camera = _camera_for_ingest(request, fields["camera_id"])
+        alert, created = services.alert_ingest(
+            camera=camera,
+            alert_type=fields["alert_type"],
+            confidence=fields["confidence"],
+            description=fields["description"],
+            image_base64=fields["image_base64"],
+            detections=fields.get("detections"),
+            occurred_at=fields.get("timestamp"),
+            idempotency_key=key,
+        )
+        return Response(
+            AlertOutputSerializer(alert, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @staticmethod
+    def _idempotency_key(request: Request, field: str | None) -> str | None:
+        header = request.headers.get(IDEMPOTENCY_HEADER)
+        if header is not None:
+            header = header.strip().strip('"')  # the IETF draft sends the key as a quoted string
+            if not header or len(header) > 255:
+                message = "The Idempotency-Key header must be 1..255 characters."
+                raise exceptions.ValidationError({"idempotency_key": [message]})
+        if header and field and header != field:
+            raise exceptions.ValidationError(
+                {"idempotency_key": ["The Idempotency-Key header and the idempotency_key field differ."]}
+            )
+        return header or field
+
+
+class AlertListApi(APIView):
+    """GET /api/alerts/: the user's alerts, newest first, filtered and paginated.
+
+    ``?page=`` pages with a total count (the seed's shape); ``?pagination=cursor`` switches to cursor
+    pages without a count, which stay fast at any depth.
+    """
+
+    @extend_schema(
+        parameters=[
+            AlertFilterSerializer,
+            OpenApiParameter("page", int, description="Page number (page pagination)."),
+            OpenApiParameter("page_size", int, description="Items per page (up to 500)."),
+            OpenApiParameter("pagination", str, enum=["page", "cursor"], description="Pagination style."),
+            OpenApiParameter(
+                "cursor", str, description="Cursor from a previous cursor page's next/previous."
+            ),
+        ],
+        responses={200: AlertOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = AlertFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        args = filters.validated_data
+        queryset = selectors.alerts_of(
+            request.user,
+            camera_id=args.get("camera"),
+            alert_type=args.get("alert_type"),
+            acknowledged=args.get("acknowledged"),
+            since=args.get("since"),
+            until=args.get("until"),
+        )
+        cursor = request.query_params.get("pagination") == "cursor" or "cursor" in request.query_params
+        paginator = AlertCursorPagination() if cursor else PagePagination()
+        return _paginated(paginator, queryset, request, self, AlertOutputSerializer)
+
+
+class AlertDetailApi(APIView):
+    """GET /api/alerts/<id>/."""
+
+    @extend_schema(responses={200: AlertOutputSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        alert = selectors.alert_of(user=request.user, alert_id=pk)
+        return Response(AlertOutputSerializer(alert, context={"request": request}).data)
+
+
+class AlertAcknowledgeApi(APIView):
+    """POST /api/alerts/<id>/acknowledge/: idempotent; the first acknowledgement's who and when stay."""
+
+    @extend_schema(request=None, responses={200: AlertOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        alert = selectors.alert_of(user=request.user, alert_id=pk)
+        alert = services.alert_acknowledge(alert=alert, user=request.user)
+        return Response(AlertOutputSerializer(alert, context={"request": request}).data)
+
+
+class AlertsAcknowledgeApi(APIView):
+    """POST /api/alerts/acknowledge/ {"ids": [...]}: acknowledge several; answers how many changed."""
+
+    @extend_schema(
+        operation_id="alerts_acknowledge_many",
+        request=AlertsAcknowledgeInputSerializer,
+        responses={200: AlertsAcknowledgeOutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = AlertsAcknowledgeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        count = services.alerts_acknowledge(user=request.user, alert_ids=data.validated_data["ids"])
+        return Response({"acknowledged": count})

@@ -1,0 +1,204 @@
+"""A real backend for tests of other components: migrated database, real server process, tokens.
+
+    with start_backend(tmp_path) as backend:
+        camera = backend.create_camera("Door", "rtsp://127.0.0.1:8554/door")
+        ... run a worker with DJANGO_API_URL=backend.url, DJANGO_API_TOKEN=camera["ingest_token"] ...
+        assert backend.alerts(camera["id"])
+
+The server is ``gunicorn`` (the production server; ``server="runserver"`` for Django's) on a free loopback
+port, with SQLite under ``tmp_path`` unless a ``database_url`` is given. Nothing is left running on exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+BACKEND_DIR = REPO / "backend"
+PYTHON = sys.executable
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-password-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningBackend:
+    url: str
+    user_token: str
+    operator_token: str
+    media_root: Path
+    username: str = DEMO_USER
+    password: str = DEMO_PASSWORD
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+    log_path: Path | None = None
+
+    def headers(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Token {token or self.user_token}"}
+
+    def request(self, method: str, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
+        """An HTTP request to the backend as the demo user (or with ``token``)."""
+        headers = {**self.headers(token), **kwargs.pop("headers", {})}
+        timeout = kwargs.pop("timeout", 30)
+        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=timeout, **kwargs)
+
+    def create_camera(self, name: str, rtsp_url: str, active: bool = True, **config) -> dict:
+        """A camera of the demo user, created through the REST API; the dict includes ``ingest_token``."""
+        response = self.request("POST", "/api/cameras/", json={"name": name, "rtsp_url": rtsp_url, **config})
+        response.raise_for_status()
+        camera = response.json()
+        if active:
+            self.request("POST", f"/api/cameras/{camera['id']}/activate/").raise_for_status()
+            camera["is_active"] = True
+        return camera
+
+    def alerts(self, camera_id: int | None = None) -> list[dict]:
+        """Every alert of the demo user (all pages), newest first."""
+        params = {"page_size": 500, **({"camera": camera_id} if camera_id is not None else {})}
+        response = self.request("GET", "/api/alerts/", params=params)
+        results: list[dict] = []
+        while True:
+            response.raise_for_status()
+            page = response.json()
+            results.extend(page["results"])
+            if not page.get("next"):
+                return results
+            response = requests.get(page["next"], headers=self.headers(), timeout=30)
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``manage.py`` with the server's settings (same database and media root)."""
+        return _manage(*args, env=self.env)
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [PYTHON, str(BACKEND_DIR / "manage.py"), *args],
+        cwd=BACKEND_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def backend_env(tmp_path: Path, *, database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a test backend: its own database, media root and secret key."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "PYTEST_CURRENT_TEST", "PROMETHEUS_MULTIPROC_DIR"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="cctv_backend.settings",
+        DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'backend.sqlite3'}",
+        MEDIA_ROOT=str(tmp_path / "media"),
+        STATIC_ROOT=str(tmp_path / "static"),
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DEBUG="0",
+        STATIC_MANIFEST="0",
+        SERVE_MEDIA="1",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def wait_ready(
+    url: str, process: subprocess.Popen, *, timeout: float = 60.0, log_path: Path | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log = log_path.read_text() if log_path and log_path.exists() else ""
+            raise RuntimeError(f"backend exited with {process.returncode} before it was ready:\n{log}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.1)  # polling a condition with a deadline, not timing
+    raise TimeoutError(f"backend at {url} not ready within {timeout} s")
+
+
+def stop_process(process: subprocess.Popen, *, timeout: float = 10.0) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+
+
+def server_argv(port: int, *, server: str = "gunicorn", workers: int = 1, threads: int = 8) -> list[str]:
+    if server == "runserver":
+        return [PYTHON, str(BACKEND_DIR / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"]
+    return [
+        PYTHON, "-m", "gunicorn", "cctv_backend.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--chdir", str(BACKEND_DIR), "--graceful-timeout", "5", "--log-level", "warning",
+    ]  # fmt: skip
+
+
+@contextlib.contextmanager
+def start_backend(
+    tmp_path: Path,
+    *,
+    database_url: str | None = None,
+    port: int | None = None,
+    server: str = "gunicorn",
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+) -> Iterator[RunningBackend]:
+    """Migrate, create the demo user and the operator's token, run the server, and stop it on exit."""
+    tmp_path = Path(tmp_path)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    environment = backend_env(tmp_path, database_url=database_url, **(env or {}))
+    _manage("migrate", "--noinput", "-v0", env=environment)
+    demo_args = ("create_demo", "--username", DEMO_USER, "--password", DEMO_PASSWORD, "--json")
+    created = _manage(*demo_args, env=environment)
+    demo = json.loads(created.stdout.strip().splitlines()[-1])
+    operator_token = _manage("create_operator_token", env=environment).stdout.strip().splitlines()[-1]
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "backend.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            server_argv(port, server=server, workers=workers),
+            cwd=BACKEND_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_ready(url, process, log_path=log_path)
+        yield RunningBackend(
+            url=url,
+            user_token=demo["token"],
+            operator_token=operator_token,
+            media_root=Path(environment["MEDIA_ROOT"]),
+            env=environment,
+            log_path=log_path,
+        )
+    finally:
+        stop_process(process)
