@@ -28,12 +28,17 @@ def snapshot_base64(width: int = 320, height: int = 180, colour=(40, 60, 80)) ->
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Pages link static files by name; the hashed-manifest storage of production needs collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     return settings.MEDIA_ROOT
 
 
 @pytest.fixture
 def make_user(db):
-    def make(username: str, password: str = "correct horse battery"):
+    def make(username: str, password: str = "correct horse battery"):  # noqa: S107
         return get_user_model().objects.create_user(username=username, password=password)
 
     return make

@@ -56,7 +56,8 @@ def test_unchanged_masked_url_keeps_the_stored_password():
 
 def test_masked_password_with_a_new_host_and_path_keeps_the_stored_password():
     assert (
-        restore_masked_password("rtsp://admin:***@10.0.0.9/main", STORED) == "rtsp://admin:s3cret@10.0.0.9/main"
+        restore_masked_password("rtsp://admin:***@10.0.0.9/main", STORED)
+        == "rtsp://admin:s3cret@10.0.0.9/main"
     )
 
 
@@ -82,8 +83,12 @@ def test_malformed_boxes_are_not_drawn(box):
 
 
 def test_detection_boxes_skip_malformed_items_and_keep_labels_and_percent():
-    boxes = detection_boxes([{"label": "person", "confidence": 0.874, "box": [0, 0, 1, 1]}, "junk", {"box": 3}])
-    assert boxes == [{"label": "person", "percent": 87, "style": "left:0.00%;top:0.00%;width:100.00%;height:100.00%"}]
+    boxes = detection_boxes(
+        [{"label": "person", "confidence": 0.874, "box": [0, 0, 1, 1]}, "junk", {"box": 3}]
+    )
+    assert boxes == [
+        {"label": "person", "percent": 87, "style": "left:0.00%;top:0.00%;width:100.00%;height:100.00%"}
+    ]
 
 
 def test_cursor_round_trips_to_the_microsecond():
@@ -97,7 +102,9 @@ def test_cursors_not_written_by_the_dashboard_are_refused(cursor):
         decode_cursor(cursor)
 
 
-@pytest.mark.parametrize(("value", "top"), [(0, 1), (1, 1), (3, 5), (7, 10), (11, 20), (250, 500), (1000, 1000)])
+@pytest.mark.parametrize(
+    ("value", "top"), [(0, 1), (1, 1), (3, 5), (7, 10), (11, 20), (250, 500), (1000, 1000)]
+)
 def test_axis_top_is_a_round_number_at_or_above_the_maximum(value, top):
     assert charts.nice_ceiling(value) == top
 

@@ -1,0 +1,151 @@
+"""Camera pages: list with state, add/edit with errors next to the field, masked URL, (de)activation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from surveillance import services
+from surveillance.models import Camera
+
+VALID = {
+    "name": "Gate",
+    "rtsp_url": "rtsp://admin:s3cret@10.0.0.7:554/live",
+    "alert_types": ["person", "vehicle"],
+    "confidence_threshold": "0.6",
+    "cooldown_seconds": "30",
+    "frame_skip": "15",
+    "detect_fps": "",
+    "min_box_area": "0.01",
+}
+
+
+def test_adding_a_camera_stores_its_config_inactive(alice_client, alice):
+    response = alice_client.post(reverse("dashboard:camera-create"), VALID)
+    assert response.status_code == 302
+    camera = Camera.objects.get(user=alice)
+    assert (camera.name, camera.rtsp_url, camera.alert_types) == (
+        "Gate",
+        VALID["rtsp_url"],
+        ["person", "vehicle"],
+    )
+    assert (camera.confidence_threshold, camera.cooldown_seconds, camera.frame_skip) == (0.6, 30, 15)
+    assert camera.detect_fps is None and not camera.is_active
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://10.0.0.7/live", "must start with rtsp:// or rtsps://"),
+        ("rtsp://", "has no host"),
+        ("rtsp://cam .local/x", "must not contain spaces"),
+        ("rtsp://10.0.0.7:99999/x", "malformed"),
+    ],
+)
+def test_a_bad_rtsp_url_is_refused_with_the_error_next_to_the_field(alice_client, alice, url, message):
+    response = alice_client.post(reverse("dashboard:camera-create"), {**VALID, "rtsp_url": url})
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["rtsp_url"][0]
+    assert 'id="rtsp_url-error"' in response.content.decode()
+    assert not Camera.objects.filter(user=alice).exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("confidence_threshold", "1.5"), ("cooldown_seconds", "-1"), ("frame_skip", "0"), ("detect_fps", "100")],
+)
+def test_out_of_range_detection_settings_are_refused_next_to_their_field(alice_client, alice, field, value):
+    response = alice_client.post(reverse("dashboard:camera-create"), {**VALID, field: value})
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Camera.objects.filter(user=alice).exists()
+
+
+def test_a_second_camera_with_the_same_name_is_refused_next_to_the_name(alice_client, alice, make_camera):
+    make_camera(alice, "Gate")
+    response = alice_client.post(reverse("dashboard:camera-create"), VALID)
+    assert "already have a camera named" in response.context["form"].errors["name"][0]
+    assert Camera.objects.filter(user=alice).count() == 1
+
+
+def test_another_user_may_use_the_same_camera_name(alice_client, alice, bob, make_camera):
+    make_camera(bob, "Gate")
+    assert alice_client.post(reverse("dashboard:camera-create"), VALID).status_code == 302
+
+
+def test_the_edit_form_never_shows_the_stored_password(alice_client, alice, make_camera):
+    camera = make_camera(alice, url="rtsp://admin:s3cret@10.0.0.5:554/stream1")
+    body = alice_client.get(reverse("dashboard:camera-edit", args=[camera.id])).content.decode()
+    assert "s3cret" not in body
+    assert "rtsp://admin:***@10.0.0.5:554/stream1" in body
+    assert "s3cret" not in alice_client.get(reverse("dashboard:cameras")).content.decode()
+
+
+def test_saving_with_the_masked_url_unchanged_keeps_the_password(alice_client, alice, make_camera):
+    camera = make_camera(alice, "Gate", url="rtsp://admin:s3cret@10.0.0.5:554/stream1")
+    form = {**VALID, "rtsp_url": "rtsp://admin:***@10.0.0.5:554/stream1", "cooldown_seconds": "90"}
+    assert alice_client.post(reverse("dashboard:camera-edit", args=[camera.id]), form).status_code == 302
+    camera.refresh_from_db()
+    assert camera.rtsp_url == "rtsp://admin:s3cret@10.0.0.5:554/stream1"
+    assert camera.cooldown_seconds == 90
+
+
+def test_saving_with_a_new_password_replaces_it(alice_client, alice, make_camera):
+    camera = make_camera(alice, "Gate")
+    form = {**VALID, "rtsp_url": "rtsp://admin:fresh@10.0.0.5:554/stream1"}
+    alice_client.post(reverse("dashboard:camera-edit", args=[camera.id]), form)
+    camera.refresh_from_db()
+    assert camera.rtsp_url == "rtsp://admin:fresh@10.0.0.5:554/stream1"
+
+
+def test_an_invalid_edit_changes_nothing(alice_client, alice, make_camera):
+    camera = make_camera(alice, "Gate")
+    before = Camera.objects.get(pk=camera.pk).__dict__.copy()
+    form = {**VALID, "rtsp_url": "ftp://nope", "cooldown_seconds": "5"}
+    response = alice_client.post(reverse("dashboard:camera-edit", args=[camera.id]), form)
+    assert response.status_code == 200 and "rtsp_url" in response.context["form"].errors
+    after = Camera.objects.get(pk=camera.pk).__dict__
+    assert {k: after[k] for k in ("rtsp_url", "cooldown_seconds", "name")} == {
+        k: before[k] for k in ("rtsp_url", "cooldown_seconds", "name")
+    }
+
+
+def test_activate_and_deactivate_buttons_switch_the_camera(alice_client, alice, make_camera):
+    camera = make_camera(alice)
+    alice_client.post(reverse("dashboard:camera-activate", args=[camera.id]))
+    camera.refresh_from_db()
+    assert camera.is_active
+    alice_client.post(reverse("dashboard:camera-deactivate", args=[camera.id]))
+    camera.refresh_from_db()
+    assert not camera.is_active
+
+
+def test_activation_is_refused_on_get(alice_client, alice, make_camera):
+    camera = make_camera(alice)
+    assert alice_client.get(reverse("dashboard:camera-activate", args=[camera.id])).status_code == 405
+
+
+def test_camera_list_shows_state_fps_and_last_alert(alice_client, alice, make_camera, make_alert):
+    online = make_camera(alice, "Online cam", is_active=True)
+    services.camera_record_heartbeat(camera=online, stream_state="up", fps=12.5)
+    down = make_camera(alice, "Down cam", is_active=True)
+    services.camera_record_heartbeat(
+        camera=down, stream_state="up", fps=9.0, now=timezone.now() - timedelta(minutes=10)
+    )
+    make_camera(alice, "Idle cam")
+    make_alert(online, "vehicle")
+    response = alice_client.get(reverse("dashboard:cameras"))
+    rows = {camera.name: camera for camera in response.context["cameras"]}
+    assert {name: row.state for name, row in rows.items()} == {
+        "Online cam": "online",
+        "Down cam": "down",
+        "Idle cam": "inactive",
+    }
+    assert rows["Online cam"].last_alert_type == "vehicle" and rows["Online cam"].alerts_24h == 1
+    assert rows["Idle cam"].last_alert_at is None
+    body = response.content.decode()
+    assert "12.5" in body and "Stream down" in body
+    assert "1 online" in body and "1 stream down" in body and "1 inactive" in body
