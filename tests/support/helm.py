@@ -124,7 +124,7 @@ def template_args(
     for file in values_files:
         args += ["--values", str(file)]
     for key, value in (set_values or {}).items():
-        args += ["--set-string", f"{key}={value}"]
+        args += ["--set", f"{key}={value}"]
     return args
 
 
