@@ -1,0 +1,118 @@
+"""The environment the chart gives each component is one that component accepts: the operator's rendered
+variables are fed to the operator's own settings model, and the worker defaults it passes on come out as
+the JSON the operator expects."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cctv_operator.config import load_settings
+from support import helm
+from support.helm import VARIANTS, Renderer
+
+SECRET_PLACEHOLDER = "0123456789abcdef0123456789abcdef01234567"
+
+
+def operator_environment(objects: list[dict]) -> dict[str, str]:
+    """Plain values as Kubernetes would set them; Secret references filled with a placeholder."""
+    container = helm.one(objects, "Deployment", "-operator")["spec"]["template"]["spec"]["containers"][0]
+    env = {}
+    for name, item in helm.env_of(container).items():
+        env[name] = item.get("value", SECRET_PLACEHOLDER)
+    return env
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_operator_accepts_the_environment_the_chart_gives_it(renderer: Renderer, variant: str) -> None:
+    env = operator_environment(renderer.variant(variant))
+    settings = load_settings(env)  # raises ConfigError naming the variable if the chart got one wrong
+    assert str(settings.django_api_url).rstrip("/") == "http://cctv-backend.cctv.svc:8000"
+    assert settings.worker_image.startswith("ghcr.io/cctv-analytics/cctv-worker")
+    assert settings.django_api_token.get_secret_value() == SECRET_PLACEHOLDER
+
+
+def test_the_operator_token_comes_from_a_secret_and_never_from_a_plain_value(renderer: Renderer) -> None:
+    container = helm.one(renderer.variant("default"), "Deployment", "-operator")["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    token = helm.env_of(container)["DJANGO_API_TOKEN"]
+    assert token["valueFrom"]["secretKeyRef"] == {"name": "cctv-operator", "key": "token"}
+    secret = helm.one(renderer.variant("default"), "Secret", "cctv-operator")
+    assert set(secret["data"]) == {"token"}
+
+
+def test_a_generated_operator_token_is_forty_hex_characters_like_a_drf_token(renderer: Renderer) -> None:
+    import base64
+    import re
+
+    secret = helm.one(renderer.variant("default"), "Secret", "cctv-operator")
+    token = base64.b64decode(secret["data"]["token"]).decode()
+    assert re.fullmatch(r"[0-9a-f]{40}", token)
+
+
+def test_namespaced_operator_watches_only_the_release_namespace(renderer: Renderer) -> None:
+    settings = load_settings(operator_environment(renderer.variant("default")))
+    assert settings.watch_namespace == "cctv"
+    assert not settings.clusterwide
+
+
+def test_worker_defaults_reach_the_operator_as_json(renderer: Renderer) -> None:
+    settings = load_settings(operator_environment(renderer.variant("default")))
+    assert settings.worker_resources == {"requests": {"cpu": "500m", "memory": "512Mi"},
+                                         "limits": {"cpu": "2", "memory": "1Gi"}}
+    assert settings.worker_node_selector == {}
+    assert settings.worker_tolerations == []
+    assert settings.worker_model_path == "/opt/cctv/models/model.openvino"
+
+
+def test_gpu_scheduling_adds_the_gpu_limit_node_selector_and_toleration(renderer: Renderer) -> None:
+    settings = load_settings(operator_environment(renderer.variant("clusterwide-gpu")))
+    assert settings.worker_resources["limits"]["nvidia.com/gpu"] == "1"
+    assert settings.worker_resources["limits"]["cpu"] == "2"  # the configured limits are kept
+    assert settings.worker_node_selector == {"node-role.example.com/video": "true",
+                                             "nvidia.com/gpu.present": "true"}
+    gpu_toleration = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+    assert settings.worker_tolerations == [gpu_toleration]
+    assert settings.worker_image.endswith("@sha256:" + "0" * 64)
+
+
+def test_gpu_scheduling_leaves_the_defaults_without_a_gpu(renderer: Renderer) -> None:
+    # The GPU limit is merged into a copy of worker.resources, never into the defaults themselves.
+    objects = renderer.with_values(helm.variant_file("default"), **{"worker.gpu.enabled": "true"})
+    gpu = json.loads(operator_environment(objects)["WORKER_RESOURCES"])
+    plain = json.loads(operator_environment(renderer.variant("default"))["WORKER_RESOURCES"])
+    assert gpu["limits"] == {"cpu": "2", "memory": "1Gi", "nvidia.com/gpu": "1"}
+    assert "nvidia.com/gpu" not in plain["limits"]
+
+
+def test_backend_allows_its_service_names_ingress_hosts_and_the_pod_ip(renderer: Renderer) -> None:
+    backend = helm.one(renderer.variant("postgresql"), "Deployment", "-backend")
+    env = helm.env_of(backend["spec"]["template"]["spec"]["containers"][0])
+    hosts = env["ALLOWED_HOSTS"]["value"].split(",")
+    # Kubelet probes and Prometheus scrapes use the pod IP as Host: $(POD_IP) expands from the variable
+    # defined before it.
+    assert "$(POD_IP)" in hosts
+    assert list(env).index("POD_IP") < list(env).index("ALLOWED_HOSTS")
+    assert {"cctv-backend", "cctv-backend.cctv.svc", "localhost", "cctv.example.com"} <= set(hosts)
+
+
+def test_in_chart_postgresql_password_lives_only_in_its_secret(renderer: Renderer) -> None:
+    objects = renderer.variant("postgresql")
+    backend = helm.one(objects, "Deployment", "-backend")
+    env = helm.env_of(backend["spec"]["template"]["spec"]["containers"][0])
+    assert env["DATABASE_URL"]["value"] == "postgres://cctv:$(CCTV_DATABASE_PASSWORD)@cctv-postgresql:5432/cctv"
+    password = env["CCTV_DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert password == {"name": "cctv-postgresql", "key": "password"}
+    assert "database-url" not in helm.one(objects, "Secret", "cctv-backend")["data"]
+
+
+def test_external_database_url_can_come_from_the_users_own_secret(renderer: Renderer) -> None:
+    objects = renderer.variant("monitoring")
+    backend = helm.one(objects, "Deployment", "-backend")
+    env = helm.env_of(backend["spec"]["template"]["spec"]["containers"][0])
+    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "cctv-database", "key": "url"}
+    assert env["SECRET_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "cctv-backend-secret"
+    # With every secret supplied by the user the chart renders none of its own.
+    assert not helm.of_kind(objects, "Secret")
