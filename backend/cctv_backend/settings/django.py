@@ -1,5 +1,6 @@
 """Core Django settings: apps, database, static/media files, security, logging."""
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -11,9 +12,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 DEBUG = env_bool("DEBUG", False)
 
+# Test runs (pytest imported before settings) need no key: no test process serves real users.
+_TESTING = "pytest" in sys.modules
+
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("CCTV_ALLOW_INSECURE_SECRET_KEY", False):
+    if not DEBUG and not _TESTING and not env_bool("CCTV_ALLOW_INSECURE_SECRET_KEY", False):
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it to a long random string "
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set DEBUG=1 for development."
