@@ -19,6 +19,11 @@ from backend.images import jpeg_base64
 from surveillance import selectors, services
 
 
+def pytest_configure(config):
+    # WhiteNoise looks for STATIC_ROOT (filled by collectstatic in production); tests serve no static files.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 

@@ -29,7 +29,7 @@ def test_active_cameras_span_every_user_in_id_order(alice_camera, bob_camera, ma
 
 def test_alerts_of_filters_by_camera_type_acknowledgement_and_time(
     alice, alice_camera, bob_camera, make_camera
-):  # noqa: E501
+):
     side = make_camera(alice, name="Side")
     made = {}
     for index, (camera, kind) in enumerate(
