@@ -74,8 +74,8 @@ def daily_stacked_bars(
     counts: dict[tuple[date, str], int],
     types: list[str],
     *,
-    width: int = 720,
-    height: int = 240,
+    width: int = 960,
+    height: int = 260,
 ) -> Chart:
     """One column per day, stacked by alert type (in ``types`` order, bottom up)."""
     left, right, top, bottom = 44, 8, 10, 26
@@ -117,7 +117,7 @@ def daily_stacked_bars(
 
 
 def camera_stacked_bars(
-    rows: list[tuple[str, dict[str, int]]], types: list[str], *, width: int = 720, row_height: int = 24
+    rows: list[tuple[str, dict[str, int]]], types: list[str], *, width: int = 960, row_height: int = 24
 ) -> Chart:
     """One horizontal bar per camera (rows as given), stacked by alert type."""
     left, right, top, bottom = 150, 56, 4, 4

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,6 +59,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "is_first_page": cursor is None,
             "filter_query": query.urlencode(),
             "newest_id": newest_id,
+            "back_url": request.get_full_path(),
             "poll_ms": int(_poll_seconds() * 1000),
             "open_count": selectors.unacknowledged_count(request.user),
             "nav": "alerts",
@@ -87,7 +89,13 @@ def alert_poll(request: HttpRequest) -> JsonResponse:
     newest = (
         alerts_of(request.user).filter(id__gt=last_id).order_by("-id").values_list("id", flat=True).first()
     )
-    html = render_to_string("dashboard/_alert_cards.html", {"alerts": new, "fresh": True}, request=request)
+    # Buttons on these cards come back to the feed (with its filters), not to this endpoint.
+    query = request.GET.copy()
+    query.pop("after", None)
+    back_url = reverse("dashboard:index") + (f"?{query.urlencode()}" if query else "")
+    html = render_to_string(
+        "dashboard/_alert_cards.html", {"alerts": new, "fresh": True, "back_url": back_url}, request=request
+    )
     return JsonResponse(
         {
             "last_id": max(last_id, newest or 0),

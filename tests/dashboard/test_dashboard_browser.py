@@ -1,0 +1,294 @@
+"""The dashboard in a real headless Chromium (Playwright) against a live server: the whole daily workflow.
+
+Nothing is mocked: alerts arrive through the real HTTP API with the camera's ingest token, exactly as a
+worker sends them, and the page has to pick them up by itself. Screenshots of the main pages are written
+to docs/screenshots/ (the README shows them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from dashboard_support import snapshot_base64
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page, expect, sync_playwright
+
+from surveillance import services
+from surveillance.models import Alert, Camera
+from surveillance.selectors import camera_ingest_token
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PASSWORD = "correct horse battery"
+WAIT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install the Debian package chromium (scripts/bootstrap --system)"
+        )
+    # Playwright's sync API keeps an event loop running in this thread for as long as the browser lives;
+    # the ORM calls of these tests (and the database flush after each) are still plain sync code.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def site(browser, live_server, transactional_db, settings):
+    settings.DASHBOARD_POLL_SECONDS = 0.3
+    return live_server.url
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=site)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    yield page
+    context.close()
+
+
+def make_user(username: str):
+    return get_user_model().objects.create_user(username=username, password=PASSWORD)
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/dashboard/")
+    expect(page).to_have_url(re.compile(r"/dashboard/login/\?next=/dashboard/$"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Alerts")
+
+
+def send_alert(site: str, camera: Camera, alert_type: str = "person", **extra) -> dict:
+    """POST /api/send-alert/ as the camera's worker does, with its ingest token."""
+    body = {
+        "camera_id": camera.id,
+        "alert_type": alert_type,
+        "confidence": 0.87,
+        "description": f"{alert_type} near the gate",
+        "image_base64": snapshot_base64(640, 360),
+        "detections": [{"label": alert_type, "confidence": 0.87, "box": [0.4, 0.3, 0.6, 0.9]}],
+        **extra,
+    }
+    response = requests.post(
+        f"{site}/api/send-alert/",
+        json=body,
+        headers={"Authorization": f"Token {camera_ingest_token(camera=camera)}"},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # Lazy thumbnails and fresh-card highlights would make the picture depend on timing.
+    page.wait_for_function("Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)")
+    page.add_style_tag(content=".is-fresh { animation: none !important; }")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_a_day_of_work_add_camera_watch_the_feed_acknowledge_filter_and_draw_a_zone(page, site):
+    alice = make_user("alice")
+    log_in(page, "alice")
+
+    # Add a camera: a bad URL is refused next to the field, then a good one is saved.
+    page.click("text=Cameras")
+    page.click("text=+ Add camera")
+    page.fill("#id_name", "Gate")
+    page.fill("#id_rtsp_url", "http://10.0.0.5/stream")
+    page.fill("#id_cooldown_seconds", "30")
+    page.click("button:has-text('Add camera')")
+    expect(page.locator("#rtsp_url-error")).to_contain_text("must start with rtsp://")
+    assert not Camera.objects.exists()
+    page.fill("#id_rtsp_url", "rtsp://admin:s3cret@10.0.0.5:554/stream1")
+    page.click("button:has-text('Add camera')")
+    row = page.locator("tr", has_text="Gate")
+    expect(row).to_contain_text("Inactive")
+    expect(row).to_contain_text("rtsp://admin:***@10.0.0.5:554/stream1")
+    assert "s3cret" not in page.content()
+    camera = Camera.objects.get(user=alice, name="Gate")
+    assert camera.cooldown_seconds == 30
+
+    # Activate it; once its worker reports the stream up it is online.
+    row.locator("button:has-text('Activate')").click()
+    expect(page.locator("tr", has_text="Gate")).to_contain_text("Stream down")
+    camera.refresh_from_db()
+    assert camera.is_active
+    heartbeat = requests.post(
+        f"{site}/api/cameras/{camera.id}/heartbeat/",
+        json={"stream_state": "up", "fps": 12.5},
+        headers={"Authorization": f"Token {camera_ingest_token(camera=camera)}"},
+        timeout=30,
+    )
+    assert heartbeat.status_code == 204, heartbeat.text
+    services.camera_create(user=alice, name="Loading bay", rtsp_url="rtsp://10.0.0.6/main")
+    page.reload()
+    expect(page.locator("tr", has_text="Gate")).to_contain_text("Online")
+    expect(page.locator("tr", has_text="Gate")).to_contain_text("12.5")
+    shot(page, "cameras")
+
+    # The feed is open; an alert posted through the API appears without a reload.
+    page.click("nav >> text=Alerts")
+    expect(page.locator("#no-alerts")).to_be_visible()
+    page.evaluate("window.__notReloaded = true")
+    first = send_alert(site, camera, "person")
+    card = page.locator(f"#alert-{first['id']}")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("Gate")
+    expect(page.locator("#open-count")).to_have_text("1 open")
+    assert page.evaluate("window.__notReloaded") is True
+    for kind in ("vehicle", "intrusion", "person"):
+        send_alert(site, camera, kind)
+    expect(page.locator(".alert-card")).to_have_count(4)
+    shot(page, "alerts")
+
+    # Acknowledge the first one from its card.
+    card.locator("button:has-text('Acknowledge')").click()
+    expect(page.locator(f"#alert-{first['id']}")).to_contain_text("acknowledged")
+    assert Alert.objects.get(pk=first["id"]).acknowledged_by == alice
+
+    # Filter: open vehicle alerts only.
+    page.select_option("#id_type", "vehicle")
+    page.select_option("#id_ack", "no")
+    page.click("button:has-text('Filter')")
+    expect(page.locator(".alert-card")).to_have_count(1)
+    expect(page.locator(".alert-card .tag")).to_have_text("Vehicle")
+    # ... and the filtered feed stays live for what matches.
+    other = send_alert(site, camera, "fire")
+    vehicle = send_alert(site, camera, "vehicle")
+    expect(page.locator(f"#alert-{vehicle['id']}")).to_be_visible()
+    expect(page.locator(f"#alert-{other['id']}")).to_have_count(0)
+
+    # Acknowledge many: select all open on this page.
+    page.check("#pick-all")
+    page.click("#ack-selected")
+    expect(page.locator(".msg.success")).to_contain_text("2 alerts acknowledged")
+    assert Alert.objects.filter(alert_type="vehicle", acknowledged=False).count() == 0
+
+    # Alert detail: the full snapshot with the detection drawn.
+    page.goto(f"/dashboard/alerts/{first['id']}/")
+    expect(page.locator(".stage img")).to_be_visible()
+    box = page.locator(".stage .box")
+    expect(box).to_contain_text("person 87%")
+    image_box = page.locator(".stage img").bounding_box()
+    drawn = box.bounding_box()
+    assert drawn["x"] - image_box["x"] == pytest.approx(image_box["width"] * 0.4, abs=3)
+    shot(page, "alert-detail")
+
+    # Zones: draw a triangle on the latest snapshot and save it.
+    page.goto(f"/dashboard/cameras/{camera.id}/zones/")
+    expect(page.locator("#zone-image")).to_be_visible()
+    page.click("#zone-new")
+    svg = page.locator("#zone-svg")
+    size = svg.bounding_box()
+    for x, y in [(0.2, 0.3), (0.7, 0.3), (0.5, 0.8)]:
+        svg.click(position={"x": size["width"] * x, "y": size["height"] * y})
+    page.click("#zone-finish")
+    page.fill(".zone-name", "driveway")
+    shot(page, "zones")
+    page.click("#zone-save")
+    expect(page.locator(".msg.success")).to_contain_text("1 zone saved")
+    camera.refresh_from_db()
+    [zone] = camera.zones
+    assert zone["name"] == "driveway" and zone["intrusion"] is True
+    assert [[round(x, 1), round(y, 1)] for x, y in zone["points"]] == [[0.2, 0.3], [0.7, 0.3], [0.5, 0.8]]
+    expect(page.locator("#zone-svg polygon")).to_have_count(1)
+
+    # Statistics: both charts have bars.
+    page.click("text=Statistics")
+    expect(page.locator("#chart-daily rect")).not_to_have_count(0)
+    expect(page.locator("#chart-cameras rect")).not_to_have_count(0)
+    shot(page, "statistics")
+
+
+def test_a_user_never_sees_another_users_cameras_or_alerts_in_the_browser(page, site):
+    alice, bob = make_user("alice"), make_user("bob")
+    bob_camera = services.camera_create(user=bob, name="Bob garage", rtsp_url="rtsp://b:pw@10.9.9.9/x")
+    alice_camera = services.camera_create(user=alice, name="Alice porch", rtsp_url="rtsp://10.0.0.1/x")
+    bob_alert = send_alert(site, bob_camera, "fire")
+    log_in(page, "alice")
+    page.evaluate("window.__notReloaded = true")
+
+    # A new alert of Bob's never reaches Alice's live feed, hers does.
+    bob_new = send_alert(site, bob_camera, "smoke")
+    alice_new = send_alert(site, alice_camera, "person")
+    expect(page.locator(f"#alert-{alice_new['id']}")).to_be_visible()
+    for alert_id in (bob_alert["id"], bob_new["id"]):
+        expect(page.locator(f"#alert-{alert_id}")).to_have_count(0)
+
+    for path in ("/dashboard/", "/dashboard/cameras/", "/dashboard/statistics/"):
+        page.goto(path)
+        expect(page.locator("main")).not_to_contain_text("Bob garage")
+    for path in (
+        f"/dashboard/alerts/{bob_alert['id']}/",
+        f"/dashboard/cameras/{bob_camera.id}/",
+        f"/dashboard/cameras/{bob_camera.id}/zones/",
+    ):
+        response = page.goto(path)
+        assert response.status == 404, path
+
+
+def test_the_pages_fit_a_phone_screen_without_sideways_scrolling(browser, site):
+    alice = make_user("alice")
+    camera = services.camera_create(user=alice, name="Front door", rtsp_url="rtsp://u:p@10.0.0.2/x")
+    send_alert(site, camera, "person")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=site, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        log_in(page, "alice")
+        for path in (
+            "/dashboard/",
+            "/dashboard/cameras/",
+            "/dashboard/statistics/",
+            "/dashboard/cameras/new/",
+        ):
+            page.goto(path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+        page.goto("/dashboard/")
+        shot(page, "alerts-phone")
+    finally:
+        context.close()
+
+
+def test_invalid_zones_sent_by_a_tampered_editor_are_refused_in_the_page(page, site):
+    alice = make_user("alice")
+    camera = services.camera_create(user=alice, name="Gate", rtsp_url="rtsp://10.0.0.5/x")
+    log_in(page, "alice")
+    page.goto(f"/dashboard/cameras/{camera.id}/zones/")
+    bad = [{"name": "x", "points": [[0.1, 0.1], [2, 2], [0.3, 0.1]]}]
+    page.evaluate(
+        "bad => { document.querySelector('#zone-form').addEventListener('submit', () => {"
+        " document.querySelector('input[name=zones]').value = bad; }); }",
+        json.dumps(bad),
+    )
+    page.click("#zone-save")
+    expect(page.locator("#zones-error")).to_contain_text("points are [x, y]")
+    camera.refresh_from_db()
+    assert camera.zones == []
