@@ -141,7 +141,8 @@ def test_dependencies_come_from_pinned_requirements_with_the_constraints(dockerf
                 if "pip install" not in command:
                     continue
                 words = shlex.split(command)
-                if "-r" in words:
+                installs_local_package = any(w.startswith("/src/") for w in words)
+                if "-r" in words or installs_local_package:
                     assert "-c" in words and words[words.index("-c") + 1].endswith("constraints.txt"), command
                 for package in _named_packages(words[words.index("install") + 1:]):
                     assert "==" in package, f"{dockerfile} {s.name}: {package} is not pinned"
@@ -158,6 +159,24 @@ def _named_packages(args: list[str]) -> list[str]:
         elif not word.startswith(("-", "/", ".")):
             packages.append(word)
     return packages
+
+
+@pytest.mark.parametrize("package", ["camera-worker", "operator"])
+def test_every_dependency_a_package_declares_is_pinned_by_the_constraints(package: str) -> None:
+    # The images install the packages with their declared dependencies under constraints.txt: each must be
+    # pinned there, or the image would get whatever version is newest on the day it is built.
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    declared = tomllib.loads((REPO_ROOT / package / "pyproject.toml").read_text())["project"]["dependencies"]
+    pinned = set()
+    for line in (REPO_ROOT / "requirements" / "constraints.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            pinned.add(canonicalize_name(line.split("==")[0]))
+    missing = [d for d in declared if canonicalize_name(Requirement(d).name) not in pinned]
+    assert not missing, f"{package} declares {missing}, not pinned in requirements/constraints.txt"
 
 
 def test_the_worker_runtime_image_has_no_torch_or_ultralytics() -> None:
