@@ -71,7 +71,10 @@ class AlertAdmin(admin.ModelAdmin):
 
     @admin.action(description="Acknowledge selected alerts")
     def acknowledge(self, request, queryset) -> None:
-        count = services.alerts_acknowledge(
-            user=request.user, alert_ids=list(queryset.values_list("pk", flat=True))
-        )
+        # Staff act across users here, so the user-scoped bulk service does not fit; one write per alert.
+        pending = queryset.filter(acknowledged=False)
+        count = 0
+        for alert in pending:
+            services.alert_acknowledge(alert=alert, user=request.user)
+            count += 1
         self.message_user(request, f"{count} alert(s) acknowledged.")

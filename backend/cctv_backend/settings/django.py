@@ -108,16 +108,18 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Production serves hashed static files collected by `collectstatic` (Dockerfile); development and tests
+# serve them from the apps directly (no collectstatic needed).
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG and not _TESTING)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG and env_bool("STATIC_MANIFEST", True)
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Tests and `runserver` serve static files from the apps directly; production uses collectstatic.
-WHITENOISE_USE_FINDERS = DEBUG or not env_bool("STATIC_MANIFEST", True)
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 LOGIN_URL = "dashboard:login"
 LOGIN_REDIRECT_URL = "dashboard:index"
