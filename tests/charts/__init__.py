@@ -1,0 +1,1 @@
+"""Tests of the Helm chart and the Dockerfiles (tests mirror charts/ and the Dockerfiles at the root)."""
