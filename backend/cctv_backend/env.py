@@ -7,6 +7,7 @@ one clear line instead of a traceback deep inside Django.
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,6 +62,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as ``10/minute`` (number / second, minute, hour or day)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate like 10/minute (per second, minute, hour, day)"
+        )
+    return value
 
 
 def _check_bounds(name: str, value: float, minimum: float | None, maximum: float | None) -> None:

@@ -1,6 +1,6 @@
 """Django REST framework and OpenAPI settings."""
 
-from cctv_backend.env import env_int, env_str
+from cctv_backend.env import env_int, env_rate
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -15,7 +15,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "surveillance.exceptions.exception_handler",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1, maximum=1000),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "10/minute")},
+    "DEFAULT_THROTTLE_RATES": {"auth": env_rate("AUTH_THROTTLE_RATE", "10/minute")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

@@ -1,0 +1,61 @@
+"""Settings from the environment: production settings pass `check --deploy`; bad values stop start-up
+with one line naming the variable. Each case runs manage.py in a fresh process, as a deployment would."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from support.backend import BACKEND_DIR
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "HTTPS_ONLY": "1",
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "ALLOWED_HOSTS": "cctv.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://cctv.example.com",
+    "STATIC_MANIFEST": "1",
+}
+
+
+def manage(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    dropped = {"DEBUG", "SECRET_KEY", "PYTEST_CURRENT_TEST"}
+    environment = {key: value for key, value in os.environ.items() if key not in dropped}
+    environment.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", MEDIA_ROOT=str(tmp_path / "media")
+    )
+    environment.update(env)
+    argv = [sys.executable, "manage.py", *args]
+    return subprocess.run(
+        argv, cwd=BACKEND_DIR, env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.slow
+def test_production_settings_pass_check_deploy(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **PRODUCTION)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SECRET_KEY": "", "DEBUG": "0"}, "SECRET_KEY is not set"),
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"ALERT_IMAGE_MAX_BYTES": "lots", "DEBUG": "1"}, "ALERT_IMAGE_MAX_BYTES='lots' is not an integer"),
+        ({"ALERT_RETENTION_DAYS": "0", "DEBUG": "1"}, "ALERT_RETENTION_DAYS=0 is below the minimum 1"),
+        ({"API_PAGE_SIZE": "5000", "DEBUG": "1"}, "API_PAGE_SIZE=5000 is above the maximum 1000"),
+        ({"DATABASE_URL": "nosuchdb://x", "DEBUG": "1"}, "DATABASE_URL"),
+        ({"AUTH_THROTTLE_RATE": "often", "DEBUG": "1"}, "AUTH_THROTTLE_RATE"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_a_message_naming_it(tmp_path, env, message):
+    result = manage("check", tmp_path=tmp_path, **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("django.core.exceptions.ImproperlyConfigured:")
