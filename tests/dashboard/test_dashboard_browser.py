@@ -148,7 +148,6 @@ def test_a_day_of_work_add_camera_watch_the_feed_acknowledge_filter_and_draw_a_z
     page.reload()
     expect(page.locator("tr", has_text="Gate")).to_contain_text("Online")
     expect(page.locator("tr", has_text="Gate")).to_contain_text("12.5")
-    shot(page, "cameras")
 
     # The feed is open; an alert posted through the API appears without a reload.
     page.click("nav >> text=Alerts")
@@ -222,6 +221,11 @@ def test_a_day_of_work_add_camera_watch_the_feed_acknowledge_filter_and_draw_a_z
     expect(page.locator("#chart-daily rect")).not_to_have_count(0)
     expect(page.locator("#chart-cameras rect")).not_to_have_count(0)
     shot(page, "statistics")
+
+    # The camera list now shows the last alert and the day's count.
+    page.click("nav >> text=Cameras")
+    expect(page.locator("tr", has_text="Gate")).to_contain_text("vehicle")
+    shot(page, "cameras")
 
 
 def test_a_user_never_sees_another_users_cameras_or_alerts_in_the_browser(page, site):

@@ -58,6 +58,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "next_cursor": next_cursor,
             "is_first_page": cursor is None,
             "filter_query": query.urlencode(),
+            "filter_active": bool(query),
             "newest_id": newest_id,
             "back_url": request.get_full_path(),
             "poll_ms": int(_poll_seconds() * 1000),

@@ -7,6 +7,10 @@
   var grid = document.getElementById("alert-grid");
   var pickAll = document.getElementById("pick-all");
 
+  // Filters are folded away on a phone (the feed matters more there) and always open on a wide screen.
+  var filters = document.getElementById("filters-box");
+  if (filters && window.matchMedia("(min-width: 720px)").matches) filters.open = true;
+
   if (pickAll) {
     pickAll.addEventListener("change", function () {
       grid.querySelectorAll('input[name="alert_ids"]:not(:disabled)').forEach(function (box) {
