@@ -202,3 +202,30 @@ def start_backend(
         )
     finally:
         stop_process(process)
+
+
+@contextlib.contextmanager
+def scratch_postgres_database(server_url: str, *, prefix: str = "cctv_scratch") -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of ``server_url`` (a postgres:// URL); dropped on exit.
+
+    Yields its URL. For tests that run a backend process on PostgreSQL next to pytest-django's own test
+    database.
+    """
+    import psycopg2
+    from psycopg2 import sql
+    from psycopg2.extensions import parse_dsn
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    dsn = parse_dsn(server_url.replace("postgres://", "postgresql://", 1))
+    dsn["dbname"] = "postgres"
+    admin = psycopg2.connect(**dsn)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        base, _, _ = server_url.rpartition("/")
+        yield f"{base}/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
