@@ -12,14 +12,14 @@ from surveillance import services
 from surveillance.models import Alert, Camera
 
 
+def pytest_configure(config):
+    # WhiteNoise looks for STATIC_ROOT (filled by collectstatic in production); tests use the app folders.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Pages link static files by name; the hashed-manifest storage of production needs collectstatic.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     return settings.MEDIA_ROOT
 
 
