@@ -12,16 +12,8 @@ from cctv_operator.config import load_settings
 from support import helm
 from support.helm import VARIANTS, Renderer
 
-SECRET_PLACEHOLDER = "0123456789abcdef0123456789abcdef01234567"
-
-
-def operator_environment(objects: list[dict]) -> dict[str, str]:
-    """Plain values as Kubernetes would set them; Secret references filled with a placeholder."""
-    container = helm.one(objects, "Deployment", "-operator")["spec"]["template"]["spec"]["containers"][0]
-    env = {}
-    for name, item in helm.env_of(container).items():
-        env[name] = item.get("value", SECRET_PLACEHOLDER)
-    return env
+SECRET_PLACEHOLDER = helm.SECRET_PLACEHOLDER
+operator_environment = helm.operator_environment
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

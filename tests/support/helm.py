@@ -192,6 +192,16 @@ def env_of(container: dict) -> dict[str, dict]:
     return {item["name"]: item for item in container.get("env", [])}
 
 
+# What a Secret reference stands for when a test feeds a rendered environment to a component's config.
+SECRET_PLACEHOLDER = "0123456789abcdef0123456789abcdef01234567"
+
+
+def operator_environment(objects: list[dict]) -> dict[str, str]:
+    """The operator container's variables as Kubernetes would set them (Secret refs: a placeholder)."""
+    container = one(objects, "Deployment", "-operator")["spec"]["template"]["spec"]["containers"][0]
+    return {name: item.get("value", SECRET_PLACEHOLDER) for name, item in env_of(container).items()}
+
+
 def checkov_binary() -> Path:
     """checkov in its own virtualenv (built from PyPI on first use); $CCTV_CHECKOV overrides."""
     override = os.environ.get("CCTV_CHECKOV")

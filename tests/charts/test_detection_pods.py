@@ -1,0 +1,79 @@
+"""The detection pods fit the chart around them: the Deployment the operator's own builder makes for a
+Camera, from the settings the chart gives the operator, is a valid object, is hardened, carries the
+chart's worker defaults, and is what the chart's PodMonitor and NetworkPolicy select."""
+
+from __future__ import annotations
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from cctv_operator.builders import deployment_body
+from cctv_operator.camera_spec import parse_camera_spec
+from cctv_operator.config import load_settings
+from support import helm
+from support.helm import REPO_ROOT, Renderer
+
+
+def camera(example: str, spec_overrides: dict | None = None) -> dict:
+    docs = yaml.safe_load_all((REPO_ROOT / "crds" / "examples" / example).read_text())
+    body = next(doc for doc in docs if doc and doc["kind"] == "Camera")
+    body["metadata"].update(namespace="cctv", uid="8c3e2f4a-1b2c-4d5e-8f90-123456789abc")
+    body["spec"].update(spec_overrides or {})
+    return body
+
+
+def detection_deployment(renderer: Renderer, variant: str, example: str = "front-door.yaml") -> dict:
+    owner = camera(example)
+    settings = load_settings(helm.operator_environment(renderer.variant(variant)))
+    return deployment_body(owner=owner, spec=parse_camera_spec(owner["spec"]), settings=settings)
+
+
+@pytest.mark.parametrize("variant", ["default", "clusterwide-gpu"])
+def test_the_detection_deployment_is_a_valid_object(renderer: Renderer, variant: str) -> None:
+    kubernetes_validate.validate(
+        detection_deployment(renderer, variant), kubernetes_validate.latest_version(), strict=True
+    )
+
+
+def test_the_detection_pod_runs_the_charts_worker_image_and_model(renderer: Renderer) -> None:
+    pod = detection_deployment(renderer, "default")["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["image"] == "ghcr.io/cctv-analytics/cctv-worker:0.1.0"
+    env = helm.env_of(container)
+    assert env["MODEL_PATH"]["value"] == "/opt/cctv/models/model.openvino"
+    assert env["DJANGO_API_URL"]["value"] == "http://cctv-backend.cctv.svc:8000"
+    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"},
+                                      "limits": {"cpu": "2", "memory": "1Gi"}}
+
+
+def test_the_detection_pod_is_hardened_like_the_charts_own(renderer: Renderer) -> None:
+    pod = detection_deployment(renderer, "default")["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10001  # the worker image's USER
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    ctx = pod["containers"][0]["securityContext"]
+    assert ctx["readOnlyRootFilesystem"] is True
+    assert ctx["allowPrivilegeEscalation"] is False
+    assert ctx["capabilities"]["drop"] == ["ALL"]
+
+
+def test_the_podmonitor_and_network_policy_select_the_detection_pod(renderer: Renderer) -> None:
+    pod_template = detection_deployment(renderer, "default")["spec"]["template"]
+    labels = pod_template["metadata"]["labels"]
+    monitor = helm.one(renderer.variant("monitoring"), "PodMonitor")
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    port_names = {p["name"] for p in pod_template["spec"]["containers"][0]["ports"]}
+    assert monitor["spec"]["podMetricsEndpoints"][0]["port"] in port_names
+    policy = helm.one(renderer.variant("postgresql"), "NetworkPolicy", "-workers")
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+    metrics_port = next(p for p in pod_template["spec"]["containers"][0]["ports"] if p["name"] == "metrics")
+    assert policy["spec"]["ingress"][0]["ports"][0]["port"] == metrics_port["containerPort"]
+
+
+def test_gpu_defaults_reach_the_detection_pod(renderer: Renderer) -> None:
+    pod = detection_deployment(renderer, "clusterwide-gpu")["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert pod["nodeSelector"]["nvidia.com/gpu.present"] == "true"
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
