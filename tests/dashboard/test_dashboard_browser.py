@@ -135,6 +135,7 @@ def test_a_day_of_work_add_camera_watch_the_feed_acknowledge_filter_and_draw_a_z
     # Activate it; once its worker reports the stream up it is online.
     row.locator("button:has-text('Activate')").click()
     expect(page.locator("tr", has_text="Gate")).to_contain_text("Stream down")
+    page.evaluate("window.__notReloaded = true")
     camera.refresh_from_db()
     assert camera.is_active
     heartbeat = requests.post(
@@ -145,8 +146,11 @@ def test_a_day_of_work_add_camera_watch_the_feed_acknowledge_filter_and_draw_a_z
     )
     assert heartbeat.status_code == 204, heartbeat.text
     services.camera_create(user=alice, name="Loading bay", rtsp_url="rtsp://10.0.0.6/main")
-    page.reload()
+    # The list refreshes itself: the new state and the new camera show up without a reload.
     expect(page.locator("tr", has_text="Gate")).to_contain_text("Online")
+    expect(page.locator("tr", has_text="Loading bay")).to_contain_text("Inactive")
+    expect(page.locator("#camera-summary")).to_contain_text("1 online")
+    assert page.evaluate("window.__notReloaded") is True
     expect(page.locator("tr", has_text="Gate")).to_contain_text("12.5")
 
     # The feed is open; an alert posted through the API appears without a reload.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from dashboard import charts
 from dashboard.paging import BadCursor, decode_cursor, encode_cursor
@@ -17,6 +18,7 @@ from dashboard.presentation import (
     detection_boxes,
     restore_masked_password,
 )
+from dashboard.templatetags.dashboard_tags import ago
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -136,3 +138,10 @@ def test_camera_bars_are_scaled_to_the_busiest_camera():
     assert gate_person.width + gate_vehicle.width == pytest.approx(full)
     assert yard_person.width == pytest.approx(full / 2)
     assert [label.text for label in chart.x_labels] == ["8", "4"]
+
+
+def test_ago_says_just_now_within_the_first_minute_and_one_unit_after():
+    assert ago(timezone.now() - timedelta(seconds=20)) == "just now"
+    assert ago(timezone.now() - timedelta(minutes=5, seconds=10)) == "5\xa0minutes ago"
+    assert ago(timezone.now() - timedelta(days=2, hours=3)) == "2\xa0days ago"
+    assert ago(None) == ""

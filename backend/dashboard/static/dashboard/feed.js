@@ -18,6 +18,28 @@
       });
     });
   }
+  // Optional beep on new alerts (for a screen nobody stares at); the choice is remembered per browser.
+  var sound = document.getElementById("sound-toggle");
+  var audio = null;
+  if (sound) {
+    sound.checked = window.localStorage.getItem("cctv-sound") === "on";
+    sound.addEventListener("change", function () {
+      window.localStorage.setItem("cctv-sound", sound.checked ? "on" : "off");
+    });
+  }
+  function beep() {
+    if (!sound || !sound.checked || !window.AudioContext) return;
+    audio = audio || new window.AudioContext();
+    var tone = audio.createOscillator();
+    var gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.setValueAtTime(0.2, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.4);
+  }
+
   if (!live || !live.dataset.pollUrl) return;
 
   var after = parseInt(live.dataset.after, 10) || 0;
@@ -63,6 +85,7 @@
           grid.insertAdjacentHTML("afterbegin", data.html);
           var note = document.getElementById("new-note");
           if (note) { note.hidden = false; note.textContent = data.count + " new just now"; }
+          beep();
         }
         setOpenCount(data.open_count);
         schedule();
