@@ -29,6 +29,21 @@ class _UnitFloat(serializers.FloatField):
         super().__init__(min_value=0.0, max_value=1.0, **kwargs)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 1024,
+        "pattern": r"^rtsps?://([^\s:@/]+(:[^\s@/]*)?@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$",
+        "example": "rtsp://user:pass@192.168.1.100:554/stream1",
+    }
+)
+class RtspUrlField(serializers.CharField):
+    """An RTSP URL; the full rule is ``validate_rtsp_url``, run by the service's ``full_clean()``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=1024, **kwargs)
+
+
 class ZoneSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     points = serializers.ListField(
@@ -64,7 +79,7 @@ class CameraInputSerializer(serializers.Serializer):
     """Create (name and rtsp_url required) and update (PATCH: every field optional)."""
 
     name = serializers.CharField(max_length=100)
-    rtsp_url = serializers.CharField(max_length=1024, help_text="rtsp://user:pass@host:554/path")
+    rtsp_url = RtspUrlField(help_text="rtsp://user:pass@host:554/path")
     is_active = serializers.BooleanField(required=False)
     alert_types = serializers.ListField(
         child=serializers.ChoiceField(choices=AlertType.choices), required=False, max_length=len(AlertType)
