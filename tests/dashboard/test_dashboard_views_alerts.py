@@ -149,3 +149,20 @@ def test_acknowledging_with_nothing_selected_says_so_and_changes_nothing(alice_c
     assert "Select the alerts to acknowledge first" in response.content.decode()
     alert.refresh_from_db()
     assert not alert.acknowledged
+
+
+def test_poll_with_an_id_beyond_any_alert_returns_nothing_new(alice_client, cams, make_alert):
+    make_alert(cams[0], image=False)
+    data = alice_client.get(POLL, {"after": "9" * 30}).json()
+    assert data["count"] == 0
+
+
+def test_huge_ids_in_urls_are_404_not_errors(alice_client):
+    assert alice_client.get(reverse("dashboard:alert", args=[10**30])).status_code == 404
+    assert alice_client.get(reverse("dashboard:camera-edit", args=[10**30])).status_code == 404
+
+
+def test_a_cursor_with_a_huge_id_pages_without_error(alice_client, cams, make_alert):
+    alert = make_alert(cams[0], image=False)
+    response = alice_client.get(FEED, {"before": f"{10**18}_{'9' * 30}"})
+    assert response.status_code == 200 and ids(response) == [alert.id]
