@@ -146,7 +146,7 @@ class WorkerConfig(BaseModel):
     @classmethod
     def _parse_class_map(cls, value: Any) -> Any:
         if isinstance(value, str):
-            value = _pairs(value, "class=alert_type")
+            value = _pairs(value, "class=alert_type") or None  # empty: the model's default map
         if value is not None:
             unknown = sorted(set(value.values()) - ALERT_TYPES)
             if unknown:

@@ -13,17 +13,19 @@ class FrameSampler:
             raise ValueError("frame_skip must be >= 1")
         self.frame_skip = frame_skip
         self.interval = 1.0 / detect_fps if detect_fps else None
-        self._last: float | None = None
+        self._next: float | None = None
 
     def should_decode(self, frame_index: int, now: float) -> bool:
         """``frame_index`` counts from 0 per connection; ``now`` is a monotonic time in seconds."""
         if self.interval is None:
             return frame_index % self.frame_skip == 0
-        # A tolerance of a few ms keeps a 10 fps target from decoding every other 25 fps frame late.
-        if self._last is None or now - self._last >= self.interval - 0.005:
-            self._last = now
+        # Due times follow a fixed grid (no drift from frame jitter); a few ms of tolerance keep a
+        # frame that arrives a hair early from being skipped; after a gap the grid restarts at now.
+        if self._next is None or now >= self._next - 0.005:
+            behind = self._next is None or now - self._next >= self.interval
+            self._next = (now if behind else self._next) + self.interval
             return True
         return False
 
     def reset(self) -> None:
-        self._last = None
+        self._next = None
