@@ -47,9 +47,9 @@ def parse_camera_spec(spec: Mapping[str, Any] | None) -> CameraSpec:
         raise InvalidSpec("spec is empty")
     data = dict(spec)
     detection = data.get("detection")
-    if isinstance(detection, Mapping):
-        data["detection"] = detection_from_spec(detection)
     try:
+        if isinstance(detection, Mapping):
+            data["detection"] = detection_from_spec(detection)
         return CameraSpec.model_validate(data)
     except (ValidationError, ValueError, TypeError) as exc:
         raise InvalidSpec(_first_problem(exc)) from None
@@ -102,7 +102,9 @@ def detection_to_spec(detection: DetectionConfig) -> dict[str, Any]:
 
 def _first_problem(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        return f"{where}: {first['msg']}" if where else first["msg"]
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            problems.append(f"{where}: {error['msg']}" if where else error["msg"])
+        return "; ".join(problems)
     return str(exc)

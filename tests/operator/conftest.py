@@ -28,9 +28,9 @@ from support.kmock_cluster import KubernetesCluster, kube_cluster, kubeconfig  #
 NAMESPACE = "default"
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 15.0, what: str = "condition") -> Any:
+async def eventually(check: Callable[[], Any], *, within: float = 15.0, what: str = "condition") -> Any:
     """Poll `check` until it returns something truthy (or stops raising AssertionError)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     last: BaseException | None = None
     while time.monotonic() < deadline:
         try:
@@ -52,7 +52,9 @@ async def backend() -> AsyncIterator[BackendDouble]:
 
 
 @pytest.fixture()
-def operator_env(backend: BackendDouble, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def operator_env(
+    backend: BackendDouble, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> dict[str, str]:
     """The operator's environment for tests: fast polling, short timeouts, free ports."""
     env = {
         "DJANGO_API_URL": backend.url,
@@ -83,7 +85,7 @@ def metrics() -> OperatorMetrics:
 
 
 @pytest_asyncio.fixture()
-async def kube(kubeconfig: Path) -> AsyncIterator[KubeApi]:
+async def kube(kubeconfig: Path) -> AsyncIterator[KubeApi]:  # noqa: F811
     api = KubeApi.connect()
     yield api
     api.close()
@@ -105,7 +107,7 @@ class RunningOperator:
 
 @pytest_asyncio.fixture()
 async def running_operator(
-    settings: OperatorSettings, metrics: OperatorMetrics, kube_cluster: KubernetesCluster
+    settings: OperatorSettings, metrics: OperatorMetrics, kube_cluster: KubernetesCluster  # noqa: F811
 ) -> AsyncIterator[RunningOperator]:
     """kopf with the operator's handlers, cluster-wide (kmock cannot list namespaces), no peering.
 

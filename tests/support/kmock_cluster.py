@@ -117,7 +117,9 @@ class KubernetesCluster(kmock.KubernetesEmulator):
     def declare_defaults(self) -> None:
         for name, kind, namespaced, subresources in DEFAULT_RESOURCES:
             self.resources[name] = kmock.ResourceInfo(
-                kind=kind, namespaced=namespaced, subresources=set(subresources),
+                kind=kind,
+                namespaced=namespaced,
+                subresources=set(subresources),
                 verbs={"list", "watch", "get", "create", "patch", "delete"},
             )
 
@@ -164,7 +166,9 @@ class KubernetesCluster(kmock.KubernetesEmulator):
             if namespace:
                 meta["namespace"] = namespace
             meta.update(
-                uid=str(uuid.uuid4()), resourceVersion=self._next_rv(), generation=1,
+                uid=str(uuid.uuid4()),
+                resourceVersion=self._next_rv(),
+                generation=1,
                 creationTimestamp=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             )
             if self._has_status_subresource(resource):
