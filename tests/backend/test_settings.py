@@ -51,7 +51,9 @@ def test_production_settings_pass_check_deploy(tmp_path):
         ({"ALERT_RETENTION_DAYS": "0", "DEBUG": "1"}, "ALERT_RETENTION_DAYS=0 is below the minimum 1"),
         ({"API_PAGE_SIZE": "5000", "DEBUG": "1"}, "API_PAGE_SIZE=5000 is above the maximum 1000"),
         ({"DATABASE_URL": "nosuchdb://x", "DEBUG": "1"}, "DATABASE_URL"),
-        ({"AUTH_THROTTLE_RATE": "often", "DEBUG": "1"}, "AUTH_THROTTLE_RATE"),
+        ({"AUTH_THROTTLE_RATE": "often", "DEBUG": "1"}, "AUTH_THROTTLE_RATE='often' is not a rate"),
+        ({"LOG_LEVEL": "LOUD", "DEBUG": "1"}, "LOG_LEVEL='LOUD' is not one of DEBUG"),
+        ({"NUM_PROXIES": "-1", "DEBUG": "1"}, "NUM_PROXIES=-1 is below the minimum 0"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_a_message_naming_it(tmp_path, env, message):

@@ -8,7 +8,8 @@ ALERT_IMAGE_MAX_BYTES = env_int("ALERT_IMAGE_MAX_BYTES", 5 * 1024 * 1024, minimu
 DATA_UPLOAD_MAX_MEMORY_SIZE = ALERT_IMAGE_MAX_BYTES * 4 // 3 + 256 * 1024
 # `manage.py purge_alerts` deletes alerts (and their snapshot files) older than this many days.
 ALERT_RETENTION_DAYS = env_int("ALERT_RETENTION_DAYS", 30, minimum=1)
-# A camera counts as online while its worker's last heartbeat is younger than this.
-CAMERA_ONLINE_SECONDS = env_int("CAMERA_ONLINE_SECONDS", 60, minimum=5)
+# A camera counts as online while its worker's last heartbeat is younger than this: 3 heartbeat
+# intervals of the worker (HEARTBEAT_INTERVAL, 15 s), per docs/contracts.md.
+CAMERA_ONLINE_SECONDS = env_int("CAMERA_ONLINE_SECONDS", 45, minimum=5)
 # Serve snapshot files from Django itself (local runs and small installs). Off: a web server does it.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)

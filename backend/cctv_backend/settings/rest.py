@@ -16,6 +16,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1, maximum=1000),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env_rate("AUTH_THROTTLE_RATE", "10/minute")},
+    # How many proxies (an Ingress) sit in front: the throttle trusts that many X-Forwarded-For hops and
+    # no more. 0 (the default) ignores the header, which a client could otherwise forge to dodge the limit.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0, maximum=10),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
