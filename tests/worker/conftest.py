@@ -43,9 +43,14 @@ def random_pt() -> Path:
 
     def build(scratch: Path) -> Path:
         from ultralytics import YOLO
+        from ultralytics.cfg import get_cfg  # noqa: F401 - ensures the package's data files are there
+        from ultralytics.utils import ROOT, YAML
 
         path = scratch / "random.pt"
-        YOLO("yolov8n.yaml").save(str(path))
+        model = YOLO("yolov8n.yaml")
+        # A bare architecture has class names "0".."79"; give it COCO's, as a trained yolov8n has.
+        model.model.names = YAML.load(ROOT / "cfg" / "datasets" / "coco.yaml")["names"]
+        model.save(str(path))
         return path
 
     return _cached("random.pt", build)

@@ -1,0 +1,119 @@
+"""Delivery that loses nothing: every spooled alert reaches the backend exactly once, whatever the
+backend does in between (down, 500s, timeouts after storing)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from cctv_worker.capture.backoff import Backoff
+from cctv_worker.delivery.client import BackendClient
+from cctv_worker.delivery.sender import Sender
+from cctv_worker.delivery.spool import Spool
+from cctv_worker.metrics import WorkerMetrics
+
+from .backend_double import AlertBackend, Faults
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def alert(i: int) -> dict[str, object]:
+    return {"camera_id": 1, "alert_type": "person", "confidence": 0.9, "image_base64": "",
+            "description": f"alert {i}", "idempotency_key": f"key-{i}"}  # fmt: skip
+
+
+class Rig:
+    def __init__(self, tmp_path: Path, backend: AlertBackend, timeout: float = 5.0) -> None:
+        self.registry = CollectorRegistry()
+        self.metrics = WorkerMetrics(self.registry, 1)
+        self.spool = Spool(tmp_path / "spool.sqlite3", max_alerts=100)
+        # Retries every 50 ms: the tests check the outcome, not the production delays.
+        self.sender = Sender(
+            self.spool, BackendClient(backend.url, backend.token, timeout=timeout), self.metrics,
+            Backoff(0.05, 0.05, jitter=0.0),
+        )  # fmt: skip
+
+    def put(self, n: int) -> None:
+        for i in range(n):
+            self.spool.put(f"key-{i}", alert(i))
+        self.sender.wake()
+
+    def value(self, name: str, **labels: str) -> float:
+        return self.registry.get_sample_value(name, {"camera": "1", **labels}) or 0.0
+
+
+@pytest.fixture
+def rig(tmp_path: Path, backend: AlertBackend) -> Iterator[Rig]:
+    rig = Rig(tmp_path, backend)
+    yield rig
+    rig.sender.stop()
+    rig.sender.join(5)
+
+
+def test_alerts_are_delivered_in_order_and_leave_the_spool(rig: Rig, backend: AlertBackend) -> None:
+    rig.sender.start()
+    rig.put(5)
+    wait_for(lambda: rig.spool.depth() == 0)
+    assert backend.keys() == [f"key-{i}" for i in range(5)]
+    assert rig.value("cctv_alerts_sent_total", alert_type="person") == 5
+    assert rig.value("cctv_spool_depth") == 0
+    assert rig.registry.get_sample_value("cctv_alert_post_duration_seconds_count", {"camera": "1"}) == 5
+
+
+def test_backend_down_then_up_delivers_every_alert_exactly_once(rig: Rig, backend: AlertBackend) -> None:
+    backend.stop()
+    rig.sender.start()
+    rig.put(10)
+    wait_for(lambda: rig.value("cctv_alerts_failed_total", result="unreachable") >= 3)
+    assert rig.spool.depth() == 10
+    backend.start()  # same port
+    wait_for(lambda: rig.spool.depth() == 0)
+    assert sorted(backend.keys()) == sorted(f"key-{i}" for i in range(10))
+    assert len(backend.alerts) == 10
+
+
+def test_server_errors_are_retried_until_accepted(rig: Rig, backend: AlertBackend) -> None:
+    backend.faults = Faults(status=500, fail_next=4)
+    rig.sender.start()
+    rig.put(3)
+    wait_for(lambda: rig.spool.depth() == 0)
+    assert rig.value("cctv_alerts_failed_total", result="server_error") == 4
+    assert backend.keys() == ["key-0", "key-1", "key-2"]
+
+
+def test_a_timeout_after_the_backend_stored_the_alert_does_not_duplicate_it(
+    tmp_path: Path, backend: AlertBackend
+) -> None:
+    rig = Rig(tmp_path, backend, timeout=0.3)
+    backend.faults = Faults(delay_after_store=1.0)
+    rig.sender.start()
+    try:
+        rig.put(2)
+        wait_for(lambda: rig.value("cctv_alerts_failed_total", result="timeout") >= 2)
+        backend.faults = Faults()
+        wait_for(lambda: rig.spool.depth() == 0)
+    finally:
+        rig.sender.stop()
+        rig.sender.join(5)
+    assert backend.keys() == ["key-0", "key-1"]
+    assert backend.replays >= 1
+
+
+def test_a_rejected_alert_is_set_aside_and_the_queue_moves_on(rig: Rig, backend: AlertBackend) -> None:
+    rig.spool.put("bad", {**alert(0), "idempotency_key": "bad", "alert_type": "dragon"})
+    rig.put(1)
+    rig.sender.start()
+    wait_for(lambda: rig.spool.depth() == 0)
+    assert backend.keys() == ["key-0"]
+    assert [key for key, _ in rig.spool.rejected()] == ["bad"]
+    assert rig.value("cctv_alerts_failed_total", result="rejected") == 1
