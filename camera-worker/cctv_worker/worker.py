@@ -137,7 +137,8 @@ class Worker:
     def step(self, wait: float = 0.5) -> None:
         """One turn of the main loop: at most one frame through the pipeline."""
         self._last_tick = self.clock()
-        self.status.check()
+        if self.status.check():
+            self.metrics.stream_up.set(0)  # the capture thread may sit in a blocked read a while longer
         self.metrics.stream_fps.set(self.status.fps())
         frame = self.mailbox.get(timeout=wait)
         if frame is not None:

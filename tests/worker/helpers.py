@@ -13,3 +13,15 @@ def det(
 
 def moved(box: tuple[float, float, float, float], dx: float = 0.0, dy: float = 0.0):
     return (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+
+
+def wait_for(condition, timeout: float = 15.0, interval: float = 0.02, what: str = "condition") -> float:
+    """Polls ``condition`` until it is true; returns the seconds it took. Fails after ``timeout``."""
+    import time
+
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        time.sleep(interval)
+    return time.monotonic() - started

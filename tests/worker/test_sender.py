@@ -3,8 +3,7 @@ backend does in between (down, 500s, timeouts after storing)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,7 @@ from cctv_worker.delivery.spool import Spool
 from cctv_worker.metrics import WorkerMetrics
 
 from .backend_double import AlertBackend, Faults
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
+from .helpers import wait_for
 
 
 def alert(i: int) -> dict[str, object]:

