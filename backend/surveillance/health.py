@@ -40,8 +40,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as error:
+        # The detail (host names, ports) goes to the log, not to unauthenticated callers.
         logger.warning("readyz: database unreachable: %s", error)
-        return JsonResponse({"status": "unavailable", "database": str(error)}, status=503)
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 

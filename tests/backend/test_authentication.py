@@ -74,6 +74,16 @@ def test_an_ingest_token_of_a_deleted_camera_is_refused(alice_camera):
     assert response.status_code == 401
 
 
+def test_an_ingest_token_stops_working_when_its_owner_is_disabled(alice, alice_camera):
+    token = selectors.camera_ingest_token(camera=alice_camera)
+    alice.is_active = False
+    alice.save()
+    response = client_for(token).post(
+        f"/api/cameras/{alice_camera.pk}/heartbeat/", {"stream_state": "up"}, format="json"
+    )
+    assert response.status_code == 401
+
+
 def test_an_absurd_camera_id_in_a_token_is_refused_cleanly(db):
     response = client_for("cam_99999999999999999999999_" + "0" * 64).get("/api/cameras/")
     assert response.status_code == 401

@@ -19,14 +19,15 @@ def test_readyz_answers_ok_while_the_database_answers(client):
     assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
 
 
-def test_readyz_answers_503_when_the_database_does_not(client):
+def test_readyz_answers_503_when_the_database_does_not(client, caplog):
     # A database that refuses connections cannot be arranged inside a test's transaction: fake the cursor.
     with mock.patch(
         "surveillance.health.connection.cursor", side_effect=OperationalError("connection refused")
     ):
         response = client.get("/readyz")
     assert response.status_code == 503
-    assert "connection refused" in response.json()["database"]
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert "connection refused" in caplog.text
 
 
 def _samples(client) -> dict:
