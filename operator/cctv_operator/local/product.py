@@ -41,11 +41,10 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def _secret_key(data_dir: Path) -> str:
-    """One random key per data dir, kept: sessions and camera ingest tokens survive restarts."""
-    path = data_dir / "secret_key"
+def _kept_secret(path: Path, length: int) -> str:
+    """A random secret made once per data dir and kept, so that it survives restarts."""
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
+        path.write_text(secrets.token_urlsafe(length))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -54,7 +53,8 @@ def backend_environment(options: LocalOptions) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": options.database_url,
-        "SECRET_KEY": _secret_key(options.data_dir),
+        # Kept: sessions and camera ingest tokens stay valid across restarts.
+        "SECRET_KEY": _kept_secret(options.data_dir / "secret_key", 50),
         "DEBUG": "0",
         "STATIC_MANIFEST": "0",  # serve static files from the apps: no collectstatic step
         "MEDIA_ROOT": str(options.data_dir / "media"),
@@ -124,7 +124,9 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
 
     log.info("preparing the database (%s)", setup.describe_database(options.database_url))
     await setup.run_checked([*manage, "migrate", "--noinput"], env=env, what="database migration")
-    demo = await setup.create_demo_user(manage, env=env)
+    demo = await setup.create_demo_user(
+        manage, env=env, password=_kept_secret(options.data_dir / "demo_password", 12)
+    )
     operator_token = await setup.create_operator_token(manage, env=env)
 
     rtsp_process, demo_url = await _start_demo_stream(options)

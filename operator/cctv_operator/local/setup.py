@@ -43,17 +43,19 @@ async def run_checked(argv: Sequence[str], *, env: Mapping[str, str], what: str)
     return stdout.decode()
 
 
-async def create_demo_user(manage: Sequence[str], *, env: Mapping[str, str]) -> DemoUser:
-    output = await run_checked([*manage, "create_demo", "--json"], env=env, what="creating the demo user")
+async def create_demo_user(manage: Sequence[str], *, env: Mapping[str, str], password: str) -> DemoUser:
+    output = await run_checked(
+        [*manage, "create_demo", "--json", "--password", password], env=env, what="creating the demo user"
+    )
     data = json.loads(output.strip().splitlines()[-1])
-    return DemoUser(username=data["username"], password=data["password"], token=data["token"])
+    return DemoUser(username=data["username"], password=password, token=data["token"])
 
 
 async def create_operator_token(manage: Sequence[str], *, env: Mapping[str, str]) -> str:
     output = await run_checked(
-        [*manage, "create_operator_token", "--json"], env=env, what="creating the operator's token"
+        [*manage, "create_operator_token"], env=env, what="creating the operator's token"
     )
-    return json.loads(output.strip().splitlines()[-1])["token"]
+    return output.strip().splitlines()[-1]
 
 
 def _api(method: str, url: str, token: str, **kwargs) -> requests.Response:
