@@ -81,7 +81,9 @@ class WorkerConfig(BaseModel):
         "auto", alias="DETECTOR_BACKEND"
     )
     inference_size: int = Field(640, alias="INFERENCE_SIZE", ge=32, le=1920, multiple_of=32)
-    inference_threads: int = Field(0, alias="INFERENCE_THREADS", ge=0, le=64)
+    # One thread by default: a node runs one worker per camera, and threads of many workers fighting over
+    # the same cores were slower than one each (bench/bench_worker.py). 0: the runtime's default (all cores).
+    inference_threads: int = Field(1, alias="INFERENCE_THREADS", ge=0, le=64)
     confidence_threshold: float = Field(0.5, alias="CONFIDENCE_THRESHOLD", ge=0.0, le=1.0)
     class_confidence: dict[str, float] = Field(default_factory=dict, alias="CLASS_CONFIDENCE")
     alert_class_map: dict[str, str] | None = Field(None, alias="ALERT_CLASS_MAP")
