@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from surveillance.models import AlertType, Camera, StreamState
@@ -241,3 +241,18 @@ class AlertsAcknowledgeInputSerializer(serializers.Serializer):
 
 class AlertsAcknowledgeOutputSerializer(serializers.Serializer):
     acknowledged = serializers.IntegerField(help_text="How many alerts changed to acknowledged.")
+
+
+def paginated(serializer_class: type[serializers.Serializer], *, name: str) -> serializers.Serializer:
+    """The OpenAPI shape of a page of ``serializer_class`` (``count`` only in page-number pages)."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(
+                required=False, help_text="Total matches (page pagination only)."
+            ),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )

@@ -32,6 +32,7 @@ from surveillance.serializers import (
     IngestTokenOutputSerializer,
     TokenInputSerializer,
     TokenOutputSerializer,
+    paginated,
 )
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -77,7 +78,10 @@ class TokenObtainApi(APIView):
 class CameraListCreateApi(APIView):
     """GET /api/cameras/ (paginated, RTSP passwords masked), POST /api/cameras/."""
 
-    @extend_schema(responses={200: CameraOutputSerializer(many=True)})
+    @extend_schema(
+        operation_id="api_cameras_list",
+        responses={200: paginated(CameraOutputSerializer, name="PaginatedCameraList")},
+    )
     def get(self, request: Request) -> Response:
         cameras = selectors.cameras_of(request.user)
         return _paginated(PagePagination(), cameras, request, self, CameraOutputSerializer)
@@ -268,6 +272,7 @@ class AlertListApi(APIView):
     """
 
     @extend_schema(
+        operation_id="api_alerts_list",
         parameters=[
             AlertFilterSerializer,
             OpenApiParameter("page", int, description="Page number (page pagination)."),
@@ -277,7 +282,7 @@ class AlertListApi(APIView):
                 "cursor", str, description="Cursor from a previous cursor page's next/previous."
             ),
         ],
-        responses={200: AlertOutputSerializer(many=True)},
+        responses={200: paginated(AlertOutputSerializer, name="PaginatedAlertList")},
     )
     def get(self, request: Request) -> Response:
         filters = AlertFilterSerializer(data=request.query_params)

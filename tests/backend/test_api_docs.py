@@ -26,3 +26,10 @@ def test_the_docs_pages_load_their_assets_from_this_server_not_a_cdn(client, ali
     assert all(asset.startswith("/static/drf_spectacular_sidecar/") for asset in assets), assets
     assert "cdn" not in page.lower()
     assert client.get(assets[0]).status_code == 200
+
+
+def test_the_schema_generates_without_a_single_warning(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert "/api/send-alert/" in (tmp_path / "schema.yml").read_text()

@@ -1,6 +1,6 @@
 """Property-based fuzzing of the API from its own OpenAPI schema (schemathesis + hypothesis): whatever a
-client sends (requests that fit the schema and requests that break it), the API answers with a 4xx at
-worst, never a 5xx.
+client sends, the API answers with a 4xx at worst, never a 5xx; and answers to requests that fit the
+schema fit the schema too.
 
 Runs in-process through Django's WSGI handler on the test database, as a signed-in user who owns a camera
 (so object routes reach their validation, not only 404). Examples per operation are bounded to keep the
@@ -9,7 +9,6 @@ run short; raise FUZZ_EXAMPLES for a deeper local run.
 
 from __future__ import annotations
 
-import itertools
 import os
 
 import pytest
@@ -21,6 +20,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.generation import GenerationMode
 
 from backend.images import jpeg_base64
@@ -61,43 +61,61 @@ def test_the_schema_lists_every_api_operation():
     } <= paths
 
 
-def test_no_generated_request_makes_the_api_fail_with_a_5xx(alice, alice_camera):
+@pytest.fixture
+def fuzz(alice, alice_camera):
+    """Runs every operation's generated cases against the API; returns the failures as lines."""
     alert, _ = services.alert_ingest(
         camera=alice_camera, alert_type="person", confidence=0.5, image_base64=jpeg_base64()
     )
     real_ids = {"alerts": alert.pk, "cameras": alice_camera.pk}
     token = Token.objects.create(user=alice).key
     _, operations = _operations()
-    failures: list[str] = []
 
-    for operation, mode in itertools.product(operations, GenerationMode):
-        if operation.path == "/api-token-auth/":
-            continue  # throttled by design after a few calls; its input is covered in test_authentication
+    def run(mode: GenerationMode, *, conformance: bool) -> list[str]:
+        failures: list[str] = []
+        for operation in operations:
+            if operation.path == "/api-token-auth/":
+                continue  # throttled by design after a few calls; covered in test_authentication
 
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(generation_mode=mode))
-        def call(case):
-            # Point most requests at Alice's real objects, so bodies get past the 404 to the validation.
-            if "id" in (case.path_parameters or {}) and case.method != "DELETE":
-                case.path_parameters["id"] = real_ids["alerts" if "/alerts/" in case.path else "cameras"]
-            if case.path == "/api/send-alert/" and isinstance(case.body, dict):
-                case.body["camera_id"] = alice_camera.pk
-            response = case.call(headers={"Authorization": f"Token {token}"})
-            if response.status_code >= 500:
-                failures.append(
-                    f"{case.method} {case.formatted_path}: {response.status_code} for {case.body!r:.300}"
-                )
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def call(case):
+                # Point requests at Alice's real objects, so bodies get past the 404 to the validation.
+                if "id" in (case.path_parameters or {}) and case.method != "DELETE":
+                    case.path_parameters["id"] = real_ids["alerts" if "/alerts/" in case.path else "cameras"]
+                if case.path == "/api/send-alert/" and isinstance(case.body, dict):
+                    case.body["camera_id"] = alice_camera.pk
+                headers = {"Authorization": f"Token {token}"}
+                if conformance:  # a violation fails the test with schemathesis' report of the case
+                    case.call_and_validate(
+                        headers=headers, checks=[not_a_server_error, response_schema_conformance]
+                    )
+                    return
+                response = case.call(headers=headers)
+                if response.status_code >= 500:
+                    failures.append(
+                        f"{case.method} {case.formatted_path}: {response.status_code} {case.body!r:.300}"
+                    )
 
-        try:
-            call()
-        except Unsatisfiable:
-            # Nothing in this operation can be made invalid (e.g. no parameters, no body): nothing to send.
-            assert mode is GenerationMode.NEGATIVE, operation.path
+            try:
+                call()
+            except Unsatisfiable:
+                # Nothing in this operation can be made invalid (no parameters, no body): nothing to send.
+                assert mode is GenerationMode.NEGATIVE, operation.path
+        return failures
 
-    assert failures == []
+    return run
+
+
+def test_requests_that_break_the_schema_get_a_4xx_never_a_5xx(fuzz):
+    assert fuzz(GenerationMode.NEGATIVE, conformance=False) == []
+
+
+def test_requests_that_fit_the_schema_get_answers_that_fit_it_too(fuzz):
+    assert fuzz(GenerationMode.POSITIVE, conformance=True) == []
