@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import psutil
@@ -181,6 +182,8 @@ def test_a_killed_worker_comes_back_and_a_dead_stream_does_not_disturb_others(pr
     )
     demo_id = next(cid for cid in workers if cid != dead_id)
 
+    alerts_before_kill = len(person_alerts(product, demo_id))
+    killed_at = time.time()
     os.kill(workers[demo_id], signal.SIGKILL)
     wait_for(
         lambda: product.worker_pids().get(demo_id) not in (None, workers[demo_id]),
@@ -188,13 +191,20 @@ def test_a_killed_worker_comes_back_and_a_dead_stream_does_not_disturb_others(pr
         what="the killed worker to be restarted",
     )
 
-    # The unreachable camera's worker keeps retrying (same process) while the demo camera still alerts.
-    before = len(person_alerts(product, demo_id))
+    # The restarted worker starts with no tracks, so the people in view raise new alerts; meanwhile the
+    # unreachable camera's worker keeps retrying in the same process, and reports its stream down.
     wait_for(
-        lambda: len(person_alerts(product, demo_id)) > before or before > 0,
+        lambda: len(person_alerts(product, demo_id)) > alerts_before_kill,
         within=120,
-        what="alerts from the demo camera",
+        what="alerts from the restarted demo worker",
     )
+
+    def demo_reports_up_since_restart() -> bool:
+        camera = product.api("GET", f"/api/cameras/{demo_id}/").json()
+        beat = camera["last_heartbeat_at"]
+        return camera["stream_state"] == "up" and datetime.fromisoformat(beat).timestamp() >= killed_at - 1
+
+    wait_for(demo_reports_up_since_restart, within=40, what="a heartbeat 'up' from the restarted worker")
     assert product.worker_pids().get(dead_id) == workers[dead_id]
     dead_camera = product.api("GET", f"/api/cameras/{dead_id}/").json()
     assert dead_camera["stream_state"] in ("down", "connecting", "unknown")
