@@ -155,6 +155,7 @@ def server_argv(port: int, *, server: str = "gunicorn", workers: int = 1, thread
         return [PYTHON, str(BACKEND_DIR / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"]
     return [
         PYTHON, "-m", "gunicorn", "cctv_backend.wsgi:application",
+        "--config", "python:cctv_backend.gunicorn_conf",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
         "--chdir", str(BACKEND_DIR), "--graceful-timeout", "5", "--log-level", "warning",
     ]  # fmt: skip
@@ -168,12 +169,15 @@ def start_backend(
     port: int | None = None,
     server: str = "gunicorn",
     workers: int = 1,
+    threads: int = 8,
     env: dict[str, str] | None = None,
 ) -> Iterator[RunningBackend]:
     """Migrate, create the demo user and the operator's token, run the server, and stop it on exit."""
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
     environment = backend_env(tmp_path, database_url=database_url, **(env or {}))
+    if environment.get("PROMETHEUS_MULTIPROC_DIR"):
+        Path(environment["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
     _manage("migrate", "--noinput", "-v0", env=environment)
     demo_args = ("create_demo", "--username", DEMO_USER, "--password", DEMO_PASSWORD, "--json")
     created = _manage(*demo_args, env=environment)
@@ -184,7 +188,7 @@ def start_backend(
     log_path = tmp_path / "backend.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            server_argv(port, server=server, workers=workers),
+            server_argv(port, server=server, workers=workers, threads=threads),
             cwd=BACKEND_DIR,
             env=environment,
             stdout=log,
