@@ -9,6 +9,8 @@ Calls run in worker threads so that kopf's event loop never blocks.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,9 +65,14 @@ class Conflict(KubeError):
 
 
 class KubeApi:
-    def __init__(self, api_client: kubernetes.client.ApiClient, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, api_client: kubernetes.client.ApiClient, *, timeout: float = 30.0, threads: int = 16
+    ) -> None:
         self._api = api_client
         self._timeout = timeout
+        # Its own threads, as many as pooled connections: the loop's default executor is sized by
+        # CPU count (6 threads on 2 cores) and would queue the sync's concurrent calls.
+        self._executor = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="kube-api")
 
     @classmethod
     def connect(cls, *, pool_size: int = 16, timeout: float = 30.0) -> KubeApi:
@@ -77,9 +84,10 @@ class KubeApi:
             kubernetes.config.load_kube_config(client_configuration=configuration)
         # One connection per concurrent call; urllib3's default of 4 would serialise the sync.
         configuration.connection_pool_maxsize = pool_size
-        return cls(kubernetes.client.ApiClient(configuration), timeout=timeout)
+        return cls(kubernetes.client.ApiClient(configuration), timeout=timeout, threads=pool_size)
 
     def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
         self._api.close()
 
     # --- the verbs the operator uses ------------------------------------------------------------
@@ -133,7 +141,8 @@ class KubeApi:
         body: Mapping[str, Any] | None = None,
         content_type: str = "application/json",
     ) -> dict[str, Any]:
-        return await asyncio.to_thread(self._call_sync, method, path, query, body, content_type)
+        call = functools.partial(self._call_sync, method, path, query, body, content_type)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     def _call_sync(
         self,

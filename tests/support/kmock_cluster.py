@@ -93,17 +93,21 @@ class KubernetesCluster(kmock.KubernetesEmulator):
     _rv: int = attrs.field(default=0, init=False)
     _log: dict[Any, list[tuple[int, dict[str, Any]]]] = attrs.field(factory=dict, init=False)
     _log_changed: asyncio.Condition = attrs.field(factory=asyncio.Condition, init=False)
+    # Every request served, for assertions. kmock's own list is kept to the requests in flight:
+    # kmock matches each request against its reactions by scanning that list, which makes a
+    # long-lived emulator (thousands of requests, as in the benchmark) quadratic.
+    _history: list[rendering.Request] = attrs.field(factory=list, init=False)
 
     # --- what tests look at --------------------------------------------------------------------
 
     @property
     def writes(self) -> list[rendering.Request]:
         """Every request that asked to change something (whether or not it changed anything)."""
-        return [request for request in self if request.method.value in WRITE_METHODS]
+        return [request for request in self._history if request.method.value in WRITE_METHODS]
 
     @property
     def all_requests(self) -> list[rendering.Request]:
-        return list(self)
+        return list(self._history)
 
     def live(self, resource: str, namespace: str | None = None) -> dict[str, dict[str, Any]]:
         """name -> body of the existing objects of a resource (e.g. 'apps/v1/deployments')."""
@@ -129,11 +133,18 @@ class KubernetesCluster(kmock.KubernetesEmulator):
         changing = request.action == ACTION.CREATE or (
             request.action in (ACTION.UPDATE, ACTION.DELETE) and request.name is not None
         )
-        if request.resource is not None and changing:
-            async with self._lock:
-                await self._change(request)
-        # Skip kmock's own state keeping (we did it): dispatch to reactions and fallbacks directly.
-        return await apps.RawHandler._handle(self, request)
+        self._history.append(request)
+        try:
+            if request.resource is not None and changing:
+                async with self._lock:
+                    await self._change(request)
+            # Skip kmock's own state keeping (we did it): dispatch to reactions and fallbacks directly.
+            return await apps.RawHandler._handle(self, request)
+        finally:
+            for index in range(len(self._requests) - 1, -1, -1):
+                if self._requests[index] is request:
+                    del self._requests[index]
+                    break
 
     def _next_rv(self) -> str:
         self._rv += 1
