@@ -80,7 +80,9 @@ async def main(count: int) -> None:
 
         async def operator() -> None:
             holder["task"] = asyncio.current_task()  # type: ignore[assignment]
-            await kopf.operator(registry=build_registry(settings), clusterwide=True, standalone=True, memo=memo)
+            await kopf.operator(
+                registry=build_registry(settings), clusterwide=True, standalone=True, memo=memo
+            )
 
         def run() -> None:
             try:
@@ -151,8 +153,9 @@ async def main(count: int) -> None:
     print(f"  API requests while converging:      {len(converge_requests)} "
           f"({sum(r.method.value in WRITES for r in converge_requests)} writes)")
     print(f"    {summarise(converge_requests)}")
+    steady_writes = sum(r.method.value in WRITES for r in steady)
     print(f"  steady state, per sync pass ({passes} passes): "
-          f"{len(steady) / passes:.1f} API requests, {sum(r.method.value in WRITES for r in steady) / passes:.1f} writes")
+          f"{len(steady) / passes:.1f} API requests, {steady_writes / passes:.1f} writes")
     print(f"    {summarise(steady)}")
     print(f"  requests after convergence before measuring (2 s settle): {len(settle)} "
           f"({sum(r.method.value in WRITES for r in settle)} writes)")
