@@ -19,15 +19,17 @@ def test_readyz_answers_ok_while_the_database_answers(client):
     assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
 
 
-def test_readyz_answers_503_when_the_database_does_not(client, caplog):
+def test_readyz_answers_503_when_the_database_does_not(client):
     # A database that refuses connections cannot be arranged inside a test's transaction: fake the cursor.
-    with mock.patch(
-        "surveillance.health.connection.cursor", side_effect=OperationalError("connection refused")
+    refused = OperationalError("connection refused")
+    with (
+        mock.patch("surveillance.health.connection.cursor", side_effect=refused),
+        mock.patch("surveillance.health.logger") as logger,
     ):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
-    assert "connection refused" in caplog.text
+    logger.warning.assert_called_once_with("readyz: database unreachable: %s", refused)
 
 
 def _samples(client) -> dict:
