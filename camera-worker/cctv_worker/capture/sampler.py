@@ -1,7 +1,8 @@
-"""Which frames get decoded and analysed: every FRAME_SKIP-th one, or DETECT_FPS per second.
+"""Which frames are analysed: every FRAME_SKIP-th one, or DETECT_FPS per second.
 
-Pure: the capture loop asks before each frame, and only frames answered True are decoded
-(``read``); the rest are only demuxed (``grab``), which costs a fraction of the CPU.
+Pure: the capture loop asks before each frame. Frames answered True are ``read`` (converted to BGR and
+handed to the detector); the rest are only ``grab``bed: FFmpeg still decodes them (H.264 frames depend
+on each other) but the colour conversion and copy, most of the per-frame cost in Python, are skipped.
 """
 
 from __future__ import annotations

@@ -1,0 +1,44 @@
+"""The command line: export for the lean backends, check-config, and the default-model fallback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cctv_worker.cli import main
+
+
+def test_export_writes_an_onnx_model_the_worker_can_load(tmp_path: Path, random_pt: Path, capsys) -> None:
+    model = tmp_path / "m.pt"
+    shutil.copy(random_pt, model)
+    assert main(["export", "--model", str(model), "--format", "onnx"]) == 0
+    out = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out == tmp_path / "m.onnx" and out.stat().st_size > 1_000_000
+
+
+def test_export_of_a_missing_model_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    assert main(["export", "--model", str(tmp_path / "nope.pt"), "--format", "openvino"]) == 2
+    assert "nope.pt does not exist" in capsys.readouterr().err
+
+
+def test_export_rejects_unknown_formats() -> None:
+    with pytest.raises(SystemExit):
+        main(["export", "--model", "x.pt", "--format", "tflite"])
+
+
+def test_check_config_with_the_default_model_falls_back_with_one_log_line(tmp_path: Path) -> None:
+    env = {**os.environ, "CAMERA_ID": "3", "RTSP_URL": "rtsp://u:p@127.0.0.1:1/x",
+           "DJANGO_API_TOKEN": "cam_3_x", "LOG_FORMAT": "text"}  # fmt: skip
+    env.pop("MODEL_PATH", None)
+    done = subprocess.run([sys.executable, "-m", "cctv_worker", "check-config"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    fallback_lines = [line for line in done.stderr.splitlines() if "yolov8n.pt not found" in line]
+    assert len(fallback_lines) == 1
+    assert "fall_detection/models/best.pt" in fallback_lines[0]
+    assert "model loaded" in done.stderr
