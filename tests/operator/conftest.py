@@ -109,7 +109,7 @@ class RunningOperator:
 async def running_operator(
     settings: OperatorSettings, metrics: OperatorMetrics, kube_cluster: KubernetesCluster  # noqa: F811
 ) -> AsyncIterator[RunningOperator]:
-    """kopf with the operator's handlers, cluster-wide (kmock cannot list namespaces), no peering.
+    """kopf with the operator's handlers, cluster-wide, without peering.
 
     kopf runs on its own event loop in a thread: when stopped, it cancels every task of its loop
     that it did not start, which on the test's loop would include pytest's own tasks. It reaches
@@ -121,6 +121,7 @@ async def running_operator(
 
     async def main() -> None:
         running.task = asyncio.current_task()
+        # Cluster-wide: with a namespace, kopf lists /api/v1/namespaces, which kmock 0.8 cannot parse.
         await kopf.operator(registry=build_registry(settings), clusterwide=True, standalone=True, memo=memo)
 
     def run() -> None:
