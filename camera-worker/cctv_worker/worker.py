@@ -94,8 +94,9 @@ class Worker:
 
     def _live(self) -> tuple[bool, dict[str, object]]:
         age = self.clock() - self._last_tick
-        ok = age <= self._liveness_timeout and self.capture.is_alive()
-        return ok, {"loop_age_seconds": round(age, 2)}
+        threads = {"capture": self.capture.is_alive(), "sender": self.sender.is_alive()}
+        ok = age <= self._liveness_timeout and all(threads.values())
+        return ok, {"loop_age_seconds": round(age, 2), "threads": threads}
 
     def _ready(self) -> tuple[bool, dict[str, object]]:
         age = self.status.frame_age()

@@ -139,3 +139,26 @@ def test_a_video_file_plays_at_its_own_rate_and_starts_over_at_the_end(capture, 
     wait_for(lambda: cap.frames() >= 20, 15, what="two plays of the file")
     assert time.monotonic() - started >= 1.5  # 20 frames at 10 fps, not as fast as the disk reads
     assert cap.reconnects() >= 1
+
+
+def test_an_error_inside_capture_is_logged_and_capture_carries_on(rtsp_testsrc: RtspServer) -> None:
+    # The opener raising stands in for an OpenCV error that a real stream cannot be made to produce on demand.
+    calls = []
+
+    def flaky_opener(url: str, timeout: float):
+        from cctv_worker.capture.source import open_source
+
+        calls.append(url)
+        if len(calls) == 1:
+            raise RuntimeError("cv2.error: something odd")
+        return open_source(url, timeout)
+
+    cap = Capture(rtsp_testsrc.url, delay=0.1)
+    cap.thread.opener = flaky_opener
+    cap.thread.start()
+    try:
+        wait_for(lambda: cap.frames() >= 5, 20, what="frames after the error")
+    finally:
+        cap.thread.stop_event.set()
+        cap.thread.join(15)
+    assert len(calls) >= 2

@@ -109,3 +109,30 @@ def test_a_rejected_alert_is_set_aside_and_the_queue_moves_on(rig: Rig, backend:
     assert backend.keys() == ["key-0"]
     assert [key for key, _ in rig.spool.rejected()] == ["bad"]
     assert rig.value("cctv_alerts_failed_total", result="rejected") == 1
+
+
+class ExplodingOnce(BackendClient):
+    """Raises where the real client never does (it classifies every failure): stands in for a bug."""
+
+    exploded = False
+
+    def send_alert(self, payload: dict[str, object]):
+        if not self.exploded:
+            self.exploded = True
+            raise RuntimeError("boom")
+        return super().send_alert(payload)
+
+
+def test_an_unexpected_error_while_sending_keeps_the_alert_and_delivery_goes_on(
+    tmp_path: Path, backend: AlertBackend
+) -> None:
+    rig = Rig(tmp_path, backend)
+    rig.sender.client = ExplodingOnce(backend.url, backend.token, timeout=5)
+    rig.sender.start()
+    try:
+        rig.put(1)
+        wait_for(lambda: rig.spool.depth() == 0)
+    finally:
+        rig.sender.stop()
+        rig.sender.join(5)
+    assert backend.keys() == ["key-0"]

@@ -85,7 +85,11 @@ class CaptureThread(threading.Thread):
             if not first:
                 self.metrics.stream_reconnects.inc()
             first = False
-            self._connect_and_read()
+            try:
+                self._connect_and_read()
+            except Exception:
+                # A bug or an OpenCV error must not end capture for good: log it and reconnect.
+                log.exception("capture failed; reconnecting")
             if self.stop_event.is_set():
                 break
             delay = self.backoff.next_delay()

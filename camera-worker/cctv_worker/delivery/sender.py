@@ -37,7 +37,12 @@ class Sender(threading.Thread):
     def run(self) -> None:
         self.metrics.spool_depth.set(self.spool.depth())
         while not self.stop_event.is_set():
-            delay = self.send_once()
+            try:
+                delay = self.send_once()
+            except Exception:
+                # The alert stays spooled; a bug in one send must not stop delivery for good.
+                log.exception("unexpected error while sending; retrying")
+                delay = self.backoff.next_delay()
             if delay is None:
                 self._wake.wait(1.0)
                 self._wake.clear()
