@@ -175,3 +175,18 @@ def test_sigterm_with_the_backend_down_exits_0_within_the_grace_and_keeps_the_al
     wait_for(lambda: worker.value("cctv_spool_depth", camera="1") == 1, 60, 0.2, "alert spooled")
     assert worker.terminate(timeout=15) == 0
     assert "1 alert(s) left in the spool" in worker.output()
+
+
+def test_zones_from_the_environment_turn_people_in_an_intrusion_zone_into_an_intrusion_alert(
+    make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
+) -> None:
+    zones = [
+        {"name": "kerb", "points": [[0, 0.5], [1, 0.5], [1, 1], [0, 1]], "intrusion": True},
+        {"name": "sky", "points": [[0, 0], [1, 0], [1, 0.2]]},
+    ]
+    worker = make_worker(rtsp_people.url, backend, ZONES=json.dumps(zones), ALERT_TYPES="intrusion,person")
+    wait_for(lambda: worker.value("cctv_alerts_sent_total", camera="1", alert_type="intrusion") == 1, 60, 0.2)
+    (alert,) = backend.alerts
+    assert alert["alert_type"] == "intrusion"
+    assert "in zone kerb" in alert["description"]
+    assert worker.terminate() == 0
