@@ -209,6 +209,10 @@ The environment that the backend container and the migrations Job share: databas
   value: /data/media
 - name: ALERT_RETENTION_DAYS
   value: {{ .Values.backend.alertRetentionDays | quote }}
+# Behind the Ingress controller one proxy adds X-Forwarded-For; the login throttle must count the client
+# it names, not the proxy (and must not trust a client's own header when there is no proxy).
+- name: NUM_PROXIES
+  value: {{ ternary "1" "0" .Values.backend.ingress.enabled | quote }}
 {{- end }}
 
 {{/* ALLOWED_HOSTS: the Service names, the Ingress hosts, localhost, the pod IP (probes, scrapes), extras. */}}
