@@ -106,7 +106,11 @@ def helm_env(home: Path) -> dict[str, str]:
 def run_helm(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(helm_binary()), *args],
-        capture_output=True, text=True, env=helm_env(home), timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=helm_env(home),
+        timeout=120,
+        check=False,
     )
 
 
@@ -217,9 +221,19 @@ def checkov_binary() -> Path:
         shutil.rmtree(venv, ignore_errors=True)  # a half-built one from an interrupted run
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
         pip = subprocess.run(
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             CHECKOV_REQUIREMENT],
-            capture_output=True, text=True, timeout=900, check=False,
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                CHECKOV_REQUIREMENT,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
         if pip.returncode != 0:
             raise ToolError(f"could not install {CHECKOV_REQUIREMENT} into {venv}:\n{pip.stderr[-3000:]}")
