@@ -31,6 +31,7 @@ from kubernetes.config import kube_config  # noqa: E402
 from operator_backend import TOKEN, BackendDouble  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
 
+from cctv_operator.cli import run_options  # noqa: E402
 from cctv_operator.config import load_settings  # noqa: E402
 from cctv_operator.handlers import build_registry  # noqa: E402
 from cctv_operator.kube import KubeApi  # noqa: E402
@@ -66,7 +67,7 @@ async def main(count: int) -> None:
         kubeconfig = write_kubeconfig(tmp / "kubeconfig", str(cluster.url).rstrip("/"))
         os.environ.update({
             "KUBECONFIG": str(kubeconfig), "DJANGO_API_URL": backend.url, "DJANGO_API_TOKEN": TOKEN,
-            "POLL_INTERVAL": "1", "RECONCILE_INTERVAL": "3600", "CAMERA_NAMESPACE": "default",
+            "POLL_INTERVAL": "1", "RECONCILE_INTERVAL": "3600", "WATCH_NAMESPACE": "default",
             "OPERATOR_METRICS_PORT": "0", "SYNC_CONCURRENCY": "16",
         })
         os.environ.pop("KUBERNETES_SERVICE_HOST", None)
@@ -80,9 +81,8 @@ async def main(count: int) -> None:
 
         async def operator() -> None:
             holder["task"] = asyncio.current_task()  # type: ignore[assignment]
-            await kopf.operator(
-                registry=build_registry(settings), clusterwide=True, standalone=True, memo=memo
-            )
+            options = {k: v for k, v in run_options(settings).items() if k != "liveness_endpoint"}
+            await kopf.operator(registry=build_registry(settings), standalone=True, memo=memo, **options)
 
         def run() -> None:
             try:
@@ -146,7 +146,8 @@ async def main(count: int) -> None:
         await asyncio.to_thread(thread.join, 30)
     await backend.stop()
 
-    print(f"operator benchmark: {count} newly active cameras, kmock emulator, 1 process, loopback HTTP")
+    print(f"operator benchmark: {count} newly active cameras, one watched namespace,"
+          " kmock emulator in the same process, loopback HTTP")
     print(f"  time to {count} Camera resources:          {crs_at:7.2f} s")
     print(f"  time to {count} Deployments:               {deployments_at:7.2f} s")
     print(f"  time to {count} Camera statuses written:   {statuses_at:7.2f} s")

@@ -19,6 +19,7 @@ import pytest_asyncio
 from operator_backend import TOKEN, BackendDouble
 from prometheus_client import CollectorRegistry
 
+from cctv_operator.cli import run_options
 from cctv_operator.config import OperatorSettings, load_settings
 from cctv_operator.handlers import build_registry
 from cctv_operator.kube import KubeApi
@@ -63,7 +64,7 @@ def operator_env(
         "POLL_INTERVAL": "0.1",
         "SYNC_MAX_BACKOFF": "0.3",
         "RECONCILE_INTERVAL": "0.5",
-        "CAMERA_NAMESPACE": NAMESPACE,
+        "WATCH_NAMESPACE": NAMESPACE,
         "WORKER_IMAGE": "registry.example/cctv-worker:1.0",
         "WORKER_DJANGO_API_URL": "http://cctv-backend.cctv.svc:8000",
         "OPERATOR_METRICS_PORT": "0",
@@ -109,7 +110,7 @@ class RunningOperator:
 async def running_operator(
     settings: OperatorSettings, metrics: OperatorMetrics, kube_cluster: KubernetesCluster  # noqa: F811
 ) -> AsyncIterator[RunningOperator]:
-    """kopf with the operator's handlers, cluster-wide, without peering.
+    """kopf with the operator's handlers, watching one namespace, without peering.
 
     kopf runs on its own event loop in a thread: when stopped, it cancels every task of its loop
     that it did not start, which on the test's loop would include pytest's own tasks. It reaches
@@ -121,8 +122,10 @@ async def running_operator(
 
     async def main() -> None:
         running.task = asyncio.current_task()
-        # Cluster-wide: with a namespace, kopf lists /api/v1/namespaces, which kmock 0.8 cannot parse.
-        await kopf.operator(registry=build_registry(settings), clusterwide=True, standalone=True, memo=memo)
+        # The CLI's own mapping of settings to kopf's options (one watched namespace, as the chart
+        # runs it), minus the liveness endpoint (a fixed port) and peering (not emulated).
+        options = {k: v for k, v in run_options(settings).items() if k != "liveness_endpoint"}
+        await kopf.operator(registry=build_registry(settings), standalone=True, memo=memo, **options)
 
     def run() -> None:
         try:

@@ -5,10 +5,12 @@ uid/resourceVersion/creationTimestamp/generation on create; a new resourceVersio
 for non-status changes) on every real change and none for a no-op patch; JSON patches whose `test`
 op fails with 422; the status subresource (main-resource patches keep the status and vice versa);
 finalizers and deletionTimestamp; lists with kind/apiVersion, a numeric resourceVersion and
-equality label selectors; watches that honour `?resourceVersion=` (replaying missed events); and
-background garbage collection through ownerReferences. Still missing (say so where it matters):
-PUT, strategic merge (lists are replaced), server-side defaulting, admission/schema validation,
-and controllers (Deployments never get a status unless a test writes one).
+equality label selectors; watches that honour `?resourceVersion=` (replaying missed events);
+background garbage collection through ownerReferences; and `/api/v1/namespaces` (list and watch,
+the names in use), which kmock cannot parse and kopf needs for a namespaced operator.
+Still missing (say so where it matters): PUT, strategic merge (lists are replaced), server-side
+defaulting, admission/schema validation, and controllers (Deployments never get a status unless
+a test writes one).
 
 Fixtures (import them into a conftest): `kube_cluster` (the emulator, serving over real HTTP, with
 the Camera CRD's resources declared) and `kubeconfig` (a kubeconfig file pointing at it, exported
@@ -21,6 +23,7 @@ import asyncio
 import bisect
 import copy
 import datetime
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
@@ -32,6 +35,7 @@ import kmock
 import pytest
 import pytest_asyncio
 import yaml
+from aiohttp import web
 from kmock._internal import apps, rendering
 
 ACTION = kmock.action
@@ -126,6 +130,30 @@ class KubernetesCluster(kmock.KubernetesEmulator):
                 subresources=set(subresources),
                 verbs={"list", "watch", "get", "create", "patch", "delete"},
             )
+
+    # --- namespaces ----------------------------------------------------------------------------
+
+    async def __call__(self, raw_request: web.BaseRequest) -> web.StreamResponse:
+        # kmock 0.8 cannot parse /api/v1/namespaces (it fails with a 500), and kopf lists and
+        # watches namespaces even when told one namespace: serve the names in use here.
+        if raw_request.path.rstrip("/") == "/api/v1/namespaces" and raw_request.method == "GET":
+            return await self._serve_namespaces(raw_request)
+        return await super().__call__(raw_request)
+
+    async def _serve_namespaces(self, raw_request: web.BaseRequest) -> web.StreamResponse:
+        names = {"default"} | {namespace for (_, namespace, _) in self.objects if namespace}
+        items = [{"apiVersion": "v1", "kind": "Namespace",
+                  "metadata": {"name": name, "uid": name, "resourceVersion": "1"}} for name in sorted(names)]
+        if raw_request.query.get("watch") not in ("true", "1"):
+            return web.json_response({"apiVersion": "v1", "kind": "NamespaceList",
+                                      "metadata": {"resourceVersion": str(self._rv)}, "items": items})
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(raw_request)
+        if raw_request.query.get("resourceVersion") in (None, "", "0"):
+            for item in items:
+                await response.write(json.dumps({"type": "ADDED", "object": item}).encode() + b"\n")
+        await asyncio.Event().wait()  # namespaces never change here; the client cancels the watch
+        return response
 
     # --- state changes -------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import requests
 
 from cctv_operator.local import setup
+from cctv_operator.local.model import worker_model_env
 from cctv_operator.local.options import LocalOptions, parse_options
 from cctv_operator.local.processes import start_process, stop_process
 from cctv_operator.local.runtime import LocalRuntime
@@ -151,10 +152,13 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
         cwd=BACKEND_DIR,
         log_path=options.data_dir / "logs" / "backend.log",
     )
+    model_env = await asyncio.to_thread(
+        worker_model_env, options.model_path, models_dir=options.data_dir / "models"
+    )
     runtime = LocalRuntime(
         worker_env=lambda camera: worker_environment(camera, api_url=url),
         data_dir=options.data_dir / "workers",
-        base_env=_worker_base_env(options),
+        base_env={**_worker_base_env(), **model_env},
     )
     tasks: list[asyncio.Task] = []
     try:
@@ -186,11 +190,9 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
             await stop_process(rtsp_process, grace=5)
 
 
-def _worker_base_env(options: LocalOptions) -> Mapping[str, str]:
+def _worker_base_env() -> Mapping[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "CAMERA_"))}
-    env.update(
-        {"MODEL_PATH": options.model_path, "LOG_FORMAT": "text", "METRICS_PORT": "0", "PYTHONUNBUFFERED": "1"}
-    )
+    env.update({"LOG_FORMAT": "text", "METRICS_PORT": "0", "PYTHONUNBUFFERED": "1"})
     return env
 
 
