@@ -1,11 +1,14 @@
 """Turns the backend's `/api/active-cameras/` answer into desired cameras, or refuses it.
 
-Pure: no I/O. A refused answer must never lead to deletions, so anything doubtful (not a list,
-a malformed item, a duplicate id) rejects the whole answer instead of dropping the odd item.
+Pure: no I/O. A refused answer must never lead to deletions, so anything that makes the list
+itself doubtful (not a list, an item that is not an object or has no usable id, a duplicate id)
+refuses the whole answer. A camera whose id is clear but whose settings are not (an unknown alert
+type, a threshold out of range) is *rejected* alone: the sync neither changes nor removes it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -44,24 +47,51 @@ class _ApiCamera(BaseModel):
     zones: list[_ApiZone] = Field(default_factory=list)
 
 
-def parse_active_cameras(payload: Any) -> dict[int, DesiredCamera]:
-    """Map camera id -> desired camera; raise `InvalidAnswer` saying what is wrong and where."""
+@dataclass(frozen=True)
+class Answer:
+    cameras: dict[int, DesiredCamera]
+    #: camera id -> why its settings were not accepted (the sync leaves that camera as it is)
+    rejected: dict[int, str] = field(default_factory=dict)
+
+
+def parse_answer(payload: Any) -> Answer:
+    """The desired cameras and the rejected ones; raise `InvalidAnswer` for a doubtful list."""
     if not isinstance(payload, list):
         raise InvalidAnswer(f"expected a JSON list of cameras, got {type(payload).__name__}")
     if len(payload) > MAX_CAMERAS:
         raise InvalidAnswer(f"{len(payload)} cameras is more than the limit of {MAX_CAMERAS}")
     cameras: dict[int, DesiredCamera] = {}
+    rejected: dict[int, str] = {}
     for index, item in enumerate(payload):
-        camera = _parse_item(index, item)
-        if camera.id in cameras:
-            raise InvalidAnswer(f"item {index}: camera id {camera.id} appears twice")
-        cameras[camera.id] = camera
-    return cameras
+        camera_id = _camera_id(index, item)
+        if camera_id in cameras or camera_id in rejected:
+            raise InvalidAnswer(f"item {index}: camera id {camera_id} appears twice")
+        try:
+            cameras[camera_id] = _parse_item(index, item)
+        except InvalidAnswer as exc:
+            rejected[camera_id] = str(exc)
+    return Answer(cameras=cameras, rejected=rejected)
 
 
-def _parse_item(index: int, item: Any) -> DesiredCamera:
+def parse_active_cameras(payload: Any) -> dict[int, DesiredCamera]:
+    """Strict form: every camera must be valid (for callers without a notion of rejection)."""
+    answer = parse_answer(payload)
+    if answer.rejected:
+        raise InvalidAnswer(next(iter(answer.rejected.values())))
+    return answer.cameras
+
+
+def _camera_id(index: int, item: Any) -> int:
     if not isinstance(item, dict):
         raise InvalidAnswer(f"item {index}: expected an object, got {type(item).__name__}")
+    camera_id = item.get("id")
+    # bool is an int in Python, but `true` is not an id.
+    if not isinstance(camera_id, int) or isinstance(camera_id, bool) or not 1 <= camera_id <= 2**53:
+        raise InvalidAnswer(f"item {index}: id must be a positive integer, got {camera_id!r}")
+    return camera_id
+
+
+def _parse_item(index: int, item: dict[str, Any]) -> DesiredCamera:
     try:
         api = _ApiCamera.model_validate(item)
         return DesiredCamera(

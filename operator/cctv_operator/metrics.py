@@ -13,8 +13,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from cctv_operator.backend import REASONS as BACKEND_REASONS
 
 SYNC_RESULTS = ("success", "error")
-#: Why a sync failed: the backend's failures, a refused answer, or a failed write to the runtime.
-SYNC_ERROR_REASONS = (*BACKEND_REASONS, "invalid_answer", "runtime")
+#: Why a sync pass failed: the backend's failures, a refused answer, a refused camera (the others
+#: were synced), or a failed write to the runtime.
+SYNC_ERROR_REASONS = (*BACKEND_REASONS, "invalid_answer", "invalid_camera", "runtime")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class Zone(BaseModel):
 
     model_config = _FROZEN
 
-    name: str = Field(min_length=1, max_length=63)
+    name: str = Field(min_length=1, max_length=100)  # as the backend and the worker allow
     points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
     intrusion: bool = False
 

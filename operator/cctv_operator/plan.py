@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from cctv_operator.models import DesiredCamera
@@ -19,8 +20,18 @@ class SyncPlan:
         return not (self.create or self.update or self.delete)
 
 
-def plan_sync(desired: Mapping[int, DesiredCamera], actual: Mapping[int, DesiredCamera]) -> SyncPlan:
-    """Create what is missing, update what differs, delete what is no longer desired (by id order)."""
+def plan_sync(
+    desired: Mapping[int, DesiredCamera],
+    actual: Mapping[int, DesiredCamera],
+    *,
+    keep: AbstractSet[int] = frozenset(),
+) -> SyncPlan:
+    """Create what is missing, update what differs, delete what is no longer desired (by id order).
+
+    Cameras in `keep` (active, but with settings we could not accept) are left exactly as they are.
+    """
+    actual = {cid: camera for cid, camera in actual.items() if cid not in keep}
+    desired = {cid: camera for cid, camera in desired.items() if cid not in keep}
     return SyncPlan(
         create=tuple(desired[cid] for cid in sorted(desired.keys() - actual.keys())),
         update=tuple(

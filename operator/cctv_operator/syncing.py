@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from cctv_operator.answer import InvalidAnswer, parse_active_cameras
+from cctv_operator.answer import InvalidAnswer, parse_answer
 from cctv_operator.backend import BackendError
 from cctv_operator.metrics import OperatorMetrics
 from cctv_operator.models import DesiredCamera
@@ -54,6 +54,8 @@ class SyncReport:
     managed: int
     plan: SyncPlan
     failed: int = 0
+    #: active cameras whose settings were refused (left as they are), id -> reason
+    rejected: dict[int, str] = field(default_factory=dict)
 
 
 async def run_sync_once(
@@ -61,14 +63,15 @@ async def run_sync_once(
 ) -> SyncReport:
     """One pass. Raises `SyncFailed` (reason = metrics label) when the pass did not complete."""
     try:
-        desired = parse_active_cameras(await client.fetch_active_cameras())
+        answer = parse_answer(await client.fetch_active_cameras())
     except BackendError as exc:
         raise SyncFailed(exc.reason, str(exc)) from None
     except InvalidAnswer as exc:
         raise SyncFailed("invalid_answer", f"refused the backend's answer: {exc}") from None
 
+    desired = answer.cameras
     actual = await runtime.list_managed()
-    plan = plan_sync(desired, actual)
+    plan = plan_sync(desired, actual, keep=answer.rejected.keys())
     limit = asyncio.Semaphore(concurrency)
 
     async def guarded(action: Awaitable[None], what: str) -> bool:
@@ -87,7 +90,8 @@ async def run_sync_once(
     )
     failed = results.count(False)
     managed = len(actual) + len(plan.create) - len(plan.delete)
-    report = SyncReport(desired=len(desired), managed=managed, plan=plan, failed=failed)
+    report = SyncReport(desired=len(desired) + len(answer.rejected), managed=managed, plan=plan,
+                        failed=failed, rejected=answer.rejected)
     if failed:
         raise SyncFailed("runtime", f"{failed} of {len(results)} changes failed; will retry") from None
     return report
@@ -137,8 +141,17 @@ async def sync_forever(
             if not plan.empty:
                 logger.info("sync: %d created, %d updated, %d removed; %d cameras",
                             len(plan.create), len(plan.update), len(plan.delete), outcome.managed)
+            for camera_id, reason in outcome.rejected.items():
+                logger.warning("camera %s left as it is: the backend's settings were refused: %s",
+                               camera_id, reason)
             if metrics is not None:
-                metrics.sync_total.labels(result="success").inc()
+                # A pass with refused cameras is an error to alert on, but the backend answered:
+                # no backoff.
+                if outcome.rejected:
+                    metrics.sync_total.labels(result="error").inc()
+                    metrics.sync_errors_total.labels(reason="invalid_camera").inc()
+                else:
+                    metrics.sync_total.labels(result="success").inc()
                 metrics.desired_cameras.set(outcome.desired)
                 metrics.managed_cameras.set(outcome.managed)
         if on_pass is not None:

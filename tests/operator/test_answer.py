@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from operator_backend import camera_payload
 
-from cctv_operator.answer import MAX_CAMERAS, InvalidAnswer, parse_active_cameras
+from cctv_operator.answer import MAX_CAMERAS, InvalidAnswer, parse_active_cameras, parse_answer
 from cctv_operator.models import AlertType, Zone
 
 
@@ -77,3 +77,21 @@ def test_refusal_says_which_item_and_field_is_wrong():
 def test_runaway_answer_is_refused():
     with pytest.raises(InvalidAnswer, match="limit"):
         parse_active_cameras([{}] * (MAX_CAMERAS + 1))
+
+
+STRUCTURAL = ["an object instead of a list", "null", "a string", "an item that is not an object",
+              "an id that is a string", "an id that is a boolean", "an id of zero", "a duplicate id"]
+
+
+@pytest.mark.parametrize("case", STRUCTURAL)
+def test_doubtful_list_is_refused_as_a_whole(case):
+    with pytest.raises(InvalidAnswer):
+        parse_answer(MALFORMED[case])
+
+
+@pytest.mark.parametrize("case", sorted(set(MALFORMED) - set(STRUCTURAL)))
+def test_camera_with_bad_settings_is_rejected_alone_and_the_others_are_kept(case):
+    [bad] = MALFORMED[case]
+    answer = parse_answer([camera_payload(7), bad])
+    assert set(answer.cameras) == {7}
+    assert set(answer.rejected) == {1} and answer.rejected[1]

@@ -268,3 +268,18 @@ async def test_operator_exports_its_metrics(backend, kube_cluster, running_opera
     assert running_operator.sample("cctv_operator_sync_total", result="success") >= 1
     await eventually(lambda: running_operator.sample("cctv_operator_reconcile_duration_seconds_count") >= 2,
                      what="reconciles timed")
+
+
+async def test_camera_with_refused_settings_keeps_running_while_the_others_sync(
+    backend, kube_cluster, running_operator
+):
+    backend.activate(5)
+    first = await eventually(lambda: _deployment(kube_cluster), what="Deployment camera-5")
+    backend.activate(5, frame_skip=0)  # out of bounds: refused, camera-5 stays as it was
+    backend.activate(6)
+    await eventually(lambda: _deployment(kube_cluster, "camera-6"), what="Deployment camera-6")
+    await eventually(
+        lambda: running_operator.sample("cctv_operator_sync_errors_total", reason="invalid_camera") >= 1,
+        what="the refusal counted")
+    assert _config_hash(_deployment(kube_cluster)) == _config_hash(first)
+    assert kube_cluster.live(CAMERAS, NAMESPACE)["camera-5"]["spec"]["detection"]["frameSkip"] == 30

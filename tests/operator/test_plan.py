@@ -30,3 +30,8 @@ def test_cameras_no_longer_desired_are_deleted():
 def test_identical_state_gives_an_empty_plan():
     state = {i: camera(i) for i in range(1, 50)}
     assert plan_sync(state, dict(state)).empty
+
+
+def test_kept_cameras_are_neither_created_updated_nor_deleted():
+    plan = plan_sync({2: camera(2, frame_skip=5), 3: camera(3)}, {1: camera(1), 2: camera(2)}, keep={1, 2, 3})
+    assert plan.empty

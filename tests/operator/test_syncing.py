@@ -113,3 +113,26 @@ async def test_loop_backs_off_counts_errors_and_recovers():
     assert sample("cctv_operator_sync_total", {"result": "success"}) == 2
     assert sample("cctv_operator_desired_cameras") == 1
     assert sample("cctv_operator_managed_cameras") == 1
+
+
+async def test_camera_with_refused_settings_is_left_running_as_it_was_and_counted():
+    metrics = create_metrics(CollectorRegistry())
+    runtime = MemoryRuntime()
+    await run_sync_once(Source([camera_payload(1), camera_payload(2)]), runtime)
+    before = runtime.cameras[2]
+    source = Source([camera_payload(1, frame_skip=5), camera_payload(2, alert_types=["ufo"])])
+    outcomes = []
+
+    async def stop(_seconds: float) -> None:
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await sync_forever(source, runtime, interval=1, max_backoff=10, concurrency=4, metrics=metrics,
+                           sleep=stop, on_pass=outcomes.append)
+    [report] = outcomes
+    assert set(report.rejected) == {2}
+    assert runtime.cameras[2] == before  # neither updated nor removed
+    assert runtime.cameras[1].detection.frame_skip == 5  # the others are still synced
+    sample = metrics.registry.get_sample_value
+    refused = sample("cctv_operator_sync_errors_total", {"reason": "invalid_camera"})
+    assert refused == 1
