@@ -44,6 +44,8 @@ def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
         # Handler successes would be one Kubernetes Event per Camera: post only warnings and errors.
         settings.posting.level = logging.WARNING
         settings.persistence.finalizer = "cctv.io/operator"
+        # One namespace: no need to watch namespaces (the namespaced Role cannot anyway).
+        settings.scanning.disabled = not operator_settings.clusterwide
         await _start_services(memo, operator_settings)
 
     @kopf.on.cleanup(registry=registry)
