@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import aiohttp
+from conftest import eventually
+from operator_backend import TOKEN
 
 from cctv_operator.cli import run_options
 from cctv_operator.config import load_settings
@@ -34,3 +41,39 @@ def test_empty_namespace_means_cluster_wide_and_peering_is_opt_in():
     options = run_options(load_settings({**REQUIRED, "OPERATOR_PEERING_NAME": "cctv"}))
     assert options["clusterwide"] is True and options["peering_name"] == "cctv"
     assert "peering_name" not in run_options(load_settings(REQUIRED))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_console_entry_point_runs_the_operator_and_stops_on_sigterm(backend, kube_cluster, kubeconfig):
+    metrics_port, health_port = _free_port(), _free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO / "operator"), "KUBECONFIG": str(kubeconfig),
+           "DJANGO_API_URL": backend.url, "DJANGO_API_TOKEN": TOKEN, "POLL_INTERVAL": "0.2",
+           "WATCH_NAMESPACE": "default", "OPERATOR_METRICS_PORT": str(metrics_port),
+           "OPERATOR_HEALTH_PORT": str(health_port)}
+    backend.activate(3)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cctv_operator", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        await eventually(lambda: "camera-3" in kube_cluster.live("apps/v1/deployments", "default"),
+                         within=60, what="the Deployment made by the subprocess")
+        async with aiohttp.ClientSession() as session:
+            async def fetch(url: str) -> str:
+                async with session.get(url) as response:
+                    assert response.status == 200
+                    return await response.text()
+
+            metrics = await fetch(f"http://127.0.0.1:{metrics_port}/metrics")
+            assert 'cctv_operator_sync_total{result="success"}' in metrics
+            assert "cctv_operator_managed_cameras 1.0" in metrics
+            health = await fetch(f"http://127.0.0.1:{health_port}/healthz")
+            assert '"ok": true' in health
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()[-2000:]
