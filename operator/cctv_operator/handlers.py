@@ -30,6 +30,8 @@ from cctv_operator.syncing import SyncFailed, SyncReport, sync_forever
 
 CAMERA = (naming.GROUP, naming.VERSION, naming.PLURAL)
 MANAGED = {naming.MANAGED_BY_LABEL: naming.MANAGED_BY}
+#: Ready=False reasons that need a person (not merely a pod starting or a camera paused).
+PROBLEMS = frozenset({"InvalidSpec", "SecretNotFound", "InvalidSecret", "DeploymentConflict"})
 
 
 def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
@@ -94,7 +96,18 @@ async def _reconcile(memo: kopf.Memo, camera: Any) -> None:
         fresh = await memo.kube.get(CAMERAS, meta["namespace"], meta["name"])
         if fresh is None or fresh["metadata"].get("deletionTimestamp"):
             return
-        await reconcile_camera(fresh, kube=memo.kube, settings=memo.settings, metrics=memo.metrics)
+        before = _ready_reason(fresh)
+        outcome = await reconcile_camera(fresh, kube=memo.kube, settings=memo.settings, metrics=memo.metrics)
+        # A problem becomes a Kubernetes Event (kubectl describe) once, when it appears.
+        if outcome.reason in PROBLEMS and outcome.reason != before:
+            kopf.warn(fresh, reason=outcome.reason, message=outcome.message)
+
+
+def _ready_reason(camera: Any) -> str | None:
+    for condition in (camera.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == "Ready":
+            return condition.get("reason")
+    return None
 
 
 async def _start_services(memo: kopf.Memo, settings: OperatorSettings) -> None:

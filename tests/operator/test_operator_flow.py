@@ -211,6 +211,10 @@ async def test_invalid_spec_reports_invalid_spec_and_creates_no_deployment(
     assert status["observedGeneration"] == 1
     await _converged(kube_cluster, running_operator)
     assert kube_cluster.live(DEPLOYMENTS, NAMESPACE) == {}
+    events = await eventually(lambda: [e for e in kube_cluster.live("v1/events", NAMESPACE).values()
+                                       if e.get("reason") == "InvalidSpec"], what="a warning Event")
+    assert len(events) == 1  # once, not on every drift pass
+    assert events[0]["type"] == "Warning" and events[0]["involvedObject"]["name"] == "lobby"
 
 
 @pytest.mark.parametrize("mode", ["down", "error500", "garbage", "timeout", "malformed"])

@@ -4,7 +4,7 @@ kmock 0.8 stores bodies verbatim. This subclass adds what kopf and the `kubernet
 uid/resourceVersion/creationTimestamp/generation on create; a new resourceVersion (and generation
 for non-status changes) on every real change and none for a no-op patch; JSON patches whose `test`
 op fails with 422; the status subresource (main-resource patches keep the status and vice versa);
-finalizers and deletionTimestamp; lists with kind/apiVersion, a numeric resourceVersion and
+finalizers and deletionTimestamp; generateName; lists with kind/apiVersion, a numeric resourceVersion and
 equality label selectors; watches that honour `?resourceVersion=` (replaying missed events);
 background garbage collection through ownerReferences; and `/api/v1/namespaces` (list and watch,
 the names in use), which kmock cannot parse and kopf needs for a namespaced operator.
@@ -197,8 +197,12 @@ class KubernetesCluster(kmock.KubernetesEmulator):
             meta = body.setdefault("metadata", {})
             namespace = request.namespace or meta.get("namespace")
             name = meta.get("name")
+            if not name and meta.get("generateName"):
+                name = meta["name"] = f"{meta['generateName']}{uuid.uuid4().hex[:5]}"
+                # kmock answers from the request's body: let it find the generated name too.
+                request.data.setdefault("metadata", {})["name"] = name
             if not name:
-                raise _error(422, "Invalid", "metadata.name is required (generateName is not emulated)")
+                raise _error(422, "Invalid", "metadata.name or metadata.generateName is required")
             key = (resource, namespace, name)
             if key in self.objects and not self.objects[key].deleted:
                 raise _error(409, "AlreadyExists", f"{resource.plural} {name!r} already exists")
