@@ -33,7 +33,7 @@ from prometheus_client import CollectorRegistry  # noqa: E402
 
 from cctv_operator.cli import run_options  # noqa: E402
 from cctv_operator.config import load_settings  # noqa: E402
-from cctv_operator.handlers import build_registry  # noqa: E402
+from cctv_operator.handlers import build_registry, new_identity  # noqa: E402
 from cctv_operator.kube import KubeApi  # noqa: E402
 from cctv_operator.metrics import create_metrics  # noqa: E402
 from cctv_operator.reconciler import reconcile_camera  # noqa: E402
@@ -81,8 +81,10 @@ async def main(count: int) -> None:
 
         async def operator() -> None:
             holder["task"] = asyncio.current_task()  # type: ignore[assignment]
-            options = {k: v for k, v in run_options(settings).items() if k != "liveness_endpoint"}
-            await kopf.operator(registry=build_registry(settings), standalone=True, memo=memo, **options)
+            identity = new_identity()
+            options = {k: v for k, v in run_options(settings, identity=identity).items()
+                       if k != "liveness_endpoint"}
+            await kopf.operator(registry=build_registry(settings, identity=identity), memo=memo, **options)
 
         def run() -> None:
             try:

@@ -12,6 +12,9 @@ import asyncio
 import collections
 import datetime
 import logging
+import os
+import secrets
+import socket
 from typing import Any
 
 import kopf
@@ -22,9 +25,10 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from cctv_operator import naming
 from cctv_operator.backend import BackendClient
 from cctv_operator.config import OperatorSettings
-from cctv_operator.kube import CAMERAS, KubeApi
+from cctv_operator.kube import CAMERAS, CLUSTER_PEERINGS, PEERINGS, KubeApi
 from cctv_operator.kube_runtime import KubernetesRuntime
 from cctv_operator.metrics import OperatorMetrics, create_metrics
+from cctv_operator.peering import may_act
 from cctv_operator.reconciler import reconcile_camera
 from cctv_operator.syncing import SyncFailed, SyncReport, sync_forever
 
@@ -34,7 +38,13 @@ MANAGED = {naming.MANAGED_BY_LABEL: naming.MANAGED_BY}
 PROBLEMS = frozenset({"InvalidSpec", "SecretNotFound", "InvalidSecret", "DeploymentConflict"})
 
 
-def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
+def new_identity() -> str:
+    """This replica's id among kopf peers (pod name in a cluster, as kopf itself would use)."""
+    host = os.environ.get("POD_NAME") or socket.gethostname()
+    return f"cctv-operator@{host}/{os.getpid()}/{secrets.token_hex(3)}"
+
+
+def build_registry(settings: OperatorSettings, *, identity: str) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
 
     @kopf.on.login(registry=registry)
@@ -48,7 +58,7 @@ def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
         settings.persistence.finalizer = "cctv.io/operator"
         # One namespace: no need to watch namespaces (the namespaced Role cannot anyway).
         settings.scanning.disabled = not operator_settings.clusterwide
-        await _start_services(memo, operator_settings)
+        await _start_services(memo, operator_settings, identity)
 
     @kopf.on.cleanup(registry=registry)
     async def stop(memo: kopf.Memo, **_: Any) -> None:
@@ -110,7 +120,24 @@ def _ready_reason(camera: Any) -> str | None:
     return None
 
 
-async def _start_services(memo: kopf.Memo, settings: OperatorSettings) -> None:
+def _peering_gate(memo: kopf.Memo, settings: OperatorSettings, identity: str) -> Any:
+    """May this replica sync now? None (always) without peering; else kopf's rule on its object."""
+    if not settings.operator_peering_name:
+        return None
+    kind = CLUSTER_PEERINGS if settings.clusterwide else PEERINGS
+
+    async def gate() -> bool:
+        peering = await memo.kube.get(kind, settings.watch_namespace, settings.operator_peering_name)
+        allowed = peering is not None and may_act(
+            peering.get("status") or {}, identity=identity, priority=settings.operator_priority,
+            now=datetime.datetime.now(datetime.UTC))
+        memo.sync_state = {**(memo.get("sync_state") or {}), "standby": not allowed}
+        return allowed
+
+    return gate
+
+
+async def _start_services(memo: kopf.Memo, settings: OperatorSettings, identity: str) -> None:
     memo.settings = settings
     memo.locks = collections.defaultdict(asyncio.Lock)
     if memo.get("metrics") is None:
@@ -129,6 +156,7 @@ async def _start_services(memo: kopf.Memo, settings: OperatorSettings) -> None:
             "last_pass": datetime.datetime.now(datetime.UTC).isoformat(),
             "ok": isinstance(outcome, SyncReport),
             "reason": getattr(outcome, "reason", None),
+            "standby": False,
         }
 
     memo.sync_task = asyncio.create_task(sync_forever(
@@ -139,6 +167,7 @@ async def _start_services(memo: kopf.Memo, settings: OperatorSettings) -> None:
         concurrency=settings.sync_concurrency,
         metrics=memo.metrics,
         on_pass=record,
+        gate=_peering_gate(memo, settings, identity),
     ), name="cctv-operator sync")
 
 

@@ -31,9 +31,11 @@ class Kind:
 
     prefix: str
     plural: str
+    namespaced: bool = True
 
     def path(self, namespace: str, name: str | None = None, subresource: str | None = None) -> str:
-        path = f"{self.prefix}/namespaces/{namespace}/{self.plural}"
+        path = f"{self.prefix}/namespaces/{namespace}/{self.plural}" if self.namespaced else \
+            f"{self.prefix}/{self.plural}"
         if name is not None:
             path += f"/{name}"
         if subresource is not None:
@@ -44,6 +46,8 @@ class Kind:
 CAMERAS = Kind(f"/apis/{naming.GROUP}/{naming.VERSION}", naming.PLURAL)
 SECRETS = Kind("/api/v1", "secrets")
 DEPLOYMENTS = Kind("/apis/apps/v1", "deployments")
+PEERINGS = Kind("/apis/kopf.dev/v1", "kopfpeerings")
+CLUSTER_PEERINGS = Kind("/apis/kopf.dev/v1", "clusterkopfpeerings", namespaced=False)
 
 
 class KubeError(Exception):

@@ -97,6 +97,14 @@ async def run_sync_once(
     return report
 
 
+async def _gate_open(gate: Callable[[], Awaitable[bool]]) -> bool:
+    try:
+        return await gate()
+    except Exception:
+        logger.exception("could not tell whether this replica may sync; standing by")
+        return False
+
+
 def next_delay(failures: int, *, interval: float, max_backoff: float) -> float:
     """Seconds until the next pass: the poll interval, doubled per consecutive failure, capped."""
     if failures <= 0:
@@ -114,10 +122,18 @@ async def sync_forever(
     metrics: OperatorMetrics | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     on_pass: Callable[[SyncReport | SyncFailed], None] | None = None,
+    gate: Callable[[], Awaitable[bool]] | None = None,
 ) -> None:
-    """Run passes until cancelled; count each, and back off after failures."""
+    """Run passes until cancelled; count each, and back off after failures.
+
+    `gate`, if given, is asked before each pass whether this replica may act (peering); while it
+    says no, the pass is skipped: a standby replica neither reads the backend nor writes.
+    """
     failures = 0
     while True:
+        if gate is not None and not await _gate_open(gate):
+            await sleep(interval)
+            continue
         outcome: SyncReport | SyncFailed
         try:
             outcome = await run_sync_once(client, runtime, concurrency=concurrency)

@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry
 
 from cctv_operator.cli import run_options
 from cctv_operator.config import OperatorSettings, load_settings
-from cctv_operator.handlers import build_registry
+from cctv_operator.handlers import build_registry, new_identity
 from cctv_operator.kube import KubeApi
 from cctv_operator.metrics import OperatorMetrics, create_metrics
 from support.kmock_cluster import KubernetesCluster, kube_cluster, kubeconfig  # noqa: F401 - fixtures
@@ -110,13 +110,14 @@ class RunningOperator:
 async def running_operator(
     settings: OperatorSettings, metrics: OperatorMetrics, kube_cluster: KubernetesCluster  # noqa: F811
 ) -> AsyncIterator[RunningOperator]:
-    """kopf with the operator's handlers, watching one namespace, without peering.
+    """kopf with the operator's handlers, watching one namespace, as `cctv-operator` runs it.
 
     kopf runs on its own event loop in a thread: when stopped, it cancels every task of its loop
     that it did not start, which on the test's loop would include pytest's own tasks. It reaches
     the emulator and the backend double over HTTP, like a real operator.
     """
     memo = kopf.Memo(metrics=metrics)
+    identity = new_identity()
     loop = asyncio.new_event_loop()
     running = RunningOperator(memo=memo, metrics=metrics, loop=loop, thread=threading.Thread())
 
@@ -124,8 +125,9 @@ async def running_operator(
         running.task = asyncio.current_task()
         # The CLI's own mapping of settings to kopf's options (one watched namespace, as the chart
         # runs it), minus the liveness endpoint (a fixed port) and peering (not emulated).
-        options = {k: v for k, v in run_options(settings).items() if k != "liveness_endpoint"}
-        await kopf.operator(registry=build_registry(settings), standalone=True, memo=memo, **options)
+        options = run_options(settings, identity=identity)
+        options.pop("liveness_endpoint")
+        await kopf.operator(registry=build_registry(settings, identity=identity), memo=memo, **options)
 
     def run() -> None:
         try:

@@ -32,15 +32,18 @@ def test_bad_configuration_exits_2_with_one_message_naming_the_variable():
 
 
 def test_one_namespace_is_watched_when_configured():
-    options = run_options(load_settings({**REQUIRED, "WATCH_NAMESPACE": "cctv"}))
+    options = run_options(load_settings({**REQUIRED, "WATCH_NAMESPACE": "cctv"}), identity="me")
     assert options["namespaces"] == ["cctv"] and "clusterwide" not in options
     assert options["liveness_endpoint"] == "http://0.0.0.0:8080/healthz"
+    assert options["identity"] == "me"
 
 
 def test_empty_namespace_means_cluster_wide_and_peering_is_opt_in():
-    options = run_options(load_settings({**REQUIRED, "OPERATOR_PEERING_NAME": "cctv"}))
+    options = run_options(load_settings({**REQUIRED, "OPERATOR_PEERING_NAME": "cctv"}), identity="me")
     assert options["clusterwide"] is True and options["peering_name"] == "cctv"
-    assert "peering_name" not in run_options(load_settings(REQUIRED))
+    assert "standalone" not in options
+    without = run_options(load_settings(REQUIRED), identity="me")
+    assert "peering_name" not in without and without["standalone"] is True
 
 
 def _free_port() -> int:
