@@ -1,7 +1,9 @@
 """The IoU tracker keeps one id per object across analysed frames."""
 
+import pytest
+
 from cctv_worker.filters import Candidate
-from cctv_worker.tracking import Tracker, closeness, iou
+from cctv_worker.tracking import Tracker, closeness, iou, predict
 
 from .helpers import det, moved
 
@@ -39,11 +41,34 @@ def test_two_people_side_by_side_get_two_tracks_and_keep_them() -> None:
     assert len(ids) == 2
 
 
-def test_different_classes_never_share_a_track() -> None:
+def test_different_alert_types_never_share_a_track() -> None:
     tracker = Tracker(max_age=5)
     (person,) = tracker.update([cand()], now=0)
     (car,) = tracker.update([cand(label="car", alert_type="vehicle")], now=1)
     assert car.id != person.id
+
+
+def test_a_class_flicker_within_one_alert_type_keeps_the_track() -> None:
+    tracker = Tracker(max_age=5)
+    (car,) = tracker.update([cand(label="car", alert_type="vehicle")], now=0)
+    (truck,) = tracker.update([cand(label="truck", alert_type="vehicle")], now=1)
+    assert truck.id == car.id and truck.label == "truck"
+
+
+def test_a_walker_missed_for_a_few_frames_is_found_where_their_speed_took_them() -> None:
+    tracker = Tracker(max_age=5)
+    box = (0.0, 0.45, 0.05, 0.55)
+    ids = set()
+    for step in range(4):  # 0.04 per second: close enough to match by overlap
+        (track,) = tracker.update([cand(box)], now=float(step))
+        ids.add(track.id)
+        box = moved(box, dx=0.04)
+    assert predict(track, now=6.0)[0] == pytest.approx(track.box[0] + 3 * 0.04)
+    # Unseen for 3 s (behind a pillar): 0.12 further on, no overlap and not near the last box.
+    box = moved(track.box, dx=0.12)
+    assert iou(track.box, box) == 0 and closeness(track.box, box) == 0
+    (found,) = tracker.update([cand(box)], now=6.0)
+    assert ids == {found.id}
 
 
 def test_a_track_unseen_for_longer_than_max_age_is_forgotten() -> None:
