@@ -21,12 +21,14 @@ from pathlib import Path
 
 import requests
 
+from cctv_operator.backend import BackendClient
 from cctv_operator.local import setup
 from cctv_operator.local.model import worker_model_env
 from cctv_operator.local.options import LocalOptions, parse_options
 from cctv_operator.local.processes import start_process, stop_process
 from cctv_operator.local.runtime import LocalRuntime
 from cctv_operator.local.worker_env import worker_environment
+from cctv_operator.syncing import sync_forever
 
 log = logging.getLogger("cctv.local")
 
@@ -161,6 +163,7 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
         base_env={**_worker_base_env(), **model_env},
     )
     tasks: list[asyncio.Task] = []
+    backend_client: BackendClient | None = None
     try:
         await _wait_ready(url, backend)
         cameras = await setup.ensure_cameras(
@@ -172,11 +175,12 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
             confidence=options.confidence_threshold,
         )
         tasks.append(asyncio.create_task(runtime.supervise(), name="supervise-workers"))
-        tasks.append(
-            asyncio.create_task(
-                setup.sync_forever(url, operator_token, runtime, interval=options.poll_interval), name="sync"
-            )
+        # The operator's own sync loop (same parsing, plan, backoff and safety rules), local runtime.
+        backend_client = BackendClient(url, operator_token, timeout=10.0)
+        sync = sync_forever(
+            backend_client, runtime, interval=options.poll_interval, max_backoff=60.0, concurrency=4
         )
+        tasks.append(asyncio.create_task(sync, name="sync"))
         _print_banner(url, demo, cameras, options)
         await stop.wait()
     finally:
@@ -185,6 +189,8 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await runtime.close()
+        if backend_client is not None:
+            await backend_client.close()
         await stop_process(backend, grace=10)
         if rtsp_process is not None:
             await stop_process(rtsp_process, grace=5)

@@ -108,31 +108,3 @@ async def ensure_cameras(
         wanted += [(f"Demo camera {index + 1}", demo_url) for index in range(demo_count)]
     wanted += [(f"Camera {index + 1}", camera_url) for index, camera_url in enumerate(camera_urls)]
     return await asyncio.to_thread(_ensure_cameras_sync, url, token, wanted, confidence)
-
-
-async def sync_forever(url: str, token: str, runtime, *, interval: float) -> None:
-    """TEMPORARY until the operator's sync loop lands: the same pure plan, applied to the local runtime."""
-    from cctv_operator.answer import InvalidAnswer, parse_active_cameras
-    from cctv_operator.plan import plan_sync
-
-    delay = interval
-    while True:
-        try:
-            answer = await asyncio.to_thread(
-                requests.get,
-                f"{url}/api/active-cameras/",
-                headers={"Authorization": f"Token {token}"},
-                timeout=10,
-            )
-            answer.raise_for_status()
-            desired = parse_active_cameras(answer.json())
-            plan = plan_sync(desired, await runtime.list_managed())
-            for camera in (*plan.create, *plan.update):
-                await runtime.apply(camera)
-            for camera_id in plan.delete:
-                await runtime.remove(camera_id)
-            delay = interval
-        except (requests.RequestException, ValueError, InvalidAnswer) as error:
-            delay = min(delay * 2, 60.0)
-            log.warning("sync failed (%s); retrying in %.0f s; running cameras are left alone", error, delay)
-        await asyncio.sleep(delay)
