@@ -52,8 +52,8 @@ def test_namespaced_operator_watches_only_the_release_namespace(renderer: Render
 
 def test_worker_defaults_reach_the_operator_as_json(renderer: Renderer) -> None:
     settings = load_settings(operator_environment(renderer.variant("default")))
-    assert settings.worker_resources == {"requests": {"cpu": "500m", "memory": "512Mi"},
-                                         "limits": {"cpu": "2", "memory": "1Gi"}}
+    assert settings.worker_resources == {"requests": {"cpu": "100m", "memory": "256Mi"},
+                                         "limits": {"cpu": "1", "memory": "768Mi"}}
     assert settings.worker_node_selector == {}
     assert settings.worker_tolerations == []
     assert settings.worker_model_path == "/opt/cctv/models/model.openvino"
@@ -75,7 +75,7 @@ def test_gpu_scheduling_leaves_the_defaults_without_a_gpu(renderer: Renderer) ->
     objects = renderer.with_values(helm.variant_file("default"), **{"worker.gpu.enabled": "true"})
     gpu = json.loads(operator_environment(objects)["WORKER_RESOURCES"])
     plain = json.loads(operator_environment(renderer.variant("default"))["WORKER_RESOURCES"])
-    assert gpu["limits"] == {"cpu": "2", "memory": "1Gi", "nvidia.com/gpu": "1"}
+    assert gpu["limits"] == {"cpu": "1", "memory": "768Mi", "nvidia.com/gpu": "1"}
     assert "nvidia.com/gpu" not in plain["limits"]
 
 

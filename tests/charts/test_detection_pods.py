@@ -43,8 +43,8 @@ def test_the_detection_pod_runs_the_charts_worker_image_and_model(renderer: Rend
     env = helm.env_of(container)
     assert env["MODEL_PATH"]["value"] == "/opt/cctv/models/model.openvino"
     assert env["DJANGO_API_URL"]["value"] == "http://cctv-backend.cctv.svc:8000"
-    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"},
-                                      "limits": {"cpu": "2", "memory": "1Gi"}}
+    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "256Mi"},
+                                      "limits": {"cpu": "1", "memory": "768Mi"}}
 
 
 def test_the_detection_pod_is_hardened_like_the_charts_own(renderer: Renderer) -> None:
