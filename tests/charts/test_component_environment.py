@@ -62,7 +62,7 @@ def test_worker_defaults_reach_the_operator_as_json(renderer: Renderer) -> None:
 def test_gpu_scheduling_adds_the_gpu_limit_node_selector_and_toleration(renderer: Renderer) -> None:
     settings = load_settings(operator_environment(renderer.variant("clusterwide-gpu")))
     assert settings.worker_resources["limits"]["nvidia.com/gpu"] == "1"
-    assert settings.worker_resources["limits"]["cpu"] == "2"  # the configured limits are kept
+    assert settings.worker_resources["limits"]["cpu"] == "1"  # the configured limits are kept
     assert settings.worker_node_selector == {"node-role.example.com/video": "true",
                                              "nvidia.com/gpu.present": "true"}
     gpu_toleration = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
