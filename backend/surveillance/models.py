@@ -62,7 +62,10 @@ class Camera(models.Model):
         default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
     frame_skip = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(1)], help_text="Analyse every Nth frame."
+        # Upper bounds are the worker's and the operator's: a camera the backend accepts must run.
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        help_text="Analyse every Nth frame.",
     )
     detect_fps = models.FloatField(
         null=True,
@@ -71,7 +74,9 @@ class Camera(models.Model):
         help_text="Frames analysed per second; overrides frame skip when set.",
     )
     cooldown_seconds = models.PositiveIntegerField(
-        default=60, help_text="Minimum seconds between two alerts of one type."
+        default=60,
+        validators=[MaxValueValidator(86_400)],
+        help_text="Minimum seconds between two alerts of one type.",
     )
     min_box_area = models.FloatField(
         default=0.0,

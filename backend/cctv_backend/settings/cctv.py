@@ -1,6 +1,6 @@
 """Product limits of the CCTV backend: each is an environment variable with a documented default."""
 
-from cctv_backend.env import env_bool, env_int
+from cctv_backend.env import env_bool, env_float, env_int
 
 # Largest snapshot accepted by /api/send-alert/ (decoded bytes). Bigger answers 413.
 ALERT_IMAGE_MAX_BYTES = env_int("ALERT_IMAGE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
@@ -13,3 +13,5 @@ ALERT_RETENTION_DAYS = env_int("ALERT_RETENTION_DAYS", 30, minimum=1)
 CAMERA_ONLINE_SECONDS = env_int("CAMERA_ONLINE_SECONDS", 45, minimum=5)
 # Serve snapshot files from Django itself (local runs and small installs). Off: a web server does it.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Seconds between an open dashboard feed's polls for new alerts (the camera list refreshes every 5 polls).
+DASHBOARD_POLL_SECONDS = env_float("DASHBOARD_POLL_SECONDS", 3.0, minimum=0.1, maximum=300)

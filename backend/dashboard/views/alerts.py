@@ -35,8 +35,7 @@ def _filter_form(request: HttpRequest) -> AlertFilterForm:
 
 
 def _poll_seconds() -> float:
-    # An optional setting (DASHBOARD_POLL_SECONDS) so tests can poll fast; 3 s keeps 1 query/3 s per viewer.
-    return float(getattr(settings, "DASHBOARD_POLL_SECONDS", 3))
+    return settings.DASHBOARD_POLL_SECONDS
 
 
 @require_GET

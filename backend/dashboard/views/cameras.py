@@ -43,7 +43,7 @@ def camera_list(request: HttpRequest) -> HttpResponse:
             "cameras": cameras,
             "summary": [(state, label, counts[state]) for state, label in STATE_LABELS.items()],
             # States come from heartbeats: the page refreshes its table on its own (cameras.js).
-            "refresh_ms": int(float(getattr(settings, "DASHBOARD_POLL_SECONDS", 3)) * 5000),
+            "refresh_ms": int(settings.DASHBOARD_POLL_SECONDS * 5000),
             "nav": "cameras",
         },
     )
