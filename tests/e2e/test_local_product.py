@@ -61,9 +61,10 @@ class Product:
         )
 
     def worker_pids(self) -> dict[int, int]:
-        """camera id -> pid of its worker process (children of the product with CAMERA_ID set)."""
+        """camera id -> pid of its worker process (direct children of the product with CAMERA_ID set;
+        a worker's own helper processes inherit its environment and are not workers)."""
         workers = {}
-        for child in psutil.Process(self.process.pid).children(recursive=True):
+        for child in psutil.Process(self.process.pid).children(recursive=False):
             try:
                 if "cctv_worker" not in " ".join(child.cmdline()):
                     continue
