@@ -130,7 +130,7 @@ def scrape(port: int, name: str) -> float:
 def run_worker(rtsp_url: str, model: Path, backend_url: str, token: str, window: float) -> dict:
     import psutil
 
-    from support.rtsp_server import free_port
+    from support.net import free_port
 
     port = free_port()
     scratch = Path(tempfile.mkdtemp(prefix="bench-worker-"))
@@ -172,7 +172,8 @@ def bench_stream(models: dict[str, Path], window: float) -> tuple[list[dict], di
     from worker.backend_double import AlertBackend
 
     from support.footage import vtest_avi
-    from support.rtsp_server import free_port, start_rtsp_server
+    from support.net import free_port
+    from support.rtsp_server import start_rtsp_server
 
     backend = AlertBackend().start()
     rows = []

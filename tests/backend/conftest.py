@@ -6,8 +6,6 @@ The suite runs on the database ``DATABASE_URL`` names (PostgreSQL in CI, then SQ
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -37,7 +35,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-PASSWORD = "correct horse battery staple"
 ALICE_URL = "rtsp://admin:s3cret@10.0.0.5:554/stream1"
 
 
@@ -46,9 +43,8 @@ def is_postgres() -> bool:
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def _snapshots_in_tmp(media_root):
+    return media_root
 
 
 @pytest.fixture(autouse=True)
@@ -57,24 +53,6 @@ def _fresh_throttle_counts():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def make_user(db):
-    def make(username: str, password: str = PASSWORD):
-        return get_user_model().objects.create_user(username=username, password=password)
-
-    return make
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 import pytest
 
-from backend.conftest import PASSWORD, client_for
+from backend.conftest import client_for
+from support.django_fixtures import PASSWORD
 from surveillance import selectors
 
 pytestmark = pytest.mark.django_db

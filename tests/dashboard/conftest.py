@@ -6,7 +6,6 @@ from datetime import datetime
 
 import pytest
 from dashboard_support import snapshot_base64
-from django.contrib.auth import get_user_model
 
 from surveillance import services
 from surveillance.models import Alert, Camera
@@ -18,27 +17,8 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def make_user(db):
-    def make(username: str, password: str = "correct horse battery"):  # noqa: S107
-        return get_user_model().objects.create_user(username=username, password=password)
-
-    return make
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
+def _snapshots_in_tmp(media_root):
+    return media_root
 
 
 @pytest.fixture

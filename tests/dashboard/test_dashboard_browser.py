@@ -17,6 +17,7 @@ from dashboard_support import snapshot_base64
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect, sync_playwright
 
+from support.django_fixtures import PASSWORD
 from surveillance import services
 from surveillance.models import Alert, Camera
 from surveillance.selectors import camera_ingest_token
@@ -33,7 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-PASSWORD = "correct horse battery"
+
 WAIT_MS = 10_000
 
 

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from cctv_operator.local.options import DEFAULT_FOOTAGE
-from cctv_operator.local.product import free_port
+from support.net import free_port
 
 pytestmark = [
     pytest.mark.slow,

@@ -86,7 +86,8 @@ async def test_deactivated_camera_loses_its_camera_secret_and_deployment(
     await eventually(lambda: _deployment(kube_cluster, "camera-6"), what="Deployment camera-6")
     backend.deactivate(5)
     await eventually(lambda: "camera-5" not in kube_cluster.live(CAMERAS, NAMESPACE), what="Camera deleted")
-    assert "camera-5" not in kube_cluster.live(SECRETS, NAMESPACE)
+    # The runtime deletes the Camera first (its pod goes with it), then the Secret the pod used.
+    await eventually(lambda: "camera-5" not in kube_cluster.live(SECRETS, NAMESPACE), what="Secret deleted")
     # The emulator collects garbage through owner references, as the real controller manager does.
     assert "camera-5" not in kube_cluster.live(DEPLOYMENTS, NAMESPACE)
     assert set(kube_cluster.live(CAMERAS, NAMESPACE)) == {"camera-6"}

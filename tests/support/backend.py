@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import requests
 
+from support.net import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 BACKEND_DIR = REPO / "backend"
 PYTHON = sys.executable
@@ -32,10 +33,6 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password-for-tests"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -17,7 +17,8 @@ from cctv_worker.capture.stream import CaptureThread, Mailbox
 from cctv_worker.capture.watchdog import StreamState, StreamStatus
 from cctv_worker.metrics import WorkerMetrics
 from support.footage import bus_jpg, still_video
-from support.rtsp_server import RtspServer, free_port
+from support.net import free_port
+from support.rtsp_server import RtspServer
 
 from .helpers import wait_for
 

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from support.footage import bus_jpg
-from support.rtsp_server import RtspServer, free_port, start_rtsp_server
+from support.net import free_port
+from support.rtsp_server import RtspServer, start_rtsp_server
 
 from .backend_double import AlertBackend, Faults
 from .helpers import wait_for

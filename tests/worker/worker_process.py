@@ -13,7 +13,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from support.rtsp_server import free_port
+from support.net import free_port
 
 
 class WorkerProcess:
