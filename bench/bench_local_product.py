@@ -15,20 +15,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psutil
-import requests
-
-from cctv_operator.local.product import free_port
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from support.product import start_product  # noqa: E402
 
 
 def tree(pid: int) -> list[psutil.Process]:
@@ -57,73 +54,24 @@ def tree_cpu_seconds(pid: int) -> float:
 
 def measure(cameras: int, window: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="cctv-bench-") as scratch:
-        port = free_port()
-        log = Path(scratch) / "product.log"
-        env = {
-            **os.environ,
-            "YOLO_OFFLINE": "1",
-            "YOLO_AUTOINSTALL": "False",
-            "DATABASE_URL": "",
-            "YOLO_CONFIG_DIR": str(Path(scratch) / "yolo"),
-        }
         started = time.monotonic()
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "cctv_operator.local",
-                    "--port",
-                    str(port),
-                    "--data-dir",
-                    str(Path(scratch) / "data"),
-                    "--demo-cameras",
-                    str(cameras),
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            token = None
-            while token is None:
-                if process.poll() is not None:
-                    raise SystemExit(f"cctv-local exited:\n{log.read_text()[-2000:]}")
-                found = re.search(r"Authorization: Token (\w+)", log.read_text(errors="replace"))
-                token = found.group(1) if found else None
-                time.sleep(0.1)
+        with start_product(Path(scratch), "--demo-cameras", str(cameras)) as product:
             to_banner = time.monotonic() - started
+            pid = product.process.pid
             peak = 0
-            while True:
-                peak = max(peak, tree_rss(process.pid))
-                answer = requests.get(
-                    f"http://127.0.0.1:{port}/api/alerts/",
-                    headers={"Authorization": f"Token {token}"},
-                    timeout=10,
-                )
-                if answer.ok and answer.json()["count"] > 0:
-                    break
+            while product.api("GET", "/api/alerts/").json()["count"] == 0:
+                peak = max(peak, tree_rss(pid))
                 if time.monotonic() - started > 300:
                     raise SystemExit("no alert within 300 s")
                 time.sleep(0.25)
             to_alert = time.monotonic() - started
-            cpu_before, t_before = tree_cpu_seconds(process.pid), time.monotonic()
-            deadline = t_before + window
-            while time.monotonic() < deadline:
-                peak = max(peak, tree_rss(process.pid))
+            cpu_before, t_before = tree_cpu_seconds(pid), time.monotonic()
+            while time.monotonic() < t_before + window:
+                peak = max(peak, tree_rss(pid))
                 time.sleep(0.5)
-            cpu = (tree_cpu_seconds(process.pid) - cpu_before) / (time.monotonic() - t_before) * 100
-            final = tree_rss(process.pid)
-            alerts = requests.get(
-                f"http://127.0.0.1:{port}/api/alerts/",
-                headers={"Authorization": f"Token {token}"},
-                timeout=10,
-            ).json()["count"]
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
+            cpu = (tree_cpu_seconds(pid) - cpu_before) / (time.monotonic() - t_before) * 100
+            final = tree_rss(pid)
+            alerts = product.api("GET", "/api/alerts/").json()["count"]
     return {
         "cameras": cameras,
         "banner_s": to_banner,

@@ -5,16 +5,11 @@ with the bundled person detector. Nothing is mocked.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import psutil
 import pytest
@@ -22,120 +17,23 @@ import requests
 
 from cctv_operator.local.options import DEFAULT_FOOTAGE
 from support.net import free_port
+from support.product import RunningProduct, start_product, wait_for
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not DEFAULT_FOOTAGE.exists(), reason="demo footage (Debian opencv-doc) not installed"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition: Callable[[], object], *, within: float, what: str, every: float = 0.5) -> object:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(every)
-    raise AssertionError(f"timed out after {within:.0f} s waiting for {what}")
-
-
-class Product:
-    def __init__(self, process: subprocess.Popen, url: str, log_path: Path) -> None:
-        self.process = process
-        self.url = url
-        self.log_path = log_path
-        self.token = ""
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def api(self, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(
-            method,
-            f"{self.url}{path}",
-            headers={"Authorization": f"Token {self.token}"},
-            timeout=10,
-            **kwargs,
-        )
-
-    def worker_pids(self) -> dict[int, int]:
-        """camera id -> pid of its worker process (direct children of the product with CAMERA_ID set;
-        a worker's own helper processes inherit its environment and are not workers)."""
-        workers = {}
-        for child in psutil.Process(self.process.pid).children(recursive=False):
-            try:
-                if "cctv_worker" not in " ".join(child.cmdline()):
-                    continue
-                camera_id = child.environ().get("CAMERA_ID")
-            except psutil.Error:
-                continue
-            if camera_id:
-                workers[int(camera_id)] = child.pid
-        return workers
-
 
 @pytest.fixture
-def product(tmp_path) -> Iterator[Product]:
-    port = free_port()
-    log_path = tmp_path / "product.log"
-    env = {
-        **os.environ,
-        "YOLO_OFFLINE": "1",
-        "YOLO_AUTOINSTALL": "False",
-        "YOLO_CONFIG_DIR": str(tmp_path / "yolo"),
-        "DATABASE_URL": "",  # the product's own SQLite, not the test run's PostgreSQL
-        "CCTV_DEMO_CAMERAS": "1",
-    }
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "cctv_operator.local",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(tmp_path / "data"),
-                "--poll-interval",
-                "1",
-                "--confidence",
-                "0.4",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    product = Product(process, f"http://127.0.0.1:{port}", log_path)
-    try:
-        banner = wait_for(
-            lambda: re.search(r"Authorization: Token (\w+)", product.log()) or process.poll() is not None,
-            within=120,
-            what="the product's banner",
-        )
-        assert process.poll() is None, f"the product exited early:\n{product.log()[-3000:]}"
-        product.token = banner.group(1)
-        yield product
-    finally:
-        descendants = []
-        with contextlib.suppress(psutil.NoSuchProcess):
-            descendants = psutil.Process(process.pid).children(recursive=True)
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                raise
-        for leftover in descendants:  # never leave a stray process behind a failed test
-            if leftover.is_running():
-                leftover.kill()
+def product(tmp_path) -> Iterator[RunningProduct]:
+    with start_product(
+        tmp_path, "--poll-interval", "1", "--confidence", "0.4", "--demo-cameras", "1"
+    ) as running:
+        yield running
 
 
-def person_alerts(product: Product, camera_id: int) -> list[dict]:
+def person_alerts(product: RunningProduct, camera_id: int) -> list[dict]:
     answer = product.api("GET", f"/api/alerts/?camera={camera_id}")
     answer.raise_for_status()
     return [a for a in answer.json()["results"] if a["alert_type"] in ("person", "intrusion")]
