@@ -87,7 +87,7 @@ class CameraInputSerializer(serializers.Serializer):
     confidence_threshold = _UnitFloat(required=False)
     frame_skip = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
     detect_fps = serializers.FloatField(required=False, allow_null=True, min_value=0.01, max_value=60.0)
-    cooldown_seconds = serializers.IntegerField(required=False, min_value=0, max_value=7 * 24 * 3600)
+    cooldown_seconds = serializers.IntegerField(required=False, min_value=0, max_value=86_400)
     min_box_area = _UnitFloat(required=False)
     zones = ZoneSerializer(many=True, required=False)
 
@@ -95,7 +95,18 @@ class CameraInputSerializer(serializers.Serializer):
         return [dict(zone) for zone in value]
 
 
-class CameraOutputSerializer(serializers.Serializer):
+class _DetectionConfigOutput(serializers.Serializer):
+    """The detection config of a camera, as its owner and the operator read it."""
+
+    confidence_threshold = serializers.FloatField()
+    frame_skip = serializers.IntegerField()
+    detect_fps = serializers.FloatField(allow_null=True)
+    cooldown_seconds = serializers.IntegerField()
+    min_box_area = serializers.FloatField()
+    zones = ZoneSerializer(many=True)
+
+
+class CameraOutputSerializer(_DetectionConfigOutput):
     """A camera as its owner's lists show it: the RTSP password masked."""
 
     id = serializers.IntegerField()
@@ -103,12 +114,6 @@ class CameraOutputSerializer(serializers.Serializer):
     rtsp_url = serializers.SerializerMethodField(help_text="The password is masked as ***.")
     is_active = serializers.BooleanField()
     alert_types = serializers.ListField(child=serializers.ChoiceField(choices=AlertType.choices))
-    confidence_threshold = serializers.FloatField()
-    frame_skip = serializers.IntegerField()
-    detect_fps = serializers.FloatField(allow_null=True)
-    cooldown_seconds = serializers.IntegerField()
-    min_box_area = serializers.FloatField()
-    zones = ZoneSerializer(many=True)
     stream_state = serializers.ChoiceField(choices=StreamState.choices)
     fps = serializers.FloatField(allow_null=True)
     last_heartbeat_at = serializers.DateTimeField(allow_null=True)
@@ -143,7 +148,7 @@ class IngestTokenOutputSerializer(serializers.Serializer):
     ingest_token = serializers.CharField()
 
 
-class ActiveCameraOutputSerializer(serializers.Serializer):
+class ActiveCameraOutputSerializer(_DetectionConfigOutput):
     """One entry of /api/active-cameras/ (docs/contracts.md): the full URL and the ingest token."""
 
     id = serializers.IntegerField()
@@ -151,12 +156,6 @@ class ActiveCameraOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     ingest_token = serializers.SerializerMethodField()
     alert_types = serializers.ListField(child=serializers.CharField())
-    confidence_threshold = serializers.FloatField()
-    frame_skip = serializers.IntegerField()
-    detect_fps = serializers.FloatField(allow_null=True)
-    cooldown_seconds = serializers.IntegerField()
-    min_box_area = serializers.FloatField()
-    zones = ZoneSerializer(many=True)
     updated_at = serializers.DateTimeField()
 
     def get_ingest_token(self, camera: Camera) -> str:
