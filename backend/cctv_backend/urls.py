@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
+
+from surveillance.snapshot_files import snapshot_file
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,7 +12,6 @@ urlpatterns = [
     path("", include("surveillance.urls")),
 ]
 
-if settings.DEBUG or settings.SERVE_MEDIA:
-    # Snapshots are served by Django only for local runs; production puts a web server or object store
-    # in front (see README "Limits").
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+if settings.SERVE_MEDIA:
+    # Snapshots, each checked against who may see its alert (surveillance.snapshot_files).
+    urlpatterns += [re_path(r"^media/(?P<path>snapshots/.+)$", snapshot_file, name="snapshot-file")]

@@ -145,7 +145,8 @@ class Alert(models.Model):
     detections = models.JSONField(default=list, blank=True, validators=[validate_detections])
     occurred_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
-    snapshot = models.ImageField(upload_to=snapshot_path, blank=True)
+    # Indexed: every snapshot request looks its alert up by file name (surveillance.snapshot_files).
+    snapshot = models.ImageField(upload_to=snapshot_path, blank=True, db_index=True)
 
     acknowledged = models.BooleanField(default=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

@@ -61,6 +61,19 @@ def alert_of(*, user: AbstractBaseUser, alert_id: int) -> Alert:
     return get_object_or_404(alerts_of(user), pk=alert_id)
 
 
+def snapshot_alert_of(*, user: AbstractBaseUser, name: str) -> Alert:
+    """The alert whose snapshot file is ``name``, if the user may see it (404 otherwise).
+
+    Staff with the admin's ``view_alert`` permission see every snapshot, as they see every alert there.
+    """
+    queryset = (
+        Alert.objects.select_related("camera")
+        if user.has_perm("surveillance.view_alert")
+        else alerts_of(user)
+    )
+    return get_object_or_404(queryset.exclude(snapshot=""), snapshot=name)
+
+
 def camera_state_counts(*, now: datetime) -> dict[str, int]:
     """Cameras of all users by state: ``inactive``, ``online`` (active, fresh heartbeat, stream up),
     ``offline`` (active otherwise). For the metrics endpoint."""

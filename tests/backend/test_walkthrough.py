@@ -100,7 +100,7 @@ def test_the_seed_readme_walkthrough_works_over_http(tmp_path):
         status, alerts = curl(f"{url}/api/alerts/", *auth)
         assert (status, alerts["count"]) == (200, 2)
         assert [item["id"] for item in alerts["results"]] == [first[1]["id"], alert["id"]]
-        snapshot = subprocess.run(["curl", "-sS", "--fail", alerts["results"][1]["snapshot_url"]],
+        snapshot = subprocess.run(["curl", "-sS", "--fail", *auth, alerts["results"][1]["snapshot_url"]],
                                   capture_output=True, timeout=60, check=True).stdout  # fmt: skip
         assert snapshot == image
 

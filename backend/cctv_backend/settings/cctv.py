@@ -11,7 +11,8 @@ ALERT_RETENTION_DAYS = env_int("ALERT_RETENTION_DAYS", 30, minimum=1)
 # A camera counts as online while its worker's last heartbeat is younger than this: 3 heartbeat
 # intervals of the worker (HEARTBEAT_INTERVAL, 15 s), per docs/contracts.md.
 CAMERA_ONLINE_SECONDS = env_int("CAMERA_ONLINE_SECONDS", 45, minimum=5)
-# Serve snapshot files from Django itself (local runs and small installs). Off: a web server does it.
+# Serve snapshot files from Django, each only to who may see its alert. Off: something else serves
+# MEDIA_ROOT (and must do its own access control).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # Seconds between an open dashboard feed's polls for new alerts (the camera list refreshes every 5 polls).
 DASHBOARD_POLL_SECONDS = env_float("DASHBOARD_POLL_SECONDS", 3.0, minimum=0.1, maximum=300)
