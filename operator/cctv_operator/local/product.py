@@ -83,7 +83,9 @@ async def _wait_ready(url: str, process: asyncio.subprocess.Process, *, within: 
 
 
 async def _start_demo_stream(options: LocalOptions) -> tuple[asyncio.subprocess.Process | None, str | None]:
-    """A local RTSP server looping the demo footage; falls back to the file itself without GStreamer."""
+    """A local RTSP server looping the demo footage, and its URL; no demo camera without GStreamer.
+
+    (Cameras are RTSP URLs in the backend, so a bare file cannot stand in for the demo camera.)"""
     if options.demo_cameras == 0:
         return None, None
     if options.demo_footage is None:
@@ -92,8 +94,8 @@ async def _start_demo_stream(options: LocalOptions) -> tuple[asyncio.subprocess.
         )
         return None, None
     if not shutil.which(SYSTEM_PYTHON):
-        log.info("no system Python with GStreamer: the demo camera reads the footage file directly")
-        return None, str(options.demo_footage)
+        log.warning("no system Python (%s) for the GStreamer RTSP server: no demo camera", SYSTEM_PYTHON)
+        return None, None
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         SYSTEM_PYTHON,
@@ -120,8 +122,11 @@ async def _start_demo_stream(options: LocalOptions) -> tuple[asyncio.subprocess.
         line = b""
     if not line.startswith(b"READY "):
         await stop_process(process, grace=2)
-        log.info("the GStreamer RTSP server is not available here: the demo camera reads the footage file")
-        return None, str(options.demo_footage)
+        log.warning(
+            "the GStreamer RTSP server did not start (Debian packages gir1.2-gst-rtsp-server-1.0 and "
+            "gstreamer1.0-plugins-*; scripts/bootstrap --system installs them): no demo camera"
+        )
+        return None, None
     return process, line.decode().split()[1]
 
 
