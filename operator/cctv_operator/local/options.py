@@ -47,7 +47,7 @@ def parse_options(argv: list[str] | None = None) -> LocalOptions:
     parser.add_argument(
         "--port",
         type=int,
-        default=int(os.environ.get("CCTV_PORT", "8000")),
+        default=os.environ.get("CCTV_PORT", "8000"),
         help="backend/dashboard port (env CCTV_PORT, default 8000)",
     )
     parser.add_argument(
@@ -68,13 +68,13 @@ def parse_options(argv: list[str] | None = None) -> LocalOptions:
         action="append",
         default=_env_list("CCTV_CAMERA_URLS"),
         metavar="URL",
-        help="add and activate a real camera (RTSP URL or video file); "
+        help="add and activate a real camera by its RTSP URL; "
         "repeatable (env CCTV_CAMERA_URLS, comma-separated)",
     )
     parser.add_argument(
         "--demo-cameras",
         type=int,
-        default=int(os.environ.get("CCTV_DEMO_CAMERAS", "1")),
+        default=os.environ.get("CCTV_DEMO_CAMERAS", "1"),
         help="how many demo cameras to stream from the demo footage (env CCTV_DEMO_CAMERAS, "
         "default 1; 0 for none)",
     )
@@ -96,13 +96,13 @@ def parse_options(argv: list[str] | None = None) -> LocalOptions:
         "--confidence",
         dest="confidence_threshold",
         type=float,
-        default=float(os.environ.get("CONFIDENCE_THRESHOLD", "0.5")),
+        default=os.environ.get("CONFIDENCE_THRESHOLD", "0.5"),
         help="confidence threshold of new cameras (env CONFIDENCE_THRESHOLD, default 0.5)",
     )
     parser.add_argument(
         "--poll-interval",
         type=float,
-        default=float(os.environ.get("POLL_INTERVAL", "3")),
+        default=os.environ.get("POLL_INTERVAL", "3"),
         help="seconds between syncs of active cameras (env POLL_INTERVAL, default 3)",
     )
     args = parser.parse_args(argv)
