@@ -85,8 +85,6 @@ def _ensure_cameras_sync(
                 token,
                 json={"name": name, "rtsp_url": rtsp_url, "confidence_threshold": confidence},
             ).json()
-        elif not camera.get("is_active"):
-            pass
         if not camera.get("is_active"):
             _api("POST", f"{url}/api/cameras/{camera['id']}/activate/", token)
         cameras.append({**camera, "is_active": True})
