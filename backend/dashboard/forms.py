@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from dashboard.paging import BadCursor, decode_cursor
@@ -28,6 +29,11 @@ CAMERA_FIELDS = (
 
 def _model_field(name: str):
     return Camera._meta.get_field(name)
+
+
+def _model_max(name: str):
+    """The model's upper bound of a field, so that the form refuses what the model would refuse."""
+    return next(v.limit_value for v in _model_field(name).validators if isinstance(v, MaxValueValidator))
 
 
 class CameraForm(forms.Form):
@@ -64,11 +70,16 @@ class CameraForm(forms.Form):
     cooldown_seconds = forms.IntegerField(
         label="Cooldown (seconds)",
         min_value=0,
+        max_value=_model_max("cooldown_seconds"),
         initial=60,
         help_text=_model_field("cooldown_seconds").help_text,
     )
     frame_skip = forms.IntegerField(
-        label="Frame skip", min_value=1, initial=30, help_text=_model_field("frame_skip").help_text
+        label="Frame skip",
+        min_value=1,
+        max_value=_model_max("frame_skip"),
+        initial=30,
+        help_text=_model_field("frame_skip").help_text,
     )
     detect_fps = forms.FloatField(
         label="Detection FPS",

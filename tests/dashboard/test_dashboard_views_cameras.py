@@ -55,7 +55,14 @@ def test_a_bad_rtsp_url_is_refused_with_the_error_next_to_the_field(alice_client
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("confidence_threshold", "1.5"), ("cooldown_seconds", "-1"), ("frame_skip", "0"), ("detect_fps", "100")],
+    [
+        ("confidence_threshold", "1.5"),
+        ("cooldown_seconds", "-1"),
+        ("cooldown_seconds", "86401"),
+        ("frame_skip", "0"),
+        ("frame_skip", "10001"),
+        ("detect_fps", "100"),
+    ],
 )
 def test_out_of_range_detection_settings_are_refused_next_to_their_field(alice_client, alice, field, value):
     response = alice_client.post(reverse("dashboard:camera-create"), {**VALID, field: value})
