@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from cctv_worker.alert_types import ALERT_TYPES
+from cctv_worker.decisions.alert_types import ALERT_TYPES
 
 DEFAULT_MODEL_PATH = "yolov8n.pt"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from operator_backend import camera_payload
 
-from cctv_operator.answer import MAX_CAMERAS, InvalidAnswer, parse_active_cameras, parse_answer
 from cctv_operator.models import AlertType, Zone
+from cctv_operator.sync.answer import MAX_CAMERAS, InvalidAnswer, parse_active_cameras, parse_answer
 
 
 def test_answer_of_the_contract_becomes_desired_cameras_by_id():

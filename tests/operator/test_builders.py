@@ -6,10 +6,10 @@ import copy
 
 from operator_backend import camera_payload
 
-from cctv_operator import builders
-from cctv_operator.answer import parse_active_cameras
-from cctv_operator.camera_spec import parse_camera_spec
 from cctv_operator.config import load_settings
+from cctv_operator.kube import builders
+from cctv_operator.kube.camera_spec import parse_camera_spec
+from cctv_operator.sync.answer import parse_active_cameras
 
 SETTINGS = load_settings({"DJANGO_API_URL": "http://b:8000", "DJANGO_API_TOKEN": "t"})
 

@@ -6,8 +6,8 @@ import pytest
 from conftest import NAMESPACE
 from operator_backend import camera_payload
 
-from cctv_operator.answer import parse_active_cameras
-from cctv_operator.kube_runtime import CameraConflict, KubernetesRuntime
+from cctv_operator.runtimes.kubernetes import CameraConflict, KubernetesRuntime
+from cctv_operator.sync.answer import parse_active_cameras
 
 CAMERAS = "cctv.io/v1alpha1/cameras"
 SECRETS = "v1/secrets"

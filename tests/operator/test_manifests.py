@@ -12,10 +12,10 @@ import pytest
 import yaml
 from operator_backend import camera_payload
 
-from cctv_operator import builders
-from cctv_operator.answer import parse_active_cameras
-from cctv_operator.camera_spec import parse_camera_spec
 from cctv_operator.config import load_settings
+from cctv_operator.kube import builders
+from cctv_operator.kube.camera_spec import parse_camera_spec
+from cctv_operator.sync.answer import parse_active_cameras
 
 REPO = Path(__file__).resolve().parents[2]
 CRD_PATH = REPO / "crds" / "camera.yaml"

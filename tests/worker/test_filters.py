@@ -1,8 +1,8 @@
 """From detections to candidates: class map, confidences, box size, zones, enabled alert types."""
 
-from cctv_worker.alert_types import COCO_CLASS_MAP
 from cctv_worker.config import Zone
-from cctv_worker.filters import Rules, classify
+from cctv_worker.decisions.alert_types import COCO_CLASS_MAP
+from cctv_worker.decisions.filters import Rules, classify
 
 from .helpers import det
 

@@ -1,7 +1,7 @@
 """Zones: an object counts where it stands (bottom-centre of its box)."""
 
 from cctv_worker.config import Zone
-from cctv_worker.zones import point_in_polygon, zone_of
+from cctv_worker.decisions.zones import point_in_polygon, zone_of
 
 SQUARE = ((0.2, 0.2), (0.8, 0.2), (0.8, 0.8), (0.2, 0.8))
 

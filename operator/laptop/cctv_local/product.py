@@ -21,14 +21,14 @@ from pathlib import Path
 
 import requests
 
-from cctv_operator.backend import BackendClient
-from cctv_operator.local import setup
-from cctv_operator.local.model import worker_model_env
-from cctv_operator.local.options import LocalOptions, parse_options
-from cctv_operator.local.processes import start_process, stop_process
-from cctv_operator.local.runtime import LocalRuntime
-from cctv_operator.local.worker_env import worker_environment
-from cctv_operator.syncing import sync_forever
+from cctv_local import setup
+from cctv_local.model import worker_model_env
+from cctv_local.options import LocalOptions, parse_options
+from cctv_operator.runtimes.local.processes import start_process, stop_process
+from cctv_operator.runtimes.local.runtime import LocalRuntime
+from cctv_operator.runtimes.local.worker_env import worker_environment
+from cctv_operator.sync.backend import BackendClient
+from cctv_operator.sync.loop import sync_forever
 
 log = logging.getLogger("cctv.local")
 

@@ -14,10 +14,10 @@ import sys
 import psutil
 import pytest
 
-from cctv_operator.local.restart_policy import RestartPolicy
-from cctv_operator.local.runtime import LocalRuntime
-from cctv_operator.local.worker_env import worker_environment
 from cctv_operator.models import DesiredCamera, DetectionConfig
+from cctv_operator.runtimes.local.restart_policy import RestartPolicy
+from cctv_operator.runtimes.local.runtime import LocalRuntime
+from cctv_operator.runtimes.local.worker_env import worker_environment
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
 CRASHER = [sys.executable, "-c", "raise SystemExit(3)"]

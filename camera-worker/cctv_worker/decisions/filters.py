@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cctv_worker.alert_types import INTRUDER_TYPES
 from cctv_worker.config import Zone
+from cctv_worker.decisions.alert_types import INTRUDER_TYPES
+from cctv_worker.decisions.zones import zone_of
 from cctv_worker.detect.base import Detection
-from cctv_worker.zones import zone_of
 
 
 @dataclass(frozen=True, slots=True)

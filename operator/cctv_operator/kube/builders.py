@@ -12,9 +12,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from cctv_operator import naming
-from cctv_operator.camera_spec import CameraSpec, detection_from_spec, detection_to_spec
 from cctv_operator.config import OperatorSettings
+from cctv_operator.kube import naming
+from cctv_operator.kube.camera_spec import CameraSpec, detection_from_spec, detection_to_spec
 from cctv_operator.models import DesiredCamera
 
 #: Used when neither the Camera nor WORKER_RESOURCES says anything: enough for YOLOv8n on CPU.

@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cctv_operator.local.processes import start_process, stop_process
-from cctv_operator.local.restart_policy import RestartPolicy
 from cctv_operator.models import DesiredCamera
+from cctv_operator.runtimes.local.processes import start_process, stop_process
+from cctv_operator.runtimes.local.restart_policy import RestartPolicy
 
 log = logging.getLogger(__name__)
 
