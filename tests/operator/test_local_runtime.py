@@ -17,7 +17,6 @@ import pytest
 from cctv_operator.models import DesiredCamera, DetectionConfig
 from cctv_operator.runtimes.local.restart_policy import RestartPolicy
 from cctv_operator.runtimes.local.runtime import LocalRuntime
-from cctv_operator.runtimes.local.worker_env import worker_environment
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
 CRASHER = [sys.executable, "-c", "raise SystemExit(3)"]
@@ -43,7 +42,7 @@ def camera(camera_id: int = 1, **detection) -> DesiredCamera:
 
 def make_runtime(tmp_path, argv=SLEEPER, clock=None) -> LocalRuntime:
     return LocalRuntime(
-        worker_env=lambda cam: worker_environment(cam, api_url="http://127.0.0.1:1"),
+        api_url="http://127.0.0.1:1",
         data_dir=tmp_path,
         worker_argv=argv,
         base_env={"PATH": os.environ["PATH"]},

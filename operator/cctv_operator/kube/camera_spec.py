@@ -10,15 +10,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
 
-from cctv_operator.models import DetectionConfig, Zone
+from cctv_operator.models import DetectionConfig
 
 
 class InvalidSpec(ValueError):
     """The Camera's spec cannot be turned into a worker; the message says why."""
 
 
-_CAMEL = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+_CAMEL = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
 
 
 class SecretRef(BaseModel):
@@ -31,13 +32,13 @@ class CameraSpec(BaseModel):
 
     model_config = _CAMEL
 
-    camera_id: int = Field(alias="cameraId", ge=1)
-    display_name: str = Field(default="", alias="displayName", max_length=255)
-    secret_ref: SecretRef = Field(alias="secretRef")
+    camera_id: int = Field(ge=1)
+    display_name: str = Field(default="", max_length=255)
+    secret_ref: SecretRef
     detection: DetectionConfig = DetectionConfig()
-    model_path: str | None = Field(default=None, alias="modelPath", min_length=1)
+    model_path: str | None = Field(default=None, min_length=1)
     resources: dict[str, Any] | None = None
-    node_selector: dict[str, str] | None = Field(default=None, alias="nodeSelector")
+    node_selector: dict[str, str] | None = None
     tolerations: tuple[dict[str, Any], ...] | None = None
     paused: bool = False
 
@@ -45,59 +46,20 @@ class CameraSpec(BaseModel):
 def parse_camera_spec(spec: Mapping[str, Any] | None) -> CameraSpec:
     if not spec:
         raise InvalidSpec("spec is empty")
-    data = dict(spec)
-    detection = data.get("detection")
     try:
-        if isinstance(detection, Mapping):
-            data["detection"] = detection_from_spec(detection)
-        return CameraSpec.model_validate(data)
+        return CameraSpec.model_validate(spec)
     except (ValidationError, ValueError, TypeError) as exc:
         raise InvalidSpec(_first_problem(exc)) from None
 
 
 def detection_from_spec(detection: Mapping[str, Any]) -> DetectionConfig:
-    """The CR's camelCase `detection` block as the model (raises ValueError/ValidationError)."""
-    known = {
-        "alertTypes", "confidenceThreshold", "frameSkip", "detectFps",
-        "cooldownSeconds", "minBoxArea", "zones",
-    }
-    unknown = set(detection) - known
-    if unknown:
-        raise ValueError(f"detection: unknown fields {sorted(unknown)}")
-    return DetectionConfig(
-        alert_types=tuple(detection.get("alertTypes", ())),
-        confidence_threshold=detection.get("confidenceThreshold", 0.5),
-        frame_skip=detection.get("frameSkip", 30),
-        detect_fps=detection.get("detectFps"),
-        cooldown_seconds=detection.get("cooldownSeconds", 60.0),
-        min_box_area=detection.get("minBoxArea", 0.0),
-        zones=tuple(
-            Zone(
-                name=zone.get("name", ""),
-                points=tuple(tuple(point) for point in zone.get("points", ())),
-                intrusion=zone.get("intrusion", False),
-            )
-            for zone in detection.get("zones", ())
-        ),
-    )
+    """The CR's camelCase `detection` block as the model (raises ValidationError)."""
+    return DetectionConfig.model_validate(detection)
 
 
 def detection_to_spec(detection: DetectionConfig) -> dict[str, Any]:
     """The model as the CR's camelCase `detection` block (inverse of `detection_from_spec`)."""
-    block: dict[str, Any] = {
-        "alertTypes": [str(kind) for kind in detection.alert_types],
-        "confidenceThreshold": detection.confidence_threshold,
-        "frameSkip": detection.frame_skip,
-        "cooldownSeconds": detection.cooldown_seconds,
-        "minBoxArea": detection.min_box_area,
-        "zones": [
-            {"name": zone.name, "points": [list(point) for point in zone.points], "intrusion": zone.intrusion}
-            for zone in detection.zones
-        ],
-    }
-    if detection.detect_fps is not None:
-        block["detectFps"] = detection.detect_fps
-    return block
+    return detection.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def _first_problem(exc: Exception) -> str:

@@ -20,11 +20,9 @@ from pathlib import Path
 from cctv_operator.models import DesiredCamera
 from cctv_operator.runtimes.local.processes import start_process, stop_process
 from cctv_operator.runtimes.local.restart_policy import RestartPolicy
+from cctv_operator.worker_env import worker_environment
 
 log = logging.getLogger(__name__)
-
-WorkerEnv = Callable[[DesiredCamera], Mapping[str, str]]
-
 
 @dataclass
 class _Worker:
@@ -47,7 +45,7 @@ class LocalRuntime:
     def __init__(
         self,
         *,
-        worker_env: WorkerEnv,
+        api_url: str,
         data_dir: Path,
         worker_argv: list[str] | None = None,
         base_env: Mapping[str, str] | None = None,
@@ -55,7 +53,7 @@ class LocalRuntime:
         clock: Callable[[], float] = time.monotonic,
         stop_grace: float = 20.0,
     ) -> None:
-        self._worker_env = worker_env
+        self._api_url = api_url
         self._data_dir = data_dir
         self._argv = worker_argv or [sys.executable, "-m", "cctv_worker"]
         self._base_env = dict(base_env or {})
@@ -71,8 +69,7 @@ class LocalRuntime:
 
     async def apply(self, camera: DesiredCamera) -> None:
         camera_id = camera.id
-        env = {**self._base_env, **self._worker_env(camera)}
-        env.setdefault("DATA_DIR", str(self._data_dir / f"camera-{camera_id}"))
+        env = self.environment_for(camera)
         current = self._workers.get(camera_id)
         if current is not None and _fingerprint(current.env) == _fingerprint(env):
             current.camera = camera
@@ -89,6 +86,21 @@ class LocalRuntime:
         if worker is not None:
             log.info("camera %s: stopping its worker", camera_id)
             await self._stop(worker)
+
+    def environment_for(self, camera: DesiredCamera) -> dict[str, str]:
+        """The environment this camera's worker process starts with."""
+        env = {
+            **self._base_env,
+            **worker_environment(
+                camera_id=camera.id,
+                detection=camera.detection,
+                api_url=self._api_url,
+                rtsp_url=camera.rtsp_url,
+                ingest_token=camera.ingest_token,
+            ),
+        }
+        env.setdefault("DATA_DIR", str(self._data_dir / f"camera-{camera.id}"))
+        return env
 
     # -- supervision --------------------------------------------------------------------------------
 
