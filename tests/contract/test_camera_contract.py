@@ -211,7 +211,10 @@ def test_the_zone_models_match_the_reference_zone(model) -> None:
     for name, wanted in zone.items():
         actual = pydantic_setting(model.model_fields[name])
         if name == "points":
-            assert (actual.min_items, actual.max_items) == (wanted.min_items, wanted.max_items), model
+            assert (actual.min_items, actual.max_items) == (wanted.min_items, wanted.max_items), (
+                f"{model.__module__}.Zone.points allows {actual.min_items}..{actual.max_items} points, "
+                f"the reference {wanted.min_items}..{wanted.max_items}"
+            )
         else:
             assert actual == wanted, f"{model.__module__}.Zone.{name}: {actual} != {wanted}"
     assert sorted(model.model_fields) == sorted(zone)
