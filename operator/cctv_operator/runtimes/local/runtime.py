@@ -14,7 +14,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cctv_operator.models import DesiredCamera
@@ -32,7 +32,6 @@ class _Worker:
     started_at: float = 0.0
     failures: int = 0
     next_start_at: float = 0.0
-    restarts: int = field(default=0)
 
 
 def _fingerprint(env: Mapping[str, str]) -> str:
@@ -110,10 +109,6 @@ class LocalRuntime:
             return None
         return worker.process.pid
 
-    def restarts_of(self, camera_id: int) -> int:
-        worker = self._workers.get(camera_id)
-        return worker.restarts if worker else 0
-
     async def supervise_once(self) -> None:
         """Notices dead workers and restarts those whose backoff has passed."""
         now = self._clock()
@@ -134,7 +129,6 @@ class LocalRuntime:
                     worker.next_start_at - now,
                 )
             if now >= worker.next_start_at and self._workers.get(camera_id) is worker:
-                worker.restarts += 1
                 await self._start(camera_id, worker)
 
     async def supervise(self, interval: float = 0.5) -> None:
