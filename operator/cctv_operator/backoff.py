@@ -11,4 +11,4 @@ _MAX_DOUBLINGS = 60
 
 def doubling_delay(doublings: int, *, initial: float, maximum: float) -> float:
     """``initial * 2**doublings``, never more than ``maximum`` (negative ``doublings`` count as 0)."""
-    return min(maximum, initial * 2 ** min(max(doublings, 0), _MAX_DOUBLINGS))
+    return min(maximum, initial * 2.0 ** min(max(doublings, 0), _MAX_DOUBLINGS))
