@@ -11,7 +11,8 @@ import requests
 
 from .conftest import RunningBackend, log_errors
 
-pytestmark = pytest.mark.slow
+# A cold engine store builds the images first (the worker image: many minutes on a busy machine).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 
 def test_the_migrate_job_runs_clean_on_a_read_only_root(backend: RunningBackend) -> None:
