@@ -87,6 +87,8 @@ async def test_the_operator_image_turns_an_active_camera_into_a_worker_deploymen
                 assert response.status == 200
             async with session.get(f"http://127.0.0.1:{metrics_port}/metrics") as response:
                 assert 'cctv_operator_sync_total{result="success"}' in await response.text()
+        healthcheck = running.run_healthcheck()
+        assert healthcheck.returncode == 0, healthcheck
         status = running.process_status()
         assert status["Uid"].split()[:2] == ["10001", "10001"]
         assert int(status["CapEff"], 16) == 0 and status["NoNewPrivs"].strip() == "1"

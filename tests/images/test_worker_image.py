@@ -109,6 +109,8 @@ def test_the_worker_image_answers_health_and_readiness(
     assert ready
     assert requests.get(f"{base}/healthz", timeout=3).status_code == 200
     assert "cctv_frames_inferred_total" in requests.get(f"{base}/metrics", timeout=3).text
+    healthcheck = worker[0].run_healthcheck()
+    assert healthcheck.returncode == 0, healthcheck
 
 
 def test_the_worker_reaches_nothing_but_the_camera_and_the_backend(

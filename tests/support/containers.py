@@ -186,6 +186,17 @@ class Container:
         state = self.engine("inspect", "--format", "{{.State.Running}}", self.name, check=False)
         return state.stdout.strip() == "true"
 
+    def run_healthcheck(self) -> subprocess.CompletedProcess[str]:
+        """The image's own HEALTHCHECK command, run in the container (the engine's timers need systemd)."""
+        image = self.engine("inspect", "--format", "{{.ImageName}}", self.name).stdout.strip()
+        found = self.engine("image", "inspect", "--format", "{{json .Config.Healthcheck}}", image).stdout
+        check = json.loads(found or "null")
+        assert check and check.get("Test"), f"{image} has no HEALTHCHECK (built without --format docker?)"
+        kind, *argv = check["Test"]
+        if kind == "CMD-SHELL":
+            argv = ["/bin/sh", "-c", *argv]
+        return self.exec(*argv, timeout=30)
+
     def process_status(self) -> dict[str, str]:
         """/proc/1/status of the container's main process, as the kernel sees it."""
         text = self.exec("cat", "/proc/1/status").stdout

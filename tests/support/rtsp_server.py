@@ -52,8 +52,9 @@ class RtspServer:
 
     def start(self, timeout: float = 30.0) -> None:
         cmd = [
-            SYSTEM_PYTHON, str(SERVER_SCRIPT), "--host", self.host, "--port", str(self.port), "--path", "/stream",
-            "--source", self.source, "--fps", str(self.fps), "--size", f"{self.size[0]}x{self.size[1]}",
+            SYSTEM_PYTHON, str(SERVER_SCRIPT), "--host", self.host, "--port", str(self.port),
+            "--path", "/stream", "--source", self.source, "--fps", str(self.fps),
+            "--size", f"{self.size[0]}x{self.size[1]}",
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
