@@ -94,3 +94,15 @@ async def test_the_operator_image_turns_an_active_camera_into_a_worker_deploymen
         assert int(status["CapEff"], 16) == 0 and status["NoNewPrivs"].strip() == "1"
         log = running.logs()
     assert not log_errors(log), log
+
+
+def test_the_operator_image_ships_no_laptop_product(engine: Engine, images: ImageBuilds) -> None:
+    # The laptop product (scripts/run: local worker processes, a demo RTSP camera) is no part of a cluster.
+    probe = (
+        "import importlib.util as u, shutil\n"
+        "found = [m for m in ('cctv_operator.local', 'cctv_local') if u.find_spec(m)]\n"
+        "print(found, shutil.which('cctv-local'))"
+    )
+    result = engine("run", "--rm", "--no-healthcheck", "--network", "none", "--entrypoint", "python",
+                    images.ref("operator"), "-c", probe)
+    assert result.stdout.strip() == "[] None", result.stdout
