@@ -38,9 +38,11 @@ def worker(
     images: ImageBuilds,
     chart: list[dict],
     backend: RunningBackend,
-    link: PrivateLink,
+    link: PrivateLink | None,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Container, dict]]:
+    if link is None:
+        pytest.skip("the worker image's private network needs root (ip netns, nft): run the tests as root")
     image = images.ref("worker")
     with start_rtsp_server(bus_jpg(), fps=10, size=(480, 640), host=link.host_ip) as rtsp:
         created = backend.api("POST", "/api/cameras/", json={"name": "Bus stop", "rtsp_url": rtsp.url})
