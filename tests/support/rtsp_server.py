@@ -43,16 +43,18 @@ class RtspServer:
     port: int
     fps: int
     size: tuple[int, int]
+    host: str = "127.0.0.1"
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
-        return f"rtsp://127.0.0.1:{self.port}/stream"
+        return f"rtsp://{self.host}:{self.port}/stream"
 
     def start(self, timeout: float = 30.0) -> None:
         cmd = [
-            SYSTEM_PYTHON, str(SERVER_SCRIPT), "--port", str(self.port), "--path", "/stream",
-            "--source", self.source, "--fps", str(self.fps), "--size", f"{self.size[0]}x{self.size[1]}",
+            SYSTEM_PYTHON, str(SERVER_SCRIPT), "--host", self.host, "--port", str(self.port),
+            "--path", "/stream", "--source", self.source, "--fps", str(self.fps),
+            "--size", f"{self.size[0]}x{self.size[1]}",
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -65,7 +67,7 @@ class RtspServer:
             raise RuntimeError(f"RTSP server did not start: {line!r} {err}")
         # The port is bound before READY; confirm it accepts connections.
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+            with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), timeout=1):
                 return
             time.sleep(0.05)
         raise RuntimeError("RTSP server never accepted connections")
@@ -109,8 +111,9 @@ def start_rtsp_server(
     fps: int = 10,
     size: tuple[int, int] = (640, 360),
     port: int | None = None,
+    host: str = "127.0.0.1",
 ) -> Iterator[RtspServer]:
-    server = RtspServer(str(source), port or free_port(), fps, size)
+    server = RtspServer(str(source), port or free_port(), fps, size, host)
     server.start()
     try:
         yield server
