@@ -6,9 +6,9 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
 
+from cctv_worker.redact import mask_url
 from surveillance import services
 from surveillance.models import Alert, Camera
-from surveillance.validators import mask_rtsp_url
 
 
 @admin.register(Camera)
@@ -30,7 +30,7 @@ class CameraAdmin(admin.ModelAdmin):
 
     @admin.display(description="RTSP URL")
     def masked_rtsp_url(self, camera: Camera) -> str:
-        return mask_rtsp_url(camera.rtsp_url)
+        return mask_url(camera.rtsp_url)
 
     @admin.display(boolean=True)
     def online(self, camera: Camera) -> bool:
