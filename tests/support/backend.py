@@ -43,6 +43,7 @@ class RunningBackend:
     password: str = DEMO_PASSWORD
     env: dict[str, str] = field(default_factory=dict, repr=False)
     log_path: Path | None = None
+    pid: int | None = None  # the server's main process (gunicorn's arbiter)
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Token {token or self.user_token}"}
@@ -198,6 +199,7 @@ def start_backend(
             media_root=Path(environment["MEDIA_ROOT"]),
             env=environment,
             log_path=log_path,
+            pid=process.pid,
         )
     finally:
         stop_process(process)
