@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from backend.images import jpeg_base64, jpeg_bytes
+from cctv_worker.network_policy import SERVER_LOCAL_NETWORKS
 from support.backend import server_database, start_backend
 
 pytestmark = pytest.mark.slow
@@ -29,8 +30,9 @@ ENV = {
     "MAX_ACTIVE_CAMERAS_PER_USER": "2",
     "AUTH_THROTTLE_RATE": "1000/minute",
     "TIME_ZONE": "Europe/Berlin",
+    "CAMERA_DENIED_NETWORKS": SERVER_LOCAL_NETWORKS,
 }
-USERS = ("rate", "quota", "time", "cams", "bad", "secrets", "scopes", "small", "staffer")
+USERS = ("rate", "quota", "time", "cams", "bad", "secrets", "scopes", "small", "staffer", "probe")
 
 
 @pytest.fixture(scope="module")
@@ -297,6 +299,27 @@ def test_the_operators_token_only_reads(backend, tokens):
     assert created.status_code == 403
     assert "only reads" in created.json()["detail"]
     assert call(backend, "GET", "/api/cameras/", operator).json()["count"] == 0
+
+
+# --- camera URLs as a probe ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "rtsp://admin:pw@127.0.0.1:22/",
+        "rtsp://[::1]:5432/",
+        "rtsp://[::ffff:127.0.0.1]/",
+        "rtsp://localhost:6379/",
+        "rtsp://169.254.169.254/latest/meta-data",
+    ],
+)
+def test_camera_urls_at_the_server_itself_or_metadata_are_refused(backend, tokens, url):
+    answer = call(backend, "POST", "/api/cameras/", tokens["probe"], json={"name": "Probe", "rtsp_url": url})
+
+    assert answer.status_code == 400
+    assert "not an allowed camera address" in answer.json()["rtsp_url"][0]
+    assert call(backend, "GET", "/api/cameras/", tokens["probe"]).json()["count"] == 0
 
 
 # --- smaller -------------------------------------------------------------------------------------------

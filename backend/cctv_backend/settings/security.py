@@ -2,7 +2,10 @@
 
 from datetime import timedelta
 
-from cctv_backend.env import env_int
+from django.core.exceptions import ImproperlyConfigured
+
+from cctv_backend.env import env_int, env_str
+from cctv_worker.network_policy import NetworkPolicy
 
 # How many proxies (an Ingress) sit in front. Their headers (X-Forwarded-For for the client's address,
 # X-Forwarded-Proto for HTTPS) are trusted only then: without a proxy any client could forge them.
@@ -36,3 +39,13 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+# Where camera URLs may point (comma-separated CIDR lists; cctv_worker.network_policy). Denied always
+# wins; an empty allowed list allows every address that is not denied. The chart denies loopback,
+# link-local and the cloud metadata addresses; the laptop product allows the LAN and loopback.
+CAMERA_ALLOWED_NETWORKS = env_str("CAMERA_ALLOWED_NETWORKS", "")
+CAMERA_DENIED_NETWORKS = env_str("CAMERA_DENIED_NETWORKS", "")
+try:
+    NetworkPolicy.from_strings(CAMERA_ALLOWED_NETWORKS, CAMERA_DENIED_NETWORKS)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
