@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from operator_backend import camera_payload
 
-from cctv_operator.answer import MAX_CAMERAS, InvalidAnswer, parse_active_cameras, parse_answer
+from cctv_operator.answer import InvalidAnswer, parse_active_cameras, parse_answer
 from cctv_operator.models import AlertType, Zone
 
 
@@ -74,9 +74,12 @@ def test_refusal_says_which_item_and_field_is_wrong():
         parse_active_cameras([camera_payload(1), camera_payload(2, confidence_threshold=-1)])
 
 
-def test_runaway_answer_is_refused():
-    with pytest.raises(InvalidAnswer, match="limit"):
-        parse_active_cameras([{}] * (MAX_CAMERAS + 1))
+def test_cameras_past_the_limit_are_rejected_one_by_one_and_the_rest_still_sync(monkeypatch):
+    monkeypatch.setattr("cctv_operator.answer.MAX_CAMERAS", 3)
+    answer = parse_answer([camera_payload(camera_id) for camera_id in range(1, 6)])
+    assert set(answer.cameras) == {1, 2, 3}
+    assert set(answer.rejected) == {4, 5}
+    assert "over the operator's limit of 3" in answer.rejected[4]
 
 
 STRUCTURAL = ["an object instead of a list", "null", "a string", "an item that is not an object",
