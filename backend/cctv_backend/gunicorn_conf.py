@@ -19,6 +19,10 @@ workers = env_int("GUNICORN_WORKERS", 2, minimum=1, maximum=64)
 threads = env_int("GUNICORN_THREADS", 4, minimum=1, maximum=64)
 timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=5)
 graceful_timeout = 10
+# gunicorn itself would take X-Forwarded-Proto from any client on 127.0.0.1 (its default) and call the
+# request HTTPS; Django decides that instead, only with a proxy configured (NUM_PROXIES, settings.security).
+secure_scheme_headers: dict[str, str] = {}
+forwarded_allow_ips = ""
 accesslog = "-"
 # Probes and scrapes every few seconds would drown the access log.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'

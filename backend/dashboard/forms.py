@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -135,6 +135,25 @@ class ZonesForm(forms.Form):
         return zones
 
 
+# Dates a filter may name: wide enough for any real footage, narrow enough that a day's arithmetic and
+# any time zone's offset stay inside what Python's datetime can hold (9999-12-31 + 1 day overflows).
+FILTER_DATE_MIN = date(1970, 1, 1)
+FILTER_DATE_MAX = date(2999, 12, 31)
+_DATE_RANGE_MESSAGE = f"Pick a date between {FILTER_DATE_MIN} and {FILTER_DATE_MAX}."
+
+
+def _bounded_date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "min": FILTER_DATE_MIN, "max": FILTER_DATE_MAX}),
+        validators=[
+            MinValueValidator(FILTER_DATE_MIN, message=_DATE_RANGE_MESSAGE),
+            MaxValueValidator(FILTER_DATE_MAX, message=_DATE_RANGE_MESSAGE),
+        ],
+    )
+
+
 ACK_CHOICES = [("", "Any"), ("no", "Open"), ("yes", "Acknowledged")]
 
 
@@ -144,9 +163,9 @@ class AlertFilterForm(forms.Form):
     camera = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     type = forms.ChoiceField(choices=[("", "All types"), *AlertType.choices], required=False)
     ack = forms.ChoiceField(label="Status", choices=ACK_CHOICES, required=False)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    before = forms.CharField(required=False, widget=forms.HiddenInput)
+    date_from = _bounded_date_field("From")
+    date_to = _bounded_date_field("To")
+    before = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, cameras: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)

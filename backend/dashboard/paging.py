@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
+from surveillance.ids import parse_id
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -27,14 +29,16 @@ def encode_cursor(occurred_at: datetime, alert_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    micros, sep, alert_id = cursor.partition("_")
-    if not sep or not micros.lstrip("-").isdigit() or not alert_id.isdigit():
+    micros_text, sep, id_text = cursor.partition("_")
+    negative = micros_text.startswith("-")
+    micros, alert_id = parse_id(micros_text.removeprefix("-")), parse_id(id_text)
+    if not sep or micros is None or alert_id is None:
         raise BadCursor(f"{cursor!r} is not a page cursor")
     try:
-        when = _EPOCH + int(micros) * _MICROSECOND
+        when = _EPOCH + (-micros if negative else micros) * _MICROSECOND
     except (OverflowError, OSError, ValueError):
         raise BadCursor(f"{cursor!r} is out of range") from None
-    return when, int(alert_id)
+    return when, alert_id
 
 
 def page_before(alerts: QuerySet, cursor: str | None, size: int) -> tuple[list, str | None]:

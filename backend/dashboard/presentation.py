@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from surveillance.models import StreamState
-
-# What mask_rtsp_url puts in place of a password.
-MASK = "***"
 
 ONLINE = "online"
 DOWN = "down"
@@ -34,33 +30,6 @@ def camera_state(
     ):
         return ONLINE
     return DOWN
-
-
-def restore_masked_password(submitted: str, stored: str) -> str:
-    """The URL to save when an edit form comes back.
-
-    The form shows the stored URL with its password masked. A user who keeps the ``***`` (whether or not
-    they changed the host, port or path) means "keep my password", so the stored password goes back in.
-    Anything else is taken as typed.
-    """
-    try:
-        new, old = urlsplit(submitted), urlsplit(stored)
-    except ValueError:
-        return submitted
-    if new.password != MASK or old.password is None:
-        return submitted
-    if new.username != old.username:
-        # Another account on the camera: the old password is not known to belong to it.
-        return submitted
-    host = new.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = new.port
-    except ValueError:
-        return submitted
-    netloc = f"{old.netloc.rsplit('@', 1)[0]}@{host}" + (f":{port}" if port else "")
-    return urlunsplit(SplitResult(new.scheme, netloc, new.path, new.query, new.fragment))
 
 
 def box_style(box: list[float]) -> str | None:

@@ -1,18 +1,39 @@
-"""Django admin for cameras and alerts: filters, search, snapshot thumbnails, masked RTSP passwords."""
+"""Django admin: cameras (URLs masked), alerts, user quotas, API tokens (prefix only)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
+from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
+from cctv_worker.redact import mask_url, restore_masked
 from surveillance import services
-from surveillance.models import Alert, Camera
-from surveillance.validators import mask_rtsp_url
+from surveillance.models import Alert, Camera, UserQuota
+
+
+class CameraAdminForm(forms.ModelForm):
+    """The change form shows the URL masked; a ``***`` left in place keeps the stored secret."""
+
+    class Meta:
+        model = Camera
+        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets choose; this form only masks rtsp_url)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["rtsp_url"] = mask_url(self.instance.rtsp_url)
+
+    def clean_rtsp_url(self) -> str:
+        submitted = self.cleaned_data["rtsp_url"]
+        return restore_masked(submitted, self.instance.rtsp_url) if self.instance.pk else submitted
 
 
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
+    form = CameraAdminForm
     list_display = (
         "name",
         "user",
@@ -30,7 +51,7 @@ class CameraAdmin(admin.ModelAdmin):
 
     @admin.display(description="RTSP URL")
     def masked_rtsp_url(self, camera: Camera) -> str:
-        return mask_rtsp_url(camera.rtsp_url)
+        return mask_url(camera.rtsp_url)
 
     @admin.display(boolean=True)
     def online(self, camera: Camera) -> bool:
@@ -78,3 +99,25 @@ class AlertAdmin(admin.ModelAdmin):
             services.alert_acknowledge(alert=alert, user=request.user)
             count += 1
         self.message_user(request, f"{count} alert(s) acknowledged.")
+
+
+@admin.register(UserQuota)
+class UserQuotaAdmin(admin.ModelAdmin):
+    """Staff raise (or lower) one user's camera and storage limits here."""
+
+    list_display = ("user", "max_cameras", "max_active_cameras", "max_storage_bytes")
+    search_fields = ("user__username",)
+    raw_id_fields = ("user",)
+
+
+# API tokens are passwords: staff see which user has one and its first characters, never the whole key.
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(DrfTokenAdmin):
+    list_display = ("key_prefix", "user", "created")
+
+    @admin.display(description="Key")
+    def key_prefix(self, token: TokenProxy) -> str:
+        return f"{token.key[:4]}…"

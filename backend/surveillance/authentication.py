@@ -57,13 +57,16 @@ class CameraIngestTokenAuthentication(authentication.BaseAuthentication):
         camera_id = tokens.camera_id_of(token)
         if camera_id is None:
             return None  # a user token: TokenAuthentication decides
-        camera = (
-            Camera.objects.select_related("user").filter(pk=camera_id).first() if camera_id < 2**63 else None
-        )
+        camera = Camera.objects.select_related("user").filter(pk=camera_id).first()
         if camera is None or not tokens.token_matches(token, camera.pk, camera.ingest_token_nonce):
             raise exceptions.AuthenticationFailed("Invalid camera ingest token.")
         if not camera.user.is_active:
             raise exceptions.AuthenticationFailed("The camera's owner account is disabled.")
+        if not camera.is_active:
+            # An inactive camera runs no worker, so nothing should speak for it (a leaked token included).
+            raise exceptions.AuthenticationFailed(
+                f"Camera {camera.pk} is inactive: its ingest token works again once the camera is activated."
+            )
         return CameraPrincipal(camera), camera
 
     def authenticate_header(self, request) -> str:

@@ -18,3 +18,26 @@ class IdempotencyConflict(Exception):
             "send a new key for a new alert."
         )
         self.key = key
+
+
+class IngestRateLimited(Exception):
+    """The camera sent more than ``ALERT_RATE_PER_MINUTE`` alerts in the last minute (HTTP 429)."""
+
+    def __init__(self, *, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"This camera sent more than {limit} alerts in the last minute (ALERT_RATE_PER_MINUTE); "
+            f"retry in {retry_after} s."
+        )
+        self.retry_after = retry_after
+
+
+class InsufficientStorage(Exception):
+    """A storage quota is used up or the media volume is nearly full (HTTP 507)."""
+
+
+class DecoderBusy(Exception):
+    """Every snapshot decode slot of this process stayed busy (HTTP 503)."""
+
+    def __init__(self, wait_seconds: float) -> None:
+        super().__init__(f"The server is decoding other snapshots; retry in {int(wait_seconds) + 1} s.")
+        self.retry_after = int(wait_seconds) + 1

@@ -32,8 +32,19 @@ REJECT_INVALID = "invalid"
 REJECT_TOO_LARGE = "too_large"
 REJECT_CONFLICT = "idempotency_conflict"
 REJECT_FORBIDDEN = "forbidden"
+REJECT_RATE_LIMITED = "rate_limited"
+REJECT_NO_STORAGE = "insufficient_storage"
+REJECT_BUSY = "busy"
 
 for _alert_type in AlertType.values:
     ALERTS_INGESTED.labels(alert_type=_alert_type)
-for _reason in (REJECT_INVALID, REJECT_TOO_LARGE, REJECT_CONFLICT, REJECT_FORBIDDEN):
+for _reason in (
+    REJECT_INVALID,
+    REJECT_TOO_LARGE,
+    REJECT_CONFLICT,
+    REJECT_FORBIDDEN,
+    REJECT_RATE_LIMITED,
+    REJECT_NO_STORAGE,
+    REJECT_BUSY,
+):
     ALERTS_REJECTED.labels(reason=_reason)

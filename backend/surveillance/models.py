@@ -171,6 +171,8 @@ class Alert(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Indexed: every snapshot request looks its alert up by file name (surveillance.snapshot_files).
     snapshot = models.ImageField(upload_to=snapshot_path, blank=True, db_index=True)
+    # Size of the snapshot file, summed for the storage quotas without touching the disk.
+    snapshot_bytes = models.PositiveBigIntegerField(default=0, editable=False)
 
     acknowledged = models.BooleanField(default=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -200,7 +202,31 @@ class Alert(models.Model):
             models.Index(fields=["-occurred_at", "-id"], name="alert_recent"),
             models.Index(fields=["alert_type", "-occurred_at"], name="alert_type_recent"),
             models.Index(fields=["acknowledged", "-occurred_at"], name="alert_ack_recent"),
+            # The ingest rate limit counts a camera's alerts of the last minute.
+            models.Index(fields=["camera", "created_at"], name="alert_camera_created"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_alert_type_display()} on {self.camera} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class UserQuota(models.Model):
+    """Per-user limits that staff set in the admin; an empty field means the setting's default."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota")
+    max_cameras = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Cameras this user may have (empty: MAX_CAMERAS_PER_USER)."
+    )
+    max_active_cameras = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Cameras this user may have active at once (empty: MAX_ACTIVE_CAMERAS_PER_USER).",
+    )
+    max_storage_bytes = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Snapshot bytes this user may store (empty: USER_STORAGE_QUOTA_BYTES; 0: no limit).",
+    )
+
+    def __str__(self) -> str:
+        return f"Quota of {self.user}"

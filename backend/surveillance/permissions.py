@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import permissions
 
 from surveillance.authentication import CameraPrincipal
-from surveillance.selectors import ACTIVE_CAMERAS_PERMISSION
+from surveillance.selectors import ACTIVE_CAMERAS_PERMISSION, is_operator_service_user
 
 
 def is_camera(request) -> bool:
@@ -15,10 +15,16 @@ def is_camera(request) -> bool:
 class IsUser(permissions.BasePermission):
     """An authenticated user (user token or session). The default for every API view."""
 
-    message = "Authenticate with a user token; camera ingest tokens only send alerts and heartbeats."
+    message = (
+        "Authenticate with a user token; camera ingest tokens only send alerts and heartbeats, and the "
+        "operator's service token only reads."
+    )
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and not is_camera(request))
+        if not (request.user and request.user.is_authenticated) or is_camera(request):
+            return False
+        # The operator's token sits in a cluster Secret: whoever reads it may look, never change.
+        return request.method in permissions.SAFE_METHODS or not is_operator_service_user(request.user)
 
 
 class IsUserOrCamera(permissions.BasePermission):

@@ -13,6 +13,12 @@ from surveillance import tokens
 from surveillance.models import Alert, Camera
 
 ACTIVE_CAMERAS_PERMISSION = "surveillance.view_active_cameras"
+# The operator's service user is in this group: it reads the active cameras and changes nothing.
+OPERATOR_GROUP = "cctv-operator"
+
+
+def is_operator_service_user(user) -> bool:
+    return bool(getattr(user, "pk", None)) and user.groups.filter(name=OPERATOR_GROUP).exists()
 
 
 def cameras_of(user: AbstractBaseUser) -> QuerySet[Camera]:

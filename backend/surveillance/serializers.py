@@ -8,19 +8,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from cctv_worker.redact import mask_url
+from surveillance import quotas
+from surveillance.ids import is_id
 from surveillance.models import AlertType, Camera, StreamState
 from surveillance.selectors import camera_ingest_token
-from surveillance.validators import MAX_ZONE_POINTS, MAX_ZONES, ZONE_DEFAULTS, mask_rtsp_url
+from surveillance.validators import MAX_ZONE_POINTS, MAX_ZONES, ZONE_DEFAULTS
 
 StreamReport = [StreamState.UP, StreamState.DOWN, StreamState.CONNECTING]
 
 
 # --- shared shapes -----------------------------------------------------------------------------------
+
+
+class IdField(serializers.IntegerField):
+    """An object id: ASCII digits only ("\u00b2" and "\u0661" are digits to Python, not ids), 1 .. 2**63-1."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and not is_id(data.strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class _UnitFloat(serializers.FloatField):
@@ -121,7 +137,7 @@ class CameraOutputSerializer(_DetectionConfigOutput):
     updated_at = serializers.DateTimeField()
 
     def get_rtsp_url(self, camera: Camera) -> str:
-        return mask_rtsp_url(camera.rtsp_url)
+        return mask_url(camera.rtsp_url)
 
     def get_online(self, camera: Camera) -> bool:
         return camera.is_online(self.context.get("now") or timezone.now())
@@ -172,7 +188,7 @@ class HeartbeatInputSerializer(serializers.Serializer):
 class AlertInputSerializer(serializers.Serializer):
     """The worker's /api/send-alert/ body (the seed's five fields plus optional key, time, detections)."""
 
-    camera_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    camera_id = IdField()
     alert_type = serializers.ChoiceField(choices=AlertType.choices)
     confidence = _UnitFloat()
     image_base64 = serializers.CharField(
@@ -186,11 +202,18 @@ class AlertInputSerializer(serializers.Serializer):
     def validate_detections(self, value: list) -> list:
         return [dict(item) for item in value]
 
+    def validate_timestamp(self, value):
+        try:
+            quotas.check_timestamp(value, now=timezone.now())
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return value
+
 
 class AlertFilterSerializer(serializers.Serializer):
     """Query parameters of GET /api/alerts/."""
 
-    camera = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    camera = IdField(required=False)
     alert_type = serializers.ChoiceField(choices=AlertType.choices, required=False)
     acknowledged = serializers.BooleanField(required=False, allow_null=True, default=None)
     since = serializers.DateTimeField(required=False, help_text="Alerts at or after this time.")
@@ -232,9 +255,7 @@ class AlertOutputSerializer(serializers.Serializer):
 
 
 class AlertsAcknowledgeInputSerializer(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=1000
-    )
+    ids = serializers.ListField(child=IdField(), min_length=1, max_length=1000)
 
 
 class AlertsAcknowledgeOutputSerializer(serializers.Serializer):

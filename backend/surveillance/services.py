@@ -22,11 +22,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from surveillance import metrics, snapshots
-from surveillance.errors import IdempotencyConflict
+from cctv_worker.redact import mask_url
+from surveillance import metrics, quotas, snapshots
+from surveillance.errors import IdempotencyConflict, IngestRateLimited, InsufficientStorage
 from surveillance.models import DETECTION_FIELDS, Alert, Camera, StreamState, new_token_nonce
-from surveillance.selectors import alerts_of, camera_ingest_token
-from surveillance.validators import mask_rtsp_url
+from surveillance.selectors import OPERATOR_GROUP, alerts_of, camera_ingest_token
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +41,22 @@ def _check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
         raise TypeError(f"not editable camera fields: {', '.join(sorted(unknown))}")
 
 
+def _lock_user(user: AbstractBaseUser) -> None:
+    """Serialise one user's camera writes, so concurrent creates cannot pass the quota together."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+
+
 def camera_create(*, user: AbstractBaseUser, name: str, rtsp_url: str, **config: Any) -> Camera:
     _check_fields(config, CAMERA_CONFIG_FIELDS)
     camera = Camera(user=user, name=name, rtsp_url=rtsp_url, **config)
     camera.full_clean()
-    camera.save()
-    logger.info("camera %s created by user %s: %s", camera.pk, user.pk, mask_rtsp_url(camera.rtsp_url))
+    with transaction.atomic():
+        _lock_user(user)
+        quotas.check_camera_count(user=user)
+        if camera.is_active:
+            quotas.check_active_camera_count(user=user)
+        camera.save()
+    logger.info("camera %s created by user %s: %s", camera.pk, user.pk, mask_url(camera.rtsp_url))
     return camera
 
 
@@ -58,7 +68,11 @@ def camera_update(*, camera: Camera, **fields: Any) -> Camera:
     for name in changed:
         setattr(camera, name, fields[name])
     camera.full_clean()
-    camera.save(update_fields=[*changed, "updated_at"])
+    with transaction.atomic():
+        if "is_active" in changed and camera.is_active:
+            _lock_user(camera.user)
+            quotas.check_active_camera_count(user=camera.user, excluding=camera.pk)
+        camera.save(update_fields=[*changed, "updated_at"])
     return camera
 
 
@@ -143,13 +157,17 @@ def alert_ingest(
     detections: list | None = None,
     occurred_at: datetime | None = None,
     idempotency_key: str | None = None,
+    only_enabled_types: bool = False,
 ) -> tuple[Alert, bool]:
     """Store an alert with its snapshot file. Returns ``(alert, created)``.
 
     With an idempotency key, a repeat of the same payload returns the first alert (``created`` False) and
     stores nothing; another payload under the key raises ``IdempotencyConflict``. Concurrent repeats are
     settled by the unique constraint: the losers roll back their savepoint, delete their file and replay.
-    Bad input raises ``ValidationError`` (``SnapshotTooLarge`` for size) before anything is written.
+    Bad input raises ``ValidationError`` (``SnapshotTooLarge`` for size) before anything is written; so do
+    the limits (``quotas``): rate, storage, free space. ``only_enabled_types`` (a camera's ingest token)
+    refuses alert types the camera has not enabled; the camera's owner may send any type, since they
+    could enable it anyway.
     """
     key = idempotency_key or None
     digest = _payload_digest(
@@ -165,24 +183,31 @@ def alert_ingest(
         if existing is not None:
             return _replay(existing, digest)
 
+    now = timezone.now()
     alert = Alert(
         camera=camera,
         alert_type=alert_type,
         confidence=confidence,
         description=description,
         detections=detections or [],
-        occurred_at=occurred_at or timezone.now(),
+        occurred_at=occurred_at or now,
         idempotency_key=key,
         payload_digest=digest,
     )
     try:
         # Constraints are left to the database: the key's uniqueness is only decidable there.
         alert.full_clean(exclude=["snapshot", "camera"], validate_constraints=False)
-        snapshot = snapshots.snapshot_from_base64(image_base64) if image_base64 else None
+        if only_enabled_types:
+            _check_alert_type_enabled(camera, alert_type)
+        quotas.check_ingest_rate(camera=camera, now=now)
+        data = snapshots.decode_base64(image_base64) if image_base64 else b""
+        quotas.check_media_free_space(needed=len(data))
+        quotas.check_storage_quota(camera=camera, adding=len(data))
+        snapshot = snapshots.verify_image(data) if data else None
     except Exception as error:
-        reason = metrics.REJECT_TOO_LARGE if isinstance(error, snapshots.SnapshotTooLarge) else None
-        metrics.ALERTS_REJECTED.labels(reason=reason or metrics.REJECT_INVALID).inc()
+        metrics.ALERTS_REJECTED.labels(reason=_reject_reason(error)).inc()
         raise
+    alert.snapshot_bytes = len(data)
 
     try:
         if snapshot is not None:
@@ -200,6 +225,27 @@ def alert_ingest(
         raise
     metrics.ALERTS_INGESTED.labels(alert_type=alert.alert_type).inc()
     return alert, True
+
+
+def _reject_reason(error: Exception) -> str:
+    if isinstance(error, snapshots.SnapshotTooLarge):
+        return metrics.REJECT_TOO_LARGE
+    if isinstance(error, IngestRateLimited):
+        return metrics.REJECT_RATE_LIMITED
+    if isinstance(error, InsufficientStorage):
+        return metrics.REJECT_NO_STORAGE
+    if isinstance(error, snapshots.DecoderBusy):
+        return metrics.REJECT_BUSY
+    return metrics.REJECT_INVALID
+
+
+def _check_alert_type_enabled(camera: Camera, alert_type: str) -> None:
+    # The worker raises only the camera's enabled types; another type is a misconfigured or forged sender.
+    if alert_type not in camera.alert_types:
+        enabled = ", ".join(camera.alert_types) or "none"
+        raise ValidationError(
+            {"alert_type": f"Camera {camera.pk} does not raise {alert_type!r} alerts (enabled: {enabled})."}
+        )
 
 
 def alert_acknowledge(*, alert: Alert, user: AbstractBaseUser, now: datetime | None = None) -> Alert:
@@ -238,9 +284,6 @@ def alerts_purge(*, older_than: datetime) -> int:
             if name:
                 storage.delete(name)
         deleted += len(batch)
-
-
-OPERATOR_GROUP = "cctv-operator"
 
 
 def operator_group_ensure(*, using: str = "default") -> Group:

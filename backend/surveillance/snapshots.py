@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -15,13 +16,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from surveillance.errors import SnapshotTooLarge
+from surveillance.errors import DecoderBusy, SnapshotTooLarge
+
+__all__ = ["DecoderBusy", "Snapshot", "SnapshotTooLarge", "decode_base64", "verify_image"]
 
 FIELD = "image_base64"
 # Formats a camera worker may send, with the file extension each is stored under.
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-# A 50 MP frame is far above any camera's resolution; more is a decompression bomb.
-MAX_PIXELS = 50_000_000
+
+
+# Decodes at once in this process: each can hold width x height x 4 bytes, so this bounds the memory
+# that snapshots can take whatever arrives (gunicorn threads beyond it wait, then get a 503).
+_decode_slots = threading.BoundedSemaphore(settings.ALERT_DECODE_CONCURRENCY)
 
 
 @dataclass(frozen=True)
@@ -56,20 +62,36 @@ def decode_base64(text: str, *, max_bytes: int | None = None) -> bytes:
     return data
 
 
-def verify_image(data: bytes) -> Snapshot:
-    """Decode the bytes fully with Pillow: only a complete JPEG, PNG or WebP image passes."""
+def verify_image(data: bytes, *, max_pixels: int | None = None) -> Snapshot:
+    """Decode the bytes fully with Pillow: only a complete JPEG, PNG or WebP image passes.
+
+    The header's dimensions are checked before any pixel is decoded: a few kilobytes of WebP or PNG can
+    claim 7000x7000 pixels and take a gigabyte to decode. At most ``ALERT_DECODE_CONCURRENCY`` decodes
+    run at once in a process.
+    """
+    max_pixels = settings.ALERT_IMAGE_MAX_PIXELS if max_pixels is None else max_pixels
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
             image_format = image.format
             width, height = image.size
             if image_format not in EXTENSIONS:
                 raise ValidationError(
                     {FIELD: f"Unsupported image format {image_format}; send JPEG, PNG or WebP."}
                 )
-            if width * height > MAX_PIXELS:
-                raise ValidationError({FIELD: f"The image is {width}x{height}: too many pixels."})
-            image.load()  # a truncated or corrupt file fails here, not later in a browser
-    except ValidationError:
+            if width * height > max_pixels:
+                raise ValidationError(
+                    {
+                        FIELD: f"The image is {width}x{height} = {width * height} pixels; the limit is "
+                        f"{max_pixels} (ALERT_IMAGE_MAX_PIXELS)."
+                    }
+                )
+            if not _decode_slots.acquire(timeout=settings.ALERT_DECODE_WAIT_SECONDS):
+                raise DecoderBusy(settings.ALERT_DECODE_WAIT_SECONDS)
+            try:
+                image.load()  # a truncated or corrupt file fails here, not later in a browser
+            finally:
+                _decode_slots.release()
+    except (ValidationError, DecoderBusy):
         raise
     except Exception:  # Pillow raises OSError, SyntaxError, ValueError, DecompressionBombError, ...
         message = "The decoded bytes are not a readable JPEG, PNG or WebP image."

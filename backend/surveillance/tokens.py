@@ -11,6 +11,8 @@ import hmac
 
 from django.conf import settings
 
+from surveillance.ids import parse_id
+
 PREFIX = "cam_"
 
 
@@ -26,9 +28,9 @@ def camera_id_of(token: str) -> int | None:
     if not token.startswith(PREFIX):
         return None
     camera_id, _, digest = token[len(PREFIX) :].partition("_")
-    if not camera_id.isdigit() or len(digest) != 64:
+    if len(digest) != 64:
         return None
-    return int(camera_id)
+    return parse_id(camera_id)
 
 
 def token_matches(token: str, camera_id: int, nonce: str) -> bool:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 from typing import Any
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from cctv_worker.network_policy import AddressNotAllowed, NetworkPolicy, check_url_host
 
 RTSP_SCHEMES = ("rtsp", "rtsps")
 MAX_ZONES = 32
@@ -38,26 +41,14 @@ def validate_rtsp_url(value: str) -> None:
         raise ValidationError("The RTSP URL has no host: use rtsp://host[:port]/path.")
     if port == 0:
         raise ValidationError("The RTSP URL's port must be between 1 and 65535.")
+    try:
+        check_url_host(value, camera_network_policy())
+    except AddressNotAllowed as error:
+        raise ValidationError(f"{error}: ask an administrator if this camera is really there.") from None
 
 
-def mask_rtsp_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (the user name stays, it helps to tell cameras apart)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "***"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = f"{user}:***@{host}" + (f":{port}" if port else "")
-    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+def camera_network_policy() -> NetworkPolicy:
+    return NetworkPolicy.from_strings(settings.CAMERA_ALLOWED_NETWORKS, settings.CAMERA_DENIED_NETWORKS)
 
 
 def _is_unit_number(value: Any) -> bool:

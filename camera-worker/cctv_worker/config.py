@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from cctv_worker.decisions.alert_types import ALERT_TYPES
+from cctv_worker.network_policy import NetworkPolicy, parse_networks
 
 DEFAULT_MODEL_PATH = "yolov8n.pt"
 
@@ -115,6 +116,11 @@ class WorkerConfig(BaseModel):
     retry_max_delay: float = Field(60.0, alias="RETRY_MAX_DELAY", gt=0.0, le=3600.0)
     data_dir: Path = Field(Path("data"), alias="DATA_DIR")
 
+    # Camera network policy (cctv_worker.network_policy): comma-separated CIDR lists, checked when the
+    # stream is opened. Empty allowed list: any address that is not denied.
+    camera_allowed_networks: str = Field("", alias="CAMERA_ALLOWED_NETWORKS")
+    camera_denied_networks: str = Field("", alias="CAMERA_DENIED_NETWORKS")
+
     # Operations.
     metrics_host: str = Field("0.0.0.0", alias="METRICS_HOST")  # noqa: S104 - probes come from the kubelet
     metrics_port: int = Field(9100, alias="METRICS_PORT", ge=0, le=65535)
@@ -134,6 +140,16 @@ class WorkerConfig(BaseModel):
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("camera_allowed_networks", "camera_denied_networks")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        parse_networks(value)  # a bad entry stops start-up with its name
+        return value
+
+    @property
+    def network_policy(self) -> NetworkPolicy:
+        return NetworkPolicy.from_strings(self.camera_allowed_networks, self.camera_denied_networks)
 
     @field_validator("alert_types", mode="before")
     @classmethod

@@ -1,32 +1,105 @@
-"""Keeps credentials out of logs: masks the password in stream URLs and tokens in free text."""
+"""Keeps credentials out of sight: the one place that masks passwords in camera URLs and tokens in text.
+
+The backend (API, dashboard, admin, its logs) and the worker (its logs) both mask with ``mask_url`` and
+``mask_text`` from here, so a URL is masked the same way wherever it shows. Credentials hide in three
+places of a camera URL: the user info (``rtsp://admin:secret@host``), the query
+(``?user=admin&password=secret``, common on cameras) and, on some brands, the path
+(``/user=admin_password=secret_channel=1``). Pure functions, standard library only.
+"""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
+MASK = "***"
+# Parameter names that carry a secret. A name matches whole, case-insensitively, after a separator.
+_HIDDEN_PARAMETERS = (
+    r"password|passwd|passwort|pass|pwd|pw|psw|secret|token|access_token|auth|authorization|key|"
+    r"apikey|api_key|sig|signature|credential|credentials|session|sessionid"
+)
+_SECRET_PARAM = re.compile(rf"(?i)(?P<before>(?:^|[?&;/_,])(?:{_HIDDEN_PARAMETERS}))=(?P<value>[^&;/_,#\s]*)")
 _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")
 _INGEST_TOKEN = re.compile(r"\bcam_(\d+)_[A-Za-z0-9_\-]+")
-_AUTH_HEADER = re.compile(r"(Token|Bearer)\s+[A-Za-z0-9_\-.]+")
+_AUTH_HEADER = re.compile(r"(Token|Bearer|Basic)\s+[A-Za-z0-9_\-.+/=]+")
+
+
+def _mask_params(text: str) -> str:
+    return _SECRET_PARAM.sub(lambda m: f"{m['before']}={MASK}" if m["value"] else m[0], text)
+
+
+def _starts_userinfo(netloc: str) -> bool:
+    """Whether ``netloc`` holds user info (or its start, when the password has an unencoded "/")."""
+    return "@" in netloc or (":" in netloc and not netloc.rpartition(":")[2].isdigit() and "]" not in netloc)
 
 
 def mask_url(url: str) -> str:
-    """``rtsp://admin:secret@host/x`` -> ``rtsp://admin:***@host/x``; file paths pass unchanged."""
+    """``rtsp://admin:secret@host/x?password=y`` -> ``rtsp://admin:***@host/x?password=***``.
+
+    The user name, host, port and the rest of the path stay (they tell cameras apart); file paths pass
+    unchanged. A URL too malformed to split is masked as free text.
+    """
     try:
         parts = urlsplit(url)
     except ValueError:
         return mask_text(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username}:***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    if "@" in parts.path and _starts_userinfo(parts.netloc):
+        # An unencoded "@" or "/" in the password splits the user info across netloc and path: mask up
+        # to the last "@" before the query, so no piece of the password survives.
+        start = url.index("//") + 2
+        end = len(url.split("?", 1)[0].split("#", 1)[0])
+        at = url.rfind("@", start, end)
+        if at > start:
+            user = url[start:at].partition(":")[0].partition("/")[0]
+            url = f"{url[:start]}{user}:{MASK}@{url[at + 1 :]}"
+            parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        netloc = f"{user}:{MASK}@{hostport}" if colon else netloc
+    path, query = _mask_params(parts.path), _mask_params(parts.query)
+    return urlunsplit(SplitResult(parts.scheme, netloc, path, query, parts.fragment))
 
 
 def mask_text(text: str) -> str:
-    """Masks URL passwords, ingest tokens and Authorization values anywhere in a message."""
-    text = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
-    text = _INGEST_TOKEN.sub(lambda m: f"cam_{m[1]}_***", text)
-    return _AUTH_HEADER.sub(lambda m: f"{m[1]} ***", text)
+    """Masks URL passwords, secret parameters, ingest tokens and Authorization values anywhere in text."""
+    text = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
+    text = _mask_params(text)
+    text = _INGEST_TOKEN.sub(lambda m: f"cam_{m[1]}_{MASK}", text)
+    return _AUTH_HEADER.sub(lambda m: f"{m[1]} {MASK}", text)
+
+
+def restore_masked(submitted: str, stored: str) -> str:
+    """The URL to save when a form that showed ``mask_url(stored)`` comes back as ``submitted``.
+
+    Every ``***`` the user left in place (the password in the user info, a secret parameter) means "keep
+    mine", so the stored value goes back in, as long as the user name (for the password) or the parameter
+    name is the same. Anything else is taken as typed.
+    """
+    if MASK not in submitted:
+        return submitted
+    try:
+        new, old = urlsplit(submitted), urlsplit(stored)
+    except ValueError:
+        return submitted
+    netloc = new.netloc
+    if "@" in new.netloc and "@" in old.netloc:
+        new_user, _, new_host = new.netloc.rpartition("@")
+        old_user = old.netloc.rpartition("@")[0]
+        if new_user == f"{old_user.partition(':')[0]}:{MASK}":
+            netloc = f"{old_user}@{new_host}"
+    old_values = {
+        match["before"].lstrip("?&;/_,").lower(): match["value"]
+        for match in _SECRET_PARAM.finditer(f"{old.path}?{old.query}")
+    }
+
+    def restore(match: re.Match) -> str:
+        name = match["before"].lstrip("?&;/_,").lower()
+        if match["value"] == MASK and name in old_values:
+            return f"{match['before']}={old_values[name]}"
+        return match[0]
+
+    path = _SECRET_PARAM.sub(restore, new.path)
+    query = _SECRET_PARAM.sub(restore, new.query)
+    return urlunsplit(SplitResult(new.scheme, netloc, path, query, new.fragment))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry
 
 from cctv_worker.backoff import Backoff
+from cctv_worker.capture.egress import policy_opener
 from cctv_worker.capture.sampler import FrameSampler
 from cctv_worker.capture.source import VideoSource, open_source
 from cctv_worker.capture.stream import CaptureThread, Frame, Mailbox
@@ -81,7 +82,7 @@ class Worker:
             metrics=self.metrics,
             open_timeout=config.stream_timeout,
             stop=threading.Event(),
-            opener=opener,
+            opener=policy_opener(opener, config.network_policy),
         )
         self.health = HealthServer(
             config.metrics_host, config.metrics_port, self.registry, live=self._live, ready=self._ready

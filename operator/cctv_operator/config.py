@@ -60,6 +60,9 @@ class OperatorSettings(BaseModel):
     worker_resources: dict[str, Any] = Field(default_factory=dict)
     worker_node_selector: dict[str, str] = Field(default_factory=dict)
     worker_tolerations: list[dict[str, Any]] = Field(default_factory=list)
+    # Handed to every worker as is (cctv_worker.network_policy checks them when the stream opens).
+    camera_allowed_networks: str = ""
+    camera_denied_networks: str = ""
 
     operator_metrics_port: int = Field(default=9101, ge=0, le=65535)
     operator_health_port: int = Field(default=8080, ge=0, le=65535)

@@ -161,4 +161,5 @@ def test_a_plain_user_gets_only_their_own_active_cameras(
 def test_the_operator_cannot_touch_cameras_of_users(operator_client, alice_camera):
     assert operator_client.get("/api/cameras/").json()["count"] == 0
     assert operator_client.get(f"/api/cameras/{alice_camera.pk}/").status_code == 404
-    assert operator_client.post(f"/api/cameras/{alice_camera.pk}/deactivate/").status_code == 404
+    # The operator's identity is read-only: refused before any lookup.
+    assert operator_client.post(f"/api/cameras/{alice_camera.pk}/deactivate/").status_code == 403

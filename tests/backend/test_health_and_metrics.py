@@ -42,7 +42,7 @@ def _samples(client) -> dict:
 
 
 def test_metrics_carry_the_contract_names(client, alice_camera, camera_client, alert_payload):
-    camera_client.post("/api/send-alert/", alert_payload(alert_type="smoke"), format="json")
+    camera_client.post("/api/send-alert/", alert_payload(alert_type="person"), format="json")
     camera_client.post("/api/send-alert/", alert_payload(alert_type="tiger"), format="json")
     samples = _samples(client)
     names = {name for name, _ in samples}
@@ -52,7 +52,7 @@ def test_metrics_carry_the_contract_names(client, alice_camera, camera_client, a
         "cctv_backend_alert_replays_total",
         "cctv_backend_cameras",
     } <= names
-    assert samples[("cctv_backend_alerts_ingested_total", (("alert_type", "smoke"),))] >= 1
+    assert samples[("cctv_backend_alerts_ingested_total", (("alert_type", "person"),))] >= 1
     assert samples[("cctv_backend_alerts_rejected_total", (("reason", "invalid"),))] >= 1
 
 

@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from cctv_worker.redact import mask_url
 from surveillance.validators import (
-    mask_rtsp_url,
     validate_alert_types,
     validate_detections,
     validate_rtsp_url,
@@ -53,11 +53,11 @@ def test_bad_rtsp_urls_are_refused_with_a_message_saying_why(url, message):
     ],
 )
 def test_masking_replaces_only_the_password(url, masked):
-    assert mask_rtsp_url(url) == masked
+    assert mask_url(url) == masked
 
 
 def test_masking_never_leaks_a_password_containing_url_syntax():
-    assert "p@ss:w/rd" not in mask_rtsp_url("rtsp://u:p@ss:w/rd@host/x")
+    assert "p@ss:w/rd" not in mask_url("rtsp://u:p@ss:w/rd@host/x")
 
 
 GOOD_ZONE = {"name": "driveway", "points": [[0.1, 0.2], [0.9, 0.2], [0.9, 0.9]], "intrusion": True}

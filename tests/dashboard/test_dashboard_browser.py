@@ -84,6 +84,11 @@ def log_in(page: Page, username: str) -> None:
 
 def send_alert(site: str, camera: Camera, alert_type: str = "person", **extra) -> dict:
     """POST /api/send-alert/ as the camera's worker does, with its ingest token."""
+    camera.refresh_from_db()
+    if alert_type not in camera.alert_types:  # an ingest token sends only the camera's enabled types
+        services.camera_update(camera=camera, alert_types=[*camera.alert_types, alert_type])
+    if not camera.is_active:  # an ingest token works only while its camera is active
+        services.camera_set_active(camera=camera, active=True)
     body = {
         "camera_id": camera.id,
         "alert_type": alert_type,

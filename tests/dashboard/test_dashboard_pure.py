@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from cctv_worker.redact import restore_masked
 from dashboard import charts
 from dashboard.paging import BadCursor, decode_cursor, encode_cursor
 from dashboard.presentation import (
@@ -16,7 +17,6 @@ from dashboard.presentation import (
     box_style,
     camera_state,
     detection_boxes,
-    restore_masked_password,
 )
 from dashboard.templatetags.dashboard_tags import ago
 
@@ -53,26 +53,23 @@ STORED = "rtsp://admin:s3cret@10.0.0.5:554/stream1"
 
 
 def test_unchanged_masked_url_keeps_the_stored_password():
-    assert restore_masked_password("rtsp://admin:***@10.0.0.5:554/stream1", STORED) == STORED
+    assert restore_masked("rtsp://admin:***@10.0.0.5:554/stream1", STORED) == STORED
 
 
 def test_masked_password_with_a_new_host_and_path_keeps_the_stored_password():
-    assert (
-        restore_masked_password("rtsp://admin:***@10.0.0.9/main", STORED)
-        == "rtsp://admin:s3cret@10.0.0.9/main"
-    )
+    assert restore_masked("rtsp://admin:***@10.0.0.9/main", STORED) == "rtsp://admin:s3cret@10.0.0.9/main"
 
 
 def test_a_typed_new_password_replaces_the_stored_one():
-    assert restore_masked_password("rtsp://admin:n3w@10.0.0.5/s", STORED) == "rtsp://admin:n3w@10.0.0.5/s"
+    assert restore_masked("rtsp://admin:n3w@10.0.0.5/s", STORED) == "rtsp://admin:n3w@10.0.0.5/s"
 
 
 def test_masked_password_for_another_user_name_is_taken_as_typed():
-    assert restore_masked_password("rtsp://guest:***@10.0.0.5/s", STORED) == "rtsp://guest:***@10.0.0.5/s"
+    assert restore_masked("rtsp://guest:***@10.0.0.5/s", STORED) == "rtsp://guest:***@10.0.0.5/s"
 
 
 def test_url_without_credentials_is_taken_as_typed():
-    assert restore_masked_password("rtsp://10.0.0.5/s", STORED) == "rtsp://10.0.0.5/s"
+    assert restore_masked("rtsp://10.0.0.5/s", STORED) == "rtsp://10.0.0.5/s"
 
 
 def test_box_style_places_a_normalised_box_in_percent():

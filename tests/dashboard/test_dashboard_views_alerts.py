@@ -153,8 +153,11 @@ def test_acknowledging_with_nothing_selected_says_so_and_changes_nothing(alice_c
 
 def test_poll_with_an_id_beyond_any_alert_returns_nothing_new(alice_client, cams, make_alert):
     make_alert(cams[0], image=False)
-    data = alice_client.get(POLL, {"after": "9" * 30}).json()
-    assert data["count"] == 0
+    assert alice_client.get(POLL, {"after": "9" * 18}).json()["count"] == 0
+    # Past 18 digits it is no alert id at all (ids are 64-bit): a clear 400, as for any malformed id.
+    beyond = alice_client.get(POLL, {"after": "9" * 30})
+    assert beyond.status_code == 400
+    assert "after must be" in beyond.json()["error"]
 
 
 def test_huge_ids_in_urls_are_404_not_errors(alice_client):

@@ -79,6 +79,14 @@ def test_runaway_answer_is_refused():
         desired_cameras([{}] * (MAX_CAMERAS + 1))
 
 
+def test_cameras_past_the_limit_are_rejected_one_by_one_and_the_rest_still_sync(monkeypatch):
+    monkeypatch.setattr("cctv_operator.sync.answer.MAX_CAMERAS", 3)
+    answer = parse_answer([camera_payload(camera_id) for camera_id in range(1, 6)])
+    assert set(answer.cameras) == {1, 2, 3}
+    assert set(answer.rejected) == {4, 5}
+    assert "over the operator's limit of 3" in answer.rejected[4]
+
+
 STRUCTURAL = ["an object instead of a list", "null", "a string", "an item that is not an object",
               "an id that is a string", "an id that is a boolean", "an id of zero", "a duplicate id"]
 

@@ -33,8 +33,6 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password-for-tests"
 
 
-
-
 @dataclass
 class RunningBackend:
     url: str
@@ -45,6 +43,7 @@ class RunningBackend:
     password: str = DEMO_PASSWORD
     env: dict[str, str] = field(default_factory=dict, repr=False)
     log_path: Path | None = None
+    pid: int | None = None  # the server's main process (gunicorn's arbiter)
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Token {token or self.user_token}"}
@@ -200,9 +199,28 @@ def start_backend(
             media_root=Path(environment["MEDIA_ROOT"]),
             env=environment,
             log_path=log_path,
+            pid=process.pid,
         )
     finally:
         stop_process(process)
+
+
+@contextlib.contextmanager
+def server_database(prefix: str = "cctv_server") -> Iterator[str | None]:
+    """The database URL for a backend process on the suite's database kind: a scratch PostgreSQL database
+    when ``DATABASE_URL`` names PostgreSQL, else None (``start_backend`` then uses SQLite under tmp_path)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        with scratch_postgres_database(url, prefix=prefix) as scratch:
+            yield scratch
+    else:
+        yield None
+
+
+def add_user(backend: RunningBackend, username: str, password: str = DEMO_PASSWORD) -> str:
+    """Another user (with ``password``) on a running backend; returns the user's API token."""
+    created = backend.manage("create_demo", "--username", username, "--password", password, "--json")
+    return json.loads(created.stdout.strip().splitlines()[-1])["token"]
 
 
 @contextlib.contextmanager

@@ -4,6 +4,12 @@ from cctv_backend.env import env_bool, env_float, env_int
 
 # Largest snapshot accepted by /api/send-alert/ (decoded bytes). Bigger answers 413.
 ALERT_IMAGE_MAX_BYTES = env_int("ALERT_IMAGE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Most pixels a snapshot may have, checked in its header before decoding (16 MP: above a 4K or 12 MP
+# camera's frame; decoding takes about 4 bytes a pixel).
+ALERT_IMAGE_MAX_PIXELS = env_int("ALERT_IMAGE_MAX_PIXELS", 16_777_216, minimum=64 * 64, maximum=100_000_000)
+# Snapshot decodes at once per server process, and how long one waits for a slot before answering 503.
+ALERT_DECODE_CONCURRENCY = env_int("ALERT_DECODE_CONCURRENCY", 2, minimum=1, maximum=64)
+ALERT_DECODE_WAIT_SECONDS = env_float("ALERT_DECODE_WAIT_SECONDS", 10.0, minimum=0.1, maximum=60)
 # Largest request body Django reads; a little over the image limit once base64 (4/3) is counted.
 DATA_UPLOAD_MAX_MEMORY_SIZE = ALERT_IMAGE_MAX_BYTES * 4 // 3 + 256 * 1024
 # `manage.py purge_alerts` deletes alerts (and their snapshot files) older than this many days.
@@ -16,3 +22,22 @@ CAMERA_ONLINE_SECONDS = env_int("CAMERA_ONLINE_SECONDS", 45, minimum=5)
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # Seconds between an open dashboard feed's polls for new alerts (the camera list refreshes every 5 polls).
 DASHBOARD_POLL_SECONDS = env_float("DASHBOARD_POLL_SECONDS", 3.0, minimum=0.1, maximum=300)
+
+# Ingest limits (docs: README "Limits"). A camera's worker sending faster than this gets 429 with
+# Retry-After and keeps the alert in its spool.
+ALERT_RATE_PER_MINUTE = env_int("ALERT_RATE_PER_MINUTE", 60, minimum=1, maximum=100_000)
+# Snapshot bytes stored per camera and per user (0: no limit); past either, ingest answers 507.
+CAMERA_STORAGE_QUOTA_BYTES = env_int("CAMERA_STORAGE_QUOTA_BYTES", 5 * 1024**3, minimum=0)
+USER_STORAGE_QUOTA_BYTES = env_int("USER_STORAGE_QUOTA_BYTES", 50 * 1024**3, minimum=0)
+# Ingest answers 507 while the media volume has less free space than this (the database and other
+# writers keep room to work).
+MEDIA_MIN_FREE_BYTES = env_int("MEDIA_MIN_FREE_BYTES", 1024**3, minimum=0)
+# An alert's timestamp must lie within this window around the server's clock: a worker's spool may hold
+# alerts for a few days of outage, and clocks drift a little ahead.
+ALERT_TIMESTAMP_MAX_AGE_SECONDS = env_int("ALERT_TIMESTAMP_MAX_AGE_SECONDS", 7 * 86_400, minimum=60)
+ALERT_TIMESTAMP_MAX_FUTURE_SECONDS = env_int("ALERT_TIMESTAMP_MAX_FUTURE_SECONDS", 300, minimum=0)
+
+# Cameras per user, and active cameras per user (each active camera runs a worker). Staff may set other
+# limits per user in the admin ("User quotas").
+MAX_CAMERAS_PER_USER = env_int("MAX_CAMERAS_PER_USER", 100, minimum=0)
+MAX_ACTIVE_CAMERAS_PER_USER = env_int("MAX_ACTIVE_CAMERAS_PER_USER", 32, minimum=0)

@@ -1,6 +1,7 @@
 """Django REST framework and OpenAPI settings."""
 
 from cctv_backend.env import env_int, env_rate
+from cctv_backend.settings.security import NUM_PROXIES
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -11,14 +12,19 @@ REST_FRAMEWORK = {
     ],
     # Users only: a camera's ingest token is let into send-alert and heartbeat by those views alone.
     "DEFAULT_PERMISSION_CLASSES": ["surveillance.permissions.IsUser"],
+    # One JSON parser with depth and size limits (400/413, never 500); forms for the browsable clients.
+    "DEFAULT_PARSER_CLASSES": [
+        "surveillance.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "surveillance.pagination.PagePagination",
     "EXCEPTION_HANDLER": "surveillance.exceptions.exception_handler",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1, maximum=1000),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env_rate("AUTH_THROTTLE_RATE", "10/minute")},
-    # How many proxies (an Ingress) sit in front: the throttle trusts that many X-Forwarded-For hops and
-    # no more. 0 (the default) ignores the header, which a client could otherwise forge to dodge the limit.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0, maximum=10),
+    # The throttle trusts as many X-Forwarded-For hops as there are proxies (settings.security).
+    "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -27,8 +33,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cameras, alerts and the ingest API of the CCTV analytics platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The schema and its docs pages need a signed-in user (session from /admin/ or /dashboard/, or a token).
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema and its docs pages need a signed-in user (session from /admin/ or /dashboard/, or a user
+    # token); a camera's ingest token is not a user.
+    "SERVE_PERMISSIONS": ["surveillance.permissions.IsUser"],
     # Swagger UI and Redoc assets come from drf-spectacular-sidecar: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -17,11 +17,14 @@ from dashboard.forms import AlertFilterForm
 from dashboard.paging import page_before
 from dashboard.presentation import detection_boxes
 from surveillance import services
+from surveillance.ids import parse_id
 from surveillance.selectors import alert_of, alerts_of, cameras_of
 
 # Alerts per page of the feed, and most alerts one poll returns (a burst beyond that shows on reload).
 PAGE_SIZE = 48
 POLL_LIMIT = 100
+# Most alerts one bulk acknowledge takes (the feed shows 48 a page); the rest of a longer list is ignored.
+MAX_ACKNOWLEDGE = 500
 
 
 def _filter_form(request: HttpRequest) -> AlertFilterForm:
@@ -75,16 +78,14 @@ def alert_poll(request: HttpRequest) -> JsonResponse:
     By id, not by time: a worker's spooled alert can arrive late with an old timestamp, and it must
     still show up in the feed of someone watching.
     """
-    after = request.GET.get("after", "")
-    if not after.isdigit():
+    after = parse_id(request.GET.get("after", ""))
+    if after is None:
         return JsonResponse({"error": "after must be a non-negative integer alert id"}, status=400)
     form = _filter_form(request)
     new = list(
-        alerts_of(request.user, **form.selector_kwargs())
-        .filter(id__gt=int(after))
-        .order_by("-id")[:POLL_LIMIT]
+        alerts_of(request.user, **form.selector_kwargs()).filter(id__gt=after).order_by("-id")[:POLL_LIMIT]
     )
-    last_id = max([int(after), *(alert.id for alert in new)])
+    last_id = max([after, *(alert.id for alert in new)])
     # Alerts that do not match the filters still move the cursor, so they are not fetched again.
     newest = (
         alerts_of(request.user).filter(id__gt=last_id).order_by("-id").values_list("id", flat=True).first()
@@ -135,11 +136,12 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 @login_required
 def alerts_acknowledge(request: HttpRequest) -> HttpResponse:
     raw = request.POST.getlist("alert_ids")
-    if not raw or not all(value.isdigit() for value in raw):
+    ids = [parse_id(value) for value in raw[:MAX_ACKNOWLEDGE]]
+    if not ids or None in ids:
         messages.error(request, "Select the alerts to acknowledge first.")
         return redirect(_safe_next(request))
     # Ids of other users' alerts are simply not found by the user-scoped service.
-    done = services.alerts_acknowledge(user=request.user, alert_ids=[int(value) for value in raw])
+    done = services.alerts_acknowledge(user=request.user, alert_ids=ids)
     messages.success(request, f"{done} alert{'s' if done != 1 else ''} acknowledged.")
     return redirect(_safe_next(request))
 

@@ -11,13 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cctv_worker.redact import mask_url, restore_masked
 from dashboard import selectors
 from dashboard.forms import CAMERA_FIELDS, CameraForm
-from dashboard.presentation import STATE_LABELS, camera_state, restore_masked_password
+from dashboard.presentation import STATE_LABELS, camera_state
 from surveillance import services
 from surveillance.models import default_alert_types
 from surveillance.selectors import camera_of
-from surveillance.validators import mask_rtsp_url
 
 
 @login_required
@@ -34,7 +34,7 @@ def camera_list(request: HttpRequest) -> HttpResponse:
             online_seconds=settings.CAMERA_ONLINE_SECONDS,
         )
         camera.state_label = STATE_LABELS[camera.state]
-        camera.masked_url = mask_rtsp_url(camera.rtsp_url)
+        camera.masked_url = mask_url(camera.rtsp_url)
         counts[camera.state] += 1
     return render(
         request,
@@ -76,7 +76,7 @@ def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
         form = CameraForm(request.POST, user=request.user, camera=camera)
         if form.is_valid():
             fields = dict(form.cleaned_data)
-            fields["rtsp_url"] = restore_masked_password(fields["rtsp_url"], camera.rtsp_url)
+            fields["rtsp_url"] = restore_masked(fields["rtsp_url"], camera.rtsp_url)
             try:
                 services.camera_update(camera=camera, **fields)
             except ValidationError as error:
@@ -89,7 +89,7 @@ def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
         # is lost; a kept "***" stays "***".
     else:
         initial = {name: getattr(camera, name) for name in CAMERA_FIELDS}
-        initial["rtsp_url"] = mask_rtsp_url(camera.rtsp_url)
+        initial["rtsp_url"] = mask_url(camera.rtsp_url)
         form = CameraForm(user=request.user, camera=camera, initial=initial)
     return render(request, "dashboard/camera_form.html", {"form": form, "camera": camera, "nav": "cameras"})
 

@@ -213,6 +213,7 @@ The environment that the backend container and the migrations Job share: databas
 # it names, not the proxy (and must not trust a client's own header when there is no proxy).
 - name: NUM_PROXIES
   value: {{ ternary "1" "0" .Values.backend.ingress.enabled | quote }}
+{{ include "cctv.cameraNetworksEnv" . }}
 {{- end }}
 
 {{/* ALLOWED_HOSTS: the Service names, the Ingress hosts, localhost, the pod IP (probes, scrapes), extras. */}}
@@ -273,4 +274,12 @@ checkov skips that apply to every workload of this chart, each with its reason:
 checkov.io/skip1: CKV_K8S_43=Images are pinned by version tag; set image.digest to pin by content
 checkov.io/skip2: CKV_K8S_15=Version tags are immutable; Always would make each pod start depend on the registry
 checkov.io/skip3: CKV_K8S_35=The apps read settings from the environment (seed contract); values come from Secrets
+{{- end }}
+
+{{/* The camera network policy, for the backend and (through the operator) every worker. */}}
+{{- define "cctv.cameraNetworksEnv" -}}
+- name: CAMERA_ALLOWED_NETWORKS
+  value: {{ .Values.cameraNetworks.allowed | quote }}
+- name: CAMERA_DENIED_NETWORKS
+  value: {{ .Values.cameraNetworks.denied | quote }}
 {{- end }}

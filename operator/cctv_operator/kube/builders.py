@@ -233,6 +233,12 @@ def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str,
         {"name": "HOME", "value": "/tmp"},  # noqa: S108 - a private emptyDir, not a shared /tmp
         {"name": "YOLO_CONFIG_DIR", "value": "/tmp/ultralytics"},  # noqa: S108
     ]
+    for name, value in (
+        ("CAMERA_ALLOWED_NETWORKS", settings.camera_allowed_networks),
+        ("CAMERA_DENIED_NETWORKS", settings.camera_denied_networks),
+    ):
+        if value:
+            env.append({"name": name, "value": value})
     resources = spec.resources if spec.resources is not None else settings.worker_resources
     resources = resources or DEFAULT_WORKER_RESOURCES
     probe_port = "metrics"

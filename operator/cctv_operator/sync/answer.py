@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cctv_operator.models import DesiredCamera, DetectionConfig
 
-#: An answer larger than this is treated as malformed rather than trusted (a runaway backend).
+#: Most cameras one operator runs. Cameras past it (in the backend's id order) are rejected one by one,
+#: like a camera with bad settings: not started, and not removed if they already run. Refusing the whole
+#: list instead stopped every user's cameras from syncing when one user made too many.
 MAX_CAMERAS = 20_000
 
 
@@ -45,14 +47,15 @@ def parse_answer(payload: Any) -> Answer:
     """The desired cameras and the rejected ones; raise `InvalidAnswer` for a doubtful list."""
     if not isinstance(payload, list):
         raise InvalidAnswer(f"expected a JSON list of cameras, got {type(payload).__name__}")
-    if len(payload) > MAX_CAMERAS:
-        raise InvalidAnswer(f"{len(payload)} cameras is more than the limit of {MAX_CAMERAS}")
     cameras: dict[int, DesiredCamera] = {}
     rejected: dict[int, str] = {}
     for index, item in enumerate(payload):
         camera_id = _camera_id(index, item)
         if camera_id in cameras or camera_id in rejected:
             raise InvalidAnswer(f"item {index}: camera id {camera_id} appears twice")
+        if index >= MAX_CAMERAS:
+            rejected[camera_id] = f"over the operator's limit of {MAX_CAMERAS} cameras ({len(payload)} sent)"
+            continue
         try:
             cameras[camera_id] = _parse_item(index, item)
         except InvalidAnswer as exc:

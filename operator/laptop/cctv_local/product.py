@@ -28,6 +28,7 @@ from cctv_operator.runtimes.local.processes import start_process, stop_process
 from cctv_operator.runtimes.local.runtime import LocalRuntime
 from cctv_operator.sync.backend import BackendClient
 from cctv_operator.sync.loop import sync_forever
+from cctv_worker.network_policy import LAN_AND_LOOPBACK_NETWORKS
 
 log = logging.getLogger("cctv.local")
 
@@ -46,8 +47,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 def _kept_secret(path: Path, length: int) -> str:
     """A random secret made once per data dir and kept, so that it survives restarts."""
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(length))
-        path.chmod(0o600)
+        # Created owner-only in one step: never readable by others, not even between write and chmod.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(length))
     return path.read_text().strip()
 
 
@@ -57,6 +60,7 @@ def backend_environment(options: LocalOptions) -> dict[str, str]:
         "DATABASE_URL": options.database_url,
         # Kept: sessions and camera ingest tokens stay valid across restarts.
         "SECRET_KEY": _kept_secret(options.data_dir / "secret_key", 50),
+        **_camera_network_env(),
         "DEBUG": "0",
         "STATIC_MANIFEST": "0",  # serve static files from the apps: no collectstatic step
         "MEDIA_ROOT": str(options.data_dir / "media"),
@@ -129,8 +133,27 @@ async def _start_demo_stream(options: LocalOptions) -> tuple[asyncio.subprocess.
     return process, line.decode().split()[1]
 
 
+# Abuse hardening (issue 15): owner-only files, camera URLs limited to the LAN, metrics on loopback.
+# Everything this product and its children create (database, tokens, spools, logs) is for this user only.
+OWNER_ONLY_UMASK = 0o077
+
+
+def _owner_only_data_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)  # a data dir made by an older version was 0755
+
+
+def _camera_network_env() -> dict[str, str]:
+    """A laptop's cameras are on its LAN (or a local file / RTSP server): nothing else is allowed."""
+    return {
+        "CAMERA_ALLOWED_NETWORKS": os.environ.get("CAMERA_ALLOWED_NETWORKS", LAN_AND_LOOPBACK_NETWORKS),
+        "CAMERA_DENIED_NETWORKS": os.environ.get("CAMERA_DENIED_NETWORKS", ""),
+    }
+
+
 async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
-    options.data_dir.mkdir(parents=True, exist_ok=True)
+    os.umask(OWNER_ONLY_UMASK)
+    _owner_only_data_dir(options.data_dir)
     env = backend_environment(options)
     url = f"http://{options.host}:{options.port}"
     manage = [sys.executable, str(BACKEND_DIR / "manage.py")]
@@ -208,7 +231,10 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
 
 def _worker_base_env() -> Mapping[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "CAMERA_"))}
-    env.update({"LOG_FORMAT": "text", "METRICS_PORT": "0", "PYTHONUNBUFFERED": "1"})
+    # Metrics on loopback only: the laptop's LAN has no business scraping (or probing) its workers.
+    env.update({"LOG_FORMAT": "text", "METRICS_PORT": "0", "METRICS_HOST": "127.0.0.1"})
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(_camera_network_env())
     return env
 
 
@@ -229,6 +255,7 @@ def _print_banner(url: str, demo: setup.DemoUser, cameras: list[dict], options: 
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(OWNER_ONLY_UMASK)  # before anything is created
     options = parse_options(argv)
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(message)s"

@@ -1,0 +1,134 @@
+"""Per-camera and per-user limits: ingest rate, snapshot storage, media free space, camera counts.
+
+Each check reads what it needs from the database (shared by every server process) and raises the error
+the API maps to its status code: ``IngestRateLimited`` 429, ``InsufficientStorage`` 507, Django's
+``ValidationError`` 400 for camera counts. The arithmetic is in small pure functions.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+
+from surveillance.errors import IngestRateLimited, InsufficientStorage
+from surveillance.models import Alert, Camera, UserQuota
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+def _user_quota(user: AbstractBaseUser) -> UserQuota | None:
+    return UserQuota.objects.filter(user_id=user.pk).first()
+
+
+def _limit(override: int | None, default: int) -> int:
+    return default if override is None else override
+
+
+def over_quota(used: int, adding: int, limit: int) -> bool:
+    """Whether storing ``adding`` more bytes (or items) goes past ``limit``; 0 means no limit."""
+    return limit > 0 and used + adding > limit
+
+
+def retry_after_seconds(oldest_in_window: datetime, now: datetime) -> int:
+    """Seconds until the oldest alert of the window leaves it (and a slot frees up)."""
+    return max(1, int((oldest_in_window + RATE_WINDOW - now).total_seconds()) + 1)
+
+
+def timestamp_window(now: datetime) -> tuple[datetime, datetime]:
+    """The oldest and newest alert time the API accepts (ALERT_TIMESTAMP_MAX_AGE/FUTURE_SECONDS)."""
+    return (
+        now - timedelta(seconds=settings.ALERT_TIMESTAMP_MAX_AGE_SECONDS),
+        now + timedelta(seconds=settings.ALERT_TIMESTAMP_MAX_FUTURE_SECONDS),
+    )
+
+
+def check_timestamp(occurred_at: datetime, *, now: datetime) -> None:
+    """Refuses an alert time far from now: year 9999 would top every feed forever and never be purged."""
+    oldest, newest = timestamp_window(now)
+    if not oldest <= occurred_at <= newest:
+        raise ValidationError(
+            f"{occurred_at.isoformat()} is outside the accepted window "
+            f"{oldest.isoformat(timespec='seconds')} .. {newest.isoformat(timespec='seconds')} "
+            "(ALERT_TIMESTAMP_MAX_AGE_SECONDS, ALERT_TIMESTAMP_MAX_FUTURE_SECONDS); check the worker's clock."
+        )
+
+
+def check_ingest_rate(*, camera: Camera, now: datetime) -> None:
+    limit = settings.ALERT_RATE_PER_MINUTE
+    recent = Alert.objects.filter(camera=camera, created_at__gte=now - RATE_WINDOW).order_by("-created_at")
+    times = list(recent.values_list("created_at", flat=True)[:limit])
+    if len(times) >= limit:
+        raise IngestRateLimited(limit=limit, retry_after=retry_after_seconds(times[-1], now))
+
+
+def check_media_free_space(*, needed: int) -> None:
+    minimum = settings.MEDIA_MIN_FREE_BYTES
+    if minimum <= 0:
+        return
+    root = settings.MEDIA_ROOT
+    root.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(root).free
+    if free - needed < minimum:
+        raise InsufficientStorage(
+            f"The media volume has {free} bytes free, under MEDIA_MIN_FREE_BYTES={minimum}: "
+            "alerts are refused until space is freed (purge_alerts, a larger volume)."
+        )
+
+
+def check_storage_quota(*, camera: Camera, adding: int) -> None:
+    camera_limit = settings.CAMERA_STORAGE_QUOTA_BYTES
+    if camera_limit > 0:
+        used = Alert.objects.filter(camera=camera).aggregate(total=Sum("snapshot_bytes"))["total"] or 0
+        if over_quota(used, adding, camera_limit):
+            raise InsufficientStorage(
+                f"Camera {camera.pk} stores {used} snapshot bytes; {adding} more passes its quota of "
+                f"{camera_limit} (CAMERA_STORAGE_QUOTA_BYTES). Delete or purge old alerts."
+            )
+    quota = _user_quota(camera.user)
+    user_limit = _limit(quota.max_storage_bytes if quota else None, settings.USER_STORAGE_QUOTA_BYTES)
+    if user_limit > 0:
+        used = (
+            Alert.objects.filter(camera__user_id=camera.user_id).aggregate(total=Sum("snapshot_bytes"))[
+                "total"
+            ]
+            or 0
+        )
+        if over_quota(used, adding, user_limit):
+            raise InsufficientStorage(
+                f"This account stores {used} snapshot bytes; {adding} more passes its quota of {user_limit} "
+                "(USER_STORAGE_QUOTA_BYTES). Delete or purge old alerts."
+            )
+
+
+def check_camera_count(*, user: AbstractBaseUser) -> None:
+    """Refuses one more camera past the user's limit."""
+    quota = _user_quota(user)
+    limit = _limit(quota.max_cameras if quota else None, settings.MAX_CAMERAS_PER_USER)
+    count = Camera.objects.filter(user_id=user.pk).count()
+    if count + 1 > limit:
+        raise ValidationError(
+            f"You have {count} cameras, the most this account may have (MAX_CAMERAS_PER_USER={limit}). "
+            "Delete one, or ask an administrator to raise your limit."
+        )
+
+
+def check_active_camera_count(*, user: AbstractBaseUser, excluding: int | None = None) -> None:
+    """Refuses one more active camera past the user's limit (each active camera runs a worker)."""
+    quota = _user_quota(user)
+    limit = _limit(quota.max_active_cameras if quota else None, settings.MAX_ACTIVE_CAMERAS_PER_USER)
+    active = Camera.objects.filter(user_id=user.pk, is_active=True)
+    if excluding is not None:
+        active = active.exclude(pk=excluding)
+    count = active.count()
+    if count + 1 > limit:
+        raise ValidationError(
+            {
+                "is_active": f"You have {count} active cameras, the most this account may run at once "
+                f"(MAX_ACTIVE_CAMERAS_PER_USER={limit}). Deactivate one, or ask an administrator."
+            }
+        )
