@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from cctv_worker.capture.backoff import Backoff
 from cctv_worker.capture.sampler import FrameSampler
-from cctv_worker.capture.source import VideoSource, open_source
+from cctv_worker.capture.source import OpenedSource, open_source
 from cctv_worker.capture.stream import CaptureThread, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.config import WorkerConfig
@@ -44,7 +44,7 @@ class Worker:
         rules: Rules,
         *,
         registry: CollectorRegistry | None = None,
-        opener: Callable[[str, float], VideoSource | None] = open_source,
+        opener: Callable[[str, float], OpenedSource | None] = open_source,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
