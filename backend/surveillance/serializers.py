@@ -13,9 +13,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from surveillance.models import AlertType, Camera, StreamState
+from surveillance.models import AlertType, Camera, EventStatus, StreamState
 from surveillance.selectors import camera_ingest_token
-from surveillance.validators import mask_rtsp_url
+from surveillance.validators import mask_rtsp_url, validate_event_objects
 
 MAX_INT = 2**31 - 1
 StreamReport = [StreamState.UP, StreamState.DOWN, StreamState.CONNECTING]
@@ -183,9 +183,52 @@ class AlertInputSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(required=False, max_length=255)
     timestamp = serializers.DateTimeField(required=False, help_text="When it happened (ISO 8601).")
     detections = DetectionSerializer(many=True, required=False, max_length=100)
+    # The event (all optional: a seed client's alert is a closed event of one moment).
+    status = serializers.ChoiceField(choices=EventStatus.choices, required=False)
+    started_at = serializers.DateTimeField(required=False, allow_null=True)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    peak_count = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
+    objects = serializers.JSONField(required=False, validators=[validate_event_objects])
+    revision = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
 
     def validate_detections(self, value: list) -> list:
         return [dict(item) for item in value]
+
+
+class EventUpdateInputSerializer(serializers.Serializer):
+    """PUT /api/cameras/<id>/events/<key>/: the event's whole state at one revision."""
+
+    status = serializers.ChoiceField(choices=EventStatus.choices)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    confidence = _UnitFloat()
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    peak_count = serializers.IntegerField(min_value=1, max_value=10_000)
+    objects = serializers.JSONField(validators=[validate_event_objects])
+    revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    image_base64 = serializers.CharField(required=False, trim_whitespace=False)
+    detections = DetectionSerializer(many=True, required=False, max_length=100)
+
+    def validate_detections(self, value: list) -> list:
+        return [dict(item) for item in value]
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["status"] == EventStatus.CLOSED and not attrs.get("ended_at"):
+            raise serializers.ValidationError({"ended_at": "A closed event needs its end."})
+        return attrs
+
+
+class ClipOutputSerializer(serializers.Serializer):
+    url = serializers.SerializerMethodField()
+    segment = serializers.IntegerField()
+    duration = serializers.FloatField(help_text="Seconds.")
+    size = serializers.IntegerField(help_text="Bytes.")
+    started_at = serializers.DateTimeField(allow_null=True, help_text="Wall time of the first frame.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, clip) -> str:
+        request = self.context.get("request")
+        url = clip.file.url
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class AlertFilterSerializer(serializers.Serializer):
@@ -219,6 +262,20 @@ class AlertOutputSerializer(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     acknowledged_by = serializers.SerializerMethodField()
     idempotency_key = serializers.CharField(allow_null=True)
+    # The event.
+    status = serializers.ChoiceField(choices=EventStatus.choices)
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    duration = serializers.FloatField(source="duration_seconds", allow_null=True, help_text="Seconds.")
+    peak_count = serializers.IntegerField()
+    objects = serializers.JSONField(source="seen_objects")
+    clip = serializers.SerializerMethodField()
+    clips = ClipOutputSerializer(many=True, source="clips.all")
+
+    @extend_schema_field(ClipOutputSerializer(allow_null=True))
+    def get_clip(self, alert) -> dict | None:
+        clip = alert.clip
+        return ClipOutputSerializer(clip, context=self.context).data if clip is not None else None
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_snapshot_url(self, alert) -> str | None:

@@ -160,6 +160,7 @@ class EventLogic:
         self.tracker = Tracker(max_age=max(max_age, grace))
         self.open: dict[str, _Event] = {}  # by alert type
         self.closed: dict[str, _Event] = {}  # the last closed event per type (reopened within the cooldown)
+        self._now = float("-inf")
 
     def on_frame(self, candidates: Sequence[Candidate], now: float) -> FrameResult:
         changes: list[EventChange] = []
@@ -194,7 +195,10 @@ class EventLogic:
 
     def tick(self, now: float, *, _seen_types: set[str] | None = None) -> list[EventChange]:
         """Closes events nobody was seen in for ``grace``, splits long ones, sends coalesced updates.
-        The worker calls it on every loop turn, frames or not (a stream that died ends its events too)."""
+        ``on_frame`` runs it at each frame's time; the worker also calls it when no frame comes (a
+        stream that died ends its events too). Time never runs backwards here."""
+        now = max(now, self._now)
+        self._now = now
         changes: list[EventChange] = []
         for alert_type, event in sorted(self.open.items()):
             if now - event.last_seen >= self.grace:

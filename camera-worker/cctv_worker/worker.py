@@ -179,8 +179,11 @@ class Worker:
         self.metrics.stream_fps.set(self.status.fps())
         frame = self.mailbox.get(timeout=wait)
         if frame is not None:
-            self.process(frame)
-        self._apply(self.events.tick(self.wall_clock()))
+            self.process(frame)  # event time is the frames' time (a slow detector sees them late)
+        else:
+            # No frame: events still end. Frames may trail the wall clock by up to the stall timeout
+            # (a busy detector), so that much slack keeps a slow camera's events from closing early.
+            self._apply(self.events.tick(self.wall_clock() - self.config.effective_stall_timeout))
 
     def process(self, frame: Frame) -> None:
         started = time.perf_counter()
