@@ -31,6 +31,7 @@ class Faults:
     status: int | None = None  # answer this status without storing anything
     delay_after_store: float = 0.0  # store the alert, then keep the client waiting this long
     fail_next: int = 0  # how many of the next send-alert calls get ``status`` (0: all while set)
+    clip_delay_after_store: float = 0.0  # store a clip, then keep the uploader waiting this long
 
 
 @dataclass
@@ -43,6 +44,7 @@ class AlertBackend:
     updates: list[dict[str, Any]] = field(default_factory=list)
     clips: dict[tuple[str, int], bytes] = field(default_factory=dict)
     clip_uploads: int = 0
+    clip_bodies: list[tuple[str, int, bytes]] = field(default_factory=list)  # every upload, as received
     requests: int = 0
     faults: Faults = field(default_factory=Faults)
 
@@ -128,9 +130,7 @@ class AlertBackend:
         with self._lock:
             (alert,) = [a for a in self.alerts if a["idempotency_key"] == key]
             state = dict(alert)
-            for update in sorted(
-                (u for u in self.updates if u["key"] == key), key=lambda u: u["revision"]
-            ):
+            for update in sorted((u for u in self.updates if u["key"] == key), key=lambda u: u["revision"]):
                 if update["revision"] > state.get("revision", 0):
                     state.update(update)
             return state
@@ -142,8 +142,12 @@ class AlertBackend:
                 self.clip_uploads += 1
                 if clip[2] not in {a["idempotency_key"] for a in self.alerts}:
                     return 404, {"detail": "no such event"}
+                self.clip_bodies.append((clip[2], int(clip[3]), body))
+                created = (clip[2], int(clip[3])) not in self.clips
                 self.clips.setdefault((clip[2], int(clip[3])), body)
-            return 201, {"size": len(body)}
+            if self.faults.clip_delay_after_store:
+                time.sleep(self.faults.clip_delay_after_store)  # stored; the uploader is still waiting
+            return (201 if created else 200), {"size": len(body)}
         event = _EVENT.match(path)
         if event:
             data = json.loads(body)
