@@ -283,6 +283,7 @@ class Worker:
             pre_roll=self.config.pre_roll,
             max_seconds=self.config.clip_max_seconds,
             on_finished=self._clip_finished,
+            lag=self.config.effective_stall_timeout,
         )
 
     def _clip_finished(self, clip: FinishedClip) -> None:

@@ -47,12 +47,15 @@ class Recorder:
         max_seconds: float,
         on_finished: Callable[[FinishedClip], None],
         preroll: PreRoll | None = None,
+        lag: float = 0.0,
     ) -> None:
         self.directory = directory
         self.pre_roll = pre_roll
         self.max_seconds = max_seconds  # a hard cap per clip, whatever the event loop asks
         self.on_finished = on_finished
-        self.preroll = preroll or PreRoll(pre_roll)
+        # The ring keeps the pre-roll plus how late the detector may see a frame (``lag``): an event
+        # opens at its frame's capture time, which a busy detector reaches seconds later.
+        self.preroll = preroll or PreRoll(pre_roll + lag)
         self._lock = threading.Lock()
         self._clips: dict[str, _Pending] = {}
         self._segments: dict[str, int] = {}
