@@ -17,7 +17,7 @@ def existing_alerts_are_closed_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveillance', '0003_alert_snapshot_index'),
+        ('surveillance', '0004_camera_contract'),
     ]
 
     operations = [

@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from cctv_worker.decisions.filters import Candidate
+from cctv_worker.decisions.tracking import Track, Tracker
 from cctv_worker.detect.base import Detection
-from cctv_worker.filters import Candidate
-from cctv_worker.tracking import Track, Tracker
 
 
 class Change(StrEnum):
