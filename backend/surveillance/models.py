@@ -54,6 +54,10 @@ DETECTION_FIELDS = (
     "frame_skip",
     "detect_fps",
     "cooldown_seconds",
+    "event_grace_seconds",
+    "event_max_seconds",
+    "pre_roll_seconds",
+    "post_roll_seconds",
     "min_box_area",
     "zones",
 )
@@ -99,6 +103,26 @@ class Camera(models.Model):
         default=60,
         validators=[MaxValueValidator(86_400)],
         help_text="Minimum seconds between two alerts of one type.",
+    )
+    event_grace_seconds = models.PositiveIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="Seconds with none of an event's objects seen that close it.",
+    )
+    event_max_seconds = models.PositiveIntegerField(
+        default=600,
+        validators=[MinValueValidator(10), MaxValueValidator(3600)],
+        help_text="A longer event is closed and continued by a new one (bounded clips).",
+    )
+    pre_roll_seconds = models.PositiveIntegerField(
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(60)],
+        help_text="Seconds of video before an event in its clip.",
+    )
+    post_roll_seconds = models.PositiveIntegerField(
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(60)],
+        help_text="Seconds of video after an event in its clip.",
     )
     min_box_area = models.FloatField(
         default=0.0,

@@ -93,6 +93,10 @@ class CameraInputSerializer(serializers.Serializer):
     frame_skip = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
     detect_fps = serializers.FloatField(required=False, allow_null=True, min_value=0.01, max_value=120.0)
     cooldown_seconds = serializers.IntegerField(required=False, min_value=0, max_value=86_400)
+    event_grace_seconds = serializers.IntegerField(required=False, min_value=1, max_value=600)
+    event_max_seconds = serializers.IntegerField(required=False, min_value=10, max_value=3600)
+    pre_roll_seconds = serializers.IntegerField(required=False, min_value=0, max_value=60)
+    post_roll_seconds = serializers.IntegerField(required=False, min_value=0, max_value=60)
     min_box_area = _UnitFloat(required=False)
     zones = ZoneSerializer(many=True, required=False, max_length=MAX_ZONES)
 
@@ -107,6 +111,10 @@ class _DetectionConfigOutput(serializers.Serializer):
     frame_skip = serializers.IntegerField()
     detect_fps = serializers.FloatField(allow_null=True)
     cooldown_seconds = serializers.IntegerField()
+    event_grace_seconds = serializers.IntegerField()
+    event_max_seconds = serializers.IntegerField()
+    pre_roll_seconds = serializers.IntegerField()
+    post_roll_seconds = serializers.IntegerField()
     min_box_area = serializers.FloatField()
     zones = ZoneSerializer(many=True)
 
