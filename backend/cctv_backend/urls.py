@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from surveillance.snapshot_files import snapshot_file
+from surveillance.snapshot_files import clip_file, snapshot_file
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,4 +14,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     # Snapshots, each checked against who may see its alert (surveillance.snapshot_files).
-    urlpatterns += [re_path(r"^media/(?P<path>snapshots/.+)$", snapshot_file, name="snapshot-file")]
+    urlpatterns += [
+        re_path(r"^media/(?P<path>snapshots/.+)$", snapshot_file, name="snapshot-file"),
+        re_path(r"^media/(?P<path>clips/.+)$", clip_file, name="clip-file"),
+    ]

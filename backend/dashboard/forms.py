@@ -21,6 +21,10 @@ CAMERA_FIELDS = (
     "alert_types",
     "confidence_threshold",
     "cooldown_seconds",
+    "event_grace_seconds",
+    "event_max_seconds",
+    "pre_roll_seconds",
+    "post_roll_seconds",
     "frame_skip",
     "detect_fps",
     "min_box_area",
@@ -80,6 +84,10 @@ class CameraForm(forms.Form):
         **_bounds("confidence_threshold"),
     )
     cooldown_seconds = forms.IntegerField(label="Cooldown (seconds)", **_bounds("cooldown_seconds"))
+    event_grace_seconds = forms.IntegerField(label="Event grace (seconds)", **_bounds("event_grace_seconds"))
+    event_max_seconds = forms.IntegerField(label="Longest event (seconds)", **_bounds("event_max_seconds"))
+    pre_roll_seconds = forms.IntegerField(label="Clip pre-roll (seconds)", **_bounds("pre_roll_seconds"))
+    post_roll_seconds = forms.IntegerField(label="Clip post-roll (seconds)", **_bounds("post_roll_seconds"))
     frame_skip = forms.IntegerField(label="Frame skip", **_bounds("frame_skip"))
     detect_fps = forms.FloatField(
         label="Detection FPS",

@@ -60,3 +60,32 @@ def detection_boxes(detections: object) -> list[dict]:
         percent = round(confidence * 100) if isinstance(confidence, int | float) else None
         boxes.append({"label": str(item.get("label", "")), "percent": percent, "style": style})
     return boxes
+
+
+TIMELINE_HOURS = 24
+
+
+def timeline_bars(alerts, *, now, current_id: int | None = None) -> list[dict]:
+    """Events of the last 24 h as bars on a 0..100 % axis (left = 24 h ago): start, length, link.
+
+    An open event runs to ``now``; a moment-long one still gets a visible sliver.
+    """
+    span = TIMELINE_HOURS * 3600.0
+    origin = now.timestamp() - span
+    bars = []
+    for alert in alerts:
+        start = (alert.started_at or alert.occurred_at).timestamp()
+        end = now.timestamp() if alert.ended_at is None else alert.ended_at.timestamp()
+        left = max(0.0, (start - origin) / span * 100)
+        width = max(0.25, (max(end, start) - max(start, origin)) / span * 100)
+        bars.append(
+            {
+                "id": alert.pk,
+                "style": f"left:{left:.3f}%;width:{min(width, 100 - left):.3f}%",
+                "type": alert.alert_type,
+                "title": f"{alert.description or alert.alert_type} at {alert.occurred_at:%H:%M:%S}",
+                "current": alert.pk == current_id,
+                "open": alert.ended_at is None,
+            }
+        )
+    return bars

@@ -1,17 +1,18 @@
-"""Django admin: cameras (URLs masked), alerts, user quotas, API tokens (prefix only)."""
+"""Django admin: cameras (URLs masked), alerts (with the event's clip player and objects), clips, user
+quotas, API tokens (prefix only)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from cctv_worker.redact import mask_url, restore_masked
 from surveillance import services
-from surveillance.models import Alert, Camera, UserQuota
+from surveillance.models import Alert, Camera, Clip, UserQuota
 
 
 class CameraAdminForm(forms.ModelForm):
@@ -70,14 +71,20 @@ class CameraAdmin(admin.ModelAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ("id", "thumbnail", "alert_type", "camera", "confidence", "occurred_at", "acknowledged")
-    list_filter = ("alert_type", "acknowledged", "occurred_at", "camera")
+    list_display = (
+        "id", "thumbnail", "alert_type", "camera", "confidence", "occurred_at", "status", "duration",
+        "object_count", "has_clip", "acknowledged",
+    )  # fmt: skip
+    list_filter = ("alert_type", "status", "acknowledged", "occurred_at", "camera")
     search_fields = ("description", "camera__name", "idempotency_key")
     list_select_related = ("camera",)
     date_hierarchy = "occurred_at"
     # COUNT(*) over 100k+ alerts on every page view is the slowest part of the changelist.
     show_full_result_count = False
-    readonly_fields = ("thumbnail", "created_at", "payload_digest", "acknowledged_at", "acknowledged_by")
+    readonly_fields = (
+        "thumbnail", "clip_player", "object_table", "created_at", "payload_digest", "acknowledged_at",
+        "acknowledged_by", "revision",
+    )  # fmt: skip
     raw_id_fields = ("camera",)
     actions = ("acknowledge",)
 
@@ -90,6 +97,59 @@ class AlertAdmin(admin.ModelAdmin):
             alert.snapshot.url,
         )
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("clips")
+
+    @admin.display(description="Duration (s)")
+    def duration(self, alert: Alert) -> str:
+        return "live" if alert.is_open else f"{alert.duration_seconds or 0:.0f}"
+
+    @admin.display(description="Objects")
+    def object_count(self, alert: Alert) -> int:
+        return len(alert.seen_objects) or alert.peak_count
+
+    @admin.display(boolean=True, description="Clip")
+    def has_clip(self, alert: Alert) -> bool:
+        return alert.clip is not None
+
+    @admin.display(description="Clip")
+    def clip_player(self, alert: Alert) -> str:
+        clips = list(alert.clips.all())
+        if not clips:
+            return "-"
+        poster = alert.snapshot.url if alert.snapshot else ""
+        return format_html_join(
+            "",
+            '<div><video src="{}" poster="{}" controls preload="metadata" style="max-width:640px"></video>'
+            "<div>segment {}: {} s, {} bytes</div></div>",
+            ((c.file.url, poster, c.segment, f"{c.duration:.1f}", c.size) for c in clips),
+        )
+
+    @admin.display(description="Objects seen")
+    def object_table(self, alert: Alert) -> str:
+        if not alert.seen_objects:
+            return "-"
+        return format_html(
+            "<table><tr><th>track</th><th>type</th><th>label</th><th>first seen</th><th>last seen</th>"
+            "<th>confidence</th><th>zones</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        o.get("track_id"),
+                        o.get("alert_type"),
+                        o.get("label"),
+                        o.get("first_seen"),
+                        o.get("last_seen"),
+                        o.get("confidence"),
+                        ", ".join(o.get("zones") or []),
+                    )
+                    for o in alert.seen_objects
+                ),
+            ),
+        )
+
     @admin.action(description="Acknowledge selected alerts")
     def acknowledge(self, request, queryset) -> None:
         # Staff act across users here, so the user-scoped bulk service does not fit; one write per alert.
@@ -99,6 +159,14 @@ class AlertAdmin(admin.ModelAdmin):
             services.alert_acknowledge(alert=alert, user=request.user)
             count += 1
         self.message_user(request, f"{count} alert(s) acknowledged.")
+
+
+@admin.register(Clip)
+class ClipAdmin(admin.ModelAdmin):
+    list_display = ("id", "alert", "segment", "duration", "size", "created_at")
+    list_select_related = ("alert",)
+    raw_id_fields = ("alert",)
+    readonly_fields = ("sha256", "created_at")
 
 
 @admin.register(UserQuota)

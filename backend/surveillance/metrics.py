@@ -27,6 +27,21 @@ ALERT_REPLAYS = Counter(
     "Ingest requests answered with an existing alert (same idempotency key).",
 )
 
+EVENTS_CLOSED = Counter(
+    "cctv_backend_events_closed_total", "Events (alerts) that closed, by type.", ["alert_type"]
+)
+EVENT_UPDATES = Counter("cctv_backend_event_updates_total", "Event updates applied.")
+CLIPS_STORED = Counter("cctv_backend_clips_stored_total", "Event clips stored.")
+CLIP_BYTES_STORED = Counter("cctv_backend_clip_stored_bytes_total", "Bytes of event clips stored.")
+CLIPS_REJECTED = Counter("cctv_backend_clips_rejected_total", "Clip uploads refused, by reason.", ["reason"])
+CLIPS_DELETED = Counter(
+    "cctv_backend_clips_deleted_total",
+    "Clips deleted: with their alerts (purge) or by the storage cap (cap).",
+    ["reason"],
+)
+CLIP_DELETED_PURGE = "purge"
+CLIP_DELETED_CAP = "cap"
+
 # Rejection reasons (bounded set, pre-initialised so dashboards show zeros rather than gaps).
 REJECT_INVALID = "invalid"
 REJECT_TOO_LARGE = "too_large"
@@ -48,3 +63,9 @@ for _reason in (
     REJECT_BUSY,
 ):
     ALERTS_REJECTED.labels(reason=_reason)
+for _alert_type in AlertType.values:
+    EVENTS_CLOSED.labels(alert_type=_alert_type)
+for _reason in (CLIP_DELETED_PURGE, CLIP_DELETED_CAP):
+    CLIPS_DELETED.labels(reason=_reason)
+for _reason in (REJECT_INVALID, REJECT_TOO_LARGE, REJECT_CONFLICT, "busy"):
+    CLIPS_REJECTED.labels(reason=_reason)

@@ -14,6 +14,7 @@ from surveillance.validators import (
     ZONE_DEFAULTS,
     validate_alert_types,
     validate_detections,
+    validate_event_objects,
     validate_rtsp_url,
     validate_zones,
 )
@@ -27,6 +28,11 @@ class AlertType(models.TextChoices):
     VIOLENCE = "violence", "Violence"
     FIRE = "fire", "Fire"
     SMOKE = "smoke", "Smoke"
+
+
+class EventStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
 
 
 class StreamState(models.TextChoices):
@@ -48,6 +54,10 @@ DETECTION_FIELDS = (
     "frame_skip",
     "detect_fps",
     "cooldown_seconds",
+    "event_grace_seconds",
+    "event_max_seconds",
+    "pre_roll_seconds",
+    "post_roll_seconds",
     "min_box_area",
     "zones",
 )
@@ -93,6 +103,26 @@ class Camera(models.Model):
         default=60,
         validators=[MaxValueValidator(86_400)],
         help_text="Minimum seconds between two alerts of one type.",
+    )
+    event_grace_seconds = models.PositiveIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="Seconds with none of an event's objects seen that close it.",
+    )
+    event_max_seconds = models.PositiveIntegerField(
+        default=600,
+        validators=[MinValueValidator(10), MaxValueValidator(3600)],
+        help_text="A longer event is closed and continued by a new one (bounded clips).",
+    )
+    pre_roll_seconds = models.PositiveIntegerField(
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(60)],
+        help_text="Seconds of video before an event in its clip.",
+    )
+    post_roll_seconds = models.PositiveIntegerField(
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(60)],
+        help_text="Seconds of video after an event in its clip.",
     )
     min_box_area = models.FloatField(
         default=0.0,
@@ -174,6 +204,17 @@ class Alert(models.Model):
     # Size of the snapshot file, summed for the storage quotas without touching the disk.
     snapshot_bytes = models.PositiveBigIntegerField(default=0, editable=False)
 
+    # The event: an alert opens when the worker confirms an object and closes after a grace period.
+    # Seed clients that only POST /api/send-alert/ create closed events (started = ended = occurred).
+    status = models.CharField(max_length=8, choices=EventStatus.choices, default=EventStatus.CLOSED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    peak_count = models.PositiveIntegerField(default=1)
+    # "objects" in the API; the model attribute cannot be called so (it is the manager's name).
+    seen_objects = models.JSONField(default=list, blank=True, validators=[validate_event_objects])
+    # The worker's revision of the event: an update older than the stored one is ignored.
+    revision = models.PositiveIntegerField(default=0)
+
     acknowledged = models.BooleanField(default=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -208,6 +249,51 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_alert_type_display()} on {self.camera} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == EventStatus.OPEN
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """How long the event lasted (so far, while open is not known here: None)."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max(0.0, (self.ended_at - self.started_at).total_seconds())
+
+    @property
+    def clip(self) -> Clip | None:
+        """The event's first clip (segment 0); a reopened event may have more."""
+        clips = list(self.clips.all())  # prefetched in lists
+        return clips[0] if clips else None
+
+
+def clip_path(clip: Clip, filename: str) -> str:
+    when = clip.alert.occurred_at or timezone.now()
+    return f"clips/{clip.alert.camera_id}/{when:%Y/%m/%d}/{filename}"
+
+
+class Clip(models.Model):
+    """The video of an event: the camera's own packets from pre-roll before to post-roll after, MP4."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="clips")
+    segment = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=clip_path, max_length=255, db_index=True)
+    size = models.PositiveBigIntegerField()
+    duration = models.FloatField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["alert_id", "segment"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "segment"], name="clip_segment_unique_per_alert"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="clip_oldest_first")]
+
+    def __str__(self) -> str:
+        return f"clip {self.segment} of alert {self.alert_id}"
 
 
 class UserQuota(models.Model):

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from surveillance import tokens
-from surveillance.models import Alert, Camera
+from surveillance.models import Alert, Camera, Clip
 
 ACTIVE_CAMERAS_PERMISSION = "surveillance.view_active_cameras"
 # The operator's service user is in this group: it reads the active cameras and changes nothing.
@@ -60,7 +60,11 @@ def alerts_of(
         queryset = queryset.filter(occurred_at__gte=since)
     if until is not None:
         queryset = queryset.filter(occurred_at__lt=until)
-    return queryset.select_related("camera", "acknowledged_by").order_by("-occurred_at", "-id")
+    return (
+        queryset.select_related("camera", "acknowledged_by")
+        .prefetch_related("clips")
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def alert_of(*, user: AbstractBaseUser, alert_id: int) -> Alert:
@@ -78,6 +82,14 @@ def snapshot_alert_of(*, user: AbstractBaseUser, name: str) -> Alert:
         else alerts_of(user)
     )
     return get_object_or_404(queryset.exclude(snapshot=""), snapshot=name)
+
+
+def clip_of(*, user: AbstractBaseUser, name: str) -> Clip:
+    """The clip stored as ``name``, if the user may see its alert (404 otherwise), as for snapshots."""
+    queryset = Clip.objects.select_related("alert")
+    if not user.has_perm("surveillance.view_alert"):
+        queryset = queryset.filter(alert__camera__user_id=user.pk)
+    return get_object_or_404(queryset, file=name)
 
 
 def camera_state_counts(*, now: datetime) -> dict[str, int]:

@@ -17,9 +17,9 @@ from rest_framework import serializers
 from cctv_worker.redact import mask_url
 from surveillance import quotas
 from surveillance.ids import is_id
-from surveillance.models import AlertType, Camera, StreamState
+from surveillance.models import AlertType, Camera, EventStatus, StreamState
 from surveillance.selectors import camera_ingest_token
-from surveillance.validators import MAX_ZONE_POINTS, MAX_ZONES, ZONE_DEFAULTS
+from surveillance.validators import MAX_ZONE_POINTS, MAX_ZONES, ZONE_DEFAULTS, validate_event_objects
 
 StreamReport = [StreamState.UP, StreamState.DOWN, StreamState.CONNECTING]
 
@@ -103,6 +103,10 @@ class CameraInputSerializer(serializers.Serializer):
     frame_skip = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
     detect_fps = serializers.FloatField(required=False, allow_null=True, min_value=0.01, max_value=120.0)
     cooldown_seconds = serializers.IntegerField(required=False, min_value=0, max_value=86_400)
+    event_grace_seconds = serializers.IntegerField(required=False, min_value=1, max_value=600)
+    event_max_seconds = serializers.IntegerField(required=False, min_value=10, max_value=3600)
+    pre_roll_seconds = serializers.IntegerField(required=False, min_value=0, max_value=60)
+    post_roll_seconds = serializers.IntegerField(required=False, min_value=0, max_value=60)
     min_box_area = _UnitFloat(required=False)
     zones = ZoneSerializer(many=True, required=False, max_length=MAX_ZONES)
 
@@ -117,6 +121,10 @@ class _DetectionConfigOutput(serializers.Serializer):
     frame_skip = serializers.IntegerField()
     detect_fps = serializers.FloatField(allow_null=True)
     cooldown_seconds = serializers.IntegerField()
+    event_grace_seconds = serializers.IntegerField()
+    event_max_seconds = serializers.IntegerField()
+    pre_roll_seconds = serializers.IntegerField()
+    post_roll_seconds = serializers.IntegerField()
     min_box_area = serializers.FloatField()
     zones = ZoneSerializer(many=True)
 
@@ -198,6 +206,13 @@ class AlertInputSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(required=False, max_length=255)
     timestamp = serializers.DateTimeField(required=False, help_text="When it happened (ISO 8601).")
     detections = DetectionSerializer(many=True, required=False, max_length=100)
+    # The event (all optional: a seed client's alert is a closed event of one moment).
+    status = serializers.ChoiceField(choices=EventStatus.choices, required=False)
+    started_at = serializers.DateTimeField(required=False, allow_null=True)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    peak_count = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
+    objects = serializers.JSONField(required=False, validators=[validate_event_objects])
+    revision = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
 
     def validate_detections(self, value: list) -> list:
         return [dict(item) for item in value]
@@ -208,6 +223,42 @@ class AlertInputSerializer(serializers.Serializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
         return value
+
+
+class EventUpdateInputSerializer(serializers.Serializer):
+    """PUT /api/cameras/<id>/events/<key>/: the event's whole state at one revision."""
+
+    status = serializers.ChoiceField(choices=EventStatus.choices)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    confidence = _UnitFloat()
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    peak_count = serializers.IntegerField(min_value=1, max_value=10_000)
+    objects = serializers.JSONField(validators=[validate_event_objects])
+    revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    image_base64 = serializers.CharField(required=False, trim_whitespace=False)
+    detections = DetectionSerializer(many=True, required=False, max_length=100)
+
+    def validate_detections(self, value: list) -> list:
+        return [dict(item) for item in value]
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["status"] == EventStatus.CLOSED and not attrs.get("ended_at"):
+            raise serializers.ValidationError({"ended_at": "A closed event needs its end."})
+        return attrs
+
+
+class ClipOutputSerializer(serializers.Serializer):
+    url = serializers.SerializerMethodField()
+    segment = serializers.IntegerField()
+    duration = serializers.FloatField(help_text="Seconds.")
+    size = serializers.IntegerField(help_text="Bytes.")
+    started_at = serializers.DateTimeField(allow_null=True, help_text="Wall time of the first frame.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, clip) -> str:
+        request = self.context.get("request")
+        url = clip.file.url
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class AlertFilterSerializer(serializers.Serializer):
@@ -241,6 +292,20 @@ class AlertOutputSerializer(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     acknowledged_by = serializers.SerializerMethodField()
     idempotency_key = serializers.CharField(allow_null=True)
+    # The event.
+    status = serializers.ChoiceField(choices=EventStatus.choices)
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    duration = serializers.FloatField(source="duration_seconds", allow_null=True, help_text="Seconds.")
+    peak_count = serializers.IntegerField()
+    objects = serializers.JSONField(source="seen_objects")
+    clip = serializers.SerializerMethodField()
+    clips = ClipOutputSerializer(many=True, source="clips.all")
+
+    @extend_schema_field(ClipOutputSerializer(allow_null=True))
+    def get_clip(self, alert) -> dict | None:
+        clip = alert.clip
+        return ClipOutputSerializer(clip, context=self.context).data if clip is not None else None
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_snapshot_url(self, alert) -> str | None:

@@ -10,22 +10,35 @@ import hashlib
 import json
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from cctv_worker.redact import mask_url
-from surveillance import metrics, quotas, snapshots
+from surveillance import clips, metrics, quotas, snapshots
 from surveillance.errors import IdempotencyConflict, IngestRateLimited, InsufficientStorage
-from surveillance.models import DETECTION_FIELDS, Alert, Camera, StreamState, new_token_nonce
+from surveillance.models import (
+    DETECTION_FIELDS,
+    Alert,
+    Camera,
+    Clip,
+    EventStatus,
+    StreamState,
+    new_token_nonce,
+)
 from surveillance.selectors import OPERATOR_GROUP, alerts_of, camera_ingest_token
 
 logger = logging.getLogger(__name__)
@@ -77,12 +90,16 @@ def camera_update(*, camera: Camera, **fields: Any) -> Camera:
 
 
 def camera_delete(*, camera: Camera) -> None:
-    """Delete the camera, its alerts and their snapshot files."""
+    """Delete the camera, its alerts and their snapshot and clip files."""
     names = list(camera.alerts.exclude(snapshot="").values_list("snapshot", flat=True))
+    clip_names = list(Clip.objects.filter(alert__camera=camera).values_list("file", flat=True))
     camera.delete()
     storage = Alert._meta.get_field("snapshot").storage
     for name in names:
         storage.delete(name)
+    clip_storage = Clip._meta.get_field("file").storage
+    for name in clip_names:
+        clip_storage.delete(name)
 
 
 def camera_set_active(*, camera: Camera, active: bool) -> Camera:
@@ -117,20 +134,20 @@ def _payload_digest(
     image_base64: str | None,
     detections: list | None,
     occurred_at: datetime | None,
+    event: dict[str, Any] | None = None,
 ) -> str:
     """What makes two ingest requests "the same alert": everything the client sent, canonicalised."""
-    canonical = json.dumps(
-        {
-            "alert_type": alert_type,
-            "confidence": float(confidence),
-            "description": description,
-            "image": hashlib.sha256((image_base64 or "").encode()).hexdigest(),
-            "detections": detections or [],
-            "occurred_at": occurred_at.isoformat() if occurred_at else None,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    fields = {
+        "alert_type": alert_type,
+        "confidence": float(confidence),
+        "description": description,
+        "image": hashlib.sha256((image_base64 or "").encode()).hexdigest(),
+        "detections": detections or [],
+        "occurred_at": occurred_at.isoformat() if occurred_at else None,
+    }
+    if event:  # only when sent: a seed client's digest stays what it was before events existed
+        fields["event"] = event
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -158,8 +175,17 @@ def alert_ingest(
     occurred_at: datetime | None = None,
     idempotency_key: str | None = None,
     only_enabled_types: bool = False,
+    status: str | None = None,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    peak_count: int | None = None,
+    objects: list | None = None,
+    revision: int | None = None,
 ) -> tuple[Alert, bool]:
     """Store an alert with its snapshot file. Returns ``(alert, created)``.
+
+    The alert is an event: the worker sends ``status="open"`` when it opens (and updates it with
+    ``alert_event_update``); without a status (a seed client) it is a closed event of one moment.
 
     With an idempotency key, a repeat of the same payload returns the first alert (``created`` False) and
     stores nothing; another payload under the key raises ``IdempotencyConflict``. Concurrent repeats are
@@ -177,6 +203,18 @@ def alert_ingest(
         image_base64=image_base64,
         detections=detections,
         occurred_at=occurred_at,
+        event=(
+            {
+                "status": status,
+                "started_at": started_at,
+                "ended_at": ended_at,
+                "peak_count": peak_count,
+                "objects": objects,
+                "revision": revision,
+            }
+            if status is not None
+            else None
+        ),
     )
     if key is not None:
         existing = Alert.objects.filter(camera=camera, idempotency_key=key).first()
@@ -184,15 +222,23 @@ def alert_ingest(
             return _replay(existing, digest)
 
     now = timezone.now()
+    occurred = occurred_at or started_at or now
+    state = status or EventStatus.CLOSED
     alert = Alert(
         camera=camera,
         alert_type=alert_type,
         confidence=confidence,
         description=description,
         detections=detections or [],
-        occurred_at=occurred_at or now,
+        occurred_at=occurred,
         idempotency_key=key,
         payload_digest=digest,
+        status=state,
+        started_at=started_at or occurred,
+        ended_at=None if state == EventStatus.OPEN else (ended_at or started_at or occurred),
+        peak_count=peak_count or max(1, len(detections or [])),
+        seen_objects=objects or [],
+        revision=revision or 0,
     )
     try:
         # Constraints are left to the database: the key's uniqueness is only decidable there.
@@ -214,6 +260,8 @@ def alert_ingest(
             alert.snapshot.save(snapshot.filename(), ContentFile(snapshot.data), save=False)
         with transaction.atomic():
             alert.save()
+            if alert.status == EventStatus.CLOSED:
+                alert_closed(alert=alert)
     except IntegrityError:
         _delete_snapshot(alert)
         if key is None:
@@ -248,6 +296,148 @@ def _check_alert_type_enabled(camera: Camera, alert_type: str) -> None:
         )
 
 
+def alert_closed(*, alert: Alert) -> None:
+    """An event has closed: the one hook for what follows a close (notifications add theirs here).
+
+    Called inside the transaction that closed it, once per transition to closed (a seed client's alert
+    is created closed; a reopened event closes again).
+    """
+    metrics.EVENTS_CLOSED.labels(alert_type=alert.alert_type).inc()
+    logger.info(
+        "event %s closed: %s (%s s)",
+        alert.pk,
+        alert.description,
+        None if alert.duration_seconds is None else round(alert.duration_seconds, 1),
+    )
+
+
+def alert_event_update(
+    *,
+    camera: Camera,
+    key: str,
+    status: str,
+    ended_at: datetime | None = None,
+    confidence: float,
+    description: str,
+    peak_count: int,
+    objects: list,
+    revision: int,
+    image_base64: str | None = None,
+    detections: list | None = None,
+) -> Alert:
+    """Apply the worker's state of an event at ``revision``; older or repeated revisions change nothing
+    (idempotent, whatever order they arrive in). ``Http404`` when the camera has no alert with the key."""
+    snapshot = snapshots.snapshot_from_base64(image_base64) if image_base64 else None
+    old_snapshot = None
+    with transaction.atomic():
+        alert = get_object_or_404(
+            Alert.objects.select_for_update().select_related("camera"), camera=camera, idempotency_key=key
+        )
+        if revision <= alert.revision:
+            return alert
+        was_open = alert.status == EventStatus.OPEN
+        alert.status = status
+        alert.ended_at = ended_at if status == EventStatus.CLOSED else None
+        alert.confidence = max(alert.confidence, confidence)
+        alert.description = description or alert.description
+        alert.peak_count = peak_count
+        alert.seen_objects = objects
+        alert.revision = revision
+        fields = ["status", "ended_at", "confidence", "description", "peak_count", "seen_objects", "revision"]
+        if snapshot is not None:
+            old_snapshot = alert.snapshot.name or None
+            alert.snapshot.save(snapshot.filename(), ContentFile(snapshot.data), save=False)
+            alert.detections = detections or alert.detections
+            fields += ["snapshot", "detections"]
+        alert.full_clean(exclude=["snapshot", "camera"], validate_constraints=False)
+        alert.save(update_fields=fields)
+        if status == EventStatus.CLOSED and was_open:
+            alert_closed(alert=alert)
+    if old_snapshot:
+        Alert._meta.get_field("snapshot").storage.delete(old_snapshot)
+    metrics.EVENT_UPDATES.inc()
+    return alert
+
+
+def clip_store(
+    *, camera: Camera, key: str, segment: int, upload: Path, started_at: datetime | None = None
+) -> tuple[Clip, bool]:
+    """Store an uploaded clip file of the camera's event ``key``. Returns ``(clip, created)``.
+
+    Idempotent: the same segment again returns the stored clip (a worker retrying after a crash); other
+    bytes for a stored segment raise ``IdempotencyConflict``. ``ClipInvalid`` (nothing is written) when
+    it is not a playable MP4. Afterwards the storage cap may delete the oldest clips of closed events.
+    """
+    alert = get_object_or_404(Alert, camera=camera, idempotency_key=key)
+    digest = _file_sha256(upload)
+    existing = Clip.objects.filter(alert=alert, segment=segment).first()
+    if existing is not None:
+        return _clip_replay(existing, digest)
+    facts = clips.check_clip(upload)
+    clip = Clip(
+        alert=alert,
+        segment=segment,
+        size=upload.stat().st_size,
+        duration=round(facts.duration, 3),
+        started_at=started_at,
+        sha256=digest,
+    )
+    with upload.open("rb") as body:
+        clip.file.save(f"{alert.pk}-{segment}-{digest[:12]}.mp4", File(body), save=False)
+    try:
+        with transaction.atomic():
+            clip.save()
+    except IntegrityError:
+        clip.file.delete(save=False)
+        return _clip_replay(Clip.objects.get(alert=alert, segment=segment), digest)
+    except BaseException:
+        clip.file.delete(save=False)
+        raise
+    metrics.CLIPS_STORED.inc()
+    metrics.CLIP_BYTES_STORED.inc(clip.size)
+    clips_enforce_storage_cap()
+    return clip, True
+
+
+def _clip_replay(existing: Clip, digest: str) -> tuple[Clip, bool]:
+    if existing.sha256 != digest:
+        raise IdempotencyConflict(f"{existing.alert.idempotency_key}/clips/{existing.segment}")
+    return existing, False
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as body:
+        for chunk in iter(lambda: body.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def clips_enforce_storage_cap(*, max_bytes: int | None = None) -> int:
+    """Delete the oldest clips until all clips fit ``CLIP_STORAGE_MAX_BYTES``; never a clip of an open
+    event (the event may still need it). Returns how many were deleted."""
+    limit = settings.CLIP_STORAGE_MAX_BYTES if max_bytes is None else max_bytes
+    if limit <= 0:
+        return 0
+    total = Clip.objects.aggregate(total=Sum("size"))["total"] or 0
+    deleted = 0
+    if total <= limit:
+        return 0
+    candidates = Clip.objects.filter(alert__status=EventStatus.CLOSED).order_by("created_at", "pk")
+    for clip in candidates.iterator(chunk_size=200):
+        if total <= limit:
+            break
+        name = clip.file.name
+        clip.delete()
+        Clip._meta.get_field("file").storage.delete(name)
+        total -= clip.size
+        deleted += 1
+    if deleted:
+        metrics.CLIPS_DELETED.labels(reason=metrics.CLIP_DELETED_CAP).inc(deleted)
+        logger.warning("clip storage cap %d bytes reached: deleted the %d oldest clips", limit, deleted)
+    return deleted
+
+
 def alert_acknowledge(*, alert: Alert, user: AbstractBaseUser, now: datetime | None = None) -> Alert:
     """Mark the alert acknowledged by the user; acknowledging twice keeps the first who and when."""
     if alert.acknowledged:
@@ -276,13 +466,20 @@ def alerts_purge(*, older_than: datetime) -> int:
         batch = list(queryset.values_list("pk", "snapshot")[:500])
         if not batch:
             return deleted
+        ids = [pk for pk, _ in batch]
+        clip_names = list(Clip.objects.filter(alert_id__in=ids).values_list("file", flat=True))
         with transaction.atomic():
-            Alert.objects.filter(pk__in=[pk for pk, _ in batch]).delete()
+            Alert.objects.filter(pk__in=ids).delete()
         # Files go after the rows are gone: a crash in between leaves an orphan file, never a broken row.
         storage = Alert._meta.get_field("snapshot").storage
         for _, name in batch:
             if name:
                 storage.delete(name)
+        clip_storage = Clip._meta.get_field("file").storage
+        for name in clip_names:
+            clip_storage.delete(name)
+        if clip_names:
+            metrics.CLIPS_DELETED.labels(reason=metrics.CLIP_DELETED_PURGE).inc(len(clip_names))
         deleted += len(batch)
 
 

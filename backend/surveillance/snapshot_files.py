@@ -1,4 +1,4 @@
-"""Snapshot files, served only to whoever may see their alert.
+"""Snapshot and clip files, served only to whoever may see their alert; clips with range requests.
 
 Snapshots show people and property: an unguessable file name is not an access check. The owner of the
 alert's camera (dashboard session or API token) gets the file, and so do staff users with the
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import mimetypes
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from surveillance import selectors
+from surveillance.clips import parse_range
 
 
 def _caller(request: HttpRequest):
@@ -41,4 +42,50 @@ def snapshot_file(request: HttpRequest, path: str) -> HttpResponse:
     response = FileResponse(alert.snapshot.open("rb"), content_type=content_type)
     # A snapshot never changes; only this user's browser may keep it.
     response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def _unauthenticated() -> HttpResponse:
+    return HttpResponse(
+        "Authentication credentials were not provided.", status=401, headers={"WWW-Authenticate": "Token"}
+    )
+
+
+def _chunks(handle, remaining: int, size: int = 256 * 1024):
+    try:
+        while remaining > 0:
+            chunk = handle.read(min(size, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+@require_GET
+def clip_file(request: HttpRequest, path: str) -> HttpResponse:
+    """An event's MP4, whole or one byte range (``Range: bytes=a-b`` -> 206): browsers seek with it."""
+    user = _caller(request)
+    if user is None:
+        return _unauthenticated()
+    clip = selectors.clip_of(user=user, name=path)
+    size = clip.file.size
+    wanted = parse_range(request.headers.get("Range"), size)
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=86400"}
+    if wanted is False:
+        return HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    handle = clip.file.open("rb")
+    if wanted is None:
+        response = FileResponse(handle, content_type="video/mp4")
+        for name, value in headers.items():
+            response[name] = value
+        return response
+    first, last = wanted
+    handle.seek(first)
+    response = StreamingHttpResponse(_chunks(handle, last - first + 1), status=206, content_type="video/mp4")
+    response["Content-Length"] = str(last - first + 1)
+    response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    for name, value in headers.items():
+        response[name] = value
     return response

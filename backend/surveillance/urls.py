@@ -15,6 +15,14 @@ urlpatterns = [
         "api/cameras/<int:pk>/rotate-token/", views.CameraRotateTokenApi.as_view(), name="camera-rotate-token"
     ),
     path("api/cameras/<int:pk>/heartbeat/", views.CameraHeartbeatApi.as_view(), name="camera-heartbeat"),
+    path(
+        "api/cameras/<int:pk>/events/<str:key>/", views.EventUpdateApi.as_view(), name="camera-event-update"
+    ),
+    path(
+        "api/cameras/<int:pk>/events/<str:key>/clips/<int:segment>/",
+        views.ClipUploadApi.as_view(),
+        name="camera-event-clip",
+    ),
     path("api/active-cameras/", views.ActiveCamerasApi.as_view(), name="active-cameras"),
     path("api/send-alert/", views.AlertIngestApi.as_view(), name="send-alert"),
     path("api/alerts/", views.AlertListApi.as_view(), name="alert-list"),

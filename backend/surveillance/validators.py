@@ -131,3 +131,41 @@ def validate_detections(value: Any) -> None:
             raise ValidationError(f"{where}: box must be [x1, y1, x2, y2] with every value between 0 and 1.")
         if box[0] > box[2] or box[1] > box[3]:
             raise ValidationError(f"{where}: box must have x1 <= x2 and y1 <= y2.")
+
+
+MAX_EVENT_OBJECTS = 500
+_OBJECT_KEYS = {"track_id", "label", "alert_type", "first_seen", "last_seen", "confidence", "zones"}
+
+
+def validate_event_objects(value: Any) -> None:
+    """The event's objects: ``{"track_id": int, "label": str, "alert_type": str, "first_seen": iso,
+    "last_seen": iso, "confidence": 0..1, "zones": [str]}``, at most ``MAX_EVENT_OBJECTS``."""
+    from django.utils.dateparse import parse_datetime
+
+    if not isinstance(value, list):
+        raise ValidationError("Objects must be a list.")
+    if len(value) > MAX_EVENT_OBJECTS:
+        raise ValidationError(f"At most {MAX_EVENT_OBJECTS} objects per event.")
+    for index, item in enumerate(value):
+        where = f"Object {index + 1}"
+        if not isinstance(item, dict) or set(item) - _OBJECT_KEYS:
+            raise ValidationError(f"{where} may only have the keys {', '.join(sorted(_OBJECT_KEYS))}.")
+        if not isinstance(item.get("track_id"), int) or isinstance(item.get("track_id"), bool):
+            raise ValidationError(f"{where} needs an integer track_id.")
+        for key in ("label", "alert_type"):
+            text = item.get(key)
+            if not isinstance(text, str) or not text or len(text) > 100:
+                raise ValidationError(f"{where} needs a {key} (1 to 100 characters).")
+        for key in ("first_seen", "last_seen"):
+            when = item.get(key)
+            if not isinstance(when, str) or parse_datetime(when) is None:
+                raise ValidationError(f"{where}: {key} must be an ISO 8601 date-time.")
+        if not _is_unit_number(item.get("confidence")):
+            raise ValidationError(f"{where}: confidence must be a number between 0 and 1.")
+        zones = item.get("zones", [])
+        if not (
+            isinstance(zones, list)
+            and len(zones) <= 100
+            and all(isinstance(z, str) and 0 < len(z) <= 100 for z in zones)
+        ):
+            raise ValidationError(f"{where}: zones must be a list of zone names.")

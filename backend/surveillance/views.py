@@ -3,8 +3,14 @@ with an output serializer. Paths are the seed's (see urls.py); status codes are 
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
@@ -14,6 +20,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from surveillance import metrics, selectors, services
+from surveillance.clips import ClipCheckBusy, ClipInvalid
+from surveillance.exceptions import PayloadTooLarge
 from surveillance.pagination import AlertCursorPagination, PagePagination
 from surveillance.permissions import IsUserOrCamera, can_view_all_active_cameras, is_camera
 from surveillance.serializers import (
@@ -27,6 +35,8 @@ from surveillance.serializers import (
     CameraDetailOutputSerializer,
     CameraInputSerializer,
     CameraOutputSerializer,
+    ClipOutputSerializer,
+    EventUpdateInputSerializer,
     HeartbeatInputSerializer,
     IngestTokenOutputSerializer,
     TokenInputSerializer,
@@ -235,6 +245,12 @@ class AlertIngestApi(APIView):
             occurred_at=fields.get("timestamp"),
             idempotency_key=key,
             only_enabled_types=is_camera(request),
+            status=fields.get("status"),
+            started_at=fields.get("started_at"),
+            ended_at=fields.get("ended_at"),
+            peak_count=fields.get("peak_count"),
+            objects=fields.get("objects"),
+            revision=fields.get("revision"),
         )
         return Response(
             AlertOutputSerializer(alert, context={"request": request}).data,
@@ -325,3 +341,78 @@ class AlertsAcknowledgeApi(APIView):
         data.is_valid(raise_exception=True)
         count = services.alerts_acknowledge(user=request.user, alert_ids=data.validated_data["ids"])
         return Response({"acknowledged": count})
+
+
+# --- events and clips (the worker's calls) -----------------------------------------------------------
+
+
+class EventUpdateApi(APIView):
+    """PUT /api/cameras/<id>/events/<key>/: the event's state at a revision (ingest or user token)."""
+
+    permission_classes = [IsUserOrCamera]
+
+    @extend_schema(request=EventUpdateInputSerializer, responses={200: AlertOutputSerializer})
+    def put(self, request: Request, pk: int, key: str) -> Response:
+        camera = _camera_for_ingest(request, pk)
+        data = EventUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = services.alert_event_update(camera=camera, key=key, **data.validated_data)
+        return Response(AlertOutputSerializer(alert, context={"request": request}).data)
+
+
+class ClipUploadApi(APIView):
+    """PUT /api/cameras/<id>/events/<key>/clips/<segment>/: the clip's MP4 bytes as the body, streamed
+    to a temporary file (never held in memory, never base64), checked, then stored once."""
+
+    permission_classes = [IsUserOrCamera]
+    parser_classes: list = []  # the body is read here, in chunks
+
+    @extend_schema(
+        request={"video/mp4": OpenApiTypes.BINARY},
+        responses={200: ClipOutputSerializer, 201: ClipOutputSerializer},
+    )
+    def put(self, request: Request, pk: int, key: str, segment: int) -> Response:
+        camera = _camera_for_ingest(request, pk)
+        limit = settings.CLIP_MAX_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            length = -1
+        if length < 0:
+            raise exceptions.ValidationError({"detail": "Send the clip with a Content-Length header."})
+        if length > limit:
+            metrics.CLIPS_REJECTED.labels(reason=metrics.REJECT_TOO_LARGE).inc()
+            raise PayloadTooLarge(f"The clip is {length} bytes; the limit is CLIP_MAX_BYTES={limit}.")
+        if segment > 1000:
+            raise exceptions.ValidationError({"segment": "At most 1000 segments per event."})
+        started_at = parse_datetime(request.headers.get("X-Clip-Started-At") or "")
+        with tempfile.NamedTemporaryFile(suffix=".mp4", dir=settings.FILE_UPLOAD_TEMP_DIR) as scratch:
+            received = 0
+            stream = request._request
+            while received < length:
+                chunk = stream.read(min(1024 * 1024, length - received))
+                if not chunk:
+                    break
+                scratch.write(chunk)
+                received += len(chunk)
+            if received != length:
+                raise exceptions.ValidationError({"detail": f"Got {received} of {length} bytes."})
+            scratch.flush()
+            try:
+                clip, created = services.clip_store(
+                    camera=camera, key=key, segment=segment, upload=Path(scratch.name), started_at=started_at
+                )
+            except ClipCheckBusy:
+                metrics.CLIPS_REJECTED.labels(reason="busy").inc()
+                return Response(
+                    {"detail": "Busy checking other clips; retry shortly."},
+                    status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                    headers={"Retry-After": "5"},
+                )
+            except ClipInvalid:
+                metrics.CLIPS_REJECTED.labels(reason=metrics.REJECT_INVALID).inc()
+                raise
+        return Response(
+            ClipOutputSerializer(clip, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

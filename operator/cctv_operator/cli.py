@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     kopf.configure(verbose=settings.log_level == "DEBUG")
     identity = new_identity()
-    kopf.run(registry=build_registry(settings, identity=identity),  # type: ignore[arg-type]
-             **run_options(settings, identity=identity))
+    kopf.run(
+        registry=build_registry(settings, identity=identity),  # type: ignore[arg-type]
+        **run_options(settings, identity=identity),
+    )
     return 0

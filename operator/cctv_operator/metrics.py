@@ -32,19 +32,27 @@ def create_metrics(registry: CollectorRegistry) -> OperatorMetrics:
     metrics = OperatorMetrics(
         registry=registry,
         desired_cameras=Gauge(
-            "cctv_operator_desired_cameras", "Active cameras in the backend's last valid answer.",
-            registry=registry),
+            "cctv_operator_desired_cameras",
+            "Active cameras in the backend's last valid answer.",
+            registry=registry,
+        ),
         managed_cameras=Gauge(
-            "cctv_operator_managed_cameras", "Cameras the sync manages after its last pass.",
-            registry=registry),
+            "cctv_operator_managed_cameras",
+            "Cameras the sync manages after its last pass.",
+            registry=registry,
+        ),
         sync_total=Counter(
-            "cctv_operator_sync", "Sync passes (backend -> cameras) by result.", ["result"],
-            registry=registry),
+            "cctv_operator_sync", "Sync passes (backend -> cameras) by result.", ["result"], registry=registry
+        ),
         sync_errors_total=Counter(
-            "cctv_operator_sync_errors", "Failed sync passes by reason.", ["reason"], registry=registry),
+            "cctv_operator_sync_errors", "Failed sync passes by reason.", ["reason"], registry=registry
+        ),
         reconcile_duration_seconds=Histogram(
-            "cctv_operator_reconcile_duration_seconds", "Time to reconcile one Camera to its Deployment.",
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), registry=registry),
+            "cctv_operator_reconcile_duration_seconds",
+            "Time to reconcile one Camera to its Deployment.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=registry,
+        ),
     )
     for result in SYNC_RESULTS:
         metrics.sync_total.labels(result=result)

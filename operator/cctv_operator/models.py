@@ -62,6 +62,10 @@ class DetectionConfig(BaseModel):
     frame_skip: int = Field(default=30, ge=1, le=10_000)
     detect_fps: float | None = Field(default=None, ge=0.01, le=120.0)
     cooldown_seconds: int = Field(default=60, ge=0, le=86_400)
+    event_grace_seconds: int = Field(default=10, ge=1, le=600)
+    event_max_seconds: int = Field(default=600, ge=10, le=3600)
+    pre_roll_seconds: int = Field(default=5, ge=0, le=60)
+    post_roll_seconds: int = Field(default=5, ge=0, le=60)
     min_box_area: float = Field(default=0.0, ge=0.0, le=1.0)
     zones: tuple[Zone, ...] = Field(default=(), max_length=32)
 

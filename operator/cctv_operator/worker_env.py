@@ -24,6 +24,10 @@ DETECTION_VARIABLES: Mapping[str, str] = {
     "frame_skip": "FRAME_SKIP",
     "detect_fps": "DETECT_FPS",
     "cooldown_seconds": "ALERT_COOLDOWN",
+    "event_grace_seconds": "EVENT_GRACE",
+    "event_max_seconds": "EVENT_MAX_LENGTH",
+    "pre_roll_seconds": "PRE_ROLL",
+    "post_roll_seconds": "POST_ROLL",
     "min_box_area": "MIN_BOX_AREA",
     "zones": "ZONES",
 }

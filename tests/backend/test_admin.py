@@ -53,3 +53,24 @@ def test_the_acknowledge_action_acknowledges_selected_alerts(admin_client, alice
         "/admin/surveillance/alert/", {"action": "acknowledge", "_selected_action": [alert.pk]}, follow=True
     )
     assert Alert.objects.get().acknowledged
+
+
+def test_the_alert_page_shows_the_clip_player_and_the_objects(admin_client, alice_camera, tmp_path):
+    from support.clips import make_mp4
+
+    obj = {
+        "track_id": 4, "label": "car", "alert_type": "vehicle", "first_seen": "2026-11-30T10:00:00Z",
+        "last_seen": "2026-11-30T10:00:09Z", "confidence": 0.8, "zones": ["Drive"],
+    }  # fmt: skip
+    alert, _ = services.alert_ingest(
+        camera=alice_camera, alert_type="vehicle", confidence=0.8, image_base64=jpeg_base64(),
+        idempotency_key="ev", status="closed", objects=[obj],
+    )  # fmt: skip
+    clip, _ = services.clip_store(
+        camera=alice_camera, key="ev", segment=0, upload=make_mp4(tmp_path / "c.mp4")
+    )
+    page = admin_client.get(f"/admin/surveillance/alert/{alert.pk}/change/").content.decode()
+    assert f'<video src="/media/{clip.file.name}"' in page
+    assert "<td>Drive</td>" in page and "<td>car</td>" in page
+    listing = admin_client.get("/admin/surveillance/alert/").content.decode()
+    assert "icon-yes.svg" in listing  # the clip column

@@ -145,7 +145,8 @@ def test_the_operator_sees_every_active_camera_in_the_contract_shape(
     assert [camera["id"] for camera in cameras] == [alice_camera.pk, bob_camera.pk]
     assert set(cameras[0]) == {
         "id", "rtsp_url", "name", "ingest_token", "alert_types", "confidence_threshold", "frame_skip",
-        "detect_fps", "cooldown_seconds", "min_box_area", "zones", "updated_at",
+        "detect_fps", "cooldown_seconds", "min_box_area", "zones", "updated_at", "event_grace_seconds",
+        "event_max_seconds", "pre_roll_seconds", "post_roll_seconds",
     }  # fmt: skip
     assert cameras[0]["rtsp_url"] == ALICE_URL
     assert cameras[0]["ingest_token"] == selectors.camera_ingest_token(camera=alice_camera)

@@ -45,9 +45,7 @@ def test_object_pages_need_a_login_too(client, alice, make_camera, make_alert):
 
 
 def test_login_with_the_right_password_lands_on_the_alert_feed(client, alice):
-    response = client.post(
-        reverse("dashboard:login"), {"username": "alice", "password": PASSWORD}
-    )
+    response = client.post(reverse("dashboard:login"), {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("dashboard:index")
     assert client.get(reverse("dashboard:index")).status_code == 200
 

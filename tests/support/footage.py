@@ -67,3 +67,58 @@ def still_video(image: Path, target: Path, *, seconds: float = 4.0, fps: int = 1
     finally:
         writer.release()
     return target
+
+
+FRAME_CODE_BITS = 14
+_CODE_BLOCK = 24
+
+
+def stamp_index(frame, index: int) -> None:
+    """Writes ``index`` into the frame's top-left corner as black/white blocks (they survive H.264)."""
+    for bit in range(FRAME_CODE_BITS):
+        value = 255 if index >> bit & 1 else 0
+        frame[0:_CODE_BLOCK, bit * _CODE_BLOCK : (bit + 1) * _CODE_BLOCK] = value
+
+
+def read_index(frame) -> int:
+    """The index ``stamp_index`` wrote (``frame`` as RGB/BGR or grey array)."""
+    index = 0
+    for bit in range(FRAME_CODE_BITS):
+        block = frame[4 : _CODE_BLOCK - 4, bit * _CODE_BLOCK + 4 : (bit + 1) * _CODE_BLOCK - 4]
+        if block.mean() > 128:
+            index |= 1 << bit
+    return index
+
+
+def appearances_video(scratch: Path, schedule: list[tuple[float, float, float]], *, seconds: float) -> Path:
+    """People appearing at known times: the empty street of vtest.avi (the median of its frames), with
+    vtest's pedestrians cut in for each ``(start, end, vtest_offset)`` of ``schedule`` (seconds).
+    Every frame carries its index (``read_index``), so a clip's frames can be placed on this timeline."""
+    import numpy as np
+
+    source = cv2.VideoCapture(str(vtest_avi(scratch)))
+    fps = source.get(cv2.CAP_PROP_FPS) or 10.0
+    frames = []
+    while True:
+        ok, image = source.read()
+        if not ok:
+            break
+        frames.append(image)
+    source.release()
+    empty = np.median(np.stack(frames[:: max(1, len(frames) // 60)]), axis=0).astype(np.uint8)
+    height, width = empty.shape[:2]
+    target = scratch / "appearances.avi"
+    writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    try:
+        for index in range(round(seconds * fps)):
+            now = index / fps
+            image = empty
+            for start, end, offset in schedule:
+                if start <= now < end:
+                    image = frames[min(len(frames) - 1, round((now - start + offset) * fps))]
+            image = image.copy()
+            stamp_index(image, index)
+            writer.write(image)
+    finally:
+        writer.release()
+    return target

@@ -191,3 +191,28 @@ def test_zones_from_the_environment_turn_people_in_an_intrusion_zone_into_an_int
     assert alert["alert_type"] == "intrusion"
     assert "in zone kerb" in alert["description"]
     assert worker.terminate() == 0
+
+
+def test_a_worker_killed_mid_upload_sends_the_same_clip_again_after_restart_and_it_is_stored_once(
+    make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer, tmp_path: Path
+) -> None:
+    # The standing people make one long event; EVENT_MAX_LENGTH splits it after 10 s, so a clip is finished.
+    clips = {"EVENT_MAX_LENGTH": "10", "PRE_ROLL": "1", "POST_ROLL": "1", "ALERT_COOLDOWN": "0"}
+    backend.faults.clip_delay_after_store = 60.0  # the worst moment: stored, not yet acknowledged
+    worker = make_worker(rtsp_people.url, backend, **clips)
+    wait_for(lambda: backend.clip_uploads >= 1, 120, 0.2, "a clip upload under way")
+    worker.kill()  # SIGKILL mid-upload
+    (key, segment, first_body) = backend.clip_bodies[0]
+    clip_dir = tmp_path / "data" / "clips-camera-1"
+    assert (clip_dir / f"{key}-{segment}.mp4").is_file()  # still spooled on disk
+    backend.faults.clip_delay_after_store = 0.0
+    restarted = make_worker(rtsp_people.url, backend, **clips)
+    wait_for(lambda: backend.clip_uploads >= 2, 120, 0.2, "the clip sent again after the restart")
+    assert [b for k, s, b in backend.clip_bodies if (k, s) == (key, segment)][1] == first_body
+    assert list(backend.clips).count((key, segment)) == 1 and backend.clips[(key, segment)] == first_body
+    wait_for(
+        lambda: not (clip_dir / f"{key}-{segment}.mp4").exists(), 30, 0.2, "clip file removed once acked"
+    )
+    # Nothing is left of the killed worker's clip that was being written (no .part debris).
+    assert not list(clip_dir.glob("*.part")) or restarted.proc.poll() is None
+    assert restarted.terminate() == 0

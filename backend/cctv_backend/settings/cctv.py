@@ -41,3 +41,13 @@ ALERT_TIMESTAMP_MAX_FUTURE_SECONDS = env_int("ALERT_TIMESTAMP_MAX_FUTURE_SECONDS
 # limits per user in the admin ("User quotas").
 MAX_CAMERAS_PER_USER = env_int("MAX_CAMERAS_PER_USER", 100, minimum=0)
 MAX_ACTIVE_CAMERAS_PER_USER = env_int("MAX_ACTIVE_CAMERAS_PER_USER", 32, minimum=0)
+
+# Event clips (MP4 from the workers). Uploads past CLIP_MAX_BYTES answer 413; a clip's stated duration
+# past CLIP_MAX_SECONDS is refused (400) as not one event's clip.
+CLIP_MAX_BYTES = env_int("CLIP_MAX_BYTES", 200 * 1024 * 1024, minimum=64 * 1024)
+CLIP_MAX_SECONDS = env_int("CLIP_MAX_SECONDS", 3 * 3600, minimum=10)
+# Clips checked at once per backend process (each check reads the file's packets); more answer 503.
+CLIP_CHECK_CONCURRENCY = env_int("CLIP_CHECK_CONCURRENCY", 2, minimum=1, maximum=64)
+# All clips together stay under this many bytes: the oldest clips of closed events are deleted first.
+# 0: no cap (then only purge_alerts deletes clips).
+CLIP_STORAGE_MAX_BYTES = env_int("CLIP_STORAGE_MAX_BYTES", 20 * 1024**3, minimum=0)

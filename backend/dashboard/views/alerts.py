@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,13 +11,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard import selectors
 from dashboard.forms import AlertFilterForm
 from dashboard.paging import page_before
-from dashboard.presentation import detection_boxes
+from dashboard.presentation import TIMELINE_HOURS, detection_boxes, timeline_bars
 from surveillance import services
 from surveillance.ids import parse_id
 from surveillance.selectors import alert_of, alerts_of, cameras_of
@@ -111,11 +114,15 @@ def alert_poll(request: HttpRequest) -> JsonResponse:
 @login_required
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = alert_of(user=request.user, alert_id=alert_id)
+    now = timezone.now()
+    day = alerts_of(request.user, camera_id=alert.camera_id, since=now - timedelta(hours=TIMELINE_HOURS))
     return render(
         request,
         "dashboard/alert_detail.html",
         {
             "alert": alert,
+            "clips": list(alert.clips.all()),
+            "timeline": timeline_bars(day[:500], now=now, current_id=alert.pk),
             "boxes": detection_boxes(alert.detections),
             "nav": "alerts",
             "back": _safe_next(request, default=""),

@@ -12,17 +12,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from cctv_worker.capture.source import VideoSource
+from cctv_worker.capture.source import OpenedSource
 from cctv_worker.network_policy import AddressNotAllowed, NetworkPolicy, Resolver, pin_url, system_resolver
 from cctv_worker.redact import mask_text
 
 log = logging.getLogger(__name__)
 
-Opener = Callable[[str, float], VideoSource | None]
+Opener = Callable[[str, float], OpenedSource | None]
 
 
 def policy_opener(opener: Opener, policy: NetworkPolicy, resolve: Resolver = system_resolver) -> Opener:
-    def open_allowed(url: str, timeout: float) -> VideoSource | None:
+    def open_allowed(url: str, timeout: float) -> OpenedSource | None:
         try:
             pinned = pin_url(url, policy, resolve)
         except AddressNotAllowed as error:

@@ -75,16 +75,26 @@ def build_registry(settings: OperatorSettings, *, identity: str) -> kopf.Operato
         await _reconcile(memo, body)
 
     # Drift correction: a Deployment edited while the operator was away is put back within an interval.
-    @kopf.timer(*CAMERA, interval=settings.reconcile_interval, initial_delay=settings.reconcile_interval,
-                registry=registry)
+    @kopf.timer(
+        *CAMERA,
+        interval=settings.reconcile_interval,
+        initial_delay=settings.reconcile_interval,
+        registry=registry,
+    )
     async def camera_drift(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         await _reconcile(memo, body)
 
     # A managed Deployment deleted, edited or becoming ready: reconcile its Camera right away.
     @kopf.on.event("apps", "v1", "deployments", labels=MANAGED, registry=registry)
     async def deployment_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-        owner = next((ref for ref in body.metadata.get("ownerReferences") or []
-                      if ref.get("kind") == naming.KIND and ref.get("controller")), None)
+        owner = next(
+            (
+                ref
+                for ref in body.metadata.get("ownerReferences") or []
+                if ref.get("kind") == naming.KIND and ref.get("controller")
+            ),
+            None,
+        )
         if owner is None:
             return
         kube: KubeApi = memo.kube
@@ -129,8 +139,11 @@ def _peering_gate(memo: kopf.Memo, settings: OperatorSettings, identity: str) ->
     async def gate() -> bool:
         peering = await memo.kube.get(kind, settings.watch_namespace, settings.operator_peering_name)
         allowed = peering is not None and may_act(
-            peering.get("status") or {}, identity=identity, priority=settings.operator_priority,
-            now=datetime.datetime.now(datetime.UTC))
+            peering.get("status") or {},
+            identity=identity,
+            priority=settings.operator_priority,
+            now=datetime.datetime.now(datetime.UTC),
+        )
         memo.sync_state = {**(memo.get("sync_state") or {}), "standby": not allowed}
         return allowed
 
@@ -145,7 +158,8 @@ async def _start_services(memo: kopf.Memo, settings: OperatorSettings, identity:
     if memo.get("kube") is None:
         memo.kube = KubeApi.connect(pool_size=settings.sync_concurrency + 8)
     memo.backend = BackendClient(
-        str(settings.django_api_url), settings.django_api_token.get_secret_value(),
+        str(settings.django_api_url),
+        settings.django_api_token.get_secret_value(),
         timeout=settings.django_api_timeout,
     )
     memo.sync_state = {}
@@ -159,16 +173,19 @@ async def _start_services(memo: kopf.Memo, settings: OperatorSettings, identity:
             "standby": False,
         }
 
-    memo.sync_task = asyncio.create_task(sync_forever(
-        memo.backend,
-        KubernetesRuntime(memo.kube, settings.target_namespace),
-        interval=settings.poll_interval,
-        max_backoff=settings.sync_max_backoff,
-        concurrency=settings.sync_concurrency,
-        metrics=memo.metrics,
-        on_pass=record,
-        gate=_peering_gate(memo, settings, identity),
-    ), name="cctv-operator sync")
+    memo.sync_task = asyncio.create_task(
+        sync_forever(
+            memo.backend,
+            KubernetesRuntime(memo.kube, settings.target_namespace),
+            interval=settings.poll_interval,
+            max_backoff=settings.sync_max_backoff,
+            concurrency=settings.sync_concurrency,
+            metrics=memo.metrics,
+            on_pass=record,
+            gate=_peering_gate(memo, settings, identity),
+        ),
+        name="cctv-operator sync",
+    )
 
 
 async def _stop_services(memo: kopf.Memo) -> None:

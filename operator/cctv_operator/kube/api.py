@@ -34,8 +34,11 @@ class Kind:
     namespaced: bool = True
 
     def path(self, namespace: str, name: str | None = None, subresource: str | None = None) -> str:
-        path = f"{self.prefix}/namespaces/{namespace}/{self.plural}" if self.namespaced else \
-            f"{self.prefix}/{self.plural}"
+        path = (
+            f"{self.prefix}/namespaces/{namespace}/{self.plural}"
+            if self.namespaced
+            else f"{self.prefix}/{self.plural}"
+        )
         if name is not None:
             path += f"/{name}"
         if subresource is not None:
@@ -158,8 +161,12 @@ class KubeApi:
     ) -> dict[str, Any]:
         headers = {"Accept": "application/json", "Content-Type": content_type}
         request = self._api.param_serialize(
-            method, path, query_params=query, header_params=headers,
-            body=dict(body) if body is not None else None, auth_settings=["BearerToken"],
+            method,
+            path,
+            query_params=query,
+            header_params=headers,
+            body=dict(body) if body is not None else None,
+            auth_settings=["BearerToken"],
         )
         try:
             response = self._api.call_api(*request, _request_timeout=self._timeout)

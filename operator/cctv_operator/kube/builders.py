@@ -38,6 +38,7 @@ def stable_hash(value: Any) -> str:
 
 # --- Camera + Secret (what the sync writes) -------------------------------------------------------
 
+
 def secret_data(camera: DesiredCamera) -> dict[str, str]:
     """The Secret's `data` (base64), so that it compares equal to what the API server returns."""
     return {
@@ -105,6 +106,7 @@ def desired_from_objects(camera: Mapping[str, Any], secret: Mapping[str, Any] | 
 
 
 # --- Deployment (what the reconcile writes) -------------------------------------------------------
+
 
 def config_hash(spec: Mapping[str, Any], secret_data: Mapping[str, Any], pod_template: Any = None) -> str:
     """Hash of everything the pod reads, so that a change to the CR or its Secret rolls the pod.

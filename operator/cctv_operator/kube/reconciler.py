@@ -72,8 +72,12 @@ async def _reconcile_children(
     data = secret.get("data") or {}
     missing = {naming.SECRET_RTSP_URL_KEY, naming.SECRET_INGEST_TOKEN_KEY} - set(data)
     if missing:
-        return Outcome(False, "InvalidSecret",
-                       f"Secret {spec.secret_ref.name!r} lacks the keys {sorted(missing)}", "Unknown")
+        return Outcome(
+            False,
+            "InvalidSecret",
+            f"Secret {spec.secret_ref.name!r} lacks the keys {sorted(missing)}",
+            "Unknown",
+        )
 
     wanted = builders.deployment_body(owner=camera, spec=spec, settings=settings)
     digest = builders.with_config_hash(wanted, camera["spec"], data)
@@ -87,8 +91,14 @@ async def _reconcile_children(
         except Conflict:  # created meanwhile (another handler of the same Camera): compare with it
             live = await kube.get(DEPLOYMENTS, namespace, name) or {}
     if not _owned_by(live, meta.get("uid")):
-        return Outcome(False, "DeploymentConflict",
-                       f"Deployment {name!r} exists and belongs to something else", "Unknown", name, digest)
+        return Outcome(
+            False,
+            "DeploymentConflict",
+            f"Deployment {name!r} exists and belongs to something else",
+            "Unknown",
+            name,
+            digest,
+        )
     if deployment_drifted(live, wanted):
         live = await kube.patch(DEPLOYMENTS, namespace, name, _replacing_patch(wanted))
         logger.info("updated Deployment %s/%s (config hash %s)", namespace, name, digest)
@@ -102,8 +112,10 @@ def _owned_by(deployment: Mapping[str, Any], uid: str | None) -> bool:
 
 def _replacing_patch(wanted: Mapping[str, Any]) -> dict[str, Any]:
     """A merge patch that also removes the optional pod fields we no longer set."""
-    patch = {"metadata": {k: wanted["metadata"][k] for k in ("labels", "ownerReferences")},
-             "spec": dict(wanted["spec"])}
+    patch = {
+        "metadata": {k: wanted["metadata"][k] for k in ("labels", "ownerReferences")},
+        "spec": dict(wanted["spec"]),
+    }
     template = dict(patch["spec"]["template"])
     pod = dict(template["spec"])
     for optional in ("nodeSelector", "tolerations"):

@@ -33,8 +33,9 @@ def outcome_from_deployment(deployment: Mapping[str, Any], *, paused: bool, conf
     if available >= 1:
         # The worker's readiness (/readyz) means its stream is up.
         return Outcome(True, "WorkerReady", "the worker pod is ready", "Up", name, config_hash)
-    return Outcome(False, "WorkerNotReady", "waiting for the worker pod to become ready", "Pending", name,
-                   config_hash)
+    return Outcome(
+        False, "WorkerNotReady", "waiting for the worker pod to become ready", "Pending", name, config_hash
+    )
 
 
 def camera_status(

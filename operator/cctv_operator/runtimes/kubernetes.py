@@ -72,9 +72,7 @@ class KubernetesRuntime:
         patch = {"metadata": {k: body["metadata"][k] for k in ("labels", "annotations")}, "spec": spec}
         await self._upsert(CAMERAS, camera.id, body, patch)
 
-    async def _upsert(
-        self, kind: Kind, camera_id: int, body: dict[str, Any], patch: dict[str, Any]
-    ) -> None:
+    async def _upsert(self, kind: Kind, camera_id: int, body: dict[str, Any], patch: dict[str, Any]) -> None:
         name = body["metadata"]["name"]
         if camera_id in self._known:
             try:

@@ -91,8 +91,13 @@ async def run_sync_once(
     )
     failed = results.count(False)
     managed = len(actual) + len(plan.create) - len(plan.delete)
-    report = SyncReport(desired=len(desired) + len(answer.rejected), managed=managed, plan=plan,
-                        failed=failed, rejected=answer.rejected)
+    report = SyncReport(
+        desired=len(desired) + len(answer.rejected),
+        managed=managed,
+        plan=plan,
+        failed=failed,
+        rejected=answer.rejected,
+    )
     if failed:
         raise SyncFailed("runtime", f"{failed} of {len(results)} changes failed; will retry") from None
     return report
@@ -144,8 +149,9 @@ async def sync_forever(
         if isinstance(outcome, SyncFailed):
             failures += 1
             delay = next_delay(failures, interval=interval, max_backoff=max_backoff)
-            logger.warning("sync failed (%s): %s; nothing deleted; retrying in %.1f s",
-                           outcome.reason, outcome, delay)
+            logger.warning(
+                "sync failed (%s): %s; nothing deleted; retrying in %.1f s", outcome.reason, outcome, delay
+            )
             if metrics is not None:
                 metrics.sync_total.labels(result="error").inc()
                 metrics.sync_errors_total.labels(reason=outcome.reason).inc()
@@ -154,11 +160,17 @@ async def sync_forever(
             delay = interval
             plan = outcome.plan
             if not plan.empty:
-                logger.info("sync: %d created, %d updated, %d removed; %d cameras",
-                            len(plan.create), len(plan.update), len(plan.delete), outcome.managed)
+                logger.info(
+                    "sync: %d created, %d updated, %d removed; %d cameras",
+                    len(plan.create),
+                    len(plan.update),
+                    len(plan.delete),
+                    outcome.managed,
+                )
             for camera_id, reason in outcome.rejected.items():
-                logger.warning("camera %s left as it is: the backend's settings were refused: %s",
-                               camera_id, reason)
+                logger.warning(
+                    "camera %s left as it is: the backend's settings were refused: %s", camera_id, reason
+                )
             if metrics is not None:
                 # A pass with refused cameras is an error to alert on, but the backend answered:
                 # no backoff.

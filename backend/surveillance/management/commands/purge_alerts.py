@@ -1,4 +1,5 @@
-"""``manage.py purge_alerts``: delete alerts older than the retention period, and their snapshot files."""
+"""``manage.py purge_alerts``: delete alerts older than the retention period with their snapshot and clip
+files, then hold all clips under CLIP_STORAGE_MAX_BYTES (oldest clips of closed events first)."""
 
 from datetime import timedelta
 
@@ -10,7 +11,9 @@ from surveillance import services
 
 
 class Command(BaseCommand):
-    help = "Delete alerts (and their snapshot files) older than ALERT_RETENTION_DAYS."
+    help = (
+        "Delete alerts (and their snapshots and clips) older than ALERT_RETENTION_DAYS; apply the clip cap."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -29,3 +32,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deleted {deleted} alert(s) older than {days} day(s) (before {cutoff:%Y-%m-%d %H:%M})."
         )
+        capped = services.clips_enforce_storage_cap()
+        if capped:
+            self.stdout.write(f"Deleted {capped} clip(s) to stay under CLIP_STORAGE_MAX_BYTES.")

@@ -24,6 +24,7 @@ from cctv_operator.worker_env import worker_environment
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class _Worker:
     camera: DesiredCamera

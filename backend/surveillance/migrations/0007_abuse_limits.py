@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveillance', '0004_camera_contract'),
+        ('surveillance', '0006_camera_event_and_clip_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
