@@ -30,7 +30,7 @@ def test_metrics_add_up_every_worker(tmp_path):
     env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus")}
     # One thread per worker and parallel clients: the requests spread over the three workers.
     with start_backend(tmp_path / "backend", workers=3, threads=1, env=env) as backend:
-        camera = backend.create_camera("Kiln", "rtsp://127.0.0.1:8554/kiln")
+        camera = backend.create_camera("Kiln", "rtsp://127.0.0.1:8554/kiln", alert_types=["fire"])
         image = base64.b64encode(jpeg_bytes()).decode()
 
         def send(index: int) -> int:

@@ -27,6 +27,8 @@ from backend.images import jpeg_base64
 from surveillance import services
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+# The clip upload takes raw MP4 bytes: sent as the binary body schemathesis makes for octet-streams.
+schemathesis.serializer.alias("video/mp4", "application/octet-stream")
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
