@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from notifications.services import notify_alert_opened
 from rest_framework.authtoken.models import Token
 
 from surveillance import metrics, snapshots
@@ -200,6 +201,8 @@ def alert_ingest(
             alert.snapshot.save(snapshot.filename(), ContentFile(snapshot.data), save=False)
         with transaction.atomic():
             alert.save()
+            # The outbox row commits with the alert or not at all (notifications.services).
+            notify_alert_opened(alert=alert)
     except IntegrityError:
         _delete_snapshot(alert)
         if key is None:

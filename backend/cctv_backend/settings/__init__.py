@@ -6,4 +6,5 @@ limits). Every value has a documented default in README.md "Configuration".
 
 from .cctv import *  # noqa: F403
 from .django import *  # noqa: F403
+from .notifications import *  # noqa: F403
 from .rest import *  # noqa: F403
