@@ -13,8 +13,6 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from notifications import metrics as notification_metrics  # noqa: F401  (defines the counters)
-from notifications.selectors import outbox_state
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -24,6 +22,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from notifications import metrics as notification_metrics  # noqa: F401  (defines the counters)
+from notifications.selectors import outbox_state
 from surveillance import metrics  # noqa: F401  (defines the counters on import)
 from surveillance.selectors import camera_state_counts
 

@@ -20,9 +20,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from notifications.services import notify_alert_opened
 from rest_framework.authtoken.models import Token
 
+from notifications.services import notify_alert_opened
 from surveillance import metrics, snapshots
 from surveillance.errors import IdempotencyConflict
 from surveillance.models import Alert, Camera, StreamState, new_token_nonce

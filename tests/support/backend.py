@@ -33,8 +33,6 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password-for-tests"
 
 
-
-
 @dataclass
 class RunningBackend:
     url: str

@@ -48,7 +48,13 @@ def send(message: Message) -> Outcome:
     try:
         connection.send_messages([build(message)])
     except smtplib.SMTPRecipientsRefused as error:
-        return Outcome.final(f"recipients refused: {', '.join(error.recipients)}")
+        text = "recipients refused: " + ", ".join(
+            f"{address} ({code} {reply.decode(errors='replace')})"
+            for address, (code, reply) in error.recipients.items()
+        )
+        # 4xx for every recipient is "try again later" (greylisting, a full mailbox); any 5xx is permanent.
+        temporary = all(400 <= code < 500 for code, _ in error.recipients.values())
+        return Outcome.retry(text) if temporary else Outcome.final(text)
     except smtplib.SMTPResponseException as error:
         text = f"SMTP {error.smtp_code}: {error.smtp_error!r}"
         # 5xx is permanent in SMTP; 4xx is "try again later".

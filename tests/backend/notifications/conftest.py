@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
+
+from backend.images import jpeg_base64
 from notifications import services
 from notifications.dispatcher import Dispatcher
 from notifications.netpolicy import parse_networks
-
-from backend.images import jpeg_base64
 from support.receiver import WebhookReceiver
 from surveillance import services as surveillance_services
 

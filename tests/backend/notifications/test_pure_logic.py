@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+
 from notifications import backoff, netpolicy, rules, signing
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ import threading
 import time
 
 import pytest
+
 from notifications import signing
 from notifications.models import Delivery, DeliveryStatus
-
 from support.receiver import WebhookReceiver
 
 
