@@ -51,6 +51,8 @@ class WebhookReceiver:
     # Answers for the next requests: a status, or (status, {headers}); 200 once the list is used up.
     responses: list = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
+    # Seconds to wait before answering (keeps deliveries in flight, as a slow receiver does).
+    delay: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -66,6 +68,8 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if receiver.delay:
+                    time.sleep(receiver.delay)  # the receiver's own slowness, not a test waiting
                 with receiver._lock:
                     answer = receiver.responses.pop(0) if receiver.responses else 200
                     status, headers = answer if isinstance(answer, tuple) else (answer, {})
@@ -96,6 +100,10 @@ class WebhookReceiver:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def delivery_ids(self) -> list[str]:
+        with self._lock:
+            return [request.headers["X-CCTV-Delivery"] for request in self.requests if request.status < 300]
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         """The first ``count`` requests, waiting up to ``timeout`` seconds for them."""
