@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -40,6 +41,17 @@ def _read_limited(response: requests.Response) -> str:
     return data[:limit].decode("utf-8", "replace")
 
 
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One session per sending thread: connections to a receiver that keeps them alive are reused."""
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+        _local.session.trust_env = False  # no proxies from the environment: the policy checks the real target
+    return _local.session
+
+
 def send(message: Message, *, session: requests.Session | None = None) -> Outcome:
     body = body_of(message.payload)
     timestamp = int(time.time())
@@ -53,7 +65,7 @@ def send(message: Message, *, session: requests.Session | None = None) -> Outcom
             body=body,
         ),
     }
-    http = session or requests
+    http = session or _session()
     url = message.url
     for _ in range(MAX_REDIRECTS + 1):
         try:
