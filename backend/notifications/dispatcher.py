@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from notifications import services
@@ -83,13 +83,16 @@ class Dispatcher:
 
     def run(self, stop: threading.Event) -> None:
         """Until ``stop`` is set: send while there is work, poll every ``poll_seconds`` when idle."""
-        while not stop.is_set():
-            try:
-                sent = self.run_once()
-            except Exception:
-                # A database hiccup: log, drop the connection, try again after a poll interval.
-                logger.exception("delivery round failed")
-                close_old_connections()
-                sent = 0
-            if not sent:
-                stop.wait(self.poll_seconds)
+        try:
+            while not stop.is_set():
+                try:
+                    sent = self.run_once()
+                except Exception:
+                    # A database hiccup: log, drop the connection, try again after a poll interval.
+                    logger.exception("delivery round failed")
+                    close_old_connections()
+                    sent = 0
+                if not sent:
+                    stop.wait(self.poll_seconds)
+        finally:
+            connection.close()  # this thread's connection (a loop may run in a thread of its own)
