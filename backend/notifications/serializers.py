@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from notifications.models import Channel, ChannelKind, Delivery, DeliveryStatus
 from surveillance.models import AlertType
+from surveillance.serializers import MAX_INT
 
 MASK = "********"
 
@@ -34,7 +35,7 @@ class ChannelInputSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=255, required=False, allow_blank=True, trim_whitespace=False)
     addresses = serializers.ListField(child=serializers.EmailField(), max_length=20, required=False)
     cameras = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), max_length=200, required=False
+        child=serializers.IntegerField(min_value=1, max_value=MAX_INT), max_length=200, required=False
     )
     alert_types = serializers.ListField(
         child=serializers.ChoiceField(choices=AlertType.choices), required=False
@@ -109,7 +110,7 @@ class ChannelCreatedOutputSerializer(ChannelOutputSerializer):
 
 
 class DeliveryFilterSerializer(serializers.Serializer):
-    channel = serializers.IntegerField(min_value=1, required=False)
+    channel = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
     status = serializers.ChoiceField(choices=DeliveryStatus.choices, required=False)
 
 
