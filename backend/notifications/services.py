@@ -193,47 +193,49 @@ def outbox_claim(*, now: datetime, limit: int, lease_seconds: float) -> list[Del
     )
 
 
-def delivery_record(*, delivery: Delivery, outcome: Outcome, now: datetime) -> str:
-    """Store an attempt's outcome: delivered, pending again (backoff, Retry-After) or failed for good.
+RESULT_FIELDS = (
+    "response_status",
+    "last_error",
+    "status",
+    "delivered_at",
+    "latency_seconds",
+    "next_attempt_at",
+)
 
-    Conditional on the attempt number: if the lease ran out and another process took the row over, that
-    process's attempt is the one recorded. Returns the status written ("" when the row was taken over).
-    """
-    kind = delivery.channel.kind
+
+def _result_fields(delivery: Delivery, outcome: Outcome, now: datetime) -> dict[str, Any]:
+    """What an attempt's outcome changes on its row: delivered, pending again (backoff) or failed."""
     fields: dict[str, Any] = {"response_status": outcome.status, "last_error": outcome.error[:2000]}
     if outcome.ok:
         latency = max(0.0, (now - delivery.created_at).total_seconds())
         fields.update(
             status=DeliveryStatus.DELIVERED, delivered_at=now, latency_seconds=latency, last_error=""
         )
+        return fields
+    when = None
+    if outcome.retryable:
+        when = backoff.next_attempt_at(
+            now=now,
+            first_attempt_at=delivery.first_attempt_at or now,
+            attempt=delivery.attempts,
+            retry_after=outcome.retry_after,
+            base=settings.NOTIFY_BACKOFF_BASE_SECONDS,
+            cap=settings.NOTIFY_BACKOFF_MAX_SECONDS,
+            window=settings.NOTIFY_RETRY_WINDOW_SECONDS,
+        )
+    if when is not None:
+        fields.update(status=DeliveryStatus.PENDING, next_attempt_at=when)
     else:
-        when = None
-        if outcome.retryable:
-            when = backoff.next_attempt_at(
-                now=now,
-                first_attempt_at=delivery.first_attempt_at or now,
-                attempt=delivery.attempts,
-                retry_after=outcome.retry_after,
-                base=settings.NOTIFY_BACKOFF_BASE_SECONDS,
-                cap=settings.NOTIFY_BACKOFF_MAX_SECONDS,
-                window=settings.NOTIFY_RETRY_WINDOW_SECONDS,
-            )
-        if when is not None:
-            fields.update(status=DeliveryStatus.PENDING, next_attempt_at=when)
-        else:
-            fields.update(status=DeliveryStatus.FAILED)
-    updated = Delivery.objects.filter(
-        pk=delivery.pk, attempts=delivery.attempts, status=DeliveryStatus.PENDING
-    ).update(**fields)
-    if not updated:
-        return ""
-    status = fields["status"]
-    for name, value in fields.items():
-        setattr(delivery, name, value)
-    if status == DeliveryStatus.DELIVERED:
+        fields.update(status=DeliveryStatus.FAILED)
+    return fields
+
+
+def _count(delivery: Delivery, outcome: Outcome) -> None:
+    kind = delivery.channel.kind
+    if delivery.status == DeliveryStatus.DELIVERED:
         metrics.SENT.labels(kind=kind).inc()
-        metrics.LATENCY.labels(kind=kind).observe(fields["latency_seconds"])
-    elif status == DeliveryStatus.FAILED:
+        metrics.LATENCY.labels(kind=kind).observe(delivery.latency_seconds)
+    elif delivery.status == DeliveryStatus.FAILED:
         metrics.FAILED.labels(kind=kind).inc()
         logger.warning(
             "delivery %s to channel %s failed for good: %s",
@@ -243,7 +245,35 @@ def delivery_record(*, delivery: Delivery, outcome: Outcome, now: datetime) -> s
         )
     else:
         metrics.RETRIED.labels(kind=kind).inc()
-    return status
+
+
+def deliveries_record(*, results: list[tuple[Delivery, Outcome, datetime]]) -> int:
+    """Store the outcomes of a batch of attempts in one transaction; returns how many rows were written.
+
+    Each row is written only if it is still at the attempt this process claimed: if a lease ran out and
+    another process took the row over, that process's attempt is the one recorded. (One UPDATE per row:
+    Django's bulk_update compiles its CASE expressions slower than the database runs these.)
+    """
+    written = []
+    with transaction.atomic():
+        for delivery, outcome, now in results:
+            fields = _result_fields(delivery, outcome, now)
+            updated = Delivery.objects.filter(
+                pk=delivery.pk, attempts=delivery.attempts, status=DeliveryStatus.PENDING
+            ).update(**fields)
+            if updated:
+                for name, value in fields.items():
+                    setattr(delivery, name, value)
+                written.append((delivery, outcome))
+    for delivery, outcome in written:
+        _count(delivery, outcome)
+    return len(written)
+
+
+def delivery_record(*, delivery: Delivery, outcome: Outcome, now: datetime) -> str:
+    """One attempt's outcome (see ``deliveries_record``); returns the status written, "" if taken over."""
+    written = deliveries_record(results=[(delivery, outcome, now)])
+    return delivery.status if written else ""
 
 
 def channel_send_test(*, channel: Channel, send, now: datetime | None = None) -> Delivery:
