@@ -33,6 +33,8 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password-for-tests"
 
 
+
+
 @dataclass
 class RunningBackend:
     url: str

@@ -142,23 +142,11 @@ class KubernetesCluster(kmock.KubernetesEmulator):
 
     async def _serve_namespaces(self, raw_request: web.BaseRequest) -> web.StreamResponse:
         names = {"default"} | {namespace for (_, namespace, _) in self.objects if namespace}
-        items = [
-            {
-                "apiVersion": "v1",
-                "kind": "Namespace",
-                "metadata": {"name": name, "uid": name, "resourceVersion": "1"},
-            }
-            for name in sorted(names)
-        ]
+        items = [{"apiVersion": "v1", "kind": "Namespace",
+                  "metadata": {"name": name, "uid": name, "resourceVersion": "1"}} for name in sorted(names)]
         if raw_request.query.get("watch") not in ("true", "1"):
-            return web.json_response(
-                {
-                    "apiVersion": "v1",
-                    "kind": "NamespaceList",
-                    "metadata": {"resourceVersion": str(self._rv)},
-                    "items": items,
-                }
-            )
+            return web.json_response({"apiVersion": "v1", "kind": "NamespaceList",
+                                      "metadata": {"resourceVersion": str(self._rv)}, "items": items})
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         await response.prepare(raw_request)
         if raw_request.query.get("resourceVersion") in (None, "", "0"):

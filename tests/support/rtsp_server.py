@@ -27,6 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
 SERVER_SCRIPT = REPO / "operator" / "cctv_operator" / "local" / "rtsp_server.py"
 
 
+
+
 def gstreamer_available() -> bool:
     probe = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"
     try:
