@@ -9,6 +9,7 @@ from surveillance.snapshot_files import clip_file, snapshot_file
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
+    path("api/notifications/", include("notifications.urls")),
     path("", include("surveillance.urls")),
 ]
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import alerts, cameras, stats, zones
+from dashboard.views import alerts, cameras, notifications, stats, zones
 
 app_name = "dashboard"
 urlpatterns = [
@@ -25,4 +25,12 @@ urlpatterns = [
     path("cameras/<int:camera_id>/deactivate/", cameras.camera_deactivate, name="camera-deactivate"),
     path("cameras/<int:camera_id>/zones/", zones.zone_editor, name="zones"),
     path("statistics/", stats.statistics, name="statistics"),
+    path("notifications/", notifications.channel_list, name="notifications"),
+    path("notifications/channels/new/", notifications.channel_create, name="channel-create"),
+    path("notifications/channels/<int:channel_id>/", notifications.channel_edit, name="channel-edit"),
+    path("notifications/channels/<int:channel_id>/test/", notifications.channel_test, name="channel-test"),
+    path(
+        "notifications/channels/<int:channel_id>/delete/", notifications.channel_delete, name="channel-delete"
+    ),
+    path("notifications/deliveries/", notifications.delivery_log, name="deliveries"),
 ]

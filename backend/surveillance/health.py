@@ -22,6 +22,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from notifications import metrics as notification_metrics  # noqa: F401  (defines the counters)
+from notifications.selectors import outbox_state
 from surveillance import metrics  # noqa: F401  (defines the counters on import)
 from surveillance.selectors import camera_state_counts
 
@@ -56,11 +58,20 @@ def _process_registry() -> CollectorRegistry:
 
 @require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    # Camera counts come from the database on each scrape, so every process reports the same numbers.
+    # Camera counts and the outbox come from the database on each scrape: every process reports the same.
     # A database error fails the scrape (Prometheus records it as up=0) instead of reporting stale zeros.
     cameras = CollectorRegistry()
     gauge = Gauge("cctv_backend_cameras", "Cameras by state.", ["state"], registry=cameras)
     for state, count in camera_state_counts(now=timezone.now()).items():
         gauge.labels(state=state).set(count)
+    outbox = outbox_state(now=timezone.now())
+    Gauge(
+        "cctv_backend_notifications_outbox_depth", "Notifications waiting to be sent.", registry=cameras
+    ).set(outbox["depth"])
+    Gauge(
+        "cctv_backend_notifications_outbox_oldest_age_seconds",
+        "Age of the oldest notification waiting to be sent (0 when none waits).",
+        registry=cameras,
+    ).set(outbox["oldest_age"])
     body = generate_latest(_process_registry()) + generate_latest(cameras)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

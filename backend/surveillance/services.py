@@ -28,6 +28,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from cctv_worker.redact import mask_url
+from notifications.services import notify_alert_closed, notify_alert_opened
 from surveillance import clips, metrics, quotas, snapshots
 from surveillance.errors import IdempotencyConflict, IngestRateLimited, InsufficientStorage
 from surveillance.models import (
@@ -260,6 +261,8 @@ def alert_ingest(
             alert.snapshot.save(snapshot.filename(), ContentFile(snapshot.data), save=False)
         with transaction.atomic():
             alert.save()
+            # The outbox row commits with the alert or not at all (notifications.services).
+            notify_alert_opened(alert=alert)
             if alert.status == EventStatus.CLOSED:
                 alert_closed(alert=alert)
     except IntegrityError:
@@ -309,6 +312,8 @@ def alert_closed(*, alert: Alert) -> None:
         alert.description,
         None if alert.duration_seconds is None else round(alert.duration_seconds, 1),
     )
+    # The close notification's outbox row commits with the close or not at all.
+    notify_alert_closed(alert=alert)
 
 
 def alert_event_update(

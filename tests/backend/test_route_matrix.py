@@ -17,6 +17,8 @@ from django.urls.converters import IntConverter
 from django.urls.resolvers import RoutePattern
 
 from backend.images import jpeg_base64
+from notifications import services as notification_services
+from notifications.models import Delivery
 from surveillance import services
 
 # Routes anyone may call: probes, metrics, token login, and HTML login/logout pages.
@@ -79,6 +81,9 @@ def test_the_matrix_covers_the_seed_routes():
         "api/cameras/", "api/cameras/<int:pk>/", "api/cameras/<int:pk>/activate/",
         "api/cameras/<int:pk>/deactivate/", "api/active-cameras/", "api/send-alert/", "api/alerts/",
         "api/alerts/<int:pk>/acknowledge/",
+        "api/notifications/channels/", "api/notifications/channels/<int:pk>/",
+        "api/notifications/channels/<int:pk>/test/", "api/notifications/deliveries/",
+        "api/notifications/deliveries/<int:pk>/",
     } <= templates  # fmt: skip
     assert any(route.template.startswith("admin/") for route in HTML_ROUTES)
 
@@ -103,7 +108,10 @@ def test_a_wrong_token_answers_401_everywhere(route):
 
 
 @pytest.fixture
-def bobs_objects(bob_camera):
+def bobs_objects(bob, bob_camera):
+    channel = notification_services.channel_create(
+        user=bob, kind="email", name="bob-x mail", addresses=["bob-x@example.com"]
+    )
     alert, _ = services.alert_ingest(
         camera=bob_camera,
         alert_type="fire",
@@ -111,11 +119,15 @@ def bobs_objects(bob_camera):
         image_base64=jpeg_base64(),
         description="bob-x",
     )
-    return {"cameras": bob_camera.pk, "alerts": alert.pk}
+    delivery = Delivery.objects.get(channel=channel, alert=alert)
+    return {"cameras": bob_camera.pk, "alerts": alert.pk, "channels": channel.pk, "deliveries": delivery.pk}
 
 
 def _owner_kind(route: Route) -> str:
-    return "alerts" if "alerts" in route.template else "cameras"
+    for kind in ("channels", "deliveries", "alerts"):
+        if f"/{kind}/" in f"/{route.template}":
+            return kind
+    return "cameras"
 
 
 @pytest.mark.django_db

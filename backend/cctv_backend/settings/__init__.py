@@ -6,5 +6,6 @@ limits), ``security`` (abuse limits). Every value has a documented default in RE
 
 from .cctv import *  # noqa: F403
 from .django import *  # noqa: F403
+from .notifications import *  # noqa: F403
 from .rest import *  # noqa: F403
 from .security import *  # noqa: F403

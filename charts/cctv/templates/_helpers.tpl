@@ -216,6 +216,43 @@ The environment that the backend container and the migrations Job share: databas
 {{ include "cctv.cameraNetworksEnv" . }}
 {{- end }}
 
+{{/* Notification settings, shared by gunicorn (the channel test action sends) and the notifier. */}}
+{{- define "cctv.notifications.env" -}}
+{{- $n := .Values.backend.notifications }}
+- name: NOTIFY_ALLOWED_NETWORKS
+  value: {{ join "," $n.allowedNetworks | quote }}
+- name: NOTIFY_RETRY_WINDOW_SECONDS
+  value: {{ $n.retryWindowSeconds | quote }}
+- name: NOTIFY_CONCURRENCY
+  value: {{ $n.concurrency | quote }}
+- name: NOTIFY_METRICS_PORT
+  value: {{ $n.metricsPort | quote }}
+- name: PUBLIC_URL
+  value: {{ include "cctv.backend.publicUrl" . | quote }}
+- name: EMAIL_HOST
+  value: {{ $n.smtp.host | quote }}
+- name: EMAIL_PORT
+  value: {{ $n.smtp.port | quote }}
+- name: EMAIL_HOST_USER
+  value: {{ $n.smtp.username | quote }}
+- name: EMAIL_USE_TLS
+  value: {{ ternary "1" "0" $n.smtp.useTls | quote }}
+- name: DEFAULT_FROM_EMAIL
+  value: {{ $n.smtp.from | quote }}
+{{- end }}
+
+{{/* Links in notifications: backend.notifications.publicUrl, else the first Ingress host, else the Service. */}}
+{{- define "cctv.backend.publicUrl" -}}
+{{- $n := .Values.backend.notifications }}
+{{- if $n.publicUrl }}
+{{- $n.publicUrl }}
+{{- else if and .Values.backend.ingress.enabled .Values.backend.ingress.hosts }}
+{{- printf "%s://%s" (ternary "https" "http" (gt (len .Values.backend.ingress.tls) 0)) (first .Values.backend.ingress.hosts).host }}
+{{- else }}
+{{- printf "http://%s.%s.svc:%v" (include "cctv.backend.fullname" .) .Release.Namespace .Values.backend.service.port }}
+{{- end }}
+{{- end }}
+
 {{/* ALLOWED_HOSTS: the Service names, the Ingress hosts, localhost, the pod IP (probes, scrapes), extras. */}}
 {{- define "cctv.backend.allowedHosts" -}}
 {{- $svc := include "cctv.backend.fullname" . }}

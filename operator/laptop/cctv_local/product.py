@@ -54,6 +54,9 @@ def _kept_secret(path: Path, length: int) -> str:
     return path.read_text().strip()
 
 
+LOCAL_NOTIFY_NETWORKS = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,fe80::/10"
+
+
 def backend_environment(options: LocalOptions) -> dict[str, str]:
     return {
         **os.environ,
@@ -68,6 +71,11 @@ def backend_environment(options: LocalOptions) -> dict[str, str]:
         "CSRF_TRUSTED_ORIGINS": f"http://localhost:{options.port},http://127.0.0.1:{options.port},"
         f"http://{options.host}:{options.port}",
         "PYTHONUNBUFFERED": "1",
+        # Notifications: on the user's own network the broker and the home-automation box are private
+        # addresses, so loopback and the private ranges are allowed (the chart allows none).
+        "NOTIFY_ALLOWED_NETWORKS": os.environ.get("NOTIFY_ALLOWED_NETWORKS", LOCAL_NOTIFY_NETWORKS),
+        "NOTIFY_METRICS_PORT": os.environ.get("NOTIFY_METRICS_PORT", "0"),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://{options.host}:{options.port}"),
     }
 
 
@@ -187,6 +195,13 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
         cwd=BACKEND_DIR,
         log_path=options.data_dir / "logs" / "backend.log",
     )
+    # The delivery process sends the notifications the backend queues (webhooks, MQTT, e-mail).
+    notifier = await start_process(
+        [*manage, "deliver_notifications"],
+        env=env,
+        cwd=BACKEND_DIR,
+        log_path=options.data_dir / "logs" / "notifications.log",
+    )
     model_env = await asyncio.to_thread(
         worker_model_env, options.model_path, models_dir=options.data_dir / "models"
     )
@@ -217,13 +232,14 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
         _print_banner(url, demo, cameras, options)
         await stop.wait()
     finally:
-        log.info("stopping: workers, backend, demo stream")
+        log.info("stopping: workers, notifications, backend, demo stream")
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await runtime.close()
         if backend_client is not None:
             await backend_client.close()
+        await stop_process(notifier, grace=10)
         await stop_process(backend, grace=10)
         if rtsp_process is not None:
             await stop_process(rtsp_process, grace=5)

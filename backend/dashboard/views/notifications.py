@@ -1,0 +1,104 @@
+"""Notification channels (list, add, edit, test, delete) and the delivery log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from dashboard.notification_forms import ChannelForm, initial_of
+from notifications import selectors, services
+from notifications.senders import send as send_message
+from notifications.serializers import mask_url
+from surveillance.selectors import cameras_of
+
+
+@login_required
+def channel_list(request: HttpRequest) -> HttpResponse:
+    channels = list(selectors.channels_of(request.user))
+    for channel in channels:
+        channel.target = mask_url(channel.url) if channel.url else ", ".join(channel.addresses)
+        channel.last_delivery = selectors.deliveries_of(request.user, channel_id=channel.pk).first()
+    return render(request, "dashboard/notification_list.html", {"channels": channels, "nav": "notifications"})
+
+
+def _form_page(request: HttpRequest, form: ChannelForm, channel) -> HttpResponse:
+    context = {"form": form, "channel": channel, "nav": "notifications"}
+    return render(request, "dashboard/notification_form.html", context)
+
+
+@login_required
+def channel_create(request: HttpRequest) -> HttpResponse:
+    cameras = cameras_of(request.user)
+    form = ChannelForm(request.POST or None, cameras=cameras)
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        try:
+            channel = services.channel_create(
+                user=request.user, kind=form.cleaned_data["kind"], name=fields.pop("name"), **fields
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            shown = f" Its signing secret (shown once): {channel.secret}" if channel.kind == "webhook" else ""
+            messages.success(request, f"Channel “{channel.name}” added.{shown}")
+            return redirect("dashboard:notifications")
+    return _form_page(request, form, None)
+
+
+@login_required
+def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = selectors.channel_of(user=request.user, channel_id=channel_id)
+    cameras = cameras_of(request.user)
+    if request.method == "POST":
+        form = ChannelForm(request.POST, cameras=cameras, channel=channel, initial=initial_of(channel))
+        if form.is_valid():
+            try:
+                services.channel_update(channel=channel, **form.service_fields())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"Channel “{channel.name}” saved.")
+                return redirect("dashboard:notifications")
+    else:
+        form = ChannelForm(cameras=cameras, channel=channel, initial=initial_of(channel))
+    return _form_page(request, form, channel)
+
+
+@login_required
+@require_POST
+def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = selectors.channel_of(user=request.user, channel_id=channel_id)
+    delivery = services.channel_send_test(channel=channel, send=send_message)
+    if delivery.status == "delivered":
+        messages.success(request, f"Test message delivered to “{channel.name}”.")
+    else:
+        messages.error(request, f"Test message to “{channel.name}” failed: {delivery.last_error}")
+    return redirect("dashboard:notifications")
+
+
+@login_required
+@require_POST
+def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = selectors.channel_of(user=request.user, channel_id=channel_id)
+    services.channel_delete(channel=channel)
+    messages.success(request, f"Channel “{channel.name}” deleted.")
+    return redirect("dashboard:notifications")
+
+
+@login_required
+def delivery_log(request: HttpRequest) -> HttpResponse:
+    channel_id = request.GET.get("channel")
+    channel = None
+    if channel_id and channel_id.isdigit():
+        channel = selectors.channel_of(user=request.user, channel_id=int(channel_id))
+    deliveries = selectors.deliveries_of(request.user, channel_id=channel.pk if channel else None)
+    # The log's newest pages are what people read; a deep page's count is acceptable here.
+    page = Paginator(deliveries.select_related("alert__camera"), 50).get_page(request.GET.get("page"))
+    return render(
+        request, "dashboard/delivery_log.html", {"page": page, "channel": channel, "nav": "notifications"}
+    )

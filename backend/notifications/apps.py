@@ -1,0 +1,9 @@
+"""The notifications app: channels, rules, the outbox and the delivery log, the delivery process."""
+
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Notifications"
+    default_auto_field = "django.db.models.BigAutoField"

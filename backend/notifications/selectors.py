@@ -1,0 +1,44 @@
+"""Reads of channels and deliveries, always scoped to the caller: a user sees only their own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Min, QuerySet
+from django.shortcuts import get_object_or_404
+
+from notifications.models import Channel, Delivery, DeliveryStatus
+
+
+def channels_of(user: AbstractBaseUser) -> QuerySet[Channel]:
+    return Channel.objects.filter(user_id=user.pk).order_by("id")
+
+
+def channel_of(*, user: AbstractBaseUser, channel_id: int) -> Channel:
+    """The user's channel; ``Http404`` for a missing id and another user's channel alike."""
+    return get_object_or_404(channels_of(user), pk=channel_id)
+
+
+def deliveries_of(
+    user: AbstractBaseUser, *, channel_id: int | None = None, status: str | None = None
+) -> QuerySet[Delivery]:
+    queryset = Delivery.objects.filter(channel__user_id=user.pk)
+    if channel_id is not None:
+        queryset = queryset.filter(channel_id=channel_id)
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("channel").order_by("-created_at", "-id")
+
+
+def delivery_of(*, user: AbstractBaseUser, delivery_id: int) -> Delivery:
+    return get_object_or_404(deliveries_of(user), pk=delivery_id)
+
+
+def outbox_state(*, now: datetime) -> dict[str, float]:
+    """Pending deliveries of all users and the age of the oldest, for the metrics endpoint."""
+    row = Delivery.objects.filter(status=DeliveryStatus.PENDING).aggregate(
+        depth=Count("pk"), oldest=Min("created_at")
+    )
+    oldest = row["oldest"]
+    return {"depth": row["depth"], "oldest_age": (now - oldest).total_seconds() if oldest else 0.0}

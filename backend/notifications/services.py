@@ -1,0 +1,338 @@
+"""Writes of notifications: channels, the outbox (enqueue in the alert's transaction), claims and results.
+
+The alert hooks are ``notify_alert_opened`` (called by ``surveillance.services.alert_ingest`` inside the
+alert's transaction) and ``notify_alert_closed`` (for whoever closes an alert, inside that transaction):
+the outbox row commits or rolls back with the alert, so a crash loses no notification and invents none.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from notifications import backoff, metrics, payloads, rules
+from notifications.models import (
+    Channel,
+    ChannelCameraAvailability,
+    ChannelKind,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    new_webhook_secret,
+)
+from notifications.senders import Outcome
+from surveillance.models import Alert, Camera
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_TARGET_FIELDS = frozenset({"url", "secret", "topic_prefix", "username", "password", "addresses"})
+CHANNEL_RULE_FIELDS = frozenset(
+    {
+        "cameras",
+        "alert_types",
+        "zones",
+        "min_confidence",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "time_zone",
+        "notify_on_open",
+        "notify_on_close",
+    }
+)
+CHANNEL_EDITABLE_FIELDS = CHANNEL_TARGET_FIELDS | CHANNEL_RULE_FIELDS | {"name", "enabled"}
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - CHANNEL_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"not editable channel fields: {', '.join(sorted(unknown))}")
+
+
+def _check_cameras_owned(channel: Channel) -> None:
+    owned = set(
+        Camera.objects.filter(user_id=channel.user_id, pk__in=channel.cameras).values_list("pk", flat=True)
+    )
+    unknown = sorted(set(channel.cameras) - owned)
+    if unknown:
+        raise ValidationError({"cameras": f"No camera of yours has the id {', '.join(map(str, unknown))}."})
+
+
+def channel_create(*, user: AbstractBaseUser, kind: str, name: str, **fields: Any) -> Channel:
+    """A new channel; a webhook without a secret gets a generated one (shown once by the API)."""
+    _check_fields(fields)
+    if kind == ChannelKind.MQTT and not fields.get("topic_prefix"):
+        fields["topic_prefix"] = "cctv"
+    if kind == ChannelKind.WEBHOOK and not fields.get("secret"):
+        fields["secret"] = new_webhook_secret()
+    channel = Channel(user=user, kind=kind, name=name, **fields)
+    channel.full_clean()
+    _check_cameras_owned(channel)
+    channel.save()
+    logger.info("notification channel %s (%s) created by user %s", channel.pk, kind, user.pk)
+    return channel
+
+
+def channel_update(*, channel: Channel, **fields: Any) -> Channel:
+    _check_fields(fields)
+    changed = [name for name, value in fields.items() if getattr(channel, name) != value]
+    if not changed:
+        return channel
+    for name in changed:
+        setattr(channel, name, fields[name])
+    channel.full_clean()
+    _check_cameras_owned(channel)
+    channel.save(update_fields=[*changed, "updated_at"])
+    return channel
+
+
+def channel_delete(*, channel: Channel) -> None:
+    """Delete the channel with its pending deliveries and its delivery log."""
+    channel.delete()
+
+
+# --- the outbox --------------------------------------------------------------------------------------
+
+
+def _rules_of(channel: Channel) -> rules.Rules:
+    return rules.Rules(
+        cameras=tuple(channel.cameras),
+        alert_types=tuple(channel.alert_types),
+        zones=tuple(channel.zones),
+        min_confidence=channel.min_confidence,
+        quiet_hours_start=channel.quiet_hours_start,
+        quiet_hours_end=channel.quiet_hours_end,
+        time_zone=channel.time_zone,
+        notify_on_open=channel.notify_on_open,
+        notify_on_close=channel.notify_on_close,
+    )
+
+
+def _facts_of(alert: Alert) -> rules.AlertFacts:
+    zones = getattr(alert, "zones", None) or ()
+    return rules.AlertFacts(
+        camera_id=alert.camera_id,
+        alert_type=alert.alert_type,
+        confidence=alert.confidence,
+        zones=tuple(zones),
+    )
+
+
+def _enqueue_alert_event(*, alert: Alert, event: str, now: datetime | None) -> list[Delivery]:
+    now = now or timezone.now()
+    channels = Channel.objects.filter(user_id=alert.camera.user_id, enabled=True)
+    facts = _facts_of(alert)
+    wanted = [channel for channel in channels if rules.wants(_rules_of(channel), facts, event=event, now=now)]
+    if not wanted:
+        return []
+    payload = payloads.alert_payload(alert, event=event)
+    return Delivery.objects.bulk_create(
+        [
+            Delivery(
+                channel=channel,
+                alert=alert,
+                event=event,
+                payload=payload,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for channel in wanted
+        ]
+    )
+
+
+def notify_alert_opened(*, alert: Alert, now: datetime | None = None) -> list[Delivery]:
+    """Queue ``alert.opened`` to every channel whose rules want the alert.
+
+    Call inside the alert's transaction."""
+    return _enqueue_alert_event(alert=alert, event=Event.OPENED, now=now)
+
+
+def notify_alert_closed(*, alert: Alert, now: datetime | None = None) -> list[Delivery]:
+    """Queue ``alert.closed`` (channels with ``notify_on_close``).
+
+    Call inside the transaction that closes the alert (the events work's hook)."""
+    return _enqueue_alert_event(alert=alert, event=Event.CLOSED, now=now)
+
+
+def outbox_claim(*, now: datetime, limit: int, lease_seconds: float) -> list[Delivery]:
+    """Take up to ``limit`` due deliveries for this process: each is moved a lease ahead and counted as an
+    attempt, so a process killed while sending leaves rows that another claim picks up after the lease.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` lets several delivery processes claim side by side.
+    SQLite: the settings open every transaction ``IMMEDIATE`` (the write lock at BEGIN), so claims are
+    serialised and the same rows cannot be handed out twice.
+    """
+    lease_until = now + timedelta(seconds=lease_seconds)
+    with transaction.atomic():
+        due = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not due:
+            return []
+        Delivery.objects.filter(pk__in=due).update(
+            next_attempt_at=lease_until,
+            attempts=F("attempts") + 1,
+            first_attempt_at=Coalesce(F("first_attempt_at"), now),
+        )
+    return list(
+        Delivery.objects.filter(pk__in=due)
+        .select_related("channel", "alert")
+        .order_by("next_attempt_at", "id")
+    )
+
+
+RESULT_FIELDS = (
+    "response_status",
+    "last_error",
+    "status",
+    "delivered_at",
+    "latency_seconds",
+    "next_attempt_at",
+)
+
+
+def _result_fields(delivery: Delivery, outcome: Outcome, now: datetime) -> dict[str, Any]:
+    """What an attempt's outcome changes on its row: delivered, pending again (backoff) or failed."""
+    fields: dict[str, Any] = {"response_status": outcome.status, "last_error": outcome.error[:2000]}
+    if outcome.ok:
+        latency = max(0.0, (now - delivery.created_at).total_seconds())
+        fields.update(
+            status=DeliveryStatus.DELIVERED, delivered_at=now, latency_seconds=latency, last_error=""
+        )
+        return fields
+    when = None
+    if outcome.retryable:
+        when = backoff.next_attempt_at(
+            now=now,
+            first_attempt_at=delivery.first_attempt_at or now,
+            attempt=delivery.attempts,
+            retry_after=outcome.retry_after,
+            base=settings.NOTIFY_BACKOFF_BASE_SECONDS,
+            cap=settings.NOTIFY_BACKOFF_MAX_SECONDS,
+            window=settings.NOTIFY_RETRY_WINDOW_SECONDS,
+        )
+    if when is not None:
+        fields.update(status=DeliveryStatus.PENDING, next_attempt_at=when)
+    else:
+        fields.update(status=DeliveryStatus.FAILED)
+    return fields
+
+
+def _count(delivery: Delivery, outcome: Outcome) -> None:
+    kind = delivery.channel.kind
+    if delivery.status == DeliveryStatus.DELIVERED:
+        metrics.SENT.labels(kind=kind).inc()
+        metrics.LATENCY.labels(kind=kind).observe(delivery.latency_seconds)
+    elif delivery.status == DeliveryStatus.FAILED:
+        metrics.FAILED.labels(kind=kind).inc()
+        logger.warning(
+            "delivery %s to channel %s failed for good: %s",
+            delivery.delivery_id,
+            delivery.channel_id,
+            outcome.error,
+        )
+    else:
+        metrics.RETRIED.labels(kind=kind).inc()
+
+
+def deliveries_record(*, results: list[tuple[Delivery, Outcome, datetime]]) -> int:
+    """Store the outcomes of a batch of attempts in one transaction; returns how many rows were written.
+
+    Each row is written only if it is still at the attempt this process claimed: if a lease ran out and
+    another process took the row over, that process's attempt is the one recorded. (One UPDATE per row:
+    Django's bulk_update compiles its CASE expressions slower than the database runs these.)
+    """
+    written = []
+    with transaction.atomic():
+        for delivery, outcome, now in results:
+            fields = _result_fields(delivery, outcome, now)
+            updated = Delivery.objects.filter(
+                pk=delivery.pk, attempts=delivery.attempts, status=DeliveryStatus.PENDING
+            ).update(**fields)
+            if updated:
+                for name, value in fields.items():
+                    setattr(delivery, name, value)
+                written.append((delivery, outcome))
+    for delivery, outcome in written:
+        _count(delivery, outcome)
+    return len(written)
+
+
+def delivery_record(*, delivery: Delivery, outcome: Outcome, now: datetime) -> str:
+    """One attempt's outcome (see ``deliveries_record``); returns the status written, "" if taken over."""
+    written = deliveries_record(results=[(delivery, outcome, now)])
+    return delivery.status if written else ""
+
+
+def channel_send_test(*, channel: Channel, send, now: datetime | None = None) -> Delivery:
+    """Send a test message now (one attempt, no retry) and log it as a delivery; returns the record."""
+    from notifications.messages import message_for
+
+    now = now or timezone.now()
+    delivery = Delivery.objects.create(
+        channel=channel,
+        event=Event.TEST,
+        payload=payloads.test_payload(channel),
+        created_at=now,
+        next_attempt_at=now,
+        first_attempt_at=now,
+        attempts=1,
+    )
+    outcome = send(message_for(delivery))
+    if not outcome.ok:
+        outcome = Outcome.final(outcome.error, status=outcome.status)  # a test is not retried
+    delivery_record(delivery=delivery, outcome=outcome, now=timezone.now())
+    return delivery
+
+
+def availability_sweep(*, now: datetime) -> int:
+    """Queue a retained availability message for every (MQTT channel, camera) whose online state changed
+    since it was last announced (and the first time). Heartbeats that stop are noticed here, by time.
+    Returns how many messages were queued."""
+    queued = 0
+    channels = list(Channel.objects.filter(kind=ChannelKind.MQTT, enabled=True))
+    if not channels:
+        return 0
+    by_user: dict[int, list[Camera]] = {}
+    for camera in Camera.objects.filter(user_id__in={channel.user_id for channel in channels}):
+        by_user.setdefault(camera.user_id, []).append(camera)
+    known = {
+        (row.channel_id, row.camera_id): row
+        for row in ChannelCameraAvailability.objects.filter(channel__in=channels)
+    }
+    with transaction.atomic():
+        for channel in channels:
+            for camera in by_user.get(channel.user_id, []):
+                if channel.cameras and camera.pk not in channel.cameras:
+                    continue
+                online = camera.is_active and camera.is_online(now)
+                row = known.get((channel.pk, camera.pk))
+                if row is not None and row.online == online:
+                    continue
+                if row is None:
+                    ChannelCameraAvailability.objects.create(
+                        channel=channel, camera=camera, online=online, changed_at=now
+                    )
+                else:
+                    ChannelCameraAvailability.objects.filter(pk=row.pk).update(online=online, changed_at=now)
+                Delivery.objects.create(
+                    channel=channel,
+                    event=Event.AVAILABILITY,
+                    payload=payloads.availability_payload(camera, online=online, at=now),
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+                queued += 1
+    return queued

@@ -1,0 +1,113 @@
+"""The notifications REST API under /api/notifications/: thin views over selectors and services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications import selectors, services
+from notifications.senders import send as send_message
+from notifications.serializers import (
+    ChannelCreatedOutputSerializer,
+    ChannelInputSerializer,
+    ChannelOutputSerializer,
+    DeliveryFilterSerializer,
+    DeliveryOutputSerializer,
+)
+from surveillance.pagination import PagePagination
+from surveillance.serializers import paginated
+
+
+def _paginated(queryset, request: Request, view, serializer_class) -> Response:
+    paginator = PagePagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class ChannelListCreateApi(APIView):
+    """GET/POST /api/notifications/channels/."""
+
+    @extend_schema(
+        operation_id="api_notification_channels_list",
+        responses={200: paginated(ChannelOutputSerializer, name="PaginatedChannelList")},
+    )
+    def get(self, request: Request) -> Response:
+        return _paginated(selectors.channels_of(request.user), request, self, ChannelOutputSerializer)
+
+    @extend_schema(request=ChannelInputSerializer, responses={201: ChannelCreatedOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = ChannelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = services.channel_create(user=request.user, **data.validated_data)
+        return Response(ChannelCreatedOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelDetailApi(APIView):
+    """GET/PUT/PATCH/DELETE /api/notifications/channels/<id>/: the owner's only; others answer 404."""
+
+    @extend_schema(responses={200: ChannelOutputSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        channel = selectors.channel_of(user=request.user, channel_id=pk)
+        return Response(ChannelOutputSerializer(channel).data)
+
+    def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
+        channel = selectors.channel_of(user=request.user, channel_id=pk)
+        data = ChannelInputSerializer(data=request.data, partial=partial, context={"channel": channel})
+        data.is_valid(raise_exception=True)
+        channel = services.channel_update(channel=channel, **data.validated_data)
+        return Response(ChannelOutputSerializer(channel).data)
+
+    @extend_schema(request=ChannelInputSerializer, responses={200: ChannelOutputSerializer})
+    def put(self, request: Request, pk: int) -> Response:
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(request=ChannelInputSerializer, responses={200: ChannelOutputSerializer})
+    def patch(self, request: Request, pk: int) -> Response:
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.channel_delete(channel=selectors.channel_of(user=request.user, channel_id=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelTestApi(APIView):
+    """POST /api/notifications/channels/<id>/test/: send a test message now; answers its delivery record."""
+
+    @extend_schema(request=None, responses={200: DeliveryOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        channel = selectors.channel_of(user=request.user, channel_id=pk)
+        delivery = services.channel_send_test(channel=channel, send=send_message)
+        return Response(DeliveryOutputSerializer(delivery).data)
+
+
+class DeliveryListApi(APIView):
+    """GET /api/notifications/deliveries/: the delivery log, newest first (?channel=, ?status=)."""
+
+    @extend_schema(
+        operation_id="api_notification_deliveries_list",
+        parameters=[DeliveryFilterSerializer],
+        responses={200: paginated(DeliveryOutputSerializer, name="PaginatedDeliveryList")},
+    )
+    def get(self, request: Request) -> Response:
+        filters = DeliveryFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = selectors.deliveries_of(
+            request.user,
+            channel_id=filters.validated_data.get("channel"),
+            status=filters.validated_data.get("status"),
+        )
+        return _paginated(queryset, request, self, DeliveryOutputSerializer)
+
+
+class DeliveryDetailApi(APIView):
+    """GET /api/notifications/deliveries/<id>/."""
+
+    @extend_schema(responses={200: DeliveryOutputSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(
+            DeliveryOutputSerializer(selectors.delivery_of(user=request.user, delivery_id=pk)).data
+        )
