@@ -24,7 +24,8 @@ from cctv_worker.delivery.client import BackendClient
 from cctv_worker.delivery.payload import build_payload, new_idempotency_key
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import Spool
-from cctv_worker.detect.base import Detector
+from cctv_worker.detect.base import Detector, DetectorUnavailable
+from cctv_worker.detect.failover import SERVICE, UNAVAILABLE, FailoverDetector
 from cctv_worker.events import EventLogic
 from cctv_worker.filters import Rules, classify
 from cctv_worker.health import HealthServer
@@ -54,6 +55,9 @@ class Worker:
         self.stop_event = threading.Event()
         self.registry = registry or CollectorRegistry()
         self.metrics = WorkerMetrics(self.registry, config.camera_id, process=registry is None)
+        if isinstance(detector, FailoverDetector):
+            self.metrics.use_detector_service()
+            detector.on_error = self.metrics.detector_service_error
         self.status = StreamStatus(config.effective_stall_timeout)
         self.mailbox = Mailbox()
         self.events = EventLogic(cooldown=config.alert_cooldown, max_age=config.track_max_age)
@@ -100,10 +104,18 @@ class Worker:
 
     def _ready(self) -> tuple[bool, dict[str, object]]:
         age = self.status.frame_age()
-        return self.status.is_ready(), {
+        detail: dict[str, object] = {
             "stream": self.status.state.value,
             "last_frame_age_seconds": None if age is None else round(age, 2),
         }
+        ready = self.status.is_ready()
+        if isinstance(self.detector, FailoverDetector):
+            # Degraded, visibly: without the service and without a local model no frame is analysed.
+            detail["detector"] = self.detector.state
+            if self.detector.reason:
+                detail["reason"] = self.detector.reason
+            ready = ready and self.detector.state != UNAVAILABLE
+        return ready, detail
 
     # ---- life cycle ----
 
@@ -149,9 +161,13 @@ class Worker:
         started = time.perf_counter()
         try:
             detections = self.detector.detect(frame.image)
+        except DetectorUnavailable:
+            return  # the failover logged the outage once and counted it below; the loop goes on
         except Exception:
             log.exception("detector failed on a frame; skipping it")
             return
+        finally:
+            self._detector_state_to_metrics()
         self.metrics.inference_duration.observe(time.perf_counter() - started)
         self.metrics.frames_inferred.inc()
         candidates = classify(detections, self.rules)
@@ -185,6 +201,11 @@ class Worker:
                 alert.description,
                 extra={"alert_type": alert.alert_type, "key": key, "confidence": round(alert.confidence, 3)},
             )
+
+    def _detector_state_to_metrics(self) -> None:
+        detector = self.detector
+        if isinstance(detector, FailoverDetector):
+            self.metrics.detector_service_up.set(1 if detector.state == SERVICE else 0)
 
     def shutdown(self) -> None:
         log.info(
