@@ -57,7 +57,7 @@ class DetectorProcess:
 
     def start(self, timeout: float = 120) -> DetectorProcess:
         out = self.log.open("ab")
-        # Its own session: killing its group takes tritonserver and the Python stub along, as a pod's end does.
+        # Its own session: killing its group ends tritonserver and the Python stub too, as a pod's end does.
         self.proc = subprocess.Popen(
             [str(detector_python()), "-m", "cctv_detector"],
             env=self.env,
@@ -114,10 +114,8 @@ class DetectorProcess:
             return
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                pass
         self.kill()  # whatever is left of the group
 
 

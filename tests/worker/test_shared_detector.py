@@ -109,7 +109,7 @@ def test_a_wrong_frame_size_or_model_name_is_refused_with_a_clear_error(detector
     tensor.set_data_from_numpy(np.zeros((1, 320, 320, 3), np.uint8))
     with pytest.raises(InferenceServerException, match=r"Expected \[-1,640,640,3\], got \[1,320,320,3\]"):
         client.infer("yolov8", [tensor], client_timeout=30)
-    with pytest.raises(DetectorUnavailable, match="rejected: .*yolov9") as caught:
+    with pytest.raises(DetectorUnavailable, match=r"rejected: .*yolov9") as caught:
         RemoteDetector(detector.url, "yolov9", conf_floor=0.25, timeout=30).detect(cv2.imread(str(bus_jpg())))
     assert caught.value.result == "rejected"
 

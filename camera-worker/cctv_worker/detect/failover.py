@@ -85,7 +85,7 @@ class FailoverDetector:
         self.reason = f"detector service {self.remote.url} {exc}"
         if was == SERVICE:
             log.warning(
-                "%s; %s, retrying every %.0f s",
+                "%s; %s, retrying every %g s",
                 self.reason,
                 "using the local model" if self.has_fallback else "frames are not analysed until it is back",
                 self.retry_interval,
