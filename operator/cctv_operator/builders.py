@@ -230,6 +230,9 @@ def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str,
     ]
     if detection.detect_fps is not None:
         env.append({"name": "DETECT_FPS", "value": _number(detection.detect_fps)})
+    if settings.worker_detector_url:
+        # The shared detector answers; MODEL_PATH stays as the worker's fallback (loaded only in an outage).
+        env.append({"name": "DETECTOR_URL", "value": settings.worker_detector_url})
     resources = spec.resources if spec.resources is not None else settings.worker_resources
     resources = resources or DEFAULT_WORKER_RESOURCES
     probe_port = "metrics"
