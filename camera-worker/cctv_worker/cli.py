@@ -11,11 +11,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cctv_worker.alert_types import COCO_CLASS_MAP, FALLBACK_CLASS_MAP
 from cctv_worker.config import ConfigError, WorkerConfig
+from cctv_worker.decisions.alert_types import COCO_CLASS_MAP, FALLBACK_CLASS_MAP
+from cctv_worker.decisions.filters import Rules
 from cctv_worker.detect.base import Detector
 from cctv_worker.detect.loader import ModelError, choose_model, load_detector
-from cctv_worker.filters import Rules
 from cctv_worker.logs import setup_logging
 
 log = logging.getLogger("cctv_worker")

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from cctv_worker.alert_types import ALERT_TYPES
+from cctv_worker.decisions.alert_types import ALERT_TYPES
 from cctv_worker.detect.protocol import DEFAULT_MODEL_NAME as DEFAULT_DETECTOR_MODEL
 from cctv_worker.detect.protocol import service_address
 
@@ -40,8 +40,8 @@ class Zone(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=100)
-    points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=100)
-    intrusion: bool = False
+    points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
+    intrusion: bool = True
 
     @field_validator("points")
     @classmethod
@@ -101,7 +101,7 @@ class WorkerConfig(BaseModel):
 
     # Sampling: every FRAME_SKIP-th frame, or DETECT_FPS frames per second when set.
     frame_skip: int = Field(30, alias="FRAME_SKIP", ge=1, le=10_000)
-    detect_fps: float | None = Field(None, alias="DETECT_FPS", gt=0.0, le=120.0)
+    detect_fps: float | None = Field(None, alias="DETECT_FPS", ge=0.01, le=120.0)
 
     # Stream health.
     stream_timeout: float = Field(10.0, alias="STREAM_TIMEOUT", gt=0.0, le=600.0)
@@ -110,10 +110,11 @@ class WorkerConfig(BaseModel):
     reconnect_max_delay: float = Field(60.0, alias="RECONNECT_MAX_DELAY", gt=0.0, le=3600.0)
 
     # From detections to alerts.
-    alert_types: frozenset[str] = Field(frozenset(), alias="ALERT_TYPES")
+    # Unset or empty: every type the class map yields (the seed pipeline's way); "none": no alerts.
+    alert_types: frozenset[str] | None = Field(None, alias="ALERT_TYPES", max_length=len(ALERT_TYPES))
     alert_cooldown: float = Field(60.0, alias="ALERT_COOLDOWN", ge=0.0, le=86_400.0)
     min_box_area: float = Field(0.0, alias="MIN_BOX_AREA", ge=0.0, le=1.0)
-    zones: tuple[Zone, ...] = Field((), alias="ZONES")
+    zones: tuple[Zone, ...] = Field((), alias="ZONES", max_length=32)
     track_max_age: float = Field(10.0, alias="TRACK_MAX_AGE", gt=0.0, le=3600.0)
     snapshot_max_bytes: int = Field(500_000, alias="SNAPSHOT_MAX_BYTES", ge=20_000, le=20_000_000)
     snapshot_max_width: int = Field(1280, alias="SNAPSHOT_MAX_WIDTH", ge=160, le=7680)
@@ -151,7 +152,11 @@ class WorkerConfig(BaseModel):
     @classmethod
     def _parse_alert_types(cls, value: Any) -> Any:
         if isinstance(value, str):
+            if value.strip().lower() == "none":
+                return frozenset()
             value = [t.strip() for t in value.split(",") if t.strip()]
+            if not value:
+                return None
         unknown = sorted(set(value) - ALERT_TYPES)
         if unknown:
             raise ValueError(f"unknown alert type(s) {unknown}; known: {sorted(ALERT_TYPES)}")

@@ -14,20 +14,20 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 from cctv_worker.capture.sampler import FrameSampler
 from cctv_worker.capture.source import VideoSource, open_source
 from cctv_worker.capture.stream import CaptureThread, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.config import WorkerConfig
+from cctv_worker.decisions.events import EventLogic
+from cctv_worker.decisions.filters import Rules, classify
 from cctv_worker.delivery.client import BackendClient
 from cctv_worker.delivery.payload import build_payload, new_idempotency_key
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import Spool
 from cctv_worker.detect.base import Detector, DetectorUnavailable
 from cctv_worker.detect.failover import SERVICE, UNAVAILABLE, FailoverDetector
-from cctv_worker.events import EventLogic
-from cctv_worker.filters import Rules, classify
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
 from cctv_worker.metrics import WorkerMetrics

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
 
 
 #: The alert types of the product (design brief); the backend and the worker use the same names.
@@ -23,18 +24,23 @@ class AlertType(StrEnum):
 
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+# The camera settings read the backend's snake_case and the Camera resource's camelCase alike.
+_SETTINGS = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
 Point = tuple[float, float]
+
+#: A new camera's alert types when nothing says otherwise (the backend's and the CRD's default).
+DEFAULT_ALERT_TYPES = (AlertType.PERSON, AlertType.VEHICLE, AlertType.INTRUSION)
 
 
 class Zone(BaseModel):
     """A polygon in normalised 0..1 frame coordinates; `intrusion` zones raise intrusion alerts."""
 
-    model_config = _FROZEN
+    model_config = _SETTINGS
 
-    name: str = Field(min_length=1, max_length=100)  # as the backend and the worker allow
+    name: str = Field(min_length=1, max_length=100)
     points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
-    intrusion: bool = False
+    intrusion: bool = True
 
     def model_post_init(self, _context: object) -> None:
         for x, y in self.points:
@@ -43,17 +49,36 @@ class Zone(BaseModel):
 
 
 class DetectionConfig(BaseModel):
-    """The per-camera detection settings; defaults equal the worker's own defaults."""
+    """A camera's detection settings, as the reference (the Camera CRD's `spec.detection`) declares them.
 
-    model_config = _FROZEN
+    tests/contract/test_camera_contract.py holds these fields, defaults and bounds to the reference;
+    `cctv_operator.worker_env` names the worker variable of each.
+    """
 
-    alert_types: tuple[AlertType, ...] = ()  # empty: every type
+    model_config = _SETTINGS
+
+    alert_types: tuple[AlertType, ...] = Field(default=DEFAULT_ALERT_TYPES, max_length=len(AlertType))
     confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     frame_skip: int = Field(default=30, ge=1, le=10_000)
-    detect_fps: float | None = Field(default=None, gt=0.0, le=120.0)
-    cooldown_seconds: float = Field(default=60.0, ge=0.0, le=86_400.0)
+    detect_fps: float | None = Field(default=None, ge=0.01, le=120.0)
+    cooldown_seconds: int = Field(default=60, ge=0, le=86_400)
     min_box_area: float = Field(default=0.0, ge=0.0, le=1.0)
     zones: tuple[Zone, ...] = Field(default=(), max_length=32)
+
+    @field_validator("alert_types")
+    @classmethod
+    def _distinct(cls, value: tuple[AlertType, ...]) -> tuple[AlertType, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("alert types must not repeat")
+        return value
+
+    @field_validator("zones")
+    @classmethod
+    def _unique_zone_names(cls, value: tuple[Zone, ...]) -> tuple[Zone, ...]:
+        names = [zone.name for zone in value]
+        if len(set(names)) != len(names):
+            raise ValueError("zone names must be unique")
+        return value
 
 
 class DesiredCamera(BaseModel):

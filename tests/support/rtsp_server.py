@@ -1,6 +1,6 @@
 """A real RTSP server for tests: Debian's GStreamer RTSP server, in its own process.
 
-The server is the product's own (``operator/cctv_operator/local/rtsp_server.py``, the demo camera of
+The server is the product's own (``operator/laptop/cctv_local/rtsp_server.py``, the demo camera of
 ``scripts/run``), run with the SYSTEM ``/usr/bin/python3`` (the venv has no ``gi``). It serves one
 source (a video file, a still image, or ``testsrc``) as H.264 at ``rtsp://127.0.0.1:<port>/stream``.
 ``start_rtsp_server`` starts it and hands back an ``RtspServer`` that the test can kill, restart,
@@ -24,7 +24,7 @@ from support.net import free_port
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 REPO = Path(__file__).resolve().parents[2]
-SERVER_SCRIPT = REPO / "operator" / "cctv_operator" / "local" / "rtsp_server.py"
+SERVER_SCRIPT = REPO / "operator" / "laptop" / "cctv_local" / "rtsp_server.py"
 
 
 

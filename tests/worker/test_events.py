@@ -1,7 +1,7 @@
 """When alerts are due: one per event, none while the object stays, a cooldown per alert type."""
 
-from cctv_worker.events import EventLogic
-from cctv_worker.filters import Candidate
+from cctv_worker.decisions.events import EventLogic
+from cctv_worker.decisions.filters import Candidate
 
 from .helpers import det, moved
 

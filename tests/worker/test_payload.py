@@ -2,8 +2,8 @@
 
 import base64
 
+from cctv_worker.decisions.events import AlertDue
 from cctv_worker.delivery.payload import build_payload, new_idempotency_key
-from cctv_worker.events import AlertDue
 
 from .helpers import det
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 from cctv_worker.capture.sampler import FrameSampler
 from cctv_worker.capture.source import VideoSource, is_file_source, open_source, source_fps
 from cctv_worker.capture.watchdog import StreamState, StreamStatus

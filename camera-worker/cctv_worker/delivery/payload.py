@@ -6,7 +6,7 @@ import base64
 import uuid
 from datetime import UTC, datetime
 
-from cctv_worker.events import AlertDue
+from cctv_worker.decisions.events import AlertDue
 
 
 def new_idempotency_key() -> str:

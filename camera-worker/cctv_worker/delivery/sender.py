@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 from cctv_worker.delivery.client import BackendClient, Outcome
 from cctv_worker.delivery.spool import Spool
 from cctv_worker.metrics import WorkerMetrics

@@ -20,7 +20,7 @@ import kubernetes.client
 import kubernetes.config
 from kubernetes.config.config_exception import ConfigException
 
-from cctv_operator import naming
+from cctv_operator.kube import naming
 
 MERGE_PATCH = "application/merge-patch+json"
 

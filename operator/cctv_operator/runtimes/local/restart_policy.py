@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cctv_operator.backoff import doubling_delay
+
 
 @dataclass(frozen=True)
 class RestartPolicy:
@@ -21,7 +23,7 @@ class RestartPolicy:
         """Seconds to wait before start number ``consecutive_failures + 1`` (0 failures: no wait)."""
         if consecutive_failures <= 0:
             return 0.0
-        return min(self.max_delay, self.initial_delay * 2 ** (consecutive_failures - 1))
+        return doubling_delay(consecutive_failures - 1, initial=self.initial_delay, maximum=self.max_delay)
 
     def failures_after_exit(self, consecutive_failures: int, ran_for: float) -> int:
         """The failure count after a worker exits having run ``ran_for`` seconds."""

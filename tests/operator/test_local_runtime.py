@@ -14,10 +14,9 @@ import sys
 import psutil
 import pytest
 
-from cctv_operator.local.restart_policy import RestartPolicy
-from cctv_operator.local.runtime import LocalRuntime
-from cctv_operator.local.worker_env import worker_environment
 from cctv_operator.models import DesiredCamera, DetectionConfig
+from cctv_operator.runtimes.local.restart_policy import RestartPolicy
+from cctv_operator.runtimes.local.runtime import LocalRuntime
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
 CRASHER = [sys.executable, "-c", "raise SystemExit(3)"]
@@ -43,7 +42,7 @@ def camera(camera_id: int = 1, **detection) -> DesiredCamera:
 
 def make_runtime(tmp_path, argv=SLEEPER, clock=None) -> LocalRuntime:
     return LocalRuntime(
-        worker_env=lambda cam: worker_environment(cam, api_url="http://127.0.0.1:1"),
+        api_url="http://127.0.0.1:1",
         data_dir=tmp_path,
         worker_argv=argv,
         base_env={"PATH": os.environ["PATH"]},
@@ -128,7 +127,6 @@ async def test_a_killed_worker_is_restarted_after_its_backoff(tmp_path):
         clock.now += 0.2
         await runtime.supervise_once()
         assert runtime.pid_of(1) not in (None, pid)
-        assert runtime.restarts_of(1) == 1
     finally:
         await runtime.close()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cctv_worker.filters import Candidate
+from cctv_worker.decisions.filters import Candidate
 
 Box = tuple[float, float, float, float]
 

@@ -12,13 +12,13 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cctv_operator import builders, naming
-from cctv_operator.camera_spec import InvalidSpec, parse_camera_spec
 from cctv_operator.config import OperatorSettings
-from cctv_operator.drift import deployment_drifted
-from cctv_operator.kube import CAMERAS, DEPLOYMENTS, SECRETS, Conflict, KubeApi
+from cctv_operator.kube import builders, naming
+from cctv_operator.kube.api import CAMERAS, DEPLOYMENTS, SECRETS, Conflict, KubeApi
+from cctv_operator.kube.camera_spec import InvalidSpec, parse_camera_spec
+from cctv_operator.kube.drift import deployment_drifted
+from cctv_operator.kube.status import Outcome, camera_status, outcome_from_deployment, status_differs
 from cctv_operator.metrics import OperatorMetrics
-from cctv_operator.status import Outcome, camera_status, outcome_from_deployment, status_differs
 
 logger = logging.getLogger(__name__)
 

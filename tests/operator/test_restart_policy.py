@@ -1,4 +1,4 @@
-from cctv_operator.local.restart_policy import RestartPolicy
+from cctv_operator.runtimes.local.restart_policy import RestartPolicy
 
 
 def test_first_start_does_not_wait():

@@ -13,11 +13,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from cctv_operator.answer import InvalidAnswer, parse_answer
-from cctv_operator.backend import BackendError
+from cctv_operator.backoff import doubling_delay
 from cctv_operator.metrics import OperatorMetrics
 from cctv_operator.models import DesiredCamera
-from cctv_operator.plan import SyncPlan, plan_sync
+from cctv_operator.sync.answer import InvalidAnswer, parse_answer
+from cctv_operator.sync.backend import BackendError
+from cctv_operator.sync.plan import SyncPlan, plan_sync
 
 logger = logging.getLogger(__name__)
 
@@ -107,9 +108,7 @@ async def _gate_open(gate: Callable[[], Awaitable[bool]]) -> bool:
 
 def next_delay(failures: int, *, interval: float, max_backoff: float) -> float:
     """Seconds until the next pass: the poll interval, doubled per consecutive failure, capped."""
-    if failures <= 0:
-        return interval
-    return min(max_backoff, interval * 2 ** min(failures, 30))
+    return doubling_delay(failures, initial=interval, maximum=max_backoff)
 
 
 async def sync_forever(

@@ -14,17 +14,15 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from cctv_operator.local.processes import start_process, stop_process
-from cctv_operator.local.restart_policy import RestartPolicy
 from cctv_operator.models import DesiredCamera
+from cctv_operator.runtimes.local.processes import start_process, stop_process
+from cctv_operator.runtimes.local.restart_policy import RestartPolicy
+from cctv_operator.worker_env import worker_environment
 
 log = logging.getLogger(__name__)
-
-WorkerEnv = Callable[[DesiredCamera], Mapping[str, str]]
-
 
 @dataclass
 class _Worker:
@@ -34,7 +32,6 @@ class _Worker:
     started_at: float = 0.0
     failures: int = 0
     next_start_at: float = 0.0
-    restarts: int = field(default=0)
 
 
 def _fingerprint(env: Mapping[str, str]) -> str:
@@ -47,7 +44,7 @@ class LocalRuntime:
     def __init__(
         self,
         *,
-        worker_env: WorkerEnv,
+        api_url: str,
         data_dir: Path,
         worker_argv: list[str] | None = None,
         base_env: Mapping[str, str] | None = None,
@@ -55,7 +52,7 @@ class LocalRuntime:
         clock: Callable[[], float] = time.monotonic,
         stop_grace: float = 20.0,
     ) -> None:
-        self._worker_env = worker_env
+        self._api_url = api_url
         self._data_dir = data_dir
         self._argv = worker_argv or [sys.executable, "-m", "cctv_worker"]
         self._base_env = dict(base_env or {})
@@ -71,8 +68,7 @@ class LocalRuntime:
 
     async def apply(self, camera: DesiredCamera) -> None:
         camera_id = camera.id
-        env = {**self._base_env, **self._worker_env(camera)}
-        env.setdefault("DATA_DIR", str(self._data_dir / f"camera-{camera_id}"))
+        env = self.environment_for(camera)
         current = self._workers.get(camera_id)
         if current is not None and _fingerprint(current.env) == _fingerprint(env):
             current.camera = camera
@@ -90,6 +86,21 @@ class LocalRuntime:
             log.info("camera %s: stopping its worker", camera_id)
             await self._stop(worker)
 
+    def environment_for(self, camera: DesiredCamera) -> dict[str, str]:
+        """The environment this camera's worker process starts with."""
+        env = {
+            **self._base_env,
+            **worker_environment(
+                camera_id=camera.id,
+                detection=camera.detection,
+                api_url=self._api_url,
+                rtsp_url=camera.rtsp_url,
+                ingest_token=camera.ingest_token,
+            ),
+        }
+        env.setdefault("DATA_DIR", str(self._data_dir / f"camera-{camera.id}"))
+        return env
+
     # -- supervision --------------------------------------------------------------------------------
 
     def pid_of(self, camera_id: int) -> int | None:
@@ -97,10 +108,6 @@ class LocalRuntime:
         if worker is None or worker.process is None or worker.process.returncode is not None:
             return None
         return worker.process.pid
-
-    def restarts_of(self, camera_id: int) -> int:
-        worker = self._workers.get(camera_id)
-        return worker.restarts if worker else 0
 
     async def supervise_once(self) -> None:
         """Notices dead workers and restarts those whose backoff has passed."""
@@ -122,7 +129,6 @@ class LocalRuntime:
                     worker.next_start_at - now,
                 )
             if now >= worker.next_start_at and self._workers.get(camera_id) is worker:
-                worker.restarts += 1
                 await self._start(camera_id, worker)
 
     async def supervise(self, interval: float = 0.5) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cctv_worker.alert_types import INTRUDER_TYPES
 from cctv_worker.config import Zone
+from cctv_worker.decisions.alert_types import INTRUDER_TYPES
+from cctv_worker.decisions.zones import zone_of
 from cctv_worker.detect.base import Detection
-from cctv_worker.zones import zone_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class Rules:
     class_confidence: Mapping[str, float] = field(default_factory=dict)
     min_box_area: float = 0.0  # fraction of the frame
     zones: Sequence[Zone] = ()
-    enabled_types: frozenset[str] = frozenset()  # empty: every type
+    enabled_types: frozenset[str] | None = None  # None: every type; empty: none
 
     @property
     def confidence_floor(self) -> float:
@@ -29,7 +29,7 @@ class Rules:
         return min([self.confidence, *self.class_confidence.values()])
 
     def enabled(self, alert_type: str) -> bool:
-        return not self.enabled_types or alert_type in self.enabled_types
+        return self.enabled_types is None or alert_type in self.enabled_types
 
 
 @dataclass(frozen=True, slots=True)

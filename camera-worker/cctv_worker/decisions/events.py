@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cctv_worker.decisions.filters import Candidate
+from cctv_worker.decisions.tracking import Tracker
 from cctv_worker.detect.base import Detection
-from cctv_worker.filters import Candidate
-from cctv_worker.tracking import Tracker
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,15 +22,15 @@ from aiohttp import web
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from cctv_operator import naming
-from cctv_operator.backend import BackendClient
 from cctv_operator.config import OperatorSettings
-from cctv_operator.kube import CAMERAS, CLUSTER_PEERINGS, PEERINGS, KubeApi
-from cctv_operator.kube_runtime import KubernetesRuntime
+from cctv_operator.handlers.peering import may_act
+from cctv_operator.kube import naming
+from cctv_operator.kube.api import CAMERAS, CLUSTER_PEERINGS, PEERINGS, KubeApi
+from cctv_operator.kube.reconciler import reconcile_camera
 from cctv_operator.metrics import OperatorMetrics, create_metrics
-from cctv_operator.peering import may_act
-from cctv_operator.reconciler import reconcile_camera
-from cctv_operator.syncing import SyncFailed, SyncReport, sync_forever
+from cctv_operator.runtimes.kubernetes import KubernetesRuntime
+from cctv_operator.sync.backend import BackendClient
+from cctv_operator.sync.loop import SyncFailed, SyncReport, sync_forever
 
 CAMERA = (naming.GROUP, naming.VERSION, naming.PLURAL)
 MANAGED = {naming.MANAGED_BY_LABEL: naming.MANAGED_BY}

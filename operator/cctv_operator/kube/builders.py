@@ -12,10 +12,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from cctv_operator import naming
-from cctv_operator.camera_spec import CameraSpec, detection_from_spec, detection_to_spec
 from cctv_operator.config import OperatorSettings
+from cctv_operator.kube import naming
+from cctv_operator.kube.camera_spec import CameraSpec, detection_from_spec, detection_to_spec
 from cctv_operator.models import DesiredCamera
+from cctv_operator.worker_env import INGEST_TOKEN, RTSP_URL, SECRET_VARIABLES, worker_environment
 
 #: Used when neither the Camera nor WORKER_RESOURCES says anything: enough for YOLOv8n on CPU.
 DEFAULT_WORKER_RESOURCES: dict[str, Any] = {
@@ -208,28 +209,30 @@ def owner_reference(owner: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str, Any]:
-    detection = spec.detection
     secret = spec.secret_ref.name
+    from_secret = {RTSP_URL: naming.SECRET_RTSP_URL_KEY, INGEST_TOKEN: naming.SECRET_INGEST_TOKEN_KEY}
+    # The same environment as a local worker's; the credentials come from the camera's Secret instead.
+    camera_env = worker_environment(
+        camera_id=spec.camera_id,
+        detection=spec.detection,
+        api_url=settings.backend_url_for_workers,
+        rtsp_url="",
+        ingest_token="",
+        model_path=spec.model_path or settings.worker_model_path,
+    )
     env: list[dict[str, Any]] = [
-        {"name": "CAMERA_ID", "value": str(spec.camera_id)},
-        _from_secret("RTSP_URL", secret, naming.SECRET_RTSP_URL_KEY),
-        _from_secret("DJANGO_API_TOKEN", secret, naming.SECRET_INGEST_TOKEN_KEY),
-        {"name": "DJANGO_API_URL", "value": settings.backend_url_for_workers},
-        {"name": "MODEL_PATH", "value": spec.model_path or settings.worker_model_path},
-        {"name": "CONFIDENCE_THRESHOLD", "value": _number(detection.confidence_threshold)},
-        {"name": "FRAME_SKIP", "value": str(detection.frame_skip)},
-        {"name": "ALERT_TYPES", "value": ",".join(str(kind) for kind in detection.alert_types)},
-        {"name": "ALERT_COOLDOWN", "value": _number(detection.cooldown_seconds)},
-        {"name": "MIN_BOX_AREA", "value": _number(detection.min_box_area)},
-        {"name": "ZONES", "value": json.dumps(detection_to_spec(detection)["zones"], separators=(",", ":"))},
+        _from_secret(name, secret, from_secret[name])
+        if name in SECRET_VARIABLES
+        else {"name": name, "value": value}
+        for name, value in camera_env.items()
+    ]
+    env += [
         {"name": "METRICS_PORT", "value": str(naming.WORKER_METRICS_PORT)},
         {"name": "DATA_DIR", "value": naming.WORKER_DATA_DIR},
         # The root filesystem is read-only: libraries that want a writable home get /tmp.
         {"name": "HOME", "value": "/tmp"},  # noqa: S108 - a private emptyDir, not a shared /tmp
         {"name": "YOLO_CONFIG_DIR", "value": "/tmp/ultralytics"},  # noqa: S108
     ]
-    if detection.detect_fps is not None:
-        env.append({"name": "DETECT_FPS", "value": _number(detection.detect_fps)})
     if settings.worker_detector_url:
         # The shared detector answers; MODEL_PATH stays as the worker's fallback (loaded only in an outage).
         env.append({"name": "DETECTOR_URL", "value": settings.worker_detector_url})
@@ -271,11 +274,6 @@ def _probe(path: str, port: str, *, period: int, failures: int) -> dict[str, Any
 
 def _from_secret(variable: str, secret: str, key: str) -> dict[str, Any]:
     return {"name": variable, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-
-
-def _number(value: float) -> str:
-    # "60" rather than "60.0": the worker may parse some of these as integers.
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _b64(text: str) -> str:

@@ -21,14 +21,13 @@ from pathlib import Path
 
 import requests
 
-from cctv_operator.backend import BackendClient
-from cctv_operator.local import setup
-from cctv_operator.local.model import worker_model_env
-from cctv_operator.local.options import LocalOptions, parse_options
-from cctv_operator.local.processes import start_process, stop_process
-from cctv_operator.local.runtime import LocalRuntime
-from cctv_operator.local.worker_env import worker_environment
-from cctv_operator.syncing import sync_forever
+from cctv_local import setup
+from cctv_local.model import worker_model_env
+from cctv_local.options import LocalOptions, parse_options
+from cctv_operator.runtimes.local.processes import start_process, stop_process
+from cctv_operator.runtimes.local.runtime import LocalRuntime
+from cctv_operator.sync.backend import BackendClient
+from cctv_operator.sync.loop import sync_forever
 
 log = logging.getLogger("cctv.local")
 
@@ -169,7 +168,7 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
         worker_model_env, options.model_path, models_dir=options.data_dir / "models"
     )
     runtime = LocalRuntime(
-        worker_env=lambda camera: worker_environment(camera, api_url=url),
+        api_url=url,
         data_dir=options.data_dir / "workers",
         base_env={**_worker_base_env(), **model_env},
     )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cctv_operator import builders, naming
-from cctv_operator.kube import CAMERAS, SECRETS, Conflict, Kind, KubeApi, NotFound
+from cctv_operator.kube import builders, naming
+from cctv_operator.kube.api import CAMERAS, SECRETS, Conflict, Kind, KubeApi, NotFound
 from cctv_operator.models import DesiredCamera
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ class CameraConflict(Exception):
 
 
 class KubernetesRuntime:
-    """`CameraRuntime` on a cluster (see cctv_operator.syncing)."""
+    """`CameraRuntime` on a cluster (see cctv_operator.sync.loop)."""
 
     def __init__(self, kube: KubeApi, namespace: str) -> None:
         self._kube = kube

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cctv_operator.models import DesiredCamera, DetectionConfig, Zone
+from cctv_operator.models import DesiredCamera, DetectionConfig
 
 #: An answer larger than this is treated as malformed rather than trusted (a runaway backend).
 MAX_CAMERAS = 20_000
@@ -23,28 +23,15 @@ class InvalidAnswer(ValueError):
     """The backend answered, but not with a list of active cameras we can trust."""
 
 
-class _ApiZone(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    name: str
-    points: list[tuple[float, float]]
-    intrusion: bool = False
-
-
 class _ApiCamera(BaseModel):
-    # Unknown keys (e.g. `updated_at`) are ignored: the backend may grow its answer.
+    # Unknown keys (e.g. `updated_at`) are ignored: the backend may grow its answer. The detection
+    # settings are read by the one model that declares them (strictly: unknown settings are refused).
     model_config = ConfigDict(extra="ignore", strict=False)
 
     id: int = Field(strict=True)  # strict: `true` or `"1"` is not an id
     name: str = ""
     rtsp_url: str
     ingest_token: str
-    alert_types: list[str] = Field(default_factory=list)
-    confidence_threshold: float = 0.5
-    frame_skip: int = 30
-    detect_fps: float | None = None
-    cooldown_seconds: float = 60.0
-    min_box_area: float = 0.0
-    zones: list[_ApiZone] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,14 +60,6 @@ def parse_answer(payload: Any) -> Answer:
     return Answer(cameras=cameras, rejected=rejected)
 
 
-def parse_active_cameras(payload: Any) -> dict[int, DesiredCamera]:
-    """Strict form: every camera must be valid (for callers without a notion of rejection)."""
-    answer = parse_answer(payload)
-    if answer.rejected:
-        raise InvalidAnswer(next(iter(answer.rejected.values())))
-    return answer.cameras
-
-
 def _camera_id(index: int, item: Any) -> int:
     if not isinstance(item, dict):
         raise InvalidAnswer(f"item {index}: expected an object, got {type(item).__name__}")
@@ -94,22 +73,15 @@ def _camera_id(index: int, item: Any) -> int:
 def _parse_item(index: int, item: dict[str, Any]) -> DesiredCamera:
     try:
         api = _ApiCamera.model_validate(item)
+        # Every key the backend sends besides the camera's identity is one of its detection settings,
+        # except bookkeeping such as `updated_at`: take exactly the declared settings.
+        settings = {key: value for key, value in item.items() if key in DetectionConfig.model_fields}
         return DesiredCamera(
             id=api.id,
             name=api.name,
             rtsp_url=api.rtsp_url,
             ingest_token=api.ingest_token,
-            detection=DetectionConfig(
-                alert_types=tuple(api.alert_types),
-                confidence_threshold=api.confidence_threshold,
-                frame_skip=api.frame_skip,
-                detect_fps=api.detect_fps,
-                cooldown_seconds=api.cooldown_seconds,
-                min_box_area=api.min_box_area,
-                zones=tuple(
-                    Zone(name=z.name, points=tuple(z.points), intrusion=z.intrusion) for z in api.zones
-                ),
-            ),
+            detection=DetectionConfig.model_validate(settings),
         )
     except ValidationError as exc:
         first = exc.errors()[0]
