@@ -246,6 +246,7 @@ def test_without_the_service_a_worker_with_a_local_model_falls_back_and_loses_no
     assert worker.terminate() == 0
 
 
+@pytest.mark.timeout(600)  # eight processes on two shared cores: slow when the machine is busy
 def test_eight_worker_processes_share_one_detector_and_are_batched(
     detector: DetectorProcess, make_worker: MakeWorker, backend: AlertBackend, tmp_path: Path
 ) -> None:
@@ -258,18 +259,18 @@ def test_eight_worker_processes_share_one_detector_and_are_batched(
     before_sum = detector.value("cctv_detector_batch_size_sum", model="yolov8")
     workers = [
         make_worker(
-            str(video), backend, camera=n, DETECTOR_URL=detector.url, DETECT_FPS="1", DETECTOR_TIMEOUT="30"
+            str(video), backend, camera=n, DETECTOR_URL=detector.url, DETECT_FPS="1", DETECTOR_TIMEOUT="60"
         )
         for n in range(1, 9)
     ]
     for n, worker in enumerate(workers, start=1):
-        wait_for(lambda w=worker, c=str(n): w.value("cctv_frames_inferred_total", camera=c) >= 2, 150, 0.5)
+        wait_for(lambda w=worker, c=str(n): w.value("cctv_frames_inferred_total", camera=c) >= 2, 300, 0.5)
     batches = detector.value("cctv_detector_batch_size_count", model="yolov8") - before_count
     frames_run = detector.value("cctv_detector_batch_size_sum", model="yolov8") - before_sum
     assert frames_run >= 16
     assert batches < frames_run, "frames of several workers went through the model together"
     wait_for(
-        lambda: {a["camera_id"] for a in backend.alerts} == set(range(1, 9)), 60, 0.5, "one alert per camera"
+        lambda: {a["camera_id"] for a in backend.alerts} == set(range(1, 9)), 120, 0.5, "one alert per camera"
     )
     for worker in workers:
         assert worker.terminate() == 0
