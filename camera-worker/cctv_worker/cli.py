@@ -8,10 +8,13 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from cctv_worker.config import ConfigError, WorkerConfig
+from cctv_worker.decisions.alert_types import COCO_CLASS_MAP, FALLBACK_CLASS_MAP
 from cctv_worker.decisions.filters import Rules
+from cctv_worker.detect.base import Detector
 from cctv_worker.detect.loader import ModelError, choose_model, load_detector
 from cctv_worker.logs import setup_logging
 
@@ -49,36 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(config.log_level, config.log_format, config.log_file, config.camera_id)
     try:
-        choice = choose_model(
-            config.model_path, is_default=config.model_path_is_default, backend=config.detector_backend
-        )
-        rules = Rules(
-            class_map=config.alert_class_map or choice.default_class_map,
-            confidence=config.confidence_threshold,
-            class_confidence=config.class_confidence,
-            min_box_area=config.min_box_area,
-            zones=config.zones,
-            enabled_types=config.alert_types,
-        )
-        detector = load_detector(
-            choice,
-            conf_floor=rules.confidence_floor,
-            imgsz=config.inference_size,
-            threads=config.inference_threads,
-        )
+        detector, default_class_map = _detector(config)
     except ModelError as exc:
         log.error("%s", exc)
         print(f"cctv-worker: {exc}", file=sys.stderr)
         return 2
-    log.info(
-        "model loaded",
-        extra={"model": str(choice.path), "backend": choice.backend, "classes": len(detector.names)},
-    )
     if args.command == "check-config":
         return 0
 
     from cctv_worker.worker import Worker
 
+    rules = _rules(config, default_class_map)
     try:
         worker = Worker(config, detector, rules)
     except OSError as exc:  # the port is taken, DATA_DIR is not writable, ...
@@ -93,6 +77,64 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     return worker.run()
+
+
+def _rules(config: WorkerConfig, default_class_map: dict[str, str]) -> Rules:
+    return Rules(
+        class_map=config.alert_class_map or default_class_map,
+        confidence=config.confidence_threshold,
+        class_confidence=config.class_confidence,
+        min_box_area=config.min_box_area,
+        zones=config.zones,
+        enabled_types=config.alert_types,
+    )
+
+
+def _detector(config: WorkerConfig) -> tuple[Detector, dict[str, str]]:
+    """The in-process model, or the shared detector (with the local model as its fallback when
+    MODEL_PATH is set explicitly). Raises ModelError for a model that cannot be used."""
+    floor = _rules(config, {}).confidence_floor
+    if config.detector_url is None:
+        choice = choose_model(
+            config.model_path, is_default=config.model_path_is_default, backend=config.detector_backend
+        )
+        detector = load_detector(
+            choice, conf_floor=floor, imgsz=config.inference_size, threads=config.inference_threads
+        )
+        log.info(
+            "model loaded",
+            extra={"model": str(choice.path), "backend": choice.backend, "classes": len(detector.names)},
+        )
+        return detector, choice.default_class_map
+
+    from cctv_worker.detect.failover import FailoverDetector
+    from cctv_worker.detect.remote import RemoteDetector
+
+    local: Callable[[], Detector] | None = None
+    if not config.model_path_is_default:
+        choice = choose_model(config.model_path, is_default=False, backend=config.detector_backend)
+
+        def local() -> Detector:
+            return load_detector(
+                choice, conf_floor=floor, imgsz=config.inference_size, threads=config.inference_threads
+            )
+
+    remote = RemoteDetector(
+        config.detector_url, config.detector_model, conf_floor=floor, timeout=config.detector_timeout
+    )
+    log.info(
+        "using the shared detector",
+        extra={
+            "url": config.detector_url,
+            "model": config.detector_model,
+            "fallback": config.model_path if local else None,
+        },
+    )
+    # The service's model is not known here: COCO's classes and the bundled person detector's both map.
+    return (
+        FailoverDetector(remote, local, retry_interval=config.detector_retry_interval),
+        {**COCO_CLASS_MAP, **FALLBACK_CLASS_MAP},
+    )
 
 
 def _export(model: Path | None, fmt: str, imgsz: int) -> int:

@@ -25,6 +25,8 @@ from pydantic import (
 
 from cctv_worker.decisions.alert_types import ALERT_TYPES
 from cctv_worker.network_policy import NetworkPolicy, parse_networks
+from cctv_worker.detect.protocol import DEFAULT_MODEL_NAME as DEFAULT_DETECTOR_MODEL
+from cctv_worker.detect.protocol import service_address
 
 DEFAULT_MODEL_PATH = "yolov8n.pt"
 
@@ -88,6 +90,15 @@ class WorkerConfig(BaseModel):
     # the same cores were slower than one each (bench/bench_worker.py). 0: the runtime's default (all cores).
     inference_threads: int = Field(1, alias="INFERENCE_THREADS", ge=0, le=64)
     confidence_threshold: float = Field(0.5, alias="CONFIDENCE_THRESHOLD", ge=0.0, le=1.0)
+    # The shared detector (cctv-detector or any Triton serving its tensors): its gRPC address. Unset: the
+    # model runs in this process. Set: this process loads a model only as a fallback, and only when
+    # MODEL_PATH is set explicitly (then only on the first outage).
+    detector_url: str | None = Field(None, alias="DETECTOR_URL")
+    detector_model: str = Field(
+        DEFAULT_DETECTOR_MODEL, alias="DETECTOR_MODEL", pattern=r"^[A-Za-z0-9_.-]{1,64}$"
+    )
+    detector_timeout: float = Field(5.0, alias="DETECTOR_TIMEOUT", gt=0.0, le=60.0)
+    detector_retry_interval: float = Field(5.0, alias="DETECTOR_RETRY_INTERVAL", gt=0.0, le=600.0)
     class_confidence: dict[str, float] = Field(default_factory=dict, alias="CLASS_CONFIDENCE")
     alert_class_map: dict[str, str] | None = Field(None, alias="ALERT_CLASS_MAP")
 
@@ -146,7 +157,8 @@ class WorkerConfig(BaseModel):
         return value.upper() if isinstance(value, str) else value
 
     @field_validator(
-        "detect_fps", "stall_timeout", "alert_class_map", "log_file", "detect_rtsp_url", mode="before"
+        "detect_fps", "stall_timeout", "alert_class_map", "log_file", "detect_rtsp_url", "detector_url",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
@@ -213,6 +225,13 @@ class WorkerConfig(BaseModel):
                 raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
             if not isinstance(value, list):
                 raise ValueError("must be a JSON list of {name, points, intrusion} objects")
+        return value
+
+    @field_validator("detector_url")
+    @classmethod
+    def _grpc_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            service_address(value)  # raises ValueError with the expected form
         return value
 
     @field_validator("django_api_url")

@@ -15,6 +15,8 @@ from cctv_worker.decisions.alert_types import ALERT_TYPES
 
 # Why a send attempt failed: the values of cctv_alerts_failed_total{result}.
 FAILURE_RESULTS = ("timeout", "unreachable", "server_error", "unauthorized", "rejected")
+# Why the shared detector did not answer a frame: the values of cctv_detector_service_errors_total{result}.
+DETECTOR_SERVICE_RESULTS = ("timeout", "unreachable", "rejected")
 
 # CPU inference of a nano model takes 10-150 ms; a large model or a starved CPU up to seconds.
 _INFERENCE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -99,6 +101,7 @@ class WorkerMetrics:
             registry=registry,
         )
         self._camera = cam
+        self._remote = False
         for alert_type in sorted(ALERT_TYPES):
             self._alerts_sent.labels(camera=cam, alert_type=alert_type)
         for result in FAILURE_RESULTS:
@@ -115,3 +118,26 @@ class WorkerMetrics:
         if result not in FAILURE_RESULTS:
             raise ValueError(f"unknown failure result {result!r}")
         self._alerts_failed.labels(camera=self._camera, result=result).inc()
+
+    def use_detector_service(self) -> None:
+        """Adds the shared detector's series (only workers with DETECTOR_URL have them)."""
+        self._remote = True
+        self.detector_service_up = Gauge(
+            "cctv_detector_service_up",
+            "1 while the shared detector answers this worker; 0 while frames go to the local fallback"
+            " or are skipped.",
+            ["camera"],
+            registry=self.registry,
+        ).labels(camera=self._camera)
+        self.detector_service_up.set(1)
+        self._detector_errors = Counter(
+            "cctv_detector_service_errors_total",
+            "Frames the shared detector did not answer, by reason (timeout, unreachable, rejected).",
+            ["camera", "result"],
+            registry=self.registry,
+        )
+        for result in DETECTOR_SERVICE_RESULTS:
+            self._detector_errors.labels(camera=self._camera, result=result)
+
+    def detector_service_error(self, result: str) -> None:
+        self._detector_errors.labels(camera=self._camera, result=result).inc()

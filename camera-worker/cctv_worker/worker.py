@@ -29,7 +29,8 @@ from cctv_worker.delivery.client import BackendClient
 from cctv_worker.delivery.payload import build_clip, build_payload, build_update
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
-from cctv_worker.detect.base import Detection, Detector
+from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
+from cctv_worker.detect.failover import SERVICE, UNAVAILABLE, FailoverDetector
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
 from cctv_worker.metrics import WorkerMetrics
@@ -59,6 +60,9 @@ class Worker:
         self.stop_event = threading.Event()
         self.registry = registry or CollectorRegistry()
         self.metrics = WorkerMetrics(self.registry, config.camera_id, process=registry is None)
+        if isinstance(detector, FailoverDetector):
+            self.metrics.use_detector_service()
+            detector.on_error = self.metrics.detector_service_error
         self.status = StreamStatus(config.effective_stall_timeout)
         self.mailbox = Mailbox()
         self.events = EventLogic(
@@ -135,10 +139,18 @@ class Worker:
 
     def _ready(self) -> tuple[bool, dict[str, object]]:
         age = self.status.frame_age()
-        return self.status.is_ready(), {
+        detail: dict[str, object] = {
             "stream": self.status.state.value,
             "last_frame_age_seconds": None if age is None else round(age, 2),
         }
+        ready = self.status.is_ready()
+        if isinstance(self.detector, FailoverDetector):
+            # Degraded, visibly: without the service and without a local model no frame is analysed.
+            detail["detector"] = self.detector.state
+            if self.detector.reason:
+                detail["reason"] = self.detector.reason
+            ready = ready and self.detector.state != UNAVAILABLE
+        return ready, detail
 
     # ---- life cycle ----
 
@@ -190,9 +202,13 @@ class Worker:
         started = time.perf_counter()
         try:
             detections = self.detector.detect(frame.image)
+        except DetectorUnavailable:
+            return  # the failover logged the outage once and counted it below; the loop goes on
         except Exception:
             log.exception("detector failed on a frame; skipping it")
             return
+        finally:
+            self._detector_state_to_metrics()
         self.metrics.inference_duration.observe(time.perf_counter() - started)
         self.metrics.frames_inferred.inc()
         candidates = classify(detections, self.rules)
@@ -315,6 +331,11 @@ class Worker:
                 "spool full (%d messages): dropped the %d oldest", self.config.spool_max_alerts, dropped
             )
         self.metrics.spool_depth.set(self.spool.depth())
+
+    def _detector_state_to_metrics(self) -> None:
+        detector = self.detector
+        if isinstance(detector, FailoverDetector):
+            self.metrics.detector_service_up.set(1 if detector.state == SERVICE else 0)
 
     def shutdown(self) -> None:
         log.info(

@@ -57,6 +57,8 @@ class OperatorSettings(BaseModel):
     worker_image_pull_policy: PullPolicy = PullPolicy.IF_NOT_PRESENT
     worker_django_api_url: AnyHttpUrl | None = None
     worker_model_path: str = Field(default="yolov8n.pt", min_length=1)
+    # The shared detector's gRPC address given to every worker as DETECTOR_URL (empty: in-process).
+    worker_detector_url: str = ""
     worker_resources: dict[str, Any] = Field(default_factory=dict)
     worker_node_selector: dict[str, str] = Field(default_factory=dict)
     worker_tolerations: list[dict[str, Any]] = Field(default_factory=list)

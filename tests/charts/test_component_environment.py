@@ -59,24 +59,17 @@ def test_worker_defaults_reach_the_operator_as_json(renderer: Renderer) -> None:
     assert settings.worker_model_path == "/opt/cctv/models/model.openvino"
 
 
-def test_gpu_scheduling_adds_the_gpu_limit_node_selector_and_toleration(renderer: Renderer) -> None:
+def test_the_gpu_goes_to_the_shared_detector_and_workers_get_its_address(renderer: Renderer) -> None:
     settings = load_settings(operator_environment(renderer.variant("clusterwide-gpu")))
-    assert settings.worker_resources["limits"]["nvidia.com/gpu"] == "1"
-    assert settings.worker_resources["limits"]["cpu"] == "1"  # the configured limits are kept
-    assert settings.worker_node_selector == {"node-role.example.com/video": "true",
-                                             "nvidia.com/gpu.present": "true"}
-    gpu_toleration = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
-    assert settings.worker_tolerations == [gpu_toleration]
+    assert "nvidia.com/gpu" not in json.dumps(settings.worker_resources)
+    assert settings.worker_node_selector == {"node-role.example.com/video": "true"}
+    assert settings.worker_tolerations == []
+    assert settings.worker_detector_url == "grpc://cctv-detector-gpu.cctv.svc:8001"
     assert settings.worker_image.endswith("@sha256:" + "0" * 64)
 
 
-def test_gpu_scheduling_leaves_the_defaults_without_a_gpu(renderer: Renderer) -> None:
-    # The GPU limit is merged into a copy of worker.resources, never into the defaults themselves.
-    objects = renderer.with_values(helm.variant_file("default"), **{"worker.gpu.enabled": "true"})
-    gpu = json.loads(operator_environment(objects)["WORKER_RESOURCES"])
-    plain = json.loads(operator_environment(renderer.variant("default"))["WORKER_RESOURCES"])
-    assert gpu["limits"] == {"cpu": "1", "memory": "768Mi", "nvidia.com/gpu": "1"}
-    assert "nvidia.com/gpu" not in plain["limits"]
+def test_without_the_shared_detector_workers_get_no_detector_address(renderer: Renderer) -> None:
+    assert load_settings(operator_environment(renderer.variant("default"))).worker_detector_url == ""
 
 
 def test_backend_allows_its_service_names_ingress_hosts_and_the_pod_ip(renderer: Renderer) -> None:

@@ -72,8 +72,15 @@ def test_the_podmonitor_and_network_policy_select_the_detection_pod(renderer: Re
     assert policy["spec"]["ingress"][0]["ports"][0]["port"] == metrics_port["containerPort"]
 
 
-def test_gpu_defaults_reach_the_detection_pod(renderer: Renderer) -> None:
+def test_detection_pods_hold_no_gpu_and_call_the_shared_detector_of_their_pool(renderer: Renderer) -> None:
     pod = detection_deployment(renderer, "clusterwide-gpu")["spec"]["template"]["spec"]
-    assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
-    assert pod["nodeSelector"]["nvidia.com/gpu.present"] == "true"
-    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
+    (container,) = pod["containers"]
+    assert "nvidia.com/gpu" not in str(container["resources"]) and "nvidia.com/gpu" not in str(pod)
+    env = helm.env_of(container)
+    assert env["DETECTOR_URL"]["value"] == "grpc://cctv-detector-gpu.cctv.svc:8001"
+    assert env["MODEL_PATH"]["value"] == "/opt/cctv/models/model.openvino"  # the fallback in an outage
+
+
+def test_without_the_shared_detector_the_detection_pod_runs_its_model_in_process(renderer: Renderer) -> None:
+    env = helm.env_of(detection_deployment(renderer, "default")["spec"]["template"]["spec"]["containers"][0])
+    assert "DETECTOR_URL" not in env

@@ -41,8 +41,24 @@ def worker_names() -> set[str]:
     from cctv_worker.metrics import WorkerMetrics
 
     registry = CollectorRegistry()
-    WorkerMetrics(registry, camera=1)
+    WorkerMetrics(registry, camera=1).use_detector_service()  # a worker with DETECTOR_URL has them all
     return exposed(registry.collect())
+
+
+def detector_names() -> set[str]:
+    """The shared detector's own (cctv_detector_*, not the worker's cctv_detector_service_*)."""
+    from cctv_detector.metrics import DetectorMetrics, QueueTimeCollector
+
+    registry = CollectorRegistry()
+    DetectorMetrics(registry, model="yolov8")
+    queue = QueueTimeCollector()
+    queue.latest = {"yolov8": 1.0}
+    registry.register(queue)
+    return exposed(registry.collect())
+
+
+def is_detector_service(name: str) -> bool:
+    return name.startswith("cctv_detector_") and not name.startswith("cctv_detector_service_")
 
 
 def operator_names() -> set[str]:
@@ -107,7 +123,7 @@ def test_rule_metrics_are_in_the_contract(renderer: Renderer) -> None:
 
 
 def test_dashboard_and_rule_metrics_exist_in_the_code(renderer: Renderer, backend_names: set[str]) -> None:
-    defined = worker_names() | operator_names() | backend_names
+    defined = worker_names() | detector_names() | operator_names() | backend_names
     used = dashboard_metrics() | rule_metrics(renderer)
     missing = used - defined
     assert not missing, f"used by the dashboard or the rules but defined by no component: {sorted(missing)}"
@@ -116,8 +132,9 @@ def test_dashboard_and_rule_metrics_exist_in_the_code(renderer: Renderer, backen
 def test_each_component_defines_the_metrics_the_contract_gives_it(backend_names: set[str]) -> None:
     contract = contract_names()
     by_component = {
-        "worker": ({n for n in contract if not n.startswith(("cctv_operator_", "cctv_backend_"))},
-                   worker_names()),
+        "worker": ({n for n in contract if not n.startswith(("cctv_operator_", "cctv_backend_"))
+                    and not is_detector_service(n)}, worker_names()),
+        "detector": ({n for n in contract if is_detector_service(n)}, detector_names()),
         "operator": ({n for n in contract if n.startswith("cctv_operator_")}, operator_names()),
         "backend": ({n for n in contract if n.startswith("cctv_backend_")}, backend_names),
     }

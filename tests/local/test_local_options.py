@@ -39,3 +39,13 @@ def test_a_bad_value_stops_with_one_line_naming_it(monkeypatch, capsys, env, arg
         parse_options(argv)
     assert stopped.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_shared_detector_is_off_by_default_and_on_by_flag_or_environment(monkeypatch) -> None:
+    monkeypatch.delenv("CCTV_SHARED_DETECTOR", raising=False)
+    assert parse_options([]).shared_detector is False
+    assert parse_options(["--shared-detector"]).shared_detector is True
+    monkeypatch.setenv("CCTV_SHARED_DETECTOR", "1")
+    assert parse_options([]).shared_detector is True
+    monkeypatch.setenv("CCTV_SHARED_DETECTOR", "0")
+    assert parse_options([]).shared_detector is False

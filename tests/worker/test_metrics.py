@@ -12,8 +12,14 @@ CONTRACTS = Path(__file__).resolve().parents[2] / "docs" / "contracts.md"
 
 def contract_names() -> set[str]:
     text = CONTRACTS.read_text()
-    worker_part = text.split("Worker, label `camera` on all:")[1].split("Operator:")[0]
+    worker_part = text.split("Worker, label `camera` on all:")[1].split("Worker with `DETECTOR_URL`:")[0]
     return set(re.findall(r"`(cctv_[a-z_]+)", worker_part))
+
+
+def detector_service_contract_names() -> set[str]:
+    text = CONTRACTS.read_text()
+    part = text.split("Worker with `DETECTOR_URL`:")[1].split("Shared detector, label")[0]
+    return set(re.findall(r"`(cctv_[a-z_]+)", part))
 
 
 def exposed_names(registry: CollectorRegistry) -> set[str]:
@@ -30,6 +36,19 @@ def test_the_worker_exposes_exactly_the_contract_metrics() -> None:
     expected = contract_names()
     assert len(expected) == 19
     assert exposed_names(registry) == expected
+
+
+def test_a_worker_using_the_shared_detector_adds_exactly_the_contracts_service_metrics() -> None:
+    registry = CollectorRegistry()
+    metrics = WorkerMetrics(registry, camera=1)
+    metrics.use_detector_service()
+    added = detector_service_contract_names()
+    assert added == {"cctv_detector_service_up", "cctv_detector_service_errors_total"}
+    assert exposed_names(registry) == contract_names() | added
+    assert (
+        registry.get_sample_value("cctv_detector_service_errors_total", {"camera": "1", "result": "timeout"})
+        == 0
+    )
 
 
 def test_every_sample_carries_the_camera_label_and_label_values_start_at_zero() -> None:

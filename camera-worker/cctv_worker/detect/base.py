@@ -43,3 +43,11 @@ class Detector(Protocol):
     def detect(self, image: np.ndarray) -> list[Detection]:
         """Detections in a BGR frame with confidence >= the detector's floor."""
         ...
+
+
+class DetectorUnavailable(RuntimeError):
+    """The shared detector did not answer this frame; ``result`` says how (timeout, unreachable, rejected)."""
+
+    def __init__(self, result: str, message: str) -> None:
+        super().__init__(message)
+        self.result = result

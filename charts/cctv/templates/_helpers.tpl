@@ -266,29 +266,24 @@ The environment that the backend container and the migrations Job share: databas
 {{- join "," (uniq $hosts) }}
 {{- end }}
 
-{{/* The worker's resources: the configured ones plus the GPU limit when GPU scheduling is on. */}}
+{{/* The worker's scheduling defaults, as JSON for the operator. Worker pods hold no GPU: the worker image has
+no CUDA runtime; GPUs go to the shared detector's pools (values: detector.pools). */}}
 {{- define "cctv.worker.resources" -}}
-{{- $res := deepCopy .Values.worker.resources }}
-{{- if .Values.worker.gpu.enabled }}
-{{- $limits := default dict (get $res "limits") }}
-{{- $_ := set $limits .Values.worker.gpu.resourceName (toString .Values.worker.gpu.count) }}
-{{- $_ := set $res "limits" $limits }}
-{{- end }}
-{{- toJson $res }}
+{{- toJson .Values.worker.resources }}
 {{- end }}
 {{- define "cctv.worker.nodeSelector" -}}
-{{- $sel := deepCopy .Values.worker.nodeSelector }}
-{{- if .Values.worker.gpu.enabled }}
-{{- $sel = merge $sel .Values.worker.gpu.nodeSelector }}
-{{- end }}
-{{- toJson $sel }}
+{{- toJson .Values.worker.nodeSelector }}
 {{- end }}
 {{- define "cctv.worker.tolerations" -}}
-{{- $tol := .Values.worker.tolerations }}
-{{- if .Values.worker.gpu.enabled }}
-{{- $tol = concat $tol .Values.worker.gpu.tolerations }}
+{{- toJson .Values.worker.tolerations }}
 {{- end }}
-{{- toJson $tol }}
+
+{{/* The gRPC address of the detector pool the workers use (empty when the shared detector is off). */}}
+{{- define "cctv.worker.detectorUrl" -}}
+{{- if .Values.detector.enabled }}
+{{- $name := printf "%s-detector-%s" (include "cctv.fullname" .) .Values.detector.workerPool | trunc 63 | trimSuffix "-" }}
+{{- printf "grpc://%s.%s.svc:8001" $name .Release.Namespace }}
+{{- end }}
 {{- end }}
 
 {{/* Pod-level security context; the component's own overrides the chart-wide one. */}}

@@ -241,6 +241,9 @@ def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str,
     ):
         if value:
             env.append({"name": name, "value": value})
+    if settings.worker_detector_url:
+        # The shared detector answers; MODEL_PATH stays as the worker's fallback (loaded only in an outage).
+        env.append({"name": "DETECTOR_URL", "value": settings.worker_detector_url})
     resources = spec.resources if spec.resources is not None else settings.worker_resources
     resources = resources or DEFAULT_WORKER_RESOURCES
     probe_port = "metrics"

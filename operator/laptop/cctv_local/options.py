@@ -24,6 +24,7 @@ class LocalOptions:
     model_path: str
     confidence_threshold: float
     poll_interval: float
+    shared_detector: bool = False
 
 
 DEFAULT_FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
@@ -105,6 +106,13 @@ def parse_options(argv: list[str] | None = None) -> LocalOptions:
         default=os.environ.get("POLL_INTERVAL", "3"),
         help="seconds between syncs of active cameras (env POLL_INTERVAL, default 3)",
     )
+    parser.add_argument(
+        "--shared-detector",
+        action="store_true",
+        default=os.environ.get("CCTV_SHARED_DETECTOR", "") not in ("", "0", "false"),
+        help="run one shared, batched detector (cctv-detector on Triton, from .venv-detector) for all "
+        "workers instead of a model in each (env CCTV_SHARED_DETECTOR=1; pays from about six cameras)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         parser.error(f"--port {args.port} is not a TCP port")
@@ -126,4 +134,5 @@ def parse_options(argv: list[str] | None = None) -> LocalOptions:
         model_path=args.model_path,
         confidence_threshold=args.confidence_threshold,
         poll_interval=args.poll_interval,
+        shared_detector=args.shared_detector,
     )

@@ -205,6 +205,10 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
     model_env = await asyncio.to_thread(
         worker_model_env, options.model_path, models_dir=options.data_dir / "models"
     )
+    detector = None
+    if options.shared_detector:
+        detector, detector_env = await _start_shared_detector(options, model_env)
+        model_env = {**model_env, **detector_env}
     runtime = LocalRuntime(
         api_url=url,
         data_dir=options.data_dir / "workers",
@@ -241,8 +245,45 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
             await backend_client.close()
         await stop_process(notifier, grace=10)
         await stop_process(backend, grace=10)
+        if detector is not None:
+            await stop_process(detector, grace=15)
         if rtsp_process is not None:
             await stop_process(rtsp_process, grace=5)
+
+
+async def _start_shared_detector(
+    options: LocalOptions, model_env: Mapping[str, str]
+) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
+    """One ``cctv-detector`` for every local worker; workers keep MODEL_PATH as their fallback."""
+    venv = Path(os.environ.get("CCTV_DETECTOR_VENV", REPO_ROOT / ".venv-detector"))
+    python = venv / "bin" / "python"
+    if not python.exists():
+        raise RuntimeError(f"--shared-detector: {venv} is not built; run scripts/detector-venv")
+    http, grpc, metrics = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT / "camera-worker"),
+        "MODEL_PATH": model_env.get("MODEL_PATH", options.model_path),
+        "DETECTOR_HOST": "127.0.0.1",
+        "DETECTOR_HTTP_PORT": str(http),
+        "DETECTOR_GRPC_PORT": str(grpc),
+        "DETECTOR_METRICS_PORT": str(metrics),
+    }
+    process = await start_process(
+        [str(python), "-m", "cctv_detector"], env=env, log_path=options.data_dir / "logs" / "detector.log"
+    )
+    ready = f"http://127.0.0.1:{http}/v2/health/ready"
+    for _ in range(600):  # up to ~2 minutes: Triton and the model load
+        if process.returncode is not None:
+            raise RuntimeError(f"the shared detector exited ({process.returncode}); see logs/detector.log")
+        try:
+            if (await asyncio.to_thread(requests.get, ready, timeout=2)).ok:
+                break
+        except requests.RequestException:
+            pass
+        await asyncio.sleep(0.2)
+    log.info("shared detector ready: gRPC 127.0.0.1:%d, metrics http://127.0.0.1:%d/metrics", grpc, metrics)
+    return process, {"DETECTOR_URL": f"grpc://127.0.0.1:{grpc}"}
 
 
 def _worker_base_env() -> Mapping[str, str]:

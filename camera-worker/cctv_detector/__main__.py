@@ -1,0 +1,3 @@
+from cctv_detector.cli import main
+
+raise SystemExit(main())
