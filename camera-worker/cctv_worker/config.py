@@ -24,9 +24,9 @@ from pydantic import (
 )
 
 from cctv_worker.decisions.alert_types import ALERT_TYPES
-from cctv_worker.network_policy import NetworkPolicy, parse_networks
 from cctv_worker.detect.protocol import DEFAULT_MODEL_NAME as DEFAULT_DETECTOR_MODEL
 from cctv_worker.detect.protocol import service_address
+from cctv_worker.network_policy import NetworkPolicy, parse_networks
 
 DEFAULT_MODEL_PATH = "yolov8n.pt"
 
