@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             min_box_area=config.min_box_area,
             zones=config.zones,
             enabled_types=config.alert_types,
+            object_filters=config.object_filters,
         )
         detector = load_detector(
             choice,

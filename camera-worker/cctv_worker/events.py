@@ -1,6 +1,7 @@
 """Event lifecycle: when an alert is due. Pure; the clock is an argument.
 
-An event starts when a tracked object has been seen on ``min_frames`` analysed frames. It raises one
+An event starts when a tracked object has been seen on ``min_frames`` analysed frames and its track's
+score has reached its alert type's ``min_score`` (object_filters.py). It raises one
 alert, unless an alert of the same type went out less than ``cooldown`` seconds ago, in which case the
 event is absorbed (it will not alert later either). While the object stays, nothing more happens: a
 parked car or a person standing still alerts once. The event ends when the object has not been seen
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from cctv_worker.detect.base import Detection
 from cctv_worker.filters import Candidate
+from cctv_worker.object_filters import track_score
 from cctv_worker.tracking import Tracker
 
 
@@ -46,7 +48,10 @@ class EventLogic:
         seen = self.tracker.update(candidates, now)
         starting: dict[str, list[int]] = {}
         for track in seen:
-            if not track.alerted and track.hits >= self.min_frames:
+            if track.alerted or track.hits < self.min_frames:
+                continue
+            min_score = track.candidate.min_score if track.candidate else 0.0
+            if min_score <= 0.0 or track_score(track.scores) >= min_score:
                 track.alerted = True
                 starting.setdefault(track.alert_type, []).append(track.id)
         due: list[AlertDue] = []

@@ -1,5 +1,5 @@
-"""Wires the stages together and runs the main loop: frame -> detect -> classify -> events ->
-snapshot -> spool. Threads: capture, sender, heartbeat, the HTTP port; detection runs here.
+"""Wires the stages together and runs the main loop: frame -> motion gate -> detect -> classify ->
+events -> snapshot -> spool. Threads: capture, sender, heartbeat, the HTTP port; detection runs here.
 
 Shutdown (SIGTERM, or ``stop()``): capture stops first, then the sender gets up to SHUTDOWN_GRACE
 seconds to empty the spool; what remains stays on disk for the next start.
@@ -30,10 +30,22 @@ from cctv_worker.filters import Rules, classify
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
 from cctv_worker.metrics import WorkerMetrics
+from cctv_worker.motion import MotionDetector, MotionGate, MotionSettings
 from cctv_worker.redact import mask_url
 from cctv_worker.snapshot import SnapshotError, render
 
 log = logging.getLogger(__name__)
+
+
+def motion_gate(config: WorkerConfig) -> MotionGate | None:
+    if not config.motion_gate:
+        return None
+    settings = MotionSettings(
+        pixel_threshold=config.motion_threshold,
+        min_area=config.motion_min_area,
+        masks=tuple(mask.points for mask in config.motion_masks),
+    )
+    return MotionGate(MotionDetector(settings), forced_interval=config.forced_detect_interval)
 
 
 class Worker:
@@ -56,6 +68,7 @@ class Worker:
         self.metrics = WorkerMetrics(self.registry, config.camera_id, process=registry is None)
         self.status = StreamStatus(config.effective_stall_timeout)
         self.mailbox = Mailbox()
+        self.gate = motion_gate(config)
         self.events = EventLogic(cooldown=config.alert_cooldown, max_age=config.track_max_age)
         self.spool = Spool(config.spool_path, config.spool_max_alerts)
         token = config.django_api_token.get_secret_value()
@@ -65,12 +78,14 @@ class Worker:
             BackendClient(config.django_api_url, token, timeout=config.alert_post_timeout),
             self.metrics,
             Backoff(1.0, config.retry_max_delay),
+            probe_interval=config.retry_probe_interval,
         )
         self.heartbeat = HeartbeatThread(
             BackendClient(config.django_api_url, token, timeout=min(10.0, config.heartbeat_interval)),
             config.camera_id,
             self.status,
             config.heartbeat_interval,
+            on_accepted=self.sender.backend_answered,
         )
         self.capture = CaptureThread(
             config.rtsp_url.get_secret_value(),
@@ -146,6 +161,13 @@ class Worker:
             self.process(frame)
 
     def process(self, frame: Frame) -> None:
+        if self.gate is not None:
+            if frame.index == 0:
+                self.gate.reset()  # a new connection may show another picture: no stale background
+            decision = self.gate.decide(frame.image, self.clock())
+            self.metrics.gate_decision(motion=decision.motion, detect=decision.detect)
+            if not decision.detect:
+                return
         started = time.perf_counter()
         try:
             detections = self.detector.detect(frame.image)
@@ -154,7 +176,8 @@ class Worker:
             return
         self.metrics.inference_duration.observe(time.perf_counter() - started)
         self.metrics.frames_inferred.inc()
-        candidates = classify(detections, self.rules)
+        height, width = frame.image.shape[:2]
+        candidates = classify(detections, self.rules, frame_aspect=width / max(height, 1))
         for cand in candidates:
             self.metrics.detection(cand.detection.label)
         for alert in self.events.on_frame(candidates, self.clock()):
