@@ -71,13 +71,13 @@ class MotionDetector:
         """Forget the background (after a reconnect the picture may have changed completely)."""
         self._background = None
 
-    def changed_fraction(self, image: np.ndarray) -> float:
-        """Returns the changed fraction of the unmasked frame (1.0 for the very first frame)."""
+    def changed_fraction(self, image: np.ndarray) -> float | None:
+        """Returns the changed fraction of the unmasked frame; None for the first frame (no background)."""
         grey = self._prepare(image)
         if self._background is None or self._background.shape != grey.shape:
             self._background = grey.astype(np.float32)
             self._build_mask(grey.shape)
-            return 1.0  # nothing to compare with: treat as motion, so the first frame is analysed
+            return None
         diff = cv2.absdiff(grey, cv2.convertScaleAbs(self._background))
         _, changed = cv2.threshold(diff, self.settings.pixel_threshold, 255, cv2.THRESH_BINARY)
         if self._mask is not None:
@@ -118,9 +118,13 @@ class MotionGate:
         self._last_detect: float | None = None
 
     def decide(self, image: np.ndarray, now: float) -> GateDecision:
-        """``now`` is a monotonic time in seconds."""
-        changed = self.detector.changed_fraction(image)
-        if changed >= self.detector.settings.min_area and changed > 0.0:
+        """``now`` is a monotonic time in seconds. The first frame (after a reset) is always analysed:
+        there is no background to compare it with, and what is already there must be seen."""
+        measured = self.detector.changed_fraction(image)
+        changed = 0.0 if measured is None else measured
+        if measured is None:
+            reason = Reason.FORCED
+        elif changed >= self.detector.settings.min_area and changed > 0.0:
             reason = Reason.MOTION
         elif self.forced_interval > 0 and (
             self._last_detect is None or now - self._last_detect >= self.forced_interval

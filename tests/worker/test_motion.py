@@ -35,7 +35,7 @@ def gate(forced: float = 0.0, **settings) -> MotionGate:
 
 def test_the_first_frame_is_analysed_and_a_still_noisy_scene_is_not() -> None:
     g = gate()
-    assert g.decide(SCENE, now=0.0).reason is Reason.MOTION  # no background yet
+    assert g.decide(SCENE, now=0.0).reason is Reason.FORCED  # no background yet: analysed
     for t in range(1, 20):
         decision = g.decide(noisy(SCENE), now=float(t))
         assert decision.reason is Reason.STILL, decision
@@ -96,9 +96,8 @@ def test_a_mask_over_the_whole_frame_never_opens_the_gate() -> None:
 def test_the_forced_detection_comes_every_interval_while_nothing_moves() -> None:
     g = gate(forced=5.0)
     reasons = [g.decide(noisy(SCENE), now=t * 1.0).reason for t in range(0, 12)]
-    # t=0 is the first frame (motion); then forced at 5 and 10 s.
-    assert reasons[0] is Reason.MOTION
-    assert [t for t, r in enumerate(reasons) if r is Reason.FORCED] == [5, 10]
+    # t=0 is the first frame (always analysed); then forced at 5 and 10 s.
+    assert [t for t, r in enumerate(reasons) if r is Reason.FORCED] == [0, 5, 10]
     assert all(r is Reason.STILL for t, r in enumerate(reasons) if t not in (0, 5, 10))
 
 
@@ -116,7 +115,7 @@ def test_a_reset_forgets_the_background() -> None:
     g = gate()
     g.decide(SCENE, now=0.0)
     g.reset()
-    assert g.decide(SCENE, now=1.0).motion
+    assert g.decide(SCENE, now=1.0).reason is Reason.FORCED
 
 
 def base_env(**extra: str) -> dict[str, str]:
