@@ -104,6 +104,8 @@ class WorkerConfig(BaseModel):
     # What to watch and whom to tell.
     camera_id: int = Field(alias="CAMERA_ID", ge=1)
     rtsp_url: SecretStr = Field(alias="RTSP_URL", min_length=1)
+    # Optional low-resolution sub-stream for detection; RTSP_URL (the main stream) then feeds clips only.
+    detect_rtsp_url: SecretStr | None = Field(None, alias="DETECT_RTSP_URL")
     django_api_url: str = Field("http://localhost:8000", alias="DJANGO_API_URL")
     django_api_token: SecretStr = Field(alias="DJANGO_API_TOKEN", min_length=1)
 
@@ -145,6 +147,14 @@ class WorkerConfig(BaseModel):
     motion_min_area: float = Field(0.002, alias="MOTION_MIN_AREA", ge=0.0, le=1.0)
     motion_masks: tuple[MotionMask, ...] = Field((), alias="MOTION_MASKS")
     forced_detect_interval: float = Field(5.0, alias="FORCED_DETECT_INTERVAL", ge=0.0, le=3600.0)
+
+    # Events: closed when nobody was seen for EVENT_GRACE s; split past EVENT_MAX_LENGTH s.
+    event_grace: float = Field(10.0, alias="EVENT_GRACE", ge=1.0, le=600.0)
+    event_max_length: float = Field(600.0, alias="EVENT_MAX_LENGTH", ge=10.0, le=3600.0)
+    # Clips: from PRE_ROLL s before an event to POST_ROLL s after it, the stream's own packets.
+    clips_enabled: bool = Field(True, alias="CLIPS_ENABLED")
+    pre_roll: float = Field(5.0, alias="PRE_ROLL", ge=0.0, le=60.0)
+    post_roll: float = Field(5.0, alias="POST_ROLL", ge=0.0, le=60.0)
     snapshot_max_bytes: int = Field(500_000, alias="SNAPSHOT_MAX_BYTES", ge=20_000, le=20_000_000)
     snapshot_max_width: int = Field(1280, alias="SNAPSHOT_MAX_WIDTH", ge=160, le=7680)
 
@@ -173,7 +183,9 @@ class WorkerConfig(BaseModel):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("detect_fps", "stall_timeout", "alert_class_map", "log_file", mode="before")
+    @field_validator(
+        "detect_fps", "stall_timeout", "alert_class_map", "log_file", "detect_rtsp_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -272,6 +284,15 @@ class WorkerConfig(BaseModel):
         # One file per camera: the local runtime may give several workers the same DATA_DIR.
         return self.data_dir / f"spool-camera-{self.camera_id}.sqlite3"
 
+    @property
+    def clip_dir(self) -> Path:
+        return self.data_dir / f"clips-camera-{self.camera_id}"
+
+    @property
+    def clip_max_seconds(self) -> float:
+        """A hard cap per clip, whatever happens to the event (longer than any event's clip can be)."""
+        return self.pre_roll + self.event_max_length + self.event_grace + self.post_roll + 10.0
+
     @classmethod
     def env_names(cls) -> list[str]:
         return [f.alias for f in cls.model_fields.values() if f.alias]
@@ -297,7 +318,7 @@ def _describe(exc: ValidationError, raw: Mapping[str, str]) -> str:
         if err["type"] == "missing":
             lines.append(f"{variable} is required but not set")
             continue
-        if variable in raw and variable not in {"RTSP_URL", "DJANGO_API_TOKEN"}:
+        if variable in raw and variable not in {"RTSP_URL", "DETECT_RTSP_URL", "DJANGO_API_TOKEN"}:
             # Show what was given (never for the two settings that carry credentials).
             shown = raw[variable] if len(raw[variable]) <= 200 else raw[variable][:200] + "..."
             message += f" (got {shown!r})"

@@ -59,6 +59,21 @@ class WorkerMetrics:
             "cctv_last_frame_timestamp_seconds", "Unix time of the last frame received."
         )
         self.spool_depth = gauge("cctv_spool_depth", "Alerts waiting in the spool for the backend.")
+        self.event_updates_sent = counter(
+            "cctv_event_updates_sent_total", "Event updates (objects, close) acknowledged by the backend."
+        )
+        self.clips_recorded = counter("cctv_clips_recorded_total", "Event clips finished on disk.")
+        self.clip_recorded_bytes = counter(
+            "cctv_clip_recorded_bytes_total", "Bytes of event clips finished on disk."
+        )
+        self.clips_sent = counter("cctv_clips_sent_total", "Event clips acknowledged by the backend.")
+        self.clip_upload_duration = Histogram(
+            "cctv_clip_upload_duration_seconds",
+            "Time of one clip upload attempt.",
+            ["camera"],
+            buckets=_POST_BUCKETS,
+            registry=registry,
+        ).labels(camera=cam)
         self.inference_duration = Histogram(
             "cctv_inference_duration_seconds",
             "Time to run the detector on one frame.",

@@ -68,6 +68,7 @@ class Track:
     hits: int = 1
     velocity: tuple[float, float] = (0.0, 0.0)  # box centre motion, frame fractions per second
     alerted: bool = False  # its event has been decided (alerted, or absorbed by a cooldown)
+    confirmed: bool = False  # real enough for an event (events.py)
     scores: list[float] = field(default_factory=list)  # the confidence on each frame it was seen
     candidate: Candidate | None = field(default=None, repr=False)
 

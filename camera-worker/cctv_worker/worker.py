@@ -1,5 +1,6 @@
 """Wires the stages together and runs the main loop: frame -> motion gate -> detect -> classify ->
-events -> snapshot -> spool. Threads: capture, sender, heartbeat, the HTTP port; detection runs here.
+events -> snapshot -> spool, and clips from the recorder -> spool. Threads: capture (one per stream),
+sender, heartbeat, the HTTP port; detection runs here.
 
 Shutdown (SIGTERM, or ``stop()``): capture stops first, then the sender gets up to SHUTDOWN_GRACE
 seconds to empty the spool; what remains stays on disk for the next start.
@@ -15,17 +16,18 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry
 
 from cctv_worker.capture.backoff import Backoff
+from cctv_worker.capture.recorder import FinishedClip, Recorder
 from cctv_worker.capture.sampler import FrameSampler
-from cctv_worker.capture.source import VideoSource, open_source
-from cctv_worker.capture.stream import CaptureThread, Frame, Mailbox
+from cctv_worker.capture.source import OpenedSource, open_source
+from cctv_worker.capture.stream import CaptureThread, DecodeMode, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.config import WorkerConfig
 from cctv_worker.delivery.client import BackendClient
-from cctv_worker.delivery.payload import build_payload, new_idempotency_key
+from cctv_worker.delivery.payload import build_clip, build_payload, build_update
 from cctv_worker.delivery.sender import Sender
-from cctv_worker.delivery.spool import Spool
-from cctv_worker.detect.base import Detector
-from cctv_worker.events import EventLogic
+from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
+from cctv_worker.detect.base import Detection, Detector
+from cctv_worker.events import Change, EventChange, EventLogic
 from cctv_worker.filters import Rules, classify
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
@@ -56,21 +58,31 @@ class Worker:
         rules: Rules,
         *,
         registry: CollectorRegistry | None = None,
-        opener: Callable[[str, float], VideoSource | None] = open_source,
+        opener: Callable[[str, float], OpenedSource | None] = open_source,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.detector = detector
         self.rules = rules
         self.clock = clock
+        self.wall_clock = wall_clock
         self.stop_event = threading.Event()
         self.registry = registry or CollectorRegistry()
         self.metrics = WorkerMetrics(self.registry, config.camera_id, process=registry is None)
         self.status = StreamStatus(config.effective_stall_timeout)
         self.mailbox = Mailbox()
         self.gate = motion_gate(config)
-        self.events = EventLogic(cooldown=config.alert_cooldown, max_age=config.track_max_age)
+        self.events = EventLogic(
+            cooldown=config.alert_cooldown,
+            max_age=config.track_max_age,
+            grace=config.event_grace,
+            max_length=config.event_max_length,
+        )
+        # The clearest view of each open event so far (JPEG) and whether the backend has it yet.
+        self._best: dict[str, tuple[bytes, tuple[Detection, ...], bool]] = {}
         self.spool = Spool(config.spool_path, config.spool_max_alerts)
+        self.recorder = self._make_recorder() if config.clips_enabled else None
         token = config.django_api_token.get_secret_value()
         # One HTTP session per thread: requests.Session is not thread-safe.
         self.sender = Sender(
@@ -87,8 +99,11 @@ class Worker:
             config.heartbeat_interval,
             on_accepted=self.sender.backend_answered,
         )
+        main_url = config.rtsp_url.get_secret_value()
+        detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
+        # The capture whose frames feed the detector: the main stream, or the detection sub-stream.
         self.capture = CaptureThread(
-            config.rtsp_url.get_secret_value(),
+            detect_url or main_url,
             status=self.status,
             sampler=FrameSampler(config.frame_skip, config.detect_fps),
             backoff=Backoff(config.reconnect_delay, config.reconnect_max_delay),
@@ -97,7 +112,26 @@ class Worker:
             open_timeout=config.stream_timeout,
             stop=threading.Event(),
             opener=opener,
+            recorder=None if detect_url else self.recorder,
         )
+        # With a sub-stream, the main stream is a second connection that is only remuxed into clips.
+        self.record_capture: CaptureThread | None = None
+        if detect_url and self.recorder is not None:
+            self.record_capture = CaptureThread(
+                main_url,
+                status=StreamStatus(config.effective_stall_timeout),
+                sampler=FrameSampler(1),
+                backoff=Backoff(config.reconnect_delay, config.reconnect_max_delay),
+                mailbox=Mailbox(),
+                metrics=self.metrics,
+                open_timeout=config.stream_timeout,
+                stop=self.capture.stop_event,
+                opener=opener,
+                recorder=self.recorder,
+                decode_mode=DecodeMode.NONE,
+                count_frames=False,
+            )
+            self.record_capture.name = "record"
         self.health = HealthServer(
             config.metrics_host, config.metrics_port, self.registry, live=self._live, ready=self._ready
         )
@@ -136,6 +170,8 @@ class Worker:
         self.sender.start()
         self.heartbeat.start()
         self.capture.start()
+        if self.record_capture is not None:
+            self.record_capture.start()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -159,6 +195,7 @@ class Worker:
         frame = self.mailbox.get(timeout=wait)
         if frame is not None:
             self.process(frame)
+        self._apply(self.events.tick(self.wall_clock()))
 
     def process(self, frame: Frame) -> None:
         if self.gate is not None:
@@ -180,40 +217,135 @@ class Worker:
         candidates = classify(detections, self.rules, frame_aspect=width / max(height, 1))
         for cand in candidates:
             self.metrics.detection(cand.detection.label)
-        for alert in self.events.on_frame(candidates, self.clock()):
-            try:
-                jpeg = render(
-                    frame.image,
-                    alert.detections,
-                    max_width=self.config.snapshot_max_width,
-                    max_bytes=self.config.snapshot_max_bytes,
-                )
-            except SnapshotError:
-                log.exception("cannot encode the snapshot; sending the alert without one")
-                jpeg = b""
-            key = new_idempotency_key()
-            payload = build_payload(
-                alert, camera_id=self.config.camera_id, jpeg=jpeg, happened_at=frame.captured_at, key=key
+        result = self.events.on_frame(candidates, frame.captured_at)
+        for key, shown in result.best_views:
+            jpeg = self._snapshot(frame, shown)
+            if jpeg:
+                self._best[key] = (jpeg, shown, False)
+        self._apply(result.changes)
+
+    def _snapshot(self, frame: Frame, detections: tuple[Detection, ...]) -> bytes:
+        try:
+            return render(
+                frame.image,
+                detections,
+                max_width=self.config.snapshot_max_width,
+                max_bytes=self.config.snapshot_max_bytes,
             )
-            dropped = self.spool.put(key, payload)
-            if dropped:
-                self.metrics.alerts_dropped.inc(dropped)
-                log.warning(
-                    "spool full (%d alerts): dropped the %d oldest", self.config.spool_max_alerts, dropped
-                )
-            self.metrics.spool_depth.set(self.spool.depth())
-            self.sender.wake()
+        except SnapshotError:
+            log.exception("cannot encode the snapshot; going on without one")
+            return b""
+
+    # ---- events to the spool and the recorder ----
+
+    def _apply(self, changes) -> None:
+        for change in changes:
+            self._spool_change(change)
+            self._record(change)
+
+    def _spool_change(self, change: EventChange) -> None:
+        event = change.event
+        camera_id = self.config.camera_id
+        best = self._best.get(event.key)
+        if change.change is Change.OPENED:
+            jpeg, shown = (best[0], best[1]) if best else (b"", change.detections)
+            payload = build_payload(event, camera_id=camera_id, jpeg=jpeg, detections=shown)
+            self._put(event.key, payload, kind="alert")
+            if best:
+                self._best[event.key] = (best[0], best[1], True)
             log.info(
-                "alert raised: %s",
-                alert.description,
-                extra={"alert_type": alert.alert_type, "key": key, "confidence": round(alert.confidence, 3)},
+                "event opened: %s",
+                event.description,
+                extra={"alert_type": event.alert_type, "key": event.key},
             )
+        else:
+            fresh = best is not None and not best[2]
+            payload = build_update(
+                event,
+                camera_id=camera_id,
+                jpeg=best[0] if fresh and best else None,
+                detections=best[1] if fresh and best else (),
+            )
+            self._put(f"{event.key}:r{event.revision}", payload, kind=EVENT_UPDATE)
+            if fresh and best:
+                self._best[event.key] = (best[0], best[1], True)
+            if change.change is Change.CLOSED:
+                self._best.pop(event.key, None)
+                log.info(
+                    "event closed after %.1f s: %s",
+                    (event.ended_at or event.started_at) - event.started_at,
+                    event.description,
+                    extra={"alert_type": event.alert_type, "key": event.key},
+                )
+        self.sender.wake()
+
+    def _record(self, change: EventChange) -> None:
+        if self.recorder is None:
+            return
+        event = change.event
+        if change.change is Change.OPENED:
+            self.recorder.start(event.key, at=event.started_at)
+        elif change.change is Change.REOPENED:
+            self.recorder.start(event.key, at=event.last_seen)
+        elif change.change is Change.CLOSED:
+            self.recorder.stop(event.key, at=(event.ended_at or event.last_seen) + self.config.post_roll)
+
+    def _make_recorder(self) -> Recorder:
+        clip_dir = self.config.clip_dir
+        clip_dir.mkdir(parents=True, exist_ok=True)
+        # Files no spool row names are debris of a crash (a clip cut off mid-write): nothing can send them.
+        wanted = self.spool.clip_paths()
+        for path in clip_dir.iterdir():
+            if str(path) not in wanted:
+                path.unlink(missing_ok=True)
+        return Recorder(
+            clip_dir,
+            pre_roll=self.config.pre_roll,
+            max_seconds=self.config.clip_max_seconds,
+            on_finished=self._clip_finished,
+        )
+
+    def _clip_finished(self, clip: FinishedClip) -> None:
+        """From the capture thread: the clip's file is complete; spool it for upload."""
+        self.metrics.clips_recorded.inc()
+        self.metrics.clip_recorded_bytes.inc(clip.file.size)
+        payload = build_clip(
+            camera_id=self.config.camera_id,
+            event_key=clip.event_key,
+            segment=clip.segment,
+            path=str(clip.file.path),
+            started_at=clip.file.started_at,
+        )
+        self._put(f"{clip.event_key}:clip{clip.segment}", payload, kind=CLIP)
+        self.sender.wake()
+        log.info(
+            "clip recorded: %.1f s, %d bytes",
+            clip.file.duration,
+            clip.file.size,
+            extra={"key": clip.event_key, "segment": clip.segment},
+        )
+
+    def _put(self, key: str, payload: dict[str, object], *, kind: str) -> None:
+        dropped = self.spool.put(key, payload, kind=kind)
+        if dropped:
+            self.metrics.alerts_dropped.inc(dropped)
+            log.warning(
+                "spool full (%d messages): dropped the %d oldest", self.config.spool_max_alerts, dropped
+            )
+        self.metrics.spool_depth.set(self.spool.depth())
 
     def shutdown(self) -> None:
         log.info(
             "stopping: capture first, then flushing the spool (up to %.0f s)", self.config.shutdown_grace
         )
+        # Open events end at their last sighting; running clips are finished with what they have.
+        self._apply(self.events.close_all(self.wall_clock()))
         self.capture.stop_event.set()
+        self.capture.join(timeout=5.0)
+        if self.record_capture is not None:
+            self.record_capture.join(timeout=5.0)
+        if self.recorder is not None:
+            self.recorder.close()
         self.heartbeat.stop()
         deadline = time.monotonic() + self.config.shutdown_grace
         flushed = self.sender.drain(deadline)

@@ -1,5 +1,7 @@
 """A small real HTTP server that speaks the backend's worker-facing contract (docs/contracts.md):
-``POST /api/send-alert/`` with idempotency keys and ``POST /api/cameras/<id>/heartbeat/``.
+``POST /api/send-alert/`` with idempotency keys, ``PUT /api/cameras/<id>/events/<key>/`` (event
+updates, newest revision wins), ``PUT .../events/<key>/clips/<segment>/`` (clips, stored once) and
+``POST /api/cameras/<id>/heartbeat/``.
 
 It stands in for the Django backend in delivery tests so that failures can be injected on demand:
 answer with an HTTP error, answer late (after storing, the worst case for duplicates), or be down
@@ -20,6 +22,8 @@ from typing import Any
 
 ALERT_TYPES = {"intrusion", "person", "vehicle", "suspicious", "violence", "fire", "smoke"}
 _HEARTBEAT = re.compile(r"^/api/cameras/(\d+)/heartbeat/$")
+_EVENT = re.compile(r"^/api/cameras/(\d+)/events/([\w-]+)/$")
+_CLIP = re.compile(r"^/api/cameras/(\d+)/events/([\w-]+)/clips/(\d+)/$")
 
 
 @dataclass
@@ -36,6 +40,9 @@ class AlertBackend:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     heartbeats: list[dict[str, Any]] = field(default_factory=list)
     replays: int = 0
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    clips: dict[tuple[str, int], bytes] = field(default_factory=dict)
+    clip_uploads: int = 0
     requests: int = 0
     faults: Faults = field(default_factory=Faults)
 
@@ -116,6 +123,37 @@ class AlertBackend:
             problems["image_base64"] = "not base64"
         return problems
 
+    def event(self, key: str) -> dict[str, Any]:
+        """The alert with every update applied (newest revision wins)."""
+        with self._lock:
+            (alert,) = [a for a in self.alerts if a["idempotency_key"] == key]
+            state = dict(alert)
+            for update in sorted(
+                (u for u in self.updates if u["key"] == key), key=lambda u: u["revision"]
+            ):
+                if update["revision"] > state.get("revision", 0):
+                    state.update(update)
+            return state
+
+    def _put(self, path: str, body: bytes) -> tuple[int, Any]:
+        clip = _CLIP.match(path)
+        if clip:
+            with self._lock:
+                self.clip_uploads += 1
+                if clip[2] not in {a["idempotency_key"] for a in self.alerts}:
+                    return 404, {"detail": "no such event"}
+                self.clips.setdefault((clip[2], int(clip[3])), body)
+            return 201, {"size": len(body)}
+        event = _EVENT.match(path)
+        if event:
+            data = json.loads(body)
+            with self._lock:
+                if event[2] not in {a["idempotency_key"] for a in self.alerts}:
+                    return 404, {"detail": "no such event"}
+                self.updates.append(data)
+            return 200, data
+        return 404, {"detail": "not found"}
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         backend = self
 
@@ -143,6 +181,14 @@ class AlertBackend:
                         backend.heartbeats.append({"camera": int(match[1]), **json.loads(body)})
                     return self._answer(204, None)
                 return self._answer(404, {"detail": "not found"})
+
+            def do_PUT(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.headers.get("Authorization") != f"Token {backend.token}":
+                    return self._answer(401, {"detail": "bad token"})
+                if backend.faults.status:
+                    return self._answer(backend.faults.status, {"detail": "injected failure"})
+                return self._answer(*backend._put(self.path, body))
 
             def _answer(self, status: int, payload: Any) -> None:
                 data = b"" if payload is None else json.dumps(payload).encode()

@@ -143,7 +143,7 @@ def test_a_video_file_plays_at_its_own_rate_and_starts_over_at_the_end(capture, 
 
 
 def test_an_error_inside_capture_is_logged_and_capture_carries_on(rtsp_testsrc: RtspServer) -> None:
-    # The opener raising stands in for an OpenCV error that a real stream cannot be made to produce on demand.
+    # The opener raising stands in for an FFmpeg error that a real stream cannot be made to produce on demand.
     calls = []
 
     def flaky_opener(url: str, timeout: float):
@@ -151,7 +151,7 @@ def test_an_error_inside_capture_is_logged_and_capture_carries_on(rtsp_testsrc: 
 
         calls.append(url)
         if len(calls) == 1:
-            raise RuntimeError("cv2.error: something odd")
+            raise RuntimeError("av.error: something odd")
         return open_source(url, timeout)
 
     cap = Capture(rtsp_testsrc.url, delay=0.1)

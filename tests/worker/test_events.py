@@ -1,77 +1,147 @@
-"""When alerts are due: one per event, none while the object stays, a cooldown per alert type."""
+"""The event lifecycle with an injected clock: one event per group of objects of a type, nothing seen
+dropped, closing after the grace period, reopening within the cooldown, splitting long events."""
 
-from cctv_worker.events import EventLogic
+from itertools import count
+
+from cctv_worker.events import Change, EventLogic, describe
 from cctv_worker.filters import Candidate
 
 from .helpers import det, moved
 
 BOX = (0.4, 0.4, 0.5, 0.7)
 ELSEWHERE = (0.05, 0.1, 0.15, 0.4)
+FAR = (0.8, 0.1, 0.9, 0.4)
 
 
 def person(box=BOX, conf=0.9, zone=None) -> Candidate:
-    return Candidate(det("person", conf, box), "person", zone)
+    return Candidate(det("Normal", conf, box), "person", zone)
 
 
 def car(box=ELSEWHERE) -> Candidate:
     return Candidate(det("car", 0.8, box), "vehicle")
 
 
-def test_the_same_person_across_many_frames_raises_one_alert() -> None:
-    logic = EventLogic(cooldown=0, max_age=5)
-    due = [logic.on_frame([person(moved(BOX, dx=0.01 * i))], now=float(i)) for i in range(100)]
-    assert [len(d) for d in due].count(1) == 1
-    assert len(due[0]) == 1
+def logic(**kwargs) -> EventLogic:
+    keys = count(1)
+    options = {"cooldown": 0, "max_age": 5, "grace": 5, "update_interval": 0} | kwargs
+    return EventLogic(new_key=lambda: f"e{next(keys)}", **options)
 
 
-def test_a_parked_car_alerts_once_even_after_the_cooldown() -> None:
-    logic = EventLogic(cooldown=10, max_age=5)
-    alerts = sum(len(logic.on_frame([car()], now=float(t))) for t in range(0, 600, 2))
-    assert alerts == 1
+def changes(result) -> list[tuple[Change, str]]:
+    return [(c.change, c.event.key) for c in result.changes]
 
 
-def test_a_new_object_within_the_cooldown_does_not_alert_again() -> None:
-    logic = EventLogic(cooldown=60, max_age=5)
-    assert len(logic.on_frame([person()], now=0)) == 1
-    assert logic.on_frame([person(), person(ELSEWHERE)], now=10) == []
+def test_the_same_person_across_many_frames_is_one_event_opened_at_once() -> None:
+    events = logic()
+    first = events.on_frame([person()], now=0)
+    assert changes(first) == [(Change.OPENED, "e1")]
+    assert first.changes[0].event.open
+    for i in range(1, 100):
+        result = events.on_frame([person(moved(BOX, dx=0.002 * i))], now=float(i))
+        assert all(c.change is not Change.OPENED for c in result.changes)
+    assert len(events.open) == 1
 
 
-def test_after_the_cooldown_a_new_object_alerts_but_the_absorbed_one_does_not() -> None:
-    logic = EventLogic(cooldown=60, max_age=100)
-    logic.on_frame([person()], now=0)
-    logic.on_frame([person(), person(ELSEWHERE)], now=30)  # absorbed by the cooldown
-    assert logic.on_frame([person(), person(ELSEWHERE)], now=70) == []
-    due = logic.on_frame([person(), person(ELSEWHERE), person((0.8, 0.1, 0.9, 0.4))], now=80)
-    assert len(due) == 1
-    assert len(due[0].detections) == 3  # the snapshot shows everyone in the frame
+def test_the_event_closes_after_the_grace_period_and_ends_at_the_last_sighting() -> None:
+    events = logic(grace=5)
+    events.on_frame([person()], now=100)
+    events.on_frame([person()], now=103)
+    assert events.tick(107.9) == []
+    (closed,) = events.tick(108)
+    assert closed.change is Change.CLOSED
+    assert closed.event.started_at == 100 and closed.event.ended_at == 103
+    assert not closed.event.open
 
 
-def test_cooldowns_are_kept_per_alert_type() -> None:
-    logic = EventLogic(cooldown=60, max_age=5)
-    assert [a.alert_type for a in logic.on_frame([person()], now=0)] == ["person"]
-    assert [a.alert_type for a in logic.on_frame([person(), car()], now=1)] == ["vehicle"]
+def test_a_second_person_while_the_event_is_open_joins_it() -> None:
+    events = logic(cooldown=60)
+    events.on_frame([person()], now=0)
+    result = events.on_frame([person(), person(FAR)], now=1)
+    assert [c.change for c in result.changes] == [Change.UPDATED]
+    state = result.changes[0].event
+    assert len(state.objects) == 2 and state.peak_count == 2
+    assert state.description == "2 people"
 
 
-def test_a_person_who_left_and_came_back_after_the_cooldown_is_a_new_event() -> None:
-    logic = EventLogic(cooldown=60, max_age=5)
-    assert logic.on_frame([person()], now=0)
-    assert logic.on_frame([], now=30) == []
-    assert logic.on_frame([person()], now=100)
+def test_a_group_within_the_cooldown_after_the_close_reopens_the_event_nothing_is_dropped() -> None:
+    events = logic(cooldown=60, grace=5)
+    events.on_frame([person()], now=0)
+    events.tick(10)  # closed at 0
+    result = events.on_frame([person(FAR), person(ELSEWHERE)], now=30)
+    assert changes(result) == [(Change.REOPENED, "e1")]
+    assert len(result.changes[0].event.objects) == 3  # the first person and both newcomers
 
 
-def test_the_alert_carries_best_confidence_and_a_description_with_zone() -> None:
-    logic = EventLogic(cooldown=0, max_age=5)
-    (alert,) = logic.on_frame(
-        [person(conf=0.6, zone="door"), person(ELSEWHERE, conf=0.8, zone="door")], now=0
-    )
-    assert alert.confidence == 0.8
-    assert alert.description == "Person alert: 2 person detected in zone door"
-    assert len(alert.track_ids) == 2
+def test_two_groups_further_apart_than_the_cooldown_are_two_events() -> None:
+    events = logic(cooldown=5, grace=5)
+    events.on_frame([person()], now=0)
+    events.on_frame([person()], now=8)
+    closed = events.tick(14)
+    assert [c.change for c in closed] == [Change.CLOSED]
+    result = events.on_frame([person(FAR), person(ELSEWHERE)], now=28)  # 20 s after the first left
+    assert changes(result) == [(Change.OPENED, "e2")]
+    assert result.changes[0].event.peak_count == 2
+
+
+def test_a_long_event_is_split_and_the_objects_in_view_carry_over() -> None:
+    events = logic(max_length=60)
+    for t in range(0, 65, 2):
+        result = events.on_frame([car()], now=float(t))
+        if any(c.change is Change.CLOSED for c in result.changes):
+            break
+    assert [c.change for c in result.changes] == [Change.CLOSED, Change.OPENED]
+    closed, opened = (c.event for c in result.changes)
+    assert closed.ended_at == 60 and opened.started_at == 60
+    assert opened.continues == closed.key
+    assert [o.track_id for o in opened.objects] == [o.track_id for o in closed.objects]
+
+
+def test_types_have_their_own_events() -> None:
+    events = logic()
+    result = events.on_frame([person(), car()], now=0)
+    assert sorted(c.event.alert_type for c in result.changes) == ["person", "vehicle"]
+
+
+def test_objects_carry_first_and_last_seen_best_confidence_and_zones() -> None:
+    events = logic()
+    events.on_frame([person(conf=0.6, zone="Porch")], now=0)
+    events.on_frame([person(moved(BOX, dx=0.01), conf=0.8, zone="Drive")], now=1)
+    (closed,) = events.tick(10)
+    (obj,) = closed.event.objects
+    assert (obj.first_seen, obj.last_seen, obj.confidence) == (0, 1, 0.8)
+    assert obj.zones == ("Porch", "Drive")
+    assert closed.event.confidence == 0.8
+    assert closed.event.description == "1 person in zones Porch, Drive"
+
+
+def test_a_clearer_view_replaces_the_snapshot_and_a_worse_one_does_not() -> None:
+    events = logic()
+    first = events.on_frame([person(conf=0.6)], now=0)
+    assert [k for k, _ in first.best_views] == ["e1"]
+    assert events.on_frame([person(conf=0.55)], now=1).best_views == ()
+    bigger = (0.3, 0.3, 0.6, 0.9)
+    assert [k for k, _ in events.on_frame([person(bigger, conf=0.9)], now=2).best_views] == ["e1"]
+
+
+def test_updates_are_coalesced_to_one_per_interval_and_revisions_grow() -> None:
+    events = logic(update_interval=5)
+    opened = events.on_frame([person()], now=0).changes[0].event
+    assert events.on_frame([person(), person(FAR)], now=1).changes == ()  # joined, update not yet due
+    (update,) = events.tick(5)
+    assert update.change is Change.UPDATED and len(update.event.objects) == 2
+    (closed,) = events.tick(20)
+    assert opened.revision < update.event.revision < closed.event.revision
 
 
 def test_min_frames_ignores_a_one_frame_flicker() -> None:
-    logic = EventLogic(cooldown=0, max_age=1, min_frames=2)
-    assert logic.on_frame([person()], now=0) == []
-    assert logic.on_frame([], now=5) == []
-    assert logic.on_frame([person()], now=10) == []
-    assert len(logic.on_frame([person()], now=11)) == 1
+    events = logic(min_frames=2, max_age=1, grace=1)
+    assert events.on_frame([person()], now=0).changes == ()
+    assert events.on_frame([], now=5).changes == ()
+    assert events.on_frame([person()], now=10).changes == ()
+    assert changes(events.on_frame([person()], now=11)) == [(Change.OPENED, "e1")]
+
+
+def test_descriptions_speak_alert_types_and_counts() -> None:
+    assert describe("person", peak=3, total=3, zones=["Porch"]) == "3 people in zone Porch"
+    assert describe("vehicle", peak=1, total=4, zones=[]) == "1 vehicle (4 seen in all)"
+    assert describe("intrusion", peak=2, total=2, zones=["Yard", "Gate"]) == "2 intruders in zones Yard, Gate"

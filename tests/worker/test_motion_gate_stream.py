@@ -69,7 +69,8 @@ class CountingDetector:
 def in_process_worker(tmp_path: Path, name: str, detector, clock, **env: str) -> Worker:
     config = WorkerConfig.from_env({
         "CAMERA_ID": "1", "RTSP_URL": "rtsp://unused", "DJANGO_API_TOKEN": "t",
-        "DATA_DIR": str(tmp_path / name), "ALERT_COOLDOWN": "600", "METRICS_PORT": "0", **env,
+        "DATA_DIR": str(tmp_path / name), "ALERT_COOLDOWN": "600", "METRICS_PORT": "0",
+        "CLIPS_ENABLED": "false", **env,
     })  # fmt: skip
     rules = Rules(class_map={"Normal": "person"}, confidence=config.confidence_threshold)
     return Worker(config, detector, rules, registry=CollectorRegistry(), clock=clock)

@@ -6,7 +6,7 @@ import pytest
 
 from cctv_worker.alert_types import COCO_CLASS_MAP
 from cctv_worker.config import ConfigError, WorkerConfig, Zone
-from cctv_worker.events import EventLogic
+from cctv_worker.events import Change, EventLogic
 from cctv_worker.filters import Rules, classify
 from cctv_worker.object_filters import ObjectFilter, aspect_ratio, track_score
 
@@ -73,22 +73,26 @@ def test_the_track_score_is_a_zero_padded_median() -> None:
     assert track_score([0.1] * 20 + [0.9] * 3) == 0.1  # the last ten count
 
 
+def opened(result) -> list[str]:
+    return [c.event.alert_type for c in result.changes if c.change is Change.OPENED]
+
+
 def test_a_one_frame_false_detection_does_not_open_an_event() -> None:
     rules = Rules(class_map=COCO_CLASS_MAP, object_filters={"person": ObjectFilter(min_score=0.6)})
     logic = EventLogic(cooldown=0, max_age=3)
     ghost = classify([det(conf=0.97, box=PERSON)], rules)
-    assert logic.on_frame(ghost, now=0.0) == []
-    for t in (0.5, 1.0, 5.0, 10.0):  # never seen again: its track expires without an event
-        assert logic.on_frame([], now=t) == []
-    assert logic.tracker.tracks == []
+    assert opened(logic.on_frame(ghost, now=0.0)) == []
+    for t in (0.5, 1.0, 5.0, 20.0):  # never seen again: its track expires without an event
+        assert logic.on_frame([], now=t).changes == ()
+    assert logic.tracker.tracks == [] and logic.open == {}
 
 
 def test_an_object_seen_twice_above_the_score_opens_its_event_on_the_second_frame() -> None:
     rules = Rules(class_map=COCO_CLASS_MAP, object_filters={"person": ObjectFilter(min_score=0.6)})
     logic = EventLogic(cooldown=0, max_age=3)
-    assert logic.on_frame(classify([det(conf=0.8, box=PERSON)], rules), now=0.0) == []
-    due = logic.on_frame(classify([det(conf=0.7, box=moved(PERSON, 0.01))], rules), now=0.5)
-    assert [d.alert_type for d in due] == ["person"]
+    assert opened(logic.on_frame(classify([det(conf=0.8, box=PERSON)], rules), now=0.0)) == []
+    second = logic.on_frame(classify([det(conf=0.7, box=moved(PERSON, 0.01))], rules), now=0.5)
+    assert opened(second) == ["person"]
 
 
 def test_an_object_that_stays_below_the_score_never_opens_an_event() -> None:
@@ -97,13 +101,24 @@ def test_an_object_that_stays_below_the_score_never_opens_an_event() -> None:
     logic = EventLogic(cooldown=0, max_age=3)
     for i in range(10):
         box = moved(PERSON, 0.005 * i)
-        assert logic.on_frame(classify([det(conf=0.45, box=box)], rules), now=i * 0.5) == []
+        assert opened(logic.on_frame(classify([det(conf=0.45, box=box)], rules), now=i * 0.5)) == []
 
 
 def test_without_a_min_score_the_first_frame_opens_the_event_as_before() -> None:
     logic = EventLogic(cooldown=0, max_age=3)
-    due = logic.on_frame(classify([det(conf=0.97, box=PERSON)], Rules(class_map=COCO_CLASS_MAP)), now=0.0)
-    assert len(due) == 1
+    first = logic.on_frame(classify([det(conf=0.97, box=PERSON)], Rules(class_map=COCO_CLASS_MAP)), now=0.0)
+    assert opened(first) == ["person"]
+
+
+def test_a_confirmed_object_whose_score_dips_stays_in_its_event() -> None:
+    rules = Rules(class_map=COCO_CLASS_MAP, confidence=0.3,
+                  object_filters={"person": ObjectFilter(min_score=0.6)})  # fmt: skip
+    logic = EventLogic(cooldown=0, max_age=3, grace=3)
+    changes = []
+    for i, conf in enumerate((0.8, 0.8, 0.4, 0.4, 0.4, 0.4)):
+        result = logic.on_frame(classify([det(conf=conf, box=moved(PERSON, 0.005 * i))], rules), now=i * 0.5)
+        changes += [c.change for c in result.changes]
+    assert changes.count(Change.OPENED) == 1 and Change.CLOSED not in changes
 
 
 def base_env(**extra: str) -> dict[str, str]:

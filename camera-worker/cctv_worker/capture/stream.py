@@ -1,7 +1,13 @@
-"""The capture thread: connect, grab/decode frames, hand the sampled ones over, reconnect forever.
+"""The capture thread: one connection per camera; demux packets, keep them for clips, decode frames
+for the detector, reconnect forever.
 
-Decoded frames go through a one-slot ``Mailbox``: the detector always gets the newest frame, and a
-frame it had no time for is counted as dropped instead of queueing up latency.
+Every video packet goes to the ``Recorder`` (pre-roll ring and running clips, no re-encoding). Packets
+are decoded according to the decode mode, which the worker may switch at run time: ``ALL`` frames (the
+sampler then picks which ones are converted to images for the detector), ``KEYFRAMES`` only (FFmpeg
+skips the rest: a fraction of the CPU, for when nothing moves), or ``NONE`` (a record-only stream when
+detection reads a separate sub-stream). Decoded frames go through a one-slot ``Mailbox``: the detector
+always gets the newest frame, and a frame it had no time for is counted as dropped instead of queueing
+up latency.
 """
 
 from __future__ import annotations
@@ -11,12 +17,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
+import av
 import numpy as np
 
 from cctv_worker.capture.backoff import Backoff
+from cctv_worker.capture.packets import TimedPacket
+from cctv_worker.capture.recorder import Recorder
 from cctv_worker.capture.sampler import FrameSampler
-from cctv_worker.capture.source import VideoSource, is_file_source, open_source, source_fps
+from cctv_worker.capture.source import OpenedSource, is_file_source, open_source
 from cctv_worker.capture.watchdog import StreamState, StreamStatus
 from cctv_worker.metrics import WorkerMetrics
 from cctv_worker.redact import mask_url
@@ -24,11 +34,22 @@ from cctv_worker.redact import mask_url
 log = logging.getLogger(__name__)
 
 
+class DecodeMode(StrEnum):
+    ALL = "all"
+    KEYFRAMES = "keyframes"
+    NONE = "none"
+
+
+# FFmpeg's AVDiscard names, as PyAV takes them for ``codec_context.skip_frame``.
+_SKIP = {DecodeMode.ALL: "DEFAULT", DecodeMode.KEYFRAMES: "NONKEY"}
+
+
 @dataclass(frozen=True, slots=True)
 class Frame:
     image: np.ndarray
     index: int  # position in the stream since the last (re)connect
     captured_at: float  # wall-clock time (for the alert's timestamp)
+    keyframe: bool = False
 
 
 class Mailbox:
@@ -53,6 +74,22 @@ class Mailbox:
             return item
 
 
+class _Timestamps:
+    """Fills in timestamps a stream leaves out (RTSP's first packets often have none), kept increasing."""
+
+    def __init__(self, frame_ticks: int) -> None:
+        self.frame_ticks = max(1, frame_ticks)
+        self.last: int | None = None
+
+    def of(self, packet: av.Packet) -> tuple[int, int]:
+        dts = packet.dts if packet.dts is not None else packet.pts
+        if dts is None or (self.last is not None and dts <= self.last):
+            dts = (self.last + self.frame_ticks) if self.last is not None else 0
+        self.last = dts
+        pts = packet.pts if packet.pts is not None else dts
+        return dts, pts
+
+
 class CaptureThread(threading.Thread):
     def __init__(
         self,
@@ -65,7 +102,10 @@ class CaptureThread(threading.Thread):
         metrics: WorkerMetrics,
         open_timeout: float,
         stop: threading.Event,
-        opener: Callable[[str, float], VideoSource | None] = open_source,
+        opener: Callable[[str, float], OpenedSource | None] = open_source,
+        recorder: Recorder | None = None,
+        decode_mode: DecodeMode = DecodeMode.ALL,
+        count_frames: bool = True,
     ) -> None:
         super().__init__(name="capture", daemon=True)
         self.url = url
@@ -77,82 +117,135 @@ class CaptureThread(threading.Thread):
         self.open_timeout = open_timeout
         self.stop_event = stop
         self.opener = opener
+        self.recorder = recorder
+        self.decode_mode = decode_mode  # read once per packet: switching needs no lock
+        self.count_frames = count_frames  # False for a record-only stream beside a detection sub-stream
         self._pace = is_file_source(url)  # files play at their own frame rate, like a camera would
+
+    def set_decode_mode(self, mode: DecodeMode) -> None:
+        """Takes effect at the next packet (issue 13's motion gate: keyframes only while nothing moves)."""
+        self.decode_mode = DecodeMode(mode)
 
     def run(self) -> None:
         first = True
         while not self.stop_event.is_set():
-            if not first:
+            if not first and self.count_frames:
                 self.metrics.stream_reconnects.inc()
             first = False
             try:
                 self._connect_and_read()
             except Exception:
-                # A bug or an OpenCV error must not end capture for good: log it and reconnect.
+                # A bug or an FFmpeg error must not end capture for good: log it and reconnect.
                 log.exception("capture failed; reconnecting")
+            finally:
+                if self.recorder is not None:
+                    self.recorder.on_disconnect()
             if self.stop_event.is_set():
                 break
             delay = self.backoff.next_delay()
             log.info("reconnecting in %.1f s", delay, extra={"attempt": self.backoff.attempts})
             self.stop_event.wait(delay)
         self.status.set_state(StreamState.DOWN)
-        self.metrics.stream_up.set(0)
+        if self.count_frames:
+            self.metrics.stream_up.set(0)
+
+    def _set_up(self, up: bool) -> None:
+        if self.count_frames:
+            self.metrics.stream_up.set(1 if up else 0)
+            if not up:
+                self.metrics.stream_fps.set(0)
 
     def _connect_and_read(self) -> None:
         self.status.set_state(StreamState.CONNECTING)
         self.status.reconnect_requested.clear()
         started = time.monotonic()
-        cap = self.opener(self.url, self.open_timeout)
-        if cap is None:
+        source = self.opener(self.url, self.open_timeout)
+        if source is None:
             self.status.set_state(StreamState.DOWN)
-            self.metrics.stream_up.set(0)
+            self._set_up(False)
             log.warning(
                 "cannot open stream %s (after %.1f s)", mask_url(self.url), time.monotonic() - started
             )
             return
         try:
             self.status.set_state(StreamState.UP)
-            self.metrics.stream_up.set(1)
+            self._set_up(True)
             log.info("stream opened: %s", mask_url(self.url))
-            self._read_loop(cap)
+            self._read_loop(source)
+        except (av.FFmpegError, OSError) as error:
+            log.warning("stream %s failed: %s", mask_url(self.url), error)
         finally:
-            cap.release()
+            source.close()
             self.status.set_state(StreamState.DOWN)
-            self.metrics.stream_up.set(0)
-            self.metrics.stream_fps.set(0)
+            self._set_up(False)
 
-    def _read_loop(self, cap: VideoSource) -> None:
+    def _read_loop(self, source: OpenedSource) -> None:
         self.sampler.reset()
-        fps = source_fps(cap) if self._pace else 0.0
-        period = 1.0 / fps if fps else 0.0
-        next_due = time.monotonic()
+        video = source.video
+        if self.recorder is not None:
+            self.recorder.on_connect(video)
+        fps = source.fps()
+        time_base = source.time_base
+        stamps = _Timestamps(round(1 / (fps * time_base)) if fps else 1)
+        skip = None
+        mode = self.decode_mode
         index = 0
-        while not self.stop_event.is_set():
+        first_ts: float | None = None
+        paced_start = time.monotonic()
+        for packet in source.container.demux(video):
+            if self.stop_event.is_set():
+                return
             if self.status.reconnect_requested.is_set():
                 log.warning("stream stalled: no frame for %.1f s", self.status.stall_timeout)
                 return
-            now = time.monotonic()
-            decode = self.sampler.should_decode(index, now)
-            if decode:
-                ok, image = cap.read()
-            else:
-                ok, image = cap.grab(), None
-            if not ok:
-                reason = "end of file" if self._pace else "stream ended or read timed out"
-                log.warning("no frame from %s: %s", mask_url(self.url), reason)
-                return
+            if packet.size == 0:
+                continue  # the flush packet at the end of a file
+            dts, pts = stamps.of(packet)
+            seconds = float(dts * time_base)
+            if self._pace:
+                # Files play at their own rate: wait until this packet is due.
+                first_ts = seconds if first_ts is None else first_ts
+                delay = paced_start + (seconds - first_ts) - time.monotonic()
+                if delay > 0 and self.stop_event.wait(delay):
+                    return
+            wall = time.time()
             self.status.frame_seen()
             if index == 0:
                 self.backoff.reset()  # a stream that delivers is healthy; one that only accepts is not
-            self.metrics.frames_read.inc()
-            self.metrics.last_frame_timestamp.set(time.time())
-            if decode and image is not None and self.mailbox.put(Frame(image, index, time.time())):
-                self.metrics.frames_dropped.inc()
+            if self.count_frames:
+                self.metrics.frames_read.inc()
+                self.metrics.last_frame_timestamp.set(wall)
+            if self.recorder is not None:
+                self.recorder.on_packet(
+                    TimedPacket(packet, wall, dts, pts, time_base, bool(packet.is_keyframe), packet.size)
+                )
+            wanted_mode = self.decode_mode
+            # Back to all frames only at a keyframe: the frames before it reference pictures never decoded.
+            if wanted_mode is not DecodeMode.ALL or packet.is_keyframe or mode is DecodeMode.ALL:
+                mode = wanted_mode
+            if mode is not DecodeMode.NONE:
+                if skip != _SKIP[mode]:
+                    skip = _SKIP[mode]
+                    video.codec_context.skip_frame = skip
+                self._decode(packet, index, wall, mode)
             index += 1
-            if period:
-                next_due += period
-                delay = next_due - time.monotonic()
-                if delay > 0:
-                    self.stop_event.wait(delay)
-                else:
-                    next_due = time.monotonic()
+
+    def _decode(self, packet: av.Packet, index: int, wall: float, mode: DecodeMode) -> None:
+        keyframe = bool(packet.is_keyframe)
+        if mode is DecodeMode.KEYFRAMES and not keyframe:
+            return  # FFmpeg would skip it anyway; do not even hand it over
+        # Sampled: only the chosen frames pay for the conversion to BGR, most of the per-frame cost.
+        wanted = (
+            keyframe if mode is DecodeMode.KEYFRAMES else self.sampler.should_decode(index, time.monotonic())
+        )
+        try:
+            frames = packet.decode()
+        except av.FFmpegError as error:  # one corrupt packet costs one frame, not the connection
+            log.debug("cannot decode a packet: %s", error)
+            return
+        if not wanted:
+            return
+        for frame in frames:
+            image = frame.to_ndarray(format="bgr24")
+            if self.mailbox.put(Frame(image, index, wall, keyframe)):
+                self.metrics.frames_dropped.inc()

@@ -1,5 +1,6 @@
-"""The backend's HTTP API as the worker uses it: send-alert and heartbeat. The only module that
-talks to the backend.
+"""The backend's HTTP API as the worker uses it: send-alert (an event opens), event updates, clip
+uploads (the MP4 streamed from disk, never base64) and heartbeat. The only module that talks to the
+backend.
 
 ``send_alert`` never raises for network or HTTP trouble; it classifies the outcome so that the
 sender can decide: delivered, retry later (the alert stays spooled), or rejected for good.
@@ -11,6 +12,7 @@ import json
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 import requests
 
@@ -53,13 +55,43 @@ class BackendClient:
 
     def send_alert(self, payload: dict[str, object]) -> SendResult:
         key = str(payload.get("idempotency_key", ""))
-        try:
-            response = self.session.post(
-                f"{self.base_url}/api/send-alert/",
-                data=json.dumps(payload),
-                headers={"Content-Type": "application/json", "Idempotency-Key": key},
-                timeout=self.timeout,
+        return self._send(
+            "POST",
+            f"{self.base_url}/api/send-alert/",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+        )
+
+    def send_event_update(self, payload: dict[str, object]) -> SendResult:
+        return self._send(
+            "PUT",
+            f"{self.base_url}/api/cameras/{payload['camera_id']}/events/{payload['key']}/",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+        )
+
+    def send_clip(self, payload: dict[str, object]) -> SendResult:
+        path = Path(str(payload["path"]))
+        if not path.is_file():
+            # Only a file deleted behind the worker's back gets here: nothing to retry.
+            return SendResult(Outcome.REJECTED, failure="rejected", detail=f"clip file {path} is gone")
+        event = f"{self.base_url}/api/cameras/{payload['camera_id']}/events/{payload['key']}"
+        url = f"{event}/clips/{payload['segment']}/"
+        with path.open("rb") as body:  # streamed: requests sends the file in chunks with its Content-Length
+            return self._send(
+                "PUT",
+                url,
+                data=body,
+                headers={
+                    "Content-Type": "video/mp4",
+                    "X-Clip-Started-At": str(payload.get("started_at") or ""),
+                },
+                timeout=max(self.timeout, 60.0),
             )
+
+    def _send(self, method: str, url: str, *, timeout: float | None = None, **kwargs: object) -> SendResult:
+        try:
+            response = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
         except requests.Timeout:
             return SendResult(Outcome.RETRY, failure="timeout", detail="request timed out")
         except requests.RequestException as exc:
@@ -75,7 +107,7 @@ class BackendClient:
         if status in (401, 403):
             # A rotated or wrong token: keep the alert; it goes out once the token is fixed.
             return SendResult(Outcome.RETRY, status=status, failure="unauthorized", detail=detail)
-        if status in (400, 413, 422):
+        if status in (400, 404, 413, 422) and not (status == 404 and "/api/send-alert/" in url):
             # Retrying the same bytes cannot succeed (422: the key was used for another payload).
             return SendResult(Outcome.REJECTED, status=status, failure="rejected", detail=detail)
         if status == 429 or status >= 500:

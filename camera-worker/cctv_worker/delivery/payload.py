@@ -1,12 +1,15 @@
-"""The send-alert body (docs/contracts.md, ``POST /api/send-alert/``), built from a due alert. Pure."""
+"""The bodies the worker sends (docs/contracts.md): the send-alert body that opens an event, and the
+event update that changes or closes it. Pure."""
 
 from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from cctv_worker.events import AlertDue
+from cctv_worker.detect.base import Detection
+from cctv_worker.events import EventObject, EventState
 
 
 def new_idempotency_key() -> str:
@@ -14,16 +17,78 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
+def iso(when: float | None) -> str | None:
+    if when is None:
+        return None
+    return datetime.fromtimestamp(when, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _objects(objects: Sequence[EventObject]) -> list[dict[str, object]]:
+    return [
+        {
+            "track_id": o.track_id,
+            "label": o.label,
+            "alert_type": o.alert_type,
+            "first_seen": iso(o.first_seen),
+            "last_seen": iso(o.last_seen),
+            "confidence": round(o.confidence, 4),
+            "zones": list(o.zones),
+        }
+        for o in objects
+    ]
+
+
 def build_payload(
-    alert: AlertDue, *, camera_id: int, jpeg: bytes, happened_at: float, key: str
+    event: EventState, *, camera_id: int, jpeg: bytes, detections: Sequence[Detection]
 ) -> dict[str, object]:
+    """POST /api/send-alert/: the seed's fields plus the event's; the event key is the idempotency key."""
     return {
         "camera_id": camera_id,
-        "alert_type": alert.alert_type,
-        "confidence": round(alert.confidence, 4),
+        "alert_type": event.alert_type,
+        "confidence": round(event.confidence, 4),
         "image_base64": base64.b64encode(jpeg).decode("ascii"),
-        "description": alert.description,
-        "idempotency_key": key,
-        "timestamp": datetime.fromtimestamp(happened_at, UTC).isoformat().replace("+00:00", "Z"),
-        "detections": [d.as_payload() for d in alert.detections],
+        "description": event.description,
+        "idempotency_key": event.key,
+        "timestamp": iso(event.started_at),
+        "detections": [d.as_payload() for d in detections],
+        "status": "open" if event.open else "closed",
+        "started_at": iso(event.started_at),
+        "ended_at": iso(event.ended_at),
+        "peak_count": event.peak_count,
+        "objects": _objects(event.objects),
+        "revision": event.revision,
+    }
+
+
+def build_update(
+    event: EventState, *, camera_id: int, jpeg: bytes | None, detections: Sequence[Detection] = ()
+) -> dict[str, object]:
+    """PUT /api/cameras/<id>/events/<key>/: the event's whole state at one revision (idempotent)."""
+    body: dict[str, object] = {
+        "camera_id": camera_id,
+        "key": event.key,
+        "status": "open" if event.open else "closed",
+        "ended_at": iso(event.ended_at),
+        "confidence": round(event.confidence, 4),
+        "description": event.description,
+        "peak_count": event.peak_count,
+        "objects": _objects(event.objects),
+        "revision": event.revision,
+    }
+    if jpeg:  # a clearer view than the snapshot the backend has
+        body["image_base64"] = base64.b64encode(jpeg).decode("ascii")
+        body["detections"] = [d.as_payload() for d in detections]
+    return body
+
+
+def build_clip(
+    *, camera_id: int, event_key: str, segment: int, path: str, started_at: float
+) -> dict[str, object]:
+    """A spooled clip: the file to PUT to /api/cameras/<id>/events/<key>/clips/<segment>/."""
+    return {
+        "camera_id": camera_id,
+        "key": event_key,
+        "segment": segment,
+        "path": path,
+        "started_at": iso(started_at),
     }

@@ -1,5 +1,6 @@
-"""The sender thread: sends the spool's oldest alert until the backend acknowledges it, backing off
-with jitter while the backend is down or failing, and keeps the spool-depth gauge current.
+"""The sender thread: sends the spool's oldest message (event opening, event update, clip) until the
+backend acknowledges it, backing off with jitter while the backend is down or failing, and keeps the
+spool-depth gauge current.
 
 A backend that did not answer at all (down, unreachable, timing out) is probed every
 ``probe_interval`` seconds while the sender backs off, and a heartbeat the backend accepted wakes the
@@ -16,7 +17,7 @@ import time
 
 from cctv_worker.capture.backoff import Backoff
 from cctv_worker.delivery.client import BackendClient, Outcome
-from cctv_worker.delivery.spool import Spool
+from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool, SpooledAlert
 from cctv_worker.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -95,22 +96,22 @@ class Sender(threading.Thread):
             return None
         self.spool.attempted(item.key)
         self._answered.clear()
-        started = time.monotonic()
-        result = self.client.send_alert(item.payload)
-        self.metrics.alert_post_duration.observe(time.monotonic() - started)
+        result = self._deliver(item)
         alert_type = str(item.payload.get("alert_type"))
         delay: float | None = 0.0
         self._unanswered = result.failure in ("unreachable", "timeout")
         if result.outcome is Outcome.DELIVERED:
             self.spool.ack(item.key)
-            self.metrics.alert_sent(alert_type)
+            self._count_sent(item)
             self.backoff.reset()
             if self._failing:
                 log.info("backend reachable again; delivering spooled alerts")
                 self._failing = False
             log.info(
-                "alert delivered",
+                "%s delivered",
+                item.kind,
                 extra={
+                    "kind": item.kind,
                     "alert_type": alert_type,
                     "key": item.key,
                     "status": result.status,
@@ -144,6 +145,26 @@ class Sender(threading.Thread):
             )
         self.metrics.spool_depth.set(self.spool.depth())
         return delay
+
+    def _deliver(self, item: SpooledAlert):
+        started = time.monotonic()
+        if item.kind == CLIP:
+            result = self.client.send_clip(item.payload)
+            self.metrics.clip_upload_duration.observe(time.monotonic() - started)
+            return result
+        if item.kind == EVENT_UPDATE:
+            return self.client.send_event_update(item.payload)
+        result = self.client.send_alert(item.payload)
+        self.metrics.alert_post_duration.observe(time.monotonic() - started)
+        return result
+
+    def _count_sent(self, item: SpooledAlert) -> None:
+        if item.kind == CLIP:
+            self.metrics.clips_sent.inc()
+        elif item.kind == EVENT_UPDATE:
+            self.metrics.event_updates_sent.inc()
+        else:
+            self.metrics.alert_sent(str(item.payload.get("alert_type")))
 
     def drain(self, deadline: float) -> bool:
         """Waits (until the monotonic ``deadline``) for the spool to empty; True when it did."""
