@@ -147,6 +147,9 @@ class WorkerConfig(BaseModel):
     motion_min_area: float = Field(0.002, alias="MOTION_MIN_AREA", ge=0.0, le=1.0)
     motion_masks: tuple[MotionMask, ...] = Field((), alias="MOTION_MASKS")
     forced_detect_interval: float = Field(5.0, alias="FORCED_DETECT_INTERVAL", ge=0.0, le=3600.0)
+    # While nothing moves and no event is open, decode only the keyframes (what the gate needs);
+    # "all" decodes every frame always (first sight of motion is then not bound to the keyframe rate).
+    motion_idle_decode: Literal["keyframes", "all"] = Field("keyframes", alias="MOTION_IDLE_DECODE")
 
     # Events: closed when nobody was seen for EVENT_GRACE s; split past EVENT_MAX_LENGTH s.
     event_grace: float = Field(10.0, alias="EVENT_GRACE", ge=1.0, le=600.0)
@@ -261,6 +264,11 @@ class WorkerConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> WorkerConfig:
+        if self.motion_gate and 0 < self.event_grace <= self.forced_detect_interval:
+            raise ValueError(
+                "FORCED_DETECT_INTERVAL must be shorter than EVENT_GRACE: a person standing still would "
+                "otherwise go unseen long enough for their event to close"
+            )
         if self.reconnect_max_delay < self.reconnect_delay:
             raise ValueError("RECONNECT_MAX_DELAY must not be smaller than RECONNECT_DELAY")
         for value in (self.stream_timeout, self.reconnect_delay, self.alert_cooldown):

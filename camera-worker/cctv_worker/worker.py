@@ -38,6 +38,10 @@ from cctv_worker.snapshot import SnapshotError, render
 
 log = logging.getLogger(__name__)
 
+# After the last motion (or the last open event), keep decoding every frame this long before going
+# back to keyframes only: a person pausing for a moment should not cost the next GOP's frames.
+MOTION_HOLD_SECONDS = 3.0
+
 
 def motion_gate(config: WorkerConfig) -> MotionGate | None:
     if not config.motion_gate:
@@ -135,6 +139,7 @@ class Worker:
         self.health = HealthServer(
             config.metrics_host, config.metrics_port, self.registry, live=self._live, ready=self._ready
         )
+        self._last_busy = clock()
         self._last_tick = clock()
         # The loop may sit in one slow inference (a big model on a busy CPU); give it room.
         self._liveness_timeout = max(60.0, 3 * config.stream_timeout)
@@ -201,8 +206,10 @@ class Worker:
         if self.gate is not None:
             if frame.index == 0:
                 self.gate.reset()  # a new connection may show another picture: no stale background
-            decision = self.gate.decide(frame.image, self.clock())
+            now = self.clock()
+            decision = self.gate.decide(frame.image, now)
             self.metrics.gate_decision(motion=decision.motion, detect=decision.detect)
+            self._choose_decode(motion=decision.motion, now=now)
             if not decision.detect:
                 return
         started = time.perf_counter()
@@ -223,6 +230,18 @@ class Worker:
             if jpeg:
                 self._best[key] = (jpeg, shown, False)
         self._apply(result.changes)
+
+    def _choose_decode(self, *, motion: bool, now: float) -> None:
+        """Keyframes only while the scene is quiet; every frame while something moves or an event is open."""
+        if self.config.motion_idle_decode != "keyframes":
+            return
+        if motion or self.events.open:
+            self._last_busy = now
+        quiet = now - self._last_busy >= MOTION_HOLD_SECONDS
+        wanted = DecodeMode.KEYFRAMES if quiet else DecodeMode.ALL
+        if self.capture.decode_mode is not wanted:
+            self.capture.set_decode_mode(wanted)
+            log.debug("decoding %s", wanted.value)
 
     def _snapshot(self, frame: Frame, detections: tuple[Detection, ...]) -> bytes:
         try:

@@ -141,3 +141,35 @@ def test_motion_only_inside_a_mask_runs_no_inference(tmp_path: Path, make_worker
     assert with_motion == 0
     assert inferred == 1, f"{inferred} inferences of {checked} samples (1 expected: the first frame)"
     assert backend.alerts == []
+
+
+def test_the_capture_decodes_keyframes_only_while_the_scene_is_quiet(
+    tmp_path: Path, person_onnx: Path
+) -> None:
+    from cctv_worker.capture.stream import DecodeMode
+    from support.footage import bus_jpg, empty_street
+
+    model = load_detector(choose_model(str(person_onnx), is_default=False), conf_floor=0.5, imgsz=640,
+                          threads=1)  # fmt: skip
+    now = [0.0]
+    worker = in_process_worker(tmp_path, "w", model, lambda: now[0], EVENT_GRACE="6")
+    street = cv2.imread(str(empty_street(tmp_path)))
+    people = cv2.resize(cv2.imread(str(bus_jpg())), (street.shape[1], street.shape[0]))
+    modes = []
+    for t, image in enumerate([street] * 6 + [people] * 3 + [street] * 12):
+        now[0] = float(t)
+        worker.process(Frame(image, t, 1_700_000_000.0 + t))
+        modes.append(worker.capture.decode_mode)
+    assert modes[3:6] == [DecodeMode.KEYFRAMES] * 3  # quiet for 3 s: keyframes only
+    assert modes[6] is DecodeMode.ALL  # the people came in: every frame at once
+    assert worker.events.open == {} and modes[-1] is DecodeMode.KEYFRAMES  # event closed, quiet again
+    # While their event was open nothing moved after t=6 (the same picture), yet every frame decoded.
+    assert all(m is DecodeMode.ALL for m in modes[6:10])
+    worker.spool.close()
+
+    always = in_process_worker(tmp_path, "all", model, lambda: now[0], MOTION_IDLE_DECODE="all")
+    for t in range(8):
+        now[0] = float(t)
+        always.process(Frame(street, t, 1_700_000_000.0 + t))
+    assert always.capture.decode_mode is DecodeMode.ALL
+    always.spool.close()
