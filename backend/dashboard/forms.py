@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dashboard.paging import BadCursor, decode_cursor
 from surveillance.models import AlertType, Camera
-from surveillance.validators import validate_rtsp_url, validate_zones
+from surveillance.validators import validate_motion_masks, validate_rtsp_url, validate_zones
 
 # Model fields the camera form edits, in the order the form shows them.
 CAMERA_FIELDS = (
@@ -128,7 +128,7 @@ class CameraForm(forms.Form):
 
 
 class ZonesForm(forms.Form):
-    """The zone editor's polygons, sent as the JSON the camera stores."""
+    """The zone editor's polygons (zones and motion masks), sent as the JSON the camera stores."""
 
     zones = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -140,6 +140,17 @@ class ZonesForm(forms.Form):
             raise ValidationError(f"The zones are not valid JSON ({error.msg}).") from None
         validate_zones(zones)
         return zones
+
+    motion_masks = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_motion_masks(self) -> list:
+        raw = self.cleaned_data["motion_masks"].strip() or "[]"
+        try:
+            masks = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValidationError(f"The motion masks are not valid JSON ({error.msg}).") from None
+        validate_motion_masks(masks)
+        return masks
 
 
 ACK_CHOICES = [("", "Any"), ("no", "Open"), ("yes", "Acknowledged")]

@@ -41,6 +41,9 @@ CAMERA_CONFIG_FIELDS = frozenset(
         "cooldown_seconds",
         "min_box_area",
         "zones",
+        "motion_masks",
+        "forced_detect_interval",
+        "object_filters",
     }
 )
 CAMERA_EDITABLE_FIELDS = CAMERA_CONFIG_FIELDS | {"name", "rtsp_url"}
