@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from dashboard.paging import BadCursor, decode_cursor
 from surveillance.models import AlertType, Camera
-from surveillance.validators import validate_motion_masks, validate_rtsp_url, validate_zones
+from surveillance.validators import (
+    validate_motion_masks,
+    validate_object_filters,
+    validate_rtsp_url,
+    validate_zones,
+)
 
 # Model fields the camera form edits, in the order the form shows them.
 CAMERA_FIELDS = (
@@ -24,6 +29,8 @@ CAMERA_FIELDS = (
     "frame_skip",
     "detect_fps",
     "min_box_area",
+    "forced_detect_interval",
+    "object_filters",
 )
 
 
@@ -98,10 +105,41 @@ class CameraForm(forms.Form):
         help_text=_model_field("min_box_area").help_text,
     )
 
+    forced_detect_interval = forms.FloatField(
+        label="Forced detection every (seconds)",
+        min_value=0.0,
+        max_value=_model_max("forced_detect_interval"),
+        initial=5.0,
+        widget=forms.NumberInput(attrs={"step": "1"}),
+        help_text=_model_field("forced_detect_interval").help_text
+        + " Motion masks are drawn in the zone editor.",
+    )
+    object_filters = forms.CharField(
+        label="Object filters (JSON)",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "spellcheck": "false", "placeholder": '{"person": {"min_score": 0.6}}'}
+        ),
+        help_text=_model_field("object_filters").help_text,
+    )
+
     def __init__(self, *args, user, camera: Camera | None = None, **kwargs) -> None:
+        initial = kwargs.get("initial")
+        if initial and isinstance(initial.get("object_filters"), dict):
+            filters = initial["object_filters"]
+            initial["object_filters"] = json.dumps(filters) if filters else ""
         super().__init__(*args, **kwargs)
         self.user = user
         self.camera = camera
+
+    def clean_object_filters(self) -> dict:
+        raw = self.cleaned_data["object_filters"].strip() or "{}"
+        try:
+            filters = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValidationError(f"The object filters are not valid JSON ({error.msg}).") from None
+        validate_object_filters(filters)
+        return filters
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cctv_operator.models import DesiredCamera, DetectionConfig, Zone
+from cctv_operator.models import DesiredCamera, DetectionConfig, MotionMask, ObjectFilter, Zone
 
 #: An answer larger than this is treated as malformed rather than trusted (a runaway backend).
 MAX_CAMERAS = 20_000
@@ -28,6 +28,12 @@ class _ApiZone(BaseModel):
     name: str
     points: list[tuple[float, float]]
     intrusion: bool = False
+
+
+class _ApiMask(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str
+    points: list[tuple[float, float]]
 
 
 class _ApiCamera(BaseModel):
@@ -45,6 +51,9 @@ class _ApiCamera(BaseModel):
     cooldown_seconds: float = 60.0
     min_box_area: float = 0.0
     zones: list[_ApiZone] = Field(default_factory=list)
+    motion_masks: list[_ApiMask] = Field(default_factory=list)
+    forced_detect_interval: float = 5.0
+    object_filters: dict[str, ObjectFilter] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,9 @@ def _parse_item(index: int, item: dict[str, Any]) -> DesiredCamera:
                 zones=tuple(
                     Zone(name=z.name, points=tuple(z.points), intrusion=z.intrusion) for z in api.zones
                 ),
+                motion_masks=tuple(MotionMask(name=m.name, points=tuple(m.points)) for m in api.motion_masks),
+                forced_detect_interval=api.forced_detect_interval,
+                object_filters=tuple(sorted(api.object_filters.items())),
             ),
         )
     except ValidationError as exc:

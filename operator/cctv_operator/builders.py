@@ -15,7 +15,7 @@ from typing import Any
 from cctv_operator import naming
 from cctv_operator.camera_spec import CameraSpec, detection_from_spec, detection_to_spec
 from cctv_operator.config import OperatorSettings
-from cctv_operator.models import DesiredCamera
+from cctv_operator.models import DesiredCamera, gate_and_filter_env
 
 #: Used when neither the Camera nor WORKER_RESOURCES says anything: enough for YOLOv8n on CPU.
 DEFAULT_WORKER_RESOURCES: dict[str, Any] = {
@@ -222,6 +222,7 @@ def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str,
         {"name": "ALERT_COOLDOWN", "value": _number(detection.cooldown_seconds)},
         {"name": "MIN_BOX_AREA", "value": _number(detection.min_box_area)},
         {"name": "ZONES", "value": json.dumps(detection_to_spec(detection)["zones"], separators=(",", ":"))},
+        *[{"name": name, "value": value} for name, value in gate_and_filter_env(detection).items()],
         {"name": "METRICS_PORT", "value": str(naming.WORKER_METRICS_PORT)},
         {"name": "DATA_DIR", "value": naming.WORKER_DATA_DIR},
         # The root filesystem is read-only: libraries that want a writable home get /tmp.

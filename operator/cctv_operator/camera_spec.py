@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cctv_operator.models import DetectionConfig, Zone
+from cctv_operator.models import DetectionConfig, MotionMask, ObjectFilter, Zone
 
 
 class InvalidSpec(ValueError):
@@ -59,7 +59,7 @@ def detection_from_spec(detection: Mapping[str, Any]) -> DetectionConfig:
     """The CR's camelCase `detection` block as the model (raises ValueError/ValidationError)."""
     known = {
         "alertTypes", "confidenceThreshold", "frameSkip", "detectFps",
-        "cooldownSeconds", "minBoxArea", "zones",
+        "cooldownSeconds", "minBoxArea", "zones", "motionMasks", "forcedDetectInterval", "objectFilters",
     }
     unknown = set(detection) - known
     if unknown:
@@ -79,7 +79,22 @@ def detection_from_spec(detection: Mapping[str, Any]) -> DetectionConfig:
             )
             for zone in detection.get("zones", ())
         ),
+        motion_masks=tuple(
+            MotionMask(name=mask.get("name", ""), points=tuple(tuple(p) for p in mask.get("points", ())))
+            for mask in detection.get("motionMasks", ())
+        ),
+        forced_detect_interval=detection.get("forcedDetectInterval", 5.0),
+        object_filters=tuple(
+            (kind, ObjectFilter(**{_SNAKE[key]: value for key, value in bounds.items() if key in _SNAKE}))
+            for kind, bounds in sorted(detection.get("objectFilters", {}).items())
+        ),
     )
+
+
+# The CR's camelCase object-filter keys and the model's names.
+_SNAKE = {"minArea": "min_area", "maxArea": "max_area", "minRatio": "min_ratio", "maxRatio": "max_ratio",
+          "minScore": "min_score"}  # fmt: skip
+_CAMEL = {snake: camel for camel, snake in _SNAKE.items()}
 
 
 def detection_to_spec(detection: DetectionConfig) -> dict[str, Any]:
@@ -94,6 +109,14 @@ def detection_to_spec(detection: DetectionConfig) -> dict[str, Any]:
             {"name": zone.name, "points": [list(point) for point in zone.points], "intrusion": zone.intrusion}
             for zone in detection.zones
         ],
+        "motionMasks": [
+            {"name": mask.name, "points": [list(p) for p in mask.points]} for mask in detection.motion_masks
+        ],
+        "forcedDetectInterval": detection.forced_detect_interval,
+        "objectFilters": {
+            str(kind): {_CAMEL[key]: value for key, value in flt.given().items()}
+            for kind, flt in detection.object_filters
+        },
     }
     if detection.detect_fps is not None:
         block["detectFps"] = detection.detect_fps

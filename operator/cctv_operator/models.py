@@ -6,6 +6,7 @@ It is frozen and made of tuples so that it is hashable and `==` answers "did any
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +43,35 @@ class Zone(BaseModel):
                 raise ValueError(f"zone {self.name!r}: point ({x}, {y}) is outside 0..1")
 
 
+class MotionMask(BaseModel):
+    """A polygon (normalised 0..1) where motion does not wake the worker's detector."""
+
+    model_config = _FROZEN
+
+    name: str = Field(min_length=1, max_length=100)
+    points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
+
+    def model_post_init(self, _context: object) -> None:
+        for x, y in self.points:
+            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                raise ValueError(f"motion mask {self.name!r}: point ({x}, {y}) is outside 0..1")
+
+
+class ObjectFilter(BaseModel):
+    """One alert type's object filter (the worker's object_filters.py); unset bounds are no limit."""
+
+    model_config = _FROZEN
+
+    min_area: float | None = Field(default=None, ge=0.0, le=1.0)
+    max_area: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_ratio: float | None = Field(default=None, ge=0.0, le=100.0)
+    max_ratio: float | None = Field(default=None, ge=0.0, le=100.0)
+    min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    def given(self) -> dict[str, float]:
+        return self.model_dump(exclude_none=True)
+
+
 class DetectionConfig(BaseModel):
     """The per-camera detection settings; defaults equal the worker's own defaults."""
 
@@ -54,6 +84,10 @@ class DetectionConfig(BaseModel):
     cooldown_seconds: float = Field(default=60.0, ge=0.0, le=86_400.0)
     min_box_area: float = Field(default=0.0, ge=0.0, le=1.0)
     zones: tuple[Zone, ...] = Field(default=(), max_length=32)
+    motion_masks: tuple[MotionMask, ...] = Field(default=(), max_length=32)
+    forced_detect_interval: float = Field(default=5.0, ge=0.0, le=3600.0)
+    # (alert type, filter) pairs sorted by type: a tuple, so that the config stays hashable.
+    object_filters: tuple[tuple[AlertType, ObjectFilter], ...] = ()
 
 
 class DesiredCamera(BaseModel):
@@ -66,3 +100,17 @@ class DesiredCamera(BaseModel):
     rtsp_url: str = Field(min_length=1, repr=False)  # carries credentials: never logged
     ingest_token: str = Field(min_length=1, repr=False)
     detection: DetectionConfig = DetectionConfig()
+
+
+def gate_and_filter_env(detection: DetectionConfig) -> dict[str, str]:
+    """The worker variables of the motion gate and the object filters, the same for both runtimes."""
+    return {
+        "MOTION_MASKS": json.dumps(
+            [{"name": m.name, "points": [list(p) for p in m.points]} for m in detection.motion_masks],
+            separators=(",", ":"),
+        ),
+        "FORCED_DETECT_INTERVAL": repr(float(detection.forced_detect_interval)),
+        "OBJECT_FILTERS": json.dumps(
+            {str(kind): flt.given() for kind, flt in detection.object_filters}, separators=(",", ":")
+        ),
+    }

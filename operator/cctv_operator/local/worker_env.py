@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cctv_operator.models import DesiredCamera
+from cctv_operator.models import DesiredCamera, gate_and_filter_env
 
 
 def worker_environment(camera: DesiredCamera, *, api_url: str) -> dict[str, str]:
@@ -20,6 +20,7 @@ def worker_environment(camera: DesiredCamera, *, api_url: str) -> dict[str, str]
         "ALERT_COOLDOWN": str(detection.cooldown_seconds),
         "MIN_BOX_AREA": str(detection.min_box_area),
         "ZONES": json.dumps([zone.model_dump() for zone in detection.zones]),
+        **gate_and_filter_env(detection),
     }
     if detection.detect_fps is not None:
         env["DETECT_FPS"] = str(detection.detect_fps)
