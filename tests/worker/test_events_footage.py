@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 
 from cctv_worker.detect.loader import choose_model, load_detector
-from cctv_worker.events import EventLogic
+from cctv_worker.events import Change, EventLogic
 from cctv_worker.filters import Rules, classify
 from support.footage import vtest_avi
 
@@ -36,7 +36,8 @@ def test_walking_people_are_followed_and_alert_far_less_often_than_they_are_seen
                 if ok:
                     candidates = classify(detector.detect(image), rules)
                     frames_with_people += bool(candidates)
-                    alerts += len(logic.on_frame(candidates, now=index / fps))
+                    result = logic.on_frame(candidates, now=index / fps)
+                    alerts += sum(c.change is Change.OPENED for c in result.changes)
                     tracks.update({t.id: t for t in logic.tracker.tracks})
             assert ok
             index += 1
