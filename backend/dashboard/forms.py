@@ -107,6 +107,7 @@ class CameraForm(forms.Form):
 
     forced_detect_interval = forms.FloatField(
         label="Forced detection every (seconds)",
+        required=False,
         min_value=0.0,
         max_value=_model_max("forced_detect_interval"),
         initial=5.0,
@@ -131,6 +132,10 @@ class CameraForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.camera = camera
+
+    def clean_forced_detect_interval(self) -> float:
+        value = self.cleaned_data["forced_detect_interval"]
+        return _model_field("forced_detect_interval").default if value is None else value
 
     def clean_object_filters(self) -> dict:
         raw = self.cleaned_data["object_filters"].strip() or "{}"
