@@ -33,10 +33,10 @@ from prometheus_client import CollectorRegistry  # noqa: E402
 
 from cctv_operator.cli import run_options  # noqa: E402
 from cctv_operator.config import load_settings  # noqa: E402
-from cctv_operator.handlers import build_registry, new_identity  # noqa: E402
-from cctv_operator.kube import KubeApi  # noqa: E402
+from cctv_operator.handlers.registry import build_registry, new_identity  # noqa: E402
+from cctv_operator.kube.api import KubeApi  # noqa: E402
+from cctv_operator.kube.reconciler import reconcile_camera  # noqa: E402
 from cctv_operator.metrics import create_metrics  # noqa: E402
-from cctv_operator.reconciler import reconcile_camera  # noqa: E402
 from support.kmock_cluster import KubernetesCluster, write_kubeconfig  # noqa: E402
 
 CAMERAS = "cctv.io/v1alpha1/cameras"

@@ -1,8 +1,9 @@
 """gunicorn settings for production: ``gunicorn -c python:cctv_backend.gunicorn_conf cctv_backend.wsgi``.
 
-Values come from the environment (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT);
-command-line flags still override them. With PROMETHEUS_MULTIPROC_DIR set, the directory is emptied at
-start and a dead worker's live gauges are dropped, so /metrics adds up the workers correctly.
+Values come from the environment (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT,
+GUNICORN_CONTROL_SOCKET); command-line flags still override them. With PROMETHEUS_MULTIPROC_DIR set, the
+directory is emptied at start and a dead worker's live gauges are dropped, so /metrics adds up the workers
+correctly.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ graceful_timeout = 10
 accesslog = "-"
 # Probes and scrapes every few seconds would drown the access log.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# gunicorn's control socket (for `gunicornc`) defaults to $HOME/.gunicorn/gunicorn.ctl: on Kubernetes HOME is
+# "/" and the root filesystem read-only, so it logged "Control server error: Read-only file system" at every
+# start; and every gunicorn of one user would share that path. Kubernetes manages the process, so the
+# socket is off unless GUNICORN_CONTROL_SOCKET names a writable path for it.
+control_socket_path = env_str("GUNICORN_CONTROL_SOCKET", "")
+if control_socket_path:
+    control_socket = control_socket_path
+else:
+    control_socket_disable = True
 
 
 def on_starting(server) -> None:

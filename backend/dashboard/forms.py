@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from dashboard.paging import BadCursor, decode_cursor
@@ -43,6 +43,21 @@ def _model_max(name: str):
     return next(v.limit_value for v in _model_field(name).validators if isinstance(v, MaxValueValidator))
 
 
+def _model_min(name: str):
+    """The model's lower bound of a field (0 for a positive integer field without one)."""
+    found = [v.limit_value for v in _model_field(name).validators if isinstance(v, MinValueValidator)]
+    return found[0] if found else 0
+
+
+def _bounds(name: str) -> dict:
+    """min_value, max_value, initial (the default) and help text of a number field, from the model."""
+    field = _model_field(name)
+    bounds = {"min_value": _model_min(name), "max_value": _model_max(name), "help_text": field.help_text}
+    if field.has_default():
+        bounds["initial"] = field.get_default()
+    return bounds
+
+
 class CameraForm(forms.Form):
     """Name, RTSP URL and detection config of one camera (zones have their own editor)."""
 
@@ -68,52 +83,30 @@ class CameraForm(forms.Form):
     )
     confidence_threshold = forms.FloatField(
         label="Confidence threshold",
-        min_value=0.0,
-        max_value=1.0,
-        initial=0.5,
         widget=forms.NumberInput(attrs={"step": "0.05"}),
-        help_text="Detections below this confidence (0 to 1) are ignored.",
+        **_bounds("confidence_threshold"),
     )
-    cooldown_seconds = forms.IntegerField(
-        label="Cooldown (seconds)",
-        min_value=0,
-        max_value=_model_max("cooldown_seconds"),
-        initial=60,
-        help_text=_model_field("cooldown_seconds").help_text,
-    )
-    frame_skip = forms.IntegerField(
-        label="Frame skip",
-        min_value=1,
-        max_value=_model_max("frame_skip"),
-        initial=30,
-        help_text=_model_field("frame_skip").help_text,
-    )
+    cooldown_seconds = forms.IntegerField(label="Cooldown (seconds)", **_bounds("cooldown_seconds"))
+    frame_skip = forms.IntegerField(label="Frame skip", **_bounds("frame_skip"))
     detect_fps = forms.FloatField(
         label="Detection FPS",
         required=False,
-        min_value=0.01,
-        max_value=60.0,
         widget=forms.NumberInput(attrs={"step": "0.1"}),
-        help_text=_model_field("detect_fps").help_text,
+        **_bounds("detect_fps"),
     )
     min_box_area = forms.FloatField(
-        label="Minimum box area",
-        min_value=0.0,
-        max_value=1.0,
-        initial=0.0,
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-        help_text=_model_field("min_box_area").help_text,
+        label="Minimum box area", widget=forms.NumberInput(attrs={"step": "0.01"}), **_bounds("min_box_area")
     )
 
     forced_detect_interval = forms.FloatField(
         label="Forced detection every (seconds)",
-        required=False,
-        min_value=0.0,
-        max_value=_model_max("forced_detect_interval"),
-        initial=5.0,
+        required=False,  # blank: the model's default (clean_forced_detect_interval)
         widget=forms.NumberInput(attrs={"step": "1"}),
-        help_text=_model_field("forced_detect_interval").help_text
-        + " Motion masks are drawn in the zone editor.",
+        **{
+            **_bounds("forced_detect_interval"),
+            "help_text": _model_field("forced_detect_interval").help_text
+            + " Motion masks are drawn in the zone editor.",
+        },
     )
     object_filters = forms.CharField(
         label="Object filters (JSON)",

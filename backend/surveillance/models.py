@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from surveillance.validators import (
+    ZONE_DEFAULTS,
     validate_alert_types,
     validate_detections,
     validate_motion_masks,
@@ -41,6 +42,22 @@ def default_alert_types() -> list[str]:
     return [AlertType.PERSON, AlertType.VEHICLE, AlertType.INTRUSION]
 
 
+#: The camera's detection settings: the fields of the camera-config reference (the Camera CRD's
+#: `spec.detection`, docs/contracts.md), handed to its worker through /api/active-cameras/.
+DETECTION_FIELDS = (
+    "alert_types",
+    "confidence_threshold",
+    "frame_skip",
+    "detect_fps",
+    "cooldown_seconds",
+    "min_box_area",
+    "zones",
+    "motion_masks",
+    "forced_detect_interval",
+    "object_filters",
+)
+
+
 def new_token_nonce() -> str:
     return secrets.token_hex(16)
 
@@ -61,7 +78,9 @@ class Camera(models.Model):
         help_text="Alert types this camera raises.",
     )
     confidence_threshold = models.FloatField(
-        default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Detections below this confidence (0 to 1) are ignored.",
     )
     frame_skip = models.PositiveIntegerField(
         # Upper bounds are the worker's and the operator's: a camera the backend accepts must run.
@@ -72,7 +91,7 @@ class Camera(models.Model):
     detect_fps = models.FloatField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(0.01), MaxValueValidator(60.0)],
+        validators=[MinValueValidator(0.01), MaxValueValidator(120.0)],
         help_text="Frames analysed per second; overrides frame skip when set.",
     )
     cooldown_seconds = models.PositiveIntegerField(
@@ -90,7 +109,8 @@ class Camera(models.Model):
         blank=True,
         validators=[validate_zones],
         help_text=(
-            'Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true}]'
+            'Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true}]; '
+            "intrusion is true when left out."
         ),
     )
     object_filters = models.JSONField(
@@ -146,6 +166,13 @@ class Camera(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Zones are stored with every key, so that no reader has to know what a missing key means.
+        if isinstance(self.zones, list):
+            self.zones = [
+                {**ZONE_DEFAULTS, **zone} if isinstance(zone, dict) else zone for zone in self.zones
+            ]
 
     def is_online(self, now=None) -> bool:
         if self.last_heartbeat_at is None or self.stream_state != StreamState.UP:

@@ -15,9 +15,8 @@ from rest_framework import serializers
 
 from surveillance.models import AlertType, Camera, StreamState
 from surveillance.selectors import camera_ingest_token
-from surveillance.validators import mask_rtsp_url
+from surveillance.validators import MAX_ZONE_POINTS, MAX_ZONES, ZONE_DEFAULTS, mask_rtsp_url
 
-MAX_INT = 2**31 - 1
 StreamReport = [StreamState.UP, StreamState.DOWN, StreamState.CONNECTING]
 
 
@@ -49,9 +48,9 @@ class ZoneSerializer(serializers.Serializer):
     points = serializers.ListField(
         child=serializers.ListField(child=_UnitFloat(), min_length=2, max_length=2),
         min_length=3,
-        max_length=64,
+        max_length=MAX_ZONE_POINTS,
     )
-    intrusion = serializers.BooleanField(required=False, default=True)
+    intrusion = serializers.BooleanField(required=False, default=ZONE_DEFAULTS["intrusion"])
 
 
 class MotionMaskSerializer(serializers.Serializer):
@@ -105,11 +104,11 @@ class CameraInputSerializer(serializers.Serializer):
     )
     confidence_threshold = _UnitFloat(required=False)
     frame_skip = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
-    detect_fps = serializers.FloatField(required=False, allow_null=True, min_value=0.01, max_value=60.0)
+    detect_fps = serializers.FloatField(required=False, allow_null=True, min_value=0.01, max_value=120.0)
     cooldown_seconds = serializers.IntegerField(required=False, min_value=0, max_value=86_400)
     min_box_area = _UnitFloat(required=False)
-    zones = ZoneSerializer(many=True, required=False)
-    motion_masks = MotionMaskSerializer(many=True, required=False)
+    zones = ZoneSerializer(many=True, required=False, max_length=MAX_ZONES)
+    motion_masks = MotionMaskSerializer(many=True, required=False, max_length=MAX_ZONES)
     forced_detect_interval = serializers.FloatField(required=False, min_value=0.0, max_value=3600.0)
     object_filters = serializers.DictField(
         child=ObjectFilterSerializer(), required=False, help_text="Per alert type."

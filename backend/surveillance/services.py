@@ -24,28 +24,14 @@ from rest_framework.authtoken.models import Token
 
 from surveillance import metrics, snapshots
 from surveillance.errors import IdempotencyConflict
-from surveillance.models import Alert, Camera, StreamState, new_token_nonce
+from surveillance.models import DETECTION_FIELDS, Alert, Camera, StreamState, new_token_nonce
 from surveillance.selectors import alerts_of, camera_ingest_token
 from surveillance.validators import mask_rtsp_url
 
 logger = logging.getLogger(__name__)
 
 # Fields a user may set on a camera (the rest is the worker's status or bookkeeping).
-CAMERA_CONFIG_FIELDS = frozenset(
-    {
-        "is_active",
-        "alert_types",
-        "confidence_threshold",
-        "frame_skip",
-        "detect_fps",
-        "cooldown_seconds",
-        "min_box_area",
-        "zones",
-        "motion_masks",
-        "forced_detect_interval",
-        "object_filters",
-    }
-)
+CAMERA_CONFIG_FIELDS = frozenset({"is_active", *DETECTION_FIELDS})
 CAMERA_EDITABLE_FIELDS = CAMERA_CONFIG_FIELDS | {"name", "rtsp_url"}
 
 

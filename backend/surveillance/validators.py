@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 RTSP_SCHEMES = ("rtsp", "rtsps")
 MAX_ZONES = 32
 MAX_ZONE_POINTS = 64
+#: What a zone means when a key is left out (stored zones carry every key: see migration 0004).
+ZONE_DEFAULTS = {"intrusion": True}
 
 
 def validate_rtsp_url(value: str) -> None:

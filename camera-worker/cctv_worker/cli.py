@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from cctv_worker.config import ConfigError, WorkerConfig
+from cctv_worker.decisions.filters import Rules
 from cctv_worker.detect.loader import ModelError, choose_model, load_detector
-from cctv_worker.filters import Rules
 from cctv_worker.logs import setup_logging
 
 log = logging.getLogger("cctv_worker")

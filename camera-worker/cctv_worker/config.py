@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from cctv_worker.alert_types import ALERT_TYPES
-from cctv_worker.object_filters import ObjectFilter
+from cctv_worker.decisions.alert_types import ALERT_TYPES
+from cctv_worker.decisions.object_filters import ObjectFilter
 
 DEFAULT_MODEL_PATH = "yolov8n.pt"
 
@@ -46,8 +46,8 @@ class Zone(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=100)
-    points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=100)
-    intrusion: bool = False
+    points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
+    intrusion: bool = True
 
     @field_validator("points")
     @classmethod
@@ -124,7 +124,7 @@ class WorkerConfig(BaseModel):
 
     # Sampling: every FRAME_SKIP-th frame, or DETECT_FPS frames per second when set.
     frame_skip: int = Field(30, alias="FRAME_SKIP", ge=1, le=10_000)
-    detect_fps: float | None = Field(None, alias="DETECT_FPS", gt=0.0, le=120.0)
+    detect_fps: float | None = Field(None, alias="DETECT_FPS", ge=0.01, le=120.0)
 
     # Stream health.
     stream_timeout: float = Field(10.0, alias="STREAM_TIMEOUT", gt=0.0, le=600.0)
@@ -133,10 +133,11 @@ class WorkerConfig(BaseModel):
     reconnect_max_delay: float = Field(60.0, alias="RECONNECT_MAX_DELAY", gt=0.0, le=3600.0)
 
     # From detections to alerts.
-    alert_types: frozenset[str] = Field(frozenset(), alias="ALERT_TYPES")
+    # Unset or empty: every type the class map yields (the seed pipeline's way); "none": no alerts.
+    alert_types: frozenset[str] | None = Field(None, alias="ALERT_TYPES", max_length=len(ALERT_TYPES))
     alert_cooldown: float = Field(60.0, alias="ALERT_COOLDOWN", ge=0.0, le=86_400.0)
     min_box_area: float = Field(0.0, alias="MIN_BOX_AREA", ge=0.0, le=1.0)
-    zones: tuple[Zone, ...] = Field((), alias="ZONES")
+    zones: tuple[Zone, ...] = Field((), alias="ZONES", max_length=32)
     track_max_age: float = Field(10.0, alias="TRACK_MAX_AGE", gt=0.0, le=3600.0)
     object_filters: dict[str, ObjectFilter] = Field(default_factory=dict, alias="OBJECT_FILTERS")
 
@@ -145,7 +146,7 @@ class WorkerConfig(BaseModel):
     motion_gate: bool = Field(True, alias="MOTION_GATE")
     motion_threshold: int = Field(25, alias="MOTION_THRESHOLD", ge=1, le=255)
     motion_min_area: float = Field(0.002, alias="MOTION_MIN_AREA", ge=0.0, le=1.0)
-    motion_masks: tuple[MotionMask, ...] = Field((), alias="MOTION_MASKS")
+    motion_masks: tuple[MotionMask, ...] = Field((), alias="MOTION_MASKS", max_length=32)
     forced_detect_interval: float = Field(5.0, alias="FORCED_DETECT_INTERVAL", ge=0.0, le=3600.0)
     # While nothing moves and no event is open, decode only the keyframes (what the gate needs);
     # "all" decodes every frame always (first sight of motion is then not bound to the keyframe rate).
@@ -197,7 +198,11 @@ class WorkerConfig(BaseModel):
     @classmethod
     def _parse_alert_types(cls, value: Any) -> Any:
         if isinstance(value, str):
+            if value.strip().lower() == "none":
+                return frozenset()
             value = [t.strip() for t in value.split(",") if t.strip()]
+            if not value:
+                return None
         unknown = sorted(set(value) - ALERT_TYPES)
         if unknown:
             raise ValueError(f"unknown alert type(s) {unknown}; known: {sorted(ALERT_TYPES)}")
@@ -264,11 +269,6 @@ class WorkerConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> WorkerConfig:
-        if self.motion_gate and 0 < self.event_grace <= self.forced_detect_interval:
-            raise ValueError(
-                "FORCED_DETECT_INTERVAL must be shorter than EVENT_GRACE: a person standing still would "
-                "otherwise go unseen long enough for their event to close"
-            )
         if self.reconnect_max_delay < self.reconnect_delay:
             raise ValueError("RECONNECT_MAX_DELAY must not be smaller than RECONNECT_DELAY")
         for value in (self.stream_timeout, self.reconnect_delay, self.alert_cooldown):
@@ -277,6 +277,16 @@ class WorkerConfig(BaseModel):
         return self
 
     # ---- derived values ----
+
+    @property
+    def effective_forced_detect_interval(self) -> float:
+        """The forced detection's period: shorter than EVENT_GRACE, or a person standing still would go
+        unseen long enough for their event to close. FORCED_DETECT_INTERVAL is a camera setting (the API
+        accepts up to an hour) while EVENT_GRACE is the worker's: a longer one is cut to half the grace
+        rather than refused, so that every camera the API accepts starts."""
+        if 0 < self.event_grace <= self.forced_detect_interval:
+            return self.event_grace / 2
+        return self.forced_detect_interval
 
     @property
     def effective_stall_timeout(self) -> float:

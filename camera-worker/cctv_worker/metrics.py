@@ -11,7 +11,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.process_collector import ProcessCollector
 
-from cctv_worker.alert_types import ALERT_TYPES
+from cctv_worker.decisions.alert_types import ALERT_TYPES
 
 # Why a send attempt failed: the values of cctv_alerts_failed_total{result}.
 FAILURE_RESULTS = ("timeout", "unreachable", "server_error", "unauthorized", "rejected")

@@ -15,24 +15,24 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
+from cctv_worker.capture.motion import MotionDetector, MotionGate, MotionSettings
 from cctv_worker.capture.recorder import FinishedClip, Recorder
 from cctv_worker.capture.sampler import FrameSampler
 from cctv_worker.capture.source import OpenedSource, open_source
 from cctv_worker.capture.stream import CaptureThread, DecodeMode, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.config import WorkerConfig
+from cctv_worker.decisions.events import Change, EventChange, EventLogic
+from cctv_worker.decisions.filters import Rules, classify
 from cctv_worker.delivery.client import BackendClient
 from cctv_worker.delivery.payload import build_clip, build_payload, build_update
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
 from cctv_worker.detect.base import Detection, Detector
-from cctv_worker.events import Change, EventChange, EventLogic
-from cctv_worker.filters import Rules, classify
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
 from cctv_worker.metrics import WorkerMetrics
-from cctv_worker.motion import MotionDetector, MotionGate, MotionSettings
 from cctv_worker.redact import mask_url
 from cctv_worker.snapshot import SnapshotError, render
 
@@ -51,7 +51,14 @@ def motion_gate(config: WorkerConfig) -> MotionGate | None:
         min_area=config.motion_min_area,
         masks=tuple(mask.points for mask in config.motion_masks),
     )
-    return MotionGate(MotionDetector(settings), forced_interval=config.forced_detect_interval)
+    forced = config.effective_forced_detect_interval
+    if forced != config.forced_detect_interval:
+        log.warning(
+            "FORCED_DETECT_INTERVAL %ss is not shorter than EVENT_GRACE %ss: forcing a detection every %ss "
+            "so that an object standing still keeps its event open",
+            config.forced_detect_interval, config.event_grace, forced,
+        )
+    return MotionGate(MotionDetector(settings), forced_interval=forced)
 
 
 class Worker:

@@ -4,7 +4,7 @@ The public surface for other components (e.g. the local runtime) is the sync and
 """
 
 from cctv_operator.models import DesiredCamera, DetectionConfig, Zone
-from cctv_operator.syncing import CameraRuntime, SyncFailed, SyncReport, run_sync_once, sync_forever
+from cctv_operator.sync.loop import CameraRuntime, SyncFailed, SyncReport, run_sync_once, sync_forever
 
 __all__ = [
     "CameraRuntime",

@@ -8,7 +8,7 @@ import sys
 import kopf
 
 from cctv_operator.config import ConfigError, OperatorSettings, load_settings
-from cctv_operator.handlers import build_registry, new_identity
+from cctv_operator.handlers.registry import build_registry, new_identity
 
 
 def run_options(settings: OperatorSettings, *, identity: str) -> dict[str, object]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from cctv_operator.backend import REASONS as BACKEND_REASONS
+from cctv_operator.sync.backend import REASONS as BACKEND_REASONS
 
 SYNC_RESULTS = ("success", "error")
 #: Why a sync pass failed: the backend's failures, a refused answer, a refused camera (the others

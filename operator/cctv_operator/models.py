@@ -6,10 +6,12 @@ It is frozen and made of tuples so that it is hashable and `==` answers "did any
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic.alias_generators import to_camel
 
 
 #: The alert types of the product (design brief); the backend and the worker use the same names.
@@ -24,18 +26,23 @@ class AlertType(StrEnum):
 
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+# The camera settings read the backend's snake_case and the Camera resource's camelCase alike.
+_SETTINGS = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
 Point = tuple[float, float]
+
+#: A new camera's alert types when nothing says otherwise (the backend's and the CRD's default).
+DEFAULT_ALERT_TYPES = (AlertType.PERSON, AlertType.VEHICLE, AlertType.INTRUSION)
 
 
 class Zone(BaseModel):
     """A polygon in normalised 0..1 frame coordinates; `intrusion` zones raise intrusion alerts."""
 
-    model_config = _FROZEN
+    model_config = _SETTINGS
 
-    name: str = Field(min_length=1, max_length=100)  # as the backend and the worker allow
+    name: str = Field(min_length=1, max_length=100)
     points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
-    intrusion: bool = False
+    intrusion: bool = True
 
     def model_post_init(self, _context: object) -> None:
         for x, y in self.points:
@@ -46,7 +53,7 @@ class Zone(BaseModel):
 class MotionMask(BaseModel):
     """A polygon (normalised 0..1) where motion does not wake the worker's detector."""
 
-    model_config = _FROZEN
+    model_config = _SETTINGS
 
     name: str = Field(min_length=1, max_length=100)
     points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
@@ -58,9 +65,9 @@ class MotionMask(BaseModel):
 
 
 class ObjectFilter(BaseModel):
-    """One alert type's object filter (the worker's object_filters.py); unset bounds are no limit."""
+    """One alert type's object filter (the worker's decisions/object_filters.py); unset: no limit."""
 
-    model_config = _FROZEN
+    model_config = _SETTINGS
 
     min_area: float | None = Field(default=None, ge=0.0, le=1.0)
     max_area: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -73,21 +80,56 @@ class ObjectFilter(BaseModel):
 
 
 class DetectionConfig(BaseModel):
-    """The per-camera detection settings; defaults equal the worker's own defaults."""
+    """A camera's detection settings, as the reference (the Camera CRD's `spec.detection`) declares them.
 
-    model_config = _FROZEN
+    tests/contract/test_camera_contract.py holds these fields, defaults and bounds to the reference;
+    `cctv_operator.worker_env` names the worker variable of each.
+    """
 
-    alert_types: tuple[AlertType, ...] = ()  # empty: every type
+    model_config = _SETTINGS
+
+    alert_types: tuple[AlertType, ...] = Field(default=DEFAULT_ALERT_TYPES, max_length=len(AlertType))
     confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     frame_skip: int = Field(default=30, ge=1, le=10_000)
-    detect_fps: float | None = Field(default=None, gt=0.0, le=120.0)
-    cooldown_seconds: float = Field(default=60.0, ge=0.0, le=86_400.0)
+    detect_fps: float | None = Field(default=None, ge=0.01, le=120.0)
+    cooldown_seconds: int = Field(default=60, ge=0, le=86_400)
     min_box_area: float = Field(default=0.0, ge=0.0, le=1.0)
     zones: tuple[Zone, ...] = Field(default=(), max_length=32)
     motion_masks: tuple[MotionMask, ...] = Field(default=(), max_length=32)
     forced_detect_interval: float = Field(default=5.0, ge=0.0, le=3600.0)
-    # (alert type, filter) pairs sorted by type: a tuple, so that the config stays hashable.
+    # Read and written as {alert type: filter} (the reference's object); held as (alert type, filter)
+    # pairs sorted by type, so that the config stays hashable.
     object_filters: tuple[tuple[AlertType, ObjectFilter], ...] = ()
+
+    @field_validator("object_filters", mode="before")
+    @classmethod
+    def _filters_by_type(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return tuple(sorted(value.items(), key=lambda pair: str(pair[0])))
+        return value
+
+    @field_serializer("object_filters")
+    def _filters_as_object(
+        self, value: tuple[tuple[AlertType, ObjectFilter], ...], info: Any
+    ) -> dict[str, Any]:
+        return {
+            str(kind.value): flt.model_dump(by_alias=info.by_alias, exclude_none=True) for kind, flt in value
+        }
+
+    @field_validator("alert_types")
+    @classmethod
+    def _distinct(cls, value: tuple[AlertType, ...]) -> tuple[AlertType, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("alert types must not repeat")
+        return value
+
+    @field_validator("zones")
+    @classmethod
+    def _unique_zone_names(cls, value: tuple[Zone, ...]) -> tuple[Zone, ...]:
+        names = [zone.name for zone in value]
+        if len(set(names)) != len(names):
+            raise ValueError("zone names must be unique")
+        return value
 
 
 class DesiredCamera(BaseModel):
@@ -101,16 +143,3 @@ class DesiredCamera(BaseModel):
     ingest_token: str = Field(min_length=1, repr=False)
     detection: DetectionConfig = DetectionConfig()
 
-
-def gate_and_filter_env(detection: DetectionConfig) -> dict[str, str]:
-    """The worker variables of the motion gate and the object filters, the same for both runtimes."""
-    return {
-        "MOTION_MASKS": json.dumps(
-            [{"name": m.name, "points": [list(p) for p in m.points]} for m in detection.motion_masks],
-            separators=(",", ":"),
-        ),
-        "FORCED_DETECT_INTERVAL": repr(float(detection.forced_detect_interval)),
-        "OBJECT_FILTERS": json.dumps(
-            {str(kind): flt.given() for kind, flt in detection.object_filters}, separators=(",", ":")
-        ),
-    }

@@ -8,9 +8,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from cctv_operator.builders import deployment_body
-from cctv_operator.camera_spec import parse_camera_spec
 from cctv_operator.config import load_settings
+from cctv_operator.kube.builders import deployment_body
+from cctv_operator.kube.camera_spec import parse_camera_spec
 from support import helm
 from support.helm import REPO_ROOT, Renderer
 

@@ -231,7 +231,8 @@ def test_the_backend_is_the_default_target_and_the_operator_a_second_one() -> No
 
 
 @pytest.mark.parametrize("path", [".git", ".venv", "tests/charts", "backend/db.sqlite3", "camera-worker/.env",
-                                  "backend/media/snapshot.jpg"])
+                                  "backend/media/snapshot.jpg",
+                                  "operator/cctv_operator/local/rtsp_server.py"])
 def test_dockerignore_keeps_out_what_no_image_needs(path: str) -> None:
     assert dockerignore_excludes(path)
 

@@ -62,7 +62,7 @@ def test_a_bad_rtsp_url_is_refused_with_the_error_next_to_the_field(alice_client
         ("cooldown_seconds", "86401"),
         ("frame_skip", "0"),
         ("frame_skip", "10001"),
-        ("detect_fps", "100"),
+        ("detect_fps", "121"),
     ],
 )
 def test_out_of_range_detection_settings_are_refused_next_to_their_field(alice_client, alice, field, value):

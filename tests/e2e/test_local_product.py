@@ -15,7 +15,7 @@ import psutil
 import pytest
 import requests
 
-from cctv_operator.local.options import DEFAULT_FOOTAGE
+from cctv_local.options import DEFAULT_FOOTAGE
 from support.net import free_port
 from support.product import RunningProduct, start_product, wait_for
 

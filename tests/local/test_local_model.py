@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from cctv_operator.local.model import BUNDLED_CLASS_MAP, worker_model_env
+from cctv_local.model import BUNDLED_CLASS_MAP, worker_model_env
 
 
 def test_an_explicit_model_path_is_passed_to_the_workers_unchanged(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from cctv_operator.local.options import parse_options
+from cctv_local.options import parse_options
 
 
 def test_defaults_run_the_demo_on_sqlite_in_the_data_dir(tmp_path, monkeypatch):

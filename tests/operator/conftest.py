@@ -21,8 +21,8 @@ from prometheus_client import CollectorRegistry
 
 from cctv_operator.cli import run_options
 from cctv_operator.config import OperatorSettings, load_settings
-from cctv_operator.handlers import build_registry, new_identity
-from cctv_operator.kube import KubeApi
+from cctv_operator.handlers.registry import build_registry, new_identity
+from cctv_operator.kube.api import KubeApi
 from cctv_operator.metrics import OperatorMetrics, create_metrics
 from support.kmock_cluster import KubernetesCluster, kube_cluster, kubeconfig  # noqa: F401 - fixtures
 

@@ -37,6 +37,16 @@ def camera_payload(camera_id: int, **changes: Any) -> dict[str, Any]:
     return item
 
 
+def desired_cameras(payload: Any) -> dict[int, Any]:
+    """The desired cameras of an answer in which every camera must be valid (else InvalidAnswer)."""
+    from cctv_operator.sync.answer import InvalidAnswer, parse_answer
+
+    answer = parse_answer(payload)
+    if answer.rejected:
+        raise InvalidAnswer(next(iter(answer.rejected.values())))
+    return answer.cameras
+
+
 class BackendDouble:
     def __init__(self) -> None:
         self.cameras: dict[int, dict[str, Any]] = {}

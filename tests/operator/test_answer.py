@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from operator_backend import camera_payload
+from operator_backend import camera_payload, desired_cameras
 
-from cctv_operator.answer import MAX_CAMERAS, InvalidAnswer, parse_active_cameras, parse_answer
 from cctv_operator.models import AlertType, Zone
+from cctv_operator.sync.answer import MAX_CAMERAS, InvalidAnswer, parse_answer
 
 
 def test_answer_of_the_contract_becomes_desired_cameras_by_id():
-    cameras = parse_active_cameras([camera_payload(1), camera_payload(2, detect_fps=5)])
+    cameras = desired_cameras([camera_payload(1), camera_payload(2, detect_fps=5)])
     assert set(cameras) == {1, 2}
     one = cameras[1]
     assert one.rtsp_url.startswith("rtsp://viewer:secret@")
@@ -22,22 +22,22 @@ def test_answer_of_the_contract_becomes_desired_cameras_by_id():
 
 
 def test_empty_list_is_a_valid_answer_meaning_no_active_cameras():
-    assert parse_active_cameras([]) == {}
+    assert desired_cameras([]) == {}
 
 
 def test_unknown_fields_are_ignored_so_the_backend_may_grow_its_answer():
-    assert 1 in parse_active_cameras([camera_payload(1, owner="alice", stream_state="up")])
+    assert 1 in desired_cameras([camera_payload(1, owner="alice", stream_state="up")])
 
 
 def test_same_answer_twice_gives_equal_and_hashable_cameras():
-    first, second = parse_active_cameras([camera_payload(1)]), parse_active_cameras([camera_payload(1)])
+    first, second = desired_cameras([camera_payload(1)]), desired_cameras([camera_payload(1)])
     assert first == second
     assert hash(first[1]) == hash(second[1])
-    assert first[1] != parse_active_cameras([camera_payload(1, frame_skip=10)])[1]
+    assert first[1] != desired_cameras([camera_payload(1, frame_skip=10)])[1]
 
 
 def test_credentials_never_appear_in_the_repr():
-    camera = parse_active_cameras([camera_payload(1)])[1]
+    camera = desired_cameras([camera_payload(1)])[1]
     assert "secret" not in repr(camera) and "token0001" not in repr(camera)
 
 
@@ -65,18 +65,18 @@ MALFORMED = {
 @pytest.mark.parametrize("payload", MALFORMED.values(), ids=MALFORMED.keys())
 def test_malformed_answer_is_refused_with_a_clear_error(payload):
     with pytest.raises(InvalidAnswer) as error:
-        parse_active_cameras(payload)
+        desired_cameras(payload)
     assert str(error.value)
 
 
 def test_refusal_says_which_item_and_field_is_wrong():
     with pytest.raises(InvalidAnswer, match=r"item 1 \(id 2\): .*confidence_threshold"):
-        parse_active_cameras([camera_payload(1), camera_payload(2, confidence_threshold=-1)])
+        desired_cameras([camera_payload(1), camera_payload(2, confidence_threshold=-1)])
 
 
 def test_runaway_answer_is_refused():
     with pytest.raises(InvalidAnswer, match="limit"):
-        parse_active_cameras([{}] * (MAX_CAMERAS + 1))
+        desired_cameras([{}] * (MAX_CAMERAS + 1))
 
 
 STRUCTURAL = ["an object instead of a list", "null", "a string", "an item that is not an object",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from operator_backend import TOKEN, BackendDouble
 
-from cctv_operator.backend import BackendClient, BackendError
+from cctv_operator.sync.backend import BackendClient, BackendError
 
 
 @pytest.fixture()

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import copy
 
-from operator_backend import camera_payload
+from operator_backend import camera_payload, desired_cameras
 
-from cctv_operator import builders
-from cctv_operator.answer import parse_active_cameras
-from cctv_operator.camera_spec import parse_camera_spec
 from cctv_operator.config import load_settings
+from cctv_operator.kube import builders
+from cctv_operator.kube.camera_spec import parse_camera_spec
 
 SETTINGS = load_settings({"DJANGO_API_URL": "http://b:8000", "DJANGO_API_TOKEN": "t"})
 
 
 def desired(**changes):
-    return parse_active_cameras([camera_payload(9, **changes)])[9]
+    return desired_cameras([camera_payload(9, **changes)])[9]
 
 
 def as_returned(body):

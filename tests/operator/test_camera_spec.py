@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cctv_operator.camera_spec import InvalidSpec, detection_from_spec, detection_to_spec, parse_camera_spec
+from cctv_operator.kube.camera_spec import (
+    InvalidSpec,
+    detection_from_spec,
+    detection_to_spec,
+    parse_camera_spec,
+)
 from cctv_operator.models import DetectionConfig, Zone
 
 MINIMAL = {"cameraId": 3, "secretRef": {"name": "cam-3"}}

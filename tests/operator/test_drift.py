@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cctv_operator.drift import contains, deployment_drifted
+from cctv_operator.kube.drift import contains, deployment_drifted
 
 WANTED = {"metadata": {"labels": {"a": "1"}, "ownerReferences": [{"uid": "u"}]},
           "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "w", "image": "i:1"}]}}}}

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 from conftest import NAMESPACE
-from operator_backend import camera_payload
+from operator_backend import camera_payload, desired_cameras
 
-from cctv_operator.answer import parse_active_cameras
-from cctv_operator.kube_runtime import CameraConflict, KubernetesRuntime
+from cctv_operator.runtimes.kubernetes import CameraConflict, KubernetesRuntime
 
 CAMERAS = "cctv.io/v1alpha1/cameras"
 SECRETS = "v1/secrets"
 
 
 def desired(camera_id, **changes):
-    return parse_active_cameras([camera_payload(camera_id, **changes)])[camera_id]
+    return desired_cameras([camera_payload(camera_id, **changes)])[camera_id]
 
 
 async def test_applied_cameras_are_listed_back_equal(kube, kube_cluster):

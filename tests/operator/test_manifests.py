@@ -10,12 +10,11 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from operator_backend import camera_payload
+from operator_backend import camera_payload, desired_cameras
 
-from cctv_operator import builders
-from cctv_operator.answer import parse_active_cameras
-from cctv_operator.camera_spec import parse_camera_spec
 from cctv_operator.config import load_settings
+from cctv_operator.kube import builders
+from cctv_operator.kube.camera_spec import parse_camera_spec
 
 REPO = Path(__file__).resolve().parents[2]
 CRD_PATH = REPO / "crds" / "camera.yaml"
@@ -62,13 +61,13 @@ def _owned(camera: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("answer", ANSWERS.values(), ids=ANSWERS.keys())
 def test_rendered_camera_validates_against_the_crd_schema(answer):
-    [camera] = parse_active_cameras([answer]).values()
+    [camera] = desired_cameras([answer]).values()
     validate_camera(builders.camera_body(camera, "cctv"))
 
 
 @pytest.mark.parametrize("answer", ANSWERS.values(), ids=ANSWERS.keys())
 def test_rendered_secret_validates_strictly(answer):
-    [camera] = parse_active_cameras([answer]).values()
+    [camera] = desired_cameras([answer]).values()
     validate_builtin(builders.secret_body(camera, "cctv"))
 
 
@@ -79,7 +78,7 @@ DEFAULT_SETTINGS = load_settings({"DJANGO_API_URL": "http://b", "DJANGO_API_TOKE
                          ids=["gpu settings", "default settings"])
 @pytest.mark.parametrize("answer", ANSWERS.values(), ids=ANSWERS.keys())
 def test_rendered_deployment_validates_strictly(answer, settings):
-    [camera] = parse_active_cameras([answer]).values()
+    [camera] = desired_cameras([answer]).values()
     body = _owned(builders.camera_body(camera, "cctv"))
     deployment = builders.deployment_body(owner=body, spec=parse_camera_spec(body["spec"]), settings=settings)
     builders.with_config_hash(deployment, body["spec"], builders.secret_data(camera))
@@ -94,7 +93,7 @@ def test_a_deployment_that_is_not_a_deployment_is_refused_by_the_validator():
 
 
 def test_a_camera_with_an_unknown_alert_type_is_refused_by_the_crd_schema():
-    [camera] = parse_active_cameras([camera_payload(1)]).values()
+    [camera] = desired_cameras([camera_payload(1)]).values()
     body = builders.camera_body(camera, "cctv")
     body["spec"]["detection"]["alertTypes"] = ["ufo"]
     with pytest.raises(jsonschema.ValidationError):

@@ -11,13 +11,13 @@ import pytest
 import yaml
 from charts.test_camera_crd import SOURCE_CRD, _strict
 
-from cctv_operator import builders
-from cctv_operator.answer import parse_answer
-from cctv_operator.camera_spec import parse_camera_spec
 from cctv_operator.config import load_settings
-from cctv_operator.local.worker_env import worker_environment
+from cctv_operator.kube import builders
+from cctv_operator.kube.camera_spec import parse_camera_spec
+from cctv_operator.sync.answer import parse_answer
+from cctv_operator.worker_env import worker_environment
 from cctv_worker.config import WorkerConfig
-from cctv_worker.object_filters import ObjectFilter
+from cctv_worker.decisions.object_filters import ObjectFilter
 
 
 def as_returned(body):
@@ -65,7 +65,10 @@ def test_both_runtimes_give_the_worker_an_environment_it_accepts() -> None:
     rendered = builders.deployment_body(owner=body, spec=parse_camera_spec(body["spec"]), settings=SETTINGS)
     [container] = rendered["spec"]["template"]["spec"]["containers"]
     kube_env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
-    local_env = worker_environment(camera, api_url="http://b:8000")
+    local_env = worker_environment(  # what the local runtime starts a worker process with
+        camera_id=camera.id, detection=camera.detection, api_url="http://b:8000",
+        rtsp_url=camera.rtsp_url, ingest_token=camera.ingest_token,
+    )
     for env in (kube_env, local_env):
         config = WorkerConfig.from_env({**env, "RTSP_URL": "rtsp://cam/1", "DJANGO_API_TOKEN": "t"})
         assert config.forced_detect_interval == 8.0

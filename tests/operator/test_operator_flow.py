@@ -8,7 +8,7 @@ import base64
 import pytest
 from conftest import NAMESPACE, eventually
 
-from cctv_operator.reconciler import reconcile_camera
+from cctv_operator.kube.reconciler import reconcile_camera
 
 CAMERAS = "cctv.io/v1alpha1/cameras"
 SECRETS = "v1/secrets"

@@ -7,7 +7,7 @@ import datetime
 import pytest_asyncio
 from conftest import NAMESPACE, eventually
 
-from cctv_operator.peering import may_act
+from cctv_operator.handlers.peering import may_act
 
 NOW = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.UTC)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cctv_operator.models import DesiredCamera, DetectionConfig
-from cctv_operator.plan import plan_sync
+from cctv_operator.sync.plan import plan_sync
 
 
 def camera(camera_id: int, **detection) -> DesiredCamera:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from cctv_operator.status import (
+from cctv_operator.kube.status import (
     Outcome,
     camera_status,
     merge_conditions,

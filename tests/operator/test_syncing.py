@@ -12,10 +12,10 @@ import pytest
 from operator_backend import camera_payload
 from prometheus_client import CollectorRegistry
 
-from cctv_operator.backend import BackendError
 from cctv_operator.metrics import create_metrics
 from cctv_operator.models import DesiredCamera
-from cctv_operator.syncing import SyncFailed, SyncReport, next_delay, run_sync_once, sync_forever
+from cctv_operator.sync.backend import BackendError
+from cctv_operator.sync.loop import SyncFailed, SyncReport, next_delay, run_sync_once, sync_forever
 
 
 class MemoryRuntime:

@@ -64,7 +64,7 @@ class RunningProduct:
 
 @contextlib.contextmanager
 def start_product(scratch: Path, *args: str, ready_within: float = 120.0) -> Iterator[RunningProduct]:
-    """Starts ``python -m cctv_operator.local`` on a free port with its data under ``scratch``, waits for
+    """Starts ``python -m cctv_local`` on a free port with its data under ``scratch``, waits for
     its banner (backend ready, demo user made), and on exit stops it with Ctrl-C as a user would; any
     process it left behind is killed so that a failed test never leaks one."""
     port = free_port()
@@ -79,7 +79,7 @@ def start_product(scratch: Path, *args: str, ready_within: float = 120.0) -> Ite
     argv = [
         sys.executable,
         "-m",
-        "cctv_operator.local",
+        "cctv_local",
         "--port",
         str(port),
         "--data-dir",

@@ -1,6 +1,6 @@
 """A real RTSP server for tests: Debian's GStreamer RTSP server, in its own process.
 
-The server is the product's own (``operator/cctv_operator/local/rtsp_server.py``, the demo camera of
+The server is the product's own (``operator/laptop/cctv_local/rtsp_server.py``, the demo camera of
 ``scripts/run``), run with the SYSTEM ``/usr/bin/python3`` (the venv has no ``gi``). It serves one
 source (a video file, a still image, or ``testsrc``) as H.264 at ``rtsp://127.0.0.1:<port>/stream``.
 ``start_rtsp_server`` starts it and hands back an ``RtspServer`` that the test can kill, restart,
@@ -24,7 +24,7 @@ from support.net import free_port
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 REPO = Path(__file__).resolve().parents[2]
-SERVER_SCRIPT = REPO / "operator" / "cctv_operator" / "local" / "rtsp_server.py"
+SERVER_SCRIPT = REPO / "operator" / "laptop" / "cctv_local" / "rtsp_server.py"
 
 
 
@@ -43,18 +43,20 @@ class RtspServer:
     port: int
     fps: int
     size: tuple[int, int]
+    host: str = "127.0.0.1"
     loop: bool = False  # a video file starts over at its end (the demo camera)
     shared: bool = False  # one pipeline for every client, as a real camera (the demo camera)
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
-        return f"rtsp://127.0.0.1:{self.port}/stream"
+        return f"rtsp://{self.host}:{self.port}/stream"
 
     def start(self, timeout: float = 30.0) -> None:
         cmd = [
-            SYSTEM_PYTHON, str(SERVER_SCRIPT), "--port", str(self.port), "--path", "/stream",
-            "--source", self.source, "--fps", str(self.fps), "--size", f"{self.size[0]}x{self.size[1]}",
+            SYSTEM_PYTHON, str(SERVER_SCRIPT), "--host", self.host, "--port", str(self.port),
+            "--path", "/stream", "--source", self.source, "--fps", str(self.fps),
+            "--size", f"{self.size[0]}x{self.size[1]}",
         ]  # fmt: skip
         cmd += ["--loop"] if self.loop else []
         cmd += ["--shared"] if self.shared else []
@@ -69,7 +71,7 @@ class RtspServer:
             raise RuntimeError(f"RTSP server did not start: {line!r} {err}")
         # The port is bound before READY; confirm it accepts connections.
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+            with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), timeout=1):
                 return
             time.sleep(0.05)
         raise RuntimeError("RTSP server never accepted connections")
@@ -113,10 +115,11 @@ def start_rtsp_server(
     fps: int = 10,
     size: tuple[int, int] = (640, 360),
     port: int | None = None,
+    host: str = "127.0.0.1",
     loop: bool = False,
     shared: bool = False,
 ) -> Iterator[RtspServer]:
-    server = RtspServer(str(source), port or free_port(), fps, size, loop=loop, shared=shared)
+    server = RtspServer(str(source), port or free_port(), fps, size, host, loop=loop, shared=shared)
     server.start()
     try:
         yield server

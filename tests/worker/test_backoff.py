@@ -1,6 +1,6 @@
 """Reconnect and retry delays grow, are capped, carry jitter, and start over after a success."""
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 
 
 def test_delays_double_up_to_the_cap() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 from prometheus_client import CollectorRegistry
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 from cctv_worker.capture.recorder import FinishedClip, Recorder
 from cctv_worker.capture.sampler import FrameSampler
 from cctv_worker.capture.stream import CaptureThread, DecodeMode, Mailbox

@@ -36,7 +36,7 @@ def test_defaults_match_the_seed_and_the_contract() -> None:
     assert config.heartbeat_interval == 15
     assert config.spool_max_alerts == 1000
     assert config.metrics_port == 9100
-    assert config.alert_types == frozenset()
+    assert config.alert_types is None  # every type
     assert config.zones == ()
     assert config.effective_stall_timeout == 10
 
@@ -121,3 +121,13 @@ def test_empty_optional_variables_mean_unset() -> None:
     assert config.detect_fps is None
     assert config.alert_class_map is None
     assert config.zones == ()
+    assert config.alert_types is None  # every type
+
+
+def test_alert_types_none_means_the_camera_raises_no_alerts() -> None:
+    assert load(ALERT_TYPES="none").alert_types == frozenset()
+
+
+def test_a_zone_without_intrusion_is_an_intrusion_zone_as_in_the_api() -> None:
+    config = load(ZONES='[{"name": "door", "points": [[0, 0], [1, 0], [1, 1]]}]')
+    assert config.zones[0].intrusion is True

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.delivery.client import BackendClient
 from cctv_worker.delivery.sender import Sender

@@ -18,7 +18,7 @@ import cv2
 import pytest
 from prometheus_client import CollectorRegistry
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 from cctv_worker.capture.sampler import FrameSampler
 from cctv_worker.capture.stream import CaptureThread, Mailbox
 from cctv_worker.capture.watchdog import StreamState, StreamStatus

@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import pytest
 
+from cctv_worker.decisions.tracking import iou
 from cctv_worker.detect.base import Detection
 from cctv_worker.detect.loader import (
     ModelChoice,
@@ -24,7 +25,6 @@ from cctv_worker.detect.loader import (
     lean_sibling,
     load_detector,
 )
-from cctv_worker.tracking import iou
 from support.footage import bus_jpg
 
 

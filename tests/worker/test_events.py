@@ -3,8 +3,8 @@ dropped, closing after the grace period, reopening within the cooldown, splittin
 
 from itertools import count
 
-from cctv_worker.events import Change, EventLogic, describe
-from cctv_worker.filters import Candidate
+from cctv_worker.decisions.events import Change, EventLogic, describe
+from cctv_worker.decisions.filters import Candidate
 
 from .helpers import det, moved
 

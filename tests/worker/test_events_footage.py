@@ -8,9 +8,9 @@ from pathlib import Path
 
 import cv2
 
+from cctv_worker.decisions.events import Change, EventLogic
+from cctv_worker.decisions.filters import Rules, classify
 from cctv_worker.detect.loader import choose_model, load_detector
-from cctv_worker.events import Change, EventLogic
-from cctv_worker.filters import Rules, classify
 from support.footage import vtest_avi
 
 

@@ -1,8 +1,8 @@
 """From detections to candidates: class map, confidences, box size, zones, enabled alert types."""
 
-from cctv_worker.alert_types import COCO_CLASS_MAP
 from cctv_worker.config import Zone
-from cctv_worker.filters import Rules, classify
+from cctv_worker.decisions.alert_types import COCO_CLASS_MAP
+from cctv_worker.decisions.filters import Rules, classify
 
 from .helpers import det
 
@@ -62,3 +62,8 @@ def test_only_enabled_alert_types_pass_and_intrusion_off_keeps_the_plain_type() 
     feet_in_driveway = (0.4, 0.5, 0.5, 0.9)
     found = classify([det("person", box=feet_in_driveway), det("car", box=feet_in_driveway)], rules)
     assert types(found) == [("person", "person")]
+
+
+def test_no_enabled_alert_types_lets_nothing_through() -> None:
+    rules = Rules(class_map=COCO_CLASS_MAP, enabled_types=frozenset())
+    assert classify([det("person", 0.9, (0.1, 0.1, 0.5, 0.9))], rules) == []

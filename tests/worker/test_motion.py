@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cctv_worker.capture.motion import MotionDetector, MotionGate, MotionSettings, Reason
 from cctv_worker.config import ConfigError, WorkerConfig
-from cctv_worker.motion import MotionDetector, MotionGate, MotionSettings, Reason
 from cctv_worker.worker import motion_gate
 
 RNG = np.random.default_rng(7)
@@ -132,6 +132,15 @@ def test_the_gate_settings_come_from_the_environment() -> None:
     assert g.detector.settings.pixel_threshold == 30 and g.detector.settings.min_area == 0.01
     assert g.detector.settings.masks == (((0.0, 0.0), (0.3, 0.0), (0.3, 0.4)),)
     assert motion_gate(WorkerConfig.from_env(base_env(MOTION_GATE="false"))) is None
+
+
+def test_a_forced_interval_not_shorter_than_the_event_grace_is_cut_to_half_the_grace() -> None:
+    # The API accepts up to an hour; the worker must still start, and keep a still object's event open.
+    config = WorkerConfig.from_env(base_env(FORCED_DETECT_INTERVAL="3600", EVENT_GRACE="10"))
+    assert config.forced_detect_interval == 3600.0
+    gate = motion_gate(config)
+    assert gate is not None and gate.forced_interval == 5.0
+    assert motion_gate(WorkerConfig.from_env(base_env(FORCED_DETECT_INTERVAL="0"))).forced_interval == 0.0
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from prometheus_client import CollectorRegistry
 
 from cctv_worker.capture.stream import Frame
 from cctv_worker.config import WorkerConfig
+from cctv_worker.decisions.filters import Rules
 from cctv_worker.detect.loader import choose_model, load_detector
-from cctv_worker.filters import Rules
 from cctv_worker.worker import Worker
 from support.footage import walk_in_video
 from support.rtsp_server import start_rtsp_server

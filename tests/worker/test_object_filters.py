@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cctv_worker.alert_types import COCO_CLASS_MAP
 from cctv_worker.config import ConfigError, WorkerConfig, Zone
-from cctv_worker.events import Change, EventLogic
-from cctv_worker.filters import Rules, classify
-from cctv_worker.object_filters import ObjectFilter, aspect_ratio, track_score
+from cctv_worker.decisions.alert_types import COCO_CLASS_MAP
+from cctv_worker.decisions.events import Change, EventLogic
+from cctv_worker.decisions.filters import Rules, classify
+from cctv_worker.decisions.object_filters import ObjectFilter, aspect_ratio, track_score
 
 from .helpers import det, moved
 

@@ -2,8 +2,8 @@
 
 import base64
 
+from cctv_worker.decisions.events import EventObject, EventState
 from cctv_worker.delivery.payload import build_clip, build_payload, build_update, new_idempotency_key
-from cctv_worker.events import EventObject, EventState
 
 from .helpers import det
 

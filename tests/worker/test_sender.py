@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 from cctv_worker.delivery.client import BackendClient
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import Spool

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cctv_worker.filters import Candidate
-from cctv_worker.tracking import Tracker, closeness, iou, predict
+from cctv_worker.decisions.filters import Candidate
+from cctv_worker.decisions.tracking import Tracker, closeness, iou, predict
 
 from .helpers import det, moved
 

@@ -1,7 +1,7 @@
 """Zones: an object counts where it stands (bottom-centre of its box)."""
 
 from cctv_worker.config import Zone
-from cctv_worker.zones import point_in_polygon, zone_of
+from cctv_worker.decisions.zones import point_in_polygon, zone_of
 
 SQUARE = ((0.2, 0.2), (0.8, 0.2), (0.8, 0.8), (0.2, 0.8))
 
@@ -19,7 +19,7 @@ def test_a_concave_polygon_excludes_its_notch() -> None:
 
 
 def test_where_zones_overlap_the_intrusion_zone_wins() -> None:
-    plain = Zone(name="yard", points=SQUARE)
+    plain = Zone(name="yard", points=SQUARE, intrusion=False)
     strict = Zone(name="door", points=((0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6)), intrusion=True)
     assert zone_of((0.5, 0.5), [plain, strict]) == strict
     assert zone_of((0.3, 0.3), [plain, strict]) == plain

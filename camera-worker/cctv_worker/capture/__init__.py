@@ -1,1 +1,1 @@
-"""Getting frames: opening the stream, sampling, reconnecting with backoff, and noticing stalls."""
+"""Getting frames: opening the stream, sampling, reconnecting (``cctv_worker.backoff``), noticing stalls."""

@@ -22,7 +22,7 @@ from enum import StrEnum
 import av
 import numpy as np
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 from cctv_worker.capture.packets import TimedPacket
 from cctv_worker.capture.recorder import Recorder
 from cctv_worker.capture.sampler import FrameSampler

@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from cctv_worker.decisions.events import EventObject, EventState
 from cctv_worker.detect.base import Detection
-from cctv_worker.events import EventObject, EventState
 
 
 def new_idempotency_key() -> str:

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 
-from cctv_worker.capture.backoff import Backoff
+from cctv_worker.backoff import Backoff
 from cctv_worker.delivery.client import BackendClient, Outcome
 from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool, SpooledAlert
 from cctv_worker.metrics import WorkerMetrics

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cctv_worker.alert_types import COCO_CLASS_MAP, FALLBACK_CLASS_MAP
+from cctv_worker.decisions.alert_types import COCO_CLASS_MAP, FALLBACK_CLASS_MAP
 from cctv_worker.detect.base import Detector
 
 log = logging.getLogger(__name__)

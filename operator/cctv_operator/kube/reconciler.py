@@ -1,0 +1,113 @@
+"""Reconcile one Camera resource to its Deployment and status: read, compare, write only if needed.
+
+Level-based and idempotent: it looks at the Camera, its Secret and the live Deployment each time,
+so a deleted or hand-edited Deployment is put back, and an unchanged Camera costs reads only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cctv_operator.config import OperatorSettings
+from cctv_operator.kube import builders, naming
+from cctv_operator.kube.api import CAMERAS, DEPLOYMENTS, SECRETS, Conflict, KubeApi
+from cctv_operator.kube.camera_spec import InvalidSpec, parse_camera_spec
+from cctv_operator.kube.drift import deployment_drifted
+from cctv_operator.kube.status import Outcome, camera_status, outcome_from_deployment, status_differs
+from cctv_operator.metrics import OperatorMetrics
+
+logger = logging.getLogger(__name__)
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+async def reconcile_camera(
+    camera: Mapping[str, Any],
+    *,
+    kube: KubeApi,
+    settings: OperatorSettings,
+    metrics: OperatorMetrics | None = None,
+    now: Callable[[], datetime.datetime] = _utcnow,
+) -> Outcome:
+    """Bring the Camera's Deployment and status in line with its spec; return what was found."""
+    started = time.perf_counter()
+    try:
+        outcome = await _reconcile_children(camera, kube=kube, settings=settings)
+        meta = camera["metadata"]
+        status = camera_status(
+            outcome, generation=meta.get("generation"), previous=camera.get("status"), now=now()
+        )
+        if status_differs(camera.get("status"), status):
+            await kube.patch(
+                CAMERAS, meta["namespace"], meta["name"], {"status": status}, subresource="status"
+            )
+        return outcome
+    finally:
+        if metrics is not None:
+            metrics.reconcile_duration_seconds.observe(time.perf_counter() - started)
+
+
+async def _reconcile_children(
+    camera: Mapping[str, Any], *, kube: KubeApi, settings: OperatorSettings
+) -> Outcome:
+    meta = camera["metadata"]
+    namespace = meta["namespace"]
+    try:
+        spec = parse_camera_spec(camera.get("spec"))
+    except InvalidSpec as exc:
+        # No children for a spec we cannot understand. A Deployment from an earlier, valid spec is
+        # left running on purpose: a typo in a Camera should not take the camera offline.
+        logger.warning("Camera %s/%s has an invalid spec: %s", namespace, meta["name"], exc)
+        return Outcome(False, "InvalidSpec", str(exc), "Unknown")
+
+    secret = await kube.get(SECRETS, namespace, spec.secret_ref.name)
+    if secret is None:
+        return Outcome(False, "SecretNotFound", f"Secret {spec.secret_ref.name!r} does not exist", "Unknown")
+    data = secret.get("data") or {}
+    missing = {naming.SECRET_RTSP_URL_KEY, naming.SECRET_INGEST_TOKEN_KEY} - set(data)
+    if missing:
+        return Outcome(False, "InvalidSecret",
+                       f"Secret {spec.secret_ref.name!r} lacks the keys {sorted(missing)}", "Unknown")
+
+    wanted = builders.deployment_body(owner=camera, spec=spec, settings=settings)
+    digest = builders.with_config_hash(wanted, camera["spec"], data)
+    name = wanted["metadata"]["name"]
+
+    live = await kube.get(DEPLOYMENTS, namespace, name)
+    if live is None:
+        try:
+            live = await kube.create(DEPLOYMENTS, wanted)
+            logger.info("created Deployment %s/%s", namespace, name)
+        except Conflict:  # created meanwhile (another handler of the same Camera): compare with it
+            live = await kube.get(DEPLOYMENTS, namespace, name) or {}
+    if not _owned_by(live, meta.get("uid")):
+        return Outcome(False, "DeploymentConflict",
+                       f"Deployment {name!r} exists and belongs to something else", "Unknown", name, digest)
+    if deployment_drifted(live, wanted):
+        live = await kube.patch(DEPLOYMENTS, namespace, name, _replacing_patch(wanted))
+        logger.info("updated Deployment %s/%s (config hash %s)", namespace, name, digest)
+    return outcome_from_deployment(live, paused=spec.paused, config_hash=digest)
+
+
+def _owned_by(deployment: Mapping[str, Any], uid: str | None) -> bool:
+    refs = (deployment.get("metadata") or {}).get("ownerReferences") or []
+    return any(ref.get("uid") == uid and ref.get("controller") for ref in refs)
+
+
+def _replacing_patch(wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """A merge patch that also removes the optional pod fields we no longer set."""
+    patch = {"metadata": {k: wanted["metadata"][k] for k in ("labels", "ownerReferences")},
+             "spec": dict(wanted["spec"])}
+    template = dict(patch["spec"]["template"])
+    pod = dict(template["spec"])
+    for optional in ("nodeSelector", "tolerations"):
+        pod.setdefault(optional, None)
+    template["spec"] = pod
+    patch["spec"]["template"] = template
+    return patch

@@ -1,0 +1,1 @@
+"""The local runtime: worker processes on this machine, supervised and restarted with backoff."""

@@ -1,0 +1,154 @@
+"""The local runtime: one ``cctv-worker`` process per active camera, on this machine, no cluster.
+
+It is the second implementation (beside the Kubernetes one) of the runtime interface that the sync
+drives: ``apply`` makes a camera's worker run with the camera's current config, ``remove`` stops it,
+``list_managed`` says what runs. A supervisor task restarts workers that die, with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cctv_operator.models import DesiredCamera
+from cctv_operator.runtimes.local.processes import start_process, stop_process
+from cctv_operator.runtimes.local.restart_policy import RestartPolicy
+from cctv_operator.worker_env import worker_environment
+
+log = logging.getLogger(__name__)
+
+@dataclass
+class _Worker:
+    camera: DesiredCamera
+    env: dict[str, str]
+    process: asyncio.subprocess.Process | None = None
+    started_at: float = 0.0
+    failures: int = 0
+    next_start_at: float = 0.0
+
+
+def _fingerprint(env: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(dict(env), sort_keys=True).encode()).hexdigest()
+
+
+class LocalRuntime:
+    """Runs and supervises worker processes. Not thread-safe: use from one event loop."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        data_dir: Path,
+        worker_argv: list[str] | None = None,
+        base_env: Mapping[str, str] | None = None,
+        policy: RestartPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        stop_grace: float = 20.0,
+    ) -> None:
+        self._api_url = api_url
+        self._data_dir = data_dir
+        self._argv = worker_argv or [sys.executable, "-m", "cctv_worker"]
+        self._base_env = dict(base_env or {})
+        self._policy = policy or RestartPolicy()
+        self._clock = clock
+        self._stop_grace = stop_grace
+        self._workers: dict[int, _Worker] = {}
+
+    # -- the runtime interface the sync drives ------------------------------------------------------
+
+    async def list_managed(self) -> dict[int, DesiredCamera]:
+        return {camera_id: worker.camera for camera_id, worker in self._workers.items()}
+
+    async def apply(self, camera: DesiredCamera) -> None:
+        camera_id = camera.id
+        env = self.environment_for(camera)
+        current = self._workers.get(camera_id)
+        if current is not None and _fingerprint(current.env) == _fingerprint(env):
+            current.camera = camera
+            return
+        if current is not None:
+            log.info("camera %s: config changed, restarting its worker", camera_id)
+            await self._stop(current)
+        worker = _Worker(camera=camera, env=env)
+        self._workers[camera_id] = worker
+        await self._start(camera_id, worker)
+
+    async def remove(self, camera_id: int) -> None:
+        worker = self._workers.pop(int(camera_id), None)
+        if worker is not None:
+            log.info("camera %s: stopping its worker", camera_id)
+            await self._stop(worker)
+
+    def environment_for(self, camera: DesiredCamera) -> dict[str, str]:
+        """The environment this camera's worker process starts with."""
+        env = {
+            **self._base_env,
+            **worker_environment(
+                camera_id=camera.id,
+                detection=camera.detection,
+                api_url=self._api_url,
+                rtsp_url=camera.rtsp_url,
+                ingest_token=camera.ingest_token,
+            ),
+        }
+        env.setdefault("DATA_DIR", str(self._data_dir / f"camera-{camera.id}"))
+        return env
+
+    # -- supervision --------------------------------------------------------------------------------
+
+    def pid_of(self, camera_id: int) -> int | None:
+        worker = self._workers.get(camera_id)
+        if worker is None or worker.process is None or worker.process.returncode is not None:
+            return None
+        return worker.process.pid
+
+    async def supervise_once(self) -> None:
+        """Notices dead workers and restarts those whose backoff has passed."""
+        now = self._clock()
+        for camera_id, worker in list(self._workers.items()):
+            process = worker.process
+            if process is not None and process.returncode is None:
+                continue
+            if process is not None:
+                ran_for = now - worker.started_at
+                worker.failures = self._policy.failures_after_exit(worker.failures, ran_for)
+                worker.next_start_at = now + self._policy.delay(worker.failures)
+                worker.process = None
+                log.warning(
+                    "camera %s: worker exited with %s after %.0f s; restarting in %.0f s",
+                    camera_id,
+                    process.returncode,
+                    ran_for,
+                    worker.next_start_at - now,
+                )
+            if now >= worker.next_start_at and self._workers.get(camera_id) is worker:
+                await self._start(camera_id, worker)
+
+    async def supervise(self, interval: float = 0.5) -> None:
+        while True:
+            await self.supervise_once()
+            await asyncio.sleep(interval)
+
+    async def close(self) -> None:
+        workers = list(self._workers.values())
+        self._workers.clear()
+        await asyncio.gather(*(self._stop(worker) for worker in workers))
+
+    # -- processes ----------------------------------------------------------------------------------
+
+    async def _start(self, camera_id: int, worker: _Worker) -> None:
+        log_path = self._data_dir / "logs" / f"camera-{camera_id}.log"
+        worker.process = await start_process(self._argv, env=worker.env, log_path=log_path)
+        worker.started_at = self._clock()
+        log.info("camera %s: worker started (pid %s, log %s)", camera_id, worker.process.pid, log_path)
+
+    async def _stop(self, worker: _Worker) -> None:
+        if worker.process is not None:
+            await stop_process(worker.process, grace=self._stop_grace)

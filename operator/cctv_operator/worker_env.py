@@ -1,0 +1,98 @@
+"""The environment a camera's worker starts with: one pure function for both runtimes.
+
+The local runtime passes it to a process as it is; the Kubernetes side puts it in the Deployment and
+swaps the values of `SECRET_VARIABLES` for references to the camera's Secret, so that the stream URL
+and the ingest token never appear in a pod spec.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from cctv_operator.models import DetectionConfig
+
+#: Each camera setting (a field of DetectionConfig) and the worker variable that carries it.
+DETECTION_VARIABLES: Mapping[str, str] = {
+    "alert_types": "ALERT_TYPES",
+    "confidence_threshold": "CONFIDENCE_THRESHOLD",
+    "frame_skip": "FRAME_SKIP",
+    "detect_fps": "DETECT_FPS",
+    "cooldown_seconds": "ALERT_COOLDOWN",
+    "min_box_area": "MIN_BOX_AREA",
+    "zones": "ZONES",
+    "motion_masks": "MOTION_MASKS",
+    "forced_detect_interval": "FORCED_DETECT_INTERVAL",
+    "object_filters": "OBJECT_FILTERS",
+}
+
+#: The variables that carry credentials: the Kubernetes side reads them from the camera's Secret.
+RTSP_URL = "RTSP_URL"
+INGEST_TOKEN = "DJANGO_API_TOKEN"  # noqa: S105 - a variable name
+SECRET_VARIABLES = frozenset({RTSP_URL, INGEST_TOKEN})
+
+#: An empty list setting, e.g. ALERT_TYPES=none (to the worker an empty or unset ALERT_TYPES means
+#: every type, as in the seed pipeline).
+EMPTY_LIST = "none"
+
+
+def worker_environment(
+    *,
+    camera_id: int,
+    detection: DetectionConfig,
+    api_url: str,
+    rtsp_url: str,
+    ingest_token: str,
+    model_path: str | None = None,
+) -> dict[str, str]:
+    """Every per-camera variable of a worker (the runtime adds its own: ports, data dir, ...)."""
+    env = {
+        "CAMERA_ID": str(camera_id),
+        RTSP_URL: rtsp_url,
+        "DJANGO_API_URL": api_url,
+        INGEST_TOKEN: ingest_token,
+    }
+    if model_path is not None:
+        env["MODEL_PATH"] = model_path
+    env.update(detection_environment(detection))
+    return env
+
+
+def detection_environment(detection: DetectionConfig) -> dict[str, str]:
+    """The camera's detection settings as worker variables; an unset optional setting is left out.
+
+    Lists of models (zones, motion masks) and the object filters ({alert type: filter}) are JSON; other
+    lists are comma-separated, and an empty one is ``none``.
+    """
+    env: dict[str, str] = {}
+    for name, variable in DETECTION_VARIABLES.items():
+        value = getattr(detection, name)
+        if value is None:
+            continue
+        item_types = typing.get_args(DetectionConfig.model_fields[name].annotation)
+        if name == "object_filters":
+            env[variable] = json.dumps(detection.model_dump(mode="json")[name], separators=(",", ":"))
+        elif item_types and isinstance(item_types[0], type) and issubclass(item_types[0], BaseModel):
+            items = [item.model_dump(mode="json") for item in value]
+            env[variable] = json.dumps(items, separators=(",", ":"))
+        elif isinstance(value, tuple):
+            env[variable] = ",".join(_text(item) for item in value) if value else EMPTY_LIST
+        else:
+            env[variable] = _text(value)
+    return env
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, float):
+        # "60" rather than "60.0": the worker may parse some of these as integers.
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)

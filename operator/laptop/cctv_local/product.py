@@ -1,0 +1,253 @@
+"""``cctv-local``: the whole product on one machine, no cluster, no configuration.
+
+Starts, in order: the backend (migrated SQLite, a demo user, gunicorn), a demo RTSP camera looping
+real footage, and the operator's sync driving the local runtime (one worker process per active
+camera). Ctrl-C (or SIGTERM) stops everything it started, in reverse order, and leaves no process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import requests
+
+from cctv_local import setup
+from cctv_local.model import worker_model_env
+from cctv_local.options import LocalOptions, parse_options
+from cctv_operator.runtimes.local.processes import start_process, stop_process
+from cctv_operator.runtimes.local.runtime import LocalRuntime
+from cctv_operator.sync.backend import BackendClient
+from cctv_operator.sync.loop import sync_forever
+
+log = logging.getLogger("cctv.local")
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+BACKEND_DIR = REPO_ROOT / "backend"
+RTSP_SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _kept_secret(path: Path, length: int) -> str:
+    """A random secret made once per data dir and kept, so that it survives restarts."""
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(length))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def backend_environment(options: LocalOptions) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": options.database_url,
+        # Kept: sessions and camera ingest tokens stay valid across restarts.
+        "SECRET_KEY": _kept_secret(options.data_dir / "secret_key", 50),
+        "DEBUG": "0",
+        "STATIC_MANIFEST": "0",  # serve static files from the apps: no collectstatic step
+        "MEDIA_ROOT": str(options.data_dir / "media"),
+        "ALLOWED_HOSTS": f"localhost,127.0.0.1,{options.host}",
+        "CSRF_TRUSTED_ORIGINS": f"http://localhost:{options.port},http://127.0.0.1:{options.port},"
+        f"http://{options.host}:{options.port}",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+async def _wait_ready(url: str, process: asyncio.subprocess.Process, *, within: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if process.returncode is not None:
+            raise RuntimeError(f"the backend exited with code {process.returncode} while starting")
+        with contextlib.suppress(requests.RequestException):
+            answer = await asyncio.to_thread(requests.get, f"{url}/readyz", timeout=2)
+            if answer.status_code == 200:
+                return
+        await asyncio.sleep(0.3)
+    raise RuntimeError(f"the backend did not become ready at {url} within {within:.0f} s")
+
+
+async def _start_demo_stream(options: LocalOptions) -> tuple[asyncio.subprocess.Process | None, str | None]:
+    """A local RTSP server looping the demo footage, and its URL; no demo camera without GStreamer.
+
+    (Cameras are RTSP URLs in the backend, so a bare file cannot stand in for the demo camera.)"""
+    if options.demo_cameras == 0:
+        return None, None
+    if options.demo_footage is None:
+        log.warning(
+            "no demo footage found (install Debian's opencv-doc or pass --demo-footage): no demo camera"
+        )
+        return None, None
+    if not shutil.which(SYSTEM_PYTHON):
+        log.warning("no system Python (%s) for the GStreamer RTSP server: no demo camera", SYSTEM_PYTHON)
+        return None, None
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        SYSTEM_PYTHON,
+        str(RTSP_SERVER_SCRIPT),
+        "--port",
+        str(port),
+        "--path",
+        "/demo",
+        "--source",
+        str(options.demo_footage),
+        "--loop",
+        "--shared",  # one encoder however many demo cameras watch it
+        "--fps",
+        "15",
+        "--size",
+        "768x576",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=15)
+    except TimeoutError:
+        line = b""
+    if not line.startswith(b"READY "):
+        await stop_process(process, grace=2)
+        log.warning(
+            "the GStreamer RTSP server did not start (Debian packages gir1.2-gst-rtsp-server-1.0 and "
+            "gstreamer1.0-plugins-*; scripts/bootstrap --system installs them): no demo camera"
+        )
+        return None, None
+    return process, line.decode().split()[1]
+
+
+async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    env = backend_environment(options)
+    url = f"http://{options.host}:{options.port}"
+    manage = [sys.executable, str(BACKEND_DIR / "manage.py")]
+
+    log.info("preparing the database (%s)", setup.describe_database(options.database_url))
+    await setup.run_checked([*manage, "migrate", "--noinput"], env=env, what="database migration")
+    demo = await setup.create_demo_user(
+        manage, env=env, password=_kept_secret(options.data_dir / "demo_password", 12)
+    )
+    operator_token = await setup.create_operator_token(manage, env=env)
+
+    rtsp_process, demo_url = await _start_demo_stream(options)
+    backend = await start_process(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cctv_backend.wsgi",
+            "--bind",
+            f"{options.host}:{options.port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--timeout",
+            "60",
+            "--access-logfile",
+            "-",
+        ],
+        env=env,
+        cwd=BACKEND_DIR,
+        log_path=options.data_dir / "logs" / "backend.log",
+    )
+    model_env = await asyncio.to_thread(
+        worker_model_env, options.model_path, models_dir=options.data_dir / "models"
+    )
+    runtime = LocalRuntime(
+        api_url=url,
+        data_dir=options.data_dir / "workers",
+        base_env={**_worker_base_env(), **model_env},
+    )
+    tasks: list[asyncio.Task] = []
+    backend_client: BackendClient | None = None
+    try:
+        await _wait_ready(url, backend)
+        cameras = await setup.ensure_cameras(
+            url,
+            demo.token,
+            demo_url=demo_url,
+            demo_count=options.demo_cameras,
+            camera_urls=options.camera_urls,
+            confidence=options.confidence_threshold,
+        )
+        tasks.append(asyncio.create_task(runtime.supervise(), name="supervise-workers"))
+        # The operator's own sync loop (same parsing, plan, backoff and safety rules), local runtime.
+        backend_client = BackendClient(url, operator_token, timeout=10.0)
+        sync = sync_forever(
+            backend_client, runtime, interval=options.poll_interval, max_backoff=60.0, concurrency=4
+        )
+        tasks.append(asyncio.create_task(sync, name="sync"))
+        _print_banner(url, demo, cameras, options)
+        await stop.wait()
+    finally:
+        log.info("stopping: workers, backend, demo stream")
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runtime.close()
+        if backend_client is not None:
+            await backend_client.close()
+        await stop_process(backend, grace=10)
+        if rtsp_process is not None:
+            await stop_process(rtsp_process, grace=5)
+
+
+def _worker_base_env() -> Mapping[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "CAMERA_"))}
+    env.update({"LOG_FORMAT": "text", "METRICS_PORT": "0", "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+def _print_banner(url: str, demo: setup.DemoUser, cameras: list[dict], options: LocalOptions) -> None:
+    width = shutil.get_terminal_size((80, 20)).columns
+    line = "=" * min(width, 78)
+    print(line)
+    print("CCTV analytics is running.")
+    print(f"  Dashboard:  {url}/dashboard/   (login: {demo.username} / {demo.password})")
+    print(f"  REST API:   {url}/api/          (header: Authorization: Token {demo.token})")
+    print(f"  API docs:   {url}/api/docs/")
+    print(f"  Admin:      {url}/admin/")
+    for camera in cameras:
+        print(f"  Camera {camera['id']}: {camera['name']} ({camera['rtsp_url']})")
+    print(f"  Data and logs: {options.data_dir}")
+    print("Alerts with snapshots appear on the dashboard within a minute. Ctrl-C stops everything.")
+    print(line, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_options(argv)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(message)s"
+    )
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run(options, stop=stop)
+
+    try:
+        asyncio.run(_main())
+    except setup.SetupError as error:
+        print(f"cctv-local: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""One camera contract: every component declares exactly the reference's camera settings.
+
+The reference is the Camera CRD's `spec.detection` schema (crds/camera.yaml; docs/contracts.md says
+why). Each test below reads one component's own declarations and fails, naming the component and the
+setting, when a field is missing or extra, or its type, default, bounds, enum or list length differ.
+How to add a setting: CONTRIBUTING.md ("Adding a camera setting").
+"""
+
+from __future__ import annotations
+
+import pytest
+from camera_reference import (
+    CHART_CRD_PATH,
+    CRD_PATH,
+    NO_DEFAULT,
+    Setting,
+    comparable,
+    pydantic_setting,
+    reference_point_bounds,
+    reference_settings,
+    reference_zone,
+)
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from rest_framework import serializers
+
+from cctv_operator.models import DetectionConfig, Zone
+from cctv_operator.worker_env import DETECTION_VARIABLES
+from cctv_worker.config import WorkerConfig
+from cctv_worker.config import Zone as WorkerZone
+from cctv_worker.decisions.alert_types import ALERT_TYPES as WORKER_ALERT_TYPES
+from dashboard.forms import CAMERA_FIELDS, CameraForm
+from surveillance import validators
+from surveillance.models import DETECTION_FIELDS, AlertType, Camera
+from surveillance.serializers import (
+    ActiveCameraOutputSerializer,
+    CameraInputSerializer,
+    CameraOutputSerializer,
+    ZoneSerializer,
+)
+
+REFERENCE = reference_settings()
+NAMES = sorted(REFERENCE)
+ALERT_TYPES = frozenset(AlertType.values)
+
+#: Where a component deliberately differs from the reference, and why. Keep this short.
+WORKER_DEFAULT_EXCEPTIONS = {
+    # A worker started by hand (the seed pipeline's way) without ALERT_TYPES raises every type its class
+    # map yields; both runtimes always set ALERT_TYPES from the camera's config.
+    "alert_types": "unset ALERT_TYPES means every type",
+}
+
+
+def _same(component: str, name: str, actual: Setting, *, ignore: tuple[str, ...] = ()) -> None:
+    wanted = comparable(REFERENCE[name])
+    actual = comparable(actual)
+    actual = Setting(**{**actual.__dict__, **{key: getattr(wanted, key) for key in ignore}})
+    assert actual == wanted, (
+        f"{component} declares camera setting {name!r} differently from the reference (crds/camera.yaml):"
+        f"\n  reference: {wanted}\n  {component}: {actual}"
+    )
+
+
+# --- the reference itself ------------------------------------------------------------------------
+
+
+def test_the_chart_and_crds_folder_carry_the_same_reference() -> None:
+    assert CHART_CRD_PATH.read_bytes() == CRD_PATH.read_bytes(), "cp crds/camera.yaml charts/cctv/crds/"
+
+
+def test_the_reference_names_its_alert_types_as_the_backend_does() -> None:
+    assert REFERENCE["alert_types"].enum == ALERT_TYPES
+
+
+def test_every_reference_setting_has_a_default_or_is_explicitly_unset() -> None:
+    for name, setting in REFERENCE.items():
+        assert setting.default is not NO_DEFAULT or setting.nullable, name
+
+
+# --- backend: model, serializers, dashboard form --------------------------------------------------
+
+
+def test_the_backend_model_has_exactly_the_reference_settings() -> None:
+    assert sorted(DETECTION_FIELDS) == NAMES
+
+
+def _model_setting(name: str) -> Setting:
+    field = Camera._meta.get_field(name)
+    bounds: dict = {}
+    for validator in field.validators:
+        if isinstance(validator, MinValueValidator):
+            bounds["minimum"] = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            bounds["maximum"] = validator.limit_value
+    if isinstance(field, models.PositiveIntegerField):
+        bounds.setdefault("minimum", 0)
+    kind = {
+        models.FloatField: "number",
+        models.PositiveIntegerField: "integer",
+        models.IntegerField: "integer",
+        models.BooleanField: "boolean",
+        models.CharField: "string",
+        models.JSONField: "array",
+    }[type(field)]
+    if isinstance(field, models.JSONField) and isinstance(field.get_default(), dict):
+        kind = "object"  # object_filters: {alert type: filter}
+    enum = max_items = None
+    if name == "alert_types":  # validate_alert_types: known, distinct types
+        enum, max_items = ALERT_TYPES, len(ALERT_TYPES)
+    if name in ("zones", "motion_masks"):  # validate_zones, validate_motion_masks
+        max_items = validators.MAX_ZONES
+    default = field.get_default() if field.has_default() else NO_DEFAULT
+    if field.null and default is None:
+        default = NO_DEFAULT
+    return Setting(type=kind, default=default, nullable=field.null, enum=enum, max_items=max_items, **bounds)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_backend_model_matches_the_reference(name: str) -> None:
+    _same("surveillance.models.Camera", name, _model_setting(name))
+
+
+def _serializer_setting(field: serializers.Field) -> Setting:
+    if isinstance(field, serializers.DictField):
+        return Setting(type="object")
+    if isinstance(field, serializers.ListSerializer):
+        return Setting(type="array", max_items=field.max_length)
+    if isinstance(field, serializers.ListField):
+        choices = getattr(field.child, "choices", None)
+        return Setting(
+            type="array",
+            enum=frozenset(choices) if choices else None,
+            max_items=field.max_length,
+        )
+    kind = {serializers.FloatField: "number", serializers.IntegerField: "integer",
+            serializers.BooleanField: "boolean", serializers.CharField: "string"}
+    found = next(value for cls, value in kind.items() if isinstance(field, cls))
+    return Setting(type=found, minimum=field.min_value, maximum=field.max_value, nullable=field.allow_null)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_api_input_serializer_matches_the_reference(name: str) -> None:
+    fields = CameraInputSerializer().fields
+    assert name in fields, f"CameraInputSerializer has no field {name!r}"
+    # Inputs are optional (PATCH): the model's default applies, so only type and bounds compare.
+    _same("CameraInputSerializer", name, _serializer_setting(fields[name]), ignore=("default",))
+
+
+@pytest.mark.parametrize("serializer", [CameraOutputSerializer, ActiveCameraOutputSerializer])
+def test_the_api_outputs_carry_every_reference_setting(serializer: type[serializers.Serializer]) -> None:
+    missing = set(NAMES) - set(serializer().fields)
+    assert not missing, f"{serializer.__name__} lacks {sorted(missing)}"
+
+
+#: Settings the camera form leaves to their own editor (ZonesForm, which draws polygons on the snapshot
+#: and checks them with the model's validate_zones / validate_motion_masks).
+OWN_EDITOR = ("zones", "motion_masks")
+
+
+#: Optional form fields whose clean method stores the model's default for a blank box (never null).
+FORM_BLANK_MEANS_DEFAULT = ("forced_detect_interval",)
+
+
+def test_the_dashboard_form_edits_every_reference_setting_but_polygons() -> None:
+    assert sorted({*CAMERA_FIELDS, *OWN_EDITOR} - {"name", "rtsp_url"}) == NAMES
+
+
+def _form_setting(name: str) -> Setting:
+    field = CameraForm(user=None).fields[name]
+    if isinstance(field, forms.MultipleChoiceField):
+        return Setting(type="array", enum=frozenset(value for value, _ in field.choices), max_items=None)
+    kind = "number" if isinstance(field, forms.FloatField) else "integer"  # FloatField is an IntegerField
+    default = field.initial if field.initial is not None else NO_DEFAULT
+    return Setting(type=kind, default=default, minimum=field.min_value, maximum=field.max_value,
+                   nullable=not field.required)
+
+
+@pytest.mark.parametrize("name", [name for name in NAMES if name not in OWN_EDITOR])
+def test_the_dashboard_form_matches_the_reference(name: str) -> None:
+    wanted = REFERENCE[name]
+    if name == "object_filters":
+        # JSON text checked by the model's validate_object_filters (the model test holds it to the
+        # reference); an empty box is the default, no filters.
+        field = CameraForm(user=None).fields[name]
+        assert isinstance(field, forms.CharField) and not field.required
+        return
+    actual = _form_setting(name)
+    if name in FORM_BLANK_MEANS_DEFAULT:
+        assert actual.nullable and wanted.default is not NO_DEFAULT
+        actual = Setting(**{**actual.__dict__, "nullable": wanted.nullable})
+    if name == "alert_types":
+        # Checkboxes: the choices are the enum; the view preselects the model's default.
+        assert actual.enum == wanted.enum
+        return
+    _same("dashboard CameraForm", name, actual)
+
+
+def test_the_api_zone_serializer_matches_the_reference_zone() -> None:
+    fields = ZoneSerializer().fields
+    zone = reference_zone()
+    assert sorted(fields) == sorted(zone)
+    assert fields["name"].max_length == zone["name"].max_length
+    assert (fields["points"].min_length, fields["points"].max_length) == (zone["points"].min_items,
+                                                                          zone["points"].max_items)
+    coordinate = fields["points"].child.child
+    assert (coordinate.min_value, coordinate.max_value) == reference_point_bounds()
+    assert fields["intrusion"].default == zone["intrusion"].default
+
+
+def test_the_backend_zone_validator_matches_the_reference_zone() -> None:
+    zone = reference_zone()
+    assert zone["points"].max_items == validators.MAX_ZONE_POINTS
+    assert {"intrusion": zone["intrusion"].default} == validators.ZONE_DEFAULTS
+
+
+# --- operator ------------------------------------------------------------------------------------
+
+
+def test_the_operator_model_has_exactly_the_reference_settings() -> None:
+    assert sorted(DetectionConfig.model_fields) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_operator_model_matches_the_reference(name: str) -> None:
+    actual = pydantic_setting(DetectionConfig.model_fields[name])
+    if name in HELD_AS_PAIRS:
+        # Held as sorted (key, value) pairs so that the config stays hashable; read and written as the
+        # reference's object, which is what the API, the Camera resource and the worker see.
+        schema = DetectionConfig.model_json_schema(by_alias=False, mode="serialization")["properties"][name]
+        assert schema["type"] == "object", schema
+        actual = Setting(**{**actual.__dict__, "type": "object",
+                            "default": DetectionConfig().model_dump(mode="json")[name]})
+    _same("cctv_operator.models.DetectionConfig", name, actual)
+
+
+#: Object settings the operator holds as sorted pairs (see the test above).
+HELD_AS_PAIRS = ("object_filters",)
+
+
+@pytest.mark.parametrize("model", [Zone, WorkerZone], ids=["operator", "worker"])
+def test_the_zone_models_match_the_reference_zone(model) -> None:
+    zone = reference_zone()
+    for name, wanted in zone.items():
+        actual = pydantic_setting(model.model_fields[name])
+        if name == "points":
+            assert (actual.min_items, actual.max_items) == (wanted.min_items, wanted.max_items), (
+                f"{model.__module__}.Zone.points allows {actual.min_items}..{actual.max_items} points, "
+                f"the reference {wanted.min_items}..{wanted.max_items}"
+            )
+        else:
+            assert actual == wanted, f"{model.__module__}.Zone.{name}: {actual} != {wanted}"
+    assert sorted(model.model_fields) == sorted(zone)
+
+
+# --- worker --------------------------------------------------------------------------------------
+
+
+def test_every_reference_setting_has_a_worker_variable() -> None:
+    assert sorted(DETECTION_VARIABLES) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_worker_config_matches_the_reference(name: str) -> None:
+    variable = DETECTION_VARIABLES[name]
+    fields = {field.alias: field for field in WorkerConfig.model_fields.values()}
+    assert variable in fields, f"the worker reads no {variable} (camera setting {name!r})"
+    enum = WORKER_ALERT_TYPES if name == "alert_types" else None
+    actual = pydantic_setting(fields[variable], enum=enum)
+    if actual.type == "number" and REFERENCE[name].type == "integer":
+        # An environment variable is text: a worker reading "60" as a number accepts every integer.
+        actual = Setting(**{**actual.__dict__, "type": "integer"})
+    # The exceptions are about an unset variable: its default, and that "unset" is a value of its own.
+    ignore = ("default", "nullable") if name in WORKER_DEFAULT_EXCEPTIONS else ()
+    _same(f"the worker's {variable}", name, actual, ignore=ignore)

@@ -1,0 +1,164 @@
+"""The local runtime supervises real OS processes.
+
+The worker here is a stand-in command (a sleeping Python process), not ``cctv-worker``: these tests
+are about starting, restarting and stopping processes; the real worker runs in tests/e2e.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import psutil
+import pytest
+
+from cctv_operator.models import DesiredCamera, DetectionConfig
+from cctv_operator.runtimes.local.restart_policy import RestartPolicy
+from cctv_operator.runtimes.local.runtime import LocalRuntime
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
+CRASHER = [sys.executable, "-c", "raise SystemExit(3)"]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def camera(camera_id: int = 1, **detection) -> DesiredCamera:
+    return DesiredCamera(
+        id=camera_id,
+        name=f"cam {camera_id}",
+        rtsp_url=f"rtsp://user:secret@127.0.0.1:8554/{camera_id}",
+        ingest_token=f"cam_{camera_id}_token",
+        detection=DetectionConfig(**detection),
+    )
+
+
+def make_runtime(tmp_path, argv=SLEEPER, clock=None) -> LocalRuntime:
+    return LocalRuntime(
+        api_url="http://127.0.0.1:1",
+        data_dir=tmp_path,
+        worker_argv=argv,
+        base_env={"PATH": os.environ["PATH"]},
+        policy=RestartPolicy(initial_delay=5.0, max_delay=60.0, stable_after=60.0),
+        clock=clock or FakeClock(),
+        stop_grace=5.0,
+    )
+
+
+async def wait_until(condition, *, within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_applying_a_camera_starts_one_worker_with_the_camera_environment(tmp_path):
+    runtime = make_runtime(tmp_path)
+    try:
+        await runtime.apply(camera(7, confidence_threshold=0.7))
+        pid = runtime.pid_of(7)
+        assert pid is not None
+        env = psutil.Process(pid).environ()
+        assert env["CAMERA_ID"] == "7"
+        assert env["CONFIDENCE_THRESHOLD"] == "0.7"
+        assert env["DJANGO_API_TOKEN"] == "cam_7_token"
+        assert env["DATA_DIR"] == str(tmp_path / "camera-7")
+        assert list(await runtime.list_managed()) == [7]
+    finally:
+        await runtime.close()
+
+
+async def test_applying_an_unchanged_camera_keeps_the_running_worker(tmp_path):
+    runtime = make_runtime(tmp_path)
+    try:
+        await runtime.apply(camera(1))
+        pid = runtime.pid_of(1)
+        await runtime.apply(camera(1))
+        assert runtime.pid_of(1) == pid
+    finally:
+        await runtime.close()
+
+
+async def test_a_config_change_replaces_the_worker_and_stops_the_old_one(tmp_path):
+    runtime = make_runtime(tmp_path)
+    try:
+        await runtime.apply(camera(1, frame_skip=30))
+        old_pid = runtime.pid_of(1)
+        await runtime.apply(camera(1, frame_skip=10))
+        new_pid = runtime.pid_of(1)
+        assert new_pid != old_pid
+        assert not psutil.pid_exists(old_pid) or psutil.Process(old_pid).status() == psutil.STATUS_ZOMBIE
+        assert psutil.Process(new_pid).environ()["FRAME_SKIP"] == "10"
+    finally:
+        await runtime.close()
+
+
+async def test_removing_a_camera_stops_its_worker(tmp_path):
+    runtime = make_runtime(tmp_path)
+    await runtime.apply(camera(1))
+    pid = runtime.pid_of(1)
+    await runtime.remove(1)
+    assert runtime.pid_of(1) is None
+    assert await runtime.list_managed() == {}
+    assert not psutil.pid_exists(pid)
+
+
+async def test_a_killed_worker_is_restarted_after_its_backoff(tmp_path):
+    clock = FakeClock()
+    runtime = make_runtime(tmp_path, clock=clock)
+    try:
+        await runtime.apply(camera(1))
+        pid = runtime.pid_of(1)
+        os.kill(pid, signal.SIGKILL)
+        await wait_until(lambda: runtime.pid_of(1) is None)
+        await runtime.supervise_once()  # notices the death: first failure waits initial_delay
+        assert runtime.pid_of(1) is None
+        clock.now += 4.9
+        await runtime.supervise_once()
+        assert runtime.pid_of(1) is None
+        clock.now += 0.2
+        await runtime.supervise_once()
+        assert runtime.pid_of(1) not in (None, pid)
+    finally:
+        await runtime.close()
+
+
+async def test_a_crashing_worker_backs_off_while_other_cameras_keep_running(tmp_path):
+    clock = FakeClock()
+    crashing = make_runtime(tmp_path / "a", argv=CRASHER, clock=clock)
+    healthy = make_runtime(tmp_path / "b", clock=clock)
+    try:
+        await crashing.apply(camera(1))
+        await healthy.apply(camera(2))
+        healthy_pid = healthy.pid_of(2)
+        delays = []
+        for _ in range(4):
+            await wait_until(lambda: crashing.pid_of(1) is None)
+            before = clock.now
+            await crashing.supervise_once()
+            while crashing.pid_of(1) is None:
+                clock.now += 0.5
+                await crashing.supervise_once()
+            delays.append(clock.now - before)
+        assert delays == pytest.approx([5.0, 10.0, 20.0, 40.0], abs=0.6)
+        assert healthy.pid_of(2) == healthy_pid
+    finally:
+        await crashing.close()
+        await healthy.close()
+
+
+async def test_closing_the_runtime_leaves_no_worker_process(tmp_path):
+    runtime = make_runtime(tmp_path)
+    await runtime.apply(camera(1))
+    await runtime.apply(camera(2))
+    pids = [runtime.pid_of(1), runtime.pid_of(2)]
+    await runtime.close()
+    assert not any(psutil.pid_exists(pid) for pid in pids)
