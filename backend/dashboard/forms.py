@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from dashboard.paging import BadCursor, decode_cursor
 from surveillance.models import AlertType, Camera
-from surveillance.validators import validate_rtsp_url, validate_zones
+from surveillance.validators import (
+    validate_motion_masks,
+    validate_object_filters,
+    validate_rtsp_url,
+    validate_zones,
+)
 
 # Model fields the camera form edits, in the order the form shows them.
 CAMERA_FIELDS = (
@@ -28,6 +33,8 @@ CAMERA_FIELDS = (
     "frame_skip",
     "detect_fps",
     "min_box_area",
+    "forced_detect_interval",
+    "object_filters",
 )
 
 
@@ -99,10 +106,46 @@ class CameraForm(forms.Form):
         label="Minimum box area", widget=forms.NumberInput(attrs={"step": "0.01"}), **_bounds("min_box_area")
     )
 
+    forced_detect_interval = forms.FloatField(
+        label="Forced detection every (seconds)",
+        required=False,  # blank: the model's default (clean_forced_detect_interval)
+        widget=forms.NumberInput(attrs={"step": "1"}),
+        **{
+            **_bounds("forced_detect_interval"),
+            "help_text": _model_field("forced_detect_interval").help_text
+            + " Motion masks are drawn in the zone editor.",
+        },
+    )
+    object_filters = forms.CharField(
+        label="Object filters (JSON)",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "spellcheck": "false", "placeholder": '{"person": {"min_score": 0.6}}'}
+        ),
+        help_text=_model_field("object_filters").help_text,
+    )
+
     def __init__(self, *args, user, camera: Camera | None = None, **kwargs) -> None:
+        initial = kwargs.get("initial")
+        if initial and isinstance(initial.get("object_filters"), dict):
+            filters = initial["object_filters"]
+            initial["object_filters"] = json.dumps(filters) if filters else ""
         super().__init__(*args, **kwargs)
         self.user = user
         self.camera = camera
+
+    def clean_forced_detect_interval(self) -> float:
+        value = self.cleaned_data["forced_detect_interval"]
+        return _model_field("forced_detect_interval").default if value is None else value
+
+    def clean_object_filters(self) -> dict:
+        raw = self.cleaned_data["object_filters"].strip() or "{}"
+        try:
+            filters = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValidationError(f"The object filters are not valid JSON ({error.msg}).") from None
+        validate_object_filters(filters)
+        return filters
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -129,7 +172,7 @@ class CameraForm(forms.Form):
 
 
 class ZonesForm(forms.Form):
-    """The zone editor's polygons, sent as the JSON the camera stores."""
+    """The zone editor's polygons (zones and motion masks), sent as the JSON the camera stores."""
 
     zones = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -141,6 +184,17 @@ class ZonesForm(forms.Form):
             raise ValidationError(f"The zones are not valid JSON ({error.msg}).") from None
         validate_zones(zones)
         return zones
+
+    motion_masks = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_motion_masks(self) -> list:
+        raw = self.cleaned_data["motion_masks"].strip() or "[]"
+        try:
+            masks = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValidationError(f"The motion masks are not valid JSON ({error.msg}).") from None
+        validate_motion_masks(masks)
+        return masks
 
 
 # Dates a filter may name: wide enough for any real footage, narrow enough that a day's arithmetic and

@@ -15,6 +15,8 @@ from surveillance.validators import (
     validate_alert_types,
     validate_detections,
     validate_event_objects,
+    validate_motion_masks,
+    validate_object_filters,
     validate_rtsp_url,
     validate_zones,
 )
@@ -60,6 +62,9 @@ DETECTION_FIELDS = (
     "post_roll_seconds",
     "min_box_area",
     "zones",
+    "motion_masks",
+    "forced_detect_interval",
+    "object_filters",
 )
 
 
@@ -137,6 +142,28 @@ class Camera(models.Model):
             'Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true}]; '
             "intrusion is true when left out."
         ),
+    )
+    object_filters = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_object_filters],
+        help_text=(
+            'Per alert type: {"person": {"min_area": 0.001, "max_area": 0.5, "min_ratio": 0.2, '
+            '"max_ratio": 1.5, "min_score": 0.6}}. Area: fraction of the frame; ratio: width/height; '
+            "min_score: what the object must score over its first frames before it alerts."
+        ),
+    )
+    motion_masks = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_motion_masks],
+        help_text='Polygons in 0..1 coordinates where motion does not wake the detector: [{"name": "tree", '
+        '"points": [[x, y], ...]}]',
+    )
+    forced_detect_interval = models.FloatField(
+        default=5.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(3600.0)],
+        help_text="Seconds between detections while nothing moves (0: only on motion).",
     )
 
     # The camera's ingest token is HMAC(SECRET_KEY, nonce): never stored, rotated by a new nonce.

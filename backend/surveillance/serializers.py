@@ -69,6 +69,25 @@ class ZoneSerializer(serializers.Serializer):
     intrusion = serializers.BooleanField(required=False, default=ZONE_DEFAULTS["intrusion"])
 
 
+class MotionMaskSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    points = serializers.ListField(
+        child=serializers.ListField(child=_UnitFloat(), min_length=2, max_length=2),
+        min_length=3,
+        max_length=64,
+    )
+
+
+class ObjectFilterSerializer(serializers.Serializer):
+    """One alert type's object filter; every bound optional (the model's validator checks the order)."""
+
+    min_area = _UnitFloat(required=False)
+    max_area = _UnitFloat(required=False)
+    min_ratio = serializers.FloatField(required=False, min_value=0.0, max_value=100.0)
+    max_ratio = serializers.FloatField(required=False, min_value=0.0, max_value=100.0)
+    min_score = _UnitFloat(required=False)
+
+
 class DetectionSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=100)
     confidence = _UnitFloat()
@@ -109,9 +128,24 @@ class CameraInputSerializer(serializers.Serializer):
     post_roll_seconds = serializers.IntegerField(required=False, min_value=0, max_value=60)
     min_box_area = _UnitFloat(required=False)
     zones = ZoneSerializer(many=True, required=False, max_length=MAX_ZONES)
+    motion_masks = MotionMaskSerializer(many=True, required=False, max_length=MAX_ZONES)
+    forced_detect_interval = serializers.FloatField(required=False, min_value=0.0, max_value=3600.0)
+    object_filters = serializers.DictField(
+        child=ObjectFilterSerializer(), required=False, help_text="Per alert type."
+    )
 
     def validate_zones(self, value: list) -> list:
         return [dict(zone) for zone in value]
+
+    def validate_motion_masks(self, value: list) -> list:
+        return [dict(mask) for mask in value]
+
+    def validate_object_filters(self, value: dict) -> dict:
+        unknown = sorted(set(value) - set(AlertType.values))
+        if unknown:
+            raise serializers.ValidationError(f"unknown alert types: {', '.join(unknown)}")
+        # Only the bounds the user gave: an absent bound means "no limit" in the worker.
+        return {kind: {k: v for k, v in bounds.items() if v is not None} for kind, bounds in value.items()}
 
 
 class _DetectionConfigOutput(serializers.Serializer):
@@ -127,6 +161,9 @@ class _DetectionConfigOutput(serializers.Serializer):
     post_roll_seconds = serializers.IntegerField()
     min_box_area = serializers.FloatField()
     zones = ZoneSerializer(many=True)
+    motion_masks = MotionMaskSerializer(many=True)
+    forced_detect_interval = serializers.FloatField()
+    object_filters = serializers.DictField(child=ObjectFilterSerializer())
 
 
 class CameraOutputSerializer(_DetectionConfigOutput):

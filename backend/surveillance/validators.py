@@ -92,6 +92,71 @@ def validate_zones(value: Any) -> None:
             raise ValidationError(f"Zone {name!r}: intrusion must be true or false.")
 
 
+def validate_motion_masks(value: Any) -> None:
+    """A list of ``{"name": str, "points": [[x, y], ...]}``: where motion never wakes the detector."""
+    if not isinstance(value, list):
+        raise ValidationError("Motion masks must be a list of polygons.")
+    if len(value) > MAX_ZONES:
+        raise ValidationError(f"At most {MAX_ZONES} motion masks per camera.")
+    for index, mask in enumerate(value):
+        where = f"Motion mask {index + 1}"
+        if not isinstance(mask, dict):
+            raise ValidationError(f'{where} must be an object: {{"name": "tree", "points": [[x, y], ...]}}')
+        unknown = set(mask) - {"name", "points"}
+        if unknown:
+            raise ValidationError(f"{where} has unknown keys: {', '.join(sorted(unknown))}.")
+        name = mask.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            raise ValidationError(f"{where} needs a name (1 to 100 characters).")
+        points = mask.get("points")
+        if not isinstance(points, list) or not 3 <= len(points) <= MAX_ZONE_POINTS:
+            raise ValidationError(f"Motion mask {name!r} needs 3 to {MAX_ZONE_POINTS} points.")
+        for point in points:
+            if not (isinstance(point, list | tuple) and len(point) == 2 and all(map(_is_unit_number, point))):
+                raise ValidationError(
+                    f"Motion mask {name!r} has a point {point!r}: points are [x, y] with 0 <= x, y <= 1."
+                )
+
+
+# Object filters per alert type (the worker's object_filters.py): bounds of each key.
+OBJECT_FILTER_BOUNDS = {
+    "min_area": (0.0, 1.0),
+    "max_area": (0.0, 1.0),
+    "min_ratio": (0.0, 100.0),
+    "max_ratio": (0.0, 100.0),
+    "min_score": (0.0, 1.0),
+}
+
+
+def validate_object_filters(value: Any) -> None:
+    """``{"person": {"min_area": 0.001, "max_area": 0.5, "min_ratio": 0.2, "max_ratio": 1.5,
+    "min_score": 0.6}, ...}``: every key optional, alert types as keys."""
+    from surveillance.models import AlertType  # the model module imports this one
+
+    if not isinstance(value, dict):
+        raise ValidationError('Object filters must be an object by type: {"person": {"min_score": 0.6}}.')
+    unknown_types = sorted(set(value) - set(AlertType.values))
+    if unknown_types:
+        raise ValidationError(f"Object filters for unknown alert types: {', '.join(unknown_types)}.")
+    for alert_type, bounds in value.items():
+        if not isinstance(bounds, dict):
+            raise ValidationError(f"The object filter of {alert_type!r} must be an object.")
+        unknown = sorted(set(bounds) - set(OBJECT_FILTER_BOUNDS))
+        if unknown:
+            raise ValidationError(
+                f"The object filter of {alert_type!r} has unknown keys: {', '.join(unknown)} "
+                f"(known: {', '.join(OBJECT_FILTER_BOUNDS)})."
+            )
+        for key, number in bounds.items():
+            low, high = OBJECT_FILTER_BOUNDS[key]
+            if not (isinstance(number, int | float) and not isinstance(number, bool) and math.isfinite(number)
+                    and low <= number <= high):  # fmt: skip
+                raise ValidationError(f"{alert_type}.{key} must be a number from {low:g} to {high:g}.")
+        for low_key, high_key in (("min_area", "max_area"), ("min_ratio", "max_ratio")):
+            if low_key in bounds and high_key in bounds and bounds[low_key] > bounds[high_key]:
+                raise ValidationError(f"{alert_type}: {low_key} is larger than {high_key}.")
+
+
 def validate_alert_types(value: Any) -> None:
     """A list of distinct known alert types (empty: the camera raises none)."""
     from surveillance.models import AlertType  # the model module imports this one

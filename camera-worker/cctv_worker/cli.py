@@ -87,6 +87,7 @@ def _rules(config: WorkerConfig, default_class_map: dict[str, str]) -> Rules:
         min_box_area=config.min_box_area,
         zones=config.zones,
         enabled_types=config.alert_types,
+        object_filters=config.object_filters,
     )
 
 

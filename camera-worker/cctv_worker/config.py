@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from cctv_worker.decisions.alert_types import ALERT_TYPES
+from cctv_worker.decisions.object_filters import ObjectFilter
 from cctv_worker.detect.protocol import DEFAULT_MODEL_NAME as DEFAULT_DETECTOR_MODEL
 from cctv_worker.detect.protocol import service_address
 from cctv_worker.network_policy import NetworkPolicy, parse_networks
@@ -33,6 +34,13 @@ DEFAULT_MODEL_PATH = "yolov8n.pt"
 
 class ConfigError(ValueError):
     """A setting is missing or invalid; the message names the variable(s)."""
+
+
+def _inside_frame(points: tuple[tuple[float, float], ...], what: str) -> tuple[tuple[float, float], ...]:
+    for x, y in points:
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            raise ValueError(f"{what} point {[x, y]} is outside the frame (coordinates are 0..1)")
+    return points
 
 
 class Zone(BaseModel):
@@ -47,10 +55,34 @@ class Zone(BaseModel):
     @field_validator("points")
     @classmethod
     def _points_inside_frame(cls, points: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
-        for x, y in points:
-            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError(f"zone point {[x, y]} is outside the frame (coordinates are 0..1)")
-        return points
+        return _inside_frame(points, "zone")
+
+
+class MotionMask(BaseModel):
+    """A polygon (normalised 0..1, like a zone) where motion does not open the motion gate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("mask", min_length=1, max_length=100)
+    points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=100)
+
+    @field_validator("points")
+    @classmethod
+    def _points_inside_frame(cls, points: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        return _inside_frame(points, "mask")
+
+
+def _json_list(value: Any, what: str) -> Any:
+    if isinstance(value, str):
+        if not value.strip():
+            return ()
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+        if not isinstance(value, list):
+            raise ValueError(f"must be a JSON list of {what} objects")
+    return value
 
 
 def _pairs(raw: str, what: str) -> dict[str, str]:
@@ -119,6 +151,19 @@ class WorkerConfig(BaseModel):
     min_box_area: float = Field(0.0, alias="MIN_BOX_AREA", ge=0.0, le=1.0)
     zones: tuple[Zone, ...] = Field((), alias="ZONES", max_length=32)
     track_max_age: float = Field(10.0, alias="TRACK_MAX_AGE", gt=0.0, le=3600.0)
+    object_filters: dict[str, ObjectFilter] = Field(default_factory=dict, alias="OBJECT_FILTERS")
+
+    # The motion gate (motion.py): the detector runs on frames with motion, plus a forced one every
+    # FORCED_DETECT_INTERVAL seconds (0: never) so that what stands still is still seen.
+    motion_gate: bool = Field(True, alias="MOTION_GATE")
+    motion_threshold: int = Field(25, alias="MOTION_THRESHOLD", ge=1, le=255)
+    motion_min_area: float = Field(0.002, alias="MOTION_MIN_AREA", ge=0.0, le=1.0)
+    motion_masks: tuple[MotionMask, ...] = Field((), alias="MOTION_MASKS", max_length=32)
+    forced_detect_interval: float = Field(5.0, alias="FORCED_DETECT_INTERVAL", ge=0.0, le=3600.0)
+    # While nothing moves and no event is open, decode only the keyframes (what the gate needs);
+    # "all" decodes every frame always (first sight of motion is then not bound to the keyframe rate).
+    motion_idle_decode: Literal["keyframes", "all"] = Field("keyframes", alias="MOTION_IDLE_DECODE")
+
     # Events: closed when nobody was seen for EVENT_GRACE s; split past EVENT_MAX_LENGTH s.
     event_grace: float = Field(10.0, alias="EVENT_GRACE", ge=1.0, le=600.0)
     event_max_length: float = Field(600.0, alias="EVENT_MAX_LENGTH", ge=10.0, le=3600.0)
@@ -134,6 +179,9 @@ class WorkerConfig(BaseModel):
     spool_max_alerts: int = Field(1000, alias="SPOOL_MAX_ALERTS", ge=1, le=1_000_000)
     alert_post_timeout: float = Field(10.0, alias="ALERT_POST_TIMEOUT", gt=0.0, le=300.0)
     retry_max_delay: float = Field(60.0, alias="RETRY_MAX_DELAY", gt=0.0, le=3600.0)
+    # While the backend does not answer at all, it is probed this often: delivery resumes this soon
+    # after it is back, however far the backoff has grown.
+    retry_probe_interval: float = Field(2.0, alias="RETRY_PROBE_INTERVAL", gt=0.0, le=60.0)
     data_dir: Path = Field(Path("data"), alias="DATA_DIR")
 
     # Camera network policy (cctv_worker.network_policy): comma-separated CIDR lists, checked when the
@@ -216,15 +264,28 @@ class WorkerConfig(BaseModel):
     @field_validator("zones", mode="before")
     @classmethod
     def _parse_zones(cls, value: Any) -> Any:
+        return _json_list(value, "{name, points, intrusion}")
+
+    @field_validator("motion_masks", mode="before")
+    @classmethod
+    def _parse_motion_masks(cls, value: Any) -> Any:
+        return _json_list(value, "{name, points}")
+
+    @field_validator("object_filters", mode="before")
+    @classmethod
+    def _parse_object_filters(cls, value: Any) -> Any:
         if isinstance(value, str):
             if not value.strip():
-                return ()
+                return {}
             try:
                 value = json.loads(value)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
-            if not isinstance(value, list):
-                raise ValueError("must be a JSON list of {name, points, intrusion} objects")
+            if not isinstance(value, dict):
+                raise ValueError('must be a JSON object like {"person": {"min_area": 0.001}}')
+        unknown = sorted(set(value) - ALERT_TYPES)
+        if unknown:
+            raise ValueError(f"unknown alert type(s) {unknown}; known: {sorted(ALERT_TYPES)}")
         return value
 
     @field_validator("detector_url")
@@ -251,6 +312,16 @@ class WorkerConfig(BaseModel):
         return self
 
     # ---- derived values ----
+
+    @property
+    def effective_forced_detect_interval(self) -> float:
+        """The forced detection's period: shorter than EVENT_GRACE, or a person standing still would go
+        unseen long enough for their event to close. FORCED_DETECT_INTERVAL is a camera setting (the API
+        accepts up to an hour) while EVENT_GRACE is the worker's: a longer one is cut to half the grace
+        rather than refused, so that every camera the API accepts starts."""
+        if 0 < self.event_grace <= self.forced_detect_interval:
+            return self.event_grace / 2
+        return self.forced_detect_interval
 
     @property
     def effective_stall_timeout(self) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.delivery.client import BackendClient
@@ -13,8 +14,17 @@ log = logging.getLogger(__name__)
 
 
 class HeartbeatThread(threading.Thread):
-    def __init__(self, client: BackendClient, camera_id: int, status: StreamStatus, interval: float) -> None:
+    def __init__(
+        self,
+        client: BackendClient,
+        camera_id: int,
+        status: StreamStatus,
+        interval: float,
+        *,
+        on_accepted: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(name="heartbeat", daemon=True)
+        self.on_accepted = on_accepted  # the backend is up: the sender need not wait out its backoff
         self.client = client
         self.camera_id = camera_id
         self.status = status
@@ -27,6 +37,8 @@ class HeartbeatThread(threading.Thread):
         if ok != self._ok:  # log changes, not every beat
             (log.info if ok else log.warning)("heartbeat %s", "accepted" if ok else "failed")
             self._ok = ok
+        if ok and self.on_accepted is not None:
+            self.on_accepted()
         return ok
 
     def run(self) -> None:

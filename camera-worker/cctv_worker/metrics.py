@@ -38,6 +38,15 @@ class WorkerMetrics:
 
         self.frames_read = counter("cctv_frames_read_total", "Frames received from the stream.")
         self.frames_inferred = counter("cctv_frames_inferred_total", "Frames run through the detector.")
+        # The motion gate: share of frames with motion = motion / checked; inference runs per second =
+        # rate(cctv_frames_inferred_total); frames the gate saved the detector = gated.
+        self.frames_checked = counter(
+            "cctv_frames_motion_checked_total", "Sampled frames the motion gate looked at."
+        )
+        self.frames_motion = counter("cctv_frames_motion_total", "Sampled frames in which something moved.")
+        self.frames_gated = counter(
+            "cctv_frames_gated_total", "Sampled frames the motion gate kept from the detector (no motion)."
+        )
         self.frames_dropped = counter(
             "cctv_frames_dropped_total",
             "Sampled frames replaced by a newer one before the detector was free.",
@@ -106,6 +115,13 @@ class WorkerMetrics:
             self._alerts_sent.labels(camera=cam, alert_type=alert_type)
         for result in FAILURE_RESULTS:
             self._alerts_failed.labels(camera=cam, result=result)
+
+    def gate_decision(self, *, motion: bool, detect: bool) -> None:
+        self.frames_checked.inc()
+        if motion:
+            self.frames_motion.inc()
+        if not detect:
+            self.frames_gated.inc()
 
     def detection(self, label: str) -> None:
         # Labels come from the model's class list: bounded, so safe as a label value.

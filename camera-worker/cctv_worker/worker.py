@@ -1,6 +1,6 @@
-"""Wires the stages together and runs the main loop: frame -> detect -> classify -> events ->
-snapshot -> spool, and clips from the recorder -> spool. Threads: capture (one per stream), sender,
-heartbeat, the HTTP port; detection runs here.
+"""Wires the stages together and runs the main loop: frame -> motion gate -> detect -> classify ->
+events -> snapshot -> spool, and clips from the recorder -> spool. Threads: capture (one per stream),
+sender, heartbeat, the HTTP port; detection runs here.
 
 Shutdown (SIGTERM, or ``stop()``): capture stops first, then the sender gets up to SHUTDOWN_GRACE
 seconds to empty the spool; what remains stays on disk for the next start.
@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from cctv_worker.backoff import Backoff
 from cctv_worker.capture.egress import policy_opener
+from cctv_worker.capture.motion import MotionDetector, MotionGate, MotionSettings
 from cctv_worker.capture.recorder import FinishedClip, Recorder
 from cctv_worker.capture.sampler import FrameSampler
 from cctv_worker.capture.source import OpenedSource, open_source
@@ -38,6 +39,28 @@ from cctv_worker.redact import mask_url
 from cctv_worker.snapshot import SnapshotError, render
 
 log = logging.getLogger(__name__)
+
+# After the last motion (or the last open event), keep decoding every frame this long before going
+# back to keyframes only: a person pausing for a moment should not cost the next GOP's frames.
+MOTION_HOLD_SECONDS = 3.0
+
+
+def motion_gate(config: WorkerConfig) -> MotionGate | None:
+    if not config.motion_gate:
+        return None
+    settings = MotionSettings(
+        pixel_threshold=config.motion_threshold,
+        min_area=config.motion_min_area,
+        masks=tuple(mask.points for mask in config.motion_masks),
+    )
+    forced = config.effective_forced_detect_interval
+    if forced != config.forced_detect_interval:
+        log.warning(
+            "FORCED_DETECT_INTERVAL %ss is not shorter than EVENT_GRACE %ss: forcing a detection every %ss "
+            "so that an object standing still keeps its event open",
+            config.forced_detect_interval, config.event_grace, forced,
+        )
+    return MotionGate(MotionDetector(settings), forced_interval=forced)
 
 
 class Worker:
@@ -65,6 +88,7 @@ class Worker:
             detector.on_error = self.metrics.detector_service_error
         self.status = StreamStatus(config.effective_stall_timeout)
         self.mailbox = Mailbox()
+        self.gate = motion_gate(config)
         self.events = EventLogic(
             cooldown=config.alert_cooldown,
             max_age=config.track_max_age,
@@ -82,12 +106,14 @@ class Worker:
             BackendClient(config.django_api_url, token, timeout=config.alert_post_timeout),
             self.metrics,
             Backoff(1.0, config.retry_max_delay),
+            probe_interval=config.retry_probe_interval,
         )
         self.heartbeat = HeartbeatThread(
             BackendClient(config.django_api_url, token, timeout=min(10.0, config.heartbeat_interval)),
             config.camera_id,
             self.status,
             config.heartbeat_interval,
+            on_accepted=self.sender.backend_answered,
         )
         main_url = config.rtsp_url.get_secret_value()
         detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
@@ -125,6 +151,7 @@ class Worker:
         self.health = HealthServer(
             config.metrics_host, config.metrics_port, self.registry, live=self._live, ready=self._ready
         )
+        self._last_busy = clock()
         self._last_tick = clock()
         # The loop may sit in one slow inference (a big model on a busy CPU); give it room.
         self._liveness_timeout = max(60.0, 3 * config.stream_timeout)
@@ -199,6 +226,15 @@ class Worker:
             self._apply(self.events.tick(self.wall_clock() - self.config.effective_stall_timeout))
 
     def process(self, frame: Frame) -> None:
+        if self.gate is not None:
+            if frame.index == 0:
+                self.gate.reset()  # a new connection may show another picture: no stale background
+            now = self.clock()
+            decision = self.gate.decide(frame.image, now)
+            self.metrics.gate_decision(motion=decision.motion, detect=decision.detect)
+            self._choose_decode(motion=decision.motion, now=now)
+            if not decision.detect:
+                return
         started = time.perf_counter()
         try:
             detections = self.detector.detect(frame.image)
@@ -211,7 +247,8 @@ class Worker:
             self._detector_state_to_metrics()
         self.metrics.inference_duration.observe(time.perf_counter() - started)
         self.metrics.frames_inferred.inc()
-        candidates = classify(detections, self.rules)
+        height, width = frame.image.shape[:2]
+        candidates = classify(detections, self.rules, frame_aspect=width / max(height, 1))
         for cand in candidates:
             self.metrics.detection(cand.detection.label)
         result = self.events.on_frame(candidates, frame.captured_at)
@@ -220,6 +257,18 @@ class Worker:
             if jpeg:
                 self._best[key] = (jpeg, shown, False)
         self._apply(result.changes)
+
+    def _choose_decode(self, *, motion: bool, now: float) -> None:
+        """Keyframes only while the scene is quiet; every frame while something moves or an event is open."""
+        if self.config.motion_idle_decode != "keyframes":
+            return
+        if motion or self.events.open:
+            self._last_busy = now
+        quiet = now - self._last_busy >= MOTION_HOLD_SECONDS
+        wanted = DecodeMode.KEYFRAMES if quiet else DecodeMode.ALL
+        if self.capture.decode_mode is not wanted:
+            self.capture.set_decode_mode(wanted)
+            log.debug("decoding %s", wanted.value)
 
     def _snapshot(self, frame: Frame, detections: tuple[Detection, ...]) -> bytes:
         try:

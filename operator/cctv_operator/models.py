@@ -6,9 +6,11 @@ It is frozen and made of tuples so that it is hashable and `==` answers "did any
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -48,6 +50,35 @@ class Zone(BaseModel):
                 raise ValueError(f"zone {self.name!r}: point ({x}, {y}) is outside 0..1")
 
 
+class MotionMask(BaseModel):
+    """A polygon (normalised 0..1) where motion does not wake the worker's detector."""
+
+    model_config = _SETTINGS
+
+    name: str = Field(min_length=1, max_length=100)
+    points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
+
+    def model_post_init(self, _context: object) -> None:
+        for x, y in self.points:
+            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                raise ValueError(f"motion mask {self.name!r}: point ({x}, {y}) is outside 0..1")
+
+
+class ObjectFilter(BaseModel):
+    """One alert type's object filter (the worker's decisions/object_filters.py); unset: no limit."""
+
+    model_config = _SETTINGS
+
+    min_area: float | None = Field(default=None, ge=0.0, le=1.0)
+    max_area: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_ratio: float | None = Field(default=None, ge=0.0, le=100.0)
+    max_ratio: float | None = Field(default=None, ge=0.0, le=100.0)
+    min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    def given(self) -> dict[str, float]:
+        return self.model_dump(exclude_none=True)
+
+
 class DetectionConfig(BaseModel):
     """A camera's detection settings, as the reference (the Camera CRD's `spec.detection`) declares them.
 
@@ -68,6 +99,26 @@ class DetectionConfig(BaseModel):
     post_roll_seconds: int = Field(default=5, ge=0, le=60)
     min_box_area: float = Field(default=0.0, ge=0.0, le=1.0)
     zones: tuple[Zone, ...] = Field(default=(), max_length=32)
+    motion_masks: tuple[MotionMask, ...] = Field(default=(), max_length=32)
+    forced_detect_interval: float = Field(default=5.0, ge=0.0, le=3600.0)
+    # Read and written as {alert type: filter} (the reference's object); held as (alert type, filter)
+    # pairs sorted by type, so that the config stays hashable.
+    object_filters: tuple[tuple[AlertType, ObjectFilter], ...] = ()
+
+    @field_validator("object_filters", mode="before")
+    @classmethod
+    def _filters_by_type(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return tuple(sorted(value.items(), key=lambda pair: str(pair[0])))
+        return value
+
+    @field_serializer("object_filters")
+    def _filters_as_object(
+        self, value: tuple[tuple[AlertType, ObjectFilter], ...], info: Any
+    ) -> dict[str, Any]:
+        return {
+            str(kind.value): flt.model_dump(by_alias=info.by_alias, exclude_none=True) for kind, flt in value
+        }
 
     @field_validator("alert_types")
     @classmethod
@@ -95,3 +146,4 @@ class DesiredCamera(BaseModel):
     rtsp_url: str = Field(min_length=1, repr=False)  # carries credentials: never logged
     ingest_token: str = Field(min_length=1, repr=False)
     detection: DetectionConfig = DetectionConfig()
+

@@ -30,6 +30,9 @@ DETECTION_VARIABLES: Mapping[str, str] = {
     "post_roll_seconds": "POST_ROLL",
     "min_box_area": "MIN_BOX_AREA",
     "zones": "ZONES",
+    "motion_masks": "MOTION_MASKS",
+    "forced_detect_interval": "FORCED_DETECT_INTERVAL",
+    "object_filters": "OBJECT_FILTERS",
 }
 
 #: The variables that carry credentials: the Kubernetes side reads them from the camera's Secret.
@@ -67,7 +70,8 @@ def worker_environment(
 def detection_environment(detection: DetectionConfig) -> dict[str, str]:
     """The camera's detection settings as worker variables; an unset optional setting is left out.
 
-    Lists of models (zones) are JSON; other lists are comma-separated, and an empty one is ``none``.
+    Lists of models (zones, motion masks) and the object filters ({alert type: filter}) are JSON; other
+    lists are comma-separated, and an empty one is ``none``.
     """
     env: dict[str, str] = {}
     for name, variable in DETECTION_VARIABLES.items():
@@ -75,7 +79,9 @@ def detection_environment(detection: DetectionConfig) -> dict[str, str]:
         if value is None:
             continue
         item_types = typing.get_args(DetectionConfig.model_fields[name].annotation)
-        if item_types and isinstance(item_types[0], type) and issubclass(item_types[0], BaseModel):
+        if name == "object_filters":
+            env[variable] = json.dumps(detection.model_dump(mode="json")[name], separators=(",", ":"))
+        elif item_types and isinstance(item_types[0], type) and issubclass(item_types[0], BaseModel):
             items = [item.model_dump(mode="json") for item in value]
             env[variable] = json.dumps(items, separators=(",", ":"))
         elif isinstance(value, tuple):

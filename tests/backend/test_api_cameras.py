@@ -57,6 +57,16 @@ def test_the_list_masks_the_password_and_the_owners_detail_shows_it(alice_client
         ),
         ({"name": "x", "rtsp_url": "rtsp://c/1", "zones": [{"name": "z", "points": [[0, 0]]}]}, "zones", "3"),
         ({"name": "x", "rtsp_url": "rtsp://c/1", "alert_types": ["fire", "fire"]}, "alert_types", "repeat"),
+        ({"name": "x", "rtsp_url": "rtsp://c/1", "object_filters": {"dog": {}}}, "object_filters", "dog"),
+        ({"name": "x", "rtsp_url": "rtsp://c/1", "object_filters": {"person": {"min_area": 2}}},
+         "object_filters", "less than or equal to 1"),
+        ({"name": "x", "rtsp_url": "rtsp://c/1",
+          "object_filters": {"person": {"min_area": 0.5, "max_area": 0.1}}},
+         "object_filters", "min_area is larger than max_area"),
+        ({"name": "x", "rtsp_url": "rtsp://c/1",
+          "motion_masks": [{"name": "m", "points": [[0, 0], [1, 1]]}]}, "motion_masks", "3"),
+        ({"name": "x", "rtsp_url": "rtsp://c/1", "forced_detect_interval": -1},
+         "forced_detect_interval", "0"),
     ],
 )
 def test_bad_camera_input_answers_400_naming_the_field_and_writes_nothing(
@@ -147,6 +157,7 @@ def test_the_operator_sees_every_active_camera_in_the_contract_shape(
         "id", "rtsp_url", "name", "ingest_token", "alert_types", "confidence_threshold", "frame_skip",
         "detect_fps", "cooldown_seconds", "min_box_area", "zones", "updated_at", "event_grace_seconds",
         "event_max_seconds", "pre_roll_seconds", "post_roll_seconds",
+        "motion_masks", "forced_detect_interval", "object_filters",
     }  # fmt: skip
     assert cameras[0]["rtsp_url"] == ALICE_URL
     assert cameras[0]["ingest_token"] == selectors.camera_ingest_token(camera=alice_camera)
@@ -164,3 +175,18 @@ def test_the_operator_cannot_touch_cameras_of_users(operator_client, alice_camer
     assert operator_client.get(f"/api/cameras/{alice_camera.pk}/").status_code == 404
     # The operator's identity is read-only: refused before any lookup.
     assert operator_client.post(f"/api/cameras/{alice_camera.pk}/deactivate/").status_code == 403
+
+
+def test_the_motion_gate_and_object_filters_go_from_the_api_to_the_operators_list(
+    alice_client, operator_client, alice_camera
+):
+    settings = {
+        "motion_masks": [{"name": "tree", "points": [[0, 0], [0.3, 0], [0.3, 0.4]]}],
+        "forced_detect_interval": 8,
+        "object_filters": {"person": {"min_area": 0.001, "max_ratio": 1.5, "min_score": 0.6}},
+    }
+    response = alice_client.patch(f"/api/cameras/{alice_camera.pk}/", settings, format="json")
+    assert response.status_code == 200, response.json()
+    alice_client.post(f"/api/cameras/{alice_camera.pk}/activate/")
+    [listed] = operator_client.get("/api/active-cameras/").json()
+    assert {key: listed[key] for key in settings} == {**settings, "forced_detect_interval": 8.0}

@@ -134,6 +134,8 @@ def _json_type(annotation: Any) -> tuple[str, bool, Any]:
         origin = typing.get_origin(annotation)
     if origin in (tuple, list, frozenset, set):
         return "array", nullable, typing.get_args(annotation)[0]
+    if origin in (dict, typing.Mapping, __import__("collections.abc").abc.Mapping):
+        return "object", nullable, typing.get_args(annotation)[1]
     if annotation is bool:
         return "boolean", nullable, None
     if annotation is int:

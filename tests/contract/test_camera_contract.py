@@ -103,10 +103,12 @@ def _model_setting(name: str) -> Setting:
         models.CharField: "string",
         models.JSONField: "array",
     }[type(field)]
+    if isinstance(field, models.JSONField) and isinstance(field.get_default(), dict):
+        kind = "object"  # object_filters: {alert type: filter}
     enum = max_items = None
     if name == "alert_types":  # validate_alert_types: known, distinct types
         enum, max_items = ALERT_TYPES, len(ALERT_TYPES)
-    if name == "zones":
+    if name in ("zones", "motion_masks"):  # validate_zones, validate_motion_masks
         max_items = validators.MAX_ZONES
     default = field.get_default() if field.has_default() else NO_DEFAULT
     if field.null and default is None:
@@ -120,6 +122,8 @@ def test_the_backend_model_matches_the_reference(name: str) -> None:
 
 
 def _serializer_setting(field: serializers.Field) -> Setting:
+    if isinstance(field, serializers.DictField):
+        return Setting(type="object")
     if isinstance(field, serializers.ListSerializer):
         return Setting(type="array", max_items=field.max_length)
     if isinstance(field, serializers.ListField):
@@ -149,9 +153,17 @@ def test_the_api_outputs_carry_every_reference_setting(serializer: type[serializ
     assert not missing, f"{serializer.__name__} lacks {sorted(missing)}"
 
 
-def test_the_dashboard_form_edits_every_reference_setting_but_zones() -> None:
-    # Zones have their own editor (ZonesForm), which checks them with the model's validate_zones.
-    assert sorted({*CAMERA_FIELDS, "zones"} - {"name", "rtsp_url"}) == NAMES
+#: Settings the camera form leaves to their own editor (ZonesForm, which draws polygons on the snapshot
+#: and checks them with the model's validate_zones / validate_motion_masks).
+OWN_EDITOR = ("zones", "motion_masks")
+
+
+#: Optional form fields whose clean method stores the model's default for a blank box (never null).
+FORM_BLANK_MEANS_DEFAULT = ("forced_detect_interval",)
+
+
+def test_the_dashboard_form_edits_every_reference_setting_but_polygons() -> None:
+    assert sorted({*CAMERA_FIELDS, *OWN_EDITOR} - {"name", "rtsp_url"}) == NAMES
 
 
 def _form_setting(name: str) -> Setting:
@@ -164,10 +176,19 @@ def _form_setting(name: str) -> Setting:
                    nullable=not field.required)
 
 
-@pytest.mark.parametrize("name", [name for name in NAMES if name != "zones"])
+@pytest.mark.parametrize("name", [name for name in NAMES if name not in OWN_EDITOR])
 def test_the_dashboard_form_matches_the_reference(name: str) -> None:
-    actual = _form_setting(name)
     wanted = REFERENCE[name]
+    if name == "object_filters":
+        # JSON text checked by the model's validate_object_filters (the model test holds it to the
+        # reference); an empty box is the default, no filters.
+        field = CameraForm(user=None).fields[name]
+        assert isinstance(field, forms.CharField) and not field.required
+        return
+    actual = _form_setting(name)
+    if name in FORM_BLANK_MEANS_DEFAULT:
+        assert actual.nullable and wanted.default is not NO_DEFAULT
+        actual = Setting(**{**actual.__dict__, "nullable": wanted.nullable})
     if name == "alert_types":
         # Checkboxes: the choices are the enum; the view preselects the model's default.
         assert actual.enum == wanted.enum
@@ -202,7 +223,19 @@ def test_the_operator_model_has_exactly_the_reference_settings() -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_operator_model_matches_the_reference(name: str) -> None:
-    _same("cctv_operator.models.DetectionConfig", name, pydantic_setting(DetectionConfig.model_fields[name]))
+    actual = pydantic_setting(DetectionConfig.model_fields[name])
+    if name in HELD_AS_PAIRS:
+        # Held as sorted (key, value) pairs so that the config stays hashable; read and written as the
+        # reference's object, which is what the API, the Camera resource and the worker see.
+        schema = DetectionConfig.model_json_schema(by_alias=False, mode="serialization")["properties"][name]
+        assert schema["type"] == "object", schema
+        actual = Setting(**{**actual.__dict__, "type": "object",
+                            "default": DetectionConfig().model_dump(mode="json")[name]})
+    _same("cctv_operator.models.DetectionConfig", name, actual)
+
+
+#: Object settings the operator holds as sorted pairs (see the test above).
+HELD_AS_PAIRS = ("object_filters",)
 
 
 @pytest.mark.parametrize("model", [Zone, WorkerZone], ids=["operator", "worker"])

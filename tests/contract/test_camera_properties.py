@@ -25,6 +25,7 @@ from cctv_operator.kube.camera_spec import parse_camera_spec
 from cctv_operator.runtimes.local.runtime import LocalRuntime
 from cctv_operator.sync.answer import parse_answer
 from cctv_worker.config import WorkerConfig
+from cctv_worker.decisions.object_filters import ObjectFilter
 from surveillance.models import AlertType, Camera
 from surveillance.serializers import ActiveCameraOutputSerializer, CameraInputSerializer
 
@@ -52,6 +53,20 @@ zone = st.fixed_dictionaries(
     },
     optional={"intrusion": st.booleans()},
 )
+mask = st.fixed_dictionaries(
+    {
+        "name": st.text(min_size=0, max_size=101),
+        "points": st.lists(st.lists(unit, min_size=2, max_size=2), min_size=2, max_size=66),
+    }
+)
+bound = st.floats(min_value=-0.05, max_value=1.05, allow_nan=False)
+ratio = st.floats(min_value=-1, max_value=101, allow_nan=False)
+object_filter = st.fixed_dictionaries(
+    {},
+    optional={
+        "min_area": bound, "max_area": bound, "min_ratio": ratio, "max_ratio": ratio, "min_score": bound,
+    },
+)
 camera_input = st.fixed_dictionaries(
     {"name": st.just("Camera"), "rtsp_url": st.just("rtsp://viewer:p%40ss@192.0.2.7:554/stream1")},
     optional={
@@ -62,6 +77,11 @@ camera_input = st.fixed_dictionaries(
         "cooldown_seconds": _around("cooldown_seconds", integer=True),
         "min_box_area": _around("min_box_area"),
         "zones": st.lists(zone, max_size=34),
+        "motion_masks": st.lists(mask, max_size=34),
+        "forced_detect_interval": _around("forced_detect_interval"),
+        "object_filters": st.dictionaries(
+            st.sampled_from([*AlertType.values, "cat"]), object_filter, max_size=3
+        ),
     },
 )
 
@@ -101,7 +121,8 @@ def test_a_camera_the_api_accepts_runs_alike_on_kubernetes_and_locally(data: dic
 
 def _edge(bound: str) -> dict:
     values = {name: getattr(REFERENCE[name], bound) for name in
-              ("confidence_threshold", "frame_skip", "detect_fps", "cooldown_seconds", "min_box_area")}
+              ("confidence_threshold", "frame_skip", "detect_fps", "cooldown_seconds", "min_box_area",
+               "forced_detect_interval")}
     corner = float(bound == "maximum")
     square = [[corner, corner], [1 - corner, corner], [1 - corner, 1 - corner], [corner, 1 - corner]]
     many = bound == "maximum"
@@ -112,6 +133,12 @@ def _edge(bound: str) -> dict:
         "zones": [{"name": "z" * 100 if many else f"zone {index}",
                    "points": (square * 16)[: REFERENCE_ZONE_POINTS] if many else square[:3]}
                   for index in range(REFERENCE["zones"].max_items if many else 1)],
+        "motion_masks": [{"name": f"{index:03d}" + "m" * 97 if many else "tree",
+                          "points": (square * 16)[: REFERENCE_ZONE_POINTS] if many else square[:3]}
+                         for index in range(REFERENCE["motion_masks"].max_items if many else 1)],
+        "object_filters": {kind: {"min_area": corner, "max_area": corner, "min_ratio": 100 * corner,
+                                  "max_ratio": 100 * corner, "min_score": corner}
+                           for kind in (AlertType.values if many else ["person"])},
         **values,
     }
 
@@ -155,6 +182,14 @@ def _runs_alike(camera: Camera) -> None:
     assert [(z.name, [list(p) for p in z.points], z.intrusion) for z in config.zones] == [
         (z["name"], [list(p) for p in z["points"]], z["intrusion"]) for z in camera.zones
     ]
+    assert [(m.name, [list(p) for p in m.points]) for m in config.motion_masks] == [
+        (m["name"], [list(p) for p in m["points"]]) for m in camera.motion_masks
+    ]
+    assert config.forced_detect_interval == camera.forced_detect_interval
+    assert config.object_filters == {  # an unset bound is the worker's "no limit"
+        kind: ObjectFilter(**{key: value for key, value in bounds.items() if value is not None})
+        for kind, bounds in camera.object_filters.items()
+    }
 
     local = LocalRuntime(api_url=API_URL, data_dir=Path("/nonexistent"), base_env={})
     local_env = local.environment_for(desired)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -160,3 +161,32 @@ def test_camera_list_shows_state_fps_and_last_alert(alice_client, alice, make_ca
     body = response.content.decode()
     assert "12.5" in body and "Stream down" in body
     assert "1 online" in body and "1 stream down" in body and "1 inactive" in body
+
+
+def test_the_form_stores_object_filters_and_the_forced_detection_interval(alice_client, alice):
+    filters = {"person": {"min_area": 0.001, "min_score": 0.6}}
+    response = alice_client.post(
+        reverse("dashboard:camera-create"),
+        {**VALID, "object_filters": json.dumps(filters), "forced_detect_interval": "8"},
+    )
+    assert response.status_code == 302
+    camera = Camera.objects.get(user=alice)
+    assert (camera.object_filters, camera.forced_detect_interval) == (filters, 8.0)
+    page = alice_client.get(reverse("dashboard:camera-edit", args=[camera.id])).content.decode()
+    assert "min_score" in page and "{&#x27;" not in page  # shown back as JSON, not a Python repr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"dog": {}}', "unknown alert types: dog"),
+        ('{"person": {"min_area": 0.5, "max_area": 0.1}}', "min_area is larger than max_area"),
+        ('{"person": {"min_size": 1}}', "unknown keys: min_size"),
+    ],
+)
+def test_bad_object_filters_are_refused_next_to_the_field(alice_client, alice, value, message):
+    response = alice_client.post(reverse("dashboard:camera-create"), {**VALID, "object_filters": value})
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["object_filters"])
+    assert not Camera.objects.filter(user=alice).exists()

@@ -92,3 +92,49 @@ def test_statistics_count_alerts_per_type_per_day_and_per_camera(
     body = response.content.decode()
     assert f"{today:%d %b}: 3 person" in body and "Yard: 1 fire" in body
     assert "Bob cam" not in body and "smoke</" not in body
+
+
+MASK = {"name": "tree", "points": [[0.0, 0.0], [0.3, 0.0], [0.3, 0.4]]}
+
+
+def test_saving_motion_masks_stores_them_beside_the_zones(alice_client, alice, make_camera):
+    camera = make_camera(alice)
+    response = alice_client.post(
+        reverse("dashboard:zones", args=[camera.id]),
+        {"zones": json.dumps([ZONE]), "motion_masks": json.dumps([MASK])},
+    )
+    assert response.status_code == 302
+    camera.refresh_from_db()
+    assert camera.zones == [ZONE] and camera.motion_masks == [MASK]
+    page = alice_client.get(reverse("dashboard:zones", args=[camera.id])).content.decode()
+    assert 'id="masks-data"' in page and "tree" in page and 'id="mask-new"' in page
+
+
+def test_posting_zones_only_keeps_the_motion_masks(alice_client, alice, make_camera):
+    camera = make_camera(alice, motion_masks=[MASK])
+    alice_client.post(reverse("dashboard:zones", args=[camera.id]), {"zones": json.dumps([ZONE])})
+    camera.refresh_from_db()
+    assert camera.motion_masks == [MASK]
+
+
+@pytest.mark.parametrize(
+    ("masks", "message"),
+    [
+        ("[{", "not valid JSON"),
+        (json.dumps([{**MASK, "points": [[0.1, 0.1], [0.2, 0.2]]}]), "needs 3 to"),
+        (json.dumps([{**MASK, "points": [[0.1, 0.1], [0.2, 0.2], [1.5, 0.3]]}]), "0 <= x, y <= 1"),
+        (json.dumps([{**MASK, "intrusion": True}]), "unknown keys: intrusion"),
+    ],
+)
+def test_invalid_motion_masks_are_refused_with_a_reason_and_nothing_saved(
+    alice_client, alice, make_camera, masks, message
+):
+    camera = make_camera(alice, motion_masks=[MASK])
+    response = alice_client.post(
+        reverse("dashboard:zones", args=[camera.id]), {"zones": "[]", "motion_masks": masks}
+    )
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["motion_masks"])
+    assert 'id="masks-error"' in response.content.decode()
+    camera.refresh_from_db()
+    assert camera.motion_masks == [MASK]

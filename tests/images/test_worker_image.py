@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from cctv_operator import builders
-from cctv_operator.camera_spec import parse_camera_spec
 from cctv_operator.config import load_settings
+from cctv_operator.kube.camera_spec import parse_camera_spec
 from cctv_operator.models import DesiredCamera
 from support.containers import Container, Engine, kubernetes_flags, run_container, wait_until
 from support.footage import bus_jpg

@@ -208,7 +208,7 @@ async def test_invalid_spec_reports_invalid_spec_and_creates_no_deployment(
                               what="Camera status")
     [ready] = status["conditions"]
     assert (ready["status"], ready["reason"]) == ("False", "InvalidSpec")
-    assert "frame_skip" in ready["message"] or "alert_types" in ready["message"]
+    assert "frameSkip" in ready["message"] and "alertTypes" in ready["message"]  # as the spec names them
     assert status["observedGeneration"] == 1
     await _converged(kube_cluster, running_operator)
     assert kube_cluster.live(DEPLOYMENTS, NAMESPACE) == {}

@@ -3,6 +3,8 @@
 - ``vtest_avi()``: pedestrians on a CCTV camera, from Debian's opencv-doc package (768x576, 10 fps, 80 s).
 - ``bus_jpg()`` / ``zidane_jpg()``: the images bundled in the ultralytics package.
 - ``still_video()``: a short video file of one still image (a person standing still for many frames).
+- ``empty_street()`` / ``walk_in_video()``: vtest's street emptied (a median over time), and a person
+  walking into it after a still while (for the motion gate).
 """
 
 from __future__ import annotations
@@ -119,6 +121,66 @@ def appearances_video(scratch: Path, schedule: list[tuple[float, float, float]],
             image = image.copy()
             stamp_index(image, index)
             writer.write(image)
+    finally:
+        writer.release()
+    return target
+
+
+def empty_street(scratch: Path) -> Path:
+    """vtest.avi's street with nobody on it: the per-pixel median of 80 frames across the video
+    (everyone walks on, so the median keeps only what stays). 768x576 PNG, cached in ``scratch``."""
+    import numpy as np
+
+    target = scratch / "empty-street.png"
+    if target.exists():
+        return target
+    capture = cv2.VideoCapture(str(vtest_avi(scratch)))
+    frames = []
+    try:
+        index = 0
+        while True:
+            ok = capture.grab()
+            if not ok:
+                break
+            if index % 10 == 0:
+                frames.append(capture.retrieve()[1])
+            index += 1
+    finally:
+        capture.release()
+    cv2.imwrite(str(target), np.median(np.stack(frames), axis=0).astype(np.uint8))
+    return target
+
+
+def walk_in_video(
+    scratch: Path, target: Path, *, still_seconds: float, walk_seconds: float, stand_seconds: float = 2.0,
+    fps: int = 10,
+) -> Path:  # fmt: skip
+    """A person walking into an empty scene: ``still_seconds`` of vtest's empty street, then one of
+    bus.jpg's pedestrians (cut out with its own background, 45 % of the frame high) walks in from the
+    right edge to 30 % of the width over ``walk_seconds``, and stands there ``stand_seconds``.
+    The person walks in the region x 0.3..1, y 0.3..0.75 of the frame. MJPEG AVI, 768x576."""
+    background = cv2.imread(str(empty_street(scratch)))
+    height, width = background.shape[:2]
+    bus = cv2.imread(str(bus_jpg()))
+    bh, bw = bus.shape[:2]
+    person = bus[int(0.35 * bh) : int(0.85 * bh), int(0.04 * bw) : int(0.27 * bw)]
+    scale = 0.45 * height / person.shape[0]
+    person = cv2.resize(person, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ph, pw = person.shape[:2]
+    top = int(0.3 * height)
+    writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    try:
+        for _ in range(round(still_seconds * fps)):
+            writer.write(background)
+        steps = round(walk_seconds * fps)
+        for step in range(steps + round(stand_seconds * fps)):
+            progress = min(1.0, step / max(1, steps))
+            left = int((1.0 - 0.7 * progress) * width)
+            frame = background.copy()
+            right = min(width, left + pw)
+            if right > left:
+                frame[top : top + ph, left:right] = person[:, : right - left]
+            writer.write(frame)
     finally:
         writer.release()
     return target

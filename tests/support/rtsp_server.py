@@ -42,6 +42,8 @@ class RtspServer:
     fps: int
     size: tuple[int, int]
     host: str = "127.0.0.1"
+    loop: bool = False  # a video file starts over at its end (the demo camera)
+    shared: bool = False  # one pipeline for every client, as a real camera (the demo camera)
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -54,6 +56,8 @@ class RtspServer:
             "--path", "/stream", "--source", self.source, "--fps", str(self.fps),
             "--size", f"{self.size[0]}x{self.size[1]}",
         ]  # fmt: skip
+        cmd += ["--loop"] if self.loop else []
+        cmd += ["--shared"] if self.shared else []
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         deadline = time.monotonic() + timeout
@@ -110,8 +114,10 @@ def start_rtsp_server(
     size: tuple[int, int] = (640, 360),
     port: int | None = None,
     host: str = "127.0.0.1",
+    loop: bool = False,
+    shared: bool = False,
 ) -> Iterator[RtspServer]:
-    server = RtspServer(str(source), port or free_port(), fps, size, host)
+    server = RtspServer(str(source), port or free_port(), fps, size, host, loop=loop, shared=shared)
     server.start()
     try:
         yield server

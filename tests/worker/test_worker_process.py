@@ -68,7 +68,8 @@ def test_people_in_the_stream_raise_one_person_alert_with_a_snapshot(
     make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
 ) -> None:
     # Cooldown 0: only the event logic stands between "the same people in every frame" and an alert storm.
-    worker = make_worker(rtsp_people.url, backend, ALERT_COOLDOWN="0")
+    # No motion gate: this is about the event logic seeing the same people on every analysed frame.
+    worker = make_worker(rtsp_people.url, backend, ALERT_COOLDOWN="0", MOTION_GATE="false")
     wait_for(
         lambda: worker.value("cctv_frames_inferred_total", camera="1") >= 12, 60, 0.2, "12 analysed frames"
     )

@@ -1,4 +1,5 @@
-"""The zone editor: polygons drawn on the camera's latest snapshot, saved to its detection config."""
+"""The zone editor: zones and motion masks drawn on the camera's latest snapshot, saved to its
+detection config."""
 
 from __future__ import annotations
 
@@ -23,21 +24,31 @@ def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
         form = ZonesForm(request.POST)
         if form.is_valid():
             try:
-                services.camera_update(camera=camera, zones=form.cleaned_data["zones"])
+                # A client that posts zones only (older scripts) leaves the masks as they are.
+                fields = {"zones": form.cleaned_data["zones"]}
+                if "motion_masks" in form.data:
+                    fields["motion_masks"] = form.cleaned_data["motion_masks"]
+                services.camera_update(camera=camera, **fields)
             except ValidationError as error:
-                form.add_error("zones", error.message_dict.get("zones", error.messages))
+                errors = error.message_dict
+                if "motion_masks" in errors:
+                    form.add_error("motion_masks", errors["motion_masks"])
+                elif "zones" in errors or error.messages:
+                    form.add_error("zones", errors.get("zones", error.messages))
                 camera.refresh_from_db()
             else:
-                count = len(camera.zones)
-                messages.success(
-                    request, f"{count} zone{'s' if count != 1 else ''} saved for “{camera.name}”."
-                )
+                count, masks = len(camera.zones), len(camera.motion_masks)
+                saved = f"{count} zone{'s' if count != 1 else ''}"
+                if masks:
+                    saved += f" and {masks} motion mask{'s' if masks != 1 else ''}"
+                messages.success(request, f"{saved} saved for “{camera.name}”.")
                 return redirect("dashboard:zones", camera_id=camera.id)
         # The editor starts from what the user sent (if it parsed) so a rejected drawing is not lost.
         zones = _parsed_or(form.data.get("zones"), camera.zones)
+        masks = _parsed_or(form.data.get("motion_masks"), camera.motion_masks)
     else:
         form = ZonesForm()
-        zones = camera.zones
+        zones, masks = camera.zones, camera.motion_masks
     return render(
         request,
         "dashboard/zone_editor.html",
@@ -45,6 +56,7 @@ def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
             "camera": camera,
             "form": form,
             "zones": zones,
+            "masks": masks,
             "snapshot": selectors.latest_snapshot_alert(request.user, camera_id=camera.id),
             "nav": "cameras",
         },

@@ -1,7 +1,8 @@
 """Event lifecycle: when an event opens, who joins it, when it closes. Pure; the clock is an argument.
 
 - An event opens when a tracked object of an enabled alert type is confirmed (seen on ``min_frames``
-  analysed frames); the worker creates its alert at once.
+  analysed frames, and its track's score has reached its type's ``min_score``: object_filters.py, so
+  that one lucky frame does not open an event); the worker creates its alert at once.
 - Every confirmed object of that type that appears while the event is open joins it. One that appears
   within ``cooldown`` seconds after the event closed reopens it: nothing seen is dropped, and the
   cooldown only limits how often a camera opens *new* events.
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from cctv_worker.decisions.filters import Candidate
+from cctv_worker.decisions.object_filters import track_score
 from cctv_worker.decisions.tracking import Track, Tracker
 from cctv_worker.detect.base import Detection
 
@@ -167,7 +169,7 @@ class EventLogic:
         seen = self.tracker.update(candidates, now)
         by_type: dict[str, list[Track]] = {}
         for track in seen:
-            if track.hits >= self.min_frames:
+            if self._confirmed(track):
                 by_type.setdefault(track.alert_type, []).append(track)
         best_views: list[tuple[str, tuple[Detection, ...]]] = []
         for alert_type, tracks in sorted(by_type.items()):
@@ -227,6 +229,13 @@ class EventLogic:
         return [self._close(e, ended_at=min(e.last_seen, now)) for _, e in sorted(self.open.items())]
 
     # ---- internals ----
+
+    def _confirmed(self, track: Track) -> bool:
+        """Once confirmed, a track stays confirmed: a dip in its score does not leave the event."""
+        if not track.confirmed and track.hits >= self.min_frames:
+            min_score = track.candidate.min_score if track.candidate else 0.0
+            track.confirmed = min_score <= 0.0 or track_score(track.scores) >= min_score
+        return track.confirmed
 
     def _event_for(self, alert_type: str, now: float) -> tuple[_Event, Change | None]:
         event = self.open.get(alert_type)

@@ -1,4 +1,5 @@
-"""Which detections count, and as what alert type: class map, confidence, box size, zones.
+"""Which detections count, and as what alert type: class map, confidence, box size, zones, and the
+object filters of the alert type (object_filters.py).
 
 Pure: ``classify`` turns a detector's raw output into the candidates the event logic sees.
 """
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 
 from cctv_worker.config import Zone
 from cctv_worker.decisions.alert_types import INTRUDER_TYPES
+from cctv_worker.decisions.object_filters import ObjectFilter, box_passes
 from cctv_worker.decisions.zones import zone_of
 from cctv_worker.detect.base import Detection
 
@@ -22,6 +24,7 @@ class Rules:
     min_box_area: float = 0.0  # fraction of the frame
     zones: Sequence[Zone] = ()
     enabled_types: frozenset[str] | None = None  # None: every type; empty: none
+    object_filters: Mapping[str, ObjectFilter] = field(default_factory=dict)  # by alert type
 
     @property
     def confidence_floor(self) -> float:
@@ -37,9 +40,13 @@ class Candidate:
     detection: Detection
     alert_type: str
     zone: str | None = None
+    min_score: float = 0.0  # what its track's score must reach before an event opens
 
 
-def classify(detections: Sequence[Detection], rules: Rules) -> list[Candidate]:
+def classify(
+    detections: Sequence[Detection], rules: Rules, *, frame_aspect: float = 1.0
+) -> list[Candidate]:
+    """``frame_aspect`` (width / height) turns normalised boxes into pixel shapes for the ratio filter."""
     result: list[Candidate] = []
     for det in detections:
         alert_type = rules.class_map.get(det.label)
@@ -60,5 +67,11 @@ def classify(detections: Sequence[Detection], rules: Rules) -> list[Candidate]:
                 alert_type = "intrusion"
         if not rules.enabled(alert_type):
             continue
-        result.append(Candidate(det, alert_type, zone_name))
+        # The object's own type's filter applies, and an intrusion's too when it became one.
+        filters = [f for t in {rules.class_map[det.label], alert_type}
+                   if (f := rules.object_filters.get(t)) is not None]  # fmt: skip
+        if not all(box_passes(det, f, frame_aspect) for f in filters):
+            continue
+        min_score = max((f.min_score for f in filters), default=0.0)
+        result.append(Candidate(det, alert_type, zone_name, min_score))
     return result

@@ -68,6 +68,8 @@ class Track:
     hits: int = 1
     velocity: tuple[float, float] = (0.0, 0.0)  # box centre motion, frame fractions per second
     alerted: bool = False  # its event has been decided (alerted, or absorbed by a cooldown)
+    confirmed: bool = False  # real enough for an event (events.py)
+    scores: list[float] = field(default_factory=list)  # the confidence on each frame it was seen
     candidate: Candidate | None = field(default=None, repr=False)
 
 
@@ -116,6 +118,8 @@ class Tracker:
             track.last_seen = now
             track.hits += 1
             track.candidate = candidates[ci]
+            track.scores.append(candidates[ci].detection.confidence)
+            del track.scores[:-20]  # bounded: a parked car is tracked for days
             seen.append(track)
         for ci, cand in enumerate(candidates):
             if ci in used_c:
@@ -128,6 +132,7 @@ class Tracker:
                 first_seen=now,
                 last_seen=now,
                 candidate=cand,
+                scores=[cand.detection.confidence],
             )
             self._next_id += 1
             self.tracks.append(track)

@@ -121,6 +121,14 @@ class BackendClient:
         # Anything else (404 from a wrong DJANGO_API_URL, 3xx, ...) is a deployment problem: keep and retry.
         return SendResult(Outcome.RETRY, status=status, failure="server_error", detail=detail)
 
+    def answers(self, timeout: float) -> bool:
+        """Whether the backend answers HTTP at all (any status): the cheap probe of a sender backing off."""
+        try:
+            self.session.head(f"{self.base_url}/", timeout=timeout, allow_redirects=False)
+        except requests.RequestException:
+            return False
+        return True
+
     def heartbeat(self, camera_id: int, stream_state: str, fps: float) -> bool:
         try:
             response = self.session.post(

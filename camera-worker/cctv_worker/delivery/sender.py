@@ -1,6 +1,13 @@
 """The sender thread: sends the spool's oldest message (event opening, event update, clip) until the
 backend acknowledges it, backing off with jitter while the backend is down or failing, and keeps the
-spool-depth gauge current."""
+spool-depth gauge current.
+
+A backend that did not answer at all (down, unreachable, timing out) is probed every
+``probe_interval`` seconds while the sender backs off, and a heartbeat the backend accepted wakes the
+sender too: delivery resumes within a probe interval of the backend's return, not after the backoff
+(which grows to RETRY_MAX_DELAY). A backend that answers with errors (5xx, 429) gets the full
+backoff: it is up, and hammering it would not help it recover.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +24,19 @@ log = logging.getLogger(__name__)
 
 
 class Sender(threading.Thread):
-    def __init__(self, spool: Spool, client: BackendClient, metrics: WorkerMetrics, backoff: Backoff) -> None:
+    def __init__(
+        self,
+        spool: Spool,
+        client: BackendClient,
+        metrics: WorkerMetrics,
+        backoff: Backoff,
+        *,
+        probe_interval: float = 2.0,
+    ) -> None:
         super().__init__(name="sender", daemon=True)
+        self.probe_interval = probe_interval
+        self._answered = threading.Event()  # the backend answered someone (a heartbeat): retry now
+        self._unanswered = False  # the last attempt got no answer at all: probing helps
         self.spool = spool
         self.client = client
         self.metrics = metrics
@@ -30,6 +48,11 @@ class Sender(threading.Thread):
     def wake(self) -> None:
         """A new alert was spooled: send now rather than at the next idle poll."""
         self._wake.set()
+
+    def backend_answered(self) -> None:
+        """Another thread heard from the backend (a heartbeat was accepted): end the backoff."""
+        if self._failing:
+            self._answered.set()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -48,7 +71,22 @@ class Sender(threading.Thread):
                 self._wake.wait(1.0)
                 self._wake.clear()
             else:
-                self.stop_event.wait(delay)
+                self.wait_retry(delay)
+
+    def wait_retry(self, delay: float) -> None:
+        """Waits ``delay`` seconds, or less once the backend answers again."""
+        deadline = time.monotonic() + delay
+        while not self.stop_event.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if self._answered.wait(min(left, self.probe_interval)):
+                self._answered.clear()
+                log.info("backend answered a heartbeat; retrying now")
+                return
+            if self._unanswered and self.client.answers(timeout=min(2.0, self.probe_interval)):
+                log.info("backend answers again; retrying now")
+                return
 
     def send_once(self) -> float | None:
         """Sends the oldest alert; returns how long to wait before the next try, None when idle."""
@@ -57,9 +95,11 @@ class Sender(threading.Thread):
             self.metrics.spool_depth.set(0)
             return None
         self.spool.attempted(item.key)
+        self._answered.clear()
         result = self._deliver(item)
         alert_type = str(item.payload.get("alert_type"))
         delay: float | None = 0.0
+        self._unanswered = result.failure in ("unreachable", "timeout")
         if result.outcome is Outcome.DELIVERED:
             self.spool.ack(item.key)
             self._count_sent(item)

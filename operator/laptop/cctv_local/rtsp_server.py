@@ -1,5 +1,11 @@
 """A small RTSP server: a video file (looped or not), a still image, or a test pattern, as H.264.
 
+A looped file plays on without a seam, as a camera would: the file is decoded by a reader pipeline of
+its own that starts over at its end, and its frames are re-stamped onto one continuous timeline
+before the encoder (``appsrc``). Readers see no end of stream, no timestamp jump and no new stream at
+the loop point. (Looping the file's bytes with ``multifilesrc loop=true``, as before, ended every
+reader's stream at the loop point: about every 80 s with the demo footage.)
+
 The demo camera of ``cctv-local`` and the RTSP server of the test suite. It runs under the *system*
 Python (``/usr/bin/python3``), which has GStreamer's introspection bindings (Debian: python3-gi,
 gir1.2-gst-rtsp-server-1.0); the virtualenv has none. It imports nothing from this project, so it is
@@ -19,9 +25,25 @@ import sys
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
-def pipeline(source: str, *, fps: int, width: int, height: int, loop: bool) -> str:
-    """The GStreamer launch line of one stream."""
-    raw = f"video/x-raw,width={width},height={height},framerate={fps}/1"
+def raw_caps(*, fps: int, width: int, height: int) -> str:
+    return f"video/x-raw,format=I420,width={width},height={height},framerate={fps}/1"
+
+
+def is_video_file(source: str) -> bool:
+    return source != "testsrc" and not source.lower().endswith(IMAGE_SUFFIXES)
+
+
+def reader_pipeline(source: str, *, fps: int, width: int, height: int) -> str:
+    """Decodes a video file to raw frames of the stream's size and rate, for the stream's appsrc."""
+    return (
+        f'filesrc location="{source}" ! decodebin ! videoconvert ! videoscale ! videorate ! '
+        f"{raw_caps(fps=fps, width=width, height=height)} ! appsink name=frames sync=false max-buffers=4"
+    )
+
+
+def pipeline(source: str, *, fps: int, width: int, height: int, loop: bool = False) -> str:
+    """The GStreamer launch line of one stream (a video file comes in through ``appsrc`` ``src``)."""
+    raw = raw_caps(fps=fps, width=width, height=height)
     encode = (
         f"videoconvert ! videoscale ! videorate ! {raw} ! "
         f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} bitrate=1500 ! "
@@ -32,9 +54,51 @@ def pipeline(source: str, *, fps: int, width: int, height: int, loop: bool) -> s
     if source.lower().endswith(IMAGE_SUFFIXES):
         decoder = "jpegdec" if source.lower().endswith((".jpg", ".jpeg")) else "pngdec"
         return f'( filesrc location="{source}" ! {decoder} ! imagefreeze is-live=true ! {encode} )'
-    # A looped file never "ends", like a camera; unlooped, each client sees it once from its start.
-    reader = f'multifilesrc location="{source}" loop=true' if loop else f'filesrc location="{source}"'
-    return f"( {reader} ! decodebin ! {encode} )"
+    return f"( appsrc name=src is-live=false format=time caps={raw} ! {encode} )"
+
+
+class FileFeeder:
+    """Feeds one stream's ``appsrc`` from a video file, starting the file over at its end when looping.
+
+    Frames get timestamps ``n / fps`` from one counter, so the stream runs on across the loop point.
+    Unlooped, each client sees the file once from its start and then the end of the stream.
+    """
+
+    def __init__(self, Gst, source: str, *, fps: int, width: int, height: int, loop: bool) -> None:
+        self.Gst = Gst
+        self.loop = loop
+        self.duration = Gst.SECOND // fps
+        self.count = 0
+        self.reader = Gst.parse_launch(reader_pipeline(source, fps=fps, width=width, height=height))
+        self.frames = self.reader.get_by_name("frames")
+        self.reader.set_state(Gst.State.PLAYING)
+
+    def attach(self, appsrc) -> None:
+        appsrc.connect("need-data", self._need_data)
+
+    def _next_sample(self):
+        sample = self.frames.emit("try-pull-sample", 5 * self.Gst.SECOND)
+        if sample is None and self.loop and self.frames.get_property("eos"):
+            # Back to the start: the reader is its own pipeline, so the flush never reaches a client.
+            self.reader.seek_simple(
+                self.Gst.Format.TIME, self.Gst.SeekFlags.FLUSH | self.Gst.SeekFlags.KEY_UNIT, 0
+            )
+            sample = self.frames.emit("try-pull-sample", 5 * self.Gst.SECOND)
+        return sample
+
+    def _need_data(self, appsrc, _length) -> None:
+        sample = self._next_sample()
+        if sample is None:
+            appsrc.emit("end-of-stream")
+            return
+        buffer = sample.get_buffer().copy()
+        buffer.pts = buffer.dts = self.count * self.duration
+        buffer.duration = self.duration
+        self.count += 1
+        appsrc.emit("push-buffer", buffer)
+
+    def close(self, *_args) -> None:
+        self.reader.set_state(self.Gst.State.NULL)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(pipeline(args.source, fps=args.fps, width=width, height=height, loop=args.loop))
     factory.set_shared(args.shared)
+    if is_video_file(args.source):
+
+        def configure(_factory, media) -> None:
+            feeder = FileFeeder(Gst, args.source, fps=args.fps, width=width, height=height, loop=args.loop)
+            feeder.attach(media.get_element().get_by_name_recurse_up("src"))
+            media.connect("unprepared", feeder.close)
+
+        factory.connect("media-configure", configure)
     server.get_mount_points().add_factory(args.path, factory)
     if server.attach(None) == 0:
         print(f"ERROR cannot listen on {args.host}:{args.port}", file=sys.stderr, flush=True)

@@ -1,6 +1,7 @@
-// Zone editor: draw and edit a camera's zone polygons over its latest snapshot.
-// Zones are kept in 0..1 image coordinates (what the worker uses); the SVG's viewBox is the image's own
-// pixel size so that handles stay round. The form posts the zones as JSON; the server validates them.
+// Zone editor: draw and edit a camera's zone polygons and motion masks over its latest snapshot.
+// Both are kept in 0..1 image coordinates (what the worker uses); the SVG's viewBox is the image's own
+// pixel size so that handles stay round. The form posts zones and masks as JSON; the server validates them.
+// A motion mask is a polygon where movement never wakes the detector (trees, a clock, the road outside).
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
@@ -9,9 +10,16 @@
   var list = document.getElementById("zone-list");
   var form = document.getElementById("zone-form");
   var hidden = form.querySelector('input[name="zones"]');
+  var hiddenMasks = form.querySelector('input[name="motion_masks"]');
   var newButton = document.getElementById("zone-new");
+  var newMaskButton = document.getElementById("mask-new");
   var finishButton = document.getElementById("zone-finish");
-  var zones = JSON.parse(document.getElementById("zones-data").textContent) || [];
+  // One list for drawing: zones (kind "zone") and motion masks (kind "mask").
+  var zones = (JSON.parse(document.getElementById("zones-data").textContent) || []).map(function (z) {
+    z.kind = "zone"; return z;
+  }).concat((JSON.parse(document.getElementById("masks-data").textContent) || []).map(function (m) {
+    return { kind: "mask", name: m.name, points: m.points };
+  }));
   var selected = zones.length ? 0 : -1;
   var drawing = false;
   var drag = null;
@@ -52,7 +60,8 @@
       var open = drawing && isSelected;
       var shape = el(open ? "polyline" : "polygon", {
         points: pointsAttr(zone.points),
-        "class": "zone" + (isSelected ? " is-selected" : "") + (zone.intrusion === false ? " no-intrusion" : ""),
+        "class": "zone" + (zone.kind === "mask" ? " mask" : "") + (isSelected ? " is-selected" : "") +
+          (zone.kind === "zone" && zone.intrusion === false ? " no-intrusion" : ""),
         "data-index": index
       });
       shape.addEventListener("pointerdown", function (event) {
@@ -84,26 +93,41 @@
       });
     });
     finishButton.disabled = !(drawing && zones[selected] && zones[selected].points.length >= 3);
-    hidden.value = JSON.stringify(zones);
+    serialize();
+  }
+
+  function serialize() {
+    hidden.value = JSON.stringify(zones.filter(function (z) { return z.kind === "zone"; }).map(function (z) {
+      return { name: z.name, points: z.points, intrusion: z.intrusion !== false };
+    }));
+    hiddenMasks.value = JSON.stringify(zones.filter(function (z) { return z.kind === "mask"; }).map(function (z) {
+      return { name: z.name, points: z.points };
+    }));
   }
 
   function renderList() {
     list.innerHTML = "";
     zones.forEach(function (zone, index) {
       var item = document.createElement("li");
-      item.className = index === selected ? "is-selected" : "";
+      item.className = (index === selected ? "is-selected" : "") + (zone.kind === "mask" ? " is-mask" : "");
       item.dataset.index = index;
       var name = document.createElement("input");
-      name.value = zone.name; name.maxLength = 100; name.setAttribute("aria-label", "Zone name");
+      name.value = zone.name; name.maxLength = 100;
+      name.setAttribute("aria-label", zone.kind === "mask" ? "Motion mask name" : "Zone name");
       name.className = "zone-name";
       name.addEventListener("input", function () { zone.name = name.value; render(); });
       name.addEventListener("focus", function () { if (!drawing) select(index, true); });
       var intrusion = document.createElement("label");
       intrusion.className = "small";
-      var box = document.createElement("input");
-      box.type = "checkbox"; box.checked = zone.intrusion !== false; box.className = "zone-intrusion";
-      box.addEventListener("change", function () { zone.intrusion = box.checked; render(); });
-      intrusion.appendChild(box); intrusion.appendChild(document.createTextNode(" intrusion alerts"));
+      if (zone.kind === "mask") {
+        intrusion.className = "small muted mask-kind";
+        intrusion.textContent = "motion mask";
+      } else {
+        var box = document.createElement("input");
+        box.type = "checkbox"; box.checked = zone.intrusion !== false; box.className = "zone-intrusion";
+        box.addEventListener("change", function () { zone.intrusion = box.checked; render(); });
+        intrusion.appendChild(box); intrusion.appendChild(document.createTextNode(" intrusion alerts"));
+      }
       var remove = document.createElement("button");
       remove.type = "button"; remove.className = "btn small ghost zone-delete"; remove.textContent = "Delete";
       remove.addEventListener("click", function () {
@@ -132,19 +156,26 @@
     changed();
   }
 
-  function uniqueName() {
+  function uniqueName(prefix) {
     var n = zones.length + 1;
     var taken = function (name) { return zones.some(function (z) { return z.name === name; }); };
-    while (taken("zone " + n)) n += 1;
-    return "zone " + n;
+    while (taken(prefix + " " + n)) n += 1;
+    return prefix + " " + n;
   }
 
-  newButton.addEventListener("click", function () {
+  function startDrawing(item) {
     if (drawing && zones[selected] && zones[selected].points.length < 3) zones.splice(selected, 1);
-    zones.push({ name: uniqueName(), points: [], intrusion: true });
+    zones.push(item);
     selected = zones.length - 1;
     drawing = true;
     changed();
+  }
+
+  newButton.addEventListener("click", function () {
+    startDrawing({ kind: "zone", name: uniqueName("zone"), points: [], intrusion: true });
+  });
+  newMaskButton.addEventListener("click", function () {
+    startDrawing({ kind: "mask", name: uniqueName("mask"), points: [] });
   });
   finishButton.addEventListener("click", finish);
 
@@ -159,7 +190,7 @@
     render();
   });
   svg.addEventListener("pointerup", function () { if (drag) { drag = null; changed(); } });
-  form.addEventListener("submit", function () { hidden.value = JSON.stringify(zones); });
+  form.addEventListener("submit", serialize);
   window.addEventListener("resize", render);
 
   if (image.tagName === "IMG" && !image.complete) image.addEventListener("load", sizeFromImage);

@@ -1,0 +1,137 @@
+"""Motion gate benchmark: what one camera's worker costs with the gate off (before) and on (after).
+
+    python bench/bench_motion.py [--window 30] [--fps 15]
+
+In one run, over the real RTSP server (1920x1080 H.264, one keyframe a second, ``--fps`` frames a
+second), a whole ``cctv-worker`` process per configuration, YOLOv8n (OpenVINO, the image's default) at
+the default detect rate (FRAME_SKIP=30):
+
+- empty scene: vtest's street with nobody on it, a still picture (a quiet camera, most of the day);
+- busy scene: the demo footage vtest.avi (pedestrians all the time), looped.
+
+Configurations: ``before`` = MOTION_GATE=false (every frame decoded, every sampled frame inferred);
+``gate`` = the motion gate with every frame decoded (MOTION_IDLE_DECODE=all); ``after`` = the default
+(gate on, keyframes only while nothing moves). Prints CPU % of one core per camera, inference runs
+per second and the share of sampled frames with motion, and the ratios after / before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "camera-worker"), str(REPO / "bench")]
+
+from bench_worker import ENV, OUT, prepare_models, scrape  # noqa: E402
+
+NAMES = ("frames_inferred", "frames_motion_checked", "frames_motion", "frames_read", "stream_reconnects")
+CONFIGS = {
+    "before": {"MOTION_GATE": "false"},
+    "gate": {"MOTION_GATE": "true", "MOTION_IDLE_DECODE": "all"},
+    "after": {"MOTION_GATE": "true", "MOTION_IDLE_DECODE": "keyframes"},
+}
+
+
+def run_worker(rtsp_url: str, model: Path, backend, extra: dict[str, str], window: float, fps: int) -> dict:
+    import psutil
+
+    from support.net import free_port
+
+    port = free_port()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-motion-"))
+    env = {**ENV, "CAMERA_ID": "1", "RTSP_URL": rtsp_url, "DJANGO_API_URL": backend.url,
+           "DJANGO_API_TOKEN": backend.token, "MODEL_PATH": str(model), "METRICS_PORT": str(port),
+           "METRICS_HOST": "127.0.0.1", "DATA_DIR": str(scratch), "LOG_LEVEL": "WARNING",
+           "CLIPS_ENABLED": "false", **extra}  # fmt: skip
+    with (scratch / "worker.log").open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "cctv_worker"], env=env, stdout=log, stderr=log)
+    try:
+        ps = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and scrape(port, "cctv_frames_motion_checked_total") + scrape(
+            port, "cctv_frames_inferred_total"
+        ) < 3:
+            time.sleep(0.5)
+        time.sleep(5)  # past the first frames (always analysed) and the gate's hold time
+
+        def sample() -> tuple[float, dict[str, float], float]:
+            times = ps.cpu_times()
+            counters = {n: scrape(port, f"cctv_{n}_total") for n in NAMES}
+            return times.user + times.system, counters, time.monotonic()
+
+        cpu0, m0, t0 = sample()
+        time.sleep(window)
+        cpu1, m1, t1 = sample()
+        span = t1 - t0
+        delta = {n: m1[n] - m0[n] for n in NAMES}
+        checked = delta["frames_motion_checked"]
+        cpu = 100 * (cpu1 - cpu0) / span
+        delivered = delta["frames_read"] / span
+        return {
+            "cpu_percent": round(cpu, 1),
+            # On a loaded machine the server may deliver fewer frames than --fps: this is the CPU the
+            # worker spent per second of video, i.e. what a camera delivering at full rate would cost.
+            "cpu_percent_per_video_second": round(cpu * fps / delivered, 1) if delivered else None,
+            "inferences_per_s": round(delta["frames_inferred"] / span, 2),
+            "motion_share": round(delta["frames_motion"] / checked, 2) if checked else None,
+            "frames_read_per_s": round(delta["frames_read"] / span, 1),
+            "reconnects": delta["stream_reconnects"],
+        }
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--window", type=float, default=30.0, help="seconds measured per configuration")
+    parser.add_argument("--fps", type=int, default=15)
+    args = parser.parse_args()
+
+    from worker.backend_double import AlertBackend
+
+    from support.footage import empty_street, vtest_avi
+    from support.rtsp_server import start_rtsp_server
+
+    model = prepare_models()["openvino"]
+    scenes = {"empty": empty_street(OUT), "busy": vtest_avi(OUT)}
+    backend = AlertBackend().start()
+    results: dict[str, dict[str, dict]] = {}
+    try:
+        for scene, source in scenes.items():
+            results[scene] = {}
+            with start_rtsp_server(source, fps=args.fps, size=(1920, 1080), loop=True, shared=True) as server:
+                for name, extra in CONFIGS.items():
+                    row = run_worker(server.url, model, backend, extra, args.window, args.fps)
+                    results[scene][name] = row
+                    print(json.dumps({"scene": scene, "config": name, **row}), flush=True)
+    finally:
+        backend.stop()
+
+    print(f"\nworker CPU per camera, 1920x1080 at {args.fps} fps, FRAME_SKIP=30, YOLOv8n OpenVINO, "
+          f"{args.window:.0f} s windows (% of one core)")  # fmt: skip
+    print("CPU per second of video (CPU % scaled to the full frame rate; raw CPU % in brackets)")
+    print("| scene | before (no gate) | gate, all frames decoded | after (gate + keyframes when still) "
+          "| after / before |")  # fmt: skip
+    print("|---|---|---|---|---|")
+    for scene, rows in results.items():
+        cells = [f"{rows[k]['cpu_percent_per_video_second']} % ({rows[k]['cpu_percent']} %)" for k in CONFIGS]
+        before, after = (rows[k]["cpu_percent_per_video_second"] or float("nan") for k in ("before", "after"))
+        print(f"| {scene} | " + " | ".join(cells) + f" | {after / before:.2f} |")
+    for scene, rows in results.items():
+        rates = ", ".join(f"{k} {v['inferences_per_s']}" for k, v in rows.items())
+        shares = ", ".join(f"{k} {v['motion_share']}" for k, v in rows.items())
+        print(f"{scene}: inferences/s {rates}; motion share {shares}")
+
+
+if __name__ == "__main__":
+    main()
