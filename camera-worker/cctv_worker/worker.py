@@ -407,7 +407,9 @@ class Worker:
         if flushed:
             log.info("spool flushed; bye")
         else:
-            log.warning("%d alert(s) left in the spool; they are sent on the next start", left)
+            log.warning(
+                "%d item(s) left in the spool (alerts, event updates, clips); sent on the next start", left
+            )
         self.capture.join(timeout=2.0)
         self.health.stop()
         if not self.sender.is_alive():  # a sender stuck in a slow request still holds the spool

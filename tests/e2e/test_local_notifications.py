@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cctv_operator.local.options import DEFAULT_FOOTAGE
+from cctv_local.options import DEFAULT_FOOTAGE
 from notifications import signing
 from support.product import RunningProduct, start_product, wait_for
 from support.receiver import WebhookReceiver

@@ -12,7 +12,7 @@ import stat
 import subprocess
 import sys
 
-from cctv_operator.local import product
+from cctv_local import product
 
 
 def _mode(path) -> int:

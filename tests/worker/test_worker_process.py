@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -174,9 +175,11 @@ def test_sigterm_with_the_backend_down_exits_0_within_the_grace_and_keeps_the_al
 ) -> None:
     backend.stop()
     worker = make_worker(rtsp_people.url, backend, SHUTDOWN_GRACE="2")
-    wait_for(lambda: worker.value("cctv_spool_depth", camera="1") == 1, 60, 0.2, "alert spooled")
+    wait_for(lambda: worker.value("cctv_spool_depth", camera="1") >= 1, 60, 0.2, "alert spooled")
     assert worker.terminate(timeout=15) == 0
-    assert "1 alert(s) left in the spool" in worker.output()
+    # The alert and whatever followed it (event updates, a clip) stay on disk for the next start.
+    left = re.search(r"(\d+) item\(s\) left in the spool", worker.output())
+    assert left is not None and int(left.group(1)) >= 1
 
 
 def test_zones_from_the_environment_turn_people_in_an_intrusion_zone_into_an_intrusion_alert(
