@@ -45,5 +45,7 @@ SPECTACULAR_SETTINGS = {
         "AlertTypeEnum": "surveillance.models.AlertType",
         "StreamStateEnum": "surveillance.models.StreamState",
         "StreamReportEnum": ["up", "down", "connecting"],
+        "EventStatusEnum": "surveillance.models.EventStatus",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
     },
 }
