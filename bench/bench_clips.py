@@ -199,8 +199,8 @@ def main() -> None:
     med = lambda k: statistics.median(r[k] for r in clips)  # noqa: E731
     print(
         f"clips stored and decoded: {len(clips)}; MiB per minute of event (median) "
-        f"{med('mib_per_event_minute')}, per minute of clip incl. {PRE_ROLL:.0f}+{POST_ROLL:.0f} s rolls "
-        f"{med('mib_per_clip_minute')}"
+        f"{med('mib_per_event_minute'):.1f}, per minute of clip incl. {PRE_ROLL:.0f}+{POST_ROLL:.0f} s rolls "
+        f"{med('mib_per_clip_minute'):.1f}"
     )
     latencies = sorted(r["end_to_stored_s"] for r in clips)
     print(
