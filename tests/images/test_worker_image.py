@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from cctv_operator.kube import builders
 from cctv_operator.config import load_settings
+from cctv_operator.kube import builders
 from cctv_operator.kube.camera_spec import parse_camera_spec
 from cctv_operator.models import DesiredCamera
 from support.containers import Container, Engine, kubernetes_flags, run_container, wait_until
