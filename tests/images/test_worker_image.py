@@ -48,6 +48,9 @@ def worker(
         created = backend.api("POST", "/api/cameras/", json={"name": "Bus stop", "rtsp_url": rtsp.url})
         assert created.status_code == 201, created.text
         camera = created.json()
+        # An ingest token works only while its camera is active (the operator only runs active ones).
+        activated = backend.api("POST", f"/api/cameras/{camera['id']}/activate/")
+        assert activated.status_code == 200, activated.text
         link.allow_only(rtsp.port, int(urlsplit(backend.link_url).port or 0))
         # The Deployment the operator would make for this camera, with the chart's worker settings.
         desired = DesiredCamera(
