@@ -13,6 +13,7 @@ from django.utils import timezone
 from dashboard.paging import BadCursor, decode_cursor
 from surveillance.models import AlertType, Camera
 from surveillance.validators import (
+    validate_detector,
     validate_motion_masks,
     validate_object_filters,
     validate_rtsp_url,
@@ -35,6 +36,7 @@ CAMERA_FIELDS = (
     "min_box_area",
     "forced_detect_interval",
     "object_filters",
+    "detector",
 )
 
 
@@ -123,6 +125,16 @@ class CameraForm(forms.Form):
             attrs={"rows": 3, "spellcheck": "false", "placeholder": '{"person": {"min_score": 0.6}}'}
         ),
         help_text=_model_field("object_filters").help_text,
+    )
+
+    detector = forms.CharField(
+        label="Detector",
+        required=False,  # blank: the operator's default detector
+        max_length=_model_field("detector").max_length,
+        initial=_model_field("detector").default,
+        validators=[validate_detector],
+        widget=forms.TextInput(attrs={"placeholder": "default", "spellcheck": "false"}),
+        help_text=_model_field("detector").help_text,
     )
 
     def __init__(self, *args, user, camera: Camera | None = None, **kwargs) -> None:

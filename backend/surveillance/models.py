@@ -11,8 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from surveillance.validators import (
+    DETECTOR_MAX_LENGTH,
     ZONE_DEFAULTS,
     validate_alert_types,
+    validate_detector,
     validate_detections,
     validate_event_objects,
     validate_motion_masks,
@@ -65,6 +67,7 @@ DETECTION_FIELDS = (
     "motion_masks",
     "forced_detect_interval",
     "object_filters",
+    "detector",
 )
 
 
@@ -164,6 +167,15 @@ class Camera(models.Model):
         default=5.0,
         validators=[MinValueValidator(0.0), MaxValueValidator(3600.0)],
         help_text="Seconds between detections while nothing moves (0: only on motion).",
+    )
+
+    detector = models.CharField(
+        max_length=DETECTOR_MAX_LENGTH,
+        default="",
+        blank=True,
+        validators=[validate_detector],
+        help_text='Which detector analyses the frames: empty for the default, "local" for the worker itself, '
+        "or the name of a shared detector pool.",
     )
 
     # The camera's ingest token is HMAC(SECRET_KEY, nonce): never stored, rotated by a new nonce.

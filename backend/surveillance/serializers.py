@@ -19,7 +19,14 @@ from surveillance import quotas
 from surveillance.ids import is_id
 from surveillance.models import AlertType, Camera, EventStatus, StreamState
 from surveillance.selectors import camera_ingest_token
-from surveillance.validators import MAX_ZONE_POINTS, MAX_ZONES, ZONE_DEFAULTS, validate_event_objects
+from surveillance.validators import (
+    DETECTOR_MAX_LENGTH,
+    MAX_ZONE_POINTS,
+    MAX_ZONES,
+    ZONE_DEFAULTS,
+    validate_detector,
+    validate_event_objects,
+)
 
 StreamReport = [StreamState.UP, StreamState.DOWN, StreamState.CONNECTING]
 
@@ -133,6 +140,13 @@ class CameraInputSerializer(serializers.Serializer):
     object_filters = serializers.DictField(
         child=ObjectFilterSerializer(), required=False, help_text="Per alert type."
     )
+    detector = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=DETECTOR_MAX_LENGTH,
+        validators=[validate_detector],
+        help_text='Empty: the default detector; "local": in the worker; else a shared detector pool\'s name.',
+    )
 
     def validate_zones(self, value: list) -> list:
         return [dict(zone) for zone in value]
@@ -164,6 +178,7 @@ class _DetectionConfigOutput(serializers.Serializer):
     motion_masks = MotionMaskSerializer(many=True)
     forced_detect_interval = serializers.FloatField()
     object_filters = serializers.DictField(child=ObjectFilterSerializer())
+    detector = serializers.CharField()
 
 
 class CameraOutputSerializer(_DetectionConfigOutput):

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 
 from cctv_worker.network_policy import AddressNotAllowed, NetworkPolicy, check_url_host
 
@@ -170,6 +171,16 @@ def validate_alert_types(value: Any) -> None:
         )
     if len(set(value)) != len(value):
         raise ValidationError("Alert types must not repeat.")
+
+
+#: A camera's detector: empty (the operator's default), "local" (in the worker) or a detector pool's name,
+#: which names a Kubernetes Service: a DNS label. The operator checks that the pool exists.
+DETECTOR_MAX_LENGTH = 63
+DETECTOR_PATTERN = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$"
+validate_detector = RegexValidator(
+    DETECTOR_PATTERN,
+    message='Enter "local", a detector pool\'s name (lower-case letters, digits and "-") or leave it empty.',
+)
 
 
 MAX_DETECTIONS = 100

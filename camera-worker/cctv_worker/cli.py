@@ -95,7 +95,7 @@ def _detector(config: WorkerConfig) -> tuple[Detector, dict[str, str]]:
     """The in-process model, or the shared detector (with the local model as its fallback when
     MODEL_PATH is set explicitly). Raises ModelError for a model that cannot be used."""
     floor = _rules(config, {}).confidence_floor
-    if config.detector_url is None:
+    if config.service_url is None:
         choice = choose_model(
             config.model_path, is_default=config.model_path_is_default, backend=config.detector_backend
         )
@@ -121,12 +121,13 @@ def _detector(config: WorkerConfig) -> tuple[Detector, dict[str, str]]:
             )
 
     remote = RemoteDetector(
-        config.detector_url, config.detector_model, conf_floor=floor, timeout=config.detector_timeout
+        config.service_url, config.detector_model, conf_floor=floor, timeout=config.detector_timeout
     )
     log.info(
         "using the shared detector",
         extra={
-            "url": config.detector_url,
+            "url": config.service_url,
+            "pool": config.detector or None,
             "model": config.detector_model,
             "fallback": config.model_path if local else None,
         },

@@ -129,6 +129,10 @@ class WorkerConfig(BaseModel):
     detector_model: str = Field(
         DEFAULT_DETECTOR_MODEL, alias="DETECTOR_MODEL", pattern=r"^[A-Za-z0-9_.-]{1,64}$"
     )
+    # The camera's detector choice (the camera setting `detector`): "" follows DETECTOR_URL, "local" keeps
+    # inference in this process even where DETECTOR_URL is set (e.g. by `scripts/run --shared-detector`),
+    # a pool's name is what the operator turned into DETECTOR_URL (shown by /readyz).
+    detector: str = Field("", alias="DETECTOR", max_length=63, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$")
     detector_timeout: float = Field(5.0, alias="DETECTOR_TIMEOUT", gt=0.0, le=60.0)
     detector_retry_interval: float = Field(5.0, alias="DETECTOR_RETRY_INTERVAL", gt=0.0, le=600.0)
     class_confidence: dict[str, float] = Field(default_factory=dict, alias="CLASS_CONFIDENCE")
@@ -294,6 +298,11 @@ class WorkerConfig(BaseModel):
         if value is not None:
             service_address(value)  # raises ValueError with the expected form
         return value
+
+    @property
+    def service_url(self) -> str | None:
+        """The shared detector to call, or None for in-process inference."""
+        return None if self.detector == "local" else self.detector_url
 
     @field_validator("django_api_url")
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -21,6 +22,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from cctv_operator.detectors import LOCAL
+from cctv_operator.models import DETECTOR_PATTERN
 
 
 class ConfigError(ValueError):
@@ -59,6 +63,10 @@ class OperatorSettings(BaseModel):
     worker_model_path: str = Field(default="yolov8n.pt", min_length=1)
     # The shared detector's gRPC address given to every worker as DETECTOR_URL (empty: in-process).
     worker_detector_url: str = ""
+    # Detector pools a Camera may name in detection.detector: pool name -> gRPC address (JSON object).
+    worker_detector_pools: dict[str, str] = Field(default_factory=dict)
+    # How long the operator waits for a worker pod's /readyz when it reads the detector state.
+    worker_probe_timeout: float = Field(default=2.0, gt=0, le=60)
     worker_resources: dict[str, Any] = Field(default_factory=dict)
     worker_node_selector: dict[str, str] = Field(default_factory=dict)
     worker_tolerations: list[dict[str, Any]] = Field(default_factory=list)
@@ -72,7 +80,9 @@ class OperatorSettings(BaseModel):
     operator_priority: int = 0
     log_level: str = "INFO"
 
-    @field_validator("worker_resources", "worker_node_selector", "worker_tolerations", mode="before")
+    @field_validator(
+        "worker_resources", "worker_node_selector", "worker_tolerations", "worker_detector_pools", mode="before"
+    )
     @classmethod
     def _json_from_env(cls, value: Any) -> Any:
         # The environment only holds strings: these settings are JSON documents.
@@ -98,6 +108,16 @@ class OperatorSettings(BaseModel):
             unknown = set(item) - _TOLERATION_KEYS
             if unknown:
                 raise ValueError(f"unknown toleration keys {sorted(unknown)}")
+        return value
+
+    @field_validator("worker_detector_pools")
+    @classmethod
+    def _pool_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, url in value.items():
+            if name == LOCAL or not re.fullmatch(DETECTOR_PATTERN, name) or not name:
+                raise ValueError(f"{name!r} is not a pool name (a DNS label other than {LOCAL!r})")
+            if not url.strip():
+                raise ValueError(f"pool {name!r} has no address")
         return value
 
     @field_validator("log_level")

@@ -31,6 +31,9 @@ _SETTINGS = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, po
 
 Point = tuple[float, float]
 
+#: A camera's detector choice: empty, "local" or a detector pool's name (a DNS label).
+DETECTOR_PATTERN = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$"
+
 #: A new camera's alert types when nothing says otherwise (the backend's and the CRD's default).
 DEFAULT_ALERT_TYPES = (AlertType.PERSON, AlertType.VEHICLE, AlertType.INTRUSION)
 
@@ -104,6 +107,9 @@ class DetectionConfig(BaseModel):
     # Read and written as {alert type: filter} (the reference's object); held as (alert type, filter)
     # pairs sorted by type, so that the config stays hashable.
     object_filters: tuple[tuple[AlertType, ObjectFilter], ...] = ()
+    # "" (the operator's default detector), "local" (in the worker) or a detector pool's name, which
+    # names a Kubernetes Service (cctv_operator.detectors resolves it).
+    detector: str = Field(default="", max_length=63, pattern=DETECTOR_PATTERN)
 
     @field_validator("object_filters", mode="before")
     @classmethod

@@ -33,6 +33,7 @@ DETECTION_VARIABLES: Mapping[str, str] = {
     "motion_masks": "MOTION_MASKS",
     "forced_detect_interval": "FORCED_DETECT_INTERVAL",
     "object_filters": "OBJECT_FILTERS",
+    "detector": "DETECTOR",
 }
 
 #: The variables that carry credentials: the Kubernetes side reads them from the camera's Secret.

@@ -46,6 +46,7 @@ class Setting:
     max_items: int | None = None
     min_length: int | None = None
     max_length: int | None = None
+    pattern: str | None = None  # for strings: the regular expression a value must match
 
 
 def crd_schema(path: Path = CRD_PATH) -> dict[str, Any]:
@@ -76,6 +77,7 @@ def _from_schema(node: dict[str, Any], *, required: bool) -> Setting:
         max_items=node.get("maxItems"),
         min_length=node.get("minLength"),
         max_length=node.get("maxLength"),
+        pattern=node.get("pattern"),
     )
 
 
@@ -163,6 +165,8 @@ def pydantic_setting(field: Any, *, enum: frozenset[str] | None = None) -> Setti
             bounds["min_items" if kind == "array" else "min_length"] = meta.min_length
         elif isinstance(meta, annotated_types.MaxLen):
             bounds["max_items" if kind == "array" else "max_length"] = meta.max_length
+        elif getattr(meta, "pattern", None) is not None:  # pydantic's Field(pattern=...)
+            bounds["pattern"] = meta.pattern
     if enum is None and isinstance(item, type) and issubclass(item, Enum):
         enum = frozenset(member.value for member in item)
     default = NO_DEFAULT if field.is_required() else _plain(field.get_default(call_default_factory=True))

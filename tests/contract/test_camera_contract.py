@@ -21,7 +21,7 @@ from camera_reference import (
     reference_zone,
 )
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from rest_framework import serializers
 
@@ -113,7 +113,15 @@ def _model_setting(name: str) -> Setting:
     default = field.get_default() if field.has_default() else NO_DEFAULT
     if field.null and default is None:
         default = NO_DEFAULT
+    if kind == "string":
+        bounds.update(_string_bounds(field))
     return Setting(type=kind, default=default, nullable=field.null, enum=enum, max_items=max_items, **bounds)
+
+
+def _string_bounds(field) -> dict:
+    """maxLength and pattern of a Django or DRF string field (its max_length and RegexValidator)."""
+    patterns = [v.regex.pattern for v in field.validators if isinstance(v, RegexValidator)]
+    return {"max_length": field.max_length, "pattern": patterns[0] if patterns else None}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -136,6 +144,8 @@ def _serializer_setting(field: serializers.Field) -> Setting:
     kind = {serializers.FloatField: "number", serializers.IntegerField: "integer",
             serializers.BooleanField: "boolean", serializers.CharField: "string"}
     found = next(value for cls, value in kind.items() if isinstance(field, cls))
+    if found == "string":
+        return Setting(type=found, nullable=field.allow_null, **_string_bounds(field))
     return Setting(type=found, minimum=field.min_value, maximum=field.max_value, nullable=field.allow_null)
 
 
@@ -170,6 +180,10 @@ def _form_setting(name: str) -> Setting:
     field = CameraForm(user=None).fields[name]
     if isinstance(field, forms.MultipleChoiceField):
         return Setting(type="array", enum=frozenset(value for value, _ in field.choices), max_items=None)
+    if isinstance(field, forms.CharField):
+        # Blank is the model's default (an empty string), so the form field is optional but not null.
+        return Setting(type="string", default=field.initial if field.initial is not None else NO_DEFAULT,
+                       **_string_bounds(field))
     kind = "number" if isinstance(field, forms.FloatField) else "integer"  # FloatField is an IntegerField
     default = field.initial if field.initial is not None else NO_DEFAULT
     return Setting(type=kind, default=default, minimum=field.min_value, maximum=field.max_value,
@@ -273,3 +287,27 @@ def test_the_worker_config_matches_the_reference(name: str) -> None:
     # The exceptions are about an unset variable: its default, and that "unset" is a value of its own.
     ignore = ("default", "nullable") if name in WORKER_DEFAULT_EXCEPTIONS else ()
     _same(f"the worker's {variable}", name, actual, ignore=ignore)
+
+
+# --- the test itself -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("drift", "named"),
+    [
+        ({"max_length": 62}, "max_length=62"),
+        ({"max_length": 63, "pattern": r"^[a-z0-9-]*$"}, "pattern="),
+        ({"max_length": 63, "pattern": REFERENCE["detector"].pattern, "default": "local"}, "default='local'"),
+    ],
+    ids=["length", "pattern", "default"],
+)
+def test_a_planted_drift_of_the_detector_setting_is_named(drift: dict, named: str) -> None:
+    """A component declaring `detector` a little differently fails, naming the setting and the difference."""
+    from pydantic import Field, create_model
+
+    default = drift.pop("default", "")
+    drifted = create_model("Drifted", detector=(str, Field(default=default, **drift)))
+    actual = pydantic_setting(drifted.model_fields["detector"])
+    with pytest.raises(AssertionError, match="camera setting 'detector'") as failure:
+        _same("a drifted component", "detector", actual)
+    assert named in str(failure.value)

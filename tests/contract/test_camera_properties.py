@@ -11,6 +11,7 @@ and the serializers run on an unsaved camera.
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import jsonschema
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cctv_operator.config import load_settings
+from cctv_operator.detectors import UnknownDetector
 from cctv_operator.kube.builders import camera_body, deployment_body, secret_body
 from cctv_operator.kube.camera_spec import parse_camera_spec
 from cctv_operator.runtimes.local.runtime import LocalRuntime
@@ -32,7 +34,15 @@ from surveillance.serializers import ActiveCameraOutputSerializer, CameraInputSe
 REFERENCE = reference_settings()
 REFERENCE_ZONE_POINTS = reference_zone()["points"].max_items
 CAMERA_SCHEMA = strict_schema(crd_schema())
-OPERATOR = load_settings({"DJANGO_API_URL": "http://backend:8000", "DJANGO_API_TOKEN": "operator-token"})
+POOLS = {"gpu-a": "grpc://cctv-detector-gpu-a:8001", "cpu": "cctv-detector-cpu:8001", "d" * 63: "long:8001"}
+OPERATOR = load_settings(
+    {
+        "DJANGO_API_URL": "http://backend:8000",
+        "DJANGO_API_TOKEN": "operator-token",
+        "WORKER_DETECTOR_URL": "grpc://cctv-detector-cpu:8001",
+        "WORKER_DETECTOR_POOLS": json.dumps(POOLS),
+    }
+)
 API_URL = OPERATOR.backend_url_for_workers
 
 
@@ -82,6 +92,8 @@ camera_input = st.fixed_dictionaries(
         "object_filters": st.dictionaries(
             st.sampled_from([*AlertType.values, "cat"]), object_filter, max_size=3
         ),
+        # Known pools, "local", the default, a pool the operator does not know, and names the API refuses.
+        "detector": st.sampled_from(["", "local", *POOLS, "gpu-b", "GPU", "-a", "a" * 64]) | st.text(max_size=70),
     },
 )
 
@@ -139,6 +151,7 @@ def _edge(bound: str) -> dict:
         "object_filters": {kind: {"min_area": corner, "max_area": corner, "min_ratio": 100 * corner,
                                   "max_ratio": 100 * corner, "min_score": corner}
                            for kind in (AlertType.values if many else ["person"])},
+        "detector": "d" * REFERENCE["detector"].max_length if many else "",
         **values,
     }
 
@@ -167,6 +180,11 @@ def _runs_alike(camera: Camera) -> None:
 
     spec = parse_camera_spec(resource["spec"])
     owner = {**resource, "metadata": {**resource["metadata"], "uid": "uid-7"}}
+    if camera.detector not in ("", "local", *POOLS):
+        # A pool this operator does not know: no worker is built (the Camera's status says why).
+        with pytest.raises(UnknownDetector, match=camera.detector):
+            deployment_body(owner=owner, spec=spec, settings=OPERATOR)
+        return
     deployment = deployment_body(owner=owner, spec=spec, settings=OPERATOR)
     kube_env = _resolved_env(deployment["spec"]["template"]["spec"]["containers"][0], secret)
 
@@ -186,6 +204,10 @@ def _runs_alike(camera: Camera) -> None:
         (m["name"], [list(p) for p in m["points"]]) for m in camera.motion_masks
     ]
     assert config.forced_detect_interval == camera.forced_detect_interval
+    assert config.detector == camera.detector
+    wanted_url = {"": OPERATOR.worker_detector_url, "local": None}.get(camera.detector) or POOLS.get(camera.detector)
+    assert config.detector_url == wanted_url
+    assert config.service_url == (None if camera.detector == "local" else wanted_url)
     assert config.object_filters == {  # an unset bound is the worker's "no limit"
         kind: ObjectFilter(**{key: value for key, value in bounds.items() if value is not None})
         for kind, bounds in camera.object_filters.items()
@@ -194,5 +216,6 @@ def _runs_alike(camera: Camera) -> None:
     local = LocalRuntime(api_url=API_URL, data_dir=Path("/nonexistent"), base_env={})
     local_env = local.environment_for(desired)
     per_camera = {key: value for key, value in local_env.items() if key != "DATA_DIR"}
-    runtime_own = {"METRICS_PORT", "DATA_DIR", "HOME", "YOLO_CONFIG_DIR", "MODEL_PATH"}
+    # DETECTOR_URL: the operator's pools are the Kubernetes side's; the local product sets its own.
+    runtime_own = {"METRICS_PORT", "DATA_DIR", "HOME", "YOLO_CONFIG_DIR", "MODEL_PATH", "DETECTOR_URL"}
     assert per_camera == {key: value for key, value in kube_env.items() if key not in runtime_own}

@@ -27,6 +27,7 @@ from cctv_operator.handlers.peering import may_act
 from cctv_operator.kube import naming
 from cctv_operator.kube.api import CAMERAS, CLUSTER_PEERINGS, PEERINGS, KubeApi
 from cctv_operator.kube.reconciler import reconcile_camera
+from cctv_operator.kube.status import DETECTOR_READY
 from cctv_operator.metrics import OperatorMetrics, create_metrics
 from cctv_operator.runtimes.kubernetes import KubernetesRuntime
 from cctv_operator.sync.backend import BackendClient
@@ -35,7 +36,7 @@ from cctv_operator.sync.loop import SyncFailed, SyncReport, sync_forever
 CAMERA = (naming.GROUP, naming.VERSION, naming.PLURAL)
 MANAGED = {naming.MANAGED_BY_LABEL: naming.MANAGED_BY}
 #: Ready=False reasons that need a person (not merely a pod starting or a camera paused).
-PROBLEMS = frozenset({"InvalidSpec", "SecretNotFound", "InvalidSecret", "DeploymentConflict"})
+PROBLEMS = frozenset({"InvalidSpec", "SecretNotFound", "InvalidSecret", "DeploymentConflict", "UnknownDetector"})
 
 
 def new_identity() -> str:
@@ -117,15 +118,24 @@ async def _reconcile(memo: kopf.Memo, camera: Any) -> None:
         if fresh is None or fresh["metadata"].get("deletionTimestamp"):
             return
         before = _ready_reason(fresh)
+        detector_before = _ready_reason(fresh, DETECTOR_READY)
         outcome = await reconcile_camera(fresh, kube=memo.kube, settings=memo.settings, metrics=memo.metrics)
         # A problem becomes a Kubernetes Event (kubectl describe) once, when it appears.
         if outcome.reason in PROBLEMS and outcome.reason != before:
             kopf.warn(fresh, reason=outcome.reason, message=outcome.message)
+        detector = outcome.detector
+        if (
+            detector is not None
+            and detector.status == "False"
+            and detector.reason != detector_before
+            and detector.reason != outcome.reason  # already told as the Ready problem
+        ):
+            kopf.warn(fresh, reason=f"Detector{detector.reason}", message=detector.message)
 
 
-def _ready_reason(camera: Any) -> str | None:
+def _ready_reason(camera: Any, kind: str = "Ready") -> str | None:
     for condition in (camera.get("status") or {}).get("conditions") or []:
-        if condition.get("type") == "Ready":
+        if condition.get("type") == kind:
             return condition.get("reason")
     return None
 

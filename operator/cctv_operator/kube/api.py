@@ -49,6 +49,7 @@ class Kind:
 CAMERAS = Kind(f"/apis/{naming.GROUP}/{naming.VERSION}", naming.PLURAL)
 SECRETS = Kind("/api/v1", "secrets")
 DEPLOYMENTS = Kind("/apis/apps/v1", "deployments")
+PODS = Kind("/api/v1", "pods")
 PEERINGS = Kind("/apis/kopf.dev/v1", "kopfpeerings")
 CLUSTER_PEERINGS = Kind("/apis/kopf.dev/v1", "clusterkopfpeerings", namespaced=False)
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cctv_operator.config import OperatorSettings
+from cctv_operator.detectors import detector_url
 from cctv_operator.kube import naming
 from cctv_operator.kube.camera_spec import CameraSpec, detection_from_spec, detection_to_spec
 from cctv_operator.models import DesiredCamera
@@ -210,6 +211,13 @@ def owner_reference(owner: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def worker_detector_url(spec: CameraSpec, settings: OperatorSettings) -> str:
+    """The camera's DETECTOR_URL ("" = in-process); raises UnknownDetector for a pool we do not know."""
+    return detector_url(
+        spec.detection.detector, pools=settings.worker_detector_pools, default=settings.worker_detector_url
+    )
+
+
 def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str, Any]:
     secret = spec.secret_ref.name
     from_secret = {RTSP_URL: naming.SECRET_RTSP_URL_KEY, INGEST_TOKEN: naming.SECRET_INGEST_TOKEN_KEY}
@@ -241,9 +249,10 @@ def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str,
     ):
         if value:
             env.append({"name": name, "value": value})
-    if settings.worker_detector_url:
+    url = worker_detector_url(spec, settings)
+    if url:
         # The shared detector answers; MODEL_PATH stays as the worker's fallback (loaded only in an outage).
-        env.append({"name": "DETECTOR_URL", "value": settings.worker_detector_url})
+        env.append({"name": "DETECTOR_URL", "value": url})
     resources = spec.resources if spec.resources is not None else settings.worker_resources
     resources = resources or DEFAULT_WORKER_RESOURCES
     probe_port = "metrics"

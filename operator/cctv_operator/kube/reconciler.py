@@ -6,6 +6,7 @@ so a deleted or hand-edited Deployment is put back, and an unchanged Camera cost
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import time
@@ -13,11 +14,20 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from cctv_operator.config import OperatorSettings
-from cctv_operator.kube import builders, naming
-from cctv_operator.kube.api import CAMERAS, DEPLOYMENTS, SECRETS, Conflict, KubeApi
-from cctv_operator.kube.camera_spec import InvalidSpec, parse_camera_spec
+from cctv_operator.detectors import UnknownDetector
+from cctv_operator.kube import builders, naming, worker_probe
+from cctv_operator.kube.api import CAMERAS, DEPLOYMENTS, PODS, SECRETS, Conflict, KubeApi
+from cctv_operator.kube.camera_spec import CameraSpec, InvalidSpec, parse_camera_spec
 from cctv_operator.kube.drift import deployment_drifted
-from cctv_operator.kube.status import Outcome, camera_status, outcome_from_deployment, status_differs
+from cctv_operator.kube.status import (
+    IN_PROCESS,
+    Condition,
+    Outcome,
+    camera_status,
+    detector_from_reports,
+    outcome_from_deployment,
+    status_differs,
+)
 from cctv_operator.metrics import OperatorMetrics
 
 logger = logging.getLogger(__name__)
@@ -65,6 +75,13 @@ async def _reconcile_children(
         # left running on purpose: a typo in a Camera should not take the camera offline.
         logger.warning("Camera %s/%s has an invalid spec: %s", namespace, meta["name"], exc)
         return Outcome(False, "InvalidSpec", str(exc), "Unknown")
+    try:
+        detector_url = builders.worker_detector_url(spec, settings)
+    except UnknownDetector as exc:
+        # Like an invalid spec: nothing is started or changed, and the Camera says why.
+        logger.warning("Camera %s/%s: %s", namespace, meta["name"], exc)
+        unknown = Condition("False", "UnknownDetector", str(exc))
+        return Outcome(False, "UnknownDetector", str(exc), "Unknown", detector=unknown)
 
     secret = await kube.get(SECRETS, namespace, spec.secret_ref.name)
     if secret is None:
@@ -102,7 +119,23 @@ async def _reconcile_children(
     if deployment_drifted(live, wanted):
         live = await kube.patch(DEPLOYMENTS, namespace, name, _replacing_patch(wanted))
         logger.info("updated Deployment %s/%s (config hash %s)", namespace, name, digest)
-    return outcome_from_deployment(live, paused=spec.paused, config_hash=digest)
+    outcome = outcome_from_deployment(live, paused=spec.paused, config_hash=digest)
+    detector = await _detector_condition(kube, namespace, spec, detector_url, settings)
+    return dataclasses.replace(outcome, detector=detector)
+
+
+async def _detector_condition(
+    kube: KubeApi, namespace: str, spec: CameraSpec, url: str, settings: OperatorSettings
+) -> Condition:
+    """DetectorReady: in-process needs no asking; a shared detector's state is in the worker's /readyz."""
+    if not url:
+        return IN_PROCESS
+    if spec.paused:
+        return Condition("Unknown", "Paused", "spec.paused is true: no worker calls the detector")
+    selector = f"app.kubernetes.io/name=cctv-worker,{naming.CAMERA_ID_LABEL}={spec.camera_id}"
+    pods = await kube.list(PODS, namespace, label_selector=selector)
+    reports = await worker_probe.read_reports(pods, timeout=settings.worker_probe_timeout)
+    return detector_from_reports(reports, url=url)
 
 
 def _owned_by(deployment: Mapping[str, Any], uid: str | None) -> bool:

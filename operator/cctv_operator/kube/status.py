@@ -12,6 +12,22 @@ from dataclasses import dataclass
 from typing import Any
 
 
+#: The condition that says whether the camera's frames reach a detector (docs/contracts.md).
+DETECTOR_READY = "DetectorReady"
+
+#: The worker's detector states as its /readyz body names them (`detector`; cctv_worker.detect.failover).
+SERVICE, FALLBACK, UNAVAILABLE = "service", "local fallback", "unavailable"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition besides Ready: status "True", "False" or "Unknown", with its reason and message."""
+
+    status: str
+    reason: str
+    message: str
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a reconcile found: the Ready condition's value, and a stream state for `kubectl get`."""
@@ -22,6 +38,33 @@ class Outcome:
     stream_state: str
     deployment: str | None = None
     config_hash: str | None = None
+    # DetectorReady, where the reconcile could tell (None: leave the stored one as it is).
+    detector: Condition | None = None
+
+
+IN_PROCESS = Condition("True", "InProcess", "the worker runs its own model")
+
+
+def detector_from_reports(reports: Sequence[Mapping[str, Any] | str], *, url: str) -> Condition:
+    """DetectorReady of a camera whose worker calls the shared detector at `url`.
+
+    `reports` holds each running worker pod's /readyz body, or why it could not be read. The worst
+    state wins (two pods overlap only while one is going away).
+    """
+    bodies = [report for report in reports if isinstance(report, Mapping)]
+    for state, reason, consequence in (
+        (UNAVAILABLE, "ServiceUnavailable", "no local model: frames are not analysed until it is back"),
+        (FALLBACK, "LocalFallback", "the worker's own model analyses the frames until it is back"),
+    ):
+        body = next((body for body in bodies if body.get("detector") == state), None)
+        if body is not None:
+            why = str(body.get("reason") or f"detector service {url} is not answering")
+            return Condition("False", reason, f"{why}; {consequence}")
+    if any(body.get("detector") == SERVICE for body in bodies):
+        return Condition("True", "ServiceAnswering", f"the worker's frames go to the shared detector {url}")
+    problems = [report for report in reports if isinstance(report, str)]
+    message = "; ".join(problems) if problems else "no running worker pod to ask"
+    return Condition("Unknown", "WorkerNotReporting", message)
 
 
 def outcome_from_deployment(deployment: Mapping[str, Any], *, paused: bool, config_hash: str) -> Outcome:
@@ -53,10 +96,21 @@ def camera_status(
         "message": outcome.message,
         "observedGeneration": generation,
     }
+    updates = [ready]
+    if outcome.detector is not None:
+        updates.append(
+            {
+                "type": DETECTOR_READY,
+                "status": outcome.detector.status,
+                "reason": outcome.detector.reason,
+                "message": outcome.detector.message,
+                "observedGeneration": generation,
+            }
+        )
     status: dict[str, Any] = {
         "observedGeneration": generation,
         "streamState": outcome.stream_state,
-        "conditions": merge_conditions((previous or {}).get("conditions") or [], [ready], now=now),
+        "conditions": merge_conditions((previous or {}).get("conditions") or [], updates, now=now),
     }
     if outcome.deployment is not None:
         status["deployment"] = outcome.deployment
