@@ -4,6 +4,8 @@ own pods, and a NetworkPolicy that lets only detection pods reach its inference 
 
 from __future__ import annotations
 
+import json
+
 import kubernetes_validate
 import pytest
 
@@ -75,3 +77,44 @@ def test_only_detection_pods_reach_the_inference_port(objects: list[dict]) -> No
 def test_the_detector_is_off_by_default(renderer: Renderer) -> None:
     objects = renderer.variant("default")
     assert not [o for o in objects if "-detector" in o["metadata"]["name"]]
+
+
+def test_the_operator_knows_every_pool_by_name_and_the_default_one(objects: list[dict]) -> None:
+    operator = helm.one(objects, "Deployment", "-operator")["spec"]["template"]["spec"]["containers"][0]
+    env = {k: v.get("value") for k, v in helm.env_of(operator).items()}
+    pools = json.loads(env["WORKER_DETECTOR_POOLS"])
+    # A Camera's spec.detection.detector names one of these; each is that pool's own Service.
+    services = {s["metadata"]["name"] for s in helm.of_kind(objects, "Service")}
+    assert set(pools) == {"gpu", "cpu"}
+    for name, url in pools.items():
+        assert url == f"grpc://cctv-detector-{name}.cctv.svc:8001" and f"cctv-detector-{name}" in services
+    assert env["WORKER_DETECTOR_URL"] == pools["gpu"]  # detector.workerPool: the cameras' default
+
+
+def test_the_operator_may_read_the_worker_pods_readiness(objects: list[dict]) -> None:
+    """DetectorReady comes from each worker pod's /readyz: pods get/list, and the port open to the operator."""
+    role = helm.one(objects, "ClusterRole", "-operator")
+    assert any("pods" in rule["resources"] and {"get", "list"} <= set(rule["verbs"]) for rule in role["rules"])
+    operator_policy = helm.one(objects, "NetworkPolicy", "-operator")
+    assert any(
+        rule.get("ports") == [{"port": 9100, "protocol": "TCP"}]
+        and rule["to"][0]["podSelector"]["matchLabels"] == {"app.kubernetes.io/managed-by": "cctv-operator"}
+        for rule in operator_policy["spec"]["egress"]
+    )
+    workers = helm.one(objects, "NetworkPolicy", "-workers")
+    from_operator = [rule for rule in workers["spec"]["ingress"]
+                     if any(peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component")
+                            == "operator" for peer in rule.get("from", []))]
+    assert [rule["ports"] for rule in from_operator] == [[{"port": 9100, "protocol": "TCP"}]]
+
+
+def test_without_a_default_pool_cameras_choose(renderer: Renderer) -> None:
+    objects = renderer.with_values(helm.variant_file("clusterwide-gpu"), **{"detector.workerPool": ""})
+    operator = helm.one(objects, "Deployment", "-operator")["spec"]["template"]["spec"]["containers"][0]
+    env = {k: v.get("value") for k, v in helm.env_of(operator).items()}
+    assert env["WORKER_DETECTOR_URL"] == "" and set(json.loads(env["WORKER_DETECTOR_POOLS"])) == {"gpu", "cpu"}
+
+
+def test_a_default_pool_that_does_not_exist_is_refused(renderer: Renderer) -> None:
+    with pytest.raises(AssertionError, match=r'detector.workerPool "tpu" is not one of detector.pools \(gpu, cpu\)'):
+        renderer.with_values(helm.variant_file("clusterwide-gpu"), **{"detector.workerPool": "tpu"})

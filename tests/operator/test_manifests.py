@@ -142,4 +142,5 @@ def test_reference_rbac_validates_and_grants_what_the_contract_lists():
     assert grants[("", "secrets")] >= {"get", "list", "create", "patch", "delete"}
     assert grants[("apps", "deployments")] >= {"get", "list", "watch", "create", "patch", "delete"}
     assert grants[("", "events")] >= {"create"}
+    assert grants[("", "pods")] >= {"get", "list"}  # DetectorReady: the worker pods' /readyz
     assert grants[("kopf.dev", "kopfpeerings")] >= {"get", "list", "watch", "patch"}

@@ -44,6 +44,7 @@ ACTION = kmock.action
 DEFAULT_RESOURCES = (
     ("v1/secrets", "Secret", True, ()),
     ("v1/events", "Event", True, ()),
+    ("v1/pods", "Pod", True, ("status",)),
     ("v1/namespaces", "Namespace", False, ()),
     ("apps/v1/deployments", "Deployment", True, ("status", "scale")),
     ("cctv.io/v1alpha1/cameras", "Camera", True, ("status",)),

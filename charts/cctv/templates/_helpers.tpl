@@ -278,12 +278,31 @@ no CUDA runtime; GPUs go to the shared detector's pools (values: detector.pools)
 {{- toJson .Values.worker.tolerations }}
 {{- end }}
 
-{{/* The gRPC address of the detector pool the workers use (empty when the shared detector is off). */}}
+{{/* The gRPC address of the detector pool the workers use by default (empty when the shared detector is
+off, or detector.workerPool is empty: then a camera runs in its worker unless it names a pool). */}}
 {{- define "cctv.worker.detectorUrl" -}}
-{{- if .Values.detector.enabled }}
+{{- if and .Values.detector.enabled .Values.detector.workerPool }}
+{{- $names := list }}
+{{- range .Values.detector.pools }}{{- $names = append $names .name }}{{- end }}
+{{- if not (has .Values.detector.workerPool $names) }}
+{{- fail (printf "detector.workerPool %q is not one of detector.pools (%s)" .Values.detector.workerPool (join ", " $names)) }}
+{{- end }}
 {{- $name := printf "%s-detector-%s" (include "cctv.fullname" .) .Values.detector.workerPool | trunc 63 | trimSuffix "-" }}
 {{- printf "grpc://%s.%s.svc:8001" $name .Release.Namespace }}
 {{- end }}
+{{- end }}
+
+{{/* Every detector pool's gRPC address by pool name (JSON), for cameras that name a pool
+(spec.detection.detector); the operator's WORKER_DETECTOR_POOLS. */}}
+{{- define "cctv.worker.detectorPools" -}}
+{{- $pools := dict }}
+{{- if .Values.detector.enabled }}
+{{- range .Values.detector.pools }}
+{{- $name := printf "%s-detector-%s" (include "cctv.fullname" $) .name | trunc 63 | trimSuffix "-" }}
+{{- $_ := set $pools .name (printf "grpc://%s.%s.svc:8001" $name $.Release.Namespace) }}
+{{- end }}
+{{- end }}
+{{- toJson $pools }}
 {{- end }}
 
 {{/* Pod-level security context; the component's own overrides the chart-wide one. */}}

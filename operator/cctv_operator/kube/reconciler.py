@@ -20,7 +20,6 @@ from cctv_operator.kube.api import CAMERAS, DEPLOYMENTS, PODS, SECRETS, Conflict
 from cctv_operator.kube.camera_spec import CameraSpec, InvalidSpec, parse_camera_spec
 from cctv_operator.kube.drift import deployment_drifted
 from cctv_operator.kube.status import (
-    IN_PROCESS,
     Condition,
     Outcome,
     camera_status,
@@ -120,6 +119,8 @@ async def _reconcile_children(
         live = await kube.patch(DEPLOYMENTS, namespace, name, _replacing_patch(wanted))
         logger.info("updated Deployment %s/%s (config hash %s)", namespace, name, digest)
     outcome = outcome_from_deployment(live, paused=spec.paused, config_hash=digest)
+    if not detector_url:  # in-process: no DetectorReady
+        return dataclasses.replace(outcome, in_process=True)
     detector = await _detector_condition(kube, namespace, spec, detector_url, settings)
     return dataclasses.replace(outcome, detector=detector)
 
@@ -127,9 +128,7 @@ async def _reconcile_children(
 async def _detector_condition(
     kube: KubeApi, namespace: str, spec: CameraSpec, url: str, settings: OperatorSettings
 ) -> Condition:
-    """DetectorReady: in-process needs no asking; a shared detector's state is in the worker's /readyz."""
-    if not url:
-        return IN_PROCESS
+    """DetectorReady of a worker that calls a shared detector: its state is in the worker's /readyz."""
     if spec.paused:
         return Condition("Unknown", "Paused", "spec.paused is true: no worker calls the detector")
     selector = f"app.kubernetes.io/name=cctv-worker,{naming.CAMERA_ID_LABEL}={spec.camera_id}"

@@ -7,7 +7,7 @@ unchanged Camera yields the very same status and therefore no write.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,11 +38,10 @@ class Outcome:
     stream_state: str
     deployment: str | None = None
     config_hash: str | None = None
-    # DetectorReady, where the reconcile could tell (None: leave the stored one as it is).
+    # DetectorReady, where the reconcile could tell (None: leave the stored one as it is)...
     detector: Condition | None = None
-
-
-IN_PROCESS = Condition("True", "InProcess", "the worker runs its own model")
+    # ... and none at all for a worker that runs its own model (Ready says all there is to say).
+    in_process: bool = False
 
 
 def detector_from_reports(reports: Sequence[Mapping[str, Any] | str], *, url: str) -> Condition:
@@ -110,7 +109,12 @@ def camera_status(
     status: dict[str, Any] = {
         "observedGeneration": generation,
         "streamState": outcome.stream_state,
-        "conditions": merge_conditions((previous or {}).get("conditions") or [], updates, now=now),
+        "conditions": merge_conditions(
+            (previous or {}).get("conditions") or [],
+            updates,
+            now=now,
+            remove=(DETECTOR_READY,) if outcome.in_process else (),
+        ),
     }
     if outcome.deployment is not None:
         status["deployment"] = outcome.deployment
@@ -124,8 +128,13 @@ def merge_conditions(
     updates: Sequence[Mapping[str, Any]],
     *,
     now: datetime.datetime,
+    remove: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    by_type = {str(item.get("type")): dict(item) for item in previous if isinstance(item, Mapping)}
+    by_type = {
+        str(item.get("type")): dict(item)
+        for item in previous
+        if isinstance(item, Mapping) and item.get("type") not in remove
+    }
     for update in updates:
         old = by_type.get(str(update["type"]))
         new = dict(update)
