@@ -95,6 +95,11 @@ def _detector(config: WorkerConfig) -> tuple[Detector, dict[str, str]]:
     """The in-process model, or the shared detector (with the local model as its fallback when
     MODEL_PATH is set explicitly). Raises ModelError for a model that cannot be used."""
     floor = _rules(config, {}).confidence_floor
+    if config.service_url is None and config.detector not in ("", "local"):
+        # A pool's name means nothing without its address (the operator or scripts/run gives DETECTOR_URL).
+        log.warning(
+            "DETECTOR=%s names a detector pool but DETECTOR_URL is not set: inferring here", config.detector
+        )
     if config.service_url is None:
         choice = choose_model(
             config.model_path, is_default=config.model_path_is_default, backend=config.detector_backend

@@ -81,7 +81,11 @@ class OperatorSettings(BaseModel):
     log_level: str = "INFO"
 
     @field_validator(
-        "worker_resources", "worker_node_selector", "worker_tolerations", "worker_detector_pools", mode="before"
+        "worker_resources",
+        "worker_node_selector",
+        "worker_tolerations",
+        "worker_detector_pools",
+        mode="before",
     )
     @classmethod
     def _json_from_env(cls, value: Any) -> Any:

@@ -92,9 +92,11 @@ def test_the_operator_knows_every_pool_by_name_and_the_default_one(objects: list
 
 
 def test_the_operator_may_read_the_worker_pods_readiness(objects: list[dict]) -> None:
-    """DetectorReady comes from each worker pod's /readyz: pods get/list, and the port open to the operator."""
+    """DetectorReady comes from the worker pods' /readyz: pods get/list, the port open to the operator."""
     role = helm.one(objects, "ClusterRole", "-operator")
-    assert any("pods" in rule["resources"] and {"get", "list"} <= set(rule["verbs"]) for rule in role["rules"])
+    assert any(
+        "pods" in rule["resources"] and {"get", "list"} <= set(rule["verbs"]) for rule in role["rules"]
+    )
     operator_policy = helm.one(objects, "NetworkPolicy", "-operator")
     assert any(
         rule.get("ports") == [{"port": 9100, "protocol": "TCP"}]
@@ -102,9 +104,15 @@ def test_the_operator_may_read_the_worker_pods_readiness(objects: list[dict]) ->
         for rule in operator_policy["spec"]["egress"]
     )
     workers = helm.one(objects, "NetworkPolicy", "-workers")
-    from_operator = [rule for rule in workers["spec"]["ingress"]
-                     if any(peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component")
-                            == "operator" for peer in rule.get("from", []))]
+    from_operator = [
+        rule
+        for rule in workers["spec"]["ingress"]
+        if any(
+            peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component")
+            == "operator"
+            for peer in rule.get("from", [])
+        )
+    ]
     assert [rule["ports"] for rule in from_operator] == [[{"port": 9100, "protocol": "TCP"}]]
 
 
@@ -112,9 +120,14 @@ def test_without_a_default_pool_cameras_choose(renderer: Renderer) -> None:
     objects = renderer.with_values(helm.variant_file("clusterwide-gpu"), **{"detector.workerPool": ""})
     operator = helm.one(objects, "Deployment", "-operator")["spec"]["template"]["spec"]["containers"][0]
     env = {k: v.get("value") for k, v in helm.env_of(operator).items()}
-    assert env["WORKER_DETECTOR_URL"] == "" and set(json.loads(env["WORKER_DETECTOR_POOLS"])) == {"gpu", "cpu"}
+    assert env["WORKER_DETECTOR_URL"] == "" and set(json.loads(env["WORKER_DETECTOR_POOLS"])) == {
+        "gpu",
+        "cpu",
+    }
 
 
 def test_a_default_pool_that_does_not_exist_is_refused(renderer: Renderer) -> None:
-    with pytest.raises(AssertionError, match=r'detector.workerPool "tpu" is not one of detector.pools \(gpu, cpu\)'):
+    with pytest.raises(
+        AssertionError, match=r'detector.workerPool "tpu" is not one of detector.pools \(gpu, cpu\)'
+    ):
         renderer.with_values(helm.variant_file("clusterwide-gpu"), **{"detector.workerPool": "tpu"})

@@ -93,7 +93,8 @@ camera_input = st.fixed_dictionaries(
             st.sampled_from([*AlertType.values, "cat"]), object_filter, max_size=3
         ),
         # Known pools, "local", the default, a pool the operator does not know, and names the API refuses.
-        "detector": st.sampled_from(["", "local", *POOLS, "gpu-b", "GPU", "-a", "a" * 64]) | st.text(max_size=70),
+        "detector": st.sampled_from(["", "local", *POOLS, "gpu-b", "GPU", "-a", "a" * 64])
+        | st.text(max_size=70),
     },
 )
 
@@ -205,7 +206,8 @@ def _runs_alike(camera: Camera) -> None:
     ]
     assert config.forced_detect_interval == camera.forced_detect_interval
     assert config.detector == camera.detector
-    wanted_url = {"": OPERATOR.worker_detector_url, "local": None}.get(camera.detector) or POOLS.get(camera.detector)
+    defaults = {"": OPERATOR.worker_detector_url, "local": None}
+    wanted_url = defaults.get(camera.detector) or POOLS.get(camera.detector)
     assert config.detector_url == wanted_url
     assert config.service_url == (None if camera.detector == "local" else wanted_url)
     assert config.object_filters == {  # an unset bound is the worker's "no limit"

@@ -11,6 +11,7 @@ Worker's `_ready` on a real StreamStatus and FailoverDetector) on a loopback por
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import types
@@ -31,10 +32,13 @@ DEFAULT_URL = "grpc://cctv-detector-cpu:8001"
 POOLS = {"cpu": DEFAULT_URL, "gpu-a": "grpc://cctv-detector-gpu-a:8001"}
 
 SECRET = {
-    "apiVersion": "v1", "kind": "Secret",
+    "apiVersion": "v1",
+    "kind": "Secret",
     "metadata": {"name": "lobby-stream", "namespace": NAMESPACE},
-    "data": {"rtsp-url": base64.b64encode(b"rtsp://lobby/stream").decode(),
-             "ingest-token": base64.b64encode(b"cam_42_abc").decode()},
+    "data": {
+        "rtsp-url": base64.b64encode(b"rtsp://lobby/stream").decode(),
+        "ingest-token": base64.b64encode(b"cam_42_abc").decode(),
+    },
 }
 
 
@@ -53,7 +57,8 @@ def operator_env(operator_env, monkeypatch):  # the conftest's, plus a default d
 def _camera(detector: str | None = None) -> dict:
     detection = {} if detector is None else {"detector": detector}
     return {
-        "apiVersion": "cctv.io/v1alpha1", "kind": "Camera",
+        "apiVersion": "cctv.io/v1alpha1",
+        "kind": "Camera",
         "metadata": {"name": "lobby", "namespace": NAMESPACE},
         "spec": {"cameraId": 42, "secretRef": {"name": "lobby-stream"}, "detection": detection},
     }
@@ -90,23 +95,23 @@ class _WorkerPod:
 
     def __init__(self, *, fallback: bool) -> None:
         self.service = _Service()
-        self.detector = FailoverDetector(self.service, (lambda: _NoModel()) if fallback else None,
-                                         retry_interval=0.0)
+        self.detector = FailoverDetector(
+            self.service, (lambda: _NoModel()) if fallback else None, retry_interval=0.0
+        )
         status = StreamStatus(stall_timeout=60.0)
         status.set_state(StreamState.UP)
         status.frame_seen()
         worker = types.SimpleNamespace(status=status, detector=self.detector)
-        self.server = HealthServer("127.0.0.1", 0, CollectorRegistry(), live=lambda: (True, {}),
-                                   ready=lambda: Worker._ready(worker))
+        self.server = HealthServer(
+            "127.0.0.1", 0, CollectorRegistry(), live=lambda: (True, {}), ready=lambda: Worker._ready(worker)
+        )
         self.server.start()
         self.lock = threading.Lock()
 
     def frame(self) -> None:
         """One frame through the detector, as the worker's loop would run it."""
-        try:
+        with contextlib.suppress(DetectorUnavailable):  # the worker skips the frame and stays up
             self.detector.detect(None)
-        except DetectorUnavailable:
-            pass  # the worker skips the frame and stays up
 
     def stop(self) -> None:
         self.server.stop()
@@ -123,16 +128,25 @@ class _NoModel:
 async def _running_pod(kube_cluster, port: int) -> None:
     """Write the worker's Pod as the ReplicaSet and kubelet would: its labels, its port, running."""
     pod = {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "camera-42-abc12", "namespace": NAMESPACE,
-                     "labels": {"app.kubernetes.io/name": "cctv-worker", "cctv.io/camera-id": "42"}},
-        "spec": {"containers": [{"name": "worker", "image": "w",
-                                 "ports": [{"name": "metrics", "containerPort": port}]}]},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "camera-42-abc12",
+            "namespace": NAMESPACE,
+            "labels": {"app.kubernetes.io/name": "cctv-worker", "cctv.io/camera-id": "42"},
+        },
+        "spec": {
+            "containers": [
+                {"name": "worker", "image": "w", "ports": [{"name": "metrics", "containerPort": port}]}
+            ]
+        },
     }
     await kube_cluster.post(f"/api/v1/namespaces/{NAMESPACE}/pods", json=pod)
-    await kube_cluster.patch(f"/api/v1/namespaces/{NAMESPACE}/pods/camera-42-abc12/status",
-                             json={"status": {"phase": "Running", "podIP": "127.0.0.1"}},
-                             headers={"Content-Type": "application/merge-patch+json"})
+    await kube_cluster.patch(
+        f"/api/v1/namespaces/{NAMESPACE}/pods/camera-42-abc12/status",
+        json={"status": {"phase": "Running", "podIP": "127.0.0.1"}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
 
 
 async def test_unknown_pool_is_an_error_on_the_camera_and_a_known_one_is_used(kube_cluster, running_operator):
@@ -145,21 +159,30 @@ async def test_unknown_pool_is_an_error_on_the_camera_and_a_known_one_is_used(ku
     ready = _condition(kube_cluster, "Ready")
     assert (ready["status"], ready["reason"]) == ("False", "UnknownDetector")
     assert kube_cluster.live(DEPLOYMENTS, NAMESPACE) == {}  # nothing started on a guess
-    events = await eventually(lambda: [e for e in kube_cluster.live("v1/events", NAMESPACE).values()
-                                       if e.get("reason") == "UnknownDetector"], what="a warning Event")
+    events = await eventually(
+        lambda: [
+            e
+            for e in kube_cluster.live("v1/events", NAMESPACE).values()
+            if e.get("reason") == "UnknownDetector"
+        ],
+        what="a warning Event",
+    )
     assert events[0]["type"] == "Warning" and "gpu-b" in events[0]["message"]
     assert running_operator.error is None  # no crash, no retry storm: the operator is still there
 
-    await kube_cluster.patch(f"/apis/cctv.io/v1alpha1/namespaces/{NAMESPACE}/cameras/lobby",
-                             json={"spec": {"detection": {"detector": "gpu-a"}}},
-                             headers={"Content-Type": "application/merge-patch+json"})
+    await kube_cluster.patch(
+        f"/apis/cctv.io/v1alpha1/namespaces/{NAMESPACE}/cameras/lobby",
+        json={"spec": {"detection": {"detector": "gpu-a"}}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
     await eventually(lambda: "camera-42" in kube_cluster.live(DEPLOYMENTS, NAMESPACE), what="the Deployment")
     env = _env(kube_cluster)
     assert (env["DETECTOR_URL"], env["DETECTOR"]) == (POOLS["gpu-a"], "gpu-a")
     # No pod has answered yet: the operator says it does not know rather than guessing.
     detector = await eventually(
         lambda: (c := _condition(kube_cluster, "DetectorReady")) and c["reason"] != "UnknownDetector" and c,
-        what="DetectorReady after the fix")
+        what="DetectorReady after the fix",
+    )
     assert (detector["status"], detector["reason"]) == ("Unknown", "WorkerNotReporting")
 
 
@@ -198,8 +221,14 @@ async def test_detector_ready_follows_the_workers_detector_state(kube_cluster, r
         assert down["status"] == "False"
         assert "unreachable" in down["message"] and DEFAULT_URL in down["message"]
         assert ("own model" if fallback else "not analysed") in down["message"]
-        events = await eventually(lambda: [e for e in kube_cluster.live("v1/events", NAMESPACE).values()
-                                           if e.get("reason") == f"Detector{reason}"], what="a warning Event")
+        events = await eventually(
+            lambda: [
+                e
+                for e in kube_cluster.live("v1/events", NAMESPACE).values()
+                if e.get("reason") == f"Detector{reason}"
+            ],
+            what="a warning Event",
+        )
         assert events[0]["type"] == "Warning"
 
         pod.service.up = True  # back: the worker's next try uses it again, and so does the condition

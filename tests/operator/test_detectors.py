@@ -69,7 +69,10 @@ def test_each_worker_detector_state_is_a_condition():
 
     down = detector_from_reports([unavailable], url=URL)
     assert (down.status, down.reason) == ("False", "ServiceUnavailable")
-    assert down.message == f"detector service {URL} timed out; no local model: frames are not analysed until it is back"
+    assert (
+        down.message
+        == f"detector service {URL} timed out; no local model: frames are not analysed until it is back"
+    )
     assert detector_from_reports([fallback], url=URL).reason == "LocalFallback"
     up = detector_from_reports([answering], url=URL)
     assert (up.status, up.reason) == ("True", "ServiceAnswering") and URL in up.message
@@ -77,22 +80,31 @@ def test_each_worker_detector_state_is_a_condition():
     assert detector_from_reports([answering, unavailable], url=URL).reason == "ServiceUnavailable"
     unknown = detector_from_reports(["pod p: /readyz did not answer (timeout)"], url=URL)
     assert (unknown.status, unknown.reason, unknown.message) == (
-        "Unknown", "WorkerNotReporting", "pod p: /readyz did not answer (timeout)")
+        "Unknown",
+        "WorkerNotReporting",
+        "pod p: /readyz did not answer (timeout)",
+    )
     assert detector_from_reports([], url=URL).message == "no running worker pod to ask"
 
 
 def test_the_condition_sits_beside_ready_and_goes_when_the_worker_runs_its_own_model():
     down = detector_from_reports([{"detector": "unavailable", "reason": "gone"}], url=URL)
-    status = camera_status(Outcome(False, "WorkerNotReady", "w", "Pending", detector=down),
-                           generation=3, previous=None, now=T0)
+    status = camera_status(
+        Outcome(False, "WorkerNotReady", "w", "Pending", detector=down), generation=3, previous=None, now=T0
+    )
     assert [(c["type"], c["status"], c["reason"]) for c in status["conditions"]] == [
-        ("DetectorReady", "False", "ServiceUnavailable"), ("Ready", "False", "WorkerNotReady")]
+        ("DetectorReady", "False", "ServiceUnavailable"),
+        ("Ready", "False", "WorkerNotReady"),
+    ]
     # A reconcile that cannot tell (e.g. the Secret is missing) leaves it as it was...
-    kept = camera_status(Outcome(False, "SecretNotFound", "s", "Unknown"), generation=3, previous=status, now=T0)
+    kept = camera_status(
+        Outcome(False, "SecretNotFound", "s", "Unknown"), generation=3, previous=status, now=T0
+    )
     assert [c["type"] for c in kept["conditions"]] == ["DetectorReady", "Ready"]
     # ... and a camera switched to its own model has none.
-    local = camera_status(Outcome(True, "WorkerReady", "r", "Up", in_process=True), generation=4,
-                          previous=status, now=T0)
+    local = camera_status(
+        Outcome(True, "WorkerReady", "r", "Up", in_process=True), generation=4, previous=status, now=T0
+    )
     assert [c["type"] for c in local["conditions"]] == ["Ready"]
 
 
@@ -100,8 +112,11 @@ def test_only_running_addressed_pods_are_asked_on_their_metrics_port():
     def pod(name, phase="Running", ip="10.0.0.7", deleting=False, port=None):
         ports = [{"name": "metrics", "containerPort": port}] if port else []
         meta = {"name": name, **({"deletionTimestamp": "2026-11-30T12:00:00Z"} if deleting else {})}
-        return {"metadata": meta, "spec": {"containers": [{"name": "worker", "ports": ports}]},
-                "status": {"phase": phase, **({"podIP": ip} if ip else {})}}
+        return {
+            "metadata": meta,
+            "spec": {"containers": [{"name": "worker", "ports": ports}]},
+            "status": {"phase": phase, **({"podIP": ip} if ip else {})},
+        }
 
     pods = [pod("a", port=9200), pod("b", phase="Pending"), pod("c", ip=None), pod("d", deleting=True)]
     assert [p["metadata"]["name"] for p in running_pods(pods)] == ["a"]

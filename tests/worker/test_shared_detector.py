@@ -7,9 +7,11 @@ worker alike, so that "the same detections" compares the same network through tw
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,11 +19,15 @@ import cv2
 import numpy as np
 import pytest
 
+from cctv_operator.config import load_settings
+from cctv_operator.kube.api import CAMERAS, PODS, SECRETS, KubeApi
+from cctv_operator.kube.reconciler import reconcile_camera
 from cctv_worker.detect.base import DetectorUnavailable
 from cctv_worker.detect.loader import choose_model, load_detector
 from cctv_worker.detect.remote import RemoteDetector
 from support.detector import DetectorProcess
 from support.footage import bus_jpg, still_video, zidane_jpg
+from support.kmock_cluster import KubernetesCluster, kube_cluster, kubeconfig  # noqa: F401 - fixtures
 from support.net import free_port
 from support.rtsp_server import RtspServer, start_rtsp_server
 
@@ -229,6 +235,107 @@ def test_detector_killed_and_restarted_the_worker_survives_shows_degraded_and_re
         assert worker.output().count("is back: using it again") == 1
         assert worker.terminate() == 0
     finally:
+        service.stop()
+
+
+async def test_the_cameras_detector_ready_condition_follows_a_real_detector_killed_and_restarted(
+    tmp_path: Path,
+    person_onnx: Path,
+    make_worker: MakeWorker,
+    backend: AlertBackend,
+    rtsp_people: RtspServer,
+    kube_cluster: KubernetesCluster,  # noqa: F811 - the fixture
+    kubeconfig: Path,  # noqa: F811 - KubeApi.connect() reads it
+) -> None:
+    """Triton killed under a worker that has no model of its own: the operator's reconcile (against the
+    emulated API over HTTP) reads the real worker's /readyz and says so on the Camera, then sees it recover.
+    The emulator runs no kubelet: the test writes the worker's Pod (its address and port) as one would."""
+    service = DetectorProcess(person_onnx, tmp_path / "detector.log").start()
+    kube = KubeApi.connect()
+    settings = load_settings(
+        {
+            "DJANGO_API_URL": backend.url,
+            "DJANGO_API_TOKEN": "t",
+            "WORKER_DETECTOR_POOLS": json.dumps({"cpu": service.url}),
+        }
+    )
+    try:
+        worker = make_worker(rtsp_people.url, backend, DETECTOR_URL=service.url, DETECTOR="cpu")
+        await kube.create(
+            SECRETS,
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "cam", "namespace": "default"},
+                "data": {"rtsp-url": "eA==", "ingest-token": "eA=="},
+            },
+        )
+        await kube.create(
+            CAMERAS,
+            {
+                "apiVersion": "cctv.io/v1alpha1",
+                "kind": "Camera",
+                "metadata": {"name": "cam", "namespace": "default"},
+                "spec": {"cameraId": 1, "secretRef": {"name": "cam"}, "detection": {"detector": "cpu"}},
+            },
+        )
+        await kube.create(
+            PODS,
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": "camera-1-x",
+                    "namespace": "default",
+                    "labels": {"app.kubernetes.io/name": "cctv-worker", "cctv.io/camera-id": "1"},
+                },
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "worker",
+                            "image": "w",
+                            "ports": [{"name": "metrics", "containerPort": worker.port}],
+                        }
+                    ]
+                },
+            },
+        )
+        await kube.patch(
+            PODS,
+            "default",
+            "camera-1-x",
+            {"status": {"phase": "Running", "podIP": "127.0.0.1"}},
+            subresource="status",
+        )
+
+        async def detector_ready() -> dict:
+            camera = await kube.get(CAMERAS, "default", "cam")
+            await reconcile_camera(camera, kube=kube, settings=settings)
+            camera = await kube.get(CAMERAS, "default", "cam")
+            return next(c for c in camera["status"]["conditions"] if c["type"] == "DetectorReady")
+
+        async def until(reason: str, within: float) -> dict:
+            deadline = time.monotonic() + within
+            while (condition := await detector_ready())["reason"] != reason:
+                assert time.monotonic() < deadline, f"DetectorReady stayed {condition}"
+                await asyncio.sleep(0.3)
+            return condition
+
+        wait_for(
+            lambda: worker.value("cctv_frames_inferred_total", camera="1") >= 3, 90, 0.2, "frames analysed"
+        )
+        assert (await until("ServiceAnswering", 30))["status"] == "True"
+
+        service.kill()
+        down = await until("ServiceUnavailable", 30)
+        assert down["status"] == "False" and service.url.removeprefix("grpc://") in down["message"]
+        assert "not analysed" in down["message"]
+
+        service.start()
+        assert (await until("ServiceAnswering", 60))["status"] == "True"
+        assert worker.terminate() == 0
+    finally:
+        kube.close()
         service.stop()
 
 

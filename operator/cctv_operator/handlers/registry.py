@@ -36,7 +36,9 @@ from cctv_operator.sync.loop import SyncFailed, SyncReport, sync_forever
 CAMERA = (naming.GROUP, naming.VERSION, naming.PLURAL)
 MANAGED = {naming.MANAGED_BY_LABEL: naming.MANAGED_BY}
 #: Ready=False reasons that need a person (not merely a pod starting or a camera paused).
-PROBLEMS = frozenset({"InvalidSpec", "SecretNotFound", "InvalidSecret", "DeploymentConflict", "UnknownDetector"})
+PROBLEMS = frozenset(
+    {"InvalidSpec", "SecretNotFound", "InvalidSecret", "DeploymentConflict", "UnknownDetector"}
+)
 
 
 def new_identity() -> str:

@@ -133,7 +133,7 @@ async def _detector_condition(
         return Condition("Unknown", "Paused", "spec.paused is true: no worker calls the detector")
     selector = f"app.kubernetes.io/name=cctv-worker,{naming.CAMERA_ID_LABEL}={spec.camera_id}"
     pods = await kube.list(PODS, namespace, label_selector=selector)
-    reports = await worker_probe.read_reports(pods, timeout=settings.worker_probe_timeout)
+    reports = await worker_probe.read_reports(pods, wait_seconds=settings.worker_probe_timeout)
     return detector_from_reports(reports, url=url)
 
 

@@ -11,7 +11,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-
 #: The condition that says whether the camera's frames reach a detector (docs/contracts.md).
 DETECTOR_READY = "DetectorReady"
 

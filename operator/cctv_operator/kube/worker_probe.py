@@ -41,11 +41,14 @@ def health_port(pod: Mapping[str, Any]) -> int:
     return naming.WORKER_METRICS_PORT
 
 
-async def read_reports(pods: Sequence[Mapping[str, Any]], *, timeout: float) -> list[Mapping[str, Any] | str]:
-    """Each running pod's /readyz body, or a sentence saying why it could not be read."""
+async def read_reports(
+    pods: Sequence[Mapping[str, Any]], *, wait_seconds: float
+) -> list[Mapping[str, Any] | str]:
+    """Each running pod's /readyz body, or a sentence saying why it could not be read (each GET waits at
+    most `wait_seconds`: a socket timeout, so that a hung pod costs one thread that long, no more)."""
     running = running_pods(pods)
     return list(
-        await asyncio.gather(*(asyncio.to_thread(_read_readyz, pod, timeout) for pod in running))
+        await asyncio.gather(*(asyncio.to_thread(_read_readyz, pod, wait_seconds) for pod in running))
     )
 
 
