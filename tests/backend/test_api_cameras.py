@@ -67,6 +67,8 @@ def test_the_list_masks_the_password_and_the_owners_detail_shows_it(alice_client
           "motion_masks": [{"name": "m", "points": [[0, 0], [1, 1]]}]}, "motion_masks", "3"),
         ({"name": "x", "rtsp_url": "rtsp://c/1", "forced_detect_interval": -1},
          "forced_detect_interval", "0"),
+        ({"name": "x", "rtsp_url": "rtsp://c/1", "detector": "GPU_A"}, "detector", 'Enter "local"'),
+        ({"name": "x", "rtsp_url": "rtsp://c/1", "detector": "a" * 64}, "detector", "63 characters"),
     ],
 )
 def test_bad_camera_input_answers_400_naming_the_field_and_writes_nothing(
@@ -157,7 +159,7 @@ def test_the_operator_sees_every_active_camera_in_the_contract_shape(
         "id", "rtsp_url", "name", "ingest_token", "alert_types", "confidence_threshold", "frame_skip",
         "detect_fps", "cooldown_seconds", "min_box_area", "zones", "updated_at", "event_grace_seconds",
         "event_max_seconds", "pre_roll_seconds", "post_roll_seconds",
-        "motion_masks", "forced_detect_interval", "object_filters",
+        "motion_masks", "forced_detect_interval", "object_filters", "detector",
     }  # fmt: skip
     assert cameras[0]["rtsp_url"] == ALICE_URL
     assert cameras[0]["ingest_token"] == selectors.camera_ingest_token(camera=alice_camera)
@@ -190,3 +192,15 @@ def test_the_motion_gate_and_object_filters_go_from_the_api_to_the_operators_lis
     alice_client.post(f"/api/cameras/{alice_camera.pk}/activate/")
     [listed] = operator_client.get("/api/active-cameras/").json()
     assert {key: listed[key] for key in settings} == {**settings, "forced_detect_interval": 8.0}
+
+
+def test_the_detector_choice_goes_from_the_api_to_the_operators_list(alice_client, operator_client, alice_camera):
+    url = f"/api/cameras/{alice_camera.pk}/"
+    assert alice_client.get(url).json()["detector"] == ""  # the default: the operator's default detector
+    response = alice_client.patch(url, {"detector": "gpu-a"}, format="json")
+    assert response.status_code == 200, response.json()
+    alice_client.post(f"/api/cameras/{alice_camera.pk}/activate/")
+    [listed] = operator_client.get("/api/active-cameras/").json()
+    assert listed["detector"] == "gpu-a"
+    # Back to the default with an empty value (the API keeps no null for it).
+    assert alice_client.patch(url, {"detector": ""}, format="json").json()["detector"] == ""

@@ -14,6 +14,7 @@ CONTRACT = {
     ("", "secrets"): {"get", "list", "create", "patch", "delete"},
     ("apps", "deployments"): {"get", "list", "watch", "create", "patch", "delete"},
     ("", "events"): {"create"},
+    ("", "pods"): {"get", "list"},  # the worker pods' /readyz: the Camera's DetectorReady condition
     ("kopf.dev", "kopfpeerings"): {"get", "list", "watch", "patch"},
 }
 READ_VERBS = {"get", "list", "watch", "*"}

@@ -41,6 +41,13 @@ def test_adding_a_camera_stores_its_config_inactive(alice_client, alice):
     assert camera.detect_fps is None and not camera.is_active
 
 
+def test_a_camera_may_name_a_detector_pool_and_blank_is_the_default(alice_client, alice):
+    alice_client.post(reverse("dashboard:camera-create"), {**VALID, "detector": "gpu-a"})
+    assert Camera.objects.get(user=alice).detector == "gpu-a"
+    alice_client.post(reverse("dashboard:camera-create"), {**VALID, "name": "Yard"})  # no detector field sent
+    assert Camera.objects.get(user=alice, name="Yard").detector == ""
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
@@ -67,6 +74,8 @@ def test_a_bad_rtsp_url_is_refused_with_the_error_next_to_the_field(alice_client
         ("frame_skip", "0"),
         ("frame_skip", "10001"),
         ("detect_fps", "121"),
+        ("detector", "GPU_A"),
+        ("detector", "-gpu"),
     ],
 )
 def test_out_of_range_detection_settings_are_refused_next_to_their_field(alice_client, alice, field, value):
