@@ -311,3 +311,18 @@ def test_a_planted_drift_of_the_detector_setting_is_named(drift: dict, named: st
     with pytest.raises(AssertionError, match="camera setting 'detector'") as failure:
         _same("a drifted component", "detector", actual)
     assert named in str(failure.value)
+
+
+# --- the worker's detector state, as the operator reads it from /readyz ---------------------------
+
+
+def test_the_operator_reads_the_detector_states_the_worker_reports() -> None:
+    """DetectorReady is decided from the `detector` value of the worker's /readyz (docs/contracts.md)."""
+    from cctv_operator.kube import status
+    from cctv_worker.detect import failover
+
+    assert (status.SERVICE, status.FALLBACK, status.UNAVAILABLE) == (
+        failover.SERVICE,
+        failover.FALLBACK,
+        failover.UNAVAILABLE,
+    )

@@ -131,3 +131,22 @@ def test_alert_types_none_means_the_camera_raises_no_alerts() -> None:
 def test_a_zone_without_intrusion_is_an_intrusion_zone_as_in_the_api() -> None:
     config = load(ZONES='[{"name": "door", "points": [[0, 0], [1, 0], [1, 1]]}]')
     assert config.zones[0].intrusion is True
+
+
+@pytest.mark.parametrize(
+    ("env", "service"),
+    [
+        ({}, None),
+        ({"DETECTOR_URL": "grpc://d:8001"}, "grpc://d:8001"),
+        ({"DETECTOR_URL": "grpc://d:8001", "DETECTOR": "gpu-a"}, "grpc://d:8001"),
+        # The camera chose its own model: the shared detector scripts/run gives every worker is not used.
+        ({"DETECTOR_URL": "grpc://d:8001", "DETECTOR": "local"}, None),
+    ],
+)
+def test_the_cameras_detector_choice_decides_whether_the_service_is_called(env, service) -> None:
+    assert load(**env).service_url == service
+
+
+@pytest.mark.parametrize("value", ["GPU", "-a", "a_b", "a" * 64])
+def test_a_detector_that_is_not_a_pool_name_is_refused(value) -> None:
+    assert "DETECTOR" in error_for(DETECTOR=value)
