@@ -42,3 +42,25 @@ def test_check_config_with_the_default_model_falls_back_with_one_log_line(tmp_pa
     assert len(fallback_lines) == 1
     assert "fall_detection/models/best" in fallback_lines[0]
     assert "model loaded" in done.stderr
+
+
+def test_a_camera_that_chose_local_infers_in_process_even_with_a_shared_detector_given(
+    person_onnx: Path,
+) -> None:
+    """`scripts/run --shared-detector` gives every worker DETECTOR_URL; DETECTOR=local keeps the camera's own
+    model (no client to the service is made, so nothing is sent there)."""
+    from cctv_worker.cli import _detector
+    from cctv_worker.config import WorkerConfig
+    from cctv_worker.detect.failover import FailoverDetector
+
+    base = {
+        "RTSP_URL": "x",
+        "DJANGO_API_TOKEN": "t",
+        "CAMERA_ID": "1",
+        "MODEL_PATH": str(person_onnx),
+        "DETECTOR_URL": "grpc://127.0.0.1:1",
+    }
+    local, _ = _detector(WorkerConfig.from_env({**base, "DETECTOR": "local"}))
+    assert not isinstance(local, FailoverDetector) and local.backend == "onnxruntime"
+    shared, _ = _detector(WorkerConfig.from_env({**base, "DETECTOR": "cpu"}))
+    assert isinstance(shared, FailoverDetector) and shared.remote.url.endswith("127.0.0.1:1")
