@@ -241,3 +241,16 @@ async def test_detector_ready_follows_the_workers_detector_state(kube_cluster, r
         assert gone["status"] == "Unknown" and "did not answer" in gone["message"]
     finally:
         pod.stop()
+
+
+async def test_pods_the_operator_may_not_list_leave_the_worker_alone(kube_cluster, running_operator):
+    """An operator whose Role predates `pods` (or a cluster without them): DetectorReady is Unknown, the
+    Deployment and the Ready condition are managed as before."""
+    del kube_cluster.resources["v1/pods"]  # the emulated API now answers 404 to a pod list
+    await kube_cluster.post(f"/api/v1/namespaces/{NAMESPACE}/secrets", json=SECRET)
+    await kube_cluster.post(f"/apis/cctv.io/v1alpha1/namespaces/{NAMESPACE}/cameras", json=_camera())
+    await eventually(lambda: "camera-42" in kube_cluster.live(DEPLOYMENTS, NAMESPACE), what="the Deployment")
+    detector = await eventually(lambda: _condition(kube_cluster, "DetectorReady"), what="DetectorReady")
+    assert (detector["status"], detector["reason"]) == ("Unknown", "WorkerNotReporting")
+    assert "cannot list the worker's pods" in detector["message"]
+    assert _condition(kube_cluster, "Ready")["reason"] == "WorkerNotReady"

@@ -16,7 +16,7 @@ from typing import Any
 from cctv_operator.config import OperatorSettings
 from cctv_operator.detectors import UnknownDetector
 from cctv_operator.kube import builders, naming, worker_probe
-from cctv_operator.kube.api import CAMERAS, DEPLOYMENTS, PODS, SECRETS, Conflict, KubeApi
+from cctv_operator.kube.api import CAMERAS, DEPLOYMENTS, PODS, SECRETS, Conflict, KubeApi, KubeError
 from cctv_operator.kube.camera_spec import CameraSpec, InvalidSpec, parse_camera_spec
 from cctv_operator.kube.drift import deployment_drifted
 from cctv_operator.kube.status import (
@@ -132,7 +132,11 @@ async def _detector_condition(
     if spec.paused:
         return Condition("Unknown", "Paused", "spec.paused is true: no worker calls the detector")
     selector = f"app.kubernetes.io/name=cctv-worker,{naming.CAMERA_ID_LABEL}={spec.camera_id}"
-    pods = await kube.list(PODS, namespace, label_selector=selector)
+    try:
+        pods = await kube.list(PODS, namespace, label_selector=selector)
+    except KubeError as exc:
+        # E.g. an older Role without pods: the worker and its Ready condition are unaffected.
+        return Condition("Unknown", "WorkerNotReporting", f"cannot list the worker's pods ({exc})")
     reports = await worker_probe.read_reports(pods, wait_seconds=settings.worker_probe_timeout)
     return detector_from_reports(reports, url=url)
 
