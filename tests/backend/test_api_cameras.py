@@ -194,7 +194,9 @@ def test_the_motion_gate_and_object_filters_go_from_the_api_to_the_operators_lis
     assert {key: listed[key] for key in settings} == {**settings, "forced_detect_interval": 8.0}
 
 
-def test_the_detector_choice_goes_from_the_api_to_the_operators_list(alice_client, operator_client, alice_camera):
+def test_the_detector_choice_goes_from_the_api_to_the_operators_list(
+    alice_client, operator_client, alice_camera
+):
     url = f"/api/cameras/{alice_camera.pk}/"
     assert alice_client.get(url).json()["detector"] == ""  # the default: the operator's default detector
     response = alice_client.patch(url, {"detector": "gpu-a"}, format="json")
