@@ -164,6 +164,21 @@ def test_the_metrics_port_serves_tritons_metrics_beside_ours(detector: RunningDe
     assert detector.value("nv_inference_count", model=MODEL) >= 1
 
 
+def test_the_image_holds_the_model_every_pool_of_the_chart_names(
+    detector: RunningDetector, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # The GPU variant (clusterwide-gpu) runs the .pt with torch; the file comes from the same export stage.
+    objects = Renderer(tmp_path_factory.mktemp("helm-home-gpu")).variant("clusterwide-gpu")
+    paths = set()
+    for kind, suffix in (("DaemonSet", "-detector-gpu"), ("Deployment", "-detector-cpu")):
+        _, container = pod_and_container(objects, kind, suffix)
+        paths.add(env_of(container)["MODEL_PATH"]["value"])
+    assert paths == {"/opt/cctv/models/model.pt", "/opt/cctv/models/model.openvino"}
+    for path in sorted(paths):
+        found = detector.container.exec("test", "-e", path)
+        assert found.returncode == 0, f"{path} is not in the detector image"
+
+
 def test_the_detector_runs_as_the_chart_asks_with_a_clean_log(detector: RunningDetector) -> None:
     container = detector.container
     status = container.process_status()
