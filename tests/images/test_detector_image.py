@@ -159,9 +159,13 @@ def test_the_metrics_port_serves_tritons_metrics_beside_ours(detector: RunningDe
     assert detector.value("cctv_detector_requests_total", model=MODEL, result="ok") == before + 1
     assert detector.value("cctv_detector_model_ready", model=MODEL) == 1
     assert detector.value("cctv_detector_batch_size_count", model=MODEL) >= 1
-    # Triton's own series, read from its private metrics port by ours.
-    assert detector.value("nv_inference_request_success", model=MODEL) >= 1
-    assert detector.value("nv_inference_count", model=MODEL) >= 1
+    # Triton's own series, read from its private metrics port by ours, under the names Triton serves (the
+    # parser calls a counter's samples *_total).
+    text = detector.get(detector.metrics, "/metrics").text
+    for name in ("nv_inference_request_success", "nv_inference_count", "nv_inference_queue_duration_us"):
+        assert f'\n{name}{{model="{MODEL}",version="1"}} ' in text, name
+    assert detector.value("nv_inference_request_success_total", model=MODEL) >= 1
+    assert detector.value("nv_inference_count_total", model=MODEL) >= 1
 
 
 def test_the_image_holds_the_model_every_pool_of_the_chart_names(
