@@ -12,6 +12,7 @@ The host's network stands in for the pod's: the ports move to free ones on loopb
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ from .conftest import ImageBuilds, log_errors, pod_and_container
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 MODEL = "yolov8"
+CPU_NODE_ERROR = '"CudaDriverHelper has not been initialized."'
 
 
 class RunningDetector:
@@ -197,4 +199,9 @@ def test_the_detector_runs_as_the_chart_asks_with_a_clean_log(detector: RunningD
     assert workspaces.returncode == 0, workspaces
     shm = container.exec("stat", "-f", "-c", "%T", "/dev/shm")
     assert shm.stdout.strip() == "tmpfs", shm
-    assert not log_errors(container.logs()), container.logs()
+    logs = container.logs()
+    assert not log_errors(logs), logs
+    # Triton's own error lines (glog: E<mmdd> ...) count too, but for one a CPU node always gives: Triton's
+    # GPU build probes for a CUDA driver at start and says it found none.
+    triton = [line for line in logs.splitlines() if re.match(r"^[EF]\d{4} ", line)]
+    assert [line for line in triton if CPU_NODE_ERROR not in line] == [], logs
