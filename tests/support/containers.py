@@ -64,8 +64,13 @@ class Engine:
         self, *args: str, timeout: float = 120, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [self.name, *args], env=self.env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=timeout, check=False,
+            [self.name, *args],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         if check and result.returncode != 0:
             command = " ".join([self.name, *args[:3]])
@@ -248,11 +253,28 @@ def run_container(
         engine("rm", "--force", "--time", "5", name, check=False, timeout=60)
 
 
-def run_once(engine: Engine, image: str, flags: list[str], after: list[str], *, network: str = "host",
-             timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_once(
+    engine: Engine,
+    image: str,
+    flags: list[str],
+    after: list[str],
+    *,
+    network: str = "host",
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
     """Runs a container to its end (a Job), removed afterwards."""
-    return engine("run", "--rm", "--no-healthcheck", "--network", network, *flags, image, *after,
-                  timeout=timeout, check=False)
+    return engine(
+        "run",
+        "--rm",
+        "--no-healthcheck",
+        "--network",
+        network,
+        *flags,
+        image,
+        *after,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def wait_until(check, *, within: float, what: str, every: float = 0.25):
