@@ -99,6 +99,9 @@ class Service:
             grpc_port=config.grpc_port,
             metrics_address="127.0.0.1",
             metrics_port=internal_metrics,
+            # GPU metrics (DCGM, NVML) only where there is a GPU: on a CPU node Triton would log
+            # "Error: Failed to initialize NVML" at every start.
+            allow_gpu_metrics=config.device.startswith("cuda"),
             exit_timeout_secs=5,
             log_verbose=0,
         )

@@ -41,7 +41,7 @@ def test_the_gpu_pool_asks_for_the_gpu_and_runs_cuda_with_the_start_contract(obj
     assert container["resources"]["limits"]["nvidia.com/gpu"] == 1
     assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
     env = {k: v["value"] for k, v in helm.env_of(container).items()}
-    assert env["DETECTOR_DEVICE"] == "cuda" and env["MODEL_PATH"] == "/opt/cctv/models/yolov8n.pt"
+    assert env["DETECTOR_DEVICE"] == "cuda" and env["MODEL_PATH"] == "/opt/cctv/models/model.pt"
     assert (env["DETECTOR_HTTP_PORT"], env["DETECTOR_GRPC_PORT"], env["DETECTOR_METRICS_PORT"]) == (
         "8000",
         "8001",

