@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from cctv_worker.redact import mask_url
+from cctv_worker.redact import mask_url, restore_masked
 from notifications.services import notify_alert_closed, notify_alert_opened
 from surveillance import clips, metrics, quotas, snapshots
 from surveillance.errors import IdempotencyConflict, IngestRateLimited, InsufficientStorage
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 # Fields a user may set on a camera (the rest is the worker's status or bookkeeping).
 CAMERA_CONFIG_FIELDS = frozenset({"is_active", *DETECTION_FIELDS})
-CAMERA_EDITABLE_FIELDS = CAMERA_CONFIG_FIELDS | {"name", "rtsp_url"}
+CAMERA_EDITABLE_FIELDS = CAMERA_CONFIG_FIELDS | {"name", "rtsp_url", "detect_rtsp_url"}
 
 
 def _check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
@@ -60,9 +60,11 @@ def _lock_user(user: AbstractBaseUser) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
 
 
-def camera_create(*, user: AbstractBaseUser, name: str, rtsp_url: str, **config: Any) -> Camera:
+def camera_create(
+    *, user: AbstractBaseUser, name: str, rtsp_url: str, detect_rtsp_url: str = "", **config: Any
+) -> Camera:
     _check_fields(config, CAMERA_CONFIG_FIELDS)
-    camera = Camera(user=user, name=name, rtsp_url=rtsp_url, **config)
+    camera = Camera(user=user, name=name, rtsp_url=rtsp_url, detect_rtsp_url=detect_rtsp_url, **config)
     camera.full_clean()
     with transaction.atomic():
         _lock_user(user)
@@ -76,6 +78,9 @@ def camera_create(*, user: AbstractBaseUser, name: str, rtsp_url: str, **config:
 
 def camera_update(*, camera: Camera, **fields: Any) -> Camera:
     _check_fields(fields, CAMERA_EDITABLE_FIELDS)
+    if fields.get("detect_rtsp_url"):
+        # The sub-stream URL is only ever shown masked: a *** sent back means "keep the stored password".
+        fields["detect_rtsp_url"] = restore_masked(fields["detect_rtsp_url"], camera.detect_rtsp_url)
     changed = [name for name, value in fields.items() if getattr(camera, name) != value]
     if not changed:
         return camera
