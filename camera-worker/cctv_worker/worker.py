@@ -186,6 +186,9 @@ class Worker:
             "worker starting",
             extra={
                 "source": mask_url(self.config.rtsp_url.get_secret_value()),
+                "detect_source": (
+                    mask_url(self.config.detect_rtsp_url.get_secret_value()) if self.config.detect_rtsp_url else None
+                ),
                 "backend": self.detector.backend,
                 "spool": str(self.config.spool_path),
                 "spooled": self.spool.depth(),
