@@ -187,7 +187,9 @@ class Worker:
             extra={
                 "source": mask_url(self.config.rtsp_url.get_secret_value()),
                 "detect_source": (
-                    mask_url(self.config.detect_rtsp_url.get_secret_value()) if self.config.detect_rtsp_url else None
+                    mask_url(self.config.detect_rtsp_url.get_secret_value())
+                    if self.config.detect_rtsp_url
+                    else None
                 ),
                 "backend": self.detector.backend,
                 "spool": str(self.config.spool_path),

@@ -39,7 +39,11 @@ def test_the_api_stores_it_in_full_and_shows_it_masked_everywhere(alice_client, 
     detail = alice_client.get(f"/api/cameras/{camera.pk}/").json()
     for body in (created.json(), listed, detail):
         assert body["detect_rtsp_url"] == MASKED
-    for response in (created, alice_client.get("/api/cameras/"), alice_client.get(f"/api/cameras/{camera.pk}/")):
+    for response in (
+        created,
+        alice_client.get("/api/cameras/"),
+        alice_client.get(f"/api/cameras/{camera.pk}/"),
+    ):
         assert PASSWORD not in response.content.decode()
     assert PASSWORD not in caplog.text
 
@@ -67,10 +71,15 @@ def test_a_patch_with_the_masked_url_keeps_the_password_and_a_new_one_replaces_i
     [
         ("http://10.0.0.5/stream2", "must start with rtsp://"),
         ("rtsp://10.0.0.5/has space", "must not contain spaces"),
-        ("rtsp://127.0.0.1:554/stream2", "not an allowed camera address"),  # the camera network policy (settings below)
+        (
+            "rtsp://127.0.0.1:554/stream2",
+            "not an allowed camera address",
+        ),  # the camera network policy (settings below)
     ],
 )
-def test_a_bad_sub_stream_url_answers_400_and_writes_nothing(alice_client, sub_camera, settings, value, message):
+def test_a_bad_sub_stream_url_answers_400_and_writes_nothing(
+    alice_client, sub_camera, settings, value, message
+):
     settings.CAMERA_DENIED_NETWORKS = "127.0.0.0/8"
     response = alice_client.patch(f"/api/cameras/{sub_camera.pk}/", {"detect_rtsp_url": value}, format="json")
     assert response.status_code == 400
