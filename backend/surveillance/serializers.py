@@ -239,6 +239,14 @@ class ActiveCameraOutputSerializer(_DetectionConfigOutput):
 class HeartbeatInputSerializer(serializers.Serializer):
     stream_state = serializers.ChoiceField(choices=[(s.value, s.label) for s in StreamReport])
     fps = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1000.0)
+    open_events = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        required=False,
+        max_length=100,
+        help_text="Keys of the events the worker has open. Given: the camera's other open events that "
+        "the backend has had for CAMERA_ONLINE_SECONDS are closed (their worker was killed). Left out: "
+        "nothing is closed (a worker from before events).",
+    )
 
 
 # --- alerts ------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 
 from cctv_worker.redact import mask_url, restore_masked
@@ -319,6 +320,38 @@ def alert_closed(*, alert: Alert) -> None:
     )
     # The close notification's outbox row commits with the close or not at all.
     notify_alert_closed(alert=alert)
+
+
+def events_close_orphans(*, camera: Camera, open_keys: list[str], now: datetime | None = None) -> int:
+    """Close the camera's open events that its worker no longer has open: a worker killed mid-event
+    never sends their close, and its successor starts with no events. ``open_keys``: the events the
+    worker reports open (its heartbeat). Only events the backend has had for CAMERA_ONLINE_SECONDS
+    (three heartbeats) are closed, so that an event opened after the worker's report was taken is safe.
+    Each ends at the last sighting the backend knows of. The revision stays: should the worker's own
+    close arrive later (from its spool), it still applies. Returns how many were closed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.CAMERA_ONLINE_SECONDS)
+    closed = 0
+    with transaction.atomic():
+        orphans = (
+            Alert.objects.select_for_update()
+            .filter(camera=camera, status=EventStatus.OPEN, created_at__lt=cutoff)
+            .exclude(idempotency_key__in=open_keys)
+        )
+        for alert in orphans:
+            alert.status = EventStatus.CLOSED
+            alert.ended_at = _last_sighting(alert)
+            alert.save(update_fields=["status", "ended_at"])
+            logger.warning("event %s of camera %s closed: its worker no longer has it open", alert.pk, camera.pk)
+            alert_closed(alert=alert)
+            closed += 1
+    return closed
+
+
+def _last_sighting(alert: Alert) -> datetime:
+    seen = [parse_datetime(str(o.get("last_seen"))) for o in alert.seen_objects if o.get("last_seen")]
+    known = [moment for moment in seen if moment is not None]
+    return max(known, default=alert.started_at or alert.occurred_at)
 
 
 def alert_event_update(
