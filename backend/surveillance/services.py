@@ -93,6 +93,10 @@ def camera_update(*, camera: Camera, **fields: Any) -> Camera:
             _lock_user(camera.user)
             quotas.check_active_camera_count(user=camera.user, excluding=camera.pk)
         camera.save(update_fields=[*changed, "updated_at"])
+    if "is_active" in changed and not camera.is_active:
+        # Its worker is stopped, and the ingest token of an inactive camera is refused: a close it still
+        # had to send would never arrive. Its open events end here, at their last sighting.
+        events_close_orphans(camera=camera, open_keys=[], min_age=0)
     return camera
 
 
@@ -322,15 +326,18 @@ def alert_closed(*, alert: Alert) -> None:
     notify_alert_closed(alert=alert)
 
 
-def events_close_orphans(*, camera: Camera, open_keys: list[str], now: datetime | None = None) -> int:
+def events_close_orphans(
+    *, camera: Camera, open_keys: list[str], now: datetime | None = None, min_age: float | None = None
+) -> int:
     """Close the camera's open events that its worker no longer has open: a worker killed mid-event
     never sends their close, and its successor starts with no events. ``open_keys``: the events the
-    worker reports open (its heartbeat). Only events the backend has had for CAMERA_ONLINE_SECONDS
-    (three heartbeats) are closed, so that an event opened after the worker's report was taken is safe.
-    Each ends at the last sighting the backend knows of. The revision stays: should the worker's own
-    close arrive later (from its spool), it still applies. Returns how many were closed."""
+    worker reports open (its heartbeat). Only events the backend has had for ``min_age`` seconds
+    (default CAMERA_ONLINE_SECONDS, three heartbeats) are closed, so that an event opened after the
+    worker's report was taken is safe. Each ends at the last sighting the backend knows of. The revision
+    stays: should the worker's own close arrive later (from its spool), it still applies. Returns how
+    many were closed."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.CAMERA_ONLINE_SECONDS)
+    cutoff = now - timedelta(seconds=settings.CAMERA_ONLINE_SECONDS if min_age is None else min_age)
     closed = 0
     with transaction.atomic():
         orphans = (
@@ -342,7 +349,7 @@ def events_close_orphans(*, camera: Camera, open_keys: list[str], now: datetime 
             alert.status = EventStatus.CLOSED
             alert.ended_at = _last_sighting(alert)
             alert.save(update_fields=["status", "ended_at"])
-            logger.warning("event %s of camera %s closed: its worker no longer has it open", alert.pk, camera.pk)
+            logger.warning("event %s of camera %s closed: no worker has it open any more", alert.pk, camera.pk)
             alert_closed(alert=alert)
             closed += 1
     return closed

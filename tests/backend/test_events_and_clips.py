@@ -275,3 +275,13 @@ def test_a_heartbeat_closes_no_event_of_another_camera(
     assert Alert.objects.get(idempotency_key="ev-1").status == "open"
     too_many = heartbeat(camera_client, alice_camera.pk, open_events=[f"k{i}" for i in range(101)])
     assert too_many.status_code == 400 and Alert.objects.get(idempotency_key="ev-1").status == "open"
+
+
+def test_deactivating_a_camera_closes_its_open_events_at_their_last_sighting(
+    alice_client, alice_camera, open_event
+) -> None:
+    before = closes()
+    assert alice_client.post(f"/api/cameras/{alice_camera.pk}/deactivate/").status_code == 200
+    alert = Alert.objects.get(idempotency_key="ev-1")
+    assert alert.status == "closed" and alert.ended_at.isoformat() == "2026-11-30T10:00:05+00:00"
+    assert closes() == before + 1
