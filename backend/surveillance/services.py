@@ -349,7 +349,7 @@ def events_close_orphans(
             alert.status = EventStatus.CLOSED
             alert.ended_at = _last_sighting(alert)
             alert.save(update_fields=["status", "ended_at"])
-            logger.warning("event %s of camera %s closed: no worker has it open any more", alert.pk, camera.pk)
+            logger.warning("event %s of camera %s closed: no worker has it open", alert.pk, camera.pk)
             alert_closed(alert=alert)
             closed += 1
     return closed
