@@ -24,6 +24,7 @@ from surveillance.validators import (
 CAMERA_FIELDS = (
     "name",
     "rtsp_url",
+    "detect_rtsp_url",
     "alert_types",
     "confidence_threshold",
     "cooldown_seconds",
@@ -80,6 +81,21 @@ class CameraForm(forms.Form):
             }
         ),
         help_text="The password is stored but never shown again; leave *** in place to keep it.",
+    )
+    detect_rtsp_url = forms.CharField(
+        label="Detection sub-stream URL",
+        required=False,
+        max_length=1024,
+        validators=[validate_rtsp_url],
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "rtsp://user:password@192.168.1.100:554/stream2 (optional)",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+        help_text="Optional low-resolution stream to detect on; the RTSP URL then only feeds clips. "
+        "Its password is never shown again either; leave *** in place to keep it.",
     )
     alert_types = forms.MultipleChoiceField(
         choices=AlertType.choices,
@@ -173,6 +189,9 @@ class CameraForm(forms.Form):
 
     def clean_rtsp_url(self) -> str:
         return self.cleaned_data["rtsp_url"].strip()
+
+    def clean_detect_rtsp_url(self) -> str:
+        return self.cleaned_data["detect_rtsp_url"].strip()
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Show a service's ``ValidationError`` next to the fields it names (others at the top)."""

@@ -20,16 +20,22 @@ class CameraAdminForm(forms.ModelForm):
 
     class Meta:
         model = Camera
-        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets choose; this form only masks rtsp_url)
+        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets choose; this form only masks the URLs)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["rtsp_url"] = mask_url(self.instance.rtsp_url)
+            if self.instance.detect_rtsp_url:
+                self.initial["detect_rtsp_url"] = mask_url(self.instance.detect_rtsp_url)
 
     def clean_rtsp_url(self) -> str:
         submitted = self.cleaned_data["rtsp_url"]
         return restore_masked(submitted, self.instance.rtsp_url) if self.instance.pk else submitted
+
+    def clean_detect_rtsp_url(self) -> str:
+        submitted = self.cleaned_data["detect_rtsp_url"]
+        return restore_masked(submitted, self.instance.detect_rtsp_url) if self.instance.pk else submitted
 
 
 @admin.register(Camera)

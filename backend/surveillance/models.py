@@ -81,6 +81,16 @@ class Camera(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cameras")
     name = models.CharField(max_length=100)
     rtsp_url = models.CharField("RTSP URL", max_length=1024, validators=[validate_rtsp_url])
+    # Optional low-resolution sub-stream: the worker detects on it and records rtsp_url into clips. It
+    # carries credentials like rtsp_url: masked wherever it is shown, in the worker's Secret on Kubernetes.
+    detect_rtsp_url = models.CharField(
+        "detection sub-stream URL",
+        max_length=1024,
+        blank=True,
+        default="",
+        validators=[validate_rtsp_url],
+        help_text="Optional: a low-resolution stream to detect on; the RTSP URL then only feeds clips.",
+    )
     is_active = models.BooleanField(default=False, db_index=True)
 
     # Detection config, handed to the worker through /api/active-cameras/.

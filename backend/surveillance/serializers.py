@@ -121,6 +121,12 @@ class CameraInputSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=100)
     rtsp_url = RtspUrlField(help_text="rtsp://user:pass@host:554/path")
+    detect_rtsp_url = RtspUrlField(
+        required=False,
+        allow_blank=True,
+        help_text="Optional low-resolution sub-stream to detect on (empty: none). Shown masked; a *** "
+        "sent back keeps the stored password.",
+    )
     is_active = serializers.BooleanField(required=False)
     alert_types = serializers.ListField(
         child=serializers.ChoiceField(choices=AlertType.choices), required=False, max_length=len(AlertType)
@@ -187,6 +193,9 @@ class CameraOutputSerializer(_DetectionConfigOutput):
     id = serializers.IntegerField()
     name = serializers.CharField()
     rtsp_url = serializers.SerializerMethodField(help_text="The password is masked as ***.")
+    detect_rtsp_url = serializers.SerializerMethodField(
+        help_text="The detection sub-stream, its password masked as *** (empty: none)."
+    )
     is_active = serializers.BooleanField()
     alert_types = serializers.ListField(child=serializers.ChoiceField(choices=AlertType.choices))
     stream_state = serializers.ChoiceField(choices=StreamState.choices)
@@ -198,6 +207,10 @@ class CameraOutputSerializer(_DetectionConfigOutput):
 
     def get_rtsp_url(self, camera: Camera) -> str:
         return mask_url(camera.rtsp_url)
+
+    def get_detect_rtsp_url(self, camera: Camera) -> str:
+        # Masked in the owner's detail view too: the worker gets it from active-cameras alone.
+        return mask_url(camera.detect_rtsp_url) if camera.detect_rtsp_url else ""
 
     def get_online(self, camera: Camera) -> bool:
         return camera.is_online(self.context.get("now") or timezone.now())
@@ -228,6 +241,7 @@ class ActiveCameraOutputSerializer(_DetectionConfigOutput):
 
     id = serializers.IntegerField()
     rtsp_url = serializers.CharField()
+    detect_rtsp_url = serializers.CharField(help_text="Empty: no detection sub-stream.")
     name = serializers.CharField()
     ingest_token = serializers.SerializerMethodField()
     alert_types = serializers.ListField(child=serializers.CharField())
@@ -240,6 +254,14 @@ class ActiveCameraOutputSerializer(_DetectionConfigOutput):
 class HeartbeatInputSerializer(serializers.Serializer):
     stream_state = serializers.ChoiceField(choices=[(s.value, s.label) for s in StreamReport])
     fps = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1000.0)
+    open_events = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        required=False,
+        max_length=100,
+        help_text="Keys of the events the worker has open. Given: the camera's other open events that "
+        "the backend has had for CAMERA_ONLINE_SECONDS are closed (their worker was killed). Left out: "
+        "nothing is closed (a worker from before events).",
+    )
 
 
 # --- alerts ------------------------------------------------------------------------------------------

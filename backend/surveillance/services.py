@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 
-from cctv_worker.redact import mask_url
+from cctv_worker.redact import mask_url, restore_masked
 from notifications.services import notify_alert_closed, notify_alert_opened
 from surveillance import clips, metrics, quotas, snapshots
 from surveillance.errors import IdempotencyConflict, IngestRateLimited, InsufficientStorage
@@ -46,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 # Fields a user may set on a camera (the rest is the worker's status or bookkeeping).
 CAMERA_CONFIG_FIELDS = frozenset({"is_active", *DETECTION_FIELDS})
-CAMERA_EDITABLE_FIELDS = CAMERA_CONFIG_FIELDS | {"name", "rtsp_url"}
+CAMERA_EDITABLE_FIELDS = CAMERA_CONFIG_FIELDS | {"name", "rtsp_url", "detect_rtsp_url"}
 
 
 def _check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
@@ -60,9 +61,11 @@ def _lock_user(user: AbstractBaseUser) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
 
 
-def camera_create(*, user: AbstractBaseUser, name: str, rtsp_url: str, **config: Any) -> Camera:
+def camera_create(
+    *, user: AbstractBaseUser, name: str, rtsp_url: str, detect_rtsp_url: str = "", **config: Any
+) -> Camera:
     _check_fields(config, CAMERA_CONFIG_FIELDS)
-    camera = Camera(user=user, name=name, rtsp_url=rtsp_url, **config)
+    camera = Camera(user=user, name=name, rtsp_url=rtsp_url, detect_rtsp_url=detect_rtsp_url, **config)
     camera.full_clean()
     with transaction.atomic():
         _lock_user(user)
@@ -76,6 +79,9 @@ def camera_create(*, user: AbstractBaseUser, name: str, rtsp_url: str, **config:
 
 def camera_update(*, camera: Camera, **fields: Any) -> Camera:
     _check_fields(fields, CAMERA_EDITABLE_FIELDS)
+    if fields.get("detect_rtsp_url"):
+        # The sub-stream URL is only ever shown masked: a *** sent back means "keep the stored password".
+        fields["detect_rtsp_url"] = restore_masked(fields["detect_rtsp_url"], camera.detect_rtsp_url)
     changed = [name for name, value in fields.items() if getattr(camera, name) != value]
     if not changed:
         return camera
@@ -87,6 +93,10 @@ def camera_update(*, camera: Camera, **fields: Any) -> Camera:
             _lock_user(camera.user)
             quotas.check_active_camera_count(user=camera.user, excluding=camera.pk)
         camera.save(update_fields=[*changed, "updated_at"])
+    if "is_active" in changed and not camera.is_active:
+        # Its worker is stopped, and the ingest token of an inactive camera is refused: a close it still
+        # had to send would never arrive. Its open events end here, at their last sighting.
+        events_close_orphans(camera=camera, open_keys=[], min_age=0)
     return camera
 
 
@@ -314,6 +324,41 @@ def alert_closed(*, alert: Alert) -> None:
     )
     # The close notification's outbox row commits with the close or not at all.
     notify_alert_closed(alert=alert)
+
+
+def events_close_orphans(
+    *, camera: Camera, open_keys: list[str], now: datetime | None = None, min_age: float | None = None
+) -> int:
+    """Close the camera's open events that its worker no longer has open: a worker killed mid-event
+    never sends their close, and its successor starts with no events. ``open_keys``: the events the
+    worker reports open (its heartbeat). Only events the backend has had for ``min_age`` seconds
+    (default CAMERA_ONLINE_SECONDS, three heartbeats) are closed, so that an event opened after the
+    worker's report was taken is safe. Each ends at the last sighting the backend knows of. The revision
+    stays: should the worker's own close arrive later (from its spool), it still applies. Returns how
+    many were closed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.CAMERA_ONLINE_SECONDS if min_age is None else min_age)
+    closed = 0
+    with transaction.atomic():
+        orphans = (
+            Alert.objects.select_for_update()
+            .filter(camera=camera, status=EventStatus.OPEN, created_at__lt=cutoff)
+            .exclude(idempotency_key__in=open_keys)
+        )
+        for alert in orphans:
+            alert.status = EventStatus.CLOSED
+            alert.ended_at = _last_sighting(alert)
+            alert.save(update_fields=["status", "ended_at"])
+            logger.warning("event %s of camera %s closed: no worker has it open", alert.pk, camera.pk)
+            alert_closed(alert=alert)
+            closed += 1
+    return closed
+
+
+def _last_sighting(alert: Alert) -> datetime:
+    seen = [parse_datetime(str(o.get("last_seen"))) for o in alert.seen_objects if o.get("last_seen")]
+    known = [moment for moment in seen if moment is not None]
+    return max(known, default=alert.started_at or alert.occurred_at)
 
 
 def alert_event_update(

@@ -188,6 +188,8 @@ class CameraHeartbeatApi(APIView):
             stream_state=data.validated_data["stream_state"],
             fps=data.validated_data.get("fps"),
         )
+        if "open_events" in data.validated_data:
+            services.events_close_orphans(camera=camera, open_keys=data.validated_data["open_events"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

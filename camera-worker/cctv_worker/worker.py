@@ -95,6 +95,9 @@ class Worker:
             grace=config.event_grace,
             max_length=config.event_max_length,
         )
+        # The keys of the open events, for the heartbeat thread (replaced whole, never mutated): the backend
+        # closes the camera's other open events, left by a worker that was killed mid-event.
+        self._open_keys: tuple[str, ...] = ()
         # The clearest view of each open event so far (JPEG) and whether the backend has it yet.
         self._best: dict[str, tuple[bytes, tuple[Detection, ...], bool]] = {}
         self.spool = Spool(config.spool_path, config.spool_max_alerts)
@@ -114,6 +117,7 @@ class Worker:
             self.status,
             config.heartbeat_interval,
             on_accepted=self.sender.backend_answered,
+            open_events=lambda: list(self._open_keys),
         )
         main_url = config.rtsp_url.get_secret_value()
         detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
@@ -186,6 +190,11 @@ class Worker:
             "worker starting",
             extra={
                 "source": mask_url(self.config.rtsp_url.get_secret_value()),
+                "detect_source": (
+                    mask_url(self.config.detect_rtsp_url.get_secret_value())
+                    if self.config.detect_rtsp_url
+                    else None
+                ),
                 "backend": self.detector.backend,
                 "spool": str(self.config.spool_path),
                 "spooled": self.spool.depth(),
@@ -288,6 +297,8 @@ class Worker:
         for change in changes:
             self._spool_change(change)
             self._record(change)
+        if changes:
+            self._open_keys = tuple(event.key for event in self.events.open.values())
 
     def _spool_change(self, change: EventChange) -> None:
         event = change.event

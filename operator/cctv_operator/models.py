@@ -150,6 +150,8 @@ class DesiredCamera(BaseModel):
     id: int = Field(ge=1, le=2**53)
     name: str = Field(default="", max_length=255)
     rtsp_url: str = Field(min_length=1, repr=False)  # carries credentials: never logged
+    # The optional detection sub-stream (the worker detects on it and records rtsp_url); credentials too.
+    detect_rtsp_url: str | None = Field(default=None, min_length=1, repr=False)
     ingest_token: str = Field(min_length=1, repr=False)
     detection: DetectionConfig = DetectionConfig()
 

@@ -38,8 +38,10 @@ DETECTION_VARIABLES: Mapping[str, str] = {
 
 #: The variables that carry credentials: the Kubernetes side reads them from the camera's Secret.
 RTSP_URL = "RTSP_URL"
+#: The optional detection sub-stream (detect on it, record RTSP_URL): a URL with credentials too.
+DETECT_RTSP_URL = "DETECT_RTSP_URL"
 INGEST_TOKEN = "DJANGO_API_TOKEN"  # noqa: S105 - a variable name
-SECRET_VARIABLES = frozenset({RTSP_URL, INGEST_TOKEN})
+SECRET_VARIABLES = frozenset({RTSP_URL, DETECT_RTSP_URL, INGEST_TOKEN})
 
 #: An empty list setting, e.g. ALERT_TYPES=none (to the worker an empty or unset ALERT_TYPES means
 #: every type, as in the seed pipeline).
@@ -54,14 +56,18 @@ def worker_environment(
     rtsp_url: str,
     ingest_token: str,
     model_path: str | None = None,
+    detect_rtsp_url: str | None = None,
 ) -> dict[str, str]:
-    """Every per-camera variable of a worker (the runtime adds its own: ports, data dir, ...)."""
+    """Every per-camera variable of a worker (the runtime adds its own: ports, data dir, ...).
+    ``detect_rtsp_url`` None: the camera has no detection sub-stream, and the variable is left out."""
     env = {
         "CAMERA_ID": str(camera_id),
         RTSP_URL: rtsp_url,
         "DJANGO_API_URL": api_url,
         INGEST_TOKEN: ingest_token,
     }
+    if detect_rtsp_url is not None:
+        env[DETECT_RTSP_URL] = detect_rtsp_url
     if model_path is not None:
         env["MODEL_PATH"] = model_path
     env.update(detection_environment(detection))

@@ -156,9 +156,9 @@ def test_the_operator_sees_every_active_camera_in_the_contract_shape(
     cameras = response.json()
     assert [camera["id"] for camera in cameras] == [alice_camera.pk, bob_camera.pk]
     assert set(cameras[0]) == {
-        "id", "rtsp_url", "name", "ingest_token", "alert_types", "confidence_threshold", "frame_skip",
-        "detect_fps", "cooldown_seconds", "min_box_area", "zones", "updated_at", "event_grace_seconds",
-        "event_max_seconds", "pre_roll_seconds", "post_roll_seconds",
+        "id", "rtsp_url", "detect_rtsp_url", "name", "ingest_token", "alert_types", "confidence_threshold",
+        "frame_skip", "detect_fps", "cooldown_seconds", "min_box_area", "zones", "updated_at",
+        "event_grace_seconds", "event_max_seconds", "pre_roll_seconds", "post_roll_seconds",
         "motion_masks", "forced_detect_interval", "object_filters", "detector",
     }  # fmt: skip
     assert cameras[0]["rtsp_url"] == ALICE_URL

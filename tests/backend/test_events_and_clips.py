@@ -236,3 +236,52 @@ def test_purge_alerts_deletes_their_clips(alice_camera, tmp_path, media_root) ->
     call_command("purge_alerts", "--days", "30")
     assert Clip.objects.count() == 0
     assert not (media_root / clip.file.name).exists()
+
+
+def heartbeat(client, camera_id, **body):
+    return client.post(
+        f"/api/cameras/{camera_id}/heartbeat/", {"stream_state": "up", "fps": 5} | body, format="json"
+    )
+
+
+def test_a_heartbeat_closes_the_open_events_its_worker_does_not_have_once_past_the_margin(
+    camera_client, alice_camera, open_event, settings
+) -> None:
+    settings.CAMERA_ONLINE_SECONDS = 45
+    before = closes()
+    # Left out (a worker from before events), listed, or too recent: nothing is closed.
+    assert heartbeat(camera_client, alice_camera.pk).status_code == 204
+    assert heartbeat(camera_client, alice_camera.pk, open_events=[]).status_code == 204
+    assert Alert.objects.get(idempotency_key="ev-1").status == "open"  # received just now: within the margin
+    Alert.objects.filter(idempotency_key="ev-1").update(created_at=timezone.now() - timedelta(seconds=60))
+    assert heartbeat(camera_client, alice_camera.pk, open_events=["ev-1"]).status_code == 204
+    assert Alert.objects.get(idempotency_key="ev-1").status == "open"  # its worker still has it
+    assert heartbeat(camera_client, alice_camera.pk, open_events=["another"]).status_code == 204
+    alert = Alert.objects.get(idempotency_key="ev-1")
+    assert alert.status == "closed" and alert.ended_at.isoformat() == "2026-11-30T10:00:05+00:00"  # last seen
+    assert alert.revision == 1 and closes() == before + 1
+    # The worker's own close (say, from its spool after a restart) still applies, and closes nothing twice.
+    late = update(camera_client, alice_camera.pk, status="closed", ended_at="2026-11-30T10:00:07Z")
+    assert late.status_code == 200
+    alert.refresh_from_db()
+    assert alert.ended_at.isoformat() == "2026-11-30T10:00:07+00:00" and closes() == before + 1
+
+
+def test_a_heartbeat_closes_no_event_of_another_camera(
+    camera_client, alice_camera, bob_camera, open_event
+) -> None:
+    Alert.objects.filter(idempotency_key="ev-1").update(created_at=timezone.now() - timedelta(days=1))
+    services.events_close_orphans(camera=bob_camera, open_keys=[])
+    assert Alert.objects.get(idempotency_key="ev-1").status == "open"
+    too_many = heartbeat(camera_client, alice_camera.pk, open_events=[f"k{i}" for i in range(101)])
+    assert too_many.status_code == 400 and Alert.objects.get(idempotency_key="ev-1").status == "open"
+
+
+def test_deactivating_a_camera_closes_its_open_events_at_their_last_sighting(
+    alice_client, alice_camera, open_event
+) -> None:
+    before = closes()
+    assert alice_client.post(f"/api/cameras/{alice_camera.pk}/deactivate/").status_code == 200
+    alert = Alert.objects.get(idempotency_key="ev-1")
+    assert alert.status == "closed" and alert.ended_at.isoformat() == "2026-11-30T10:00:05+00:00"
+    assert closes() == before + 1

@@ -172,8 +172,13 @@ OWN_EDITOR = ("zones", "motion_masks")
 FORM_BLANK_MEANS_DEFAULT = ("forced_detect_interval",)
 
 
+#: Form fields that are not detection settings: the name and the stream URLs (credentials, which reach
+#: the worker through the camera's Secret, not the Camera's spec).
+NOT_SETTINGS = {"name", "rtsp_url", "detect_rtsp_url"}
+
+
 def test_the_dashboard_form_edits_every_reference_setting_but_polygons() -> None:
-    assert sorted({*CAMERA_FIELDS, *OWN_EDITOR} - {"name", "rtsp_url"}) == NAMES
+    assert sorted({*CAMERA_FIELDS, *OWN_EDITOR} - NOT_SETTINGS) == NAMES
 
 
 def _form_setting(name: str) -> Setting:

@@ -80,6 +80,8 @@ object_filter = st.fixed_dictionaries(
 camera_input = st.fixed_dictionaries(
     {"name": st.just("Camera"), "rtsp_url": st.just("rtsp://viewer:p%40ss@192.0.2.7:554/stream1")},
     optional={
+        # The detection sub-stream: a credential, through the Secret (none, one, and a refused one).
+        "detect_rtsp_url": st.sampled_from(["", "rtsp://viewer:s%40b@192.0.2.8:554/sub", "http://192.0.2.8/"]),
         "alert_types": st.lists(st.sampled_from(AlertType.values), max_size=8),
         "confidence_threshold": _around("confidence_threshold"),
         "frame_skip": _around("frame_skip", integer=True),
@@ -117,8 +119,10 @@ def _resolved_env(container: dict, secret: dict) -> dict[str, str]:
     env = {}
     for item in container["env"]:
         if "valueFrom" in item:
-            key = item["valueFrom"]["secretKeyRef"]["key"]
-            env[item["name"]] = base64.b64decode(secret["data"][key]).decode()
+            ref = item["valueFrom"]["secretKeyRef"]
+            if ref["key"] not in secret["data"] and ref.get("optional"):
+                continue  # the kubelet leaves the variable unset
+            env[item["name"]] = base64.b64decode(secret["data"][ref["key"]]).decode()
         else:
             env[item["name"]] = item["value"]
     return env
@@ -142,6 +146,7 @@ def _edge(bound: str) -> dict:
     return {
         "name": "Camera",
         "rtsp_url": "rtsp://viewer:p%40ss@[2001:db8::7]:554/stream1",
+        "detect_rtsp_url": "rtsp://viewer:s%40b@[2001:db8::7]:554/sub" if bound == "maximum" else "",
         "alert_types": list(AlertType.values) if many else [],
         "zones": [{"name": "z" * 100 if many else f"zone {index}",
                    "points": (square * 16)[: REFERENCE_ZONE_POINTS] if many else square[:3]}
@@ -192,6 +197,10 @@ def _runs_alike(camera: Camera) -> None:
     config = WorkerConfig.from_env(kube_env)  # the worker starts
     assert config.camera_id == 7
     assert config.rtsp_url.get_secret_value() == camera.rtsp_url
+    sub = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else ""
+    assert sub == camera.detect_rtsp_url
+    if camera.detect_rtsp_url:  # only in the Secret: neither in the Camera's spec nor in the pod's
+        assert camera.detect_rtsp_url not in json.dumps(resource) + json.dumps(deployment)
     assert config.confidence_threshold == camera.confidence_threshold
     assert config.frame_skip == camera.frame_skip
     assert config.detect_fps == camera.detect_fps

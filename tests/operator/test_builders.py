@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 
 from operator_backend import camera_payload, desired_cameras
 
@@ -102,3 +104,30 @@ def test_camera_spec_overrides_the_operator_defaults():
     assert {"name": "MODEL_PATH", "value": "custom.onnx"} in container["env"]
     assert container["resources"] == {"limits": {"memory": "1Gi"}}
     assert rendered["spec"]["template"]["spec"]["nodeSelector"] == {"zone": "a"}
+
+
+SUB = "rtsp://viewer:subsecret@192.0.2.9:554/sub"
+
+
+def test_a_sub_stream_is_a_secret_key_and_an_optional_reference_never_a_value():
+    with_sub, without = desired(detect_rtsp_url=SUB), desired()
+    assert builders.secret_data(with_sub)["detect-rtsp-url"] == base64.b64encode(SUB.encode()).decode()
+    assert "detect-rtsp-url" not in builders.secret_data(without)
+    for camera in (with_sub, without):
+        rendered = deployment(camera)
+        env = {item["name"]: item for item in rendered["spec"]["template"]["spec"]["containers"][0]["env"]}
+        ref = {"secretKeyRef": {"name": "camera-9", "key": "detect-rtsp-url", "optional": True}}
+        assert env["DETECT_RTSP_URL"] == {"name": "DETECT_RTSP_URL", "valueFrom": ref}
+        assert "subsecret" not in json.dumps(rendered)
+        assert "subsecret" not in json.dumps(builders.camera_body(camera, "cctv"))
+        body = as_returned(builders.camera_body(camera, "cctv"))
+        secret = as_returned(builders.secret_body(camera, "cctv"))
+        assert builders.desired_from_objects(body, secret) == camera
+    # Adding or changing the sub-stream rolls the pod (the Secret is in the config hash).
+    assert config_hash(deployment(with_sub)) != config_hash(deployment(without))
+    assert "subsecret" not in repr(with_sub)
+
+
+def test_an_empty_sub_stream_in_the_answer_means_none():
+    assert desired(detect_rtsp_url="").detect_rtsp_url is None
+    assert desired().detect_rtsp_url is None  # an older backend sends no such key

@@ -288,3 +288,24 @@ async def test_camera_with_refused_settings_keeps_running_while_the_others_sync(
         what="the refusal counted")
     assert _config_hash(_deployment(kube_cluster)) == _config_hash(first)
     assert kube_cluster.live(CAMERAS, NAMESPACE)["camera-5"]["spec"]["detection"]["frameSkip"] == 30
+
+
+async def test_a_detection_sub_stream_goes_through_the_secret_and_leaves_with_it(
+    backend, kube_cluster, running_operator
+):
+    sub = "rtsp://viewer:subsecret@192.0.2.5:554/sub"
+    backend.activate(5, detect_rtsp_url=sub)
+    deployment = await eventually(lambda: _deployment(kube_cluster), what="Deployment camera-5")
+    secret = kube_cluster.live(SECRETS, NAMESPACE)["camera-5"]
+    assert base64.b64decode(secret["data"]["detect-rtsp-url"]).decode() == sub
+    ref = {"secretKeyRef": {"name": "camera-5", "key": "detect-rtsp-url", "optional": True}}
+    assert _env(deployment)["DETECT_RTSP_URL"]["valueFrom"] == ref
+    camera = kube_cluster.live(CAMERAS, NAMESPACE)["camera-5"]
+    assert "subsecret" not in str(camera) and "subsecret" not in str(deployment)  # only in the Secret
+
+    backend.activate(5)  # the sub-stream removed: the key leaves the Secret, and the pod rolls
+    await eventually(
+        lambda: "detect-rtsp-url" not in kube_cluster.live(SECRETS, NAMESPACE)["camera-5"]["data"],
+        what="the sub-stream key removed from the Secret",
+    )
+    await eventually(lambda: _config_hash(_deployment(kube_cluster)) != _config_hash(deployment), what="roll")

@@ -38,5 +38,14 @@ def test_an_unset_detect_fps_is_left_out_and_no_zones_is_an_empty_list():
 def test_the_camera_and_its_credentials_are_named_as_the_worker_reads_them():
     env = _env()
     assert (env["CAMERA_ID"], env["DJANGO_API_URL"]) == ("4", "http://b:8000")
-    assert {name: env[name] for name in SECRET_VARIABLES} == {"RTSP_URL": "rtsp://u:p@cam/1",
-                                                            "DJANGO_API_TOKEN": "cam_4_x"}
+    assert {name: env[name] for name in SECRET_VARIABLES if name in env} == {
+        "RTSP_URL": "rtsp://u:p@cam/1", "DJANGO_API_TOKEN": "cam_4_x"}
+    assert "DETECT_RTSP_URL" not in env  # no sub-stream: the worker detects on RTSP_URL
+
+
+def test_a_sub_stream_is_handed_over_as_its_own_secret_variable():
+    env = worker_environment(camera_id=4, detection=DetectionConfig(), api_url="http://b:8000",
+                             rtsp_url="rtsp://u:p@cam/1", ingest_token="cam_4_x",
+                             detect_rtsp_url="rtsp://u:p@cam/2")
+    assert env["DETECT_RTSP_URL"] == "rtsp://u:p@cam/2"
+    assert "DETECT_RTSP_URL" in SECRET_VARIABLES

@@ -3,6 +3,8 @@
 - ``vtest_avi()``: pedestrians on a CCTV camera, from Debian's opencv-doc package (768x576, 10 fps, 80 s).
 - ``bus_jpg()`` / ``zidane_jpg()``: the images bundled in the ultralytics package.
 - ``still_video()``: a short video file of one still image (a person standing still for many frames).
+- ``appearances_video()``: vtest's pedestrians cut into its empty street at known times, each frame
+  numbered; optionally scaled, and with what a detector sees on the empty street painted out.
 - ``empty_street()`` / ``walk_in_video()``: vtest's street emptied (a median over time), and a person
   walking into it after a still while (for the motion gate).
 """
@@ -12,7 +14,9 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 
@@ -92,10 +96,28 @@ def read_index(frame) -> int:
     return index
 
 
-def appearances_video(scratch: Path, schedule: list[tuple[float, float, float]], *, seconds: float) -> Path:
+#: A detector's view of an image: boxes (x1, y1, x2, y2, normalised 0..1) of what it takes for an object.
+Seen = Callable[[Any], list[tuple[float, float, float, float]]]
+
+
+def appearances_video(
+    scratch: Path,
+    schedule: list[tuple[float, float, float]],
+    *,
+    seconds: float,
+    size: tuple[int, int] | None = None,
+    seen: Seen | None = None,
+) -> Path:
     """People appearing at known times: the empty street of vtest.avi (the median of its frames), with
     vtest's pedestrians cut in for each ``(start, end, vtest_offset)`` of ``schedule`` (seconds).
-    Every frame carries its index (``read_index``), so a clip's frames can be placed on this timeline."""
+    Every frame carries its index (``read_index``), so a clip's frames can be placed on this timeline.
+
+    ``size``: (width, height) to scale the footage to (a camera's low-resolution stream). ``seen``: a
+    detector; what it sees on the empty street (vtest's street has a yellow jacket lying on the grass
+    that a fall detector takes for a fallen person at ~0.5) is painted out, on the empty street and on
+    the same still pixels of the pedestrians' frames, so that the street is empty to that detector too.
+    Raises ``RuntimeError`` if it cannot be made empty: a test on this footage must never start from a
+    scene with a ghost in it."""
     import numpy as np
 
     source = cv2.VideoCapture(str(vtest_avi(scratch)))
@@ -105,9 +127,12 @@ def appearances_video(scratch: Path, schedule: list[tuple[float, float, float]],
         ok, image = source.read()
         if not ok:
             break
+        if size is not None:
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         frames.append(image)
     source.release()
-    empty = np.median(np.stack(frames[:: max(1, len(frames) // 60)]), axis=0).astype(np.uint8)
+    street = np.median(np.stack(frames[:: max(1, len(frames) // 60)]), axis=0).astype(np.uint8)
+    empty, painted = _paint_out(street, seen) if seen is not None else (street, None)
     height, width = empty.shape[:2]
     target = scratch / "appearances.avi"
     writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
@@ -118,12 +143,51 @@ def appearances_video(scratch: Path, schedule: list[tuple[float, float, float]],
             for start, end, offset in schedule:
                 if start <= now < end:
                     image = frames[min(len(frames) - 1, round((now - start + offset) * fps))]
+                    if painted is not None:
+                        image = _repaint(image, street, empty, painted)
             image = image.copy()
             stamp_index(image, index)
             writer.write(image)
     finally:
         writer.release()
     return target
+
+
+def _paint_out(street, seen: Seen, rounds: int = 3):
+    """The street with whatever ``seen`` finds in it inpainted, and the mask of what was painted."""
+    import numpy as np
+
+    height, width = street.shape[:2]
+    mask = np.zeros((height, width), np.uint8)
+    empty = street
+    for _ in range(rounds):
+        boxes = seen(empty)
+        if not boxes:
+            return empty, mask
+        for x1, y1, x2, y2 in boxes:
+            # A margin around the box: the inpainting takes its colours from outside the object.
+            dx, dy = 0.15 * (x2 - x1) * width + 4, 0.15 * (y2 - y1) * height + 4
+            mask[
+                max(0, int(y1 * height - dy)) : min(height, int(y2 * height + dy) + 1),
+                max(0, int(x1 * width - dx)) : min(width, int(x2 * width + dx) + 1),
+            ] = 255
+        empty = cv2.inpaint(street, mask, 7, cv2.INPAINT_TELEA)
+    boxes = seen(empty)
+    if boxes:
+        raise RuntimeError(f"the empty street still holds what the detector takes for objects: {boxes}")
+    return empty, mask
+
+
+def _repaint(image, street, empty, painted):
+    """``image`` with the painted-out pixels replaced where it shows the street as it stands (still
+    pixels), so that the object is gone from the pedestrians' frames too, but a passer-by is not."""
+    import numpy as np
+
+    still = np.abs(image.astype(np.int16) - street.astype(np.int16)).max(axis=2) < 40
+    where = (painted > 0) & still
+    out = image.copy()
+    out[where] = empty[where]
+    return out
 
 
 def empty_street(scratch: Path) -> Path:

@@ -64,3 +64,9 @@ def test_a_backend_that_is_down_is_unreachable(backend: AlertBackend) -> None:
 def test_heartbeats_post_state_and_fps(backend: AlertBackend) -> None:
     assert client_for(backend).heartbeat(1, "up", 9.876)
     assert backend.heartbeats == [{"camera": 1, "stream_state": "up", "fps": 9.88}]
+
+
+def test_heartbeats_carry_the_open_events_when_given(backend: AlertBackend) -> None:
+    assert client_for(backend).heartbeat(1, "up", 5.0, ["k1", "k2"])
+    assert client_for(backend).heartbeat(1, "up", 5.0, [])
+    assert [h.get("open_events") for h in backend.heartbeats] == [["k1", "k2"], []]

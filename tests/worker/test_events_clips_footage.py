@@ -7,6 +7,11 @@ are two events; each clip decodes, starts at a keyframe inside the pre-roll wind
 plus post-roll; the backend being unreachable during the first event loses nothing (its alert, updates
 and clip arrive after recovery). Every frame of the footage carries its index, so clip frames are
 placed on the footage's own timeline.
+
+Made to hold on a loaded 2-core CI machine: the footage is cleaned with the worker's own model before
+the run and checked (vtest's street holds a jacket on the grass that the fall detector scored ~0.5, an
+event at t=0 that never closed); the stream is a sub-stream's size and the detector runs once a second;
+the time tolerances follow from that sampling (constants below).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 import av
+import cv2
 import pytest
 
 from support.backend import start_backend
@@ -26,10 +32,58 @@ from .helpers import wait_for
 from .worker_process import WorkerProcess
 
 FPS = 10
-# A grace of several analysed frames: on a busy machine the detector may see one frame in 3 s.
-PRE_ROLL, POST_ROLL, GRACE = 3.0, 3.0, 8.0
+#: The camera's stream: a low-resolution one (a sub-stream's size), so that the RTSP server's encoder
+#: and the worker's decoder stay real-time on a loaded 2-core machine. The detector still sees the
+#: pedestrians at its 640 px input (confidence 0.5 to 0.7 at this size, as at 768x576).
+SIZE = (384, 288)
+PRE_ROLL, POST_ROLL = 3.0, 3.0
 # (appears, leaves, where in vtest.avi the pedestrians come from): two groups, 20 s apart.
 SCHEDULE = [(12.0, 22.0, 0.0), (42.0, 52.0, 30.0)]
+
+# How precisely the worker can place an event, derived from how it samples the stream:
+#: the server's keyframe interval: while the street is still, the motion gate decodes keyframes only,
+#: so a cut-in is noticed at the next keyframe at the latest;
+KEYFRAME = 1.0
+#: one analysed frame a second: what a loaded 2-core CI machine keeps up with (one inference of the
+#: 640 px person model takes ~0.7 s on one thread of this machine under load);
+DETECT_FPS = 1.0
+#: the longest gap between two analysed frames that the test allows: the asked interval plus one more
+#: inference for a detector running behind on a busy machine;
+MAX_GAP = 1.0 / DETECT_FPS + 1.0
+#: so an appearance is seen within a keyframe plus two gaps (one analysed frame may miss pedestrians that
+#: the model scores near the threshold), and the last sighting is at most two gaps before they leave.
+LATE = KEYFRAME + 2 * MAX_GAP  # 5 s
+EARLY = 2 * MAX_GAP  # 4 s
+#: Several gaps: a pedestrian missed on one analysed frame must not close the event.
+GRACE = 4 * MAX_GAP  # 8 s
+#: Below the detector's scores for vtest's pedestrians (0.5 to 0.7), far above anything left on the
+#: empty street (the footage is cleaned until the detector sees nothing there at 0.2).
+CONFIDENCE = 0.4
+#: The index stamp (top-left, changes every frame) is masked from the motion gate, as a camera's clock
+#: overlay would be: otherwise every frame "moves" and the detector never rests.
+STAMP_MASK = '[{"name": "frame index", "points": [[0, 0], [0.9, 0], [0.9, 0.1], [0, 0.1]]}]'
+
+
+@pytest.fixture
+def footage(tmp_path: Path, person_onnx: Path) -> Path:
+    """The footage, cleaned with the very model the worker runs (see appearances_video)."""
+    from cctv_worker.detect.onnx_backend import OnnxDetector
+
+    detector = OnnxDetector(person_onnx, conf_floor=0.2, threads=1)
+    seen = lambda image: [d.box for d in detector.detect(image)]  # noqa: E731
+    # A long empty tail: at its end the file starts over (a new timeline), after the test has what it needs.
+    path = appearances_video(tmp_path, SCHEDULE, seconds=120.0, size=SIZE, seen=seen)
+    # Honest footage: the street is empty to the detector, and each group is there to see.
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while (grabbed := capture.read())[0]:
+        frames.append(grabbed[1])
+    capture.release()
+    assert not [d for d in detector.detect(frames[5]) if d.confidence >= 0.2]
+    for appears, leaves, _ in SCHEDULE:
+        middle = frames[round((appears + leaves) / 2 * FPS)]
+        assert [d for d in detector.detect(middle) if d.confidence >= CONFIDENCE]
+    return path
 
 
 def ts(text: str) -> float:
@@ -45,19 +99,12 @@ def clip_frames(path: Path) -> list[int]:
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.xfail(
-    strict=False,
-    reason="not yet reliable: the synthetic empty street (median of vtest.avi) can hold a detected ghost at "
-    "t=0, and on a loaded 2-core machine the detector lags 10 s+ (issue 11 report)",
-)
 def test_people_at_known_times_become_events_with_clips_even_through_a_backend_outage(
-    tmp_path: Path, person_onnx: Path
+    tmp_path: Path, person_onnx: Path, footage: Path
 ) -> None:
-    # A long empty tail: at its end the file starts over (a new timeline), after the test has what it needs.
-    footage = appearances_video(tmp_path, SCHEDULE, seconds=120.0)
     with (
         start_backend(tmp_path / "backend") as backend,
-        start_rtsp_server(footage, fps=FPS, size=(768, 576)) as rtsp,
+        start_rtsp_server(footage, fps=FPS, size=SIZE) as rtsp,
     ):
         link = TcpProxy(int(backend.url.rsplit(":", 1)[1]))
         camera = backend.create_camera("Street", rtsp.url)
@@ -70,11 +117,14 @@ def test_people_at_known_times_become_events_with_clips_even_through_a_backend_o
                 "DJANGO_API_TOKEN": camera["ingest_token"],
                 "MODEL_PATH": str(person_onnx),
                 "ALERT_CLASS_MAP": "Normal=person,Fall=person",
+                # No cooldown: the second group, 20 s after the first event closed, must open its own.
                 "ALERT_COOLDOWN": "0",
+                "CONFIDENCE_THRESHOLD": str(CONFIDENCE),
                 "EVENT_GRACE": str(GRACE),
                 "PRE_ROLL": str(PRE_ROLL),
                 "POST_ROLL": str(POST_ROLL),
-                "DETECT_FPS": "2",
+                "DETECT_FPS": str(DETECT_FPS),
+                "MOTION_MASKS": STAMP_MASK,
                 "INFERENCE_THREADS": "1",
                 "RETRY_MAX_DELAY": "1",
                 "HEARTBEAT_INTERVAL": "5",
@@ -106,16 +156,17 @@ def test_people_at_known_times_become_events_with_clips_even_through_a_backend_o
             worker.terminate()
             link.close()
     log = worker.output()
-    assert len(alerts) == 2, log  # two groups, two events: nothing dropped, nothing split
+    assert len(alerts) == 2, (alerts, log[-4000:])  # two groups, two events: nothing dropped, nothing split
     for (appears, leaves, _), alert, path in zip(SCHEDULE, alerts, clips, strict=True):
         # Wall time of footage t=0, seen from this event's clip: its first frame's wall time minus its
         # index. Per clip: on a loaded machine the worker's receive times drift from the footage's clock
         # by seconds over a minute, so one mapping for the whole run would measure that drift instead.
         zero = ts(alert["clip"]["started_at"]) - clip_frames(path)[0] / FPS
         start, end = ts(alert["started_at"]) - zero, ts(alert["ended_at"]) - zero
-        # Within a few seconds: what separates them is how often the detector sees a frame.
-        assert appears - 0.5 <= start <= appears + 5.0, (start, alert)
-        assert leaves - 5.0 <= end <= leaves + 0.5, (end, alert)
+        # Within a few seconds: what separates them is how often the detector sees a frame (LATE, EARLY);
+        # never before they appear nor after they leave (half a second: a frame's receive time).
+        assert appears - 0.5 <= start <= appears + LATE, (start, alert, log[-4000:])
+        assert leaves - EARLY <= end <= leaves + 0.5, (end, alert, log[-4000:])
         frames = clip_frames(path)
         first, last = frames[0] / FPS, frames[-1] / FPS
         # The first frame is a keyframe inside the pre-roll window (keyframes come every second).

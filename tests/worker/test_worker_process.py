@@ -121,6 +121,21 @@ def test_a_dead_camera_is_not_ready_but_alive_and_says_so_in_heartbeats(
     assert "admin:***@" in worker.output()
 
 
+def test_a_dead_detection_sub_stream_is_retried_and_its_password_never_logged(
+    make_worker: MakeWorker, backend: AlertBackend
+) -> None:
+    worker = make_worker(
+        f"rtsp://admin:hunter2@127.0.0.1:{free_port()}/main",
+        backend,
+        DETECT_RTSP_URL=f"rtsp://viewer:subpass9@127.0.0.1:{free_port()}/sub",
+    )
+    wait_for(lambda: worker.value("cctv_stream_reconnects_total", camera="1") >= 2, 30, 0.2, "reconnects")
+    assert worker.terminate() == 0
+    log = worker.output()
+    assert "subpass9" not in log and "hunter2" not in log
+    assert "viewer:***@" in log  # the sub-stream is the one detection opens, and it is named masked
+
+
 def test_backend_down_spools_alerts_and_delivers_them_once_it_is_back(
     make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
 ) -> None:

@@ -90,6 +90,8 @@ def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
     else:
         initial = {name: getattr(camera, name) for name in CAMERA_FIELDS}
         initial["rtsp_url"] = mask_url(camera.rtsp_url)
+        # Masked too; the service puts the stored password back for a *** left in place.
+        initial["detect_rtsp_url"] = mask_url(camera.detect_rtsp_url) if camera.detect_rtsp_url else ""
         form = CameraForm(user=request.user, camera=camera, initial=initial)
     return render(request, "dashboard/camera_form.html", {"form": form, "camera": camera, "nav": "cameras"})
 

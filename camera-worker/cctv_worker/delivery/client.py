@@ -129,11 +129,16 @@ class BackendClient:
             return False
         return True
 
-    def heartbeat(self, camera_id: int, stream_state: str, fps: float) -> bool:
+    def heartbeat(
+        self, camera_id: int, stream_state: str, fps: float, open_events: list[str] | None = None
+    ) -> bool:
+        body: dict[str, object] = {"stream_state": stream_state, "fps": round(fps, 2)}
+        if open_events is not None:
+            body["open_events"] = open_events
         try:
             response = self.session.post(
                 f"{self.base_url}/api/cameras/{camera_id}/heartbeat/",
-                json={"stream_state": stream_state, "fps": round(fps, 2)},
+                json=body,
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:

@@ -17,7 +17,13 @@ from cctv_operator.detectors import detector_url
 from cctv_operator.kube import naming
 from cctv_operator.kube.camera_spec import CameraSpec, detection_from_spec, detection_to_spec
 from cctv_operator.models import DesiredCamera
-from cctv_operator.worker_env import INGEST_TOKEN, RTSP_URL, SECRET_VARIABLES, worker_environment
+from cctv_operator.worker_env import (
+    DETECT_RTSP_URL,
+    INGEST_TOKEN,
+    RTSP_URL,
+    SECRET_VARIABLES,
+    worker_environment,
+)
 
 #: Used when neither the Camera nor WORKER_RESOURCES says anything: enough for YOLOv8n on CPU.
 DEFAULT_WORKER_RESOURCES: dict[str, Any] = {
@@ -41,11 +47,15 @@ def stable_hash(value: Any) -> str:
 
 
 def secret_data(camera: DesiredCamera) -> dict[str, str]:
-    """The Secret's `data` (base64), so that it compares equal to what the API server returns."""
-    return {
+    """The Secret's `data` (base64), so that it compares equal to what the API server returns.
+    The sub-stream key is there only when the camera has one."""
+    data = {
         naming.SECRET_RTSP_URL_KEY: _b64(camera.rtsp_url),
         naming.SECRET_INGEST_TOKEN_KEY: _b64(camera.ingest_token),
     }
+    if camera.detect_rtsp_url:
+        data[naming.SECRET_DETECT_RTSP_URL_KEY] = _b64(camera.detect_rtsp_url)
+    return data
 
 
 def secret_body(camera: DesiredCamera, namespace: str) -> dict[str, Any]:
@@ -99,6 +109,11 @@ def desired_from_objects(camera: Mapping[str, Any], secret: Mapping[str, Any] | 
             id=spec["cameraId"],
             name=spec.get("displayName", ""),
             rtsp_url=_unb64(data[naming.SECRET_RTSP_URL_KEY]),
+            detect_rtsp_url=(
+                _unb64(data[naming.SECRET_DETECT_RTSP_URL_KEY])
+                if naming.SECRET_DETECT_RTSP_URL_KEY in data
+                else None
+            ),
             ingest_token=_unb64(data[naming.SECRET_INGEST_TOKEN_KEY]),
             detection=detection_from_spec(spec.get("detection") or {}),
         )
@@ -220,8 +235,14 @@ def worker_detector_url(spec: CameraSpec, settings: OperatorSettings) -> str:
 
 def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str, Any]:
     secret = spec.secret_ref.name
-    from_secret = {RTSP_URL: naming.SECRET_RTSP_URL_KEY, INGEST_TOKEN: naming.SECRET_INGEST_TOKEN_KEY}
+    from_secret = {
+        RTSP_URL: naming.SECRET_RTSP_URL_KEY,
+        DETECT_RTSP_URL: naming.SECRET_DETECT_RTSP_URL_KEY,
+        INGEST_TOKEN: naming.SECRET_INGEST_TOKEN_KEY,
+    }
     # The same environment as a local worker's; the credentials come from the camera's Secret instead.
+    # The sub-stream's reference is always there but optional: the Secret has its key only when the
+    # camera has a sub-stream (no key: the variable is unset, and the worker detects on RTSP_URL).
     camera_env = worker_environment(
         camera_id=spec.camera_id,
         detection=spec.detection,
@@ -229,9 +250,10 @@ def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str,
         rtsp_url="",
         ingest_token="",
         model_path=spec.model_path or settings.worker_model_path,
+        detect_rtsp_url="",
     )
     env: list[dict[str, Any]] = [
-        _from_secret(name, secret, from_secret[name])
+        _from_secret(name, secret, from_secret[name], optional=name == DETECT_RTSP_URL)
         if name in SECRET_VARIABLES
         else {"name": name, "value": value}
         for name, value in camera_env.items()
@@ -289,8 +311,11 @@ def _probe(path: str, port: str, *, period: int, failures: int) -> dict[str, Any
     }
 
 
-def _from_secret(variable: str, secret: str, key: str) -> dict[str, Any]:
-    return {"name": variable, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+def _from_secret(variable: str, secret: str, key: str, *, optional: bool = False) -> dict[str, Any]:
+    ref: dict[str, Any] = {"name": secret, "key": key}
+    if optional:
+        ref["optional"] = True
+    return {"name": variable, "valueFrom": {"secretKeyRef": ref}}
 
 
 def _b64(text: str) -> str:

@@ -19,6 +19,8 @@ SECRET_HASH_ANNOTATION = "cctv.io/secret-hash"  # noqa: S105 - a name, not a sec
 
 SECRET_RTSP_URL_KEY = "rtsp-url"  # noqa: S105 - key names
 SECRET_INGEST_TOKEN_KEY = "ingest-token"  # noqa: S105
+#: Present only when the camera has a detection sub-stream (its URL carries credentials too).
+SECRET_DETECT_RTSP_URL_KEY = "detect-rtsp-url"  # noqa: S105
 
 WORKER_METRICS_PORT = 9100
 WORKER_DATA_DIR = "/data"

@@ -60,7 +60,9 @@ class KubernetesRuntime:
 
     async def _upsert_secret(self, camera: DesiredCamera) -> None:
         body = builders.secret_body(camera, self._namespace)
-        patch = {"metadata": {"labels": body["metadata"]["labels"]}, "data": body["data"]}
+        data = dict(body["data"])
+        data.setdefault(naming.SECRET_DETECT_RTSP_URL_KEY, None)  # merge patch: None removes a sub-stream
+        patch = {"metadata": {"labels": body["metadata"]["labels"]}, "data": data}
         await self._upsert(SECRETS, camera.id, body, patch)
 
     async def _upsert_camera(self, camera: DesiredCamera) -> None:

@@ -33,6 +33,7 @@ class _ApiCamera(BaseModel):
     id: int = Field(strict=True)  # strict: `true` or `"1"` is not an id
     name: str = ""
     rtsp_url: str
+    detect_rtsp_url: str | None = None  # "" or absent: no sub-stream (an older backend sends none)
     ingest_token: str
 
 
@@ -83,6 +84,7 @@ def _parse_item(index: int, item: dict[str, Any]) -> DesiredCamera:
             id=api.id,
             name=api.name,
             rtsp_url=api.rtsp_url,
+            detect_rtsp_url=api.detect_rtsp_url or None,
             ingest_token=api.ingest_token,
             detection=DetectionConfig.model_validate(settings),
         )

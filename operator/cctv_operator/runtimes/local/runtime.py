@@ -97,6 +97,7 @@ class LocalRuntime:
                 api_url=self._api_url,
                 rtsp_url=camera.rtsp_url,
                 ingest_token=camera.ingest_token,
+                detect_rtsp_url=camera.detect_rtsp_url,
             ),
         }
         env.setdefault("DATA_DIR", str(self._data_dir / f"camera-{camera.id}"))
