@@ -30,7 +30,7 @@ from rest_framework.authtoken.models import Token
 from cctv_worker.redact import mask_url
 from notifications.services import notify_alert_closed, notify_alert_opened
 from surveillance import clips, metrics, quotas, snapshots
-from surveillance.errors import IdempotencyConflict, IngestRateLimited, InsufficientStorage
+from surveillance.errors import IdempotencyConflict
 from surveillance.models import (
     DETECTION_FIELDS,
     Alert,
@@ -154,7 +154,6 @@ def _payload_digest(
 
 def _replay(existing: Alert, digest: str) -> tuple[Alert, bool]:
     if existing.payload_digest != digest:
-        metrics.ALERTS_REJECTED.labels(reason=metrics.REJECT_CONFLICT).inc()
         raise IdempotencyConflict(existing.idempotency_key or "")
     metrics.ALERT_REPLAYS.inc()
     return existing, False
@@ -241,19 +240,16 @@ def alert_ingest(
         seen_objects=objects or [],
         revision=revision or 0,
     )
-    try:
-        # Constraints are left to the database: the key's uniqueness is only decidable there.
-        alert.full_clean(exclude=["snapshot", "camera"], validate_constraints=False)
-        if only_enabled_types:
-            _check_alert_type_enabled(camera, alert_type)
-        quotas.check_ingest_rate(camera=camera, now=now)
-        data = snapshots.decode_base64(image_base64) if image_base64 else b""
-        quotas.check_media_free_space(needed=len(data))
-        quotas.check_storage_quota(camera=camera, adding=len(data))
-        snapshot = snapshots.verify_image(data) if data else None
-    except Exception as error:
-        metrics.ALERTS_REJECTED.labels(reason=_reject_reason(error)).inc()
-        raise
+    # Refusals are raised, not counted: the API counts each refused request once (AlertIngestApi).
+    # Constraints are left to the database: the key's uniqueness is only decidable there.
+    alert.full_clean(exclude=["snapshot", "camera"], validate_constraints=False)
+    if only_enabled_types:
+        _check_alert_type_enabled(camera, alert_type)
+    quotas.check_ingest_rate(camera=camera, now=now)
+    data = snapshots.decode_base64(image_base64) if image_base64 else b""
+    quotas.check_media_free_space(needed=len(data))
+    quotas.check_storage_quota(camera=camera, adding=len(data))
+    snapshot = snapshots.verify_image(data) if data else None
     alert.snapshot_bytes = len(data)
 
     try:
@@ -276,18 +272,6 @@ def alert_ingest(
         raise
     metrics.ALERTS_INGESTED.labels(alert_type=alert.alert_type).inc()
     return alert, True
-
-
-def _reject_reason(error: Exception) -> str:
-    if isinstance(error, snapshots.SnapshotTooLarge):
-        return metrics.REJECT_TOO_LARGE
-    if isinstance(error, IngestRateLimited):
-        return metrics.REJECT_RATE_LIMITED
-    if isinstance(error, InsufficientStorage):
-        return metrics.REJECT_NO_STORAGE
-    if isinstance(error, snapshots.DecoderBusy):
-        return metrics.REJECT_BUSY
-    return metrics.REJECT_INVALID
 
 
 def _check_alert_type_enabled(camera: Camera, alert_type: str) -> None:
