@@ -28,8 +28,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from cctv_worker.redact import mask_url
-from notifications.services import notify_alert_closed, notify_alert_opened
-from surveillance import clips, metrics, quotas, snapshots
+from surveillance import clips, metrics, quotas, signals, snapshots
 from surveillance.errors import IdempotencyConflict
 from surveillance.models import (
     DETECTION_FIELDS,
@@ -257,8 +256,8 @@ def alert_ingest(
             alert.snapshot.save(snapshot.filename(), ContentFile(snapshot.data), save=False)
         with transaction.atomic():
             alert.save()
-            # The outbox row commits with the alert or not at all (notifications.services).
-            notify_alert_opened(alert=alert)
+            # Receivers write in this transaction: an outbox row commits with the alert or not at all.
+            signals.alert_opened.send(sender=Alert, alert=alert)
             if alert.status == EventStatus.CLOSED:
                 alert_closed(alert=alert)
     except IntegrityError:
@@ -284,7 +283,7 @@ def _check_alert_type_enabled(camera: Camera, alert_type: str) -> None:
 
 
 def alert_closed(*, alert: Alert) -> None:
-    """An event has closed: the one hook for what follows a close (notifications add theirs here).
+    """An event has closed: the one hook for what follows a close (``signals.alert_closed``'s receivers).
 
     Called inside the transaction that closed it, once per transition to closed (a seed client's alert
     is created closed; a reopened event closes again).
@@ -296,8 +295,8 @@ def alert_closed(*, alert: Alert) -> None:
         alert.description,
         None if alert.duration_seconds is None else round(alert.duration_seconds, 1),
     )
-    # The close notification's outbox row commits with the close or not at all.
-    notify_alert_closed(alert=alert)
+    # Receivers write in this transaction: the close notification's outbox row commits with the close.
+    signals.alert_closed.send(sender=Alert, alert=alert)
 
 
 def alert_event_update(
