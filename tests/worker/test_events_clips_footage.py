@@ -21,9 +21,9 @@ from support.backend import start_backend
 from support.footage import appearances_video, read_index
 from support.rtsp_server import start_rtsp_server
 from support.tcp_proxy import TcpProxy
+from support.worker_process import WorkerProcess
 
 from .helpers import wait_for
-from .worker_process import WorkerProcess
 
 FPS = 10
 # A grace of several analysed frames: on a busy machine the detector may see one frame in 3 s.
