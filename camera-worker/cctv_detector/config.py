@@ -25,7 +25,11 @@ class DetectorConfig(BaseSettings):
     """pydantic-settings model: field aliases are the exact variable names (as in the worker's config)."""
 
     model_config = SettingsConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, case_sensitive=True, validate_default=False
+        # Exact names only (no populate_by_name: it would also read model_path for MODEL_PATH).
+        extra="forbid",
+        frozen=True,
+        case_sensitive=True,
+        validate_default=False,
     )
 
     model_path: str = Field(DEFAULT_MODEL_PATH, alias="MODEL_PATH", min_length=1)

@@ -110,8 +110,7 @@ class WorkerConfig(BaseSettings):
     model_config = SettingsConfigDict(
         extra="forbid",
         frozen=True,
-        populate_by_name=True,
-        case_sensitive=True,  # CAMERA_ID, not camera_id
+        case_sensitive=True,  # CAMERA_ID only: no populate_by_name, which would also read camera_id
         enable_decoding=False,  # the validators below parse each variable's own syntax
         validate_default=False,  # defaults are already values, not variables to parse
     )
