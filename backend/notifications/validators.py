@@ -96,9 +96,8 @@ def check_channel_target(channel) -> None:
     Host names are resolved at delivery time, not here: DNS may be down while a user saves a channel,
     and an answer now says nothing about the answer when the alert comes.
     """
-    from django.conf import settings
-
-    from notifications import netpolicy
+    from cctv_worker.network_policy import AddressNotAllowed, literal_address
+    from notifications.senders import target_policy
 
     errors: dict[str, str] = {}
     if channel.kind == "webhook":
@@ -119,16 +118,11 @@ def check_channel_target(channel) -> None:
         errors["addresses"] = "An e-mail channel needs at least one address."
     if "url" not in errors and channel.kind in ("webhook", "mqtt"):
         host = urlsplit(channel.url).hostname or ""
-        address = netpolicy.literal_address(host)
-        candidates = (
-            [address]
-            if address
-            else ([netpolicy.literal_address("127.0.0.1")] if host == "localhost" else [])
-        )
+        candidates = [host] if literal_address(host) else (["127.0.0.1"] if host == "localhost" else [])
         try:
             if candidates:
-                netpolicy.check_addresses(host, candidates, settings.NOTIFY_ALLOWED_NETWORKS)
-        except netpolicy.RefusedTarget as error:
+                target_policy().check_addresses(host, candidates)
+        except AddressNotAllowed as error:
             errors["url"] = str(error)
     if errors:
         raise ValidationError(errors)

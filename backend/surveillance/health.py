@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from datetime import datetime
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,12 +24,21 @@ from prometheus_client import (
     multiprocess,
 )
 
-from notifications import metrics as notification_metrics  # noqa: F401  (defines the counters)
-from notifications.selectors import outbox_state
 from surveillance import metrics  # noqa: F401  (defines the counters on import)
 from surveillance.selectors import camera_state_counts
 
 logger = logging.getLogger(__name__)
+
+# Gauges read from the database at each scrape by the apps built on this one (notifications: its outbox),
+# which add theirs in their AppConfig.ready: this app does not import them. Each is called with the
+# scrape's registry and the time.
+ScrapeGauges = Callable[[CollectorRegistry, datetime], None]
+_scrape_gauges: dict[str, ScrapeGauges] = {}
+
+
+def add_scrape_gauges(name: str, gauges: ScrapeGauges) -> None:
+    """Register (or replace, by ``name``) a function that adds gauges to every /metrics scrape."""
+    _scrape_gauges[name] = gauges
 
 
 @require_GET
@@ -62,16 +73,10 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     # A database error fails the scrape (Prometheus records it as up=0) instead of reporting stale zeros.
     cameras = CollectorRegistry()
     gauge = Gauge("cctv_backend_cameras", "Cameras by state.", ["state"], registry=cameras)
-    for state, count in camera_state_counts(now=timezone.now()).items():
+    now = timezone.now()
+    for state, count in camera_state_counts(now=now).items():
         gauge.labels(state=state).set(count)
-    outbox = outbox_state(now=timezone.now())
-    Gauge(
-        "cctv_backend_notifications_outbox_depth", "Notifications waiting to be sent.", registry=cameras
-    ).set(outbox["depth"])
-    Gauge(
-        "cctv_backend_notifications_outbox_oldest_age_seconds",
-        "Age of the oldest notification waiting to be sent (0 when none waits).",
-        registry=cameras,
-    ).set(outbox["oldest_age"])
+    for add_gauges in _scrape_gauges.values():
+        add_gauges(cameras, now)
     body = generate_latest(_process_registry()) + generate_latest(cameras)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

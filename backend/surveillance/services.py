@@ -29,9 +29,8 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 
 from cctv_worker.redact import mask_url, restore_masked
-from notifications.services import notify_alert_closed, notify_alert_opened
-from surveillance import clips, metrics, quotas, snapshots
-from surveillance.errors import IdempotencyConflict, IngestRateLimited, InsufficientStorage
+from surveillance import clips, metrics, quotas, signals, snapshots
+from surveillance.errors import IdempotencyConflict
 from surveillance.models import (
     DETECTION_FIELDS,
     Alert,
@@ -164,7 +163,6 @@ def _payload_digest(
 
 def _replay(existing: Alert, digest: str) -> tuple[Alert, bool]:
     if existing.payload_digest != digest:
-        metrics.ALERTS_REJECTED.labels(reason=metrics.REJECT_CONFLICT).inc()
         raise IdempotencyConflict(existing.idempotency_key or "")
     metrics.ALERT_REPLAYS.inc()
     return existing, False
@@ -251,19 +249,16 @@ def alert_ingest(
         seen_objects=objects or [],
         revision=revision or 0,
     )
-    try:
-        # Constraints are left to the database: the key's uniqueness is only decidable there.
-        alert.full_clean(exclude=["snapshot", "camera"], validate_constraints=False)
-        if only_enabled_types:
-            _check_alert_type_enabled(camera, alert_type)
-        quotas.check_ingest_rate(camera=camera, now=now)
-        data = snapshots.decode_base64(image_base64) if image_base64 else b""
-        quotas.check_media_free_space(needed=len(data))
-        quotas.check_storage_quota(camera=camera, adding=len(data))
-        snapshot = snapshots.verify_image(data) if data else None
-    except Exception as error:
-        metrics.ALERTS_REJECTED.labels(reason=_reject_reason(error)).inc()
-        raise
+    # Refusals are raised, not counted: the API counts each refused request once (AlertIngestApi).
+    # Constraints are left to the database: the key's uniqueness is only decidable there.
+    alert.full_clean(exclude=["snapshot", "camera"], validate_constraints=False)
+    if only_enabled_types:
+        _check_alert_type_enabled(camera, alert_type)
+    quotas.check_ingest_rate(camera=camera, now=now)
+    data = snapshots.decode_base64(image_base64) if image_base64 else b""
+    quotas.check_media_free_space(needed=len(data))
+    quotas.check_storage_quota(camera=camera, adding=len(data))
+    snapshot = snapshots.verify_image(data) if data else None
     alert.snapshot_bytes = len(data)
 
     try:
@@ -271,8 +266,8 @@ def alert_ingest(
             alert.snapshot.save(snapshot.filename(), ContentFile(snapshot.data), save=False)
         with transaction.atomic():
             alert.save()
-            # The outbox row commits with the alert or not at all (notifications.services).
-            notify_alert_opened(alert=alert)
+            # Receivers write in this transaction: an outbox row commits with the alert or not at all.
+            signals.alert_opened.send(sender=Alert, alert=alert)
             if alert.status == EventStatus.CLOSED:
                 alert_closed(alert=alert)
     except IntegrityError:
@@ -288,18 +283,6 @@ def alert_ingest(
     return alert, True
 
 
-def _reject_reason(error: Exception) -> str:
-    if isinstance(error, snapshots.SnapshotTooLarge):
-        return metrics.REJECT_TOO_LARGE
-    if isinstance(error, IngestRateLimited):
-        return metrics.REJECT_RATE_LIMITED
-    if isinstance(error, InsufficientStorage):
-        return metrics.REJECT_NO_STORAGE
-    if isinstance(error, snapshots.DecoderBusy):
-        return metrics.REJECT_BUSY
-    return metrics.REJECT_INVALID
-
-
 def _check_alert_type_enabled(camera: Camera, alert_type: str) -> None:
     # The worker raises only the camera's enabled types; another type is a misconfigured or forged sender.
     if alert_type not in camera.alert_types:
@@ -310,7 +293,7 @@ def _check_alert_type_enabled(camera: Camera, alert_type: str) -> None:
 
 
 def alert_closed(*, alert: Alert) -> None:
-    """An event has closed: the one hook for what follows a close (notifications add theirs here).
+    """An event has closed: the one hook for what follows a close (``signals.alert_closed``'s receivers).
 
     Called inside the transaction that closed it, once per transition to closed (a seed client's alert
     is created closed; a reopened event closes again).
@@ -322,8 +305,8 @@ def alert_closed(*, alert: Alert) -> None:
         alert.description,
         None if alert.duration_seconds is None else round(alert.duration_seconds, 1),
     )
-    # The close notification's outbox row commits with the close or not at all.
-    notify_alert_closed(alert=alert)
+    # Receivers write in this transaction: the close notification's outbox row commits with the close.
+    signals.alert_closed.send(sender=Alert, alert=alert)
 
 
 def events_close_orphans(

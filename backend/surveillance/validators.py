@@ -61,62 +61,70 @@ def _is_unit_number(value: Any) -> bool:
     )
 
 
+def _bounded_list(value: Any, *, limit: int, not_a_list: str, too_many: str) -> list:
+    """The shape of every list a camera or alert carries: a list of at most ``limit`` items (each caller's
+    own messages)."""
+    if not isinstance(value, list):
+        raise ValidationError(not_a_list)
+    if len(value) > limit:
+        raise ValidationError(too_many)
+    return value
+
+
+def _polygon_item(item: Any, *, where: str, keys: set[str], example: str) -> str:
+    """One zone or mask object: only ``keys``, a name of 1 to 100 characters (returned)."""
+    if not isinstance(item, dict):
+        raise ValidationError(f'{where} must be an object: {{"name": "{example}", "points": [[x, y], ...]}}')
+    unknown = set(item) - keys
+    if unknown:
+        raise ValidationError(f"{where} has unknown keys: {', '.join(sorted(unknown))}.")
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise ValidationError(f"{where} needs a name (1 to 100 characters).")
+    return name
+
+
+def _polygon_points(points: Any, *, what: str) -> None:
+    """3 to ``MAX_ZONE_POINTS`` points ``[x, y]`` in 0..1; ``what`` names the polygon in messages."""
+    if not isinstance(points, list) or not 3 <= len(points) <= MAX_ZONE_POINTS:
+        raise ValidationError(f"{what} needs 3 to {MAX_ZONE_POINTS} points.")
+    for point in points:
+        if not (isinstance(point, list | tuple) and len(point) == 2 and all(map(_is_unit_number, point))):
+            raise ValidationError(f"{what} has a point {point!r}: points are [x, y] with 0 <= x, y <= 1.")
+
+
 def validate_zones(value: Any) -> None:
     """A list of ``{"name": str, "points": [[x, y], ...] (3+ points in 0..1), "intrusion": bool}``."""
-    if not isinstance(value, list):
-        raise ValidationError("Zones must be a list of polygons.")
-    if len(value) > MAX_ZONES:
-        raise ValidationError(f"At most {MAX_ZONES} zones per camera.")
+    zones = _bounded_list(
+        value,
+        limit=MAX_ZONES,
+        not_a_list="Zones must be a list of polygons.",
+        too_many=f"At most {MAX_ZONES} zones per camera.",
+    )
     names: set[str] = set()
-    for index, zone in enumerate(value):
-        where = f"Zone {index + 1}"
-        if not isinstance(zone, dict):
-            raise ValidationError(f'{where} must be an object: {{"name": "door", "points": [[x, y], ...]}}')
-        unknown = set(zone) - {"name", "points", "intrusion"}
-        if unknown:
-            raise ValidationError(f"{where} has unknown keys: {', '.join(sorted(unknown))}.")
-        name = zone.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 100:
-            raise ValidationError(f"{where} needs a name (1 to 100 characters).")
+    for index, zone in enumerate(zones):
+        name = _polygon_item(
+            zone, where=f"Zone {index + 1}", keys={"name", "points", "intrusion"}, example="door"
+        )
         if name in names:
             raise ValidationError(f"Zone names must be unique: {name!r} appears twice.")
         names.add(name)
-        points = zone.get("points")
-        if not isinstance(points, list) or not 3 <= len(points) <= MAX_ZONE_POINTS:
-            raise ValidationError(f"Zone {name!r} needs 3 to {MAX_ZONE_POINTS} points.")
-        for point in points:
-            if not (isinstance(point, list | tuple) and len(point) == 2 and all(map(_is_unit_number, point))):
-                raise ValidationError(
-                    f"Zone {name!r} has a point {point!r}: points are [x, y] with 0 <= x, y <= 1."
-                )
+        _polygon_points(zone.get("points"), what=f"Zone {name!r}")
         if "intrusion" in zone and not isinstance(zone["intrusion"], bool):
             raise ValidationError(f"Zone {name!r}: intrusion must be true or false.")
 
 
 def validate_motion_masks(value: Any) -> None:
     """A list of ``{"name": str, "points": [[x, y], ...]}``: where motion never wakes the detector."""
-    if not isinstance(value, list):
-        raise ValidationError("Motion masks must be a list of polygons.")
-    if len(value) > MAX_ZONES:
-        raise ValidationError(f"At most {MAX_ZONES} motion masks per camera.")
-    for index, mask in enumerate(value):
-        where = f"Motion mask {index + 1}"
-        if not isinstance(mask, dict):
-            raise ValidationError(f'{where} must be an object: {{"name": "tree", "points": [[x, y], ...]}}')
-        unknown = set(mask) - {"name", "points"}
-        if unknown:
-            raise ValidationError(f"{where} has unknown keys: {', '.join(sorted(unknown))}.")
-        name = mask.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 100:
-            raise ValidationError(f"{where} needs a name (1 to 100 characters).")
-        points = mask.get("points")
-        if not isinstance(points, list) or not 3 <= len(points) <= MAX_ZONE_POINTS:
-            raise ValidationError(f"Motion mask {name!r} needs 3 to {MAX_ZONE_POINTS} points.")
-        for point in points:
-            if not (isinstance(point, list | tuple) and len(point) == 2 and all(map(_is_unit_number, point))):
-                raise ValidationError(
-                    f"Motion mask {name!r} has a point {point!r}: points are [x, y] with 0 <= x, y <= 1."
-                )
+    masks = _bounded_list(
+        value,
+        limit=MAX_ZONES,
+        not_a_list="Motion masks must be a list of polygons.",
+        too_many=f"At most {MAX_ZONES} motion masks per camera.",
+    )
+    for index, mask in enumerate(masks):
+        name = _polygon_item(mask, where=f"Motion mask {index + 1}", keys={"name", "points"}, example="tree")
+        _polygon_points(mask.get("points"), what=f"Motion mask {name!r}")
 
 
 # Object filters per alert type (the worker's object_filters.py): bounds of each key.
@@ -188,11 +196,13 @@ MAX_DETECTIONS = 100
 
 def validate_detections(value: Any) -> None:
     """A list of ``{"label": str, "confidence": 0..1, "box": [x1, y1, x2, y2]}`` in 0..1 coordinates."""
-    if not isinstance(value, list):
-        raise ValidationError("Detections must be a list.")
-    if len(value) > MAX_DETECTIONS:
-        raise ValidationError(f"At most {MAX_DETECTIONS} detections per alert.")
-    for index, item in enumerate(value):
+    detections = _bounded_list(
+        value,
+        limit=MAX_DETECTIONS,
+        not_a_list="Detections must be a list.",
+        too_many=f"At most {MAX_DETECTIONS} detections per alert.",
+    )
+    for index, item in enumerate(detections):
         where = f"Detection {index + 1}"
         if not isinstance(item, dict) or set(item) - {"label", "confidence", "box"}:
             shape = '{"label": str, "confidence": float, "box": [x1, y1, x2, y2]}'
@@ -218,11 +228,13 @@ def validate_event_objects(value: Any) -> None:
     "last_seen": iso, "confidence": 0..1, "zones": [str]}``, at most ``MAX_EVENT_OBJECTS``."""
     from django.utils.dateparse import parse_datetime
 
-    if not isinstance(value, list):
-        raise ValidationError("Objects must be a list.")
-    if len(value) > MAX_EVENT_OBJECTS:
-        raise ValidationError(f"At most {MAX_EVENT_OBJECTS} objects per event.")
-    for index, item in enumerate(value):
+    objects = _bounded_list(
+        value,
+        limit=MAX_EVENT_OBJECTS,
+        not_a_list="Objects must be a list.",
+        too_many=f"At most {MAX_EVENT_OBJECTS} objects per event.",
+    )
+    for index, item in enumerate(objects):
         where = f"Object {index + 1}"
         if not isinstance(item, dict) or set(item) - _OBJECT_KEYS:
             raise ValidationError(f"{where} may only have the keys {', '.join(sorted(_OBJECT_KEYS))}.")

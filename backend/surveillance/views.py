@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,6 +22,13 @@ from rest_framework.views import APIView
 
 from surveillance import metrics, selectors, services
 from surveillance.clips import ClipCheckBusy, ClipInvalid
+from surveillance.errors import (
+    DecoderBusy,
+    IdempotencyConflict,
+    IngestRateLimited,
+    InsufficientStorage,
+    SnapshotTooLarge,
+)
 from surveillance.exceptions import PayloadTooLarge
 from surveillance.pagination import AlertCursorPagination, PagePagination
 from surveillance.permissions import IsUserOrCamera, can_view_all_active_cameras, is_camera
@@ -167,7 +175,6 @@ def _camera_for_ingest(request: Request, camera_id: int):
     """The addressed camera: an ingest token may only name its own camera, a user only their own."""
     if is_camera(request):
         if request.auth.pk != camera_id:
-            metrics.ALERTS_REJECTED.labels(reason=metrics.REJECT_FORBIDDEN).inc()
             raise exceptions.PermissionDenied(f"This ingest token belongs to camera {request.auth.pk}.")
         return request.auth
     return selectors.camera_of(user=request.user, camera_id=camera_id)
@@ -231,9 +238,7 @@ class AlertIngestApi(APIView):
     def post(self, request: Request) -> Response:
         # The body's size was checked by RequestBodyLimitMiddleware before this view ran.
         data = AlertInputSerializer(data=request.data)
-        if not data.is_valid():
-            metrics.ALERTS_REJECTED.labels(reason=metrics.REJECT_INVALID).inc()
-            raise exceptions.ValidationError(data.errors)
+        data.is_valid(raise_exception=True)
         fields = data.validated_data
         key = self._idempotency_key(request, fields.get("idempotency_key"))
         camera = _camera_for_ingest(request, fields["camera_id"])
@@ -259,6 +264,14 @@ class AlertIngestApi(APIView):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # Every refused alert is counted here, once, whichever layer refused it (the services raise and
+        # count nothing). A body over the size limit never reaches a view: the middleware counts that one.
+        reason = _rejection_reason(exc)
+        if reason is not None:
+            metrics.ALERTS_REJECTED.labels(reason=reason).inc()
+        return super().handle_exception(exc)
+
     @staticmethod
     def _idempotency_key(request: Request, field: str | None) -> str | None:
         header = request.headers.get(IDEMPOTENCY_HEADER)
@@ -272,6 +285,26 @@ class AlertIngestApi(APIView):
                 {"idempotency_key": ["The Idempotency-Key header and the idempotency_key field differ."]}
             )
         return header or field
+
+
+def _rejection_reason(exc: Exception) -> str | None:
+    """The `cctv_backend_alerts_rejected_total` reason of a refused ingest; None: not a refusal of the
+    alert (not authenticated, unknown camera, a server error)."""
+    if isinstance(exc, SnapshotTooLarge | PayloadTooLarge):  # before ValidationError: a subclass of it
+        return metrics.REJECT_TOO_LARGE
+    if isinstance(exc, IngestRateLimited):
+        return metrics.REJECT_RATE_LIMITED
+    if isinstance(exc, InsufficientStorage):
+        return metrics.REJECT_NO_STORAGE
+    if isinstance(exc, DecoderBusy):
+        return metrics.REJECT_BUSY
+    if isinstance(exc, IdempotencyConflict):
+        return metrics.REJECT_CONFLICT
+    if isinstance(exc, exceptions.PermissionDenied):
+        return metrics.REJECT_FORBIDDEN
+    if isinstance(exc, DjangoValidationError | exceptions.ValidationError | exceptions.ParseError):
+        return metrics.REJECT_INVALID
+    return None
 
 
 class AlertListApi(APIView):

@@ -9,18 +9,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cctv_worker.config import DEFAULT_MODEL_PATH
 from cctv_worker.detect.protocol import DEFAULT_MODEL_NAME
+from cctv_worker.env_source import settings_values
 
 
 class ConfigError(ValueError):
     """A setting is invalid; the message names the variable(s)."""
 
 
-class DetectorConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class DetectorConfig(BaseSettings):
+    """pydantic-settings model: field aliases are the exact variable names (as in the worker's config)."""
+
+    model_config = SettingsConfigDict(
+        # Exact names only (no populate_by_name: it would also read model_path for MODEL_PATH).
+        extra="forbid",
+        frozen=True,
+        case_sensitive=True,
+        validate_default=False,
+    )
 
     model_path: str = Field(DEFAULT_MODEL_PATH, alias="MODEL_PATH", min_length=1)
     backend: Literal["auto", "ultralytics", "onnxruntime", "openvino"] = Field(
@@ -61,8 +71,7 @@ class DetectorConfig(BaseModel):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> DetectorConfig:
-        names = [f.alias for f in cls.model_fields.values() if f.alias]
-        raw = {name: environ[name] for name in names if name in environ}
+        raw = settings_values(cls, environ)
         try:
             config = cls.model_validate(raw)
         except ValidationError as exc:

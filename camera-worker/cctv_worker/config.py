@@ -2,7 +2,10 @@
 
 Every setting is an environment variable (the operator, the local runtime and the Helm chart start
 workers with an environment only). A bad value stops start-up with one message that names the
-variable; nothing is read from the environment anywhere else.
+variable; nothing is read from the environment anywhere else. The model is a pydantic-settings
+``BaseSettings``: each field's alias is its variable's exact name, and the values stay strings until the
+field's own validator parses them (``enable_decoding=False``: ZONES, OBJECT_FILTERS and the maps have
+their own syntax and error messages).
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cctv_worker.decisions.alert_types import ALERT_TYPES
 from cctv_worker.decisions.object_filters import ObjectFilter
 from cctv_worker.detect.protocol import DEFAULT_MODEL_NAME as DEFAULT_DETECTOR_MODEL
 from cctv_worker.detect.protocol import service_address
+from cctv_worker.env_source import settings_values
 from cctv_worker.network_policy import NetworkPolicy, parse_networks
 
 DEFAULT_MODEL_PATH = "yolov8n.pt"
@@ -99,10 +104,16 @@ def _pairs(raw: str, what: str) -> dict[str, str]:
     return result
 
 
-class WorkerConfig(BaseModel):
+class WorkerConfig(BaseSettings):
     """All settings of one worker. Field aliases are the environment variable names."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        frozen=True,
+        case_sensitive=True,  # CAMERA_ID only: no populate_by_name, which would also read camera_id
+        enable_decoding=False,  # the validators below parse each variable's own syntax
+        validate_default=False,  # defaults are already values, not variables to parse
+    )
 
     # What to watch and whom to tell.
     camera_id: int = Field(alias="CAMERA_ID", ge=1)
@@ -362,7 +373,7 @@ class WorkerConfig(BaseModel):
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> WorkerConfig:
         """Builds the config from an environment mapping; raises ConfigError naming the variables."""
-        raw = {name: environ[name] for name in cls.env_names() if name in environ}
+        raw = settings_values(cls, environ)
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:

@@ -8,7 +8,9 @@ right before it connects, then connects to that checked address, so a DNS change
 send it elsewhere.
 
 Pure (the resolver is passed in) and standard library only, so the backend, the worker and any other
-component that sends traffic to user-given addresses share it.
+component that sends traffic to user-given addresses share it. The backend's notification senders
+(webhooks, MQTT brokers) use it with ``public_only``: public addresses only, unless the operator's
+allowed networks (NOTIFY_ALLOWED_NETWORKS) hold the address.
 """
 
 from __future__ import annotations
@@ -55,12 +57,34 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     return address
 
 
+def is_public(address: str) -> bool:
+    """A globally routable unicast address: not loopback, link-local, private, shared (CGNAT), multicast,
+    reserved or unspecified (an IPv4-mapped IPv6 address counts as its IPv4 address)."""
+    ip = _address(address)
+    return ip.is_global and not (
+        ip.is_loopback
+        or ip.is_link_local
+        or ip.is_private
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
 @dataclass(frozen=True)
 class NetworkPolicy:
-    """Denied networks always lose; with allowed networks, an address must also be in one of them."""
+    """Denied networks always lose; with allowed networks, an address must also be in one of them.
+
+    ``public_only`` turns the allowed networks into exceptions: an address must then be public or inside
+    an allowed network (the outbound policy of a multi-tenant service's notifications).
+    """
 
     allowed: tuple[Network, ...] = ()
     denied: tuple[Network, ...] = ()
+    public_only: bool = False
+    # How a refusal names what was refused and the settings that decide it.
+    purpose: str = "camera address"
+    settings_hint: str = "CAMERA_ALLOWED_NETWORKS / CAMERA_DENIED_NETWORKS"
 
     @classmethod
     def from_strings(cls, allowed: str = "", denied: str = "") -> NetworkPolicy:
@@ -73,7 +97,10 @@ class NetworkPolicy:
         ip = _address(address)
         if any(ip in network for network in self.denied if network.version == ip.version):
             return False
-        return not self.allowed or any(ip in net for net in self.allowed if net.version == ip.version)
+        in_allowed = any(ip in net for net in self.allowed if net.version == ip.version)
+        if self.public_only:
+            return in_allowed or is_public(address)
+        return not self.allowed or in_allowed
 
     def check_addresses(self, host: str, addresses: Iterable[str]) -> str:
         """The first address if every one is allowed (else ``AddressNotAllowed``)."""
@@ -83,10 +110,7 @@ class NetworkPolicy:
         for address in addresses:
             if not self.allows(address):
                 where = host if host == address else f"{host} ({address})"
-                raise AddressNotAllowed(
-                    f"{where} is not an allowed camera address "
-                    "(CAMERA_ALLOWED_NETWORKS / CAMERA_DENIED_NETWORKS)"
-                )
+                raise AddressNotAllowed(f"{where} is not an allowed {self.purpose} ({self.settings_hint})")
         return addresses[0]
 
 
@@ -101,6 +125,24 @@ def literal_address(host: str) -> str | None:
 
 def system_resolver(host: str) -> list[str]:
     return sorted({info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)})
+
+
+def check_host(host: str, policy: NetworkPolicy, resolve: Resolver = system_resolver) -> list[str]:
+    """For connecting by name: every address ``host`` resolves to, when the policy allows each one.
+
+    ``AddressNotAllowed`` when one is not allowed (not just the first: a name with one public and one
+    private address would otherwise let a request through to the private one), or when it does not
+    resolve.
+    """
+    if literal_address(host):
+        addresses = [host]
+    else:
+        try:
+            addresses = resolve(host)
+        except OSError as error:  # socket.gaierror
+            raise AddressNotAllowed(f"{host} does not resolve: {error.strerror or error}") from None
+    policy.check_addresses(host, addresses)
+    return addresses
 
 
 def check_url_host(url: str, policy: NetworkPolicy) -> None:

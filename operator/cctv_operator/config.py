@@ -1,6 +1,8 @@
 """The operator's configuration: one typed model read from the environment, checked at start-up.
 
-A bad value stops the operator with one message that names every offending variable.
+A bad value stops the operator with one message that names every offending variable. The model is a
+pydantic-settings ``BaseSettings``: a variable is its field's name in any case (``POLL_INTERVAL``), an
+empty one counts as unset, and JSON settings are parsed by their validators (with their own messages).
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ from typing import Any
 
 from pydantic import (
     AnyHttpUrl,
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cctv_operator.detectors import LOCAL
+from cctv_operator.env_source import settings_values
 from cctv_operator.models import DETECTOR_PATTERN
 
 
@@ -41,10 +43,18 @@ _RESOURCE_KEYS = {"limits", "requests", "claims"}
 _TOLERATION_KEYS = {"key", "operator", "value", "effect", "tolerationSeconds"}
 
 
-class OperatorSettings(BaseModel):
+class OperatorSettings(BaseSettings):
     """Every setting, its default and its bounds. Field names are the variable names, lowercased."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        frozen=True,
+        case_sensitive=False,
+        # `FOO=` in a manifest falls back to the default.
+        env_ignore_empty=True,
+        enable_decoding=False,  # the JSON settings' validator parses them, naming the variable
+        validate_default=False,
+    )
 
     django_api_url: AnyHttpUrl
     django_api_token: SecretStr = Field(min_length=1)
@@ -154,12 +164,9 @@ class OperatorSettings(BaseModel):
 
 def load_settings(environ: Mapping[str, str] | None = None) -> OperatorSettings:
     """Read and check the settings; raise `ConfigError` naming each bad variable."""
-    env = dict(os.environ if environ is None else environ)
-    known = {name.upper() for name in OperatorSettings.model_fields}
-    # An empty variable means "not set" so that `FOO=` in a manifest falls back to the default.
-    values = {key.lower(): value for key, value in env.items() if key.upper() in known and value != ""}
+    values = settings_values(OperatorSettings, os.environ if environ is None else environ)
     try:
-        return OperatorSettings(**values)
+        return OperatorSettings.model_validate(values)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
 

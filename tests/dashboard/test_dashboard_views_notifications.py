@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from cctv_worker.network_policy import parse_networks
 from notifications import services
 from notifications.models import Channel, Delivery
-from notifications.netpolicy import parse_networks
 from support.receiver import WebhookReceiver
 
 
 @pytest.fixture
 def allow_loopback(settings):
-    settings.NOTIFY_ALLOWED_NETWORKS = parse_networks(["127.0.0.0/8"])
+    settings.NOTIFY_ALLOWED_NETWORKS = parse_networks("127.0.0.0/8")
 
 
 def _form(**fields) -> dict:

@@ -27,9 +27,9 @@ from support.backend import start_backend
 from support.footage import appearances_video, read_index
 from support.rtsp_server import start_rtsp_server
 from support.tcp_proxy import TcpProxy
+from support.worker_process import WorkerProcess
 
 from .helpers import wait_for
-from .worker_process import WorkerProcess
 
 FPS = 10
 #: The camera's stream: a low-resolution one (a sub-stream's size), so that the RTSP server's encoder

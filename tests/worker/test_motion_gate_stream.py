@@ -23,10 +23,10 @@ from cctv_worker.detect.loader import choose_model, load_detector
 from cctv_worker.worker import Worker
 from support.footage import walk_in_video
 from support.rtsp_server import start_rtsp_server
+from support.worker_process import WorkerProcess
 
 from .backend_double import AlertBackend
 from .helpers import wait_for
-from .worker_process import WorkerProcess
 
 MakeWorker = Callable[..., WorkerProcess]
 

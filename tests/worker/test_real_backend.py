@@ -12,9 +12,9 @@ import pytest
 from support.backend import RunningBackend, start_backend
 from support.footage import bus_jpg
 from support.rtsp_server import RtspServer, start_rtsp_server
+from support.worker_process import WorkerProcess
 
 from .helpers import wait_for
-from .worker_process import WorkerProcess
 
 
 @pytest.fixture

@@ -30,10 +30,10 @@ from support.footage import bus_jpg, still_video, zidane_jpg
 from support.kmock_cluster import KubernetesCluster, kube_cluster, kubeconfig  # noqa: F401 - fixtures
 from support.net import free_port
 from support.rtsp_server import RtspServer, start_rtsp_server
+from support.worker_process import WorkerProcess, WorkerStarter
 
 from .backend_double import AlertBackend
 from .helpers import wait_for
-from .worker_process import WorkerProcess
 
 pytestmark = pytest.mark.slow
 
@@ -161,31 +161,10 @@ def rtsp_people() -> Iterator[RtspServer]:
 
 @pytest.fixture
 def make_worker(tmp_path: Path) -> Iterator[MakeWorker]:
-    started: list[WorkerProcess] = []
-
-    def make(source: str, backend: AlertBackend, camera: int = 1, **env: str) -> WorkerProcess:
-        base = {
-            "CAMERA_ID": str(camera),
-            "RTSP_URL": source,
-            "DJANGO_API_URL": backend.url,
-            "DJANGO_API_TOKEN": backend.token,
-            "DETECT_FPS": "4",
-            "STREAM_TIMEOUT": "5",
-            "RECONNECT_DELAY": "0.5",
-            "HEARTBEAT_INTERVAL": "1",
-            "RETRY_MAX_DELAY": "0.5",
-            "DETECTOR_TIMEOUT": "10",
-            "DETECTOR_RETRY_INTERVAL": "0.5",
-            "DATA_DIR": str(tmp_path / "data"),
-            "SHUTDOWN_GRACE": "5",
-        }
-        worker = WorkerProcess({**base, **env}, tmp_path / f"worker-{len(started)}.log").start()
-        started.append(worker)
-        return worker
-
-    yield make
-    for worker in started:
-        worker.close()
+    # No MODEL_PATH: these workers have no model of their own unless a test gives one.
+    starter = WorkerStarter(tmp_path, {"DETECTOR_TIMEOUT": "10", "DETECTOR_RETRY_INTERVAL": "0.5"})
+    yield starter
+    starter.close_all()
 
 
 def test_a_worker_using_the_service_raises_its_alert_end_to_end(

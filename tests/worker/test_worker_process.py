@@ -20,10 +20,10 @@ import pytest
 from support.footage import bus_jpg
 from support.net import free_port
 from support.rtsp_server import RtspServer, start_rtsp_server
+from support.worker_process import WorkerProcess, WorkerStarter
 
 from .backend_double import AlertBackend, Faults
 from .helpers import wait_for
-from .worker_process import WorkerProcess
 
 MakeWorker = Callable[..., WorkerProcess]
 
@@ -37,32 +37,16 @@ def rtsp_people() -> Iterator[RtspServer]:
 
 @pytest.fixture
 def make_worker(tmp_path: Path, person_onnx: Path) -> Iterator[MakeWorker]:
-    started: list[WorkerProcess] = []
-
-    def make(rtsp_url: str, backend: AlertBackend, **env: str) -> WorkerProcess:
-        base = {
-            "CAMERA_ID": "1",
-            "RTSP_URL": rtsp_url,
-            "DJANGO_API_URL": backend.url,
-            "DJANGO_API_TOKEN": backend.token,
+    starter = WorkerStarter(
+        tmp_path,
+        {
             "MODEL_PATH": str(person_onnx),
             "ALERT_CLASS_MAP": "Normal=person,Fall=person",
-            "DETECT_FPS": "4",
-            "STREAM_TIMEOUT": "5",
-            "RECONNECT_DELAY": "0.5",
-            "HEARTBEAT_INTERVAL": "1",
-            "RETRY_MAX_DELAY": "0.5",
             "INFERENCE_THREADS": "1",
-            "DATA_DIR": str(tmp_path / "data"),
-            "SHUTDOWN_GRACE": "5",
-        }
-        worker = WorkerProcess({**base, **env}, tmp_path / f"worker-{len(started)}.log").start()
-        started.append(worker)
-        return worker
-
-    yield make
-    for worker in started:
-        worker.close()
+        },
+    )
+    yield starter
+    starter.close_all()
 
 
 def test_people_in_the_stream_raise_one_person_alert_with_a_snapshot(

@@ -7,15 +7,17 @@ docs/contracts.md "Notifications"). SMTP uses Django's own names (EMAIL_HOST, EM
 from django.core.exceptions import ImproperlyConfigured
 
 from cctv_backend.env import env_bool, env_float, env_int, env_list, env_str
-from notifications.netpolicy import parse_networks
+from cctv_worker.network_policy import parse_networks
 
 # CIDR list of private/loopback/link-local networks that webhook and broker hosts may resolve to. Empty
 # (the default, and the chart's): public addresses only, as a multi-tenant service must. scripts/run
 # allows loopback and the private ranges (the user's own network).
 try:
-    NOTIFY_ALLOWED_NETWORKS = parse_networks(env_list("NOTIFY_ALLOWED_NETWORKS", []))
-except ValueError as error:
-    raise ImproperlyConfigured(f"NOTIFY_ALLOWED_NETWORKS: {error}") from None
+    NOTIFY_ALLOWED_NETWORKS = parse_networks(
+        ",".join(env_list("NOTIFY_ALLOWED_NETWORKS", [])), name="NOTIFY_ALLOWED_NETWORKS"
+    )
+except ValueError as error:  # the message names the variable and the bad entry
+    raise ImproperlyConfigured(str(error)) from None
 # How long a failing delivery keeps being retried (from its first attempt) before it is marked failed.
 NOTIFY_RETRY_WINDOW_SECONDS = env_float(
     "NOTIFY_RETRY_WINDOW_SECONDS", 86_400.0, minimum=1, maximum=30 * 86_400

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cctv_worker.network_policy import NetworkPolicy
+
 
 @dataclass(frozen=True)
 class Message:
@@ -55,3 +57,18 @@ def send(message: Message) -> Outcome:
 
     senders = {"webhook": webhook.send, "mqtt": mqtt.send, "email": email.send}
     return senders[message.kind](message)
+
+
+def target_policy() -> NetworkPolicy:
+    """Where a webhook or broker may be: public addresses only, unless NOTIFY_ALLOWED_NETWORKS holds the
+    address (users must not reach the inside of the network the backend runs in). Every address a name
+    resolves to is checked, at each attempt and each redirect (cctv_worker.network_policy.check_host)."""
+    from django.conf import settings
+
+    return NetworkPolicy(
+        allowed=tuple(settings.NOTIFY_ALLOWED_NETWORKS),
+        public_only=True,
+        purpose="notification target",
+        settings_hint="a loopback, link-local or private address; the operator's NOTIFY_ALLOWED_NETWORKS "
+        "(CIDR list) must include it to send there",
+    )

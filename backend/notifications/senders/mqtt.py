@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 from django.conf import settings
 
-from notifications import netpolicy
-from notifications.senders import Message, Outcome
+from cctv_worker.network_policy import AddressNotAllowed, check_host
+from notifications.senders import Message, Outcome, target_policy
 
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 QOS = 1
@@ -45,8 +45,8 @@ def send(message: Message) -> Outcome:
         return Outcome.final(f"{message.url!r} is not an mqtt:// or mqtts:// URL")
     port = parts.port or DEFAULT_PORTS[parts.scheme]
     try:
-        netpolicy.check_host(parts.hostname, port, settings.NOTIFY_ALLOWED_NETWORKS)
-    except netpolicy.RefusedTarget as error:
+        check_host(parts.hostname, target_policy())
+    except AddressNotAllowed as error:
         return Outcome.final(f"refused: {error}")
 
     timeout = settings.NOTIFY_TIMEOUT_SECONDS

@@ -11,8 +11,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 
-from notifications import backoff, netpolicy, signing
-from notifications.senders import Message, Outcome
+from cctv_worker.network_policy import AddressNotAllowed, check_host
+from notifications import backoff, signing
+from notifications.senders import Message, Outcome, target_policy
 
 MAX_REDIRECTS = 3
 USER_AGENT = "cctv-notifier/1"
@@ -25,9 +26,8 @@ def body_of(payload: dict) -> bytes:
 def _check_target(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise netpolicy.RefusedTarget(f"{url!r} is not an http(s) URL")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    netpolicy.check_host(parts.hostname, port, settings.NOTIFY_ALLOWED_NETWORKS)
+        raise AddressNotAllowed(f"{url!r} is not an http(s) URL")
+    check_host(parts.hostname, target_policy())
 
 
 def _read_limited(response: requests.Response) -> str:
@@ -70,7 +70,7 @@ def send(message: Message, *, session: requests.Session | None = None) -> Outcom
     for _ in range(MAX_REDIRECTS + 1):
         try:
             _check_target(url)
-        except netpolicy.RefusedTarget as error:
+        except AddressNotAllowed as error:
             return Outcome.final(f"refused: {error}")
         try:
             response = http.post(

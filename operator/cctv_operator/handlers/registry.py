@@ -98,10 +98,11 @@ def build_registry(settings: OperatorSettings, *, identity: str) -> kopf.Operato
             ),
             None,
         )
-        if owner is None:
+        namespace = body.metadata.namespace
+        if owner is None or namespace is None:  # a Deployment is namespaced; None only for typing
             return
         kube: KubeApi = memo.kube
-        camera = await kube.get(CAMERAS, body.metadata.namespace, owner["name"])
+        camera = await kube.get(CAMERAS, namespace, owner["name"])
         if camera is None or camera["metadata"].get("uid") != owner.get("uid"):
             return  # the owner is gone: garbage collection takes the Deployment
         if camera["metadata"].get("deletionTimestamp"):
@@ -138,7 +139,8 @@ async def _reconcile(memo: kopf.Memo, camera: Any) -> None:
 def _ready_reason(camera: Any, kind: str = "Ready") -> str | None:
     for condition in (camera.get("status") or {}).get("conditions") or []:
         if condition.get("type") == kind:
-            return condition.get("reason")
+            reason = condition.get("reason")
+            return None if reason is None else str(reason)
     return None
 
 

@@ -23,6 +23,8 @@ from kubernetes.config.config_exception import ConfigException
 from cctv_operator.kube import naming
 
 MERGE_PATCH = "application/merge-patch+json"
+# Named here, outside `KubeApi`: inside the class `list` is its own method, not the builtin.
+Query = list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ class KubeApi:
         method: str,
         path: str,
         *,
-        query: list[tuple[str, str]] | None = None,
+        query: Query | None = None,
         body: Mapping[str, Any] | None = None,
         content_type: str = "application/json",
     ) -> dict[str, Any]:
@@ -156,7 +158,7 @@ class KubeApi:
         self,
         method: str,
         path: str,
-        query: list[tuple[str, str]] | None,
+        query: Query | None,
         body: Mapping[str, Any] | None,
         content_type: str,
     ) -> dict[str, Any]:

@@ -25,9 +25,32 @@ class LocalOptions:
     confidence_threshold: float
     poll_interval: float
     shared_detector: bool = False
+    # The Django project this product runs (manage.py, cctv_backend); the checkout's by default.
+    backend_dir: Path = Path("backend")
 
 
 DEFAULT_FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+# cctv-local runs the backend from its source: in a checkout, operator/laptop/cctv_local sits three
+# folders below the root that holds backend/. Installed elsewhere (a wheel), there is no such folder
+# and --backend-dir (CCTV_BACKEND_DIR) must say where the backend is.
+CHECKOUT_BACKEND = Path(__file__).resolve().parents[3] / "backend"
+
+
+def backend_problem(path: Path) -> str | None:
+    """Why ``path`` is not a backend this product can run, or None when it is."""
+    if not path.is_dir():
+        return f"{path} is not a folder"
+    missing = [name for name in ("manage.py", "cctv_backend/settings") if not (path / name).exists()]
+    if missing:
+        return f"{path} is not the CCTV backend (no {' or '.join(missing)} in it)"
+    return None
+
+
+def default_backend_dir() -> str | None:
+    """CCTV_BACKEND_DIR, else the source checkout's backend when this package runs from one."""
+    if os.environ.get("CCTV_BACKEND_DIR"):
+        return os.environ["CCTV_BACKEND_DIR"]
+    return str(CHECKOUT_BACKEND) if backend_problem(CHECKOUT_BACKEND) is None else None
 
 
 def _env_list(name: str) -> list[str]:
@@ -113,7 +136,23 @@ def parse_options(argv: list[str] | None = None) -> LocalOptions:
         help="run one shared, batched detector (cctv-detector on Triton, from .venv-detector) for all "
         "workers instead of a model in each (env CCTV_SHARED_DETECTOR=1; pays from about six cameras)",
     )
+    parser.add_argument(
+        "--backend-dir",
+        type=Path,
+        default=default_backend_dir(),
+        help="the backend folder of a CCTV checkout (manage.py, cctv_backend) to run (env CCTV_BACKEND_DIR, "
+        "default: the backend of the checkout this command runs from)",
+    )
     args = parser.parse_args(argv)
+    if args.backend_dir is None:
+        parser.error(
+            "cannot find the backend: this cctv-local is not running from a source checkout; "
+            "pass --backend-dir (or CCTV_BACKEND_DIR) with the checkout's backend folder"
+        )
+    backend_dir = args.backend_dir.resolve()
+    problem = backend_problem(backend_dir)
+    if problem:
+        parser.error(f"--backend-dir: {problem}")
     if not 1 <= args.port <= 65535:
         parser.error(f"--port {args.port} is not a TCP port")
     if args.demo_cameras < 0 or args.demo_cameras > 64:
@@ -135,4 +174,5 @@ def parse_options(argv: list[str] | None = None) -> LocalOptions:
         confidence_threshold=args.confidence_threshold,
         poll_interval=args.poll_interval,
         shared_detector=args.shared_detector,
+        backend_dir=backend_dir,
     )

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+import cctv_worker
 from cctv_local import setup
 from cctv_local.model import worker_model_env
 from cctv_local.options import LocalOptions, parse_options
@@ -32,9 +33,9 @@ from cctv_worker.network_policy import LAN_AND_LOOPBACK_NETWORKS
 
 log = logging.getLogger("cctv.local")
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-BACKEND_DIR = REPO_ROOT / "backend"
 RTSP_SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
+# Where this process imports cctv_worker from; the shared detector (cctv_detector) is its sibling package.
+WORKER_SOURCE = Path(cctv_worker.__file__).resolve().parents[1]
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
@@ -164,7 +165,7 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
     _owner_only_data_dir(options.data_dir)
     env = backend_environment(options)
     url = f"http://{options.host}:{options.port}"
-    manage = [sys.executable, str(BACKEND_DIR / "manage.py")]
+    manage = [sys.executable, str(options.backend_dir / "manage.py")]
 
     log.info("preparing the database (%s)", setup.describe_database(options.database_url))
     await setup.run_checked([*manage, "migrate", "--noinput"], env=env, what="database migration")
@@ -192,14 +193,14 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
             "-",
         ],
         env=env,
-        cwd=BACKEND_DIR,
+        cwd=options.backend_dir,
         log_path=options.data_dir / "logs" / "backend.log",
     )
     # The delivery process sends the notifications the backend queues (webhooks, MQTT, e-mail).
     notifier = await start_process(
         [*manage, "deliver_notifications"],
         env=env,
-        cwd=BACKEND_DIR,
+        cwd=options.backend_dir,
         log_path=options.data_dir / "logs" / "notifications.log",
     )
     model_env = await asyncio.to_thread(
@@ -255,14 +256,15 @@ async def _start_shared_detector(
     options: LocalOptions, model_env: Mapping[str, str]
 ) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
     """One ``cctv-detector`` for every local worker; workers keep MODEL_PATH as their fallback."""
-    venv = Path(os.environ.get("CCTV_DETECTOR_VENV", REPO_ROOT / ".venv-detector"))
+    # The checkout's detector environment (scripts/detector-venv) unless CCTV_DETECTOR_VENV names one.
+    venv = Path(os.environ.get("CCTV_DETECTOR_VENV", options.backend_dir.parent / ".venv-detector"))
     python = venv / "bin" / "python"
     if not python.exists():
         raise RuntimeError(f"--shared-detector: {venv} is not built; run scripts/detector-venv")
     http, grpc, metrics = free_port(), free_port(), free_port()
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO_ROOT / "camera-worker"),
+        "PYTHONPATH": str(WORKER_SOURCE),
         "MODEL_PATH": model_env.get("MODEL_PATH", options.model_path),
         "DETECTOR_HOST": "127.0.0.1",
         "DETECTOR_HTTP_PORT": str(http),

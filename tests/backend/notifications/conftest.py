@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from backend.images import jpeg_base64
+from cctv_worker.network_policy import parse_networks
 from notifications import services
 from notifications.dispatcher import Dispatcher
-from notifications.netpolicy import parse_networks
 from support.receiver import WebhookReceiver
 from surveillance import services as surveillance_services
 
@@ -34,7 +34,7 @@ class Clock:
 @pytest.fixture
 def allow_loopback(settings):
     # Targets on this machine are loopback; the product refuses them unless the operator allows them.
-    settings.NOTIFY_ALLOWED_NETWORKS = parse_networks(["127.0.0.0/8", "::1/128"])
+    settings.NOTIFY_ALLOWED_NETWORKS = parse_networks("127.0.0.0/8,::1/128")
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from notifications import backoff, netpolicy, rules, signing
+from cctv_worker import network_policy
+from notifications import backoff, rules, signing
+from notifications.senders import target_policy
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 FIRE = rules.AlertFacts(camera_id=3, alert_type="fire", confidence=0.8)
@@ -103,22 +105,34 @@ def test_a_signature_verifies_with_the_secret_and_a_fresh_timestamp_only():
      ("::ffff:127.0.0.1", False), ("0.0.0.0", False), ("100.64.0.1", False), ("224.0.0.1", False)],
 )  # fmt: skip
 def test_loopback_link_local_and_private_addresses_are_not_public(address, public):
-    assert netpolicy.is_public(ipaddress.ip_address(address)) is public
+    assert network_policy.is_public(address) is public
 
 
-def test_every_resolved_address_must_pass_not_just_the_first():
-    addresses = [ipaddress.ip_address("8.8.8.8"), ipaddress.ip_address("10.0.0.5")]
-    with pytest.raises(netpolicy.RefusedTarget, match=r"10\.0\.0\.5.*NOTIFY_ALLOWED_NETWORKS"):
-        netpolicy.check_addresses("mixed.example", addresses, ())
-    netpolicy.check_addresses("mixed.example", addresses, netpolicy.parse_networks(["10.0.0.0/8"]))
+def test_a_target_must_be_public_unless_the_operator_allows_its_network(settings):
+    settings.NOTIFY_ALLOWED_NETWORKS = ()
+    assert target_policy().allows("8.8.8.8") and not target_policy().allows("127.0.0.1")
+    settings.NOTIFY_ALLOWED_NETWORKS = network_policy.parse_networks("127.0.0.0/8")
+    assert target_policy().allows("127.0.0.1") and not target_policy().allows("10.0.0.1")
+
+
+def test_every_resolved_address_must_pass_not_just_the_first(settings):
+    def resolve(host):
+        return ["8.8.8.8", "10.0.0.5"]
+
+    settings.NOTIFY_ALLOWED_NETWORKS = ()
+    with pytest.raises(network_policy.AddressNotAllowed, match=r"10\.0\.0\.5.*NOTIFY_ALLOWED_NETWORKS"):
+        network_policy.check_host("mixed.example", target_policy(), resolve)
+    settings.NOTIFY_ALLOWED_NETWORKS = network_policy.parse_networks("10.0.0.0/8")
+    assert network_policy.check_host("mixed.example", target_policy(), resolve) == ["8.8.8.8", "10.0.0.5"]
 
 
 def test_allowed_networks_parse_cidrs_and_name_a_bad_one():
-    assert netpolicy.parse_networks(["127.0.0.0/8", " ::1 "])[1] == ipaddress.ip_network("::1/128")
-    with pytest.raises(ValueError, match="'nonsense' is not a CIDR"):
-        netpolicy.parse_networks(["nonsense"])
+    networks = network_policy.parse_networks("127.0.0.0/8, ::1 ", name="NOTIFY_ALLOWED_NETWORKS")
+    assert networks[1] == ipaddress.ip_network("::1/128")
+    with pytest.raises(ValueError, match="NOTIFY_ALLOWED_NETWORKS: 'nonsense' is not an IP address or CIDR"):
+        network_policy.parse_networks("nonsense", name="NOTIFY_ALLOWED_NETWORKS")
 
 
 def test_a_host_that_does_not_resolve_is_refused_with_the_reason():
-    with pytest.raises(netpolicy.RefusedTarget, match="does not resolve"):
-        netpolicy.check_host("no-such-host.invalid", 80, ())
+    with pytest.raises(network_policy.AddressNotAllowed, match="does not resolve"):
+        network_policy.check_host("no-such-host.invalid", target_policy())

@@ -180,12 +180,12 @@ def test_a_loopback_target_is_refused_unless_the_operator_allows_it(
 def test_a_redirect_to_a_refused_address_is_not_followed(
     receiver, make_webhook, raise_alert, make_dispatcher, clock, settings
 ):
-    from notifications.netpolicy import parse_networks
+    from cctv_worker.network_policy import parse_networks
 
     inner = WebhookReceiver()
     inner_url = f"http://127.0.0.2:{inner.port}/internal"
     make_webhook(receiver.url)
-    settings.NOTIFY_ALLOWED_NETWORKS = parse_networks(["127.0.0.1/32"])
+    settings.NOTIFY_ALLOWED_NETWORKS = parse_networks("127.0.0.1/32")
     receiver.responses = [(307, {"Location": inner_url})]
     raise_alert()
     make_dispatcher(clock=clock).run_once()

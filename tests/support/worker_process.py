@@ -9,7 +9,9 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -71,3 +73,44 @@ class WorkerProcess:
             self.proc.wait(10)
         with contextlib.suppress(AttributeError):
             self._out.close()
+
+
+# Settings that make a test worker notice and recover in seconds, not minutes.
+QUICK_WORKER_ENV = {
+    "DETECT_FPS": "4",
+    "STREAM_TIMEOUT": "5",
+    "RECONNECT_DELAY": "0.5",
+    "HEARTBEAT_INTERVAL": "1",
+    "RETRY_MAX_DELAY": "0.5",
+    "SHUTDOWN_GRACE": "5",
+}
+
+
+class WorkerStarter:
+    """Starts real workers for a test (``make_worker`` fixtures): the camera, a backend (anything with
+    ``url`` and ``token``), ``QUICK_WORKER_ENV``, the fixture's own ``base`` and the call's settings, in
+    that order of precedence; ``close_all`` stops every one it started."""
+
+    def __init__(self, tmp_path: Path, base: Mapping[str, str] | None = None) -> None:
+        self.tmp_path = tmp_path
+        self.base = dict(base or {})
+        self.started: list[WorkerProcess] = []
+
+    def __call__(self, source: str, backend: Any, camera: int = 1, **env: str) -> WorkerProcess:
+        settings = {
+            "CAMERA_ID": str(camera),
+            "RTSP_URL": source,
+            "DJANGO_API_URL": backend.url,
+            "DJANGO_API_TOKEN": backend.token,
+            "DATA_DIR": str(self.tmp_path / "data"),
+            **QUICK_WORKER_ENV,
+            **self.base,
+            **env,
+        }
+        worker = WorkerProcess(settings, self.tmp_path / f"worker-{len(self.started)}.log").start()
+        self.started.append(worker)
+        return worker
+
+    def close_all(self) -> None:
+        for worker in self.started:
+            worker.close()
