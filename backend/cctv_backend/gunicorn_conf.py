@@ -4,9 +4,9 @@
 The workers are uvicorn's (``cctv_backend.server.Worker``): an event loop per process, so a slow client
 costs a socket, not a thread. Values come from the environment (GUNICORN_BIND, GUNICORN_WORKERS,
 GUNICORN_TIMEOUT, GUNICORN_KEEPALIVE, GUNICORN_WORKER_CONNECTIONS, GUNICORN_CONTROL_SOCKET; the request
-head deadline GUNICORN_HEADER_TIMEOUT is read by the worker); command-line flags still override them. With PROMETHEUS_MULTIPROC_DIR set, the
-directory is emptied at start and a dead worker's live gauges are dropped, so /metrics adds up the workers
-correctly.
+head deadline GUNICORN_HEADER_TIMEOUT is read by the worker); command-line flags still override them.
+With PROMETHEUS_MULTIPROC_DIR set, the directory is emptied at start and a dead worker's live gauges are
+dropped, so /metrics adds up the workers correctly.
 """
 
 from __future__ import annotations

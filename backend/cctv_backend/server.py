@@ -61,9 +61,9 @@ class HeadDeadlineH11Protocol(H11Protocol):
         # IDLE: the client has not finished a request head since the deadline was set. Once it has,
         # the request is running or its body arriving, and the deadline does not apply.
         waiting_for_head = self.conn.their_state is h11.IDLE
-        if waiting_for_head and (self.cycle is None or self.cycle.response_complete):
-            if not self.transport.is_closing():
-                self.transport.close()
+        idle = self.cycle is None or self.cycle.response_complete
+        if waiting_for_head and idle and not self.transport.is_closing():
+            self.transport.close()
 
 
 class Worker(UvicornWorker):
