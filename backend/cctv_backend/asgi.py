@@ -2,7 +2,8 @@
 ``gunicorn -c python:cctv_backend.gunicorn_conf cctv_backend.asgi:application`` (uvicorn workers).
 
 Django's application behind the request guard (``cctv_backend.asgi_guard``): body limits before a body
-is spooled, and at most REQUEST_CONCURRENCY requests of a process running Django code at once.
+is spooled, and at most REQUEST_CONCURRENCY requests of a process running Django code at once, each in
+one of that many long-lived threads (so database connections are kept, DB_CONN_MAX_AGE, as under WSGI).
 """
 
 import os
@@ -13,10 +14,6 @@ from django.core.asgi import get_asgi_application
 from cctv_backend.asgi_guard import RequestGuard
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cctv_backend.settings")
-# Under ASGI each request runs its synchronous code in a thread of its own, so a database connection
-# kept for the next request would never be used again (Django's advice: no persistent connections
-# under ASGI). DB_CONN_MAX_AGE set in the environment still wins.
-os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 django_application = get_asgi_application()
 
 from surveillance import body_limits  # noqa: E402  (an app's module: after Django is set up)

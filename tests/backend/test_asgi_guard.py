@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from dataclasses import dataclass
 
 import pytest
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 
 from cctv_backend.asgi_guard import RequestGuard
 from surveillance import body_limits
@@ -139,6 +141,33 @@ async def test_a_slot_is_taken_only_once_the_body_is_complete_and_freed_when_the
     for task in slow_tasks:
         task.cancel()
     await asyncio.gather(*slow_tasks, return_exceptions=True)
+
+
+async def test_synchronous_code_runs_in_the_slots_long_lived_threads() -> None:
+    """As Django's ASGI handler does: a ThreadSensitiveContext of its own around reading the body and
+    the thread-sensitive view. The view runs in one of the guard's threads, the same one each time (its
+    database connection is kept), not in a new thread per request."""
+    threads: list[str] = []
+
+    async def django_like(scope, receive, send) -> None:
+        async with ThreadSensitiveContext():
+            while (await receive()).get("more_body"):
+                pass
+
+            async def view() -> None:
+                threads.append(await sync_to_async(lambda: threading.current_thread().name)())
+                await send({"type": "http.response.start", "status": 200, "headers": []})
+
+            await asyncio.create_task(view())
+
+    protected = guard(django_like, concurrency=1)
+    for _ in range(3):
+        client = Client()
+        client.body(b"", more=False)
+        await protected(client.scope, client.receive, client.send)
+        assert client.status == 200
+
+    assert len(set(threads)) == 1 and threads[0].startswith("request-0"), threads
 
 
 @pytest.mark.parametrize(
