@@ -11,12 +11,15 @@ bytes is a socket on the event loop; Django runs only once a request has fully a
 - a deadline for the request head: a connection that has not sent a complete request line and headers
   within ``GUNICORN_HEADER_TIMEOUT`` seconds of opening (or of its previous answer) is closed, as
   nginx's ``client_header_timeout`` does, so trickled headers cannot keep a socket for ever;
-- at most gunicorn's ``worker_connections`` connections per process; past it, requests answer 503.
+- at most gunicorn's ``worker_connections`` connections per process; past it, requests answer 503;
+- a worker whose arbiter is gone shuts down (within a second), as gunicorn's own workers do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -84,3 +87,15 @@ class Worker(UvicornWorker):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.config.limit_concurrency = self.cfg.worker_connections
+        # uvicorn calls callback_notify every timeout_notify seconds: once a second, so that a worker
+        # notices a dead arbiter as soon as gunicorn's own workers do.
+        self.config.timeout_notify = 1
+
+    async def callback_notify(self) -> None:
+        # gunicorn's own workers exit when their arbiter is gone; uvicorn's keep serving, as orphans
+        # holding the port, after the arbiter is killed (a crash, SIGKILL, the laptop product's stop).
+        if os.getppid() != self.ppid:
+            self.log.info("Parent changed, shutting down: %s", self)
+            os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown
+            return
+        self.notify()
