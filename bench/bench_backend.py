@@ -157,10 +157,11 @@ def main() -> None:
         tempfile.TemporaryDirectory() as scratch,
         scratch_postgres_database(server, prefix="cctv_bench") as db,
     ):
-        env = {"LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60"}
+        env = {"LOG_LEVEL": "WARNING"}
         with start_backend(Path(scratch), database_url=db, workers=args.workers, env=env) as backend:
             print(
-                f"backend: gunicorn, {args.workers} workers x 8 threads, PostgreSQL; "
+                f"backend: gunicorn (uvicorn workers), {args.workers} workers x 8 requests at once, "
+                "PostgreSQL; "
                 f"client: {args.clients} threads"
             )
             camera = backend.create_camera("Bench", "rtsp://bench:secret@127.0.0.1:8554/bench")

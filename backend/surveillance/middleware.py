@@ -2,39 +2,61 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from surveillance import metrics
-from surveillance.ids import MAX_DIGITS
-
-_INGEST_PATH = "/api/send-alert/"
+from surveillance import body_limits
 
 
 class RequestBodyLimitMiddleware:
-    """413 for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, before anything reads it.
+    """413 for a body over its route's limit (``surveillance.body_limits``), before anything reads it.
 
-    Django applies that limit to form fields only (file parts of a multipart body and DRF's parsers
-    read the stream themselves). A body without Content-Length (chunked) reads as empty in Django, so
-    the header is the whole story.
+    Django applies DATA_UPLOAD_MAX_MEMORY_SIZE to form fields only (file parts of a multipart body and
+    DRF's parsers read the stream themselves). A body without Content-Length (chunked) reads as empty in
+    Django under WSGI, so the header is the whole story here; under ASGI the guard in front of Django
+    (``cctv_backend.asgi_guard``) also counts the bytes.
     """
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        raw = request.META.get("CONTENT_LENGTH") or "0"
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        too_large = not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_DIGITS or int(raw) > limit
-        if too_large and raw.strip():
-            if request.path == _INGEST_PATH:
-                metrics.ALERTS_REJECTED.labels(reason=metrics.REJECT_TOO_LARGE).inc()
-            detail = (
-                f"The request body is {raw} bytes; the limit is {limit} "
-                f"(snapshots up to ALERT_IMAGE_MAX_BYTES={settings.ALERT_IMAGE_MAX_BYTES} bytes)."
-            )
-            return JsonResponse({"detail": detail}, status=413)
+        raw = request.META.get("CONTENT_LENGTH")
+        limit = body_limits.limit_for(request.path)
+        if body_limits.declared_too_large(raw, limit):
+            body_limits.count_refusal(request.path, limit)
+            return JsonResponse({"detail": limit.detail(raw)}, status=413)
         return self.get_response(request)
+
+
+class AsyncFileStreamingMiddleware:
+    """Under ASGI, streams file and other synchronous streaming responses chunk by chunk.
+
+    Django's ASGI handler reads a synchronous ``streaming_content`` (a FileResponse: snapshots, clips,
+    whitenoise's static files) into one list before sending any of it, a whole clip in memory. Here the
+    iterator becomes an asynchronous one that reads each chunk in a thread, and a slow reader waits on
+    the event loop, holding no thread. Under WSGI (tests, runserver) nothing changes.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if isinstance(request, ASGIRequest) and response.streaming and not response.is_async:
+            response.streaming_content = _chunks_in_threads(iter(response.streaming_content))
+        return response
+
+
+async def _chunks_in_threads(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    read = sync_to_async(next, thread_sensitive=False)
+    done = object()
+    while (chunk := await read(chunks, done)) is not done:
+        yield chunk
 
 
 class ContentSecurityPolicyMiddleware:

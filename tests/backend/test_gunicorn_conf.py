@@ -31,3 +31,19 @@ def test_the_control_socket_goes_where_it_is_told(monkeypatch: pytest.MonkeyPatc
     conf = load(monkeypatch, GUNICORN_CONTROL_SOCKET="/tmp/gunicorn.ctl")
     assert conf.control_socket == "/tmp/gunicorn.ctl"
     assert not hasattr(conf, "control_socket_disable")
+
+
+def test_the_workers_serve_the_asgi_app_on_an_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    # gthread held a thread per connection from its first byte: a few slow clients starved the server.
+    conf = load(monkeypatch, GUNICORN_KEEPALIVE="7", GUNICORN_WORKER_CONNECTIONS="500")
+    assert conf.worker_class == "cctv_backend.server.Worker"
+    assert (conf.keepalive, conf.worker_connections) == (7, 500)
+    assert not hasattr(conf, "threads")
+
+
+def test_the_worker_class_sets_the_limits_against_slow_clients() -> None:
+    from cctv_backend import server
+
+    assert server.Worker.CONFIG_KWARGS["http"] is server.HeadDeadlineH11Protocol
+    assert server.Worker.CONFIG_KWARGS["proxy_headers"] is False  # Django decides (NUM_PROXIES)
+    assert server.Worker.CONFIG_KWARGS["h11_max_incomplete_event_size"] == server.MAX_REQUEST_HEAD_BYTES

@@ -224,7 +224,8 @@ def test_the_backend_is_the_default_target_and_the_operator_a_second_one() -> No
     assert names[-1] == "backend"
     assert "operator" in names
     (cmd,) = stage("Dockerfile.backend", "backend").values("CMD")
-    assert "gunicorn" in cmd and "cctv_backend.wsgi" in cmd
+    assert "gunicorn" in cmd and "python:cctv_backend.gunicorn_conf" in cmd
+    assert "cctv_backend.asgi:application" in cmd
     assert any("collectstatic" in run for run in stage("Dockerfile.backend", "backend").values("RUN"))
     (entry,) = stage("Dockerfile.backend", "operator").values("ENTRYPOINT")
     assert "cctv-operator" in entry

@@ -5,8 +5,9 @@
         ... run a worker with DJANGO_API_URL=backend.url, DJANGO_API_TOKEN=camera["ingest_token"] ...
         assert backend.alerts(camera["id"])
 
-The server is ``gunicorn`` (the production server; ``server="runserver"`` for Django's) on a free loopback
-port, with SQLite under ``tmp_path`` unless a ``database_url`` is given. Nothing is left running on exit.
+The server is ``gunicorn`` with the production config (uvicorn workers serving the ASGI application;
+``server="runserver"`` for Django's) on a free loopback port, with SQLite under ``tmp_path`` unless a
+``database_url`` is given. Nothing is left running on exit.
 """
 
 from __future__ import annotations
@@ -146,13 +147,13 @@ def stop_process(process: subprocess.Popen, *, timeout: float = 10.0) -> None:
             process.wait(timeout=timeout)
 
 
-def server_argv(port: int, *, server: str = "gunicorn", workers: int = 1, threads: int = 8) -> list[str]:
+def server_argv(port: int, *, server: str = "gunicorn", workers: int = 1) -> list[str]:
     if server == "runserver":
         return [PYTHON, str(BACKEND_DIR / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"]
     return [
-        PYTHON, "-m", "gunicorn", "cctv_backend.wsgi:application",
+        PYTHON, "-m", "gunicorn", "cctv_backend.asgi:application",
         "--config", "python:cctv_backend.gunicorn_conf",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
         "--chdir", str(BACKEND_DIR), "--graceful-timeout", "5", "--log-level", "warning",
     ]  # fmt: skip
 
@@ -171,7 +172,10 @@ def start_backend(
     """Migrate, create the demo user and the operator's token, run the server, and stop it on exit."""
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
-    environment = backend_env(tmp_path, database_url=database_url, **(env or {}))
+    # ``threads``: requests of a worker running Django code at once (each in a thread of its own).
+    environment = backend_env(
+        tmp_path, database_url=database_url, **{"REQUEST_CONCURRENCY": str(threads), **(env or {})}
+    )
     if environment.get("PROMETHEUS_MULTIPROC_DIR"):
         Path(environment["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
     _manage("migrate", "--noinput", "-v0", env=environment)
@@ -184,7 +188,7 @@ def start_backend(
     log_path = tmp_path / "backend.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            server_argv(port, server=server, workers=workers, threads=threads),
+            server_argv(port, server=server, workers=workers),
             cwd=BACKEND_DIR,
             env=environment,
             stdout=log,

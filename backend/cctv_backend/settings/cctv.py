@@ -51,3 +51,8 @@ CLIP_CHECK_CONCURRENCY = env_int("CLIP_CHECK_CONCURRENCY", 2, minimum=1, maximum
 # All clips together stay under this many bytes: the oldest clips of closed events are deleted first.
 # 0: no cap (then only purge_alerts deletes clips).
 CLIP_STORAGE_MAX_BYTES = env_int("CLIP_STORAGE_MAX_BYTES", 20 * 1024**3, minimum=0)
+
+# Requests of one server process running Django code at once (in that many long-lived threads, each with
+# its database connection); more wait their turn on the event loop. A client still sending its request or
+# reading its answer holds no such slot (cctv_backend.asgi_guard), so slow clients cannot use them up.
+REQUEST_CONCURRENCY = env_int("REQUEST_CONCURRENCY", 8, minimum=1, maximum=256)

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First (outermost): also sees whitenoise's file responses.
+    "surveillance.middleware.AsyncFileStreamingMiddleware",
     "surveillance.middleware.RequestBodyLimitMiddleware",
     "surveillance.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -62,6 +64,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "cctv_backend.urls"
 WSGI_APPLICATION = "cctv_backend.wsgi.application"
+ASGI_APPLICATION = "cctv_backend.asgi.application"
 
 TEMPLATES = [
     {

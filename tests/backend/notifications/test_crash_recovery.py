@@ -90,7 +90,7 @@ def test_killed_backend_and_delivery_process_lose_and_duplicate_nothing(tmp_path
         headers = {"Authorization": f"Token {token}"}
 
         def start_backend() -> subprocess.Popen:
-            process = _spawn(server_argv(port, workers=1, threads=4), env, log)
+            process = _spawn(server_argv(port, workers=1), env, log)
             wait_ready(url, process, log_path=log)
             return process
 

@@ -1,0 +1,27 @@
+"""ASGI entry point, what the production server runs:
+``gunicorn -c python:cctv_backend.gunicorn_conf cctv_backend.asgi:application`` (uvicorn workers).
+
+Django's application behind the request guard (``cctv_backend.asgi_guard``): body limits before a body
+is spooled, and at most REQUEST_CONCURRENCY requests of a process running Django code at once, each in
+one of that many long-lived threads (so database connections are kept, DB_CONN_MAX_AGE, as under WSGI).
+"""
+
+import os
+
+from django.conf import settings
+from django.core.asgi import get_asgi_application
+
+from cctv_backend.asgi_guard import RequestGuard
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cctv_backend.settings")
+django_application = get_asgi_application()
+
+from surveillance import body_limits  # noqa: E402  (an app's module: after Django is set up)
+
+application = RequestGuard(
+    django_application,
+    limit_for=body_limits.limit_for,
+    declared_too_large=body_limits.declared_too_large,
+    on_refused=body_limits.count_refusal,
+    concurrency=settings.REQUEST_CONCURRENCY,
+)

@@ -1,0 +1,101 @@
+"""gunicorn's worker class for the backend: uvicorn's (an event loop per process) with the settings that
+keep slow clients from starving it. gunicorn_conf selects it; ``cctv_backend.asgi:application`` is the app.
+
+With gthread, each connection held a thread while its client sent its request, so a few clients
+trickling headers or bodies took every thread and `/healthz` timed out. Here a connection waiting for
+bytes is a socket on the event loop; Django runs only once a request has fully arrived
+(``cctv_backend.asgi_guard``). On top of uvicorn's own limits (h11: a request head of at most
+``h11_max_incomplete_event_size`` bytes; idle keep-alive connections closed after gunicorn's
+``keepalive``), this adds:
+
+- a deadline for the request head: a connection that has not sent a complete request line and headers
+  within ``GUNICORN_HEADER_TIMEOUT`` seconds of opening (or of its previous answer) is closed, as
+  nginx's ``client_header_timeout`` does, so trickled headers cannot keep a socket for ever;
+- at most gunicorn's ``worker_connections`` connections per process; past it, requests answer 503;
+- a worker whose arbiter is gone shuts down (within a second), as gunicorn's own workers do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn_worker import UvicornWorker
+
+from cctv_backend.env import env_float
+
+HEADER_TIMEOUT = env_float("GUNICORN_HEADER_TIMEOUT", 10.0, minimum=1.0, maximum=300.0)
+# A request line and headers larger than this answer 400 (h11's default, 16 KiB, stated).
+MAX_REQUEST_HEAD_BYTES = 16 * 1024
+
+
+class HeadDeadlineH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection whose request head does not arrive in time."""
+
+    _head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_head_deadline()  # the next request's head, on a kept-alive connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_deadline()
+        super().connection_lost(exc)
+
+    def _arm_head_deadline(self) -> None:
+        self._disarm_head_deadline()
+        self._head_deadline = self.loop.call_later(HEADER_TIMEOUT, self._head_deadline_passed)
+
+    def _disarm_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_deadline_passed(self) -> None:
+        self._head_deadline = None
+        # IDLE: the client has not finished a request head since the deadline was set. Once it has,
+        # the request is running or its body arriving, and the deadline does not apply.
+        waiting_for_head = self.conn.their_state is h11.IDLE
+        idle = self.cycle is None or self.cycle.response_complete
+        if waiting_for_head and idle and not self.transport.is_closing():
+            self.transport.close()
+
+
+class Worker(UvicornWorker):
+    """``worker_class = "cctv_backend.server.Worker"``: uvicorn on asyncio with h11, limits set."""
+
+    CONFIG_KWARGS = {
+        "loop": "asyncio",
+        "http": HeadDeadlineH11Protocol,
+        "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
+        # Django has no lifespan events; "auto" would log that it found none at every start.
+        "lifespan": "off",
+        # Django decides about X-Forwarded-* (NUM_PROXIES); uvicorn would otherwise rewrite the client
+        # address that login throttles are keyed by.
+        "proxy_headers": False,
+        "server_header": False,
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.config.limit_concurrency = self.cfg.worker_connections
+        # uvicorn calls callback_notify every timeout_notify seconds: once a second, so that a worker
+        # notices a dead arbiter as soon as gunicorn's own workers do.
+        self.config.timeout_notify = 1
+
+    async def callback_notify(self) -> None:
+        # gunicorn's own workers exit when their arbiter is gone; uvicorn's keep serving, as orphans
+        # holding the port, after the arbiter is killed (a crash, SIGKILL, the laptop product's stop).
+        if os.getppid() != self.ppid:
+            self.log.info("Parent changed, shutting down: %s", self)
+            os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown
+            return
+        self.notify()
