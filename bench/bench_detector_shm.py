@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ import tritonclient.utils.shared_memory as shm  # noqa: E402
 from bench_worker import prepare_models  # noqa: E402
 
 from cctv_worker.detect.protocol import INPUT_IMAGES  # noqa: E402
-from support.detector import DetectorProcess, detector_python  # noqa: E402
+from support.detector import DetectorProcess  # noqa: E402
 
 # The detector as `python -m cctv_detector` runs it, "shared-memory" dropped from the restricted endpoints.
 LAUNCHER = """
@@ -47,22 +46,7 @@ raise SystemExit(main())
 
 
 class ShmDetector(DetectorProcess):
-    def start(self, timeout: float = 180) -> ShmDetector:
-        out = self.log.open("ab")
-        self.proc = subprocess.Popen(
-            [str(detector_python()), "-c", LAUNCHER],
-            env=self.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while self.get(self.http_port, f"/v2/models/{self.model_name}/ready")[0] != 200:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"the detector did not become ready:\n{self.output()[-4000:]}")
-            time.sleep(0.3)
-        return self
+    launcher = ("-c", LAUNCHER)
 
 
 def interleaved(calls: dict[str, object], count: int) -> dict[str, list[float]]:

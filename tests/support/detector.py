@@ -55,11 +55,14 @@ class DetectorProcess:
     def url(self) -> str:
         return f"grpc://127.0.0.1:{self.grpc_port}"
 
+    # What the detector's Python runs; a bench may start it through its own launcher.
+    launcher: tuple[str, ...] = ("-m", "cctv_detector")
+
     def start(self, timeout: float = 120) -> DetectorProcess:
         out = self.log.open("ab")
         # Its own session: killing its group ends tritonserver and the Python stub too, as a pod's end does.
         self.proc = subprocess.Popen(
-            [str(detector_python()), "-m", "cctv_detector"],
+            [str(detector_python()), *self.launcher],
             env=self.env,
             stdout=out,
             stderr=subprocess.STDOUT,
