@@ -97,8 +97,9 @@ class MotionDetector:
         target_h = max(1, round(height * target_w / width))
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
         # INTER_AREA averages the pixels it drops: a built-in denoise at no extra cost.
-        small = grey if width == target_w else cv2.resize(grey, (target_w, target_h), interpolation=cv2.INTER_AREA)
-        return cv2.GaussianBlur(small, (5, 5), 0)
+        if width != target_w:  # a grey copy made small already (Frame.grey) is used as it is
+            grey = cv2.resize(grey, (target_w, target_h), interpolation=cv2.INTER_AREA)
+        return cv2.GaussianBlur(grey, (5, 5), 0)
 
     def _build_mask(self, shape: tuple[int, ...]) -> None:
         height, width = shape[:2]
