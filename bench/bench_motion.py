@@ -11,7 +11,9 @@ the default detect rate (FRAME_SKIP=30):
 
 Configurations: ``before`` = MOTION_GATE=false (every frame decoded, every sampled frame inferred);
 ``gate`` = the motion gate with every frame decoded (MOTION_IDLE_DECODE=all); ``after`` = the default
-(gate on, keyframes only while nothing moves). Prints CPU % of one core per camera, inference runs
+(gate on, keyframes only while nothing moves, checked at the sampling rate, a forced detection every
+FORCED_DETECT_IDLE_INTERVAL = 60 s while nothing is followed). A window of a multiple of 60 s holds the
+same number of forced detections whatever its phase (``--window 60``). Prints CPU % of one core per camera, inference runs
 per second and the share of sampled frames with motion, and the ratios after / before.
 """
 

@@ -70,14 +70,16 @@ class Frame:
         if self._image is None:
             assert self._picture is not None
             self._image = self._picture.to_ndarray(format="bgr24")
+            self._picture = None  # FFmpeg's buffer goes back to its pool
         return self._image
 
     def grey(self, width: int) -> np.ndarray:
         """At most ``width`` pixels wide, for the motion check: grey from the picture (full-range grey
         levels, like OpenCV's), or the BGR image as it is (the check shrinks and greys it itself)."""
         picture = self._picture
-        if picture is None or self._image is not None or picture.width <= width:
+        if picture is None or self._image is not None:
             return self.image
+        width = min(width, picture.width)
         height = max(1, round(picture.height * width / picture.width))
         return picture.reformat(width=width, height=height, format="gray").to_ndarray()
 
