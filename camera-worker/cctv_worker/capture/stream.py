@@ -19,6 +19,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 import av
+import cv2
 import numpy as np
 
 from cctv_worker.backoff import Backoff
@@ -45,8 +46,8 @@ _SKIP = {DecodeMode.ALL: "DEFAULT", DecodeMode.KEYFRAMES: "NONKEY"}
 
 class Frame:
     """One decoded frame for the detector's loop. From the stream it holds FFmpeg's picture and makes
-    the BGR ``image`` on first use: the motion gate only needs ``grey`` (a small grey copy, scaled by
-    swscale straight from the luma plane), so a frame the gate finds still never pays the 1080p colour
+    the BGR ``image`` on first use: the motion gate only needs ``grey`` (a small copy of the luma
+    plane), so a frame the gate finds still never pays the 1080p colour
     conversion (issue 13: most of an idle camera's decoding cost). Tests hand in an image directly."""
 
     __slots__ = ("_image", "_picture", "captured_at", "index", "keyframe")
@@ -74,14 +75,28 @@ class Frame:
         return self._image
 
     def grey(self, width: int) -> np.ndarray:
-        """At most ``width`` pixels wide, for the motion check: grey from the picture (full-range grey
-        levels, like OpenCV's), or the BGR image as it is (the check shrinks and greys it itself)."""
+        """At most ``width`` pixels wide, for the motion check: from the picture's luma plane as it is (no
+        colour conversion; grey levels stretched to full range, like OpenCV's grey of the BGR image), or
+        the BGR image when there is one (the check shrinks and greys it itself)."""
         picture = self._picture
         if picture is None or self._image is not None:
             return self.image
         width = min(width, picture.width)
         height = max(1, round(picture.height * width / picture.width))
-        return picture.reformat(width=width, height=height, format="gray").to_ndarray()
+        if picture.format.name not in _LUMA_FIRST:
+            return picture.reformat(width=width, height=height, format="gray").to_ndarray()
+        plane = picture.planes[0]
+        luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+        # INTER_AREA averages the pixels it drops (a denoise); a copy either way, the picture is FFmpeg's.
+        small = cv2.resize(luma, (width, height), interpolation=cv2.INTER_AREA)
+        if picture.format.name.startswith("yuvj") or picture.color_range == _FULL_RANGE:
+            return small
+        return cv2.convertScaleAbs(small, alpha=255 / 219, beta=-16 * 255 / 219)  # 16..235 -> 0..255
+
+
+# 8-bit formats whose first plane is the luma, one byte a pixel; FFmpeg's AVCOL_RANGE_JPEG.
+_LUMA_FIRST = frozenset({"yuv420p", "yuvj420p", "nv12", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"})
+_FULL_RANGE = 2
 
 
 class Mailbox:
