@@ -1,6 +1,7 @@
 """Motion gate benchmark: what one camera's worker costs with the gate off (before) and on (after).
 
-    python bench/bench_motion.py [--window 30] [--fps 15]
+    python bench/bench_motion.py [--window 30] [--fps 15] [--reverse] [--rounds 1] [--scenes empty,busy]
+                                 [--configs before,gate,after]
 
 In one run, over the real RTSP server (1920x1080 H.264, one keyframe a second, ``--fps`` frames a
 second), a whole ``cctv-worker`` process per configuration, YOLOv8n (OpenVINO, the image's default) at
@@ -11,8 +12,10 @@ the default detect rate (FRAME_SKIP=30):
 
 Configurations: ``before`` = MOTION_GATE=false (every frame decoded, every sampled frame inferred);
 ``gate`` = the motion gate with every frame decoded (MOTION_IDLE_DECODE=all); ``after`` = the default
-(gate on, keyframes only while nothing moves). Prints CPU % of one core per camera, inference runs
-per second and the share of sampled frames with motion, and the ratios after / before.
+(gate on, keyframes only while nothing moves, checked at the sampling rate, and a forced detection every
+FORCED_DETECT_IDLE_INTERVAL = 60 s while nothing is followed: a 60 s window holds one, ``--window 60``).
+Prints CPU % of one core per camera, inference runs per second and the share of sampled frames with
+motion, and the ratios after / before.
 """
 
 from __future__ import annotations
@@ -54,9 +57,11 @@ def run_worker(rtsp_url: str, model: Path, backend, extra: dict[str, str], windo
     try:
         ps = psutil.Process(proc.pid)
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and scrape(port, "cctv_frames_motion_checked_total") + scrape(
-            port, "cctv_frames_inferred_total"
-        ) < 3:
+        while (
+            time.monotonic() < deadline
+            and scrape(port, "cctv_frames_motion_checked_total") + scrape(port, "cctv_frames_inferred_total")
+            < 3
+        ):
             time.sleep(0.5)
         time.sleep(5)  # past the first frames (always analysed) and the gate's hold time
 
@@ -95,7 +100,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--window", type=float, default=30.0, help="seconds measured per configuration")
     parser.add_argument("--fps", type=int, default=15)
+    # On a shared machine the load drifts during a run: a second run in the other order shows how much
+    # of a difference is the order.
+    parser.add_argument("--reverse", action="store_true", help="run the configurations after first")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat, each round in the other order; means")
+    parser.add_argument("--scenes", default="empty,busy")
+    parser.add_argument("--configs", default=",".join(CONFIGS), help="before and after are needed")
     args = parser.parse_args()
+    configs = [name for name in CONFIGS if name in args.configs.split(",")]
 
     from worker.backend_double import AlertBackend
 
@@ -103,34 +115,58 @@ def main() -> None:
     from support.rtsp_server import start_rtsp_server
 
     model = prepare_models()["openvino"]
-    scenes = {"empty": empty_street(OUT), "busy": vtest_avi(OUT)}
+    sources = {"empty": lambda: empty_street(OUT), "busy": lambda: vtest_avi(OUT)}
+    scenes = {name: sources[name]() for name in args.scenes.split(",")}
     backend = AlertBackend().start()
-    results: dict[str, dict[str, dict]] = {}
+    runs: dict[str, dict[str, list[dict]]] = {}
     try:
         for scene, source in scenes.items():
-            results[scene] = {}
+            runs[scene] = {name: [] for name in configs}
             with start_rtsp_server(source, fps=args.fps, size=(1920, 1080), loop=True, shared=True) as server:
-                for name, extra in CONFIGS.items():
-                    row = run_worker(server.url, model, backend, extra, args.window, args.fps)
-                    results[scene][name] = row
-                    print(json.dumps({"scene": scene, "config": name, **row}), flush=True)
+                for round_ in range(args.rounds):
+                    order = configs[::-1] if args.reverse != (round_ % 2 == 1) else configs
+                    for name in order:
+                        row = run_worker(server.url, model, backend, CONFIGS[name], args.window, args.fps)
+                        runs[scene][name].append(row)
+                        print(
+                            json.dumps({"scene": scene, "config": name, "round": round_, **row}), flush=True
+                        )
     finally:
         backend.stop()
+    results = {
+        scene: {name: _mean(rows) for name, rows in by_config.items()} for scene, by_config in runs.items()
+    }
 
     print(f"\nworker CPU per camera, 1920x1080 at {args.fps} fps, FRAME_SKIP=30, YOLOv8n OpenVINO, "
-          f"{args.window:.0f} s windows (% of one core)")  # fmt: skip
+          f"{args.window:.0f} s windows, mean of {args.rounds} round(s) (% of one core)")  # fmt: skip
     print("CPU per second of video (CPU % scaled to the full frame rate; raw CPU % in brackets)")
     print("| scene | before (no gate) | gate, all frames decoded | after (gate + keyframes when still) "
           "| after / before |")  # fmt: skip
     print("|---|---|---|---|---|")
     for scene, rows in results.items():
-        cells = [f"{rows[k]['cpu_percent_per_video_second']} % ({rows[k]['cpu_percent']} %)" for k in CONFIGS]
+        cells = [
+            f"{rows[k]['cpu_percent_per_video_second']} % ({rows[k]['cpu_percent']} %)" if k in rows else "-"
+            for k in CONFIGS
+        ]
         before, after = (rows[k]["cpu_percent_per_video_second"] or float("nan") for k in ("before", "after"))
         print(f"| {scene} | " + " | ".join(cells) + f" | {after / before:.2f} |")
     for scene, rows in results.items():
         rates = ", ".join(f"{k} {v['inferences_per_s']}" for k, v in rows.items())
         shares = ", ".join(f"{k} {v['motion_share']}" for k, v in rows.items())
         print(f"{scene}: inferences/s {rates}; motion share {shares}")
+        if args.rounds > 1:
+            ratios = [a["cpu_percent_per_video_second"] / b["cpu_percent_per_video_second"]
+                      for a, b in zip(runs[scene]["after"], runs[scene]["before"], strict=True)]  # fmt: skip
+            print(f"{scene}: after / before per round " + ", ".join(f"{r:.2f}" for r in ratios))
+
+
+def _mean(rows: list[dict]) -> dict:
+    """Numbers averaged over the rounds (None where a round had none)."""
+    mean: dict = {}
+    for key in rows[0]:
+        values = [row[key] for row in rows if row[key] is not None]
+        mean[key] = round(sum(values) / len(values), 2) if values else None
+    return mean
 
 
 if __name__ == "__main__":

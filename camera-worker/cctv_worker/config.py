@@ -169,12 +169,15 @@ class WorkerConfig(BaseSettings):
     object_filters: dict[str, ObjectFilter] = Field(default_factory=dict, alias="OBJECT_FILTERS")
 
     # The motion gate (motion.py): the detector runs on frames with motion, plus a forced one every
-    # FORCED_DETECT_INTERVAL seconds (0: never) so that what stands still is still seen.
+    # FORCED_DETECT_INTERVAL seconds (0: never) so that what stands still is still seen, while an event
+    # is open or an object was seen recently; while nothing is followed (an empty scene), a forced one
+    # only every FORCED_DETECT_IDLE_INTERVAL seconds (0: never; never more often than the other).
     motion_gate: bool = Field(True, alias="MOTION_GATE")
     motion_threshold: int = Field(25, alias="MOTION_THRESHOLD", ge=1, le=255)
     motion_min_area: float = Field(0.002, alias="MOTION_MIN_AREA", ge=0.0, le=1.0)
     motion_masks: tuple[MotionMask, ...] = Field((), alias="MOTION_MASKS", max_length=32)
     forced_detect_interval: float = Field(5.0, alias="FORCED_DETECT_INTERVAL", ge=0.0, le=3600.0)
+    forced_detect_idle_interval: float = Field(60.0, alias="FORCED_DETECT_IDLE_INTERVAL", ge=0.0, le=3600.0)
     # While nothing moves and no event is open, decode only the keyframes (what the gate needs);
     # "all" decodes every frame always (first sight of motion is then not bound to the keyframe rate).
     motion_idle_decode: Literal["keyframes", "all"] = Field("keyframes", alias="MOTION_IDLE_DECODE")

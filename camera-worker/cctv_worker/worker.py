@@ -60,7 +60,9 @@ def motion_gate(config: WorkerConfig) -> MotionGate | None:
             "so that an object standing still keeps its event open",
             config.forced_detect_interval, config.event_grace, forced,
         )
-    return MotionGate(MotionDetector(settings), forced_interval=forced)
+    return MotionGate(
+        MotionDetector(settings), forced_interval=forced, idle_interval=config.forced_detect_idle_interval
+    )
 
 
 class Worker:
@@ -239,7 +241,9 @@ class Worker:
             if frame.index == 0:
                 self.gate.reset()  # a new connection may show another picture: no stale background
             now = self.clock()
-            decision = self.gate.decide(frame.image, now)
+            following = self.events.following(frame.captured_at)
+            grey = frame.grey(self.gate.detector.settings.width)
+            decision = self.gate.decide(grey, now, following=following)
             self.metrics.gate_decision(motion=decision.motion, detect=decision.detect)
             self._choose_decode(motion=decision.motion, now=now)
             if not decision.detect:

@@ -4,11 +4,14 @@ covering what was asked; keyframes-only decoding at run time."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
 
 import av
+import cv2
+import numpy as np
 from prometheus_client import CollectorRegistry
 
 from cctv_worker.backoff import Backoff
@@ -100,3 +103,30 @@ def test_keyframes_only_decoding_can_be_switched_on_and_off_at_run_time(rtsp_tes
     finally:
         thread.stop_event.set()
         thread.join(15)
+
+
+def test_while_idle_keyframes_are_decoded_only_at_the_sampling_rate(rtsp_testsrc: RtspServer) -> None:
+    """testsrc has a keyframe a second (10 frames); a sampler of 20 frames wants one every 2 s. The
+    frames come undecoded to BGR: the motion gate's small grey copy is made straight from the picture."""
+    thread = start_capture(rtsp_testsrc.url, None)
+    thread.sampler = FrameSampler(20)
+    try:
+        wait_for(lambda: thread.mailbox.get(0.5) is not None, 30, what="first frame")
+        thread.set_decode_mode(DecodeMode.KEYFRAMES)
+        got = []
+        deadline = time.monotonic() + 6.5
+        while time.monotonic() < deadline:
+            frame = thread.mailbox.get(0.2)
+            if frame is not None:
+                got.append(frame)
+    finally:
+        thread.stop_event.set()
+        thread.join(15)
+    assert len(got) >= 2 and all(f.keyframe for f in got), [f.index for f in got]
+    assert all(b.index - a.index >= 20 for a, b in itertools.pairwise(got)), [f.index for f in got]
+    grey = got[-1].grey(160)
+    assert grey.shape == (120, 160) and grey.dtype == np.uint8
+    image = got[-1].image
+    assert image.shape == (240, 320, 3)
+    expected = cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), (160, 120), interpolation=cv2.INTER_AREA)
+    assert np.abs(grey.astype(int) - expected).mean() < 4  # the same grey levels as OpenCV's

@@ -53,6 +53,21 @@ def test_the_event_closes_after_the_grace_period_and_ends_at_the_last_sighting()
     assert not closed.event.open
 
 
+def test_the_scene_is_followed_while_an_event_is_open_or_an_object_was_seen_recently() -> None:
+    # The motion gate forces detections often while followed, rarely on an empty scene.
+    events = logic(grace=5, max_age=5, min_frames=3)
+    assert not events.following(now=0)
+    events.on_frame([person()], now=0)  # seen once: not confirmed, no event, but followed
+    assert not events.open and events.following(now=4.9)
+    assert not events.following(now=5.1)  # forgotten by the tracker
+    events.on_frame([person()], now=10)
+    events.on_frame([person()], now=11)
+    events.on_frame([person()], now=12)
+    assert events.open and events.following(now=16)
+    events.tick(17.1)  # closed 5 s after the last sighting
+    assert not events.open and not events.following(now=17.1)
+
+
 def test_a_second_person_while_the_event_is_open_joins_it() -> None:
     events = logic(cooldown=60)
     events.on_frame([person()], now=0)

@@ -101,6 +101,34 @@ def test_the_forced_detection_comes_every_interval_while_nothing_moves() -> None
     assert all(r is Reason.STILL for t, r in enumerate(reasons) if t not in (0, 5, 10))
 
 
+def test_while_nothing_is_followed_the_forced_detection_comes_every_idle_interval() -> None:
+    g = MotionGate(MotionDetector(MotionSettings()), forced_interval=5.0, idle_interval=60.0)
+    g.decide(SCENE, now=0.0)  # the first frame
+    idle = [t for t in range(1, 130) if g.decide(noisy(SCENE), float(t), following=False).detect]
+    assert idle == [60, 120]
+    # Something is followed (an event open, an object seen): every forced_interval again.
+    followed = [t for t in range(130, 142) if g.decide(noisy(SCENE), float(t), following=True).detect]
+    assert followed == [130, 135, 140]
+
+
+def test_motion_is_analysed_at_once_whatever_the_idle_interval() -> None:
+    g = MotionGate(MotionDetector(MotionSettings()), forced_interval=5.0, idle_interval=3600.0)
+    g.decide(SCENE, now=0.0)
+    assert g.decide(noisy(SCENE), now=1.0, following=False).reason is Reason.STILL
+    assert g.decide(with_block(0.2, 0.3), now=2.0, following=False).motion
+
+
+@pytest.mark.parametrize(
+    ("forced", "idle", "expected"),
+    [(5.0, 60.0, 60.0), (5.0, 2.0, 5.0), (5.0, None, 5.0), (5.0, 0.0, 0.0), (0.0, 60.0, 0.0)],
+)
+def test_the_idle_interval_is_never_shorter_than_the_forced_one_and_zero_forces_nothing(
+    forced: float, idle: float | None, expected: float
+) -> None:
+    g = MotionGate(MotionDetector(MotionSettings()), forced_interval=forced, idle_interval=idle)
+    assert g.idle_interval == expected
+
+
 def test_motion_restarts_the_forced_interval() -> None:
     g = gate(forced=5.0)
     g.decide(SCENE, now=0.0)
@@ -131,6 +159,8 @@ def test_the_gate_settings_come_from_the_environment() -> None:
     assert g is not None and g.forced_interval == 3.0
     assert g.detector.settings.pixel_threshold == 30 and g.detector.settings.min_area == 0.01
     assert g.detector.settings.masks == (((0.0, 0.0), (0.3, 0.0), (0.3, 0.4)),)
+    assert g.idle_interval == 60.0  # FORCED_DETECT_IDLE_INTERVAL's default
+    assert motion_gate(WorkerConfig.from_env(base_env(FORCED_DETECT_IDLE_INTERVAL="0"))).idle_interval == 0.0
     assert motion_gate(WorkerConfig.from_env(base_env(MOTION_GATE="false"))) is None
 
 
@@ -152,6 +182,7 @@ def test_a_forced_interval_not_shorter_than_the_event_grace_is_cut_to_half_the_g
         ("MOTION_THRESHOLD", "0", "MOTION_THRESHOLD"),
         ("MOTION_MIN_AREA", "2", "MOTION_MIN_AREA"),
         ("FORCED_DETECT_INTERVAL", "-1", "FORCED_DETECT_INTERVAL"),
+        ("FORCED_DETECT_IDLE_INTERVAL", "-1", "FORCED_DETECT_IDLE_INTERVAL"),
     ],
 )
 def test_bad_gate_settings_stop_start_up_naming_the_variable(name: str, value: str, message: str) -> None:

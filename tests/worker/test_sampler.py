@@ -24,3 +24,16 @@ def test_reset_decodes_the_next_frame_after_a_reconnect() -> None:
     assert not sampler.should_decode(1, now=101.0)
     sampler.reset()
     assert sampler.should_decode(0, now=102.0)
+
+
+def test_while_idle_the_first_keyframe_of_each_sampling_period_is_due() -> None:
+    # FRAME_SKIP=30 on a stream with a keyframe every 15 frames: every other keyframe, as often as
+    # the ungated worker analyses a frame; one every 25: the first one at least 30 frames on.
+    sampler = FrameSampler(frame_skip=30)
+    assert [i for i in range(0, 150, 15) if sampler.keyframe_due(i, now=0.0)] == [0, 30, 60, 90, 120]
+    sampler = FrameSampler(frame_skip=30)
+    assert [i for i in range(0, 250, 25) if sampler.keyframe_due(i, now=0.0)] == [0, 50, 100, 150, 200]
+    sampler = FrameSampler(frame_skip=30, detect_fps=0.5)  # DETECT_FPS: by time, one per 2 s
+    assert [t for t in range(10) if sampler.keyframe_due(t * 15, now=float(t))] == [0, 2, 4, 6, 8]
+    sampler.reset()
+    assert sampler.keyframe_due(0, now=9.0)  # a new connection: the first keyframe is due at once

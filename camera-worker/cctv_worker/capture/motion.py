@@ -14,7 +14,11 @@ clock, the road outside the fence) never opens the gate. They hide motion only; 
 in a mask is still detected on the forced frames and whenever motion elsewhere opens the gate.
 
 The forced detection keeps what does not move visible: a person standing still in a zone, and an
-open event that must see its object go to end on time.
+open event that must see its object go to end on time. It comes every ``forced_interval`` seconds while
+something is being followed (the caller says so: an open event, or an object seen recently), and only
+every ``idle_interval`` seconds while nothing is (an empty scene, most of a camera's day): there it only
+catches what came in without any motion the gate could see (inside a mask, or too small), and an
+inference costs a hundred times the motion check.
 """
 
 from __future__ import annotations
@@ -93,8 +97,9 @@ class MotionDetector:
         target_h = max(1, round(height * target_w / width))
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
         # INTER_AREA averages the pixels it drops: a built-in denoise at no extra cost.
-        small = cv2.resize(grey, (target_w, target_h), interpolation=cv2.INTER_AREA)
-        return cv2.GaussianBlur(small, (5, 5), 0)
+        if width != target_w:  # a grey copy made small already (Frame.grey) is used as it is
+            grey = cv2.resize(grey, (target_w, target_h), interpolation=cv2.INTER_AREA)
+        return cv2.GaussianBlur(grey, (5, 5), 0)
 
     def _build_mask(self, shape: tuple[int, ...]) -> None:
         height, width = shape[:2]
@@ -110,25 +115,34 @@ class MotionDetector:
 
 
 class MotionGate:
-    """Decides per frame whether the detector runs. ``forced_interval`` 0 forces nothing."""
+    """Decides per frame whether the detector runs. ``forced_interval`` 0 forces nothing, whatever
+    ``idle_interval`` says; ``idle_interval`` 0 forces nothing while nothing is followed, and None (or one
+    shorter than ``forced_interval``) is ``forced_interval``."""
 
-    def __init__(self, detector: MotionDetector, *, forced_interval: float) -> None:
+    def __init__(
+        self, detector: MotionDetector, *, forced_interval: float, idle_interval: float | None = None
+    ) -> None:
         self.detector = detector
         self.forced_interval = forced_interval
+        if forced_interval <= 0 or idle_interval == 0:
+            self.idle_interval = 0.0
+        else:
+            self.idle_interval = max(forced_interval, idle_interval or 0.0)
         self._last_detect: float | None = None
 
-    def decide(self, image: np.ndarray, now: float) -> GateDecision:
-        """``now`` is a monotonic time in seconds. The first frame (after a reset) is always analysed:
-        there is no background to compare it with, and what is already there must be seen."""
+    def decide(self, image: np.ndarray, now: float, *, following: bool = True) -> GateDecision:
+        """``now`` is a monotonic time in seconds; ``following``: an event is open or an object was seen
+        recently (the forced detection then comes every ``forced_interval``, else every
+        ``idle_interval``). The first frame (after a reset) is always analysed: there is no background to
+        compare it with, and what is already there must be seen."""
         measured = self.detector.changed_fraction(image)
         changed = 0.0 if measured is None else measured
+        interval = self.forced_interval if following else self.idle_interval
         if measured is None:
             reason = Reason.FORCED
         elif changed >= self.detector.settings.min_area and changed > 0.0:
             reason = Reason.MOTION
-        elif self.forced_interval > 0 and (
-            self._last_detect is None or now - self._last_detect >= self.forced_interval
-        ):
+        elif interval > 0 and (self._last_detect is None or now - self._last_detect >= interval):
             reason = Reason.FORCED
         else:
             reason = Reason.STILL

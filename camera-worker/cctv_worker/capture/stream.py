@@ -16,10 +16,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 
 import av
+import cv2
 import numpy as np
 
 from cctv_worker.backoff import Backoff
@@ -44,12 +44,59 @@ class DecodeMode(StrEnum):
 _SKIP = {DecodeMode.ALL: "DEFAULT", DecodeMode.KEYFRAMES: "NONKEY"}
 
 
-@dataclass(frozen=True, slots=True)
 class Frame:
-    image: np.ndarray
-    index: int  # position in the stream since the last (re)connect
-    captured_at: float  # wall-clock time (for the alert's timestamp)
-    keyframe: bool = False
+    """One decoded frame for the detector's loop. From the stream it holds FFmpeg's picture and makes
+    the BGR ``image`` on first use: the motion gate only needs ``grey`` (a small copy of the luma
+    plane), so a frame the gate finds still never pays the 1080p colour
+    conversion (issue 13: most of an idle camera's decoding cost). Tests hand in an image directly."""
+
+    __slots__ = ("_image", "_picture", "captured_at", "index", "keyframe")
+
+    def __init__(
+        self,
+        image: np.ndarray | None,
+        index: int,  # position in the stream since the last (re)connect
+        captured_at: float,  # wall-clock time (for the alert's timestamp)
+        keyframe: bool = False,
+        *,
+        picture: av.VideoFrame | None = None,
+    ) -> None:
+        if image is None and picture is None:
+            raise ValueError("a frame needs an image or a picture")
+        self._image, self._picture = image, picture
+        self.index, self.captured_at, self.keyframe = index, captured_at, keyframe
+
+    @property
+    def image(self) -> np.ndarray:
+        if self._image is None:
+            assert self._picture is not None
+            self._image = self._picture.to_ndarray(format="bgr24")
+            self._picture = None  # FFmpeg's buffer goes back to its pool
+        return self._image
+
+    def grey(self, width: int) -> np.ndarray:
+        """At most ``width`` pixels wide, for the motion check: from the picture's luma plane as it is (no
+        colour conversion; grey levels stretched to full range, like OpenCV's grey of the BGR image), or
+        the BGR image when there is one (the check shrinks and greys it itself)."""
+        picture = self._picture
+        if picture is None or self._image is not None:
+            return self.image
+        width = min(width, picture.width)
+        height = max(1, round(picture.height * width / picture.width))
+        if picture.format.name not in _LUMA_FIRST:
+            return picture.reformat(width=width, height=height, format="gray").to_ndarray()
+        plane = picture.planes[0]
+        luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+        # INTER_AREA averages the pixels it drops (a denoise); a copy either way, the picture is FFmpeg's.
+        small = cv2.resize(luma, (width, height), interpolation=cv2.INTER_AREA)
+        if picture.format.name.startswith("yuvj") or picture.color_range == _FULL_RANGE:
+            return small
+        return cv2.convertScaleAbs(small, alpha=255 / 219, beta=-16 * 255 / 219)  # 16..235 -> 0..255
+
+
+# 8-bit formats whose first plane is the luma, one byte a pixel; FFmpeg's AVCOL_RANGE_JPEG.
+_LUMA_FIRST = frozenset({"yuv420p", "yuvj420p", "nv12", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"})
+_FULL_RANGE = 2
 
 
 class Mailbox:
@@ -201,9 +248,9 @@ class CaptureThread(threading.Thread):
             if packet.size == 0:
                 continue  # the flush packet at the end of a file
             dts, pts = stamps.of(packet)
-            seconds = float(dts * time_base)
             if self._pace:
                 # Files play at their own rate: wait until this packet is due.
+                seconds = float(dts * time_base)
                 first_ts = seconds if first_ts is None else first_ts
                 delay = paced_start + (seconds - first_ts) - time.monotonic()
                 if delay > 0 and self.stop_event.wait(delay):
@@ -232,12 +279,15 @@ class CaptureThread(threading.Thread):
 
     def _decode(self, packet: av.Packet, index: int, wall: float, mode: DecodeMode) -> None:
         keyframe = bool(packet.is_keyframe)
-        if mode is DecodeMode.KEYFRAMES and not keyframe:
-            return  # FFmpeg would skip it anyway; do not even hand it over
-        # Sampled: only the chosen frames pay for the conversion to BGR, most of the per-frame cost.
-        wanted = (
-            keyframe if mode is DecodeMode.KEYFRAMES else self.sampler.should_decode(index, time.monotonic())
-        )
+        if mode is DecodeMode.KEYFRAMES:
+            # FFmpeg would skip the other frames anyway: do not even hand them over, nor a keyframe the
+            # sampler does not want yet (a keyframe needs no other picture, so none is missed).
+            if not keyframe or not self.sampler.keyframe_due(index, time.monotonic()):
+                return
+            wanted = True
+        else:
+            # Sampled: only the chosen frames are handed on (and may pay for the conversion to BGR).
+            wanted = self.sampler.should_decode(index, time.monotonic())
         try:
             frames = packet.decode()
         except av.FFmpegError as error:  # one corrupt packet costs one frame, not the connection
@@ -246,6 +296,6 @@ class CaptureThread(threading.Thread):
         if not wanted:
             return
         for frame in frames:
-            image = frame.to_ndarray(format="bgr24")
-            if self.mailbox.put(Frame(image, index, wall, keyframe)):
+            # The BGR conversion waits for the detector's loop (Frame.image): it may not be needed.
+            if self.mailbox.put(Frame(None, index, wall, keyframe, picture=frame)):
                 self.metrics.frames_dropped.inc()

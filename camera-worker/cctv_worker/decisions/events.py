@@ -164,6 +164,12 @@ class EventLogic:
         self.closed: dict[str, _Event] = {}  # the last closed event per type (reopened within the cooldown)
         self._now = float("-inf")
 
+    def following(self, now: float) -> bool:
+        """An event is open, or an object (confirmed or not yet) was seen within the tracker's memory:
+        the motion gate then forces detections often enough to see a still object and end events on
+        time."""
+        return bool(self.open) or any(now - t.last_seen <= self.tracker.max_age for t in self.tracker.tracks)
+
     def on_frame(self, candidates: Sequence[Candidate], now: float) -> FrameResult:
         changes: list[EventChange] = []
         seen = self.tracker.update(candidates, now)
