@@ -176,7 +176,7 @@ class Camera(models.Model):
     forced_detect_interval = models.FloatField(
         default=5.0,
         validators=[MinValueValidator(0.0), MaxValueValidator(3600.0)],
-        help_text="Seconds between detections while nothing moves but an object is followed (0: only on motion).",
+        help_text="Seconds between detections while an object is followed and all is still (0: motion only).",
     )
 
     detector = models.CharField(

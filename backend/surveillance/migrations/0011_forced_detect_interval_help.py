@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='camera',
             name='forced_detect_interval',
-            field=models.FloatField(default=5.0, help_text='Seconds between detections while nothing moves but something is followed (0: only on motion).', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(3600.0)]),
+            field=models.FloatField(default=5.0, help_text='Seconds between detections while an object is followed and all is still (0: motion only).', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(3600.0)]),
         ),
     ]
