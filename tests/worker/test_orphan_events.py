@@ -14,9 +14,9 @@ import pytest
 from support.backend import start_backend
 from support.footage import bus_jpg
 from support.rtsp_server import start_rtsp_server
+from support.worker_process import WorkerProcess
 
 from .helpers import wait_for
-from .worker_process import WorkerProcess
 
 #: The backend waits this long (its minimum CAMERA_ONLINE_SECONDS) before it closes an event that the
 #: camera's worker does not report open: an event opened after a heartbeat was taken must be safe.
