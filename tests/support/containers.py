@@ -169,6 +169,8 @@ def kubernetes_flags(
             value = _VAR_REF.sub(lambda m: env.get(m.group(1), m.group(0)), str(item["value"]))
         elif "secretKeyRef" in item.get("valueFrom", {}):
             ref = item["valueFrom"]["secretKeyRef"]
+            if ref.get("optional") and ref["key"] not in secrets_data.get(ref["name"], {}):
+                continue  # as the kubelet does: an optional key that is absent leaves the variable unset
             value = secrets_data[ref["name"]][ref["key"]]
         elif item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "status.podIP":
             value = "127.0.0.1"
