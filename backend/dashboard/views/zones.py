@@ -15,11 +15,13 @@ from dashboard import selectors
 from dashboard.forms import ZonesForm
 from surveillance import services
 from surveillance.selectors import camera_of
+from surveillance.users import signed_in_user
 
 
 @login_required
 def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
-    camera = camera_of(user=request.user, camera_id=camera_id)
+    user = signed_in_user(request)
+    camera = camera_of(user=user, camera_id=camera_id)
     if request.method == "POST":
         form = ZonesForm(request.POST)
         if form.is_valid():
@@ -57,7 +59,7 @@ def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
             "form": form,
             "zones": zones,
             "masks": masks,
-            "snapshot": selectors.latest_snapshot_alert(request.user, camera_id=camera.id),
+            "snapshot": selectors.latest_snapshot_alert(user, camera_id=camera.id),
             "nav": "cameras",
         },
     )
