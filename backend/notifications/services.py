@@ -234,7 +234,8 @@ def _count(delivery: Delivery, outcome: Outcome) -> None:
     kind = delivery.channel.kind
     if delivery.status == DeliveryStatus.DELIVERED:
         metrics.SENT.labels(kind=kind).inc()
-        metrics.LATENCY.labels(kind=kind).observe(delivery.latency_seconds)
+        if delivery.latency_seconds is not None:  # always set with DELIVERED (_result_fields)
+            metrics.LATENCY.labels(kind=kind).observe(delivery.latency_seconds)
     elif delivery.status == DeliveryStatus.FAILED:
         metrics.FAILED.labels(kind=kind).inc()
         logger.warning(

@@ -462,7 +462,8 @@ def clips_enforce_storage_cap(*, max_bytes: int | None = None) -> int:
             break
         name = clip.file.name
         clip.delete()
-        Clip._meta.get_field("file").storage.delete(name)
+        if name:  # a FileField of a saved clip always has one; the storage needs a str
+            Clip._meta.get_field("file").storage.delete(name)
         total -= clip.size
         deleted += 1
     if deleted:

@@ -144,8 +144,9 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 @login_required
 def alerts_acknowledge(request: HttpRequest) -> HttpResponse:
     raw = request.POST.getlist("alert_ids")
-    ids = [parse_id(value) for value in raw[:MAX_ACKNOWLEDGE]]
-    if not ids or None in ids:
+    parsed = [parse_id(value) for value in raw[:MAX_ACKNOWLEDGE]]
+    ids = [alert_id for alert_id in parsed if alert_id is not None]
+    if not ids or len(ids) != len(parsed):
         messages.error(request, "Select the alerts to acknowledge first.")
         return redirect(_safe_next(request))
     # Ids of other users' alerts are simply not found by the user-scoped service.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,27 +18,36 @@ from dashboard import selectors
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from dashboard.presentation import STATE_LABELS, camera_state
 from surveillance import services
-from surveillance.models import default_alert_types
+from surveillance.models import Camera, default_alert_types
 from surveillance.selectors import camera_of
 from surveillance.users import signed_in_user
+
+
+@dataclass(frozen=True)
+class CameraRow:
+    """A row of the camera list: the camera (with its activity annotations) and what the page derives."""
+
+    camera: Camera
+    state: str
+    state_label: str
+    masked_url: str
 
 
 @login_required
 def camera_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    cameras = list(selectors.cameras_with_activity(signed_in_user(request), now=now))
+    cameras = []
     counts = {state: 0 for state in STATE_LABELS}
-    for camera in cameras:
-        camera.state = camera_state(
+    for camera in selectors.cameras_with_activity(signed_in_user(request), now=now):
+        state = camera_state(
             is_active=camera.is_active,
             stream_state=camera.stream_state,
             last_heartbeat_at=camera.last_heartbeat_at,
             now=now,
             online_seconds=settings.CAMERA_ONLINE_SECONDS,
         )
-        camera.state_label = STATE_LABELS[camera.state]
-        camera.masked_url = mask_url(camera.rtsp_url)
-        counts[camera.state] += 1
+        cameras.append(CameraRow(camera, state, STATE_LABELS[state], mask_url(camera.rtsp_url)))
+        counts[state] += 1
     return render(
         request,
         "dashboard/camera_list.html",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,19 +14,33 @@ from django.views.decorators.http import require_POST
 
 from dashboard.notification_forms import ChannelForm, initial_of
 from notifications import selectors, services
+from notifications.models import Channel, Delivery
 from notifications.senders import send as send_message
 from notifications.serializers import mask_url
 from surveillance.selectors import cameras_of
 from surveillance.users import signed_in_user
 
 
+@dataclass(frozen=True)
+class ChannelRow:
+    """A row of the channel list: the channel, where it sends (URL masked), its latest delivery."""
+
+    channel: Channel
+    target: str
+    last_delivery: Delivery | None
+
+
 @login_required
 def channel_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    channels = list(selectors.channels_of(user))
-    for channel in channels:
-        channel.target = mask_url(channel.url) if channel.url else ", ".join(channel.addresses)
-        channel.last_delivery = selectors.deliveries_of(user, channel_id=channel.pk).first()
+    channels = [
+        ChannelRow(
+            channel,
+            mask_url(channel.url) if channel.url else ", ".join(channel.addresses),
+            selectors.deliveries_of(user, channel_id=channel.pk).first(),
+        )
+        for channel in selectors.channels_of(user)
+    ]
     return render(request, "dashboard/notification_list.html", {"channels": channels, "nav": "notifications"})
 
 

@@ -39,10 +39,10 @@ def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
                     form.add_error("zones", errors.get("zones", error.messages))
                 camera.refresh_from_db()
             else:
-                count, masks = len(camera.zones), len(camera.motion_masks)
+                count, mask_count = len(camera.zones), len(camera.motion_masks)
                 saved = f"{count} zone{'s' if count != 1 else ''}"
-                if masks:
-                    saved += f" and {masks} motion mask{'s' if masks != 1 else ''}"
+                if mask_count:
+                    saved += f" and {mask_count} motion mask{'s' if mask_count != 1 else ''}"
                 messages.success(request, f"{saved} saved for “{camera.name}”.")
                 return redirect("dashboard:zones", camera_id=camera.id)
         # The editor starts from what the user sent (if it parsed) so a rejected drawing is not lost.
