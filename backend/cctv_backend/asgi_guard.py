@@ -28,23 +28,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from asgiref.sync import ThreadSensitiveContext
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
+# As Django's ASGIHandler declares them: the scope a dict, messages read-only mappings.
+Scope = dict[str, Any]
+Message = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class Limit(Protocol):
-    max_bytes: int
+    @property
+    def max_bytes(self) -> int: ...  # read-only: a frozen dataclass's field satisfies it
 
     def detail(self, size: str | int) -> str: ...
+
+
+# The guard hands the limit that limit_for found back to declared_too_large and on_refused: one type.
+L = TypeVar("L", bound=Limit)
 
 
 class _Slot:
@@ -54,14 +60,14 @@ class _Slot:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"request-{index}")
 
 
-class RequestGuard:
+class RequestGuard(Generic[L]):
     def __init__(
         self,
         app: ASGIApp,
         *,
-        limit_for: Callable[[str], Limit],
-        declared_too_large: Callable[[str | None, Limit], bool],
-        on_refused: Callable[[str, Limit], None],
+        limit_for: Callable[[str], L],
+        declared_too_large: Callable[[str | None, L], bool],
+        on_refused: Callable[[str, L], None],
         concurrency: int,
     ) -> None:
         self.app = app
@@ -82,10 +88,10 @@ class RequestGuard:
         await _Request(self, scope, receive, send).run()
 
 
-class _Request:
+class _Request(Generic[L]):
     """One request's state: bytes counted, whether it holds a slot, whether it was refused."""
 
-    def __init__(self, guard: RequestGuard, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, guard: RequestGuard[L], scope: Scope, receive: Receive, send: Send) -> None:
         self.guard = guard
         self.scope = scope
         self._receive = receive

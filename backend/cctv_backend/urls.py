@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from surveillance.snapshot_files import clip_file, snapshot_file
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
     path("api/notifications/", include("notifications.urls")),

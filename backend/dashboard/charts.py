@@ -92,7 +92,7 @@ def daily_stacked_bars(
         chart.y_labels.append(Label(left - 6, round(y + 4, 2), _short_number(value)))
     for index, day in enumerate(days):
         x = left + index * slot + (slot - bar_width) / 2
-        base = top + plot_height
+        base: float = top + plot_height
         for kind in types:
             count = counts.get((day, kind), 0)
             if not count:

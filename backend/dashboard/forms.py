@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -262,7 +263,7 @@ class AlertFilterForm(forms.Form):
 
     def __init__(self, *args, cameras: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["camera"].choices = [("", "All cameras"), *cameras]
+        cast(forms.TypedChoiceField, self.fields["camera"]).choices = [("", "All cameras"), *cameras]
 
     def clean_before(self) -> str:
         cursor = self.cleaned_data["before"]
@@ -273,8 +274,9 @@ class AlertFilterForm(forms.Form):
                 raise ValidationError("This page link is broken; showing the newest alerts.") from None
         return cursor
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "The end date is before the start date.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from notifications.models import ChannelKind
@@ -66,7 +68,9 @@ class ChannelForm(forms.Form):
     def __init__(self, *args, cameras=(), channel=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.channel = channel
-        self.fields["cameras"].choices = [(str(camera.pk), camera.name) for camera in cameras]
+        cast(forms.MultipleChoiceField, self.fields["cameras"]).choices = [
+            (str(camera.pk), camera.name) for camera in cameras
+        ]
         if channel is not None:
             self.fields["kind"].disabled = True
 

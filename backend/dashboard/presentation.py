@@ -32,8 +32,10 @@ def camera_state(
     return DOWN
 
 
-def box_style(box: list[float]) -> str | None:
+def box_style(box: object) -> str | None:
     """CSS placing a normalised [x1, y1, x2, y2] box over an image, or None for a malformed box."""
+    if not isinstance(box, list | tuple):
+        return None
     try:
         x1, y1, x2, y2 = (min(max(float(v), 0.0), 1.0) for v in box)
     except (TypeError, ValueError):
@@ -47,7 +49,7 @@ def box_style(box: list[float]) -> str | None:
 
 def detection_boxes(detections: object) -> list[dict]:
     """The drawable detections of an alert: label, confidence in percent and the box's CSS."""
-    boxes = []
+    boxes: list[dict] = []
     if not isinstance(detections, list):
         return boxes
     for item in detections:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -18,7 +18,7 @@ from surveillance.models import Alert, Camera
 from surveillance.selectors import alerts_of, cameras_of
 
 
-def cameras_with_activity(user: AbstractBaseUser, *, now: datetime) -> QuerySet[Camera]:
+def cameras_with_activity(user: User, *, now: datetime) -> QuerySet[Camera]:
     """The user's cameras, each annotated with its last alert (time, type) and its alert count of 24 h."""
     latest = Alert.objects.filter(camera=OuterRef("pk")).order_by("-occurred_at", "-id")
     # A correlated count walks the (camera, -occurred_at) index for one day only.
@@ -37,12 +37,12 @@ def cameras_with_activity(user: AbstractBaseUser, *, now: datetime) -> QuerySet[
     )
 
 
-def latest_snapshot_alert(user: AbstractBaseUser, *, camera_id: int) -> Alert | None:
+def latest_snapshot_alert(user: User, *, camera_id: int) -> Alert | None:
     """The camera's newest alert that has a snapshot (the zone editor draws on it)."""
     return alerts_of(user, camera_id=camera_id).exclude(snapshot="").first()
 
 
-def unacknowledged_count(user: AbstractBaseUser) -> int:
+def unacknowledged_count(user: User) -> int:
     return alerts_of(user, acknowledged=False).order_by().count()
 
 
@@ -51,7 +51,7 @@ def last_days(today: date, days: int) -> list[date]:
     return [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 
-def alerts_per_day_and_type(user: AbstractBaseUser, *, days: list[date]) -> dict[tuple[date, str], int]:
+def alerts_per_day_and_type(user: User, *, days: list[date]) -> dict[tuple[date, str], int]:
     """``{(day, alert_type): count}`` for the given days (in the current time zone)."""
     if not days:
         return {}
@@ -70,7 +70,7 @@ def alerts_per_day_and_type(user: AbstractBaseUser, *, days: list[date]) -> dict
 
 
 def alerts_per_camera_and_type(
-    user: AbstractBaseUser, *, since: datetime, limit: int
+    user: User, *, since: datetime, limit: int
 ) -> tuple[list[tuple[str, dict[str, int]]], int]:
     """Cameras with the most alerts since ``since`` (at most ``limit``, busiest first), counted per type.
 

@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 def _attachment(delivery: Delivery) -> tuple[str, bytes] | None:
     alert = delivery.alert
-    if alert is None or not alert.snapshot:
+    if alert is None or not alert.snapshot.name:  # a FieldFile is false exactly when it has no name
         return None
     try:
         with alert.snapshot.open("rb") as handle:

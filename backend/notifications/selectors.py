@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Min, QuerySet
 from django.shortcuts import get_object_or_404
 
 from notifications.models import Channel, Delivery, DeliveryStatus
 
 
-def channels_of(user: AbstractBaseUser) -> QuerySet[Channel]:
+def channels_of(user: User) -> QuerySet[Channel]:
     return Channel.objects.filter(user_id=user.pk).order_by("id")
 
 
-def channel_of(*, user: AbstractBaseUser, channel_id: int) -> Channel:
+def channel_of(*, user: User, channel_id: int) -> Channel:
     """The user's channel; ``Http404`` for a missing id and another user's channel alike."""
     return get_object_or_404(channels_of(user), pk=channel_id)
 
 
 def deliveries_of(
-    user: AbstractBaseUser, *, channel_id: int | None = None, status: str | None = None
+    user: User, *, channel_id: int | None = None, status: str | None = None
 ) -> QuerySet[Delivery]:
     queryset = Delivery.objects.filter(channel__user_id=user.pk)
     if channel_id is not None:
@@ -31,7 +31,7 @@ def deliveries_of(
     return queryset.select_related("channel").order_by("-created_at", "-id")
 
 
-def delivery_of(*, user: AbstractBaseUser, delivery_id: int) -> Delivery:
+def delivery_of(*, user: User, delivery_id: int) -> Delivery:
     return get_object_or_404(deliveries_of(user), pk=delivery_id)
 
 

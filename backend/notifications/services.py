@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -66,7 +66,7 @@ def _check_cameras_owned(channel: Channel) -> None:
         raise ValidationError({"cameras": f"No camera of yours has the id {', '.join(map(str, unknown))}."})
 
 
-def channel_create(*, user: AbstractBaseUser, kind: str, name: str, **fields: Any) -> Channel:
+def channel_create(*, user: User, kind: str, name: str, **fields: Any) -> Channel:
     """A new channel; a webhook without a secret gets a generated one (shown once by the API)."""
     _check_fields(fields)
     if kind == ChannelKind.MQTT and not fields.get("topic_prefix"):
@@ -234,7 +234,8 @@ def _count(delivery: Delivery, outcome: Outcome) -> None:
     kind = delivery.channel.kind
     if delivery.status == DeliveryStatus.DELIVERED:
         metrics.SENT.labels(kind=kind).inc()
-        metrics.LATENCY.labels(kind=kind).observe(delivery.latency_seconds)
+        if delivery.latency_seconds is not None:  # always set with DELIVERED (_result_fields)
+            metrics.LATENCY.labels(kind=kind).observe(delivery.latency_seconds)
     elif delivery.status == DeliveryStatus.FAILED:
         metrics.FAILED.labels(kind=kind).inc()
         logger.warning(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -19,11 +21,12 @@ from notifications.serializers import (
 )
 from surveillance.pagination import PagePagination
 from surveillance.serializers import paginated
+from surveillance.users import signed_in_user
 
 
 def _paginated(queryset, request: Request, view, serializer_class) -> Response:
     paginator = PagePagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
@@ -35,13 +38,15 @@ class ChannelListCreateApi(APIView):
         responses={200: paginated(ChannelOutputSerializer, name="PaginatedChannelList")},
     )
     def get(self, request: Request) -> Response:
-        return _paginated(selectors.channels_of(request.user), request, self, ChannelOutputSerializer)
+        return _paginated(
+            selectors.channels_of(signed_in_user(request)), request, self, ChannelOutputSerializer
+        )
 
     @extend_schema(request=ChannelInputSerializer, responses={201: ChannelCreatedOutputSerializer})
     def post(self, request: Request) -> Response:
         data = ChannelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        channel = services.channel_create(user=request.user, **data.validated_data)
+        channel = services.channel_create(user=signed_in_user(request), **data.validated_data)
         return Response(ChannelCreatedOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
@@ -50,11 +55,11 @@ class ChannelDetailApi(APIView):
 
     @extend_schema(responses={200: ChannelOutputSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        channel = selectors.channel_of(user=request.user, channel_id=pk)
+        channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk)
         return Response(ChannelOutputSerializer(channel).data)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
-        channel = selectors.channel_of(user=request.user, channel_id=pk)
+        channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk)
         data = ChannelInputSerializer(data=request.data, partial=partial, context={"channel": channel})
         data.is_valid(raise_exception=True)
         channel = services.channel_update(channel=channel, **data.validated_data)
@@ -70,7 +75,7 @@ class ChannelDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        services.channel_delete(channel=selectors.channel_of(user=request.user, channel_id=pk))
+        services.channel_delete(channel=selectors.channel_of(user=signed_in_user(request), channel_id=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -79,7 +84,7 @@ class ChannelTestApi(APIView):
 
     @extend_schema(request=None, responses={200: DeliveryOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        channel = selectors.channel_of(user=request.user, channel_id=pk)
+        channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk)
         delivery = services.channel_send_test(channel=channel, send=send_message)
         return Response(DeliveryOutputSerializer(delivery).data)
 
@@ -96,7 +101,7 @@ class DeliveryListApi(APIView):
         filters = DeliveryFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.deliveries_of(
-            request.user,
+            signed_in_user(request),
             channel_id=filters.validated_data.get("channel"),
             status=filters.validated_data.get("status"),
         )
@@ -109,5 +114,5 @@ class DeliveryDetailApi(APIView):
     @extend_schema(responses={200: DeliveryOutputSerializer})
     def get(self, request: Request, pk: int) -> Response:
         return Response(
-            DeliveryOutputSerializer(selectors.delivery_of(user=request.user, delivery_id=pk)).data
+            DeliveryOutputSerializer(selectors.delivery_of(user=signed_in_user(request), delivery_id=pk)).data
         )

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import TokenProxy
 from cctv_worker.redact import mask_url, restore_masked
 from surveillance import services
 from surveillance.models import Alert, Camera, Clip, UserQuota
+from surveillance.users import signed_in_user
 
 
 class CameraAdminForm(forms.ModelForm):
@@ -162,7 +163,7 @@ class AlertAdmin(admin.ModelAdmin):
         pending = queryset.filter(acknowledged=False)
         count = 0
         for alert in pending:
-            services.alert_acknowledge(alert=alert, user=request.user)
+            services.alert_acknowledge(alert=alert, user=signed_in_user(request))
             count += 1
         self.message_user(request, f"{count} alert(s) acknowledged.")
 

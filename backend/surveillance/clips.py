@@ -12,6 +12,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import av
 from django.conf import settings
@@ -93,7 +94,7 @@ def _decodes_a_frame(container, video) -> bool:
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def parse_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
+def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
     """The one byte range asked for as ``(first, last)`` inclusive; None: the whole file; False:
     unsatisfiable (416). Several ranges in one request are answered with the whole file (allowed)."""
     if not header:

@@ -8,12 +8,14 @@ Every id parsed from text goes through ``parse_id``: ASCII digits only, at most 
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 MAX_DIGITS = 18
 #: The largest id a client may send (serializers bound integer ids by it).
 MAX_ID = 10**MAX_DIGITS - 1
 
 
-def is_id(text: object) -> bool:
+def is_id(text: object) -> TypeGuard[str]:
     return isinstance(text, str) and 0 < len(text) <= MAX_DIGITS and text.isascii() and text.isdigit()
 
 

@@ -29,7 +29,7 @@ class RequestBodyLimitMiddleware:
         limit = body_limits.limit_for(request.path)
         if body_limits.declared_too_large(raw, limit):
             body_limits.count_refusal(request.path, limit)
-            return JsonResponse({"detail": limit.detail(raw)}, status=413)
+            return JsonResponse({"detail": limit.detail(raw or "")}, status=413)
         return self.get_response(request)
 
 
@@ -52,10 +52,13 @@ class AsyncFileStreamingMiddleware:
         return response
 
 
+def _next_chunk(chunks: Iterator[bytes]) -> bytes | None:
+    return next(chunks, None)
+
+
 async def _chunks_in_threads(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    read = sync_to_async(next, thread_sensitive=False)
-    done = object()
-    while (chunk := await read(chunks, done)) is not done:
+    read = sync_to_async(_next_chunk, thread_sensitive=False)
+    while (chunk := await read(chunks)) is not None:
         yield chunk
 
 

@@ -11,7 +11,7 @@ import shutil
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
@@ -21,7 +21,7 @@ from surveillance.models import Alert, Camera, UserQuota
 RATE_WINDOW = timedelta(minutes=1)
 
 
-def _user_quota(user: AbstractBaseUser) -> UserQuota | None:
+def _user_quota(user: User) -> UserQuota | None:
     return UserQuota.objects.filter(user_id=user.pk).first()
 
 
@@ -105,7 +105,7 @@ def check_storage_quota(*, camera: Camera, adding: int) -> None:
             )
 
 
-def check_camera_count(*, user: AbstractBaseUser) -> None:
+def check_camera_count(*, user: User) -> None:
     """Refuses one more camera past the user's limit."""
     quota = _user_quota(user)
     limit = _limit(quota.max_cameras if quota else None, settings.MAX_CAMERAS_PER_USER)
@@ -117,7 +117,7 @@ def check_camera_count(*, user: AbstractBaseUser) -> None:
         )
 
 
-def check_active_camera_count(*, user: AbstractBaseUser, excluding: int | None = None) -> None:
+def check_active_camera_count(*, user: User, excluding: int | None = None) -> None:
     """Refuses one more active camera past the user's limit (each active camera runs a worker)."""
     quota = _user_quota(user)
     limit = _limit(quota.max_active_cameras if quota else None, settings.MAX_ACTIVE_CAMERAS_PER_USER)

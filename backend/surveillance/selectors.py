@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -21,11 +21,11 @@ def is_operator_service_user(user) -> bool:
     return bool(getattr(user, "pk", None)) and user.groups.filter(name=OPERATOR_GROUP).exists()
 
 
-def cameras_of(user: AbstractBaseUser) -> QuerySet[Camera]:
+def cameras_of(user: User) -> QuerySet[Camera]:
     return Camera.objects.filter(user_id=user.pk).order_by("id")
 
 
-def camera_of(*, user: AbstractBaseUser, camera_id: int) -> Camera:
+def camera_of(*, user: User, camera_id: int) -> Camera:
     """The user's camera with this id; ``Http404`` for a missing id and for another user's camera alike."""
     return get_object_or_404(cameras_of(user), pk=camera_id)
 
@@ -40,7 +40,7 @@ def camera_ingest_token(*, camera: Camera) -> str:
 
 
 def alerts_of(
-    user: AbstractBaseUser,
+    user: User,
     *,
     camera_id: int | None = None,
     alert_type: str | None = None,
@@ -67,11 +67,11 @@ def alerts_of(
     )
 
 
-def alert_of(*, user: AbstractBaseUser, alert_id: int) -> Alert:
+def alert_of(*, user: User, alert_id: int) -> Alert:
     return get_object_or_404(alerts_of(user), pk=alert_id)
 
 
-def snapshot_alert_of(*, user: AbstractBaseUser, name: str) -> Alert:
+def snapshot_alert_of(*, user: User, name: str) -> Alert:
     """The alert whose snapshot file is ``name``, if the user may see it (404 otherwise).
 
     Staff with the admin's ``view_alert`` permission see every snapshot, as they see every alert there.
@@ -84,7 +84,7 @@ def snapshot_alert_of(*, user: AbstractBaseUser, name: str) -> Alert:
     return get_object_or_404(queryset.exclude(snapshot=""), snapshot=name)
 
 
-def clip_of(*, user: AbstractBaseUser, name: str) -> Clip:
+def clip_of(*, user: User, name: str) -> Clip:
     """The clip stored as ``name``, if the user may see its alert (404 otherwise), as for snapshots."""
     queryset = Clip.objects.select_related("alert")
     if not user.has_perm("surveillance.view_alert"):

@@ -96,7 +96,8 @@ class ObjectFilterSerializer(serializers.Serializer):
 
 
 class DetectionSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=100)
+    # The metaclass moves declared fields off the class: it never shadows Field.label, whatever the stubs say.
+    label = serializers.CharField(max_length=100)  # type: ignore[assignment]
     confidence = _UnitFloat()
     box = serializers.ListField(child=_UnitFloat(), min_length=4, max_length=4)
 
@@ -140,8 +141,8 @@ class CameraInputSerializer(serializers.Serializer):
     pre_roll_seconds = serializers.IntegerField(required=False, min_value=0, max_value=60)
     post_roll_seconds = serializers.IntegerField(required=False, min_value=0, max_value=60)
     min_box_area = _UnitFloat(required=False)
-    zones = ZoneSerializer(many=True, required=False, max_length=MAX_ZONES)
-    motion_masks = MotionMaskSerializer(many=True, required=False, max_length=MAX_ZONES)
+    zones = ZoneSerializer(many=True, required=False, max_length=MAX_ZONES)  # type: ignore[call-arg]  # DRF hands max_length to the ListSerializer of many=True; stubs lack it
+    motion_masks = MotionMaskSerializer(many=True, required=False, max_length=MAX_ZONES)  # type: ignore[call-arg]  # DRF hands max_length to the ListSerializer of many=True; stubs lack it
     forced_detect_interval = serializers.FloatField(required=False, min_value=0.0, max_value=3600.0)
     object_filters = serializers.DictField(
         child=ObjectFilterSerializer(), required=False, help_text="Per alert type."
@@ -219,7 +220,8 @@ class CameraOutputSerializer(_DetectionConfigOutput):
 class CameraDetailOutputSerializer(CameraOutputSerializer):
     """The owner's view of one camera: the full RTSP URL."""
 
-    rtsp_url = serializers.CharField()
+    # A declared field replaces the parent's (masked) one; mypy sees class attributes of two types.
+    rtsp_url = serializers.CharField()  # type: ignore[assignment]
 
 
 class CameraCreatedOutputSerializer(CameraDetailOutputSerializer):
@@ -279,7 +281,7 @@ class AlertInputSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     idempotency_key = serializers.CharField(required=False, max_length=255)
     timestamp = serializers.DateTimeField(required=False, help_text="When it happened (ISO 8601).")
-    detections = DetectionSerializer(many=True, required=False, max_length=100)
+    detections = DetectionSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]  # DRF hands max_length to the ListSerializer of many=True; stubs lack it
     # The event (all optional: a seed client's alert is a closed event of one moment).
     status = serializers.ChoiceField(choices=EventStatus.choices, required=False)
     started_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -310,7 +312,7 @@ class EventUpdateInputSerializer(serializers.Serializer):
     objects = serializers.JSONField(validators=[validate_event_objects])
     revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     image_base64 = serializers.CharField(required=False, trim_whitespace=False)
-    detections = DetectionSerializer(many=True, required=False, max_length=100)
+    detections = DetectionSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]  # DRF hands max_length to the ListSerializer of many=True; stubs lack it
 
     def validate_detections(self, value: list) -> list:
         return [dict(item) for item in value]

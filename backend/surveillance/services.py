@@ -17,7 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -55,13 +55,13 @@ def _check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
         raise TypeError(f"not editable camera fields: {', '.join(sorted(unknown))}")
 
 
-def _lock_user(user: AbstractBaseUser) -> None:
+def _lock_user(user: User) -> None:
     """Serialise one user's camera writes, so concurrent creates cannot pass the quota together."""
     get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
 
 
 def camera_create(
-    *, user: AbstractBaseUser, name: str, rtsp_url: str, detect_rtsp_url: str = "", **config: Any
+    *, user: User, name: str, rtsp_url: str, detect_rtsp_url: str = "", **config: Any
 ) -> Camera:
     _check_fields(config, CAMERA_CONFIG_FIELDS)
     camera = Camera(user=user, name=name, rtsp_url=rtsp_url, detect_rtsp_url=detect_rtsp_url, **config)
@@ -462,7 +462,8 @@ def clips_enforce_storage_cap(*, max_bytes: int | None = None) -> int:
             break
         name = clip.file.name
         clip.delete()
-        Clip._meta.get_field("file").storage.delete(name)
+        if name:  # a FileField of a saved clip always has one; the storage needs a str
+            Clip._meta.get_field("file").storage.delete(name)
         total -= clip.size
         deleted += 1
     if deleted:
@@ -471,7 +472,7 @@ def clips_enforce_storage_cap(*, max_bytes: int | None = None) -> int:
     return deleted
 
 
-def alert_acknowledge(*, alert: Alert, user: AbstractBaseUser, now: datetime | None = None) -> Alert:
+def alert_acknowledge(*, alert: Alert, user: User, now: datetime | None = None) -> Alert:
     """Mark the alert acknowledged by the user; acknowledging twice keeps the first who and when."""
     if alert.acknowledged:
         return alert
@@ -482,7 +483,7 @@ def alert_acknowledge(*, alert: Alert, user: AbstractBaseUser, now: datetime | N
     return alert
 
 
-def alerts_acknowledge(*, user: AbstractBaseUser, alert_ids: list[int], now: datetime | None = None) -> int:
+def alerts_acknowledge(*, user: User, alert_ids: list[int], now: datetime | None = None) -> int:
     """Acknowledge the user's not yet acknowledged alerts among ``alert_ids``; returns how many changed."""
     return (
         alerts_of(user)

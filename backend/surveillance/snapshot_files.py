@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import mimetypes
 
+from django.contrib.auth.models import User
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -19,19 +21,20 @@ from surveillance import selectors
 from surveillance.clips import parse_range
 
 
-def _caller(request: HttpRequest):
-    if request.user.is_authenticated:
+def _caller(request: HttpRequest) -> User | None:
+    if isinstance(request.user, User):  # signed in (a session); else AnonymousUser
         return request.user
     try:
         # The same user tokens as the API (``Authorization: Token <key>``); ingest tokens are not users.
-        found = TokenAuthentication().authenticate(request)
+        # The stubs ask for DRF's Request; TokenAuthentication reads only the header (request.META).
+        found = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]
     except AuthenticationFailed:
         return None
     return found[0] if found else None
 
 
 @require_GET
-def snapshot_file(request: HttpRequest, path: str) -> HttpResponse:
+def snapshot_file(request: HttpRequest, path: str) -> HttpResponseBase:
     user = _caller(request)
     if user is None:
         return HttpResponse(
@@ -64,7 +67,7 @@ def _chunks(handle, remaining: int, size: int = 256 * 1024):
 
 
 @require_GET
-def clip_file(request: HttpRequest, path: str) -> HttpResponse:
+def clip_file(request: HttpRequest, path: str) -> HttpResponseBase:
     """An event's MP4, whole or one byte range (``Range: bytes=a-b`` -> 206): browsers seek with it."""
     user = _caller(request)
     if user is None:
@@ -77,15 +80,15 @@ def clip_file(request: HttpRequest, path: str) -> HttpResponse:
         return HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
     handle = clip.file.open("rb")
     if wanted is None:
-        response = FileResponse(handle, content_type="video/mp4")
+        whole = FileResponse(handle, content_type="video/mp4")
         for name, value in headers.items():
-            response[name] = value
-        return response
+            whole[name] = value
+        return whole
     first, last = wanted
     handle.seek(first)
-    response = StreamingHttpResponse(_chunks(handle, last - first + 1), status=206, content_type="video/mp4")
-    response["Content-Length"] = str(last - first + 1)
-    response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    part = StreamingHttpResponse(_chunks(handle, last - first + 1), status=206, content_type="video/mp4")
+    part["Content-Length"] = str(last - first + 1)
+    part["Content-Range"] = f"bytes {first}-{last}/{size}"
     for name, value in headers.items():
-        response[name] = value
-    return response
+        part[name] = value
+    return part

@@ -51,6 +51,7 @@ from surveillance.serializers import (
     TokenOutputSerializer,
     paginated,
 )
+from surveillance.users import signed_in_user
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -102,14 +103,14 @@ class CameraListCreateApi(APIView):
         responses={200: paginated(CameraOutputSerializer, name="PaginatedCameraList")},
     )
     def get(self, request: Request) -> Response:
-        cameras = selectors.cameras_of(request.user)
+        cameras = selectors.cameras_of(signed_in_user(request))
         return _paginated(PagePagination(), cameras, request, self, CameraOutputSerializer)
 
     @extend_schema(request=CameraInputSerializer, responses={201: CameraCreatedOutputSerializer})
     def post(self, request: Request) -> Response:
         data = CameraInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        camera = services.camera_create(user=request.user, **data.validated_data)
+        camera = services.camera_create(user=signed_in_user(request), **data.validated_data)
         return Response(CameraCreatedOutputSerializer(camera).data, status=status.HTTP_201_CREATED)
 
 
@@ -118,11 +119,11 @@ class CameraDetailApi(APIView):
 
     @extend_schema(responses={200: CameraDetailOutputSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         return Response(CameraDetailOutputSerializer(camera).data)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
-        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         data = CameraInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         camera = services.camera_update(camera=camera, **data.validated_data)
@@ -138,7 +139,7 @@ class CameraDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         services.camera_delete(camera=camera)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -150,7 +151,7 @@ class CameraActivateApi(APIView):
 
     @extend_schema(request=None, responses={200: CameraDetailOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         camera = services.camera_set_active(camera=camera, active=self.active)
         return Response(CameraDetailOutputSerializer(camera).data)
 
@@ -166,7 +167,7 @@ class CameraRotateTokenApi(APIView):
 
     @extend_schema(request=None, responses={200: IngestTokenOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        camera = selectors.camera_of(user=request.user, camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         token = services.camera_rotate_ingest_token(camera=camera)
         return Response(IngestTokenOutputSerializer({"camera_id": camera.pk, "ingest_token": token}).data)
 
@@ -177,7 +178,7 @@ def _camera_for_ingest(request: Request, camera_id: int):
         if request.auth.pk != camera_id:
             raise exceptions.PermissionDenied(f"This ingest token belongs to camera {request.auth.pk}.")
         return request.auth
-    return selectors.camera_of(user=request.user, camera_id=camera_id)
+    return selectors.camera_of(user=signed_in_user(request), camera_id=camera_id)
 
 
 class CameraHeartbeatApi(APIView):
@@ -208,10 +209,11 @@ class ActiveCamerasApi(APIView):
 
     @extend_schema(responses={200: ActiveCameraOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        if can_view_all_active_cameras(request.user):
+        user = signed_in_user(request)
+        if can_view_all_active_cameras(user):
             cameras = selectors.cameras_active()
         else:
-            cameras = selectors.cameras_of(request.user).filter(is_active=True)
+            cameras = selectors.cameras_of(user).filter(is_active=True)
         return Response(ActiveCameraOutputSerializer(cameras, many=True).data)
 
 
@@ -332,7 +334,7 @@ class AlertListApi(APIView):
         filters.is_valid(raise_exception=True)
         args = filters.validated_data
         queryset = selectors.alerts_of(
-            request.user,
+            signed_in_user(request),
             camera_id=args.get("camera"),
             alert_type=args.get("alert_type"),
             acknowledged=args.get("acknowledged"),
@@ -349,7 +351,7 @@ class AlertDetailApi(APIView):
 
     @extend_schema(responses={200: AlertOutputSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        alert = selectors.alert_of(user=request.user, alert_id=pk)
+        alert = selectors.alert_of(user=signed_in_user(request), alert_id=pk)
         return Response(AlertOutputSerializer(alert, context={"request": request}).data)
 
 
@@ -358,8 +360,9 @@ class AlertAcknowledgeApi(APIView):
 
     @extend_schema(request=None, responses={200: AlertOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        alert = selectors.alert_of(user=request.user, alert_id=pk)
-        alert = services.alert_acknowledge(alert=alert, user=request.user)
+        user = signed_in_user(request)
+        alert = selectors.alert_of(user=user, alert_id=pk)
+        alert = services.alert_acknowledge(alert=alert, user=user)
         return Response(AlertOutputSerializer(alert, context={"request": request}).data)
 
 
@@ -374,7 +377,9 @@ class AlertsAcknowledgeApi(APIView):
     def post(self, request: Request) -> Response:
         data = AlertsAcknowledgeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        count = services.alerts_acknowledge(user=request.user, alert_ids=data.validated_data["ids"])
+        count = services.alerts_acknowledge(
+            user=signed_in_user(request), alert_ids=data.validated_data["ids"]
+        )
         return Response({"acknowledged": count})
 
 

@@ -159,14 +159,15 @@ def test_camera_list_shows_state_fps_and_last_alert(alice_client, alice, make_ca
     make_camera(alice, "Idle cam")
     make_alert(online, "vehicle")
     response = alice_client.get(reverse("dashboard:cameras"))
-    rows = {camera.name: camera for camera in response.context["cameras"]}
+    rows = {row.camera.name: row for row in response.context["cameras"]}
     assert {name: row.state for name, row in rows.items()} == {
         "Online cam": "online",
         "Down cam": "down",
         "Idle cam": "inactive",
     }
-    assert rows["Online cam"].last_alert_type == "vehicle" and rows["Online cam"].alerts_24h == 1
-    assert rows["Idle cam"].last_alert_at is None
+    online_row = rows["Online cam"].camera
+    assert online_row.last_alert_type == "vehicle" and online_row.alerts_24h == 1
+    assert rows["Idle cam"].camera.last_alert_at is None
     body = response.content.decode()
     assert "12.5" in body and "Stream down" in body
     assert "1 online" in body and "1 stream down" in body and "1 inactive" in body

@@ -14,10 +14,12 @@ DEBUG = env_bool("DEBUG", False)
 
 # Test runs (pytest imported before settings) need no key: no test process serves real users.
 _TESTING = "pytest" in sys.modules
+# Nor does the type checker: the django-stubs plugin imports these settings to learn the models.
+_TYPE_CHECKING_RUN = "mypy_django_plugin" in sys.modules
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and not _TESTING and not env_bool("CCTV_ALLOW_INSECURE_SECRET_KEY", False):
+    if not (DEBUG or _TESTING or _TYPE_CHECKING_RUN or env_bool("CCTV_ALLOW_INSECURE_SECRET_KEY", False)):
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it to a long random string "
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set DEBUG=1 for development."
@@ -86,8 +88,8 @@ TEMPLATES = [
 _database_url = env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 try:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-except ValueError as error:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
+except ValueError as _error:  # private: settings/__init__ star-imports this module
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {_error}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dashboard read while a worker's alert is being written; the busy timeout turns
     # "database is locked" under concurrent ingest into a short wait.

@@ -16,8 +16,8 @@ try:
     NOTIFY_ALLOWED_NETWORKS = parse_networks(
         ",".join(env_list("NOTIFY_ALLOWED_NETWORKS", [])), name="NOTIFY_ALLOWED_NETWORKS"
     )
-except ValueError as error:  # the message names the variable and the bad entry
-    raise ImproperlyConfigured(str(error)) from None
+except ValueError as _error:  # names the variable and the bad entry; private: star-imported module
+    raise ImproperlyConfigured(str(_error)) from None
 # How long a failing delivery keeps being retried (from its first attempt) before it is marked failed.
 NOTIFY_RETRY_WINDOW_SECONDS = env_float(
     "NOTIFY_RETRY_WINDOW_SECONDS", 86_400.0, minimum=1, maximum=30 * 86_400

@@ -47,5 +47,5 @@ CAMERA_ALLOWED_NETWORKS = env_str("CAMERA_ALLOWED_NETWORKS", "")
 CAMERA_DENIED_NETWORKS = env_str("CAMERA_DENIED_NETWORKS", "")
 try:
     NetworkPolicy.from_strings(CAMERA_ALLOWED_NETWORKS, CAMERA_DENIED_NETWORKS)
-except ValueError as error:
-    raise ImproperlyConfigured(str(error)) from None
+except ValueError as _error:  # private: settings/__init__ star-imports this module
+    raise ImproperlyConfigured(str(_error)) from None

@@ -22,6 +22,7 @@ from dashboard.presentation import TIMELINE_HOURS, detection_boxes, timeline_bar
 from surveillance import services
 from surveillance.ids import parse_id
 from surveillance.selectors import alert_of, alerts_of, cameras_of
+from surveillance.users import signed_in_user
 
 # Alerts per page of the feed, and most alerts one poll returns (a burst beyond that shows on reload).
 PAGE_SIZE = 48
@@ -31,7 +32,7 @@ MAX_ACKNOWLEDGE = 500
 
 
 def _filter_form(request: HttpRequest) -> AlertFilterForm:
-    cameras = list(cameras_of(request.user).values_list("id", "name"))
+    cameras = list(cameras_of(signed_in_user(request)).values_list("id", "name"))
     form = AlertFilterForm(request.GET or None, cameras=cameras)
     if form.is_bound:
         form.is_valid()  # invalid fields show their error and are left out; the valid ones still filter
@@ -47,11 +48,12 @@ def _poll_seconds() -> float:
 @require_GET
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     form = _filter_form(request)
-    alerts = alerts_of(request.user, **form.selector_kwargs())
+    alerts = alerts_of(user, **form.selector_kwargs())
     cursor = form.cleaned_data.get("before") or None
     page, next_cursor = page_before(alerts, cursor, PAGE_SIZE)
-    newest_id = alerts_of(request.user).order_by("-id").values_list("id", flat=True).first() or 0
+    newest_id = alerts_of(user).order_by("-id").values_list("id", flat=True).first() or 0
     query = request.GET.copy()
     query.pop("before", None)
     return render(
@@ -67,7 +69,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "newest_id": newest_id,
             "back_url": request.get_full_path(),
             "poll_ms": int(_poll_seconds() * 1000),
-            "open_count": selectors.unacknowledged_count(request.user),
+            "open_count": selectors.unacknowledged_count(user),
             "nav": "alerts",
         },
     )
@@ -81,18 +83,15 @@ def alert_poll(request: HttpRequest) -> JsonResponse:
     By id, not by time: a worker's spooled alert can arrive late with an old timestamp, and it must
     still show up in the feed of someone watching.
     """
+    user = signed_in_user(request)
     after = parse_id(request.GET.get("after", ""))
     if after is None:
         return JsonResponse({"error": "after must be a non-negative integer alert id"}, status=400)
     form = _filter_form(request)
-    new = list(
-        alerts_of(request.user, **form.selector_kwargs()).filter(id__gt=after).order_by("-id")[:POLL_LIMIT]
-    )
+    new = list(alerts_of(user, **form.selector_kwargs()).filter(id__gt=after).order_by("-id")[:POLL_LIMIT])
     last_id = max([after, *(alert.id for alert in new)])
     # Alerts that do not match the filters still move the cursor, so they are not fetched again.
-    newest = (
-        alerts_of(request.user).filter(id__gt=last_id).order_by("-id").values_list("id", flat=True).first()
-    )
+    newest = alerts_of(user).filter(id__gt=last_id).order_by("-id").values_list("id", flat=True).first()
     # Buttons on these cards come back to the feed (with its filters), not to this endpoint.
     query = request.GET.copy()
     query.pop("after", None)
@@ -105,7 +104,7 @@ def alert_poll(request: HttpRequest) -> JsonResponse:
             "last_id": max(last_id, newest or 0),
             "count": len(new),
             "html": html,
-            "open_count": selectors.unacknowledged_count(request.user),
+            "open_count": selectors.unacknowledged_count(user),
         }
     )
 
@@ -113,9 +112,10 @@ def alert_poll(request: HttpRequest) -> JsonResponse:
 @require_GET
 @login_required
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = alert_of(user=request.user, alert_id=alert_id)
+    user = signed_in_user(request)
+    alert = alert_of(user=user, alert_id=alert_id)
     now = timezone.now()
-    day = alerts_of(request.user, camera_id=alert.camera_id, since=now - timedelta(hours=TIMELINE_HOURS))
+    day = alerts_of(user, camera_id=alert.camera_id, since=now - timedelta(hours=TIMELINE_HOURS))
     return render(
         request,
         "dashboard/alert_detail.html",
@@ -133,8 +133,9 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = alert_of(user=request.user, alert_id=alert_id)
-    services.alert_acknowledge(alert=alert, user=request.user)
+    user = signed_in_user(request)
+    alert = alert_of(user=user, alert_id=alert_id)
+    services.alert_acknowledge(alert=alert, user=user)
     messages.success(request, f"Alert #{alert.id} acknowledged.")
     return redirect(_safe_next(request))
 
@@ -143,12 +144,13 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 @login_required
 def alerts_acknowledge(request: HttpRequest) -> HttpResponse:
     raw = request.POST.getlist("alert_ids")
-    ids = [parse_id(value) for value in raw[:MAX_ACKNOWLEDGE]]
-    if not ids or None in ids:
+    parsed = [parse_id(value) for value in raw[:MAX_ACKNOWLEDGE]]
+    ids = [alert_id for alert_id in parsed if alert_id is not None]
+    if not ids or len(ids) != len(parsed):
         messages.error(request, "Select the alerts to acknowledge first.")
         return redirect(_safe_next(request))
     # Ids of other users' alerts are simply not found by the user-scoped service.
-    done = services.alerts_acknowledge(user=request.user, alert_ids=ids)
+    done = services.alerts_acknowledge(user=signed_in_user(request), alert_ids=ids)
     messages.success(request, f"{done} alert{'s' if done != 1 else ''} acknowledged.")
     return redirect(_safe_next(request))
 

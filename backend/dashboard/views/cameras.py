@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,26 +18,36 @@ from dashboard import selectors
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from dashboard.presentation import STATE_LABELS, camera_state
 from surveillance import services
-from surveillance.models import default_alert_types
+from surveillance.models import Camera, default_alert_types
 from surveillance.selectors import camera_of
+from surveillance.users import signed_in_user
+
+
+@dataclass(frozen=True)
+class CameraRow:
+    """A row of the camera list: the camera (with its activity annotations) and what the page derives."""
+
+    camera: Camera
+    state: str
+    state_label: str
+    masked_url: str
 
 
 @login_required
 def camera_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    cameras = list(selectors.cameras_with_activity(request.user, now=now))
+    cameras = []
     counts = {state: 0 for state in STATE_LABELS}
-    for camera in cameras:
-        camera.state = camera_state(
+    for camera in selectors.cameras_with_activity(signed_in_user(request), now=now):
+        state = camera_state(
             is_active=camera.is_active,
             stream_state=camera.stream_state,
             last_heartbeat_at=camera.last_heartbeat_at,
             now=now,
             online_seconds=settings.CAMERA_ONLINE_SECONDS,
         )
-        camera.state_label = STATE_LABELS[camera.state]
-        camera.masked_url = mask_url(camera.rtsp_url)
-        counts[camera.state] += 1
+        cameras.append(CameraRow(camera, state, STATE_LABELS[state], mask_url(camera.rtsp_url)))
+        counts[state] += 1
     return render(
         request,
         "dashboard/camera_list.html",
@@ -51,13 +63,14 @@ def camera_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def camera_create(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     if request.method == "POST":
-        form = CameraForm(request.POST, user=request.user)
+        form = CameraForm(request.POST, user=user)
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
                 camera = services.camera_create(
-                    user=request.user, name=data.pop("name"), rtsp_url=data.pop("rtsp_url"), **data
+                    user=user, name=data.pop("name"), rtsp_url=data.pop("rtsp_url"), **data
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -65,15 +78,16 @@ def camera_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Camera “{camera.name}” added. Activate it to start detection.")
                 return redirect("dashboard:cameras")
     else:
-        form = CameraForm(user=request.user, initial={"alert_types": default_alert_types()})
+        form = CameraForm(user=user, initial={"alert_types": default_alert_types()})
     return render(request, "dashboard/camera_form.html", {"form": form, "camera": None, "nav": "cameras"})
 
 
 @login_required
 def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
-    camera = camera_of(user=request.user, camera_id=camera_id)
+    user = signed_in_user(request)
+    camera = camera_of(user=user, camera_id=camera_id)
     if request.method == "POST":
-        form = CameraForm(request.POST, user=request.user, camera=camera)
+        form = CameraForm(request.POST, user=user, camera=camera)
         if form.is_valid():
             fields = dict(form.cleaned_data)
             fields["rtsp_url"] = restore_masked(fields["rtsp_url"], camera.rtsp_url)
@@ -92,7 +106,7 @@ def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
         initial["rtsp_url"] = mask_url(camera.rtsp_url)
         # Masked too; the service puts the stored password back for a *** left in place.
         initial["detect_rtsp_url"] = mask_url(camera.detect_rtsp_url) if camera.detect_rtsp_url else ""
-        form = CameraForm(user=request.user, camera=camera, initial=initial)
+        form = CameraForm(user=user, camera=camera, initial=initial)
     return render(request, "dashboard/camera_form.html", {"form": form, "camera": camera, "nav": "cameras"})
 
 
@@ -109,7 +123,7 @@ def camera_deactivate(request: HttpRequest, camera_id: int) -> HttpResponse:
 
 
 def _set_active(request: HttpRequest, camera_id: int, *, active: bool) -> HttpResponse:
-    camera = camera_of(user=request.user, camera_id=camera_id)
+    camera = camera_of(user=signed_in_user(request), camera_id=camera_id)
     try:
         services.camera_set_active(camera=camera, active=active)
     except ValidationError as error:

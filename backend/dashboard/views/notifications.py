@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,17 +14,33 @@ from django.views.decorators.http import require_POST
 
 from dashboard.notification_forms import ChannelForm, initial_of
 from notifications import selectors, services
+from notifications.models import Channel, Delivery
 from notifications.senders import send as send_message
 from notifications.serializers import mask_url
 from surveillance.selectors import cameras_of
+from surveillance.users import signed_in_user
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    """A row of the channel list: the channel, where it sends (URL masked), its latest delivery."""
+
+    channel: Channel
+    target: str
+    last_delivery: Delivery | None
 
 
 @login_required
 def channel_list(request: HttpRequest) -> HttpResponse:
-    channels = list(selectors.channels_of(request.user))
-    for channel in channels:
-        channel.target = mask_url(channel.url) if channel.url else ", ".join(channel.addresses)
-        channel.last_delivery = selectors.deliveries_of(request.user, channel_id=channel.pk).first()
+    user = signed_in_user(request)
+    channels = [
+        ChannelRow(
+            channel,
+            mask_url(channel.url) if channel.url else ", ".join(channel.addresses),
+            selectors.deliveries_of(user, channel_id=channel.pk).first(),
+        )
+        for channel in selectors.channels_of(user)
+    ]
     return render(request, "dashboard/notification_list.html", {"channels": channels, "nav": "notifications"})
 
 
@@ -33,13 +51,17 @@ def _form_page(request: HttpRequest, form: ChannelForm, channel) -> HttpResponse
 
 @login_required
 def channel_create(request: HttpRequest) -> HttpResponse:
-    cameras = cameras_of(request.user)
+    user = signed_in_user(request)
+    cameras = cameras_of(user)
     form = ChannelForm(request.POST or None, cameras=cameras)
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
         try:
             channel = services.channel_create(
-                user=request.user, kind=form.cleaned_data["kind"], name=fields.pop("name"), **fields
+                user=user,
+                kind=form.cleaned_data["kind"],
+                name=fields.pop("name"),
+                **fields,
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -52,8 +74,9 @@ def channel_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = selectors.channel_of(user=request.user, channel_id=channel_id)
-    cameras = cameras_of(request.user)
+    user = signed_in_user(request)
+    channel = selectors.channel_of(user=user, channel_id=channel_id)
+    cameras = cameras_of(user)
     if request.method == "POST":
         form = ChannelForm(request.POST, cameras=cameras, channel=channel, initial=initial_of(channel))
         if form.is_valid():
@@ -72,7 +95,7 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = selectors.channel_of(user=request.user, channel_id=channel_id)
+    channel = selectors.channel_of(user=signed_in_user(request), channel_id=channel_id)
     delivery = services.channel_send_test(channel=channel, send=send_message)
     if delivery.status == "delivered":
         messages.success(request, f"Test message delivered to “{channel.name}”.")
@@ -84,7 +107,7 @@ def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = selectors.channel_of(user=request.user, channel_id=channel_id)
+    channel = selectors.channel_of(user=signed_in_user(request), channel_id=channel_id)
     services.channel_delete(channel=channel)
     messages.success(request, f"Channel “{channel.name}” deleted.")
     return redirect("dashboard:notifications")
@@ -92,11 +115,12 @@ def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @login_required
 def delivery_log(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     channel_id = request.GET.get("channel")
     channel = None
     if channel_id and channel_id.isdigit():
-        channel = selectors.channel_of(user=request.user, channel_id=int(channel_id))
-    deliveries = selectors.deliveries_of(request.user, channel_id=channel.pk if channel else None)
+        channel = selectors.channel_of(user=user, channel_id=int(channel_id))
+    deliveries = selectors.deliveries_of(user, channel_id=channel.pk if channel else None)
     # The log's newest pages are what people read; a deep page's count is acceptable here.
     page = Paginator(deliveries.select_related("alert__camera"), 50).get_page(request.GET.get("page"))
     return render(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import charts, selectors
 from surveillance.models import AlertType
+from surveillance.users import signed_in_user
 
 DAYS = 30
 # Cameras in the per-camera chart; the rest are counted in a note under it.
@@ -21,12 +22,13 @@ CAMERA_ROWS = 40
 @require_GET
 @login_required
 def statistics(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     today = timezone.localdate()
     days = selectors.last_days(today, DAYS)
     types = list(AlertType.values)
-    per_day = selectors.alerts_per_day_and_type(request.user, days=days)
+    per_day = selectors.alerts_per_day_and_type(user, days=days)
     since = timezone.now() - timedelta(days=DAYS)
-    per_camera, hidden = selectors.alerts_per_camera_and_type(request.user, since=since, limit=CAMERA_ROWS)
+    per_camera, hidden = selectors.alerts_per_camera_and_type(user, since=since, limit=CAMERA_ROWS)
     totals = {kind: sum(n for (_, k), n in per_day.items() if k == kind) for kind in types}
     legend = [
         {"type": kind, "label": label, "colour": charts.colour_of(kind), "total": totals[kind]}

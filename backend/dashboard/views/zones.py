@@ -15,11 +15,13 @@ from dashboard import selectors
 from dashboard.forms import ZonesForm
 from surveillance import services
 from surveillance.selectors import camera_of
+from surveillance.users import signed_in_user
 
 
 @login_required
 def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
-    camera = camera_of(user=request.user, camera_id=camera_id)
+    user = signed_in_user(request)
+    camera = camera_of(user=user, camera_id=camera_id)
     if request.method == "POST":
         form = ZonesForm(request.POST)
         if form.is_valid():
@@ -37,10 +39,10 @@ def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
                     form.add_error("zones", errors.get("zones", error.messages))
                 camera.refresh_from_db()
             else:
-                count, masks = len(camera.zones), len(camera.motion_masks)
+                count, mask_count = len(camera.zones), len(camera.motion_masks)
                 saved = f"{count} zone{'s' if count != 1 else ''}"
-                if masks:
-                    saved += f" and {masks} motion mask{'s' if masks != 1 else ''}"
+                if mask_count:
+                    saved += f" and {mask_count} motion mask{'s' if mask_count != 1 else ''}"
                 messages.success(request, f"{saved} saved for “{camera.name}”.")
                 return redirect("dashboard:zones", camera_id=camera.id)
         # The editor starts from what the user sent (if it parsed) so a rejected drawing is not lost.
@@ -57,7 +59,7 @@ def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
             "form": form,
             "zones": zones,
             "masks": masks,
-            "snapshot": selectors.latest_snapshot_alert(request.user, camera_id=camera.id),
+            "snapshot": selectors.latest_snapshot_alert(user, camera_id=camera.id),
             "nav": "cameras",
         },
     )

@@ -6,6 +6,7 @@ still raises, and the delivery process records it as a retryable error).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,11 @@ class Outcome:
 def send(message: Message) -> Outcome:
     from notifications.senders import email, mqtt, webhook
 
-    senders = {"webhook": webhook.send, "mqtt": mqtt.send, "email": email.send}
+    senders: dict[str, Callable[[Message], Outcome]] = {
+        "webhook": webhook.send,
+        "mqtt": mqtt.send,
+        "email": email.send,
+    }
     return senders[message.kind](message)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 from django.conf import settings
+from paho.mqtt.reasoncodes import ReasonCode
 
 from cctv_worker.network_policy import AddressNotAllowed, check_host
 from notifications.senders import Message, Outcome, target_policy
@@ -60,7 +61,7 @@ def send(message: Message) -> Outcome:
     if parts.scheme == "mqtts":
         client.tls_set()
     connected = threading.Event()
-    result: dict[str, object] = {}
+    result: dict[str, ReasonCode] = {}
 
     def on_connect(client, userdata, flags, reason_code, properties) -> None:
         result["reason"] = reason_code

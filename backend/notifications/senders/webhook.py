@@ -95,13 +95,13 @@ def send(message: Message, *, session: requests.Session | None = None) -> Outcom
         text = _read_limited(response)
         if 200 <= status < 300:
             return Outcome.delivered(status)
-        error = f"HTTP {status}: {text[:500]}".strip()
+        detail = f"HTTP {status}: {text[:500]}".strip()
         if backoff.is_retryable_status(status):
             retry_after = backoff.parse_retry_after(
                 response.headers.get("Retry-After"), now=datetime.now(tz=UTC)
             )
-            return Outcome.retry(error, status=status, retry_after=retry_after)
-        return Outcome.final(error, status=status)
+            return Outcome.retry(detail, status=status, retry_after=retry_after)
+        return Outcome.final(detail, status=status)
     return Outcome.final(f"more than {MAX_REDIRECTS} redirects")
 
 
