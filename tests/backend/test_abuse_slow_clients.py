@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import select
 import socket
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +29,10 @@ pytestmark = pytest.mark.slow
 SLOW_HEADERS = 50
 SLOW_BODIES = 20
 TRICKLE_SECONDS = 0.5  # one byte per client this often
-PROBE_LIMIT = 1.0  # seconds
+# Probes answer in tens of milliseconds here; the old gthread server answered none within 5 s. Their
+# median must stay under a second; one probe may take up to two, for a CI machine's scheduling hiccups.
+PROBE_MEDIAN_LIMIT = 1.0  # seconds
+PROBE_LIMIT = 2.0  # seconds
 HEAD_DEADLINE = 6  # GUNICORN_HEADER_TIMEOUT of the server under test (default 10)
 
 
@@ -137,6 +141,8 @@ def test_slow_headers_and_bodies_do_not_starve_health_or_the_api(backend):
     assert min(trickled) >= 2, f"a slow client stopped sending (closed by the server?): {trickled}"
     slow = [(name, round(seconds, 3), status) for name, seconds, status in probes if seconds >= PROBE_LIMIT]
     assert not slow, f"probes over {PROBE_LIMIT} s or failed while slow clients were connected: {slow}"
+    median = statistics.median(seconds for _, seconds, _ in probes)
+    assert median < PROBE_MEDIAN_LIMIT, f"median probe {median:.3f} s: {probes}"
     assert {status for _, _, status in probes} == {200}
     # The trickled alerts never completed: nothing stored, no snapshot file.
     assert backend.alerts(camera["id"]) == []
