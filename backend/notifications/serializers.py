@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from cctv_worker.redact import MASK, mask_url
 from notifications.models import Channel, ChannelKind, Delivery, DeliveryStatus
+from notifications.services import CHANNEL_RULE_FIELDS
 from surveillance.ids import MAX_ID
 from surveillance.models import AlertType
 
@@ -47,19 +48,6 @@ class ChannelInputSerializer(serializers.Serializer):
         return attrs
 
 
-_RULE_FIELDS = (
-    "cameras",
-    "alert_types",
-    "zones",
-    "min_confidence",
-    "quiet_hours_start",
-    "quiet_hours_end",
-    "time_zone",
-    "notify_on_open",
-    "notify_on_close",
-)
-
-
 class ChannelOutputSerializer(serializers.ModelSerializer):
     """A channel with its secret and password masked (they are shown once, at creation)."""
 
@@ -71,7 +59,7 @@ class ChannelOutputSerializer(serializers.ModelSerializer):
         model = Channel
         fields = (
             "id", "kind", "name", "enabled", "url", "secret", "topic_prefix", "username", "password",
-            "addresses", *_RULE_FIELDS, "created_at", "updated_at",
+            "addresses", *CHANNEL_RULE_FIELDS, "created_at", "updated_at",
         )  # fmt: skip
 
     def get_url(self, channel: Channel) -> str:

@@ -35,20 +35,19 @@ from surveillance.models import Alert, Camera
 logger = logging.getLogger(__name__)
 
 CHANNEL_TARGET_FIELDS = frozenset({"url", "secret", "topic_prefix", "username", "password", "addresses"})
-CHANNEL_RULE_FIELDS = frozenset(
-    {
-        "cameras",
-        "alert_types",
-        "zones",
-        "min_confidence",
-        "quiet_hours_start",
-        "quiet_hours_end",
-        "time_zone",
-        "notify_on_open",
-        "notify_on_close",
-    }
+# In the order the API lists them (the serializer's fields).
+CHANNEL_RULE_FIELDS = (
+    "cameras",
+    "alert_types",
+    "zones",
+    "min_confidence",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "time_zone",
+    "notify_on_open",
+    "notify_on_close",
 )
-CHANNEL_EDITABLE_FIELDS = CHANNEL_TARGET_FIELDS | CHANNEL_RULE_FIELDS | {"name", "enabled"}
+CHANNEL_EDITABLE_FIELDS = CHANNEL_TARGET_FIELDS | {*CHANNEL_RULE_FIELDS, "name", "enabled"}
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
