@@ -1,5 +1,6 @@
 """The worker's HTTP port (METRICS_PORT): ``/metrics`` for Prometheus, ``/healthz`` (the main loop is
-alive: the liveness probe) and ``/readyz`` (the stream is connected and frames are recent)."""
+alive: the liveness probe) and ``/readyz`` (the stream is connected and frames are recent). The shared
+detector serves its port with the same server, its own checks and scrape."""
 
 from __future__ import annotations
 
@@ -17,16 +18,25 @@ Check = Callable[[], tuple[bool, dict[str, object]]]
 
 
 class HealthServer:
+    """``scrape``: the ``/metrics`` body; by default the registry's series."""
+
     def __init__(
-        self, host: str, port: int, registry: CollectorRegistry, *, live: Check, ready: Check
+        self,
+        host: str,
+        port: int,
+        registry: CollectorRegistry,
+        *,
+        live: Check,
+        ready: Check,
+        scrape: Callable[[], bytes] | None = None,
     ) -> None:
-        registry_ = registry
+        metrics_body = scrape or (lambda: generate_latest(registry))
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 if path == "/metrics":
-                    self._send(200, generate_latest(registry_), CONTENT_TYPE_LATEST)
+                    self._send(200, metrics_body(), CONTENT_TYPE_LATEST)
                 elif path in ("/healthz", "/readyz"):
                     ok, detail = (live if path == "/healthz" else ready)()
                     body = json.dumps({"status": "ok" if ok else "fail", **detail}).encode()
@@ -42,7 +52,7 @@ class HealthServer:
                 self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
-                pass  # probes every few seconds would flood the log
+                pass  # scrapes and probes every few seconds would flood the log
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
