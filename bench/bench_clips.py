@@ -35,6 +35,8 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "camera-worker"), str(REPO / "be
 
 from bench_worker import ENV, OUT, scrape  # noqa: E402
 
+from support.backend import stop_process  # noqa: E402
+
 PRE_ROLL, POST_ROLL = 5.0, 5.0  # the documented defaults
 
 
@@ -123,11 +125,7 @@ def run_worker(rtsp_url: str, model: Path, backend, clips: bool, args) -> dict:
             "stopped_at": time.time(),  # clips of events closed by the shutdown are not counted
         }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=30)
 
 
 def clip_figures(backend, arrived: dict, stopped_at: float) -> list[dict]:

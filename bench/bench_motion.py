@@ -33,6 +33,8 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "camera-worker"), str(REPO / "be
 
 from bench_worker import ENV, OUT, prepare_models, scrape  # noqa: E402
 
+from support.backend import stop_process  # noqa: E402
+
 NAMES = ("frames_inferred", "frames_motion_checked", "frames_motion", "frames_read", "stream_reconnects")
 CONFIGS = {
     "before": {"MOTION_GATE": "false"},
@@ -89,11 +91,7 @@ def run_worker(rtsp_url: str, model: Path, backend, extra: dict[str, str], windo
             "reconnects": delta["stream_reconnects"],
         }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=30)
 
 
 def main() -> None:

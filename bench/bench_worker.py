@@ -29,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out" / "worker"
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "camera-worker")]
+from support.backend import stop_process  # noqa: E402
 
 ENV = {
     **os.environ,
@@ -161,11 +162,7 @@ def run_worker(rtsp_url: str, model: Path, backend_url: str, token: str, window:
             "stream_fps": scrape(port, "cctv_stream_fps"),
         }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=30)
 
 
 def bench_stream(models: dict[str, Path], window: float) -> tuple[list[dict], dict]:
