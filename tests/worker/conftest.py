@@ -19,6 +19,7 @@ os.environ["YOLO_AUTOINSTALL"] = "False"
 os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="cctv-yolo-config-"))
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
+from support.footage import bus_jpg
 from support.rtsp_server import RtspServer, start_rtsp_server
 from worker.backend_double import AlertBackend
 
@@ -100,4 +101,11 @@ def backend() -> Iterator[AlertBackend]:
 @pytest.fixture
 def rtsp_testsrc() -> Iterator[RtspServer]:
     with start_rtsp_server("testsrc", fps=10, size=(320, 240)) as server:
+        yield server
+
+
+@pytest.fixture
+def rtsp_people() -> Iterator[RtspServer]:
+    """People standing still: the same people in every frame."""
+    with start_rtsp_server(bus_jpg(), fps=10, size=(480, 640)) as server:
         yield server

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from support.backend import RunningBackend, start_backend
-from support.footage import bus_jpg
-from support.rtsp_server import RtspServer, start_rtsp_server
+from support.rtsp_server import RtspServer
 from support.worker_process import WorkerProcess
 
 from .helpers import wait_for
@@ -21,12 +20,6 @@ from .helpers import wait_for
 def real_backend(tmp_path: Path) -> Iterator[RunningBackend]:
     with start_backend(tmp_path / "backend") as backend:
         yield backend
-
-
-@pytest.fixture
-def rtsp_people() -> Iterator[RtspServer]:
-    with start_rtsp_server(bus_jpg(), fps=10, size=(480, 640)) as server:
-        yield server
 
 
 def test_people_in_the_footage_reach_the_real_backend_as_one_person_alert_with_a_snapshot(

@@ -29,7 +29,7 @@ from support.detector import DetectorProcess
 from support.footage import bus_jpg, still_video, zidane_jpg
 from support.kmock_cluster import KubernetesCluster, kube_cluster, kubeconfig  # noqa: F401 - fixtures
 from support.net import free_port
-from support.rtsp_server import RtspServer, start_rtsp_server
+from support.rtsp_server import RtspServer
 from support.worker_process import WorkerProcess, WorkerStarter
 
 from .backend_double import AlertBackend
@@ -151,12 +151,6 @@ def test_eight_clients_share_one_detector_and_their_frames_are_batched(detector:
 # ---- real worker processes ----
 
 MakeWorker = Callable[..., WorkerProcess]
-
-
-@pytest.fixture
-def rtsp_people() -> Iterator[RtspServer]:
-    with start_rtsp_server(bus_jpg(), fps=10, size=(480, 640)) as server:
-        yield server
 
 
 @pytest.fixture

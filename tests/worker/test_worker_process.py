@@ -17,22 +17,14 @@ import cv2
 import numpy as np
 import pytest
 
-from support.footage import bus_jpg
 from support.net import free_port
-from support.rtsp_server import RtspServer, start_rtsp_server
+from support.rtsp_server import RtspServer
 from support.worker_process import WorkerProcess, WorkerStarter
 
 from .backend_double import AlertBackend, Faults
 from .helpers import wait_for
 
 MakeWorker = Callable[..., WorkerProcess]
-
-
-@pytest.fixture
-def rtsp_people() -> Iterator[RtspServer]:
-    """People standing still: the same people in every frame."""
-    with start_rtsp_server(bus_jpg(), fps=10, size=(480, 640)) as server:
-        yield server
 
 
 @pytest.fixture
