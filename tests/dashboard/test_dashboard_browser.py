@@ -313,6 +313,7 @@ def test_the_alert_detail_plays_its_clip_seeks_and_shows_the_event_on_the_timeli
     bypassing the clip view's access check and range requests that seeking needs."""
     from support.backend import start_backend
     from support.clips import make_mp4
+    from support.clock import iso, recent
 
     with start_backend(tmp_path / "backend") as backend:
         camera = backend.create_camera("Gate", "rtsp://10.0.0.5/s")
@@ -320,7 +321,7 @@ def test_the_alert_detail_plays_its_clip_seeks_and_shows_the_event_on_the_timeli
         body = {
             "camera_id": camera["id"], "alert_type": "person", "confidence": 0.87, "description": "2 people",
             "image_base64": snapshot_base64(640, 360), "idempotency_key": "ev-1", "status": "open",
-            "started_at": "2026-11-30T10:00:00Z", "revision": 1,
+            "started_at": iso(recent(minutes=1)), "revision": 1,
         }  # fmt: skip
         alert = requests.post(f"{backend.url}/api/send-alert/", json=body, headers=token, timeout=30).json()
         clip = make_mp4(tmp_path / "clip.mp4", seconds=6, size=(320, 240))
