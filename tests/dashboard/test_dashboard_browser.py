@@ -1,14 +1,17 @@
 """The dashboard in a real headless Chromium (Playwright) against a live server: the whole daily workflow.
 
 Nothing is mocked: alerts arrive through the real HTTP API with the camera's ingest token, exactly as a
-worker sends them, and the page has to pick them up by itself. Screenshots of the main pages are written
-to docs/screenshots/ (the README shows them).
+worker sends them, and the page has to pick them up by itself. Screenshots of the main pages are taken
+in every run; `CCTV_UPDATE_SCREENSHOTS=1` writes them to docs/screenshots/ (the README shows them), so
+that an ordinary run leaves the checkout as it found it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,11 @@ from surveillance.selectors import camera_ingest_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("CCTV_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / f"cctv-screenshots-{os.getpid()}"
+)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
