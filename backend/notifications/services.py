@@ -116,12 +116,14 @@ def _rules_of(channel: Channel) -> rules.Rules:
 
 
 def _facts_of(alert: Alert) -> rules.AlertFacts:
-    zones = getattr(alert, "zones", None) or ()
+    """What the rules look at. An event's zones are those its seen objects were in (the worker names
+    each object's zones); an alert without objects (a seed client's) is in no zone."""
+    zones = {zone for seen in alert.seen_objects or () for zone in seen.get("zones") or ()}
     return rules.AlertFacts(
         camera_id=alert.camera_id,
         alert_type=alert.alert_type,
         confidence=alert.confidence,
-        zones=tuple(zones),
+        zones=tuple(sorted(zones)),
     )
 
 
