@@ -21,15 +21,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from surveillance import metrics, selectors, services
-from surveillance.clips import ClipCheckBusy, ClipInvalid
-from surveillance.errors import (
-    DecoderBusy,
-    IdempotencyConflict,
-    IngestRateLimited,
-    InsufficientStorage,
-    SnapshotTooLarge,
-)
-from surveillance.exceptions import PayloadTooLarge
+from surveillance.exceptions import PayloadTooLarge, rejection_reason
 from surveillance.pagination import AlertCursorPagination, PagePagination
 from surveillance.permissions import IsUserOrCamera, can_view_all_active_cameras, is_camera
 from surveillance.serializers import (
@@ -269,7 +261,7 @@ class AlertIngestApi(APIView):
     def handle_exception(self, exc: Exception) -> Response:
         # Every refused alert is counted here, once, whichever layer refused it (the services raise and
         # count nothing). A body over the size limit never reaches a view: the middleware counts that one.
-        reason = _rejection_reason(exc)
+        reason = rejection_reason(exc)
         if reason is not None:
             metrics.ALERTS_REJECTED.labels(reason=reason).inc()
         return super().handle_exception(exc)
@@ -287,26 +279,6 @@ class AlertIngestApi(APIView):
                 {"idempotency_key": ["The Idempotency-Key header and the idempotency_key field differ."]}
             )
         return header or field
-
-
-def _rejection_reason(exc: Exception) -> str | None:
-    """The `cctv_backend_alerts_rejected_total` reason of a refused ingest; None: not a refusal of the
-    alert (not authenticated, unknown camera, a server error)."""
-    if isinstance(exc, SnapshotTooLarge | PayloadTooLarge):  # before ValidationError: a subclass of it
-        return metrics.REJECT_TOO_LARGE
-    if isinstance(exc, IngestRateLimited):
-        return metrics.REJECT_RATE_LIMITED
-    if isinstance(exc, InsufficientStorage):
-        return metrics.REJECT_NO_STORAGE
-    if isinstance(exc, DecoderBusy):
-        return metrics.REJECT_BUSY
-    if isinstance(exc, IdempotencyConflict):
-        return metrics.REJECT_CONFLICT
-    if isinstance(exc, exceptions.PermissionDenied):
-        return metrics.REJECT_FORBIDDEN
-    if isinstance(exc, DjangoValidationError | exceptions.ValidationError | exceptions.ParseError):
-        return metrics.REJECT_INVALID
-    return None
 
 
 class AlertListApi(APIView):
@@ -421,7 +393,6 @@ class ClipUploadApi(APIView):
         if length < 0:
             raise exceptions.ValidationError({"detail": "Send the clip with a Content-Length header."})
         if length > limit:
-            metrics.CLIPS_REJECTED.labels(reason=metrics.REJECT_TOO_LARGE).inc()
             raise PayloadTooLarge(f"The clip is {length} bytes; the limit is CLIP_MAX_BYTES={limit}.")
         if segment > 1000:
             raise exceptions.ValidationError({"segment": "At most 1000 segments per event."})
@@ -438,21 +409,17 @@ class ClipUploadApi(APIView):
             if received != length:
                 raise exceptions.ValidationError({"detail": f"Got {received} of {length} bytes."})
             scratch.flush()
-            try:
-                clip, created = services.clip_store(
-                    camera=camera, key=key, segment=segment, upload=Path(scratch.name), started_at=started_at
-                )
-            except ClipCheckBusy:
-                metrics.CLIPS_REJECTED.labels(reason="busy").inc()
-                return Response(
-                    {"detail": "Busy checking other clips; retry shortly."},
-                    status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                    headers={"Retry-After": "5"},
-                )
-            except ClipInvalid:
-                metrics.CLIPS_REJECTED.labels(reason=metrics.REJECT_INVALID).inc()
-                raise
+            clip, created = services.clip_store(
+                camera=camera, key=key, segment=segment, upload=Path(scratch.name), started_at=started_at
+            )
         return Response(
             ClipOutputSerializer(clip, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Counted once, here, by the error map's reason (a body over the limit is the middleware's).
+        reason = rejection_reason(exc)
+        if reason is not None:
+            metrics.CLIPS_REJECTED.labels(reason=reason).inc()
+        return super().handle_exception(exc)
