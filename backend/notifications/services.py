@@ -33,6 +33,7 @@ from notifications.senders import Outcome
 from surveillance import access
 from surveillance.access import Action, cameras_visible_to
 from surveillance.models import Alert
+from surveillance.services import url_with_kept_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,13 @@ def channel_create(*, user: User, kind: str, name: str, **fields: Any) -> Channe
 
 
 def channel_update(*, channel: Channel, **fields: Any) -> Channel:
+    """Change a channel; a ``***`` left in its URL (shown masked) keeps the stored secret, as for cameras."""
     _check_fields(fields)
+    if fields.get("url"):
+        try:
+            fields["url"] = url_with_kept_secrets(submitted=fields["url"], stored=channel.url)
+        except ValidationError as error:
+            raise ValidationError({"url": error.messages}) from None
     changed = [name for name, value in fields.items() if getattr(channel, name) != value]
     if not changed:
         return channel
