@@ -91,4 +91,3 @@ class DecoderBusy(ApplicationError):
         super().__init__(
             f"The server is decoding other snapshots; retry in {retry_after} s.", retry_after=retry_after
         )
-
