@@ -6,7 +6,7 @@ from typing import cast
 
 from django import forms
 
-from cctv_worker.redact import mask_url
+from cctv_common.redact import mask_url
 from notifications.models import ChannelKind
 from notifications.services import CHANNEL_EDITABLE_FIELDS
 from surveillance.models import AlertType

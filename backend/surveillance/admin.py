@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from cctv_worker.redact import mask_url
+from cctv_common.redact import mask_url
 from surveillance import services
 from surveillance.models import Alert, Camera, Clip, UserQuota
 from surveillance.users import signed_in_user

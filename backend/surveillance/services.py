@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 
-from cctv_worker.redact import MASK, mask_url, restore_masked, same_origin
+from cctv_common.redact import MASK, mask_url, restore_masked, same_origin
 from surveillance import clips, metrics, quotas, signals, snapshots
 from surveillance.errors import IdempotencyConflict
 from surveillance.models import (

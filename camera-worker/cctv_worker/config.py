@@ -27,12 +27,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cctv_common.env_source import settings_values
+from cctv_common.network_policy import NetworkPolicy, parse_networks
 from cctv_worker.decisions.alert_types import ALERT_TYPES
 from cctv_worker.decisions.object_filters import ObjectFilter
 from cctv_worker.detect.protocol import DEFAULT_MODEL_NAME as DEFAULT_DETECTOR_MODEL
 from cctv_worker.detect.protocol import service_address
-from cctv_worker.env_source import settings_values
-from cctv_worker.network_policy import NetworkPolicy, parse_networks
 
 DEFAULT_MODEL_PATH = "yolov8n.pt"
 
@@ -202,7 +202,7 @@ class WorkerConfig(BaseSettings):
     retry_probe_interval: float = Field(2.0, alias="RETRY_PROBE_INTERVAL", gt=0.0, le=60.0)
     data_dir: Path = Field(Path("data"), alias="DATA_DIR")
 
-    # Camera network policy (cctv_worker.network_policy): comma-separated CIDR lists, checked when the
+    # Camera network policy (cctv_common.network_policy): comma-separated CIDR lists, checked when the
     # stream is opened. Empty allowed list: any address that is not denied.
     camera_allowed_networks: str = Field("", alias="CAMERA_ALLOWED_NETWORKS")
     camera_denied_networks: str = Field("", alias="CAMERA_DENIED_NETWORKS")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry
 
+from cctv_common.redact import mask_url
 from cctv_worker.backoff import Backoff
 from cctv_worker.capture.egress import policy_opener
 from cctv_worker.capture.motion import MotionDetector, MotionGate, MotionSettings
@@ -35,7 +36,6 @@ from cctv_worker.detect.failover import SERVICE, UNAVAILABLE, FailoverDetector
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
 from cctv_worker.metrics import WorkerMetrics
-from cctv_worker.redact import mask_url
 from cctv_worker.snapshot import SnapshotError, render
 
 log = logging.getLogger(__name__)

@@ -92,7 +92,7 @@ def test_the_admin_refuses_a_masked_password_for_a_new_host(admin_client, camera
 
 @pytest.fixture
 def hook(alice, settings):
-    from cctv_worker.network_policy import parse_networks
+    from cctv_common.network_policy import parse_networks
 
     settings.NOTIFY_ALLOWED_NETWORKS = parse_networks("127.0.0.0/8")
     return notification_services.channel_create(user=alice, kind="webhook", name="slack", url=HOOK)

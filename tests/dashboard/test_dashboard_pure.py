@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from cctv_worker.redact import restore_masked
+from cctv_common.redact import restore_masked
 from dashboard import charts
 from dashboard.paging import BadCursor, decode_cursor, encode_cursor
 from dashboard.presentation import (

@@ -1,6 +1,6 @@
 """Credentials are masked before anything is logged."""
 
-from cctv_worker.redact import mask_text, mask_url, restore_masked, same_origin
+from cctv_common.redact import mask_text, mask_url, restore_masked, same_origin
 
 
 def test_the_rtsp_password_is_masked_but_user_and_host_stay() -> None:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cctv_worker.redact import mask_url
+from cctv_common.redact import mask_url
 from dashboard import selectors
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from dashboard.presentation import STATE_LABELS, camera_state

@@ -22,6 +22,7 @@ import av
 import cv2
 import numpy as np
 
+from cctv_common.redact import mask_url
 from cctv_worker.backoff import Backoff
 from cctv_worker.capture.packets import TimedPacket
 from cctv_worker.capture.recorder import Recorder
@@ -29,7 +30,6 @@ from cctv_worker.capture.sampler import FrameSampler
 from cctv_worker.capture.source import OpenedSource, is_file_source, open_source
 from cctv_worker.capture.watchdog import StreamState, StreamStatus
 from cctv_worker.metrics import WorkerMetrics
-from cctv_worker.redact import mask_url
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,12 @@ from typing import Protocol
 
 import numpy as np
 
+from cctv_common.detector_states import FALLBACK, SERVICE, UNAVAILABLE
 from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
 
 log = logging.getLogger(__name__)
 
-SERVICE, FALLBACK, UNAVAILABLE = "service", "local fallback", "unavailable"
+__all__ = ["FALLBACK", "SERVICE", "UNAVAILABLE", "FailoverDetector"]
 
 
 class Service(Protocol):

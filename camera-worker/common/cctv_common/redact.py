@@ -22,8 +22,8 @@ _HIDDEN_PARAMETERS = (
 _SECRET_PARAM = re.compile(rf"(?i)(?P<before>(?:^|[?&;/_,])(?:{_HIDDEN_PARAMETERS}))=(?P<value>[^&;/_,#\s]*)")
 _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")
 # A path segment that is a token (webhook services put their secret there): long, letters and digits.
-_TOKEN = r"(?=[A-Za-z0-9_-]{20,}(?:/|$))(?=[^/]*[0-9])(?=[^/]*[A-Za-z])[A-Za-z0-9_-]+"
-_TOKEN_SEGMENT = re.compile(rf"(?<=/){_TOKEN}")
+_OPAQUE_SEGMENT = r"(?=[A-Za-z0-9_-]{20,}(?:/|$))(?=[^/]*[0-9])(?=[^/]*[A-Za-z])[A-Za-z0-9_-]+"
+_TOKEN_SEGMENT = re.compile(rf"(?<=/){_OPAQUE_SEGMENT}")
 _DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443, "mqtt": 1883, "mqtts": 8883}
 _INGEST_TOKEN = re.compile(r"\bcam_(\d+)_[A-Za-z0-9_\-]+")
 _AUTH_HEADER = re.compile(r"(Token|Bearer|Basic)\s+[A-Za-z0-9_\-.+/=]+")
@@ -134,7 +134,7 @@ def _restore_segments(path: str, stored_path: str) -> str:
             segment == MASK
             and index < len(old)
             and new[:index] == old[:index]
-            and re.fullmatch(_TOKEN, old[index])
+            and re.fullmatch(_OPAQUE_SEGMENT, old[index])
         ):
             new[index] = old[index]
     return "/".join(new)
