@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry
 
+from cctv_common.detector_states import SERVICE
 from cctv_common.redact import mask_url
 from cctv_worker.backoff import Backoff
 from cctv_worker.capture.egress import policy_opener
@@ -32,7 +33,6 @@ from cctv_worker.delivery.payload import build_clip, build_payload, build_update
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
 from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
-from cctv_worker.detect.failover import SERVICE, UNAVAILABLE, FailoverDetector
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
 from cctv_worker.metrics import WorkerMetrics
@@ -85,9 +85,9 @@ class Worker:
         self.stop_event = threading.Event()
         self.registry = registry or CollectorRegistry()
         self.metrics = WorkerMetrics(self.registry, config.camera_id, process=registry is None)
-        if isinstance(detector, FailoverDetector):
+        if detector.health() is not None:  # a shared detector: its state is reported, its errors counted
             self.metrics.use_detector_service()
-            detector.on_error = self.metrics.detector_service_error
+            detector.watch(self.metrics.detector_service_error)
         self.status = StreamStatus(config.effective_stall_timeout)
         self.mailbox = Mailbox()
         self.gate = motion_gate(config)
@@ -177,12 +177,13 @@ class Worker:
             "last_frame_age_seconds": None if age is None else round(age, 2),
         }
         ready = self.status.is_ready()
-        if isinstance(self.detector, FailoverDetector):
+        health = self.detector.health()
+        if health is not None:
             # Degraded, visibly: without the service and without a local model no frame is analysed.
-            detail["detector"] = self.detector.state
-            if self.detector.reason:
-                detail["reason"] = self.detector.reason
-            ready = ready and self.detector.state != UNAVAILABLE
+            detail["detector"] = health.state
+            if health.reason:
+                detail["reason"] = health.reason
+            ready = ready and health.analysing
         return ready, detail
 
     # ---- life cycle ----
@@ -397,9 +398,9 @@ class Worker:
         self.metrics.spool_depth.set(self.spool.depth())
 
     def _detector_state_to_metrics(self) -> None:
-        detector = self.detector
-        if isinstance(detector, FailoverDetector):
-            self.metrics.detector_service_up.set(1 if detector.state == SERVICE else 0)
+        health = self.detector.health()
+        if health is not None:
+            self.metrics.detector_service_up.set(1 if health.state == SERVICE else 0)
 
     def shutdown(self) -> None:
         log.info(

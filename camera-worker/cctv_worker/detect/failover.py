@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from cctv_common.detector_states import FALLBACK, SERVICE, UNAVAILABLE
-from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
+from cctv_worker.detect.base import Detection, Detector, DetectorHealth, DetectorUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,12 @@ class FailoverDetector:
     @property
     def names(self) -> Mapping[int, str]:
         return self.remote.names or (self._local.names if self._local else {})
+
+    def health(self) -> DetectorHealth:
+        return DetectorHealth(self.state, self.reason)
+
+    def watch(self, on_error: Callable[[str], None]) -> None:
+        self.on_error = on_error
 
     @property
     def has_fallback(self) -> bool:
