@@ -26,6 +26,8 @@ from cctv_worker.capture.source import OpenedSource, open_source
 from cctv_worker.capture.stream import CaptureThread, DecodeMode, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.config import WorkerConfig
+from cctv_worker.decisions.best_views import BestViews
+from cctv_worker.decisions.decode_policy import DecodePolicy
 from cctv_worker.decisions.events import Change, EventChange, EventLogic
 from cctv_worker.decisions.filters import Rules, classify
 from cctv_worker.delivery.client import BackendClient
@@ -39,10 +41,6 @@ from cctv_worker.metrics import WorkerMetrics
 from cctv_worker.snapshot import SnapshotError, render
 
 log = logging.getLogger(__name__)
-
-# After the last motion (or the last open event), keep decoding every frame this long before going
-# back to keyframes only: a person pausing for a moment should not cost the next GOP's frames.
-MOTION_HOLD_SECONDS = 3.0
 
 
 def motion_gate(config: WorkerConfig) -> MotionGate | None:
@@ -100,8 +98,7 @@ class Worker:
         # The keys of the open events, for the heartbeat thread (replaced whole, never mutated): the backend
         # closes the camera's other open events, left by a worker that was killed mid-event.
         self._open_keys: tuple[str, ...] = ()
-        # The clearest view of each open event so far (JPEG) and whether the backend has it yet.
-        self._best: dict[str, tuple[bytes, tuple[Detection, ...], bool]] = {}
+        self.best_views = BestViews()
         self.spool = Spool(config.spool_path, config.spool_max_alerts)
         self.recorder = self._make_recorder() if config.clips_enabled else None
         token = config.django_api_token.get_secret_value()
@@ -157,7 +154,7 @@ class Worker:
         self.health = HealthServer(
             config.metrics_host, config.metrics_port, self.registry, live=self._live, ready=self._ready
         )
-        self._last_busy = clock()
+        self.decode_policy = DecodePolicy(now=clock())
         self._last_tick = clock()
         # The loop may sit in one slow inference (a big model on a busy CPU); give it room.
         self._liveness_timeout = max(60.0, 3 * config.stream_timeout)
@@ -269,16 +266,14 @@ class Worker:
         for key, shown in result.best_views:
             jpeg = self._snapshot(frame, shown)
             if jpeg:
-                self._best[key] = (jpeg, shown, False)
+                self.best_views.offer(key, jpeg, shown)
         self._apply(result.changes)
 
     def _choose_decode(self, *, motion: bool, now: float) -> None:
         """Keyframes only while the scene is quiet; every frame while something moves or an event is open."""
         if self.config.motion_idle_decode != "keyframes":
             return
-        if motion or self.events.open:
-            self._last_busy = now
-        quiet = now - self._last_busy >= MOTION_HOLD_SECONDS
+        quiet = self.decode_policy.keyframes_only(motion=motion, events_open=bool(self.events.open), now=now)
         wanted = DecodeMode.KEYFRAMES if quiet else DecodeMode.ALL
         if self.capture.decode_mode is not wanted:
             self.capture.set_decode_mode(wanted)
@@ -308,31 +303,27 @@ class Worker:
     def _spool_change(self, change: EventChange) -> None:
         event = change.event
         camera_id = self.config.camera_id
-        best = self._best.get(event.key)
         if change.change is Change.OPENED:
-            jpeg, shown = (best[0], best[1]) if best else (b"", change.detections)
+            best = self.best_views.take(event.key)
+            jpeg, shown = (best.jpeg, best.detections) if best else (b"", change.detections)
             payload = build_payload(event, camera_id=camera_id, jpeg=jpeg, detections=shown)
             self._put(event.key, payload, kind="alert")
-            if best:
-                self._best[event.key] = (best[0], best[1], True)
             log.info(
                 "event opened: %s",
                 event.description,
                 extra={"alert_type": event.alert_type, "key": event.key},
             )
         else:
-            fresh = best is not None and not best[2]
+            fresh = self.best_views.take_unsent(event.key)
             payload = build_update(
                 event,
                 camera_id=camera_id,
-                jpeg=best[0] if fresh and best else None,
-                detections=best[1] if fresh and best else (),
+                jpeg=fresh.jpeg if fresh else None,
+                detections=fresh.detections if fresh else (),
             )
             self._put(f"{event.key}:r{event.revision}", payload, kind=EVENT_UPDATE)
-            if fresh and best:
-                self._best[event.key] = (best[0], best[1], True)
             if change.change is Change.CLOSED:
-                self._best.pop(event.key, None)
+                self.best_views.forget(event.key)
                 log.info(
                     "event closed after %.1f s: %s",
                     (event.ended_at or event.started_at) - event.started_at,
