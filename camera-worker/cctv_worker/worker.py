@@ -22,6 +22,7 @@ from cctv_worker.capture.egress import policy_opener
 from cctv_worker.capture.motion import MotionDetector, MotionGate, MotionSettings
 from cctv_worker.capture.recorder import FinishedClip, Recorder
 from cctv_worker.capture.sampler import FrameSampler
+from cctv_worker.capture.sinks import PacketSink, QueuedSink
 from cctv_worker.capture.source import OpenedSource, open_source
 from cctv_worker.capture.stream import CaptureThread, DecodeMode, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
@@ -101,6 +102,10 @@ class Worker:
         self.best_views = BestViews()
         self.spool = Spool(config.spool_path, config.spool_max_alerts)
         self.recorder = self._make_recorder() if config.clips_enabled else None
+        # What the recording capture hands its packets to, each on its own thread (capture never waits).
+        self.sinks: list[QueuedSink] = []
+        if self.recorder is not None:
+            self.sinks.append(self._queued(self.recorder, "clips"))
         token = config.django_api_token.get_secret_value()
         # One HTTP session per thread: requests.Session is not thread-safe.
         self.sender = Sender(
@@ -131,7 +136,7 @@ class Worker:
             open_timeout=config.stream_timeout,
             stop=threading.Event(),
             opener=policy_opener(opener, config.network_policy),
-            recorder=None if detect_url else self.recorder,
+            sinks=() if detect_url else self.sinks,
         )
         # With a sub-stream, the main stream is a second connection that is only remuxed into clips.
         self.record_capture: CaptureThread | None = None
@@ -146,7 +151,7 @@ class Worker:
                 open_timeout=config.stream_timeout,
                 stop=self.capture.stop_event,
                 opener=policy_opener(opener, config.network_policy),
-                recorder=self.recorder,
+                sinks=self.sinks,
                 decode_mode=DecodeMode.NONE,
                 count_frames=False,
             )
@@ -343,6 +348,9 @@ class Worker:
         elif change.change is Change.CLOSED:
             self.recorder.stop(event.key, at=(event.ended_at or event.last_seen) + self.config.post_roll)
 
+    def _queued(self, sink: PacketSink, name: str) -> QueuedSink:
+        return QueuedSink(sink, name=name, on_dropped=self.metrics.sink_packet_dropped(name))
+
     def _make_recorder(self) -> Recorder:
         clip_dir = self.config.clip_dir
         clip_dir.mkdir(parents=True, exist_ok=True)
@@ -403,6 +411,8 @@ class Worker:
         self.capture.join(timeout=5.0)
         if self.record_capture is not None:
             self.record_capture.join(timeout=5.0)
+        for sink in self.sinks:
+            sink.close()  # what the capture handed over is written first
         if self.recorder is not None:
             self.recorder.close()
         self.heartbeat.stop()
