@@ -53,8 +53,10 @@ class WorkerMetrics:
             "cctv_frames_dropped_total",
             "Sampled frames replaced by a newer one before the detector was free.",
         )
-        self.alerts_dropped = counter(
-            "cctv_alerts_dropped_total", "Alerts discarded because the spool was full (oldest first)."
+        self.spool_dropped = counter(
+            "cctv_spool_messages_dropped_total",
+            "Spooled messages (alerts, event updates, clips) discarded because the spool was full (oldest"
+            " first).",
         )
         self.stream_reconnects = counter("cctv_stream_reconnects_total", "Attempts to reconnect the stream.")
         self._sink_packets_dropped = Counter(

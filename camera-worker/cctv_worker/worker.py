@@ -100,7 +100,7 @@ class Worker:
         # closes the camera's other open events, left by a worker that was killed mid-event.
         self._open_keys: tuple[str, ...] = ()
         self.best_views = BestViews()
-        self.spool = Spool(config.spool_path, config.spool_max_alerts)
+        self.spool = Spool(config.spool_path, config.spool_max_messages)
         self.recorder = self._make_recorder() if config.clips_enabled else None
         # What the recording capture hands its packets to, each on its own thread (capture never waits).
         self.sinks: list[QueuedSink] = []
@@ -390,9 +390,9 @@ class Worker:
     def _put(self, key: str, payload: dict[str, object], *, kind: str) -> None:
         dropped = self.spool.put(key, payload, kind=kind)
         if dropped:
-            self.metrics.alerts_dropped.inc(dropped)
+            self.metrics.spool_dropped.inc(dropped)
             log.warning(
-                "spool full (%d messages): dropped the %d oldest", self.config.spool_max_alerts, dropped
+                "spool full (%d messages): dropped the %d oldest", self.config.spool_max_messages, dropped
             )
         self.metrics.spool_depth.set(self.spool.depth())
 
