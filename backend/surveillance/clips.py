@@ -33,11 +33,8 @@ class ClipInvalid(Refusal, ValidationError):
     """Not an MP4 video we can serve (HTTP 400; nothing is stored)."""
 
 
-class ClipCheckBusy(ApplicationError):
+class ClipCheckBusy(ApplicationError, status_code=503, reason=metrics.REJECT_BUSY):
     """Every check slot is taken (``CLIP_CHECK_CONCURRENCY``)."""
-
-    status_code = 503
-    reason = metrics.REJECT_BUSY
 
     def __init__(self) -> None:
         super().__init__("Busy checking other clips; retry shortly.", retry_after=5)

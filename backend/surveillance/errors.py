@@ -17,11 +17,20 @@ from surveillance import metrics
 
 
 class Refusal:
-    """What the API answers for a refused request: ``status_code``, ``reason`` and ``retry_after``."""
+    """What the API answers for a refused request: ``status_code``, ``reason`` and ``retry_after``.
+    A subclass names the first two in its class line: ``class Busy(ApplicationError, status_code=503,
+    reason=...)``."""
 
     status_code: ClassVar[int] = 400
     reason: ClassVar[str] = metrics.REJECT_INVALID
     retry_after: int | None = None
+
+    def __init_subclass__(cls, *, status_code: int | None = None, reason: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if status_code is not None:
+            cls.status_code = status_code
+        if reason is not None:
+            cls.reason = reason
 
     def body(self) -> dict:
         return {"detail": str(self)}
@@ -35,18 +44,12 @@ class ApplicationError(Refusal, Exception):
         self.retry_after = retry_after
 
 
-class SnapshotTooLarge(Refusal, ValidationError):
+class SnapshotTooLarge(Refusal, ValidationError, status_code=413, reason=metrics.REJECT_TOO_LARGE):
     """The decoded snapshot is over ``ALERT_IMAGE_MAX_BYTES``."""
 
-    status_code = 413
-    reason = metrics.REJECT_TOO_LARGE
 
-
-class IdempotencyConflict(ApplicationError):
+class IdempotencyConflict(ApplicationError, status_code=422, reason=metrics.REJECT_CONFLICT):
     """An idempotency key was reused for a different payload."""
-
-    status_code = 422
-    reason = metrics.REJECT_CONFLICT
 
     def __init__(self, key: str) -> None:
         super().__init__(
@@ -59,11 +62,8 @@ class IdempotencyConflict(ApplicationError):
         return {"detail": str(self), "idempotency_key": [str(self)]}
 
 
-class IngestRateLimited(ApplicationError):
+class IngestRateLimited(ApplicationError, status_code=429, reason=metrics.REJECT_RATE_LIMITED):
     """The camera sent more than ``ALERT_RATE_PER_MINUTE`` alerts in the last minute."""
-
-    status_code = 429
-    reason = metrics.REJECT_RATE_LIMITED
 
     def __init__(self, *, limit: int, retry_after: int) -> None:
         super().__init__(
@@ -73,18 +73,12 @@ class IngestRateLimited(ApplicationError):
         )
 
 
-class InsufficientStorage(ApplicationError):
+class InsufficientStorage(ApplicationError, status_code=507, reason=metrics.REJECT_NO_STORAGE):
     """A storage quota is used up or the media volume is nearly full."""
 
-    status_code = 507
-    reason = metrics.REJECT_NO_STORAGE
 
-
-class DecoderBusy(ApplicationError):
+class DecoderBusy(ApplicationError, status_code=503, reason=metrics.REJECT_BUSY):
     """Every snapshot decode slot of this process stayed busy."""
-
-    status_code = 503
-    reason = metrics.REJECT_BUSY
 
     def __init__(self, wait_seconds: float) -> None:
         retry_after = int(wait_seconds) + 1

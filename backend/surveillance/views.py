@@ -12,6 +12,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from prometheus_client import Counter
 from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
@@ -211,10 +212,25 @@ class ActiveCamerasApi(APIView):
 # --- alerts ------------------------------------------------------------------------------------------
 
 
-class AlertIngestApi(APIView):
+class CountsRejections(APIView):
+    """An ingest view: every refused request is counted in ``rejections`` here, once, by the error map's
+    reason, whichever layer refused it (the services raise and count nothing). A body over the size
+    limit never reaches a view: the middleware counts that one."""
+
+    rejections: Counter
+
+    def handle_exception(self, exc: Exception) -> Response:
+        reason = rejection_reason(exc)
+        if reason is not None:
+            self.rejections.labels(reason=reason).inc()
+        return super().handle_exception(exc)
+
+
+class AlertIngestApi(CountsRejections):
     """POST /api/send-alert/: a worker's alert with its snapshot; idempotent with a key."""
 
     permission_classes = [IsUserOrCamera]
+    rejections = metrics.ALERTS_REJECTED
 
     @extend_schema(
         request=AlertInputSerializer,
@@ -256,14 +272,6 @@ class AlertIngestApi(APIView):
             AlertOutputSerializer(alert, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # Every refused alert is counted here, once, whichever layer refused it (the services raise and
-        # count nothing). A body over the size limit never reaches a view: the middleware counts that one.
-        reason = rejection_reason(exc)
-        if reason is not None:
-            metrics.ALERTS_REJECTED.labels(reason=reason).inc()
-        return super().handle_exception(exc)
 
     @staticmethod
     def _idempotency_key(request: Request, field: str | None) -> str | None:
@@ -371,11 +379,12 @@ class EventUpdateApi(APIView):
         return Response(AlertOutputSerializer(alert, context={"request": request}).data)
 
 
-class ClipUploadApi(APIView):
+class ClipUploadApi(CountsRejections):
     """PUT /api/cameras/<id>/events/<key>/clips/<segment>/: the clip's MP4 bytes as the body, streamed
     to a temporary file (never held in memory, never base64), checked, then stored once."""
 
     permission_classes = [IsUserOrCamera]
+    rejections = metrics.CLIPS_REJECTED
     parser_classes: list = []  # the body is read here, in chunks
 
     @extend_schema(
@@ -415,10 +424,3 @@ class ClipUploadApi(APIView):
             ClipOutputSerializer(clip, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # Counted once, here, by the error map's reason (a body over the limit is the middleware's).
-        reason = rejection_reason(exc)
-        if reason is not None:
-            metrics.CLIPS_REJECTED.labels(reason=reason).inc()
-        return super().handle_exception(exc)

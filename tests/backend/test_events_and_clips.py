@@ -11,20 +11,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from backend.event_objects import seen_object
 from backend.images import files_under, jpeg_base64
 from support.clips import make_mp4
 from surveillance import metrics, services
 from surveillance.models import Alert, Clip
 
-OBJECT = {
-    "track_id": 1,
-    "label": "person",
-    "alert_type": "person",
-    "first_seen": "2026-11-30T10:00:00Z",
-    "last_seen": "2026-11-30T10:00:05Z",
-    "confidence": 0.9,
-    "zones": ["Porch"],
-}
+OBJECT = seen_object()
 
 
 def closes() -> float:

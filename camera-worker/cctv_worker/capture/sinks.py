@@ -56,17 +56,14 @@ class QueuedSink:
         on_dropped: Callable[[], None] = lambda: None,
         disconnect_wait: float = DISCONNECT_WAIT_SECONDS,
     ) -> None:
-        self.sink = sink
-        self.name = name
-        self.max_packets = max_packets
-        self.on_dropped = on_dropped
-        self.disconnect_wait = disconnect_wait
+        self.sink, self.name, self.max_packets = sink, name, max_packets
+        self.on_dropped, self.disconnect_wait = on_dropped, disconnect_wait
         self._cond = threading.Condition()
         self._items: deque[tuple[str, Any]] = deque()
-        self._packets = 0
-        self._dropping = False
-        self._done = 0  # items handled, to wait for a disconnect's turn
-        self._queued = 0
+        # Packets in the queue; dropping until a keyframe; items queued and handled so far (a
+        # disconnect waits for its own number to be handled).
+        self._packets, self._dropping = 0, False
+        self._queued = self._done = 0
         self._thread = threading.Thread(target=self._run, name=f"sink-{name}", daemon=True)
         self._thread.start()
 

@@ -8,19 +8,8 @@ import json
 
 import pytest
 
+from backend.event_objects import seen_object
 from notifications.models import Delivery
-
-
-def _object(zones: list[str]) -> dict:
-    return {
-        "track_id": 1,
-        "label": "person",
-        "alert_type": "person",
-        "first_seen": "2026-11-30T10:00:00Z",
-        "last_seen": "2026-11-30T10:00:05Z",
-        "confidence": 0.9,
-        "zones": zones,
-    }
 
 
 def _open_event(camera_client, alert_payload, *, key: str, zones: list[str]) -> dict:
@@ -29,7 +18,7 @@ def _open_event(camera_client, alert_payload, *, key: str, zones: list[str]) -> 
         idempotency_key=key,
         status="open",
         started_at="2026-11-30T10:00:00Z",
-        objects=[_object(zones)],
+        objects=[seen_object(zones=zones)],
         revision=1,
     )
     response = camera_client.post("/api/send-alert/", body, format="json")
