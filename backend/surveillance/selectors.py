@@ -13,7 +13,6 @@ from surveillance import tokens
 from surveillance.access import Action, alerts_visible_to, cameras_visible_to, clips_visible_to
 from surveillance.models import Alert, Camera, Clip
 
-ACTIVE_CAMERAS_PERMISSION = "surveillance.view_active_cameras"
 # The operator's service user is in this group: it reads the active cameras and changes nothing.
 OPERATOR_GROUP = "cctv-operator"
 
@@ -31,8 +30,13 @@ def camera_of(*, user: User, camera_id: int) -> Camera:
     return get_object_or_404(cameras_of(user), pk=camera_id)
 
 
+def active_cameras_of(user: User) -> QuerySet[Camera]:
+    """The active cameras whose workers run for ``user``: the operator sees every user's, a user theirs."""
+    return cameras_visible_to(user, Action.RUN).filter(is_active=True).order_by("id")
+
+
 def cameras_active() -> QuerySet[Camera]:
-    """Every user's active cameras, for the operator (callers check ``ACTIVE_CAMERAS_PERMISSION``)."""
+    """Every user's active cameras, whoever asks (what ``active_cameras_of`` gives the operator)."""
     return Camera.objects.filter(is_active=True).order_by("id")
 
 

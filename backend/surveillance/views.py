@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from surveillance import metrics, selectors, services
 from surveillance.exceptions import PayloadTooLarge, rejection_reason
 from surveillance.pagination import AlertCursorPagination, PagePagination
-from surveillance.permissions import IsUserOrCamera, can_view_all_active_cameras, is_camera
+from surveillance.permissions import IsUserOrCamera, is_camera
 from surveillance.serializers import (
     ActiveCameraOutputSerializer,
     AlertFilterSerializer,
@@ -201,11 +201,7 @@ class ActiveCamerasApi(APIView):
 
     @extend_schema(responses={200: ActiveCameraOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        user = signed_in_user(request)
-        if can_view_all_active_cameras(user):
-            cameras = selectors.cameras_active()
-        else:
-            cameras = selectors.cameras_of(user).filter(is_active=True)
+        cameras = selectors.active_cameras_of(signed_in_user(request))
         return Response(ActiveCameraOutputSerializer(cameras, many=True).data)
 
 
