@@ -368,7 +368,7 @@ class Worker:
         )
 
     def _clip_finished(self, clip: FinishedClip) -> None:
-        """From the capture thread: the clip's file is complete; spool it for upload."""
+        """From the clip sink's thread: the clip's file is complete; spool it for upload."""
         self.metrics.clips_recorded.inc()
         self.metrics.clip_recorded_bytes.inc(clip.file.size)
         payload = build_clip(
