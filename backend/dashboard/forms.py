@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from dashboard.paging import BadCursor, decode_cursor
+from surveillance.access import Action, cameras_visible_to
 from surveillance.models import AlertType, Camera
 from surveillance.validators import (
     validate_detector,
@@ -180,7 +181,7 @@ class CameraForm(forms.Form):
         name = self.cleaned_data["name"].strip()
         if not name:
             raise ValidationError("Enter a name.")
-        others = Camera.objects.filter(user_id=self.user.pk, name=name)
+        others = cameras_visible_to(self.user, Action.CHANGE).filter(name=name)
         if self.camera is not None:
             others = others.exclude(pk=self.camera.pk)
         # Checked here too (the database enforces it) so the message sits next to the field.

@@ -6,6 +6,7 @@ from typing import cast
 
 from django import forms
 
+from cctv_common.redact import mask_url
 from notifications.models import ChannelKind
 from notifications.services import CHANNEL_EDITABLE_FIELDS
 from surveillance.models import AlertType
@@ -98,7 +99,7 @@ class ChannelForm(forms.Form):
 
 def initial_of(channel) -> dict:
     return {
-        "kind": channel.kind, "name": channel.name, "enabled": channel.enabled, "url": channel.url,
+        "kind": channel.kind, "name": channel.name, "enabled": channel.enabled, "url": mask_url(channel.url),
         "topic_prefix": channel.topic_prefix, "username": channel.username,
         "addresses": ", ".join(channel.addresses), "cameras": [str(pk) for pk in channel.cameras],
         "alert_types": channel.alert_types, "min_confidence": channel.min_confidence,

@@ -8,10 +8,12 @@ from django.utils import timezone
 
 from notifications.models import Channel, Delivery, DeliveryStatus
 from notifications.serializers import MASK, mask_url
+from surveillance.services import url_with_kept_secrets
 
 
 class ChannelForm(forms.ModelForm):
-    """Secret and password are write-only here: the field shows the mask and keeps the value if untouched."""
+    """Secret and password are write-only here: the field shows the mask and keeps the value if untouched.
+    The URL shows masked (query and path secrets too); a ``***`` left in place keeps the stored secret."""
 
     class Meta:
         model = Channel
@@ -21,6 +23,17 @@ class ChannelForm(forms.ModelForm):
             "quiet_hours_end", "time_zone", "notify_on_open", "notify_on_close",
         )  # fmt: skip
         widgets = {"secret": forms.PasswordInput(render_value=False), "password": forms.PasswordInput()}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.url:
+            self.initial["url"] = mask_url(self.instance.url)
+
+    def clean_url(self) -> str:
+        submitted = self.cleaned_data["url"]
+        if not self.instance.pk:
+            return submitted
+        return url_with_kept_secrets(submitted=submitted, stored=self.instance.url)
 
     def clean_secret(self) -> str:
         return self.cleaned_data.get("secret") or (self.instance.secret if self.instance.pk else "")

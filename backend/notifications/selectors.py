@@ -1,4 +1,5 @@
-"""Reads of channels and deliveries, always scoped to the caller: a user sees only their own."""
+"""Reads of channels and deliveries, always scoped to the caller by the one access rule
+(``surveillance.access``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from django.db.models import Count, Min, QuerySet
 from django.shortcuts import get_object_or_404
 
 from notifications.models import Channel, Delivery, DeliveryStatus
+from surveillance.access import Action, rule
 
 
 def channels_of(user: User) -> QuerySet[Channel]:
-    return Channel.objects.filter(user_id=user.pk).order_by("id")
+    return Channel.objects.filter(rule(user, Action.VIEW)).order_by("id")
 
 
 def channel_of(*, user: User, channel_id: int) -> Channel:
@@ -23,7 +25,7 @@ def channel_of(*, user: User, channel_id: int) -> Channel:
 def deliveries_of(
     user: User, *, channel_id: int | None = None, status: str | None = None
 ) -> QuerySet[Delivery]:
-    queryset = Delivery.objects.filter(channel__user_id=user.pk)
+    queryset = Delivery.objects.filter(rule(user, Action.VIEW, via="channel__"))
     if channel_id is not None:
         queryset = queryset.filter(channel_id=channel_id)
     if status is not None:

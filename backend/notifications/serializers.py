@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cctv_worker.redact import MASK, mask_url
+from cctv_common.redact import MASK, mask_url
 from notifications.models import Channel, ChannelKind, Delivery, DeliveryStatus
 from notifications.services import CHANNEL_RULE_FIELDS
 from surveillance.ids import MAX_ID

@@ -30,7 +30,10 @@ from notifications.models import (
     new_webhook_secret,
 )
 from notifications.senders import Outcome
-from surveillance.models import Alert, Camera
+from surveillance import access
+from surveillance.access import Action, cameras_visible_to
+from surveillance.models import Alert
+from surveillance.services import url_with_kept_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +59,9 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise TypeError(f"not editable channel fields: {', '.join(sorted(unknown))}")
 
 
-def _check_cameras_owned(channel: Channel) -> None:
-    owned = set(
-        Camera.objects.filter(user_id=channel.user_id, pk__in=channel.cameras).values_list("pk", flat=True)
-    )
-    unknown = sorted(set(channel.cameras) - owned)
+def _check_cameras_visible(channel: Channel, user: User) -> None:
+    visible = cameras_visible_to(user, Action.VIEW).filter(pk__in=channel.cameras)
+    unknown = sorted(set(channel.cameras) - set(visible.values_list("pk", flat=True)))
     if unknown:
         raise ValidationError({"cameras": f"No camera of yours has the id {', '.join(map(str, unknown))}."})
 
@@ -74,21 +75,27 @@ def channel_create(*, user: User, kind: str, name: str, **fields: Any) -> Channe
         fields["secret"] = new_webhook_secret()
     channel = Channel(user=user, kind=kind, name=name, **fields)
     channel.full_clean()
-    _check_cameras_owned(channel)
+    _check_cameras_visible(channel, user)
     channel.save()
     logger.info("notification channel %s (%s) created by user %s", channel.pk, kind, user.pk)
     return channel
 
 
 def channel_update(*, channel: Channel, **fields: Any) -> Channel:
+    """Change a channel; a ``***`` left in its URL (shown masked) keeps the stored secret, as for cameras."""
     _check_fields(fields)
+    if fields.get("url"):
+        try:
+            fields["url"] = url_with_kept_secrets(submitted=fields["url"], stored=channel.url)
+        except ValidationError as error:
+            raise ValidationError({"url": error.messages}) from None
     changed = [name for name, value in fields.items() if getattr(channel, name) != value]
     if not changed:
         return channel
     for name in changed:
         setattr(channel, name, fields[name])
     channel.full_clean()
-    _check_cameras_owned(channel)
+    _check_cameras_visible(channel, channel.user)
     channel.save(update_fields=[*changed, "updated_at"])
     return channel
 
@@ -116,18 +123,20 @@ def _rules_of(channel: Channel) -> rules.Rules:
 
 
 def _facts_of(alert: Alert) -> rules.AlertFacts:
-    zones = getattr(alert, "zones", None) or ()
+    """What the rules look at. An event's zones are those its seen objects were in (the worker names
+    each object's zones); an alert without objects (a seed client's) is in no zone."""
+    zones = {zone for seen in alert.seen_objects or () for zone in seen.get("zones") or ()}
     return rules.AlertFacts(
         camera_id=alert.camera_id,
         alert_type=alert.alert_type,
         confidence=alert.confidence,
-        zones=tuple(zones),
+        zones=tuple(sorted(zones)),
     )
 
 
 def _enqueue_alert_event(*, alert: Alert, event: str, now: datetime | None) -> list[Delivery]:
     now = now or timezone.now()
-    channels = Channel.objects.filter(user_id=alert.camera.user_id, enabled=True)
+    channels = Channel.objects.filter(user_id__in=access.viewer_ids(alert.camera), enabled=True)
     facts = _facts_of(alert)
     wanted = [channel for channel in channels if rules.wants(_rules_of(channel), facts, event=event, now=now)]
     if not wanted:
@@ -305,9 +314,7 @@ def availability_sweep(*, now: datetime) -> int:
     channels = list(Channel.objects.filter(kind=ChannelKind.MQTT, enabled=True))
     if not channels:
         return 0
-    by_user: dict[int, list[Camera]] = {}
-    for camera in Camera.objects.filter(user_id__in={channel.user_id for channel in channels}):
-        by_user.setdefault(camera.user_id, []).append(camera)
+    by_user = access.cameras_by_viewer({channel.user_id for channel in channels})
     known = {
         (row.channel_id, row.camera_id): row
         for row in ChannelCameraAvailability.objects.filter(channel__in=channels)

@@ -96,7 +96,7 @@ def check_channel_target(channel) -> None:
     Host names are resolved at delivery time, not here: DNS may be down while a user saves a channel,
     and an answer now says nothing about the answer when the alert comes.
     """
-    from cctv_worker.network_policy import AddressNotAllowed, literal_address
+    from cctv_common.network_policy import AddressNotAllowed, literal_address
     from notifications.senders import target_policy
 
     errors: dict[str, str] = {}

@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from cctv_worker.redact import mask_url, restore_masked
+from cctv_common.redact import mask_url
 from surveillance import services
 from surveillance.models import Alert, Camera, Clip, UserQuota
 from surveillance.users import signed_in_user
@@ -30,13 +30,18 @@ class CameraAdminForm(forms.ModelForm):
             if self.instance.detect_rtsp_url:
                 self.initial["detect_rtsp_url"] = mask_url(self.instance.detect_rtsp_url)
 
+    def _kept(self, name: str) -> str:
+        # The admin saves the model itself; the camera service decides what a kept *** means.
+        submitted = self.cleaned_data[name]
+        if not self.instance.pk:
+            return submitted
+        return services.url_with_kept_secrets(submitted=submitted, stored=getattr(self.instance, name))
+
     def clean_rtsp_url(self) -> str:
-        submitted = self.cleaned_data["rtsp_url"]
-        return restore_masked(submitted, self.instance.rtsp_url) if self.instance.pk else submitted
+        return self._kept("rtsp_url")
 
     def clean_detect_rtsp_url(self) -> str:
-        submitted = self.cleaned_data["detect_rtsp_url"]
-        return restore_masked(submitted, self.instance.detect_rtsp_url) if self.instance.pk else submitted
+        return self._kept("detect_rtsp_url")
 
 
 @admin.register(Camera)

@@ -18,6 +18,9 @@ import av
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from surveillance import metrics
+from surveillance.errors import ApplicationError, Refusal
+
 # The video codecs browsers play in MP4 (and that cameras send).
 PLAYABLE_CODECS = frozenset({"h264", "hevc", "av1", "vp9"})
 # Packets read at most while looking for the first decodable frame.
@@ -26,12 +29,15 @@ _FIRST_FRAME_PACKETS = 300
 _slots = threading.BoundedSemaphore(settings.CLIP_CHECK_CONCURRENCY)
 
 
-class ClipInvalid(ValidationError):
+class ClipInvalid(Refusal, ValidationError):
     """Not an MP4 video we can serve (HTTP 400; nothing is stored)."""
 
 
-class ClipCheckBusy(Exception):
-    """Every check slot is taken (HTTP 503 with Retry-After)."""
+class ClipCheckBusy(ApplicationError, status_code=503, reason=metrics.REJECT_BUSY):
+    """Every check slot is taken (``CLIP_CHECK_CONCURRENCY``)."""
+
+    def __init__(self) -> None:
+        super().__init__("Busy checking other clips; retry shortly.", retry_after=5)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,55 @@
-"""Errors the services raise beyond Django's ``ValidationError``; the API maps each to its status code."""
+"""The application's errors: each refusal carries what the API answers (HackSoft's ``ApplicationError``).
+
+A ``Refusal`` names its HTTP status, its rejection reason (the ``reason`` label of the rejection
+counters) and, when waiting helps, its ``retry_after``; ``surveillance.exceptions`` reads these and knows
+no subclass. A new refusal is a subclass here (or in its module) with those three, nothing else.
+Refusals of a field's value stay Django ``ValidationError`` subclasses, so ``full_clean()`` callers and
+forms treat them as the validation errors they are.
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.exceptions import ValidationError
 
-
-class SnapshotTooLarge(ValidationError):
-    """The decoded snapshot is over ``ALERT_IMAGE_MAX_BYTES`` (HTTP 413)."""
+from surveillance import metrics
 
 
-class IdempotencyConflict(Exception):
-    """An idempotency key was reused for a different payload (HTTP 422)."""
+class Refusal:
+    """What the API answers for a refused request: ``status_code``, ``reason`` and ``retry_after``.
+    A subclass names the first two in its class line: ``class Busy(ApplicationError, status_code=503,
+    reason=...)``."""
+
+    status_code: ClassVar[int] = 400
+    reason: ClassVar[str] = metrics.REJECT_INVALID
+    retry_after: int | None = None
+
+    def __init_subclass__(cls, *, status_code: int | None = None, reason: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if status_code is not None:
+            cls.status_code = status_code
+        if reason is not None:
+            cls.reason = reason
+
+    def body(self) -> dict:
+        return {"detail": str(self)}
+
+
+class ApplicationError(Refusal, Exception):
+    """A refusal that is not about one field's value (a quota, a conflict, a busy server)."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SnapshotTooLarge(Refusal, ValidationError, status_code=413, reason=metrics.REJECT_TOO_LARGE):
+    """The decoded snapshot is over ``ALERT_IMAGE_MAX_BYTES``."""
+
+
+class IdempotencyConflict(ApplicationError, status_code=422, reason=metrics.REJECT_CONFLICT):
+    """An idempotency key was reused for a different payload."""
 
     def __init__(self, key: str) -> None:
         super().__init__(
@@ -19,25 +58,30 @@ class IdempotencyConflict(Exception):
         )
         self.key = key
 
+    def body(self) -> dict:
+        return {"detail": str(self), "idempotency_key": [str(self)]}
 
-class IngestRateLimited(Exception):
-    """The camera sent more than ``ALERT_RATE_PER_MINUTE`` alerts in the last minute (HTTP 429)."""
+
+class IngestRateLimited(ApplicationError, status_code=429, reason=metrics.REJECT_RATE_LIMITED):
+    """The camera sent more than ``ALERT_RATE_PER_MINUTE`` alerts in the last minute."""
 
     def __init__(self, *, limit: int, retry_after: int) -> None:
         super().__init__(
             f"This camera sent more than {limit} alerts in the last minute (ALERT_RATE_PER_MINUTE); "
-            f"retry in {retry_after} s."
+            f"retry in {retry_after} s.",
+            retry_after=retry_after,
         )
-        self.retry_after = retry_after
 
 
-class InsufficientStorage(Exception):
-    """A storage quota is used up or the media volume is nearly full (HTTP 507)."""
+class InsufficientStorage(ApplicationError, status_code=507, reason=metrics.REJECT_NO_STORAGE):
+    """A storage quota is used up or the media volume is nearly full."""
 
 
-class DecoderBusy(Exception):
-    """Every snapshot decode slot of this process stayed busy (HTTP 503)."""
+class DecoderBusy(ApplicationError, status_code=503, reason=metrics.REJECT_BUSY):
+    """Every snapshot decode slot of this process stayed busy."""
 
     def __init__(self, wait_seconds: float) -> None:
-        super().__init__(f"The server is decoding other snapshots; retry in {int(wait_seconds) + 1} s.")
-        self.retry_after = int(wait_seconds) + 1
+        retry_after = int(wait_seconds) + 1
+        super().__init__(
+            f"The server is decoding other snapshots; retry in {retry_after} s.", retry_after=retry_after
+        )

@@ -1,9 +1,9 @@
-"""The API's exception handler: service errors become the status codes the API promises.
+"""The API's exception handler: the one map from an error to its answer and its rejection reason.
 
-Django ``ValidationError`` (from ``full_clean()`` in a service) -> 400 with the field names,
-``SnapshotTooLarge`` -> 413, ``IdempotencyConflict`` -> 422, ``IngestRateLimited`` -> 429,
-``DecoderBusy`` -> 503, ``InsufficientStorage`` -> 507 (429 and 503 with Retry-After); everything else as
-DRF does it.
+A ``surveillance.errors.Refusal`` answers its own ``status_code`` (with ``Retry-After`` when it has a
+``retry_after``); Django's ``ValidationError`` (from ``full_clean()`` in a service) answers 400 with the
+field names; everything else as DRF does it. ``rejection_reason`` gives the ``reason`` label the
+ingest views count a refusal under.
 """
 
 from __future__ import annotations
@@ -12,14 +12,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-from surveillance.errors import (
-    DecoderBusy,
-    IdempotencyConflict,
-    IngestRateLimited,
-    InsufficientStorage,
-    SnapshotTooLarge,
-)
+from surveillance import metrics
+from surveillance.errors import Refusal
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -37,18 +33,26 @@ def validation_detail(error: DjangoValidationError) -> dict:
     return {"non_field_errors": error.messages}
 
 
+def rejection_reason(exc: Exception) -> str | None:
+    """The ``reason`` label of a refused request; None: not a refusal of what was sent (not
+    authenticated, an unknown camera, a server error)."""
+    if isinstance(exc, Refusal):
+        return exc.reason
+    if isinstance(exc, PayloadTooLarge):
+        return metrics.REJECT_TOO_LARGE
+    if isinstance(exc, exceptions.PermissionDenied):
+        return metrics.REJECT_FORBIDDEN
+    if isinstance(exc, DjangoValidationError | exceptions.ValidationError | exceptions.ParseError):
+        return metrics.REJECT_INVALID
+    return None
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, IngestRateLimited | DecoderBusy):
-        code = status.HTTP_429_TOO_MANY_REQUESTS if isinstance(exc, IngestRateLimited) else 503
-        return Response({"detail": str(exc)}, status=code, headers={"Retry-After": str(exc.retry_after)})
-    if isinstance(exc, InsufficientStorage):
-        return Response({"detail": str(exc)}, status=status.HTTP_507_INSUFFICIENT_STORAGE)
-    if isinstance(exc, SnapshotTooLarge):
-        return Response(validation_detail(exc), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, Refusal):
+        body = validation_detail(exc) if isinstance(exc, DjangoValidationError) else exc.body()
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        set_rollback()
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
-    if isinstance(exc, IdempotencyConflict):
-        return Response(
-            {"detail": str(exc), "idempotency_key": [str(exc)]}, status=status.HTTP_422_UNPROCESSABLE_ENTITY
-        )
     return drf_exception_handler(exc, context)

@@ -53,7 +53,7 @@ REJECT_BUSY = "busy"
 
 for _alert_type in AlertType.values:
     ALERTS_INGESTED.labels(alert_type=_alert_type)
-for _reason in (
+REJECT_REASONS = (
     REJECT_INVALID,
     REJECT_TOO_LARGE,
     REJECT_CONFLICT,
@@ -61,11 +61,12 @@ for _reason in (
     REJECT_RATE_LIMITED,
     REJECT_NO_STORAGE,
     REJECT_BUSY,
-):
+)
+for _reason in REJECT_REASONS:
     ALERTS_REJECTED.labels(reason=_reason)
 for _alert_type in AlertType.values:
     EVENTS_CLOSED.labels(alert_type=_alert_type)
 for _reason in (CLIP_DELETED_PURGE, CLIP_DELETED_CAP):
     CLIPS_DELETED.labels(reason=_reason)
-for _reason in (REJECT_INVALID, REJECT_TOO_LARGE, REJECT_CONFLICT, "busy"):
+for _reason in (REJECT_INVALID, REJECT_TOO_LARGE, REJECT_CONFLICT, REJECT_FORBIDDEN, REJECT_BUSY):
     CLIPS_REJECTED.labels(reason=_reason)

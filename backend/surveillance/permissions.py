@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import permissions
 
 from surveillance.authentication import CameraPrincipal
-from surveillance.selectors import ACTIVE_CAMERAS_PERMISSION, is_operator_service_user
+from surveillance.selectors import is_operator_service_user
 
 
 def is_camera(request) -> bool:
@@ -33,6 +33,3 @@ class IsUserOrCamera(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated)
 
-
-def can_view_all_active_cameras(user) -> bool:
-    return user.has_perm(ACTIVE_CAMERAS_PERMISSION)

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
+from surveillance.access import Action, alerts_visible_to, cameras_visible_to
 from surveillance.errors import IngestRateLimited, InsufficientStorage
 from surveillance.models import Alert, Camera, UserQuota
 
@@ -92,12 +93,8 @@ def check_storage_quota(*, camera: Camera, adding: int) -> None:
     quota = _user_quota(camera.user)
     user_limit = _limit(quota.max_storage_bytes if quota else None, settings.USER_STORAGE_QUOTA_BYTES)
     if user_limit > 0:
-        used = (
-            Alert.objects.filter(camera__user_id=camera.user_id).aggregate(total=Sum("snapshot_bytes"))[
-                "total"
-            ]
-            or 0
-        )
+        owned = alerts_visible_to(camera.user, Action.CHANGE)
+        used = owned.aggregate(total=Sum("snapshot_bytes"))["total"] or 0
         if over_quota(used, adding, user_limit):
             raise InsufficientStorage(
                 f"This account stores {used} snapshot bytes; {adding} more passes its quota of {user_limit} "
@@ -109,7 +106,7 @@ def check_camera_count(*, user: User) -> None:
     """Refuses one more camera past the user's limit."""
     quota = _user_quota(user)
     limit = _limit(quota.max_cameras if quota else None, settings.MAX_CAMERAS_PER_USER)
-    count = Camera.objects.filter(user_id=user.pk).count()
+    count = cameras_visible_to(user, Action.CHANGE).count()
     if count + 1 > limit:
         raise ValidationError(
             f"You have {count} cameras, the most this account may have (MAX_CAMERAS_PER_USER={limit}). "
@@ -121,7 +118,7 @@ def check_active_camera_count(*, user: User, excluding: int | None = None) -> No
     """Refuses one more active camera past the user's limit (each active camera runs a worker)."""
     quota = _user_quota(user)
     limit = _limit(quota.max_active_cameras if quota else None, settings.MAX_ACTIVE_CAMERAS_PER_USER)
-    active = Camera.objects.filter(user_id=user.pk, is_active=True)
+    active = cameras_visible_to(user, Action.CHANGE).filter(is_active=True)
     if excluding is not None:
         active = active.exclude(pk=excluding)
     count = active.count()

@@ -1,4 +1,4 @@
-"""Reads, always scoped to the caller: a user only ever sees their own cameras and alerts."""
+"""Reads, always scoped to the caller by the one access rule (``surveillance.access``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from surveillance import tokens
+from surveillance.access import Action, alerts_visible_to, cameras_visible_to, clips_visible_to
 from surveillance.models import Alert, Camera, Clip
 
-ACTIVE_CAMERAS_PERMISSION = "surveillance.view_active_cameras"
 # The operator's service user is in this group: it reads the active cameras and changes nothing.
 OPERATOR_GROUP = "cctv-operator"
 
@@ -22,7 +22,7 @@ def is_operator_service_user(user) -> bool:
 
 
 def cameras_of(user: User) -> QuerySet[Camera]:
-    return Camera.objects.filter(user_id=user.pk).order_by("id")
+    return cameras_visible_to(user, Action.VIEW).order_by("id")
 
 
 def camera_of(*, user: User, camera_id: int) -> Camera:
@@ -30,8 +30,13 @@ def camera_of(*, user: User, camera_id: int) -> Camera:
     return get_object_or_404(cameras_of(user), pk=camera_id)
 
 
+def active_cameras_of(user: User) -> QuerySet[Camera]:
+    """The active cameras whose workers run for ``user``: the operator sees every user's, a user theirs."""
+    return cameras_visible_to(user, Action.RUN).filter(is_active=True).order_by("id")
+
+
 def cameras_active() -> QuerySet[Camera]:
-    """Every user's active cameras, for the operator (callers check ``ACTIVE_CAMERAS_PERMISSION``)."""
+    """Every user's active cameras, whoever asks (what ``active_cameras_of`` gives the operator)."""
     return Camera.objects.filter(is_active=True).order_by("id")
 
 
@@ -49,7 +54,7 @@ def alerts_of(
     until: datetime | None = None,
 ) -> QuerySet[Alert]:
     """The user's alerts, newest first, optionally filtered; ``since`` inclusive, ``until`` exclusive."""
-    queryset = Alert.objects.filter(camera__user_id=user.pk)
+    queryset = alerts_visible_to(user, Action.VIEW)
     if camera_id is not None:
         queryset = queryset.filter(camera_id=camera_id)
     if alert_type is not None:
@@ -74,21 +79,15 @@ def alert_of(*, user: User, alert_id: int) -> Alert:
 def snapshot_alert_of(*, user: User, name: str) -> Alert:
     """The alert whose snapshot file is ``name``, if the user may see it (404 otherwise).
 
-    Staff with the admin's ``view_alert`` permission see every snapshot, as they see every alert there.
+    Staff with the admin's ``view_alert`` permission see every snapshot (``Action.VIEW_MEDIA``).
     """
-    queryset = (
-        Alert.objects.select_related("camera")
-        if user.has_perm("surveillance.view_alert")
-        else alerts_of(user)
-    )
+    queryset = alerts_visible_to(user, Action.VIEW_MEDIA).select_related("camera")
     return get_object_or_404(queryset.exclude(snapshot=""), snapshot=name)
 
 
 def clip_of(*, user: User, name: str) -> Clip:
     """The clip stored as ``name``, if the user may see its alert (404 otherwise), as for snapshots."""
-    queryset = Clip.objects.select_related("alert")
-    if not user.has_perm("surveillance.view_alert"):
-        queryset = queryset.filter(alert__camera__user_id=user.pk)
+    queryset = clips_visible_to(user, Action.VIEW_MEDIA).select_related("alert")
     return get_object_or_404(queryset, file=name)
 
 

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from cctv_worker.redact import mask_url
+from cctv_common.redact import mask_url
 from surveillance import quotas
 from surveillance.ids import is_id
 from surveillance.models import AlertType, Camera, EventStatus, StreamState

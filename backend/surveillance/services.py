@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 
-from cctv_worker.redact import mask_url, restore_masked
+from cctv_common.redact import MASK, mask_url, restore_masked, same_origin
 from surveillance import clips, metrics, quotas, signals, snapshots
 from surveillance.errors import IdempotencyConflict
 from surveillance.models import (
@@ -76,11 +76,31 @@ def camera_create(
     return camera
 
 
+# The camera's URLs are only ever shown masked (API, dashboard, admin).
+CAMERA_SECRET_URL_FIELDS = ("rtsp_url", "detect_rtsp_url")
+
+
+def url_with_kept_secrets(*, submitted: str, stored: str) -> str:
+    """The URL to store when one that was shown masked comes back: a ``***`` left in place keeps the
+    stored secret, for the same scheme, host and port only (a kept password must not follow a URL to
+    another host: ``ValidationError`` asks for it again). Used for cameras and channels alike."""
+    if MASK not in submitted or not stored:
+        return submitted
+    if not same_origin(submitted, stored):
+        raise ValidationError(
+            "The address changed, so the hidden secret (***) is not kept: type the password or token again."
+        )
+    return restore_masked(submitted, stored)
+
+
 def camera_update(*, camera: Camera, **fields: Any) -> Camera:
     _check_fields(fields, CAMERA_EDITABLE_FIELDS)
-    if fields.get("detect_rtsp_url"):
-        # The sub-stream URL is only ever shown masked: a *** sent back means "keep the stored password".
-        fields["detect_rtsp_url"] = restore_masked(fields["detect_rtsp_url"], camera.detect_rtsp_url)
+    for name in CAMERA_SECRET_URL_FIELDS:
+        if fields.get(name):
+            try:
+                fields[name] = url_with_kept_secrets(submitted=fields[name], stored=getattr(camera, name))
+            except ValidationError as error:
+                raise ValidationError({name: error.messages}) from None
     changed = [name for name, value in fields.items() if getattr(camera, name) != value]
     if not changed:
         return camera

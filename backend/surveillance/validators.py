@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from cctv_worker.network_policy import AddressNotAllowed, NetworkPolicy, check_url_host
+from cctv_common.network_policy import AddressNotAllowed, NetworkPolicy, check_url_host
 
 RTSP_SCHEMES = ("rtsp", "rtsps")
 MAX_ZONES = 32

@@ -9,10 +9,10 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from prometheus_client import Counter
 from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
@@ -21,17 +21,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from surveillance import metrics, selectors, services
-from surveillance.clips import ClipCheckBusy, ClipInvalid
-from surveillance.errors import (
-    DecoderBusy,
-    IdempotencyConflict,
-    IngestRateLimited,
-    InsufficientStorage,
-    SnapshotTooLarge,
-)
-from surveillance.exceptions import PayloadTooLarge
+from surveillance.exceptions import PayloadTooLarge, rejection_reason
 from surveillance.pagination import AlertCursorPagination, PagePagination
-from surveillance.permissions import IsUserOrCamera, can_view_all_active_cameras, is_camera
+from surveillance.permissions import IsUserOrCamera, is_camera
 from surveillance.serializers import (
     ActiveCameraOutputSerializer,
     AlertFilterSerializer,
@@ -209,21 +201,32 @@ class ActiveCamerasApi(APIView):
 
     @extend_schema(responses={200: ActiveCameraOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        user = signed_in_user(request)
-        if can_view_all_active_cameras(user):
-            cameras = selectors.cameras_active()
-        else:
-            cameras = selectors.cameras_of(user).filter(is_active=True)
+        cameras = selectors.active_cameras_of(signed_in_user(request))
         return Response(ActiveCameraOutputSerializer(cameras, many=True).data)
 
 
 # --- alerts ------------------------------------------------------------------------------------------
 
 
-class AlertIngestApi(APIView):
+class CountsRejections(APIView):
+    """An ingest view: every refused request is counted in ``rejections`` here, once, by the error map's
+    reason, whichever layer refused it (the services raise and count nothing). A body over the size
+    limit never reaches a view: the middleware counts that one."""
+
+    rejections: Counter
+
+    def handle_exception(self, exc: Exception) -> Response:
+        reason = rejection_reason(exc)
+        if reason is not None:
+            self.rejections.labels(reason=reason).inc()
+        return super().handle_exception(exc)
+
+
+class AlertIngestApi(CountsRejections):
     """POST /api/send-alert/: a worker's alert with its snapshot; idempotent with a key."""
 
     permission_classes = [IsUserOrCamera]
+    rejections = metrics.ALERTS_REJECTED
 
     @extend_schema(
         request=AlertInputSerializer,
@@ -266,14 +269,6 @@ class AlertIngestApi(APIView):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    def handle_exception(self, exc: Exception) -> Response:
-        # Every refused alert is counted here, once, whichever layer refused it (the services raise and
-        # count nothing). A body over the size limit never reaches a view: the middleware counts that one.
-        reason = _rejection_reason(exc)
-        if reason is not None:
-            metrics.ALERTS_REJECTED.labels(reason=reason).inc()
-        return super().handle_exception(exc)
-
     @staticmethod
     def _idempotency_key(request: Request, field: str | None) -> str | None:
         header = request.headers.get(IDEMPOTENCY_HEADER)
@@ -287,26 +282,6 @@ class AlertIngestApi(APIView):
                 {"idempotency_key": ["The Idempotency-Key header and the idempotency_key field differ."]}
             )
         return header or field
-
-
-def _rejection_reason(exc: Exception) -> str | None:
-    """The `cctv_backend_alerts_rejected_total` reason of a refused ingest; None: not a refusal of the
-    alert (not authenticated, unknown camera, a server error)."""
-    if isinstance(exc, SnapshotTooLarge | PayloadTooLarge):  # before ValidationError: a subclass of it
-        return metrics.REJECT_TOO_LARGE
-    if isinstance(exc, IngestRateLimited):
-        return metrics.REJECT_RATE_LIMITED
-    if isinstance(exc, InsufficientStorage):
-        return metrics.REJECT_NO_STORAGE
-    if isinstance(exc, DecoderBusy):
-        return metrics.REJECT_BUSY
-    if isinstance(exc, IdempotencyConflict):
-        return metrics.REJECT_CONFLICT
-    if isinstance(exc, exceptions.PermissionDenied):
-        return metrics.REJECT_FORBIDDEN
-    if isinstance(exc, DjangoValidationError | exceptions.ValidationError | exceptions.ParseError):
-        return metrics.REJECT_INVALID
-    return None
 
 
 class AlertListApi(APIView):
@@ -400,11 +375,12 @@ class EventUpdateApi(APIView):
         return Response(AlertOutputSerializer(alert, context={"request": request}).data)
 
 
-class ClipUploadApi(APIView):
+class ClipUploadApi(CountsRejections):
     """PUT /api/cameras/<id>/events/<key>/clips/<segment>/: the clip's MP4 bytes as the body, streamed
     to a temporary file (never held in memory, never base64), checked, then stored once."""
 
     permission_classes = [IsUserOrCamera]
+    rejections = metrics.CLIPS_REJECTED
     parser_classes: list = []  # the body is read here, in chunks
 
     @extend_schema(
@@ -421,7 +397,6 @@ class ClipUploadApi(APIView):
         if length < 0:
             raise exceptions.ValidationError({"detail": "Send the clip with a Content-Length header."})
         if length > limit:
-            metrics.CLIPS_REJECTED.labels(reason=metrics.REJECT_TOO_LARGE).inc()
             raise PayloadTooLarge(f"The clip is {length} bytes; the limit is CLIP_MAX_BYTES={limit}.")
         if segment > 1000:
             raise exceptions.ValidationError({"segment": "At most 1000 segments per event."})
@@ -438,20 +413,9 @@ class ClipUploadApi(APIView):
             if received != length:
                 raise exceptions.ValidationError({"detail": f"Got {received} of {length} bytes."})
             scratch.flush()
-            try:
-                clip, created = services.clip_store(
-                    camera=camera, key=key, segment=segment, upload=Path(scratch.name), started_at=started_at
-                )
-            except ClipCheckBusy:
-                metrics.CLIPS_REJECTED.labels(reason="busy").inc()
-                return Response(
-                    {"detail": "Busy checking other clips; retry shortly."},
-                    status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                    headers={"Retry-After": "5"},
-                )
-            except ClipInvalid:
-                metrics.CLIPS_REJECTED.labels(reason=metrics.REJECT_INVALID).inc()
-                raise
+            clip, created = services.clip_store(
+                camera=camera, key=key, segment=segment, upload=Path(scratch.name), started_at=started_at
+            )
         return Response(
             ClipOutputSerializer(clip, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

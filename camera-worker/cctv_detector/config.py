@@ -12,9 +12,9 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cctv_common.env_source import settings_values
 from cctv_worker.config import DEFAULT_MODEL_PATH
 from cctv_worker.detect.protocol import DEFAULT_MODEL_NAME
-from cctv_worker.env_source import settings_values
 
 
 class ConfigError(ValueError):

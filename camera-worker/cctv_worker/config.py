@@ -11,6 +11,7 @@ their own syntax and error messages).
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,12 +28,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cctv_common.env_source import settings_values
+from cctv_common.network_policy import NetworkPolicy, parse_networks
 from cctv_worker.decisions.alert_types import ALERT_TYPES
 from cctv_worker.decisions.object_filters import ObjectFilter
 from cctv_worker.detect.protocol import DEFAULT_MODEL_NAME as DEFAULT_DETECTOR_MODEL
 from cctv_worker.detect.protocol import service_address
-from cctv_worker.env_source import settings_values
-from cctv_worker.network_policy import NetworkPolicy, parse_networks
 
 DEFAULT_MODEL_PATH = "yolov8n.pt"
 
@@ -194,7 +195,8 @@ class WorkerConfig(BaseSettings):
 
     # Delivery.
     heartbeat_interval: float = Field(15.0, alias="HEARTBEAT_INTERVAL", gt=0.0, le=3600.0)
-    spool_max_alerts: int = Field(1000, alias="SPOOL_MAX_ALERTS", ge=1, le=1_000_000)
+    # Messages of every kind (alerts, event updates, clips) kept while the backend is unreachable.
+    spool_max_messages: int = Field(1000, alias="SPOOL_MAX_MESSAGES", ge=1, le=1_000_000)
     alert_post_timeout: float = Field(10.0, alias="ALERT_POST_TIMEOUT", gt=0.0, le=300.0)
     retry_max_delay: float = Field(60.0, alias="RETRY_MAX_DELAY", gt=0.0, le=3600.0)
     # While the backend does not answer at all, it is probed this often: delivery resumes this soon
@@ -202,7 +204,7 @@ class WorkerConfig(BaseSettings):
     retry_probe_interval: float = Field(2.0, alias="RETRY_PROBE_INTERVAL", gt=0.0, le=60.0)
     data_dir: Path = Field(Path("data"), alias="DATA_DIR")
 
-    # Camera network policy (cctv_worker.network_policy): comma-separated CIDR lists, checked when the
+    # Camera network policy (cctv_common.network_policy): comma-separated CIDR lists, checked when the
     # stream is opened. Empty allowed list: any address that is not denied.
     camera_allowed_networks: str = Field("", alias="CAMERA_ALLOWED_NETWORKS")
     camera_denied_networks: str = Field("", alias="CAMERA_DENIED_NETWORKS")
@@ -376,11 +378,29 @@ class WorkerConfig(BaseSettings):
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> WorkerConfig:
         """Builds the config from an environment mapping; raises ConfigError naming the variables."""
-        raw = settings_values(cls, environ)
+        raw = settings_values(cls, _renamed(environ))
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
             raise ConfigError(_describe(exc, raw)) from None
+
+
+# Variables renamed since a release, read under the old name while the new one is unset (with a warning).
+DEPRECATED_NAMES = {"SPOOL_MAX_ALERTS": "SPOOL_MAX_MESSAGES"}
+
+
+def _renamed(environ: Mapping[str, str]) -> Mapping[str, str]:
+    old_names = [old for old in DEPRECATED_NAMES if old in environ]
+    if not old_names:
+        return environ
+    renamed = dict(environ)
+    for old in old_names:
+        new = DEPRECATED_NAMES[old]
+        value = renamed.pop(old)
+        if new not in renamed:
+            renamed[new] = value
+            logging.getLogger(__name__).warning("%s is deprecated: set %s instead", old, new)
+    return renamed
 
 
 def _describe(exc: ValidationError, raw: Mapping[str, str]) -> str:

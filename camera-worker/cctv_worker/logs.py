@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from cctv_worker.redact import mask_text
+from cctv_common.redact import mask_text
 
 # Attributes every LogRecord has; anything else was passed through ``extra=`` and is logged as a field.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}

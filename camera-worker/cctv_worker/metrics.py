@@ -8,6 +8,8 @@ values that mean something pre-initialised so that rates start from 0 instead of
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.process_collector import ProcessCollector
 
@@ -51,10 +53,18 @@ class WorkerMetrics:
             "cctv_frames_dropped_total",
             "Sampled frames replaced by a newer one before the detector was free.",
         )
-        self.alerts_dropped = counter(
-            "cctv_alerts_dropped_total", "Alerts discarded because the spool was full (oldest first)."
+        self.spool_dropped = counter(
+            "cctv_spool_messages_dropped_total",
+            "Spooled messages (alerts, event updates, clips) discarded because the spool was full (oldest"
+            " first).",
         )
         self.stream_reconnects = counter("cctv_stream_reconnects_total", "Attempts to reconnect the stream.")
+        self._sink_packets_dropped = Counter(
+            "cctv_sink_packets_dropped_total",
+            "Video packets a packet sink (clips) fell too far behind to take, dropped up to a keyframe.",
+            ["camera", "sink"],
+            registry=registry,
+        )
         self.stream_up = gauge("cctv_stream_up", "1 while the stream is connected and delivering.")
         self.stream_fps = gauge("cctv_stream_fps", "Frames per second received from the stream.")
         self.last_frame_timestamp = gauge(
@@ -157,3 +167,8 @@ class WorkerMetrics:
 
     def detector_service_error(self, result: str) -> None:
         self._detector_errors.labels(camera=self._camera, result=result).inc()
+
+    def sink_packet_dropped(self, sink: str) -> Callable[[], None]:
+        """The counter of one packet sink's dropped packets, pre-initialised, as a callable."""
+        child = self._sink_packets_dropped.labels(camera=self._camera, sink=sink)
+        return child.inc

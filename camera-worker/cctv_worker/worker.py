@@ -15,15 +15,20 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry
 
+from cctv_common.detector_states import SERVICE
+from cctv_common.redact import mask_url
 from cctv_worker.backoff import Backoff
 from cctv_worker.capture.egress import policy_opener
 from cctv_worker.capture.motion import MotionDetector, MotionGate, MotionSettings
 from cctv_worker.capture.recorder import FinishedClip, Recorder
 from cctv_worker.capture.sampler import FrameSampler
+from cctv_worker.capture.sinks import PacketSink, QueuedSink
 from cctv_worker.capture.source import OpenedSource, open_source
 from cctv_worker.capture.stream import CaptureThread, DecodeMode, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.config import WorkerConfig
+from cctv_worker.decisions.best_views import BestViews
+from cctv_worker.decisions.decode_policy import DecodePolicy
 from cctv_worker.decisions.events import Change, EventChange, EventLogic
 from cctv_worker.decisions.filters import Rules, classify
 from cctv_worker.delivery.client import BackendClient
@@ -31,18 +36,12 @@ from cctv_worker.delivery.payload import build_clip, build_payload, build_update
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
 from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
-from cctv_worker.detect.failover import SERVICE, UNAVAILABLE, FailoverDetector
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
 from cctv_worker.metrics import WorkerMetrics
-from cctv_worker.redact import mask_url
 from cctv_worker.snapshot import SnapshotError, render
 
 log = logging.getLogger(__name__)
-
-# After the last motion (or the last open event), keep decoding every frame this long before going
-# back to keyframes only: a person pausing for a moment should not cost the next GOP's frames.
-MOTION_HOLD_SECONDS = 3.0
 
 
 def motion_gate(config: WorkerConfig) -> MotionGate | None:
@@ -85,9 +84,9 @@ class Worker:
         self.stop_event = threading.Event()
         self.registry = registry or CollectorRegistry()
         self.metrics = WorkerMetrics(self.registry, config.camera_id, process=registry is None)
-        if isinstance(detector, FailoverDetector):
+        if detector.health() is not None:  # a shared detector: its state is reported, its errors counted
             self.metrics.use_detector_service()
-            detector.on_error = self.metrics.detector_service_error
+            detector.watch(self.metrics.detector_service_error)
         self.status = StreamStatus(config.effective_stall_timeout)
         self.mailbox = Mailbox()
         self.gate = motion_gate(config)
@@ -100,10 +99,13 @@ class Worker:
         # The keys of the open events, for the heartbeat thread (replaced whole, never mutated): the backend
         # closes the camera's other open events, left by a worker that was killed mid-event.
         self._open_keys: tuple[str, ...] = ()
-        # The clearest view of each open event so far (JPEG) and whether the backend has it yet.
-        self._best: dict[str, tuple[bytes, tuple[Detection, ...], bool]] = {}
-        self.spool = Spool(config.spool_path, config.spool_max_alerts)
+        self.best_views = BestViews()
+        self.spool = Spool(config.spool_path, config.spool_max_messages)
         self.recorder = self._make_recorder() if config.clips_enabled else None
+        # What the recording capture hands its packets to, each on its own thread (capture never waits).
+        self.sinks: list[QueuedSink] = []
+        if self.recorder is not None:
+            self.sinks.append(self._queued(self.recorder, "clips"))
         token = config.django_api_token.get_secret_value()
         # One HTTP session per thread: requests.Session is not thread-safe.
         self.sender = Sender(
@@ -134,7 +136,7 @@ class Worker:
             open_timeout=config.stream_timeout,
             stop=threading.Event(),
             opener=policy_opener(opener, config.network_policy),
-            recorder=None if detect_url else self.recorder,
+            sinks=() if detect_url else self.sinks,
         )
         # With a sub-stream, the main stream is a second connection that is only remuxed into clips.
         self.record_capture: CaptureThread | None = None
@@ -149,7 +151,7 @@ class Worker:
                 open_timeout=config.stream_timeout,
                 stop=self.capture.stop_event,
                 opener=policy_opener(opener, config.network_policy),
-                recorder=self.recorder,
+                sinks=self.sinks,
                 decode_mode=DecodeMode.NONE,
                 count_frames=False,
             )
@@ -157,7 +159,7 @@ class Worker:
         self.health = HealthServer(
             config.metrics_host, config.metrics_port, self.registry, live=self._live, ready=self._ready
         )
-        self._last_busy = clock()
+        self.decode_policy = DecodePolicy(now=clock())
         self._last_tick = clock()
         # The loop may sit in one slow inference (a big model on a busy CPU); give it room.
         self._liveness_timeout = max(60.0, 3 * config.stream_timeout)
@@ -177,12 +179,13 @@ class Worker:
             "last_frame_age_seconds": None if age is None else round(age, 2),
         }
         ready = self.status.is_ready()
-        if isinstance(self.detector, FailoverDetector):
+        health = self.detector.health()
+        if health is not None:
             # Degraded, visibly: without the service and without a local model no frame is analysed.
-            detail["detector"] = self.detector.state
-            if self.detector.reason:
-                detail["reason"] = self.detector.reason
-            ready = ready and self.detector.state != UNAVAILABLE
+            detail["detector"] = health.state
+            if health.reason:
+                detail["reason"] = health.reason
+            ready = ready and health.analysing
         return ready, detail
 
     # ---- life cycle ----
@@ -268,16 +271,14 @@ class Worker:
         for key, shown in result.best_views:
             jpeg = self._snapshot(frame, shown)
             if jpeg:
-                self._best[key] = (jpeg, shown, False)
+                self.best_views.offer(key, jpeg, shown)
         self._apply(result.changes)
 
     def _choose_decode(self, *, motion: bool, now: float) -> None:
         """Keyframes only while the scene is quiet; every frame while something moves or an event is open."""
         if self.config.motion_idle_decode != "keyframes":
             return
-        if motion or self.events.open:
-            self._last_busy = now
-        quiet = now - self._last_busy >= MOTION_HOLD_SECONDS
+        quiet = self.decode_policy.keyframes_only(motion=motion, events_open=bool(self.events.open), now=now)
         wanted = DecodeMode.KEYFRAMES if quiet else DecodeMode.ALL
         if self.capture.decode_mode is not wanted:
             self.capture.set_decode_mode(wanted)
@@ -307,31 +308,27 @@ class Worker:
     def _spool_change(self, change: EventChange) -> None:
         event = change.event
         camera_id = self.config.camera_id
-        best = self._best.get(event.key)
         if change.change is Change.OPENED:
-            jpeg, shown = (best[0], best[1]) if best else (b"", change.detections)
+            best = self.best_views.take(event.key)
+            jpeg, shown = (best.jpeg, best.detections) if best else (b"", change.detections)
             payload = build_payload(event, camera_id=camera_id, jpeg=jpeg, detections=shown)
             self._put(event.key, payload, kind="alert")
-            if best:
-                self._best[event.key] = (best[0], best[1], True)
             log.info(
                 "event opened: %s",
                 event.description,
                 extra={"alert_type": event.alert_type, "key": event.key},
             )
         else:
-            fresh = best is not None and not best[2]
+            fresh = self.best_views.take_unsent(event.key)
             payload = build_update(
                 event,
                 camera_id=camera_id,
-                jpeg=best[0] if fresh and best else None,
-                detections=best[1] if fresh and best else (),
+                jpeg=fresh.jpeg if fresh else None,
+                detections=fresh.detections if fresh else (),
             )
             self._put(f"{event.key}:r{event.revision}", payload, kind=EVENT_UPDATE)
-            if fresh and best:
-                self._best[event.key] = (best[0], best[1], True)
             if change.change is Change.CLOSED:
-                self._best.pop(event.key, None)
+                self.best_views.forget(event.key)
                 log.info(
                     "event closed after %.1f s: %s",
                     (event.ended_at or event.started_at) - event.started_at,
@@ -351,6 +348,9 @@ class Worker:
         elif change.change is Change.CLOSED:
             self.recorder.stop(event.key, at=(event.ended_at or event.last_seen) + self.config.post_roll)
 
+    def _queued(self, sink: PacketSink, name: str) -> QueuedSink:
+        return QueuedSink(sink, name=name, on_dropped=self.metrics.sink_packet_dropped(name))
+
     def _make_recorder(self) -> Recorder:
         clip_dir = self.config.clip_dir
         clip_dir.mkdir(parents=True, exist_ok=True)
@@ -368,7 +368,7 @@ class Worker:
         )
 
     def _clip_finished(self, clip: FinishedClip) -> None:
-        """From the capture thread: the clip's file is complete; spool it for upload."""
+        """From the clip sink's thread: the clip's file is complete; spool it for upload."""
         self.metrics.clips_recorded.inc()
         self.metrics.clip_recorded_bytes.inc(clip.file.size)
         payload = build_clip(
@@ -390,16 +390,16 @@ class Worker:
     def _put(self, key: str, payload: dict[str, object], *, kind: str) -> None:
         dropped = self.spool.put(key, payload, kind=kind)
         if dropped:
-            self.metrics.alerts_dropped.inc(dropped)
+            self.metrics.spool_dropped.inc(dropped)
             log.warning(
-                "spool full (%d messages): dropped the %d oldest", self.config.spool_max_alerts, dropped
+                "spool full (%d messages): dropped the %d oldest", self.config.spool_max_messages, dropped
             )
         self.metrics.spool_depth.set(self.spool.depth())
 
     def _detector_state_to_metrics(self) -> None:
-        detector = self.detector
-        if isinstance(detector, FailoverDetector):
-            self.metrics.detector_service_up.set(1 if detector.state == SERVICE else 0)
+        health = self.detector.health()
+        if health is not None:
+            self.metrics.detector_service_up.set(1 if health.state == SERVICE else 0)
 
     def shutdown(self) -> None:
         log.info(
@@ -411,6 +411,8 @@ class Worker:
         self.capture.join(timeout=5.0)
         if self.record_capture is not None:
             self.record_capture.join(timeout=5.0)
+        for sink in self.sinks:
+            sink.close()  # what the capture handed over is written first
         if self.recorder is not None:
             self.recorder.close()
         self.heartbeat.stop()

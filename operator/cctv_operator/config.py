@@ -24,8 +24,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cctv_common.env_source import settings_values
 from cctv_operator.detectors import LOCAL
-from cctv_operator.env_source import settings_values
 from cctv_operator.models import DETECTOR_PATTERN
 
 
@@ -80,7 +80,7 @@ class OperatorSettings(BaseSettings):
     worker_resources: dict[str, Any] = Field(default_factory=dict)
     worker_node_selector: dict[str, str] = Field(default_factory=dict)
     worker_tolerations: list[dict[str, Any]] = Field(default_factory=list)
-    # Handed to every worker as is (cctv_worker.network_policy checks them when the stream opens).
+    # Handed to every worker as is (cctv_common.network_policy checks them when the stream opens).
     camera_allowed_networks: str = ""
     camera_denied_networks: str = ""
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from backend.images import jpeg_base64, jpeg_bytes
-from cctv_worker.network_policy import SERVER_LOCAL_NETWORKS
+from cctv_common.network_policy import SERVER_LOCAL_NETWORKS
 from support.backend import server_database, start_backend
 
 pytestmark = pytest.mark.slow

@@ -11,28 +11,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from backend.event_objects import T0, at, seen_object
 from backend.images import files_under, jpeg_base64
 from support.clips import make_mp4
-from support.clock import iso, recent
 from surveillance import metrics, services
 from surveillance.models import Alert, Clip
 
-T0 = recent(hours=1)  # the event's start: inside the accepted window whenever the suite runs
-
-
-def at(seconds: float) -> str:
-    return iso(T0 + timedelta(seconds=seconds))
-
-
-OBJECT = {
-    "track_id": 1,
-    "label": "person",
-    "alert_type": "person",
-    "first_seen": at(0),
-    "last_seen": at(5),
-    "confidence": 0.9,
-    "zones": ["Porch"],
-}
+OBJECT = seen_object()
 
 
 def closes() -> float:

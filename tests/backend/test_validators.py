@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from cctv_worker.redact import mask_url
+from cctv_common.redact import mask_url
 from surveillance.validators import (
     validate_alert_types,
     validate_detections,

@@ -161,6 +161,10 @@ def _named_packages(args: list[str]) -> list[str]:
     return packages
 
 
+# The project's own distributions: the images install them from /src, never from an index.
+OWN_DISTRIBUTIONS = {"cctv-common"}
+
+
 @pytest.mark.parametrize("package", ["camera-worker", "operator"])
 def test_every_dependency_a_package_declares_is_pinned_by_the_constraints(package: str) -> None:
     # The images install the packages with their declared dependencies under constraints.txt: each must be
@@ -171,12 +175,21 @@ def test_every_dependency_a_package_declares_is_pinned_by_the_constraints(packag
     from packaging.utils import canonicalize_name
 
     declared = tomllib.loads((REPO_ROOT / package / "pyproject.toml").read_text())["project"]["dependencies"]
+    declared = [d for d in declared if canonicalize_name(Requirement(d).name) not in OWN_DISTRIBUTIONS]
     pinned = set()
     for line in (REPO_ROOT / "requirements" / "constraints.txt").read_text().splitlines():
         if "==" in line and not line.startswith("#"):
             pinned.add(canonicalize_name(line.split("==")[0]))
     missing = [d for d in declared if canonicalize_name(Requirement(d).name) not in pinned]
     assert not missing, f"{package} declares {missing}, not pinned in requirements/constraints.txt"
+
+
+@pytest.mark.parametrize(("dockerfile", "venv"), [("Dockerfile.backend", "backend-venv"),
+                                                  ("Dockerfile.backend", "operator-venv")])
+def test_the_backend_and_operator_install_the_shared_package_and_not_the_worker(dockerfile, venv) -> None:
+    copied = " ".join(stage(dockerfile, venv).values("COPY"))
+    assert "camera-worker/common" in copied
+    assert "cctv_worker" not in copied and "camera-worker/pyproject.toml" not in copied
 
 
 def test_the_worker_runtime_image_has_no_torch_or_ultralytics() -> None:

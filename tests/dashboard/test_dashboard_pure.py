@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from cctv_worker.redact import restore_masked
+from cctv_common.redact import restore_masked
 from dashboard import charts
 from dashboard.paging import BadCursor, decode_cursor, encode_cursor
 from dashboard.presentation import (
@@ -56,8 +56,13 @@ def test_unchanged_masked_url_keeps_the_stored_password():
     assert restore_masked("rtsp://admin:***@10.0.0.5:554/stream1", STORED) == STORED
 
 
-def test_masked_password_with_a_new_host_and_path_keeps_the_stored_password():
-    assert restore_masked("rtsp://admin:***@10.0.0.9/main", STORED) == "rtsp://admin:s3cret@10.0.0.9/main"
+def test_masked_password_with_a_new_path_keeps_the_stored_password():
+    assert restore_masked("rtsp://admin:***@10.0.0.5/main", STORED) == "rtsp://admin:s3cret@10.0.0.5/main"
+
+
+def test_masked_password_with_a_new_host_is_not_kept():
+    # Issue 20: a kept password must not follow the URL to another host (the service then refuses it).
+    assert restore_masked("rtsp://admin:***@10.0.0.9/main", STORED) == "rtsp://admin:***@10.0.0.9/main"
 
 
 def test_a_typed_new_password_replaces_the_stored_one():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cctv_worker.network_policy import parse_networks
+from cctv_common.network_policy import parse_networks
 from notifications import services
 from notifications.models import Channel, Delivery
 from support.receiver import WebhookReceiver

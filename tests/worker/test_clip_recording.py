@@ -35,7 +35,7 @@ def start_capture(url: str, recorder: Recorder | None) -> CaptureThread:
         metrics=WorkerMetrics(CollectorRegistry(), 1),
         open_timeout=5.0,
         stop=threading.Event(),
-        recorder=recorder,
+        sinks=[recorder] if recorder is not None else (),
     )
     thread.start()
     return thread

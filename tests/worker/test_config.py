@@ -34,7 +34,7 @@ def test_defaults_match_the_seed_and_the_contract() -> None:
     assert config.alert_cooldown == 60
     assert config.min_box_area == 0
     assert config.heartbeat_interval == 15
-    assert config.spool_max_alerts == 1000
+    assert config.spool_max_messages == 1000
     assert config.metrics_port == 9100
     assert config.alert_types is None  # every type
     assert config.zones == ()
@@ -56,7 +56,7 @@ def test_every_documented_variable_is_read() -> None:
         ALERT_CLASS_MAP="person=person,car=vehicle",
         ZONES='[{"name": "door", "points": [[0,0],[1,0],[1,1]], "intrusion": true}]',
         HEARTBEAT_INTERVAL="5",
-        SPOOL_MAX_ALERTS="10",
+        SPOOL_MAX_MESSAGES="10",
         DATA_DIR="/tmp/x",
         METRICS_PORT="9200",
         LOG_LEVEL="debug",
@@ -150,3 +150,9 @@ def test_the_cameras_detector_choice_decides_whether_the_service_is_called(env, 
 @pytest.mark.parametrize("value", ["GPU", "-a", "a_b", "a" * 64])
 def test_a_detector_that_is_not_a_pool_name_is_refused(value) -> None:
     assert "DETECTOR" in error_for(DETECTOR=value)
+
+
+def test_the_old_spool_variable_still_works_and_the_new_one_wins(caplog) -> None:
+    assert load(SPOOL_MAX_ALERTS="10").spool_max_messages == 10
+    assert "SPOOL_MAX_ALERTS is deprecated: set SPOOL_MAX_MESSAGES instead" in caplog.text
+    assert load(SPOOL_MAX_ALERTS="10", SPOOL_MAX_MESSAGES="20").spool_max_messages == 20

@@ -33,7 +33,7 @@ def alert(i: int) -> dict[str, object]:
 
 
 def sender_after_a_minute_down(tmp_path: Path, backend: AlertBackend, probe_interval: float) -> Sender:
-    spool = Spool(tmp_path / "spool.sqlite3", max_alerts=100)
+    spool = Spool(tmp_path / "spool.sqlite3", max_messages=100)
     for i in range(3):
         spool.put(f"key-{i}", alert(i))
     backoff = Backoff(1.0, 60.0)  # the worker's production backoff (RETRY_MAX_DELAY default)

@@ -64,6 +64,12 @@ class CountingDetector:
     def __init__(self, detector) -> None:
         self.inner, self.backend, self.names, self.runs = detector, detector.backend, detector.names, 0
 
+    def health(self):
+        return self.inner.health()
+
+    def watch(self, on_error) -> None:
+        self.inner.watch(on_error)
+
     def detect(self, image):
         self.runs += 1
         if self.last[0] is not image:

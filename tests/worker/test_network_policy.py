@@ -12,9 +12,7 @@ import threading
 
 import pytest
 
-from cctv_worker.capture.egress import policy_opener
-from cctv_worker.capture.source import open_source
-from cctv_worker.network_policy import (
+from cctv_common.network_policy import (
     LAN_AND_LOOPBACK_NETWORKS,
     SERVER_LOCAL_NETWORKS,
     AddressNotAllowed,
@@ -23,6 +21,8 @@ from cctv_worker.network_policy import (
     parse_networks,
     pin_url,
 )
+from cctv_worker.capture.egress import policy_opener
+from cctv_worker.capture.source import open_source
 
 CLOUD = NetworkPolicy.from_strings("", SERVER_LOCAL_NETWORKS)
 LAPTOP = NetworkPolicy.from_strings(LAN_AND_LOOPBACK_NETWORKS, "")

@@ -28,7 +28,7 @@ class Rig:
     def __init__(self, tmp_path: Path, backend: AlertBackend, timeout: float = 5.0) -> None:
         self.registry = CollectorRegistry()
         self.metrics = WorkerMetrics(self.registry, 1)
-        self.spool = Spool(tmp_path / "spool.sqlite3", max_alerts=100)
+        self.spool = Spool(tmp_path / "spool.sqlite3", max_messages=100)
         # Retries every 50 ms: the tests check the outcome, not the production delays.
         self.sender = Sender(
             self.spool, BackendClient(backend.url, backend.token, timeout=timeout), self.metrics,

@@ -7,7 +7,7 @@ docs/contracts.md "Notifications"). SMTP uses Django's own names (EMAIL_HOST, EM
 from django.core.exceptions import ImproperlyConfigured
 
 from cctv_backend.env import env_bool, env_float, env_int, env_list, env_str
-from cctv_worker.network_policy import parse_networks
+from cctv_common.network_policy import parse_networks
 
 # CIDR list of private/loopback/link-local networks that webhook and broker hosts may resolve to. Empty
 # (the default, and the chart's): public addresses only, as a multi-tenant service must. scripts/run

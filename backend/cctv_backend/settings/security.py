@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.core.exceptions import ImproperlyConfigured
 
 from cctv_backend.env import env_int, env_str
-from cctv_worker.network_policy import NetworkPolicy
+from cctv_common.network_policy import NetworkPolicy
 
 # How many proxies (an Ingress) sit in front. Their headers (X-Forwarded-For for the client's address,
 # X-Forwarded-Proto for HTTPS) are trusted only then: without a proxy any client could forge them.
@@ -40,7 +40,7 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
-# Where camera URLs may point (comma-separated CIDR lists; cctv_worker.network_policy). Denied always
+# Where camera URLs may point (comma-separated CIDR lists; cctv_common.network_policy). Denied always
 # wins; an empty allowed list allows every address that is not denied. The chart denies loopback,
 # link-local and the cloud metadata addresses; the laptop product allows the LAN and loopback.
 CAMERA_ALLOWED_NETWORKS = env_str("CAMERA_ALLOWED_NETWORKS", "")

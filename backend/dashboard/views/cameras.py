@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cctv_worker.redact import mask_url, restore_masked
+from cctv_common.redact import mask_url
 from dashboard import selectors
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from dashboard.presentation import STATE_LABELS, camera_state
@@ -90,7 +90,6 @@ def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
         form = CameraForm(request.POST, user=user, camera=camera)
         if form.is_valid():
             fields = dict(form.cleaned_data)
-            fields["rtsp_url"] = restore_masked(fields["rtsp_url"], camera.rtsp_url)
             try:
                 services.camera_update(camera=camera, **fields)
             except ValidationError as error:
@@ -104,7 +103,7 @@ def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
     else:
         initial = {name: getattr(camera, name) for name in CAMERA_FIELDS}
         initial["rtsp_url"] = mask_url(camera.rtsp_url)
-        # Masked too; the service puts the stored password back for a *** left in place.
+        # Both masked; the camera service puts the stored password back for a *** left in place.
         initial["detect_rtsp_url"] = mask_url(camera.detect_rtsp_url) if camera.detect_rtsp_url else ""
         form = CameraForm(user=user, camera=camera, initial=initial)
     return render(request, "dashboard/camera_form.html", {"form": form, "camera": camera, "nav": "cameras"})

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cctv_worker.network_policy import NetworkPolicy
+from cctv_common.network_policy import NetworkPolicy
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def send(message: Message) -> Outcome:
 def target_policy() -> NetworkPolicy:
     """Where a webhook or broker may be: public addresses only, unless NOTIFY_ALLOWED_NETWORKS holds the
     address (users must not reach the inside of the network the backend runs in). Every address a name
-    resolves to is checked, at each attempt and each redirect (cctv_worker.network_policy.check_host)."""
+    resolves to is checked, at each attempt and each redirect (cctv_common.network_policy.check_host)."""
     from django.conf import settings
 
     return NetworkPolicy(

@@ -16,7 +16,7 @@ import paho.mqtt.client as mqtt
 from django.conf import settings
 from paho.mqtt.reasoncodes import ReasonCode
 
-from cctv_worker.network_policy import AddressNotAllowed, check_host
+from cctv_common.network_policy import AddressNotAllowed, check_host
 from notifications.senders import Message, Outcome, target_policy
 
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 
-from cctv_worker.network_policy import AddressNotAllowed, check_host
+from cctv_common.network_policy import AddressNotAllowed, check_host
 from notifications import backoff, signing
 from notifications.senders import Message, Outcome, target_policy
 

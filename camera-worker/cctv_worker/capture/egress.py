@@ -1,7 +1,7 @@
 """The camera network policy at connect time: the stream is opened only at an address the policy allows.
 
 Wraps the source opener: the URL's host is resolved and checked right before each connection attempt and
-the connection goes to that checked address (cctv_worker.network_policy.pin_url), so neither a DNS change
+the connection goes to that checked address (cctv_common.network_policy.pin_url), so neither a DNS change
 since the camera was saved nor a name that also points at loopback sends the URL's credentials to a
 denied address. A refused URL counts as a stream that cannot be opened (the worker retries later, the
 policy or DNS may change), and the log says why.
@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from cctv_common.network_policy import AddressNotAllowed, NetworkPolicy, Resolver, pin_url, system_resolver
+from cctv_common.redact import mask_text
 from cctv_worker.capture.source import OpenedSource
-from cctv_worker.network_policy import AddressNotAllowed, NetworkPolicy, Resolver, pin_url, system_resolver
-from cctv_worker.redact import mask_text
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,10 @@
 """The clips being cut from one stream: each starts ``pre_roll`` before its event (from the pre-roll
 ring) and ends when the event loop says when (its end plus ``post_roll``).
 
-Thread-safe: the event loop calls ``start`` / ``stop`` / ``cancel_stop``; the capture thread calls
-``on_packet`` for every video packet and ``on_disconnect``. A finished clip is handed to
-``on_finished`` (the worker spools it for upload) from the capture thread.
+A packet sink (``capture.sinks``). Thread-safe: the event loop calls ``start`` / ``stop``; the sink's
+thread (behind its queue, in the worker) calls ``on_connect``, ``on_packet`` for every video packet and
+``on_disconnect``. A finished clip is handed to ``on_finished`` (the worker spools it for upload) from
+that thread.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The capture thread: one connection per camera; demux packets, keep them for clips, decode frames
-for the detector, reconnect forever.
+"""The capture thread: one connection per camera; demux packets, hand them to the packet sinks, decode
+frames for the detector, reconnect forever.
 
-Every video packet goes to the ``Recorder`` (pre-roll ring and running clips, no re-encoding). Packets
+Every video packet goes to each packet sink (``capture.sinks``: the clip recorder today, each behind
+its own bounded queue, so none can hold capture up). Packets
 are decoded according to the decode mode, which the worker may switch at run time: ``ALL`` frames (the
 sampler then picks which ones are converted to images for the detector), ``KEYFRAMES`` only (FFmpeg
 skips the rest: a fraction of the CPU, for when nothing moves), or ``NONE`` (a record-only stream when
@@ -15,21 +16,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 
 import av
 import cv2
 import numpy as np
 
+from cctv_common.redact import mask_url
 from cctv_worker.backoff import Backoff
 from cctv_worker.capture.packets import TimedPacket
-from cctv_worker.capture.recorder import Recorder
 from cctv_worker.capture.sampler import FrameSampler
+from cctv_worker.capture.sinks import PacketSink
 from cctv_worker.capture.source import OpenedSource, is_file_source, open_source
 from cctv_worker.capture.watchdog import StreamState, StreamStatus
 from cctv_worker.metrics import WorkerMetrics
-from cctv_worker.redact import mask_url
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class CaptureThread(threading.Thread):
         open_timeout: float,
         stop: threading.Event,
         opener: Callable[[str, float], OpenedSource | None] = open_source,
-        recorder: Recorder | None = None,
+        sinks: Sequence[PacketSink] = (),
         decode_mode: DecodeMode = DecodeMode.ALL,
         count_frames: bool = True,
     ) -> None:
@@ -164,7 +165,7 @@ class CaptureThread(threading.Thread):
         self.open_timeout = open_timeout
         self.stop_event = stop
         self.opener = opener
-        self.recorder = recorder
+        self.sinks = tuple(sinks)
         self.decode_mode = decode_mode  # read once per packet: switching needs no lock
         self.count_frames = count_frames  # False for a record-only stream beside a detection sub-stream
         self._pace = is_file_source(url)  # files play at their own frame rate, like a camera would
@@ -184,9 +185,6 @@ class CaptureThread(threading.Thread):
             except Exception:
                 # A bug or an FFmpeg error must not end capture for good: log it and reconnect.
                 log.exception("capture failed; reconnecting")
-            finally:
-                if self.recorder is not None:
-                    self.recorder.on_disconnect()
             if self.stop_event.is_set():
                 break
             delay = self.backoff.next_delay()
@@ -222,6 +220,9 @@ class CaptureThread(threading.Thread):
         except (av.FFmpegError, OSError) as error:
             log.warning("stream %s failed: %s", mask_url(self.url), error)
         finally:
+            # Before the input closes: a sink may still read the stream's codec parameters until then.
+            for sink in self.sinks:
+                sink.on_disconnect()
             source.close()
             self.status.set_state(StreamState.DOWN)
             self._set_up(False)
@@ -229,8 +230,8 @@ class CaptureThread(threading.Thread):
     def _read_loop(self, source: OpenedSource) -> None:
         self.sampler.reset()
         video = source.video
-        if self.recorder is not None:
-            self.recorder.on_connect(video)
+        for sink in self.sinks:
+            sink.on_connect(video)
         fps = source.fps()
         time_base = source.time_base
         stamps = _Timestamps(round(1 / (fps * time_base)) if fps else 1)
@@ -262,10 +263,10 @@ class CaptureThread(threading.Thread):
             if self.count_frames:
                 self.metrics.frames_read.inc()
                 self.metrics.last_frame_timestamp.set(wall)
-            if self.recorder is not None:
-                self.recorder.on_packet(
-                    TimedPacket(packet, wall, dts, pts, time_base, bool(packet.is_keyframe), packet.size)
-                )
+            if self.sinks:
+                item = TimedPacket(packet, wall, dts, pts, time_base, bool(packet.is_keyframe), packet.size)
+                for sink in self.sinks:
+                    sink.on_packet(item)
             wanted_mode = self.decode_mode
             # Back to all frames only at a keyframe: the frames before it reference pictures never decoded.
             if wanted_mode is not DecodeMode.ALL or packet.is_keyframe or mode is DecodeMode.ALL:

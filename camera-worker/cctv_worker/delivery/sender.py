@@ -17,7 +17,7 @@ import time
 
 from cctv_worker.backoff import Backoff
 from cctv_worker.delivery.client import BackendClient, Outcome
-from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool, SpooledAlert
+from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool, SpooledMessage
 from cctv_worker.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,8 @@ class Sender(threading.Thread):
             self.spool.reject(item.key, f"{result.status}: {result.detail}")
             self.metrics.alert_failed("rejected")
             log.error(
-                "backend rejected alert %s (HTTP %s): %s; kept in the spool's rejected table",
+                "backend rejected %s %s (HTTP %s): %s; kept in the spool's rejected table",
+                item.kind,
                 item.key,
                 result.status,
                 result.detail,
@@ -137,7 +138,8 @@ class Sender(threading.Thread):
             self._failing = True
             log.log(
                 level,
-                "alert not delivered (%s%s); retrying in %.1f s",
+                "%s not delivered (%s%s); retrying in %.1f s",
+                item.kind,
                 result.failure,
                 f", HTTP {result.status}" if result.status else "",
                 delay,
@@ -146,7 +148,7 @@ class Sender(threading.Thread):
         self.metrics.spool_depth.set(self.spool.depth())
         return delay
 
-    def _deliver(self, item: SpooledAlert):
+    def _deliver(self, item: SpooledMessage):
         started = time.monotonic()
         if item.kind == CLIP:
             result = self.client.send_clip(item.payload)
@@ -158,7 +160,7 @@ class Sender(threading.Thread):
         self.metrics.alert_post_duration.observe(time.monotonic() - started)
         return result
 
-    def _count_sent(self, item: SpooledAlert) -> None:
+    def _count_sent(self, item: SpooledMessage) -> None:
         if item.kind == CLIP:
             self.metrics.clips_sent.inc()
         elif item.kind == EVENT_UPDATE:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from cctv_common.detector_states import UNAVAILABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,19 @@ class Detection:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class DetectorHealth:
+    """Where a worker's frames are analysed: ``state`` is one of ``cctv_common.detector_states`` (what
+    ``/readyz`` and the operator report), ``reason`` says why while it is not the service."""
+
+    state: str
+    reason: str | None = None
+
+    @property
+    def analysing(self) -> bool:
+        return self.state != UNAVAILABLE
+
+
 class Detector(Protocol):
     backend: str
     names: Mapping[int, str]
@@ -43,6 +58,25 @@ class Detector(Protocol):
     def detect(self, image: np.ndarray) -> list[Detection]:
         """Detections in a BGR frame with confidence >= the detector's floor."""
         ...
+
+    def health(self) -> DetectorHealth | None:
+        """The shared detector as this worker sees it; None for a model of the worker's own (nothing
+        to report: no state in ``/readyz``, no service metrics)."""
+        ...
+
+    def watch(self, on_error: Callable[[str], None]) -> None:
+        """Have ``on_error`` told why each frame the shared detector did not answer failed."""
+        ...
+
+
+class LocalModel:
+    """What a detector with its own model answers for the service parts of ``Detector``."""
+
+    def health(self) -> DetectorHealth | None:
+        return None
+
+    def watch(self, on_error: Callable[[str], None]) -> None:
+        """A local model has no service whose errors could be counted."""
 
 
 class DetectorUnavailable(RuntimeError):

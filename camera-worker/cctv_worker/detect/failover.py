@@ -15,11 +15,12 @@ from typing import Protocol
 
 import numpy as np
 
-from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
+from cctv_common.detector_states import FALLBACK, SERVICE, UNAVAILABLE
+from cctv_worker.detect.base import Detection, Detector, DetectorHealth, DetectorUnavailable
 
 log = logging.getLogger(__name__)
 
-SERVICE, FALLBACK, UNAVAILABLE = "service", "local fallback", "unavailable"
+__all__ = ["FALLBACK", "SERVICE", "UNAVAILABLE", "FailoverDetector"]
 
 
 class Service(Protocol):
@@ -58,6 +59,12 @@ class FailoverDetector:
     @property
     def names(self) -> Mapping[int, str]:
         return self.remote.names or (self._local.names if self._local else {})
+
+    def health(self) -> DetectorHealth:
+        return DetectorHealth(self.state, self.reason)
+
+    def watch(self, on_error: Callable[[str], None]) -> None:
+        self.on_error = on_error
 
     @property
     def has_fallback(self) -> bool:

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from cctv_worker.detect.base import Detection
+from cctv_worker.detect.base import Detection, LocalModel
 from cctv_worker.detect.postprocess import decode, letterbox, parse_names
 
 
-class OnnxDetector:
+class OnnxDetector(LocalModel):
     backend = "onnxruntime"
 
     def __init__(self, path: Path, conf_floor: float, imgsz: int = 640, threads: int = 0) -> None:

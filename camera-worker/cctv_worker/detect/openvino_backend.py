@@ -9,7 +9,7 @@ import numpy as np
 import openvino as ov
 import yaml
 
-from cctv_worker.detect.base import Detection
+from cctv_worker.detect.base import Detection, LocalModel
 from cctv_worker.detect.postprocess import decode, letterbox, parse_names
 
 
@@ -23,7 +23,7 @@ def find_xml(path: Path) -> Path:
     return path
 
 
-class OpenVinoDetector:
+class OpenVinoDetector(LocalModel):
     backend = "openvino"
 
     def __init__(self, path: Path, conf_floor: float, imgsz: int = 640, threads: int = 0) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cctv_worker.detect.base import Detection
+from cctv_worker.detect.base import Detection, LocalModel
 
 
-class UltralyticsDetector:
+class UltralyticsDetector(LocalModel):
     backend = "ultralytics"
 
     def __init__(self, path: Path, conf_floor: float, imgsz: int = 640, threads: int = 0) -> None:

@@ -11,11 +11,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# The worker's detector states as its /readyz body names them (`detector`): one spelling, shared.
+from cctv_common.detector_states import FALLBACK, SERVICE, UNAVAILABLE
+
 #: The condition that says whether the camera's frames reach a detector (docs/contracts.md).
 DETECTOR_READY = "DetectorReady"
-
-#: The worker's detector states as its /readyz body names them (`detector`; cctv_worker.detect.failover).
-SERVICE, FALLBACK, UNAVAILABLE = "service", "local fallback", "unavailable"
 
 
 @dataclass(frozen=True)

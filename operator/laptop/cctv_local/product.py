@@ -22,6 +22,7 @@ from pathlib import Path
 import requests
 
 import cctv_worker
+from cctv_common.network_policy import LAN_AND_LOOPBACK_NETWORKS
 from cctv_local import setup
 from cctv_local.model import worker_model_env
 from cctv_local.options import LocalOptions, parse_options
@@ -29,7 +30,6 @@ from cctv_operator.runtimes.local.processes import start_process, stop_process
 from cctv_operator.runtimes.local.runtime import LocalRuntime
 from cctv_operator.sync.backend import BackendClient
 from cctv_operator.sync.loop import sync_forever
-from cctv_worker.network_policy import LAN_AND_LOOPBACK_NETWORKS
 
 log = logging.getLogger("cctv.local")
 

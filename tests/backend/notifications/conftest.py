@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from backend.images import jpeg_base64
-from cctv_worker.network_policy import parse_networks
+from cctv_common.network_policy import parse_networks
 from notifications import services
 from notifications.dispatcher import Dispatcher
 from support.receiver import WebhookReceiver

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from cctv_worker import network_policy
+from cctv_common import network_policy
 from notifications import backoff, rules, signing
 from notifications.senders import target_policy
 

@@ -180,7 +180,7 @@ def test_a_loopback_target_is_refused_unless_the_operator_allows_it(
 def test_a_redirect_to_a_refused_address_is_not_followed(
     receiver, make_webhook, raise_alert, make_dispatcher, clock, settings
 ):
-    from cctv_worker.network_policy import parse_networks
+    from cctv_common.network_policy import parse_networks
 
     inner = WebhookReceiver()
     inner_url = f"http://127.0.0.2:{inner.port}/internal"

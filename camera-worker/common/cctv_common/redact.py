@@ -2,9 +2,10 @@
 
 The backend (API, dashboard, admin, its logs) and the worker (its logs) both mask with ``mask_url`` and
 ``mask_text`` from here, so a URL is masked the same way wherever it shows. Credentials hide in three
-places of a camera URL: the user info (``rtsp://admin:secret@host``), the query
-(``?user=admin&password=secret``, common on cameras) and, on some brands, the path
-(``/user=admin_password=secret_channel=1``). Pure functions, standard library only.
+places of a URL: the user info (``rtsp://admin:secret@host``), the query
+(``?user=admin&password=secret``, common on cameras) and the path: on some camera brands as parameters
+(``/user=admin_password=secret_channel=1``), on webhook services as a token segment
+(``/services/T0/B0/Xy7...``). Pure functions, standard library only.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ _HIDDEN_PARAMETERS = (
 )
 _SECRET_PARAM = re.compile(rf"(?i)(?P<before>(?:^|[?&;/_,])(?:{_HIDDEN_PARAMETERS}))=(?P<value>[^&;/_,#\s]*)")
 _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")
+# A path segment that is a token (webhook services put their secret there): long, letters and digits.
+_OPAQUE_SEGMENT = r"(?=[A-Za-z0-9_-]{20,}(?:/|$))(?=[^/]*[0-9])(?=[^/]*[A-Za-z])[A-Za-z0-9_-]+"
+_TOKEN_SEGMENT = re.compile(rf"(?<=/){_OPAQUE_SEGMENT}")
+_DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443, "mqtt": 1883, "mqtts": 8883}
 _INGEST_TOKEN = re.compile(r"\bcam_(\d+)_[A-Za-z0-9_\-]+")
 _AUTH_HEADER = re.compile(r"(Token|Bearer|Basic)\s+[A-Za-z0-9_\-.+/=]+")
 
@@ -58,7 +63,7 @@ def mask_url(url: str) -> str:
         userinfo, _, hostport = netloc.rpartition("@")
         user, colon, _ = userinfo.partition(":")
         netloc = f"{user}:{MASK}@{hostport}" if colon else netloc
-    path, query = _mask_params(parts.path), _mask_params(parts.query)
+    path, query = _TOKEN_SEGMENT.sub(MASK, _mask_params(parts.path)), _mask_params(parts.query)
     return urlunsplit(SplitResult(parts.scheme, netloc, path, query, parts.fragment))
 
 
@@ -70,14 +75,29 @@ def mask_text(text: str) -> str:
     return _AUTH_HEADER.sub(lambda m: f"{m[1]} {MASK}", text)
 
 
+def _origin(parts: SplitResult) -> tuple[str, str | None, int | None]:
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+def same_origin(submitted: str, stored: str) -> bool:
+    """Whether two URLs name the same scheme, host and port (a default port written or not)."""
+    try:
+        return _origin(urlsplit(submitted)) == _origin(urlsplit(stored))
+    except ValueError:  # a port that is not a number
+        return False
+
+
 def restore_masked(submitted: str, stored: str) -> str:
     """The URL to save when a form that showed ``mask_url(stored)`` comes back as ``submitted``.
 
-    Every ``***`` the user left in place (the password in the user info, a secret parameter) means "keep
-    mine", so the stored value goes back in, as long as the user name (for the password) or the parameter
-    name is the same. Anything else is taken as typed.
+    Every ``***`` the user left in place (the password in the user info, a secret parameter, a token
+    segment of the path) means "keep mine", so the stored value goes back in, as long as the scheme, host
+    and port are the same (a kept password must not follow the URL to another host) and the user name
+    (for the password), the parameter name or the segment's place is the same. Anything else is taken as
+    typed.
     """
-    if MASK not in submitted:
+    if MASK not in submitted or not same_origin(submitted, stored):
         return submitted
     try:
         new, old = urlsplit(submitted), urlsplit(stored)
@@ -100,6 +120,21 @@ def restore_masked(submitted: str, stored: str) -> str:
             return f"{match['before']}={old_values[name]}"
         return match[0]
 
-    path = _SECRET_PARAM.sub(restore, new.path)
+    path = _restore_segments(_SECRET_PARAM.sub(restore, new.path), old.path)
     query = _SECRET_PARAM.sub(restore, new.query)
     return urlunsplit(SplitResult(new.scheme, netloc, path, query, new.fragment))
+
+
+def _restore_segments(path: str, stored_path: str) -> str:
+    """Token segments masked in place: a ``***`` segment where the stored path has a token segment, with
+    every segment before it the same, gets the stored token back."""
+    new, old = path.split("/"), stored_path.split("/")
+    for index, segment in enumerate(new):
+        if (
+            segment == MASK
+            and index < len(old)
+            and new[:index] == old[:index]
+            and re.fullmatch(_OPAQUE_SEGMENT, old[index])
+        ):
+            new[index] = old[index]
+    return "/".join(new)
