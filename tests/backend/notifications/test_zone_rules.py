@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from backend.event_objects import seen_object
+from backend.event_objects import at, seen_object
 from notifications.models import Delivery
 
 
@@ -17,7 +17,7 @@ def _open_event(camera_client, alert_payload, *, key: str, zones: list[str]) -> 
         alert_type="person",
         idempotency_key=key,
         status="open",
-        started_at="2026-11-30T10:00:00Z",
+        started_at=at(0),
         objects=[seen_object(zones=zones)],
         revision=1,
     )
