@@ -202,6 +202,9 @@ class CameraOutputSerializer(_DetectionConfigOutput):
     stream_state = serializers.ChoiceField(choices=StreamState.choices)
     fps = serializers.FloatField(allow_null=True)
     last_heartbeat_at = serializers.DateTimeField(allow_null=True)
+    problem = serializers.CharField(
+        help_text="What its worker last reported as stopping its events from arriving; empty: nothing."
+    )
     online = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -256,6 +259,13 @@ class ActiveCameraOutputSerializer(_DetectionConfigOutput):
 class HeartbeatInputSerializer(serializers.Serializer):
     stream_state = serializers.ChoiceField(choices=[(s.value, s.label) for s in StreamReport])
     fps = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1000.0)
+    problem = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Why the worker's events do not arrive (the backend refused one for good); empty: "
+        "nothing is wrong. Left out: unchanged (a worker from before this field).",
+    )
     open_events = serializers.ListField(
         child=serializers.CharField(max_length=255),
         required=False,

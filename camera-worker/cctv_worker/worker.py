@@ -58,7 +58,9 @@ def motion_gate(config: WorkerConfig) -> MotionGate | None:
         log.warning(
             "FORCED_DETECT_INTERVAL %ss is not shorter than EVENT_GRACE %ss: forcing a detection every %ss "
             "so that an object standing still keeps its event open",
-            config.forced_detect_interval, config.event_grace, forced,
+            config.forced_detect_interval,
+            config.event_grace,
+            forced,
         )
     return MotionGate(
         MotionDetector(settings), forced_interval=forced, idle_interval=config.forced_detect_idle_interval
@@ -102,6 +104,7 @@ class Worker:
         self._open_keys: tuple[str, ...] = ()
         # The clearest view of each open event so far (JPEG) and whether the backend has it yet.
         self._best: dict[str, tuple[bytes, tuple[Detection, ...], bool]] = {}
+        self._last_frame: Frame | None = None  # the last analysed one: a continuation's first snapshot
         self.spool = Spool(config.spool_path, config.spool_max_alerts)
         self.recorder = self._make_recorder() if config.clips_enabled else None
         token = config.django_api_token.get_secret_value()
@@ -120,6 +123,7 @@ class Worker:
             config.heartbeat_interval,
             on_accepted=self.sender.backend_answered,
             open_events=lambda: list(self._open_keys),
+            problem=lambda: self.sender.rejection,
         )
         main_url = config.rtsp_url.get_secret_value()
         detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
@@ -177,6 +181,11 @@ class Worker:
             "last_frame_age_seconds": None if age is None else round(age, 2),
         }
         ready = self.status.is_ready()
+        if self.sender.rejection:
+            # Not ready while what it sends is refused: events are being lost (see Sender.rejection).
+            detail["delivery"] = "rejected"
+            detail["reason"] = self.sender.rejection
+            ready = False
         if isinstance(self.detector, FailoverDetector):
             # Degraded, visibly: without the service and without a local model no frame is analysed.
             detail["detector"] = self.detector.state
@@ -264,6 +273,7 @@ class Worker:
         candidates = classify(detections, self.rules, frame_aspect=width / max(height, 1))
         for cand in candidates:
             self.metrics.detection(cand.detection.label)
+        self._last_frame = frame
         result = self.events.on_frame(candidates, frame.captured_at)
         for key, shown in result.best_views:
             jpeg = self._snapshot(frame, shown)
@@ -309,6 +319,7 @@ class Worker:
         camera_id = self.config.camera_id
         best = self._best.get(event.key)
         if change.change is Change.OPENED:
+            best = best or self._last_frame_view(change)
             jpeg, shown = (best[0], best[1]) if best else (b"", change.detections)
             payload = build_payload(event, camera_id=camera_id, jpeg=jpeg, detections=shown)
             self._put(event.key, payload, kind="alert")
@@ -339,6 +350,14 @@ class Worker:
                     extra={"alert_type": event.alert_type, "key": event.key},
                 )
         self.sender.wake()
+
+    def _last_frame_view(self, change: EventChange) -> tuple[bytes, tuple[Detection, ...], bool] | None:
+        """An event opened with no view of its own yet (a continuation split off at EVENT_MAX_LENGTH,
+        between frames): the last analysed frame with its objects' last boxes is its snapshot."""
+        if self._last_frame is None:
+            return None
+        jpeg = self._snapshot(self._last_frame, change.detections)
+        return (jpeg, change.detections, False) if jpeg else None
 
     def _record(self, change: EventChange) -> None:
         if self.recorder is None:

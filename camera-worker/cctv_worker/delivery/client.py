@@ -130,9 +130,20 @@ class BackendClient:
         return True
 
     def heartbeat(
-        self, camera_id: int, stream_state: str, fps: float, open_events: list[str] | None = None
+        self,
+        camera_id: int,
+        stream_state: str,
+        fps: float,
+        open_events: list[str] | None = None,
+        *,
+        problem: str = "",
     ) -> bool:
-        body: dict[str, object] = {"stream_state": stream_state, "fps": round(fps, 2)}
+        # ``problem``: why this camera's events do not arrive ("" clears it), shown with the camera.
+        body: dict[str, object] = {
+            "stream_state": stream_state,
+            "fps": round(fps, 2),
+            "problem": problem[:300],
+        }
         if open_events is not None:
             body["open_events"] = open_events
         try:
