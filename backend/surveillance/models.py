@@ -152,8 +152,9 @@ class Camera(models.Model):
         blank=True,
         validators=[validate_zones],
         help_text=(
-            'Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true}]; '
-            "intrusion is true when left out."
+            'Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true, '
+            '"exclusive": true}]; both are true when left out. Objects outside every exclusive zone are '
+            "ignored; a zone that is not exclusive mutes nothing."
         ),
     )
     object_filters = models.JSONField(

@@ -74,6 +74,12 @@ class ZoneSerializer(serializers.Serializer):
         max_length=MAX_ZONE_POINTS,
     )
     intrusion = serializers.BooleanField(required=False, default=ZONE_DEFAULTS["intrusion"])
+    exclusive = serializers.BooleanField(
+        required=False,
+        default=ZONE_DEFAULTS["exclusive"],
+        help_text="Objects outside every exclusive zone are ignored; false: the zone only adds information "
+        "(its name, intrusion alerts inside it) and mutes nothing elsewhere.",
+    )
 
 
 class MotionMaskSerializer(serializers.Serializer):

@@ -183,8 +183,9 @@ class Worker:
         ready = self.status.is_ready()
         if self.sender.rejection:
             # Not ready while what it sends is refused: events are being lost (see Sender.rejection).
+            # Its own key: "reason" is the detector's, which the operator reads for DetectorReady.
             detail["delivery"] = "rejected"
-            detail["reason"] = self.sender.rejection
+            detail["delivery_reason"] = self.sender.rejection
             ready = False
         if isinstance(self.detector, FailoverDetector):
             # Degraded, visibly: without the service and without a local model no frame is analysed.

@@ -226,6 +226,19 @@ def test_a_day_of_work_add_camera_watch_the_feed_acknowledge_filter_and_draw_a_z
     assert [[round(x, 1), round(y, 1)] for x, y in zone["points"]] == [[0.2, 0.3], [0.7, 0.3], [0.5, 0.8]]
     expect(page.locator("#zone-svg polygon")).to_have_count(1)
 
+    # The editor says that a zone switches detection off elsewhere, and a zone can be informational only
+    # (issue 19): unticked, the camera keeps watching the rest of the frame.
+    expect(page.locator("#zone-scope-note")).to_contain_text("switches detection off everywhere else")
+    scope = page.locator(".zone-exclusive")
+    expect(scope).to_be_checked()
+    assert zone["exclusive"] is True
+    scope.uncheck()
+    page.click("#zone-save")
+    expect(page.locator(".msg.success")).to_contain_text("1 zone saved")
+    camera.refresh_from_db()
+    assert camera.zones[0]["exclusive"] is False and camera.zones[0]["intrusion"] is True
+    expect(page.locator(".zone-exclusive")).not_to_be_checked()
+
     # Statistics: both charts have bars.
     page.click("text=Statistics")
     expect(page.locator("#chart-daily rect")).not_to_have_count(0)

@@ -101,7 +101,9 @@ class _WorkerPod:
         status = StreamStatus(stall_timeout=60.0)
         status.set_state(StreamState.UP)
         status.frame_seen()
-        worker = types.SimpleNamespace(status=status, detector=self.detector)
+        worker = types.SimpleNamespace(
+            status=status, detector=self.detector, sender=types.SimpleNamespace(rejection=None)
+        )
         self.server = HealthServer(
             "127.0.0.1", 0, CollectorRegistry(), live=lambda: (True, {}), ready=lambda: Worker._ready(worker)
         )
