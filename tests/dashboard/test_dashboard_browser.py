@@ -167,7 +167,8 @@ def test_a_day_of_work_add_camera_watch_the_feed_acknowledge_filter_and_draw_a_z
     card = page.locator(f"#alert-{first['id']}")
     expect(card).to_be_visible()
     expect(card).to_contain_text("Gate")
-    expect(page.locator("#open-count")).to_have_text("1 open")
+    # One word for each (issue 19): "unacknowledged" for the acknowledgement, "open" for a running event.
+    expect(page.locator("#open-count")).to_have_text("1 unacknowledged")
     assert page.evaluate("window.__notReloaded") is True
     for kind in ("vehicle", "intrusion", "person"):
         send_alert(site, camera, kind)
