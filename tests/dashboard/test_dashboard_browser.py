@@ -305,6 +305,39 @@ def test_the_pages_fit_a_phone_screen_without_sideways_scrolling(browser, site):
         context.close()
 
 
+def test_an_events_page_groups_its_tracks_and_labels_boxes_with_the_alert_type(page, site):
+    # Issue 19: a 3-minute event listed 106 tracks, and its boxes said the model's "Normal" / "Fall".
+    alice = make_user("alice")
+    camera = services.camera_create(
+        user=alice, name="Street", rtsp_url="rtsp://10.0.0.5/s", alert_types=["person"]
+    )
+    objects = [
+        {"track_id": i, "label": "Normal", "alert_type": "person", "first_seen": "2026-11-30T10:00:00Z",
+         "last_seen": "2026-11-30T10:00:05Z", "confidence": round(0.5 + i / 100, 2), "zones": []}
+        for i in range(1, 21)
+    ]  # fmt: skip
+    alert = send_alert(
+        site, camera, "person", idempotency_key="busy", status="open", started_at="2026-11-30T10:00:00Z",
+        objects=objects, revision=1,
+        detections=[{"label": "Normal", "confidence": 0.54, "box": [0.4, 0.3, 0.6, 0.9]}],
+    )  # fmt: skip
+    log_in(page, "alice")
+    page.goto(f"/dashboard/alerts/{alert['id']}/")
+    expect(page.locator(".stage .box")).to_contain_text("person 54%")
+    expect(page.locator(".stage .box")).not_to_contain_text("Normal")
+    group = page.locator("#event-objects .object-group")
+    expect(group.locator("strong")).to_have_text("20 \u00d7 person")  # twenty, times sign, person
+    expect(group.locator(":scope > div.small")).to_have_count(3)
+    expect(group.locator(":scope > div.small").first).to_contain_text("#20 0.70")
+    rest = group.locator("details.object-rest")
+    expect(rest.locator("summary")).to_have_text("17 more person tracks")
+    expect(rest.locator("div.small").first).to_be_hidden()
+    rest.locator("summary").click()
+    expect(rest.locator("div.small")).to_have_count(17)
+    expect(rest.locator("div.small").first).to_be_visible()
+    expect(page.locator("#event-status")).to_contain_text("● open")
+
+
 def test_invalid_zones_sent_by_a_tampered_editor_are_refused_in_the_page(page, site):
     alice = make_user("alice")
     camera = services.camera_create(user=alice, name="Gate", rtsp_url="rtsp://10.0.0.5/x")
