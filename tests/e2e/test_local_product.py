@@ -168,6 +168,7 @@ def test_a_second_start_on_the_same_data_dir_works_like_the_first(tmp_path):
     with start_product(tmp_path, *args) as first:
         assert f"login: demo / {DASH_PASSWORD}" in first.log()
         first_url = next(c for c in first.api("GET", "/api/cameras/").json()["results"])["rtsp_url"]
+        first_worker_metrics = re.search(r"worker metrics: (\S+)", first.log())
     with start_product(tmp_path, *args) as second:
         banner = second.log()
         demo = next(c for c in second.api("GET", "/api/cameras/").json()["results"])
@@ -205,6 +206,11 @@ def test_a_second_start_on_the_same_data_dir_works_like_the_first(tmp_path):
             assert set(codes) == {400}
             base += increments
             assert [metrics() for _ in range(8)] == [base] * 8
+        # Each worker's metrics port is in the banner, and stays the camera's across starts.
+        worker_metrics = re.search(r"worker metrics: (\S+)", banner)
+        assert worker_metrics is not None and first_worker_metrics is not None, banner
+        assert worker_metrics.group(1) == first_worker_metrics.group(1)
+        assert "cctv_frames_read_total" in requests.get(worker_metrics.group(1), timeout=10).text
         delivery_metrics = re.search(r"notifications: (http://127\.0\.0\.1:\d+/metrics)", banner)
         assert delivery_metrics is not None, banner
         assert (

@@ -16,7 +16,7 @@ import shutil
 import signal
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import requests
@@ -262,6 +262,7 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
             cameras,
             options,
             delivery_metrics=f"http://{env['NOTIFY_METRICS_HOST']}:{env['NOTIFY_METRICS_PORT']}/metrics",
+            worker_metrics_port=runtime.metrics_port_for,
         )
         await stop.wait()
     finally:
@@ -333,6 +334,7 @@ def _print_banner(
     options: LocalOptions,
     *,
     delivery_metrics: str,
+    worker_metrics_port: Callable[[int], int | None],
 ) -> None:
     width = shutil.get_terminal_size((80, 20)).columns
     line = "=" * min(width, 78)
@@ -345,6 +347,9 @@ def _print_banner(
     print(f"  Metrics:    {url}/metrics   notifications: {delivery_metrics}")
     for camera in cameras:
         print(f"  Camera {camera['id']}: {camera['name']} ({camera['rtsp_url']})")
+        port = worker_metrics_port(camera["id"])
+        if port is not None:
+            print(f"    worker metrics: http://127.0.0.1:{port}/metrics")
     print(f"  Data and logs: {options.data_dir}")
     print("Alerts with snapshots appear on the dashboard within a minute. Ctrl-C stops everything.")
     print(line, flush=True)
