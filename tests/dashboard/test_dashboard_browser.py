@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -336,6 +337,41 @@ def test_an_events_page_groups_its_tracks_and_labels_boxes_with_the_alert_type(p
     expect(rest.locator("div.small")).to_have_count(17)
     expect(rest.locator("div.small").first).to_be_visible()
     expect(page.locator("#event-status")).to_contain_text("● open")
+
+
+def test_every_page_shows_times_in_one_format_in_the_browsers_time_zone(browser, site):
+    # Issue 19: the feed said "30 Nov 10:00:05", the delivery log "Nov. 30, 2026, 10 a.m.", both in the
+    # server's zone. Now one format, in the zone of the browser (here Tokyo, the server runs in UTC).
+    from notifications import services as notification_services
+    from notifications.models import Delivery
+
+    alice = make_user("alice")
+    notification_services.channel_create(user=alice, kind="email", name="inbox", addresses=["a@example.com"])
+    camera = services.camera_create(
+        user=alice, name="Gate", rtsp_url="rtsp://10.0.0.5/s", alert_types=["person"]
+    )
+    alert = send_alert(site, camera, "person")
+    stored = Alert.objects.get(pk=alert["id"])
+    tokyo = ZoneInfo("Asia/Tokyo")
+    context = browser.new_context(base_url=site, timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        log_in(page, "alice")
+        card_time = page.locator(f"#alert-{alert['id']} time.when")
+        expect(card_time).to_have_text(stored.occurred_at.astimezone(tokyo).strftime("%Y-%m-%d %H:%M:%S"))
+        expect(card_time).to_have_attribute("title", "your time zone: Asia/Tokyo")
+        page.goto("/dashboard/notifications/deliveries/")
+        created = Delivery.objects.get(alert=stored).created_at
+        expect(page.locator("time.when").first).to_have_text(
+            created.astimezone(tokyo).strftime("%Y-%m-%d %H:%M:%S")
+        )
+        page.goto(f"/dashboard/alerts/{alert['id']}/")
+        expect(page.locator("dd time.when").first).to_have_text(
+            stored.occurred_at.astimezone(tokyo).strftime("%Y-%m-%d %H:%M:%S")
+        )
+    finally:
+        context.close()
 
 
 def test_invalid_zones_sent_by_a_tampered_editor_are_refused_in_the_page(page, site):
