@@ -196,7 +196,8 @@ class Camera(models.Model):
     stream_state = models.CharField(max_length=16, choices=StreamState.choices, default=StreamState.UNKNOWN)
     fps = models.FloatField(null=True, blank=True)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
-    # Why the worker's events do not arrive (the backend refused one for good), "" when nothing is wrong.
+    # Why the worker's events do not arrive, as it last reported: its stream's error (connection refused,
+    # 401, not found, timeout, unsupported codec) or a message the backend refused for good; "": none.
     problem = models.CharField(max_length=300, blank=True, default="")
 
     created_at = models.DateTimeField(auto_now_add=True)

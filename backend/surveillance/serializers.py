@@ -209,7 +209,8 @@ class CameraOutputSerializer(_DetectionConfigOutput):
     fps = serializers.FloatField(allow_null=True)
     last_heartbeat_at = serializers.DateTimeField(allow_null=True)
     problem = serializers.CharField(
-        help_text="What its worker last reported as stopping its events from arriving; empty: nothing."
+        help_text="Why its events do not arrive, as its worker last reported: the stream's error (connection "
+        "refused, 401, not found, timeout, unsupported codec) or a message the backend refused; empty: none."
     )
     online = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -269,8 +270,8 @@ class HeartbeatInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=300,
-        help_text="Why the worker's events do not arrive (the backend refused one for good); empty: "
-        "nothing is wrong. Left out: unchanged (a worker from before this field).",
+        help_text="Why the worker's events do not arrive (its stream's error, or a message the backend "
+        "refused for good); empty: nothing is wrong. Left out: unchanged (a worker from before this field).",
     )
     open_events = serializers.ListField(
         child=serializers.CharField(max_length=255),

@@ -123,7 +123,7 @@ class Worker:
             config.heartbeat_interval,
             on_accepted=self.sender.backend_answered,
             open_events=lambda: list(self._open_keys),
-            problem=lambda: self.sender.rejection,
+            problem=lambda: self.sender.rejection or self.status.error,
         )
         main_url = config.rtsp_url.get_secret_value()
         detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
@@ -181,6 +181,8 @@ class Worker:
             "last_frame_age_seconds": None if age is None else round(age, 2),
         }
         ready = self.status.is_ready()
+        if self.status.error:
+            detail["stream_error"] = self.status.error
         if self.sender.rejection:
             # Not ready while what it sends is refused: events are being lost (see Sender.rejection).
             # Its own key: "reason" is the detector's, which the operator reads for DetectorReady.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from cctv_worker.capture.source import OpenedSource
+from cctv_worker.capture.source import OpenedSource, set_open_failure
 from cctv_worker.network_policy import AddressNotAllowed, NetworkPolicy, Resolver, pin_url, system_resolver
 from cctv_worker.redact import mask_text
 
@@ -27,9 +27,11 @@ def policy_opener(opener: Opener, policy: NetworkPolicy, resolve: Resolver = sys
             pinned = pin_url(url, policy, resolve)
         except AddressNotAllowed as error:
             log.error("camera address refused: %s", mask_text(str(error)))
+            set_open_failure(f"address refused by CAMERA_ALLOWED_NETWORKS: {mask_text(str(error))}")
             return None
         except OSError as error:  # the name does not resolve (now)
             log.warning("cannot resolve the camera's host: %s", error)
+            set_open_failure(f"cannot resolve the camera's host: {getattr(error, 'strerror', None) or error}")
             return None
         return opener(pinned, timeout)
 

@@ -26,7 +26,13 @@ from cctv_worker.backoff import Backoff
 from cctv_worker.capture.packets import TimedPacket
 from cctv_worker.capture.recorder import Recorder
 from cctv_worker.capture.sampler import FrameSampler
-from cctv_worker.capture.source import OpenedSource, is_file_source, open_source
+from cctv_worker.capture.source import (
+    OpenedSource,
+    describe_open_error,
+    is_file_source,
+    last_open_failure,
+    open_source,
+)
 from cctv_worker.capture.watchdog import StreamState, StreamStatus
 from cctv_worker.metrics import WorkerMetrics
 from cctv_worker.redact import mask_url
@@ -208,18 +214,25 @@ class CaptureThread(threading.Thread):
         started = time.monotonic()
         source = self.opener(self.url, self.open_timeout)
         if source is None:
+            reason = last_open_failure() or "cannot open the stream"
+            self.status.set_error(reason)
             self.status.set_state(StreamState.DOWN)
             self._set_up(False)
             log.warning(
-                "cannot open stream %s (after %.1f s)", mask_url(self.url), time.monotonic() - started
+                "cannot open stream %s (after %.1f s): %s",
+                mask_url(self.url),
+                time.monotonic() - started,
+                reason,
             )
             return
         try:
+            self.status.set_error("")
             self.status.set_state(StreamState.UP)
             self._set_up(True)
             log.info("stream opened: %s", mask_url(self.url))
             self._read_loop(source)
         except (av.FFmpegError, OSError) as error:
+            self.status.set_error(f"the stream broke: {describe_open_error(error, self.open_timeout)}")
             log.warning("stream %s failed: %s", mask_url(self.url), error)
         finally:
             source.close()
