@@ -422,9 +422,9 @@ def test_the_alert_detail_plays_its_clip_seeks_and_shows_the_event_on_the_timeli
             page.fill("#id_username", backend.username)
             page.fill("#id_password", backend.password)
             page.click("button[type=submit]")
-            expect(page.locator(f"#alert-{alert['id']}")).to_contain_text("live")
+            expect(page.locator(f"#alert-{alert['id']}")).to_contain_text("● open")
             page.goto(f"/dashboard/alerts/{alert['id']}/")
-            expect(page.locator("#event-status")).to_contain_text("live")
+            expect(page.locator("#event-status")).to_contain_text("● open")
             expect(page.locator(".timeline-bar.is-current")).to_have_count(1)
             assert page.locator("video#clip").get_attribute("poster")  # the snapshot until it plays
             played = page.evaluate(PLAY_AND_SEEK)

@@ -351,7 +351,9 @@ def _print_banner(
         if port is not None:
             print(f"    worker metrics: http://127.0.0.1:{port}/metrics")
     print(f"  Data and logs: {options.data_dir}")
-    print("Alerts with snapshots appear on the dashboard within a minute. Ctrl-C stops everything.")
+    # No figure here: README's quick start gives the measured one (bench/bench_local_product.py).
+    print("Alerts with snapshots appear on the dashboard seconds after someone walks into view; the demo")
+    print("camera's footage has people from its first frame. Ctrl-C stops everything.")
     print(line, flush=True)
 
 
