@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -112,7 +114,13 @@ def send_alert(site: str, camera: Camera, alert_type: str = "person", **extra) -
 def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # Lazy thumbnails and fresh-card highlights would make the picture depend on timing.
-    page.wait_for_function("Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)")
+    # Polled from here: wait_for_function's own polling evaluates its string with eval, which the pages'
+    # Content-Security-Policy refuses (an EvalError whenever the images were not loaded at first look).
+    loaded = "Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not page.evaluate(loaded):
+        assert time.monotonic() < deadline, "the page's images did not load"
+        page.wait_for_timeout(50)
     page.add_style_tag(content=".is-fresh { animation: none !important; }")
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
@@ -403,7 +411,8 @@ def test_the_alert_detail_plays_its_clip_seeks_and_shows_the_event_on_the_timeli
         body = {
             "camera_id": camera["id"], "alert_type": "person", "confidence": 0.87, "description": "2 people",
             "image_base64": snapshot_base64(640, 360), "idempotency_key": "ev-1", "status": "open",
-            "started_at": "2026-11-30T10:00:00Z", "revision": 1,
+            # Within the timeline's last 24 hours whatever the day the suite runs on.
+            "started_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(), "revision": 1,
         }  # fmt: skip
         alert = requests.post(f"{backend.url}/api/send-alert/", json=body, headers=token, timeout=30).json()
         clip = make_mp4(tmp_path / "clip.mp4", seconds=6, size=(320, 240))
