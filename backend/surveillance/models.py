@@ -199,6 +199,8 @@ class Camera(models.Model):
     # Why the worker's events do not arrive, as it last reported: its stream's error (connection refused,
     # 401, not found, timeout, unsupported codec) or a message the backend refused for good; "": none.
     problem = models.CharField(max_length=300, blank=True, default="")
+    # The alert types its worker's model can raise at all (class map, intrusion zones); [] while unknown.
+    producible_types = models.JSONField(default=list, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

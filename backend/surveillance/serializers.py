@@ -208,6 +208,11 @@ class CameraOutputSerializer(_DetectionConfigOutput):
     stream_state = serializers.ChoiceField(choices=StreamState.choices)
     fps = serializers.FloatField(allow_null=True)
     last_heartbeat_at = serializers.DateTimeField(allow_null=True)
+    producible_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=AlertType.choices),
+        help_text="The alert types its worker's model can raise at all, as its worker last reported; "
+        "empty: not known yet.",
+    )
     problem = serializers.CharField(
         help_text="Why its events do not arrive, as its worker last reported: the stream's error (connection "
         "refused, 401, not found, timeout, unsupported codec) or a message the backend refused; empty: none."
@@ -266,6 +271,12 @@ class ActiveCameraOutputSerializer(_DetectionConfigOutput):
 class HeartbeatInputSerializer(serializers.Serializer):
     stream_state = serializers.ChoiceField(choices=[(s.value, s.label) for s in StreamReport])
     fps = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1000.0)
+    producible_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=AlertType.choices),
+        required=False,
+        max_length=len(AlertType.choices),
+        help_text="The alert types the worker's model can raise at all. Left out: unchanged.",
+    )
     problem = serializers.CharField(
         required=False,
         allow_blank=True,

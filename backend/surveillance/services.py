@@ -34,6 +34,7 @@ from surveillance.errors import IdempotencyConflict
 from surveillance.models import (
     DETECTION_FIELDS,
     Alert,
+    AlertType,
     Camera,
     Clip,
     EventStatus,
@@ -130,6 +131,7 @@ def camera_record_heartbeat(
     stream_state: str,
     fps: float | None,
     problem: str | None = None,
+    producible_types: list[str] | None = None,
     now: datetime | None = None,
 ) -> Camera:
     """Store what the camera's worker reports. Does not touch ``updated_at`` (that marks config changes).
@@ -140,6 +142,8 @@ def camera_record_heartbeat(
     fields: dict[str, Any] = {"stream_state": stream_state, "fps": fps, "last_heartbeat_at": now}
     if problem is not None:
         fields["problem"] = problem[:300]
+    if producible_types is not None:
+        fields["producible_types"] = sorted(set(producible_types) & set(AlertType.values))
     Camera.objects.filter(pk=camera.pk).update(**fields)
     for name, value in fields.items():
         setattr(camera, name, value)

@@ -24,6 +24,7 @@ from cctv_worker.capture.source import OpenedSource, open_source
 from cctv_worker.capture.stream import CaptureThread, DecodeMode, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.config import WorkerConfig
+from cctv_worker.decisions.alert_types import producible_types
 from cctv_worker.decisions.events import Change, EventChange, EventLogic
 from cctv_worker.decisions.filters import Rules, classify
 from cctv_worker.delivery.client import BackendClient
@@ -124,6 +125,7 @@ class Worker:
             on_accepted=self.sender.backend_answered,
             open_events=lambda: list(self._open_keys),
             problem=lambda: self.sender.rejection or self.status.error,
+            producible_types=self._producible_types,
         )
         main_url = config.rtsp_url.get_secret_value()
         detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
@@ -165,6 +167,12 @@ class Worker:
         self._last_tick = clock()
         # The loop may sit in one slow inference (a big model on a busy CPU); give it room.
         self._liveness_timeout = max(60.0, 3 * config.stream_timeout)
+
+    def _producible_types(self) -> list[str]:
+        intrusion_zones = any(zone.intrusion for zone in self.rules.zones)
+        return producible_types(
+            self.detector.names.values(), self.rules.class_map, intrusion_zones=intrusion_zones
+        )
 
     # ---- probes ----
 

@@ -346,6 +346,11 @@ def test_an_events_page_groups_its_tracks_and_labels_boxes_with_the_alert_type(p
     expect(rest.locator("div.small").first).to_be_visible()
     expect(page.locator("#event-status")).to_contain_text("● open")
 
+    # The camera form says which types the camera's model can raise (its worker's heartbeat reports them).
+    services.camera_record_heartbeat(camera=camera, stream_state="up", fps=5.0, producible_types=["person"])
+    page.goto(f"/dashboard/cameras/{camera.id}/")
+    expect(page.locator("#producible-types")).to_contain_text("This camera's model can raise: person.")
+
 
 def test_every_page_shows_times_in_one_format_in_the_browsers_time_zone(browser, site):
     # Issue 19: the feed said "30 Nov 10:00:05", the delivery log "Nov. 30, 2026, 10 a.m.", both in the

@@ -1,7 +1,7 @@
 """From detections to candidates: class map, confidences, box size, zones, enabled alert types."""
 
 from cctv_worker.config import Zone
-from cctv_worker.decisions.alert_types import COCO_CLASS_MAP
+from cctv_worker.decisions.alert_types import COCO_CLASS_MAP, FALLBACK_CLASS_MAP, producible_types
 from cctv_worker.decisions.filters import Rules, classify
 
 from .helpers import det
@@ -84,3 +84,13 @@ def test_only_enabled_alert_types_pass_and_intrusion_off_keeps_the_plain_type() 
 def test_no_enabled_alert_types_lets_nothing_through() -> None:
     rules = Rules(class_map=COCO_CLASS_MAP, enabled_types=frozenset())
     assert classify([det("person", 0.9, (0.1, 0.1, 0.5, 0.9))], rules) == []
+
+
+def test_the_types_a_model_can_raise_come_from_its_classes_the_class_map_and_intrusion_zones() -> None:
+    # Issue 19: the camera form offered fire and smoke with no hint that the bundled model has no such class.
+    fallback = ["Normal", "Fall"]
+    assert producible_types(fallback, FALLBACK_CLASS_MAP, intrusion_zones=False) == ["person"]
+    assert producible_types(fallback, FALLBACK_CLASS_MAP, intrusion_zones=True) == ["intrusion", "person"]
+    coco = ["person", "car", "dog", "fire hydrant"]
+    assert producible_types(coco, COCO_CLASS_MAP, intrusion_zones=False) == ["person", "vehicle"]
+    assert producible_types(["flame"], {"flame": "fire"}, intrusion_zones=True) == ["fire"]

@@ -99,6 +99,9 @@ def test_a_worker_whose_alerts_the_backend_refuses_says_so_in_readyz_metrics_and
             return real_backend.request("GET", f"/api/cameras/{camera['id']}/").json()["problem"]
 
         wait_for(lambda: "HTTP 400" in camera_problem(), 15, 0.2, "the refusal on the camera")
+        # Its heartbeat also says what its model can raise: person only (the camera asks for fire).
+        detail = real_backend.request("GET", f"/api/cameras/{camera['id']}/").json()
+        assert detail["producible_types"] == ["person"]
     finally:
         worker.terminate()
         worker.close()

@@ -1,4 +1,5 @@
-"""Issue 19: the camera's ``problem`` (why its worker's events do not arrive, from heartbeats), and every
+"""Issue 19: the camera's ``problem`` (why its worker's events do not arrive, from heartbeats) and
+``producible_types`` (the alert types its worker's model can raise, from heartbeats), and every
 stored zone carries ``exclusive`` explicitly (true: what a zone meant until now, objects outside every
 zone ignored), so that no reader depends on a default."""
 
@@ -26,6 +27,11 @@ class Migration(migrations.Migration):
             model_name="camera",
             name="problem",
             field=models.CharField(blank=True, default="", max_length=300),
+        ),
+        migrations.AddField(
+            model_name="camera",
+            name="producible_types",
+            field=models.JSONField(blank=True, default=list),
         ),
         migrations.AlterField(
             model_name="camera",

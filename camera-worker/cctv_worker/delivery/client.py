@@ -137,6 +137,7 @@ class BackendClient:
         open_events: list[str] | None = None,
         *,
         problem: str = "",
+        producible_types: list[str] | None = None,
     ) -> bool:
         # ``problem``: why this camera's events do not arrive ("" clears it), shown with the camera.
         body: dict[str, object] = {
@@ -144,6 +145,8 @@ class BackendClient:
             "fps": round(fps, 2),
             "problem": problem[:300],
         }
+        if producible_types is not None:
+            body["producible_types"] = producible_types
         if open_events is not None:
             body["open_events"] = open_events
         try:
