@@ -32,6 +32,7 @@ from cctv_worker.capture.source import (
     is_file_source,
     last_open_failure,
     open_source,
+    set_open_failure,
 )
 from cctv_worker.capture.watchdog import StreamState, StreamStatus
 from cctv_worker.metrics import WorkerMetrics
@@ -212,6 +213,7 @@ class CaptureThread(threading.Thread):
         self.status.set_state(StreamState.CONNECTING)
         self.status.reconnect_requested.clear()
         started = time.monotonic()
+        set_open_failure("")  # an opener that gives no reason must not show the previous one
         source = self.opener(self.url, self.open_timeout)
         if source is None:
             reason = last_open_failure() or "cannot open the stream"
