@@ -249,7 +249,8 @@ def _bounded_date_field(label: str) -> forms.DateField:
     )
 
 
-ACK_CHOICES = [("", "Any"), ("no", "Open"), ("yes", "Acknowledged")]
+# "Open" is an event still going (the API's status: open); an alert nobody acknowledged is "unacknowledged".
+ACK_CHOICES = [("", "Any"), ("no", "Unacknowledged"), ("yes", "Acknowledged")]
 
 
 class AlertFilterForm(forms.Form):

@@ -47,8 +47,11 @@ def box_style(box: object) -> str | None:
     )
 
 
-def detection_boxes(detections: object) -> list[dict]:
-    """The drawable detections of an alert: label, confidence in percent and the box's CSS."""
+def detection_boxes(detections: object, *, alert_type: str | None = None) -> list[dict]:
+    """The drawable detections of an alert: label, confidence in percent and the box's CSS.
+
+    Labelled with the alert's type when given (what the camera raises: "person"), never the model's own
+    class names ("Normal", "Fall"), which stay in ``model_label`` for a tooltip."""
     boxes: list[dict] = []
     if not isinstance(detections, list):
         return boxes
@@ -60,8 +63,41 @@ def detection_boxes(detections: object) -> list[dict]:
             continue
         confidence = item.get("confidence")
         percent = round(confidence * 100) if isinstance(confidence, int | float) else None
-        boxes.append({"label": str(item.get("label", "")), "percent": percent, "style": style})
+        model_label = str(item.get("label", ""))
+        boxes.append(
+            {
+                "label": alert_type or model_label,
+                "model_label": model_label,
+                "percent": percent,
+                "style": style,
+            }
+        )
     return boxes
+
+
+#: Tracks listed per alert type on an event's page; the others are behind a toggle.
+OBJECTS_SHOWN_PER_TYPE = 3
+
+
+def _confidence(obj: dict) -> float:
+    value = obj.get("confidence")
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def object_groups(objects: object, *, shown: int = OBJECTS_SHOWN_PER_TYPE) -> list[dict]:
+    """An event's tracks by alert type, the most numerous type first: its count, the ``shown`` most
+    confident tracks and the rest (a 3-minute event in a busy street has a hundred tracks)."""
+    groups: dict[str, list[dict]] = {}
+    for obj in objects if isinstance(objects, list) else []:
+        if isinstance(obj, dict):
+            groups.setdefault(str(obj.get("alert_type") or obj.get("label") or "object"), []).append(obj)
+    result = []
+    for alert_type, items in sorted(groups.items(), key=lambda group: (-len(group[1]), group[0])):
+        ranked = sorted(items, key=_confidence, reverse=True)
+        result.append(
+            {"alert_type": alert_type, "count": len(items), "best": ranked[:shown], "rest": ranked[shown:]}
+        )
+    return result
 
 
 TIMELINE_HOURS = 24

@@ -22,6 +22,7 @@ class NotificationsConfig(AppConfig):
 
         signals.alert_opened.connect(_alert_opened, dispatch_uid="notifications.alert_opened")
         signals.alert_closed.connect(_alert_closed, dispatch_uid="notifications.alert_closed")
+        signals.clip_stored.connect(_clip_stored, dispatch_uid="notifications.clip_stored")
         health.add_scrape_gauges("notifications.outbox", _outbox_gauges)
 
 
@@ -35,6 +36,12 @@ def _alert_closed(sender: Any, *, alert: Any, **_: Any) -> None:
     from notifications.services import notify_alert_closed
 
     notify_alert_closed(alert=alert)
+
+
+def _clip_stored(sender: Any, *, alert: Any, **_: Any) -> None:
+    from notifications.services import notify_clip_stored
+
+    notify_clip_stored(alert=alert)
 
 
 def _outbox_gauges(registry: CollectorRegistry, now: datetime) -> None:

@@ -48,9 +48,15 @@ def alert_payload(alert, *, event: str) -> dict[str, Any]:
 
 
 def _clip_url(clip, base: str) -> str | None:
+    """The stored clip's file URL (a ``Clip``: its ``file``), or a dict's ``url``; None without a clip.
+    (Reading only ``clip.url`` left every close's ``clip_url`` null: a Clip's URL is its file's.)"""
     if not clip:
         return None
-    url = getattr(clip, "url", None) or (clip.get("url") if isinstance(clip, dict) else None)
+    if isinstance(clip, dict):
+        url = clip.get("url")
+    else:
+        stored = getattr(clip, "file", None)
+        url = stored.url if stored else getattr(clip, "url", None)
     if not url:
         return None
     return url if url.startswith(("http://", "https://")) else f"{base}{url}"

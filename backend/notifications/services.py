@@ -32,7 +32,7 @@ from notifications.models import (
 from notifications.senders import Outcome
 from surveillance import access
 from surveillance.access import Action, cameras_visible_to
-from surveillance.models import Alert
+from surveillance.models import Alert, Clip
 from surveillance.services import url_with_kept_secrets
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,9 @@ def _facts_of(alert: Alert) -> rules.AlertFacts:
     )
 
 
-def _enqueue_alert_event(*, alert: Alert, event: str, now: datetime | None) -> list[Delivery]:
+def _enqueue_alert_event(
+    *, alert: Alert, event: str, now: datetime | None, hold_seconds: float = 0.0
+) -> list[Delivery]:
     now = now or timezone.now()
     channels = Channel.objects.filter(user_id__in=access.viewer_ids(alert.camera), enabled=True)
     facts = _facts_of(alert)
@@ -150,7 +152,7 @@ def _enqueue_alert_event(*, alert: Alert, event: str, now: datetime | None) -> l
                 event=event,
                 payload=payload,
                 created_at=now,
-                next_attempt_at=now,
+                next_attempt_at=now + timedelta(seconds=hold_seconds),
             )
             for channel in wanted
         ]
@@ -167,8 +169,28 @@ def notify_alert_opened(*, alert: Alert, now: datetime | None = None) -> list[De
 def notify_alert_closed(*, alert: Alert, now: datetime | None = None) -> list[Delivery]:
     """Queue ``alert.closed`` (channels with ``notify_on_close``).
 
-    Call inside the transaction that closes the alert (the events work's hook)."""
-    return _enqueue_alert_event(alert=alert, event=Event.CLOSED, now=now)
+    Call inside the transaction that closes the alert (the events work's hook). Held for the event's
+    clip (NOTIFY_CLOSE_CLIP_WAIT_SECONDS) unless it has one already: ``notify_clip_stored`` sends it
+    with ``clip_url`` when the clip comes; past the wait it goes out without."""
+    has_clip = Clip.objects.filter(alert=alert).exists()
+    hold = 0.0 if has_clip else settings.NOTIFY_CLOSE_CLIP_WAIT_SECONDS
+    return _enqueue_alert_event(alert=alert, event=Event.CLOSED, now=now, hold_seconds=hold)
+
+
+def notify_clip_stored(*, alert: Alert, now: datetime | None = None) -> int:
+    """The event's clip is stored: its held ``alert.closed`` deliveries (not tried yet) get the clip's
+    URL and are due now. Call inside the clip's transaction. Returns how many were released."""
+    now = now or timezone.now()
+    held = Delivery.objects.filter(
+        alert=alert, event=Event.CLOSED, status=DeliveryStatus.PENDING, attempts=0
+    ).select_for_update()
+    released = 0
+    for delivery in held:
+        delivery.payload = payloads.alert_payload(alert, event=Event.CLOSED)
+        delivery.next_attempt_at = min(delivery.next_attempt_at, now)
+        delivery.save(update_fields=["payload", "next_attempt_at"])
+        released += 1
+    return released
 
 
 def outbox_claim(*, now: datetime, limit: int, lease_seconds: float) -> list[Delivery]:

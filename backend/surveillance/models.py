@@ -152,8 +152,9 @@ class Camera(models.Model):
         blank=True,
         validators=[validate_zones],
         help_text=(
-            'Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true}]; '
-            "intrusion is true when left out."
+            'Polygons in 0..1 coordinates: [{"name": "door", "points": [[x, y], ...], "intrusion": true, '
+            '"exclusive": true}]; both are true when left out. Objects outside every exclusive zone are '
+            "ignored; a zone that is not exclusive mutes nothing."
         ),
     )
     object_filters = models.JSONField(
@@ -195,6 +196,11 @@ class Camera(models.Model):
     stream_state = models.CharField(max_length=16, choices=StreamState.choices, default=StreamState.UNKNOWN)
     fps = models.FloatField(null=True, blank=True)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Why the worker's events do not arrive, as it last reported: its stream's error (connection refused,
+    # 401, not found, timeout, unsupported codec) or a message the backend refused for good; "": none.
+    problem = models.CharField(max_length=300, blank=True, default="")
+    # The alert types its worker's model can raise at all (class map, intrusion zones); [] while unknown.
+    producible_types = models.JSONField(default=list, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

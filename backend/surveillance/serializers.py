@@ -74,6 +74,12 @@ class ZoneSerializer(serializers.Serializer):
         max_length=MAX_ZONE_POINTS,
     )
     intrusion = serializers.BooleanField(required=False, default=ZONE_DEFAULTS["intrusion"])
+    exclusive = serializers.BooleanField(
+        required=False,
+        default=ZONE_DEFAULTS["exclusive"],
+        help_text="Objects outside every exclusive zone are ignored; false: the zone only adds information "
+        "(its name, intrusion alerts inside it) and mutes nothing elsewhere.",
+    )
 
 
 class MotionMaskSerializer(serializers.Serializer):
@@ -202,6 +208,15 @@ class CameraOutputSerializer(_DetectionConfigOutput):
     stream_state = serializers.ChoiceField(choices=StreamState.choices)
     fps = serializers.FloatField(allow_null=True)
     last_heartbeat_at = serializers.DateTimeField(allow_null=True)
+    producible_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=AlertType.choices),
+        help_text="The alert types its worker's model can raise at all, as its worker last reported; "
+        "empty: not known yet.",
+    )
+    problem = serializers.CharField(
+        help_text="Why its events do not arrive, as its worker last reported: the stream's error (connection "
+        "refused, 401, not found, timeout, unsupported codec) or a message the backend refused; empty: none."
+    )
     online = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -256,6 +271,19 @@ class ActiveCameraOutputSerializer(_DetectionConfigOutput):
 class HeartbeatInputSerializer(serializers.Serializer):
     stream_state = serializers.ChoiceField(choices=[(s.value, s.label) for s in StreamReport])
     fps = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1000.0)
+    producible_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=AlertType.choices),
+        required=False,
+        max_length=len(AlertType.choices),
+        help_text="The alert types the worker's model can raise at all. Left out: unchanged.",
+    )
+    problem = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Why the worker's events do not arrive (its stream's error, or a message the backend "
+        "refused for good); empty: nothing is wrong. Left out: unchanged (a worker from before this field).",
+    )
     open_events = serializers.ListField(
         child=serializers.CharField(max_length=255),
         required=False,

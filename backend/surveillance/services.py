@@ -34,6 +34,7 @@ from surveillance.errors import IdempotencyConflict
 from surveillance.models import (
     DETECTION_FIELDS,
     Alert,
+    AlertType,
     Camera,
     Clip,
     EventStatus,
@@ -145,14 +146,27 @@ def camera_rotate_ingest_token(*, camera: Camera) -> str:
 
 
 def camera_record_heartbeat(
-    *, camera: Camera, stream_state: str, fps: float | None, now: datetime | None = None
+    *,
+    camera: Camera,
+    stream_state: str,
+    fps: float | None,
+    problem: str | None = None,
+    producible_types: list[str] | None = None,
+    now: datetime | None = None,
 ) -> Camera:
-    """Store what the camera's worker reports. Does not touch ``updated_at`` (that marks config changes)."""
+    """Store what the camera's worker reports. Does not touch ``updated_at`` (that marks config changes).
+    ``problem`` None: not reported, kept as it was."""
     if stream_state not in StreamState.values:
         raise ValidationError({"stream_state": f"Unknown stream state {stream_state!r}."})
     now = now or timezone.now()
-    Camera.objects.filter(pk=camera.pk).update(stream_state=stream_state, fps=fps, last_heartbeat_at=now)
-    camera.stream_state, camera.fps, camera.last_heartbeat_at = stream_state, fps, now
+    fields: dict[str, Any] = {"stream_state": stream_state, "fps": fps, "last_heartbeat_at": now}
+    if problem is not None:
+        fields["problem"] = problem[:300]
+    if producible_types is not None:
+        fields["producible_types"] = sorted(set(producible_types) & set(AlertType.values))
+    Camera.objects.filter(pk=camera.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(camera, name, value)
     return camera
 
 
@@ -440,6 +454,8 @@ def clip_store(
     try:
         with transaction.atomic():
             clip.save()
+            # Receivers write in this transaction (the held close notification goes out with the clip).
+            signals.clip_stored.send(sender=Clip, alert=alert, clip=clip)
     except IntegrityError:
         clip.file.delete(save=False)
         return _clip_replay(Clip.objects.get(alert=alert, segment=segment), digest)

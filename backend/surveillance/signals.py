@@ -12,3 +12,5 @@ from django.dispatch import Signal
 alert_opened = Signal()
 # An event closed: once per transition to closed (a seed client's alert closes as it is stored).
 alert_closed = Signal()
+# An event's clip (one segment) was stored: ``alert=`` and ``clip=``, once per segment.
+clip_stored = Signal()

@@ -1,7 +1,8 @@
 """API routes: the seed README's paths exactly, plus heartbeat, rotate-token, schema/docs, probes."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from surveillance import health, views
 
@@ -33,7 +34,9 @@ urlpatterns = [
     # The split view serves Swagger UI's start script as a file: the Content-Security-Policy allows no
     # inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # No ReDoc page: its script loads fonts from outside and starts from an inline script, both refused
+    # by the Content-Security-Policy (issue 19). Old links land on Swagger UI.
+    path("api/redoc/", RedirectView.as_view(pattern_name="swagger-ui"), name="redoc"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics_view, name="metrics"),

@@ -20,7 +20,8 @@ RTSP_SCHEMES = ("rtsp", "rtsps")
 MAX_ZONES = 32
 MAX_ZONE_POINTS = 64
 #: What a zone means when a key is left out (stored zones carry every key: see migration 0004).
-ZONE_DEFAULTS = {"intrusion": True}
+# exclusive: objects outside every exclusive zone are ignored; a zone that is not only adds information.
+ZONE_DEFAULTS = {"intrusion": True, "exclusive": True}
 
 
 def validate_rtsp_url(value: str) -> None:
@@ -94,7 +95,8 @@ def _polygon_points(points: Any, *, what: str) -> None:
 
 
 def validate_zones(value: Any) -> None:
-    """A list of ``{"name": str, "points": [[x, y], ...] (3+ points in 0..1), "intrusion": bool}``."""
+    """A list of ``{"name": str, "points": [[x, y], ...] (3+ points in 0..1), "intrusion": bool,
+    "exclusive": bool}``."""
     zones = _bounded_list(
         value,
         limit=MAX_ZONES,
@@ -104,14 +106,15 @@ def validate_zones(value: Any) -> None:
     names: set[str] = set()
     for index, zone in enumerate(zones):
         name = _polygon_item(
-            zone, where=f"Zone {index + 1}", keys={"name", "points", "intrusion"}, example="door"
+            zone, where=f"Zone {index + 1}", keys={"name", "points", *ZONE_DEFAULTS}, example="door"
         )
         if name in names:
             raise ValidationError(f"Zone names must be unique: {name!r} appears twice.")
         names.add(name)
         _polygon_points(zone.get("points"), what=f"Zone {name!r}")
-        if "intrusion" in zone and not isinstance(zone["intrusion"], bool):
-            raise ValidationError(f"Zone {name!r}: intrusion must be true or false.")
+        for flag in ZONE_DEFAULTS:
+            if flag in zone and not isinstance(zone[flag], bool):
+                raise ValidationError(f"Zone {name!r}: {flag} must be true or false.")
 
 
 def validate_motion_masks(value: Any) -> None:

@@ -187,6 +187,8 @@ class CameraHeartbeatApi(APIView):
             camera=camera,
             stream_state=data.validated_data["stream_state"],
             fps=data.validated_data.get("fps"),
+            problem=data.validated_data.get("problem"),
+            producible_types=data.validated_data.get("producible_types"),
         )
         if "open_events" in data.validated_data:
             services.events_close_orphans(camera=camera, open_keys=data.validated_data["open_events"])

@@ -57,6 +57,9 @@ class Zone(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
     intrusion: bool = True
+    # Objects outside every exclusive zone are ignored. A zone that is not exclusive only adds
+    # information (its name, intrusion alerts inside it) and mutes nothing elsewhere.
+    exclusive: bool = True
 
     @field_validator("points")
     @classmethod

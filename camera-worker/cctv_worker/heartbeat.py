@@ -23,12 +23,18 @@ class HeartbeatThread(threading.Thread):
         *,
         on_accepted: Callable[[], None] | None = None,
         open_events: Callable[[], list[str]] | None = None,
+        problem: Callable[[], str | None] | None = None,
+        producible_types: Callable[[], list[str]] | None = None,
     ) -> None:
         super().__init__(name="heartbeat", daemon=True)
         self.on_accepted = on_accepted  # the backend is up: the sender need not wait out its backoff
         # The keys of the worker's open events: the backend closes the camera's others (orphans of a
         # worker killed mid-event). None: not reported (the backend then closes nothing).
         self.open_events = open_events
+        # What stops this camera's events from arriving, for the dashboard's camera state (None: nothing).
+        self.problem = problem
+        # The alert types its model can raise (the camera form's hint); None: not reported.
+        self.producible_types = producible_types
         self.client = client
         self.camera_id = camera_id
         self.status = status
@@ -38,7 +44,16 @@ class HeartbeatThread(threading.Thread):
 
     def beat(self) -> bool:
         open_events = self.open_events() if self.open_events is not None else None
-        ok = self.client.heartbeat(self.camera_id, self.status.state.value, self.status.fps(), open_events)
+        problem = self.problem() if self.problem is not None else None
+        types = self.producible_types() if self.producible_types is not None else None
+        ok = self.client.heartbeat(
+            self.camera_id,
+            self.status.state.value,
+            self.status.fps(),
+            open_events,
+            problem=problem or "",
+            producible_types=types,
+        )
         if ok != self._ok:  # log changes, not every beat
             (log.info if ok else log.warning)("heartbeat %s", "accepted" if ok else "failed")
             self._ok = ok

@@ -27,7 +27,8 @@ from cctv_worker.capture.source import OpenedSource, open_source
 from cctv_worker.capture.stream import CaptureThread, DecodeMode, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.config import WorkerConfig
-from cctv_worker.decisions.best_views import BestViews
+from cctv_worker.decisions.alert_types import producible_types
+from cctv_worker.decisions.best_views import BestView, BestViews
 from cctv_worker.decisions.decode_policy import DecodePolicy
 from cctv_worker.decisions.events import Change, EventChange, EventLogic
 from cctv_worker.decisions.filters import Rules, classify
@@ -57,7 +58,9 @@ def motion_gate(config: WorkerConfig) -> MotionGate | None:
         log.warning(
             "FORCED_DETECT_INTERVAL %ss is not shorter than EVENT_GRACE %ss: forcing a detection every %ss "
             "so that an object standing still keeps its event open",
-            config.forced_detect_interval, config.event_grace, forced,
+            config.forced_detect_interval,
+            config.event_grace,
+            forced,
         )
     return MotionGate(
         MotionDetector(settings), forced_interval=forced, idle_interval=config.forced_detect_idle_interval
@@ -100,6 +103,7 @@ class Worker:
         # closes the camera's other open events, left by a worker that was killed mid-event.
         self._open_keys: tuple[str, ...] = ()
         self.best_views = BestViews()
+        self._last_frame: Frame | None = None  # the last analysed one: a continuation's first snapshot
         self.spool = Spool(config.spool_path, config.spool_max_messages)
         self.recorder = self._make_recorder() if config.clips_enabled else None
         # What the recording capture hands its packets to, each on its own thread (capture never waits).
@@ -122,6 +126,8 @@ class Worker:
             config.heartbeat_interval,
             on_accepted=self.sender.backend_answered,
             open_events=lambda: list(self._open_keys),
+            problem=lambda: self.sender.rejection or self.status.error,
+            producible_types=self._producible_types,
         )
         main_url = config.rtsp_url.get_secret_value()
         detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
@@ -164,6 +170,12 @@ class Worker:
         # The loop may sit in one slow inference (a big model on a busy CPU); give it room.
         self._liveness_timeout = max(60.0, 3 * config.stream_timeout)
 
+    def _producible_types(self) -> list[str]:
+        intrusion_zones = any(zone.intrusion for zone in self.rules.zones)
+        return producible_types(
+            self.detector.names.values(), self.rules.class_map, intrusion_zones=intrusion_zones
+        )
+
     # ---- probes ----
 
     def _live(self) -> tuple[bool, dict[str, object]]:
@@ -179,6 +191,14 @@ class Worker:
             "last_frame_age_seconds": None if age is None else round(age, 2),
         }
         ready = self.status.is_ready()
+        if self.status.error:
+            detail["stream_error"] = self.status.error
+        if self.sender.rejection:
+            # Not ready while what it sends is refused: events are being lost (see Sender.rejection).
+            # Its own key: "reason" is the detector's, which the operator reads for DetectorReady.
+            detail["delivery"] = "rejected"
+            detail["delivery_reason"] = self.sender.rejection
+            ready = False
         health = self.detector.health()
         if health is not None:
             # Degraded, visibly: without the service and without a local model no frame is analysed.
@@ -267,6 +287,7 @@ class Worker:
         candidates = classify(detections, self.rules, frame_aspect=width / max(height, 1))
         for cand in candidates:
             self.metrics.detection(cand.detection.label)
+        self._last_frame = frame
         result = self.events.on_frame(candidates, frame.captured_at)
         for key, shown in result.best_views:
             jpeg = self._snapshot(frame, shown)
@@ -309,7 +330,7 @@ class Worker:
         event = change.event
         camera_id = self.config.camera_id
         if change.change is Change.OPENED:
-            best = self.best_views.take(event.key)
+            best = self.best_views.take(event.key) or self._last_frame_view(change)
             jpeg, shown = (best.jpeg, best.detections) if best else (b"", change.detections)
             payload = build_payload(event, camera_id=camera_id, jpeg=jpeg, detections=shown)
             self._put(event.key, payload, kind="alert")
@@ -336,6 +357,14 @@ class Worker:
                     extra={"alert_type": event.alert_type, "key": event.key},
                 )
         self.sender.wake()
+
+    def _last_frame_view(self, change: EventChange) -> BestView | None:
+        """An event opened with no view of its own yet (a continuation split off at EVENT_MAX_LENGTH,
+        between frames): the last analysed frame with its objects' last boxes is its snapshot."""
+        if self._last_frame is None:
+            return None
+        jpeg = self._snapshot(self._last_frame, change.detections)
+        return BestView(jpeg, tuple(change.detections), sent=True) if jpeg else None
 
     def _record(self, change: EventChange) -> None:
         if self.recorder is None:

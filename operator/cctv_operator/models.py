@@ -46,6 +46,7 @@ class Zone(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     points: tuple[tuple[float, float], ...] = Field(min_length=3, max_length=64)
     intrusion: bool = True
+    exclusive: bool = True  # objects outside every exclusive zone are ignored (the worker's Zone)
 
     def model_post_init(self, _context: object) -> None:
         for x, y in self.points:

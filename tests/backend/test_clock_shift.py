@@ -1,11 +1,11 @@
 """The shifted-clock pass of `scripts/test` really runs a year ahead.
 
-`scripts/test` runs the backend tests a second time (on SQLite) under libfaketime with the clock moved
-`CCTV_TEST_CLOCK_SHIFT_DAYS` ahead, so that a fixed date in a test fails today instead of the day it
-falls out of a window the product enforces (see `support.clock`). A preload that silently did nothing
-would make that pass prove nothing: this compares the clock the process reads with the time the kernel
-writes on a new file (the library `scripts/test` builds fakes clock reads only, not file times). In the ordinary pass the
-shift is 0 and the two agree.
+`scripts/test` runs the backend and dashboard tests a second time (on SQLite) under libfaketime with
+the clock moved `CCTV_TEST_CLOCK_SHIFT_DAYS` ahead, so that a fixed date in a test fails today instead of
+the day it falls out of a window the product enforces (see `support.clock`). A preload that silently did
+nothing would make that pass prove nothing: this compares the clock the process reads with the time the
+kernel writes on a new file (the library `scripts/test` builds fakes clock reads only, not file times).
+In the ordinary pass the shift is 0 and the two agree.
 """
 
 from __future__ import annotations

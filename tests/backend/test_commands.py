@@ -60,6 +60,26 @@ def test_create_demo_can_set_a_password_and_add_a_camera(client):
     assert (camera.rtsp_url, camera.is_active) == ("rtsp://127.0.0.1:8554/demo2", True)
 
 
+def test_create_demo_takes_a_password_starting_with_a_dash_from_the_environment(client, monkeypatch):
+    # Issue 19: one random password in 32 starts with '-'; as an argument argparse took it for an option.
+    monkeypatch.setenv("DEMO_PW", "-1Yabc")
+    run("create_demo", "--password-env", "DEMO_PW")
+    assert client.login(username="demo", password="-1Yabc")
+    monkeypatch.setenv("DEMO_PW", "")
+    with pytest.raises(CommandError, match="DEMO_PW"):
+        run("create_demo", "--password-env", "DEMO_PW")
+
+
+def test_create_demo_superuser_can_use_the_admin_and_the_demo_user_cannot(client, monkeypatch):
+    monkeypatch.setenv("ADMIN_PW", "admin-pw-1")
+    run("create_demo", "--username", "admin", "--superuser", "--password-env", "ADMIN_PW")
+    run("create_demo", "--password", "demo-pw-1")
+    assert client.login(username="demo", password="demo-pw-1")
+    assert client.get("/admin/").status_code == 302  # to the admin's login: not staff
+    assert client.login(username="admin", password="admin-pw-1")
+    assert client.get("/admin/").status_code == 200
+
+
 def test_create_operator_token_prints_a_token_that_reads_active_cameras(alice_camera):
     token = run("create_operator_token").strip()
     from backend.conftest import client_for

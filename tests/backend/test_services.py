@@ -24,7 +24,7 @@ def counter(metric, **labels) -> float:
 
 
 def test_camera_create_stores_the_detection_config(alice):
-    zones = [{"name": "door", "points": [[0, 0], [0.5, 0], [0.5, 0.5]], "intrusion": True}]
+    zones = [{"name": "door", "points": [[0, 0], [0.5, 0], [0.5, 0.5]], "intrusion": True, "exclusive": True}]
     camera = services.camera_create(
         user=alice, name="Door", rtsp_url="rtsp://cam/1", alert_types=["fire"], frame_skip=5, zones=zones
     )

@@ -60,7 +60,12 @@ def test_masking_never_leaks_a_password_containing_url_syntax():
     assert "p@ss:w/rd" not in mask_url("rtsp://u:p@ss:w/rd@host/x")
 
 
-GOOD_ZONE = {"name": "driveway", "points": [[0.1, 0.2], [0.9, 0.2], [0.9, 0.9]], "intrusion": True}
+GOOD_ZONE = {
+    "name": "driveway",
+    "points": [[0.1, 0.2], [0.9, 0.2], [0.9, 0.9]],
+    "intrusion": True,
+    "exclusive": True,
+}
 
 
 def test_a_well_formed_zone_list_passes():

@@ -132,8 +132,14 @@ def test_dashboard_and_rule_metrics_exist_in_the_code(renderer: Renderer, backen
 def test_each_component_defines_the_metrics_the_contract_gives_it(backend_names: set[str]) -> None:
     contract = contract_names()
     by_component = {
-        "worker": ({n for n in contract if not n.startswith(("cctv_operator_", "cctv_backend_"))
-                    and not is_detector_service(n)}, worker_names()),
+        "worker": (
+            {
+                n
+                for n in contract
+                if not n.startswith(("cctv_operator_", "cctv_backend_")) and not is_detector_service(n)
+            },
+            worker_names(),
+        ),
         "detector": ({n for n in contract if is_detector_service(n)}, detector_names()),
         "operator": ({n for n in contract if n.startswith("cctv_operator_")}, operator_names()),
         "backend": ({n for n in contract if n.startswith("cctv_backend_")}, backend_names),
@@ -148,6 +154,44 @@ def test_the_sync_rule_matches_a_result_the_operator_really_reports(renderer: Re
     rule = helm.one(renderer.variant("monitoring"), "PrometheusRule")
     values = set(re.findall(r'result="([^"]+)"', yaml.safe_dump(rule["spec"])))
     assert values and values <= set(SYNC_RESULTS)
+
+
+def documented_names(families: Iterable[Metric]) -> set[str]:
+    """The names a reader queries: a counter with its ``_total``, any other family as it is."""
+    return {
+        family.name + ("_total" if family.type == "counter" else "")
+        for family in families
+        if family.name.startswith("cctv_")
+    }
+
+
+def readme_names() -> set[str]:
+    text = (REPO_ROOT / "README.md").read_text()
+    section = text.split("\n## Metrics\n", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    return set(re.findall(r"`(cctv_[a-z0-9_]+)", table))
+
+
+def test_the_readme_metrics_table_lists_exactly_what_the_code_defines(client, db) -> None:
+    # Issue 19: the table had lost five clip and event metrics of the worker. Both ways: nothing missing,
+    # nothing the code no longer defines.
+    from cctv_detector.metrics import DetectorMetrics, QueueTimeCollector
+
+    from cctv_operator.metrics import create_metrics
+    from cctv_worker.metrics import WorkerMetrics
+
+    registry = CollectorRegistry()
+    WorkerMetrics(registry, camera=1).use_detector_service()
+    DetectorMetrics(registry, model="yolov8")
+    queue = QueueTimeCollector()
+    queue.latest = {"yolov8": 1.0}
+    registry.register(queue)
+    create_metrics(registry)
+    backend = text_string_to_metric_families(client.get("/metrics").content.decode())
+    defined = documented_names(registry.collect()) | documented_names(backend)
+    listed = readme_names()
+    assert not defined - listed, f"README's metrics table lacks {sorted(defined - listed)}"
+    assert not listed - defined, f"README's metrics table lists undefined {sorted(listed - defined)}"
 
 
 def test_the_extraction_finds_a_misspelt_metric() -> None:

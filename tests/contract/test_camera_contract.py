@@ -225,12 +225,13 @@ def test_the_api_zone_serializer_matches_the_reference_zone() -> None:
     coordinate = fields["points"].child.child
     assert (coordinate.min_value, coordinate.max_value) == reference_point_bounds()
     assert fields["intrusion"].default == zone["intrusion"].default
+    assert fields["exclusive"].default == zone["exclusive"].default
 
 
 def test_the_backend_zone_validator_matches_the_reference_zone() -> None:
     zone = reference_zone()
     assert zone["points"].max_items == validators.MAX_ZONE_POINTS
-    assert {"intrusion": zone["intrusion"].default} == validators.ZONE_DEFAULTS
+    assert {flag: zone[flag].default for flag in ("intrusion", "exclusive")} == validators.ZONE_DEFAULTS
 
 
 # --- operator ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dashboard.presentation import (
     box_style,
     camera_state,
     detection_boxes,
+    object_groups,
 )
 from dashboard.templatetags.dashboard_tags import ago
 
@@ -91,8 +92,35 @@ def test_detection_boxes_skip_malformed_items_and_keep_labels_and_percent():
         [{"label": "person", "confidence": 0.874, "box": [0, 0, 1, 1]}, "junk", {"box": 3}]
     )
     assert boxes == [
-        {"label": "person", "percent": 87, "style": "left:0.00%;top:0.00%;width:100.00%;height:100.00%"}
+        {
+            "label": "person",
+            "model_label": "person",
+            "percent": 87,
+            "style": "left:0.00%;top:0.00%;width:100.00%;height:100.00%",
+        }
     ]
+
+
+def test_boxes_say_the_alert_type_not_the_models_class_names():
+    # Issue 19: the bundled model's "Normal 0.54" / "Fall 0.51" leaked onto the boxes.
+    detections = [
+        {"label": "Normal", "confidence": 0.54, "box": [0, 0, 1, 1]},
+        {"label": "Fall", "box": [0, 0, 1, 1]},
+    ]
+    boxes = detection_boxes(detections, alert_type="person")
+    assert [(b["label"], b["model_label"]) for b in boxes] == [("person", "Normal"), ("person", "Fall")]
+
+
+def test_an_events_tracks_are_grouped_by_type_with_the_best_few_first_and_the_rest_apart():
+    people = [{"track_id": i, "alert_type": "person", "confidence": i / 100} for i in range(1, 101)]
+    cars = [{"track_id": 200, "alert_type": "vehicle", "confidence": 0.9}]
+    groups = object_groups([*cars, *people, "junk"], shown=3)
+    assert [(g["alert_type"], g["count"], len(g["best"]), len(g["rest"])) for g in groups] == [
+        ("person", 100, 3, 97),
+        ("vehicle", 1, 1, 0),
+    ]
+    assert [o["track_id"] for o in groups[0]["best"]] == [100, 99, 98]
+    assert object_groups(None) == []
 
 
 def test_cursor_round_trips_to_the_microsecond():

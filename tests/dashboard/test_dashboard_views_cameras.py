@@ -173,6 +173,19 @@ def test_camera_list_shows_state_fps_and_last_alert(alice_client, alice, make_ca
     assert "1 online" in body and "1 stream down" in body and "1 inactive" in body
 
 
+def test_camera_list_shows_the_problem_its_worker_reports_until_it_clears(alice_client, alice, make_camera):
+    # Issue 19: a worker whose events the backend refuses said nothing; the camera looked "Online".
+    camera = make_camera(alice, "Refused cam", is_active=True)
+    problem = "the backend refused alert k1 (HTTP 400): image_base64 may not be blank"
+    services.camera_record_heartbeat(camera=camera, stream_state="up", fps=10.0, problem=problem)
+    body = alice_client.get(reverse("dashboard:cameras")).content.decode()
+    assert 'class="camera-problem' in body and "image_base64 may not be blank" in body
+    services.camera_record_heartbeat(camera=camera, stream_state="up", fps=10.0)  # an older worker: kept
+    assert "image_base64 may not be blank" in alice_client.get(reverse("dashboard:cameras")).content.decode()
+    services.camera_record_heartbeat(camera=camera, stream_state="up", fps=10.0, problem="")
+    assert "camera-problem" not in alice_client.get(reverse("dashboard:cameras")).content.decode()
+
+
 def test_the_form_stores_object_filters_and_the_forced_detection_interval(alice_client, alice):
     filters = {"person": {"min_area": 0.001, "min_score": 0.6}}
     response = alice_client.post(

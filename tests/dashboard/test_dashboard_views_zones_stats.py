@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from dashboard import selectors
 
-ZONE = {"name": "driveway", "points": [[0.1, 0.2], [0.9, 0.2], [0.9, 0.9]], "intrusion": True}
+ZONE = {
+    "name": "driveway",
+    "points": [[0.1, 0.2], [0.9, 0.2], [0.9, 0.9]],
+    "intrusion": True,
+    "exclusive": True,
+}
 
 
 def test_zone_editor_draws_on_the_latest_snapshot(alice_client, alice, make_camera, make_alert):

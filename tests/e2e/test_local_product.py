@@ -6,9 +6,11 @@ with the bundled person detector. Nothing is mocked.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import psutil
@@ -121,3 +123,97 @@ def test_stopping_the_product_leaves_no_process(product):
             return False
 
     wait_for(lambda: not any(alive(p) for p in started), within=10, what="every child process to exit")
+
+
+# A password starting with '-' is one random password in 32: before issue 19, argparse read it as an
+# option of create_demo and every start of that data dir failed.
+DASH_PASSWORD = "-1Yquickstart-pw"
+
+
+def _rejected_invalid(metrics_text: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(metrics_text)
+        for sample in family.samples
+        if sample.name == "cctv_backend_alerts_rejected_total" and sample.labels.get("reason") == "invalid"
+    )
+
+
+def _admin_login_works(product: RunningProduct, username: str, password: str) -> bool:
+    session = requests.Session()
+    form = session.get(f"{product.url}/admin/login/", timeout=10)
+    answer = session.post(
+        f"{product.url}/admin/login/?next=/admin/",
+        data={
+            "username": username,
+            "password": password,
+            "next": "/admin/",
+            "csrfmiddlewaretoken": form.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{product.url}/admin/login/"},
+        timeout=10,
+    )
+    return (
+        answer.status_code == 200 and answer.url.endswith("/admin/") and "Site administration" in answer.text
+    )
+
+
+def test_a_second_start_on_the_same_data_dir_works_like_the_first(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "demo_password").write_text(DASH_PASSWORD)
+    args = ("--poll-interval", "1", "--confidence", "0.4", "--demo-cameras", "1")
+    with start_product(tmp_path, *args) as first:
+        assert f"login: demo / {DASH_PASSWORD}" in first.log()
+        first_url = next(c for c in first.api("GET", "/api/cameras/").json()["results"])["rtsp_url"]
+        first_worker_metrics = re.search(r"worker metrics: (\S+)", first.log())
+    with start_product(tmp_path, *args) as second:
+        banner = second.log()
+        demo = next(c for c in second.api("GET", "/api/cameras/").json()["results"])
+        # The demo stream listens on a new port at each start: the camera follows it, and the banner too.
+        assert demo["rtsp_url"] != first_url and f"({demo['rtsp_url']})" in banner
+        started = time.time()
+        alerts = wait_for(
+            lambda: [
+                a
+                for a in person_alerts(second, demo["id"])
+                if datetime.fromisoformat(a["started_at"]).timestamp() >= started - 5
+            ],
+            within=120,
+            what="a person alert after the second start",
+        )
+        assert alerts
+
+        # The banner's admin login is a working one (issue 19: the demo user is no staff member).
+        admin = re.search(r"/admin/\s+\(login: (\S+) / (\S+)\)", banner)
+        assert admin is not None, banner
+        assert _admin_login_works(second, admin.group(1), admin.group(2))
+
+        # One view of the backend's metrics, whichever gunicorn worker answers: scrapes after distinct
+        # increments read exactly those counts (not one worker's share, which reads as resets).
+        metrics = lambda: _rejected_invalid(requests.get(f"{second.url}/metrics", timeout=10).text)  # noqa: E731
+        base = metrics()
+        for increments in (3, 5):
+            with ThreadPoolExecutor(max_workers=increments) as pool:
+                codes = list(
+                    pool.map(
+                        lambda _: second.api("POST", "/api/send-alert/", json={}).status_code,
+                        range(increments),
+                    )
+                )
+            assert set(codes) == {400}
+            base += increments
+            assert [metrics() for _ in range(8)] == [base] * 8
+        # Each worker's metrics port is in the banner, and stays the camera's across starts.
+        worker_metrics = re.search(r"worker metrics: (\S+)", banner)
+        assert worker_metrics is not None and first_worker_metrics is not None, banner
+        assert worker_metrics.group(1) == first_worker_metrics.group(1)
+        assert "cctv_frames_read_total" in requests.get(worker_metrics.group(1), timeout=10).text
+        delivery_metrics = re.search(r"notifications: (http://127\.0\.0\.1:\d+/metrics)", banner)
+        assert delivery_metrics is not None, banner
+        assert (
+            "cctv_backend_notifications_sent_total"
+            in requests.get(delivery_metrics.group(1), timeout=10).text
+        )

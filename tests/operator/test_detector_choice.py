@@ -101,7 +101,9 @@ class _WorkerPod:
         status = StreamStatus(stall_timeout=60.0)
         status.set_state(StreamState.UP)
         status.frame_seen()
-        worker = types.SimpleNamespace(status=status, detector=self.detector)
+        worker = types.SimpleNamespace(
+            status=status, detector=self.detector, sender=types.SimpleNamespace(rejection=None)
+        )
         self.server = HealthServer(
             "127.0.0.1", 0, CollectorRegistry(), live=lambda: (True, {}), ready=lambda: Worker._ready(worker)
         )
@@ -254,3 +256,34 @@ async def test_pods_the_operator_may_not_list_leave_the_worker_alone(kube_cluste
     assert (detector["status"], detector["reason"]) == ("Unknown", "WorkerNotReporting")
     assert "cannot list the worker's pods" in detector["message"]
     assert _condition(kube_cluster, "Ready")["reason"] == "WorkerNotReady"
+
+
+async def test_a_worker_that_cannot_read_its_stream_says_why_on_the_camera(kube_cluster, running_operator):
+    # Issue 19: "Stream down" gave no cause. The worker's own readiness code (on a real StreamStatus
+    # whose last open was refused) answers /readyz, and the Camera's Ready condition carries the reason.
+    status = StreamStatus(stall_timeout=60.0)
+    status.set_state(StreamState.DOWN)
+    status.set_error("connection refused: nothing listens at that address and port")
+    detector = FailoverDetector(_Service(), None, retry_interval=0.0)
+    worker = types.SimpleNamespace(
+        status=status, detector=detector, sender=types.SimpleNamespace(rejection=None)
+    )
+    server = HealthServer(
+        "127.0.0.1", 0, CollectorRegistry(), live=lambda: (True, {}), ready=lambda: Worker._ready(worker)
+    )
+    server.start()
+    try:
+        await kube_cluster.post(f"/api/v1/namespaces/{NAMESPACE}/secrets", json=SECRET)
+        await kube_cluster.post(f"/apis/cctv.io/v1alpha1/namespaces/{NAMESPACE}/cameras", json=_camera())
+        await _running_pod(kube_cluster, server.port)
+        ready = await eventually(
+            lambda: (c := _condition(kube_cluster, "Ready")) and c["reason"] == "StreamDown" and c,
+            what="Ready=False StreamDown",
+        )
+        assert ready["status"] == "False"
+        refused = "connection refused: nothing listens at that address and port"
+        assert ready["message"] == f"the worker cannot read its stream: {refused}"
+        camera = kube_cluster.live(CAMERAS, NAMESPACE)["lobby"]
+        assert camera["status"]["streamState"] == "Down"
+    finally:
+        server.stop()

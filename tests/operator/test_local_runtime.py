@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 
 import psutil
@@ -162,3 +163,26 @@ async def test_closing_the_runtime_leaves_no_worker_process(tmp_path):
     pids = [runtime.pid_of(1), runtime.pid_of(2)]
     await runtime.close()
     assert not any(psutil.pid_exists(pid) for pid in pids)
+
+
+def test_a_picked_metrics_port_stays_the_cameras_across_runtimes_while_free(tmp_path):
+    # Issue 19: with METRICS_PORT 0 every worker start picked a random port, known only to its log; the
+    # runtime now picks one per camera, keeps it in the camera's data dir, and the banner can print it.
+    def runtime() -> LocalRuntime:
+        return LocalRuntime(api_url="http://127.0.0.1:1", data_dir=tmp_path, base_env={"METRICS_PORT": "0"})
+
+    first = runtime()
+    port = first.metrics_port_for(1)
+    assert port and first.environment_for(camera(1))["METRICS_PORT"] == str(port)
+    assert first.environment_for(camera(1)) == first.environment_for(camera(1))  # no restart loop
+    assert first.metrics_port_for(2) != port
+    assert runtime().metrics_port_for(1) == port  # the next start of the product
+    with socket.socket() as taken:  # something else holds it now: another free one
+        taken.bind(("127.0.0.1", port))
+        assert runtime().metrics_port_for(1) not in (None, port)
+
+
+def test_a_fixed_metrics_port_is_left_to_the_base_environment(tmp_path):
+    fixed = LocalRuntime(api_url="http://127.0.0.1:1", data_dir=tmp_path, base_env={"METRICS_PORT": "9100"})
+    assert fixed.metrics_port_for(1) is None
+    assert fixed.environment_for(camera(1))["METRICS_PORT"] == "9100"

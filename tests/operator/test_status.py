@@ -10,6 +10,7 @@ from cctv_operator.kube.status import (
     merge_conditions,
     outcome_from_deployment,
     status_differs,
+    with_stream_error,
 )
 
 T0 = datetime.datetime(2026, 11, 25, 11, 0, tzinfo=datetime.UTC)
@@ -25,6 +26,21 @@ def test_ready_deployment_means_ready_camera_with_the_stream_up():
 def test_deployment_without_available_replicas_is_not_ready():
     outcome = outcome_from_deployment({"metadata": {"name": "camera-1"}}, paused=False, config_hash="h")
     assert (outcome.ready, outcome.reason, outcome.stream_state) == (False, "WorkerNotReady", "Pending")
+
+
+def test_a_worker_that_cannot_read_its_stream_says_why_in_ready():
+    # Issue 19: "Stream down" gave no cause; the worker's /readyz stream_error becomes Ready's message.
+    waiting = outcome_from_deployment({"metadata": {"name": "camera-1"}}, paused=False, config_hash="h")
+    reports = [
+        "pod a: /readyz did not answer",
+        {"stream": "down", "stream_error": "unauthorized (401): wrong user"},
+    ]
+    down = with_stream_error(waiting, reports)
+    assert (down.ready, down.reason, down.stream_state) == (False, "StreamDown", "Down")
+    assert down.message == "the worker cannot read its stream: unauthorized (401): wrong user"
+    assert with_stream_error(waiting, [{"stream": "connecting"}]) == waiting  # no reason known: unchanged
+    ready = outcome_from_deployment({"status": {"availableReplicas": 1}}, paused=False, config_hash="h")
+    assert with_stream_error(ready, reports) == ready
 
 
 def test_paused_camera_is_not_ready_and_says_so():

@@ -20,7 +20,7 @@ def test_every_setting_becomes_its_worker_variable():
     assert env["ALERT_TYPES"] == "fire,smoke"
     assert (env["CONFIDENCE_THRESHOLD"], env["FRAME_SKIP"], env["DETECT_FPS"]) == ("0.35", "5", "2.5")
     assert (env["ALERT_COOLDOWN"], env["MIN_BOX_AREA"]) == ("90", "0.01")
-    zone = {"name": "door", "points": [[0, 0], [1, 0], [1, 1]], "intrusion": False}
+    zone = {"name": "door", "points": [[0, 0], [1, 0], [1, 1]], "intrusion": False, "exclusive": True}
     assert json.loads(env["ZONES"]) == [zone]
     assert set(DETECTION_VARIABLES.values()) - {"DETECT_FPS"} <= set(env)
 

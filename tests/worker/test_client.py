@@ -63,7 +63,18 @@ def test_a_backend_that_is_down_is_unreachable(backend: AlertBackend) -> None:
 
 def test_heartbeats_post_state_and_fps(backend: AlertBackend) -> None:
     assert client_for(backend).heartbeat(1, "up", 9.876)
-    assert backend.heartbeats == [{"camera": 1, "stream_state": "up", "fps": 9.88}]
+    assert client_for(backend).heartbeat(1, "up", 9.876, problem="refused " * 60, producible_types=["person"])
+    # problem "" clears what the camera shows; a long one is cut to the backend's 300 characters.
+    assert backend.heartbeats == [
+        {"camera": 1, "stream_state": "up", "fps": 9.88, "problem": ""},
+        {
+            "camera": 1,
+            "stream_state": "up",
+            "fps": 9.88,
+            "problem": ("refused " * 60)[:300],
+            "producible_types": ["person"],
+        },
+    ]
 
 
 def test_heartbeats_carry_the_open_events_when_given(backend: AlertBackend) -> None:

@@ -111,6 +111,22 @@ def test_a_long_event_is_split_and_the_objects_in_view_carry_over() -> None:
     assert [o.track_id for o in opened.objects] == [o.track_id for o in closed.objects]
 
 
+def test_a_continuation_opens_with_the_last_boxes_of_its_objects_to_draw_its_snapshot() -> None:
+    # Split off between frames (no frame of its own yet): the worker draws these boxes on its last frame,
+    # or the continuation's alert has no snapshot and the backend refuses it (issue 19).
+    events = logic(max_length=60, grace=10)
+    events.on_frame([car(), person()], now=0)
+    events.on_frame([car(moved(ELSEWHERE, dx=0.01)), person()], now=58)
+    changes = events.tick(61)
+    opened = [c for c in changes if c.change is Change.OPENED]
+    assert {c.event.alert_type for c in opened} == {"person", "vehicle"}
+    for change in opened:
+        assert change.event.continues
+        assert [d.box for d in change.detections] == [
+            moved(ELSEWHERE, dx=0.01) if change.event.alert_type == "vehicle" else BOX
+        ]
+
+
 def test_types_have_their_own_events() -> None:
     events = logic()
     result = events.on_frame([person(), car()], now=0)

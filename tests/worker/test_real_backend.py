@@ -4,6 +4,7 @@ one alert; heartbeats mark the camera online."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,4 +62,46 @@ def test_people_in_the_footage_reach_the_real_backend_as_one_person_alert_with_a
         wait_for(online, 15, 0.2, "camera online from heartbeats")
         assert worker.terminate() == 0
     finally:
+        worker.close()
+
+
+def test_a_worker_whose_alerts_the_backend_refuses_says_so_in_readyz_metrics_and_the_camera_state(
+    real_backend: RunningBackend, rtsp_people: RtspServer, person_onnx: Path, tmp_path: Path
+) -> None:
+    # Issue 19: a 4xx the worker cannot fix loses the event; it must not pass silently. Here the camera
+    # raises fire alerts only, and the worker (no ALERT_TYPES of its own) sends person alerts.
+    camera = real_backend.create_camera("Kiln", rtsp_people.url, alert_types=["fire"])
+    worker = WorkerProcess(
+        {
+            "CAMERA_ID": str(camera["id"]),
+            "RTSP_URL": rtsp_people.url,
+            "DJANGO_API_URL": real_backend.url,
+            "DJANGO_API_TOKEN": camera["ingest_token"],
+            "MODEL_PATH": str(person_onnx),
+            "ALERT_CLASS_MAP": "Normal=person,Fall=person",
+            "DETECT_FPS": "4",
+            "HEARTBEAT_INTERVAL": "1",
+            "INFERENCE_THREADS": "1",
+            "DATA_DIR": str(tmp_path / "data"),
+        },
+        tmp_path / "worker.log",
+    ).start()
+    try:
+        labels = {"camera": str(camera["id"]), "result": "rejected"}
+        wait_for(lambda: worker.value("cctv_alerts_failed_total", **labels) >= 1, 90, 0.2, "a refusal")
+        status, body = worker.get("/readyz")
+        assert status == 503, body
+        ready = json.loads(body)
+        reason = ready["delivery_reason"]
+        assert ready["delivery"] == "rejected" and "HTTP 400" in reason and "fire" in reason
+
+        def camera_problem() -> str:
+            return real_backend.request("GET", f"/api/cameras/{camera['id']}/").json()["problem"]
+
+        wait_for(lambda: "HTTP 400" in camera_problem(), 15, 0.2, "the refusal on the camera")
+        # Its heartbeat also says what its model can raise: person only (the camera asks for fire).
+        detail = real_backend.request("GET", f"/api/cameras/{camera['id']}/").json()
+        assert detail["producible_types"] == ["person"]
+    finally:
+        worker.terminate()
         worker.close()

@@ -111,6 +111,22 @@ def test_a_rejected_alert_is_set_aside_and_the_queue_moves_on(rig: Rig, backend:
     assert rig.value("cctv_alerts_failed_total", result="rejected") == 1
 
 
+def test_a_refusal_is_reported_until_something_sent_later_is_delivered(
+    tmp_path: Path, backend: AlertBackend
+) -> None:
+    # Issue 19: a refused message is lost data; the sender says so (the worker's /readyz and heartbeat
+    # read ``rejection``) while nothing sent after it got through. (Its thread is not started: one send
+    # at a time, by hand.)
+    rig = Rig(tmp_path, backend)
+    rig.spool.put("bad", {**alert(0), "idempotency_key": "bad", "alert_type": "dragon"})
+    assert rig.sender.send_once() is not None
+    assert rig.sender.rejection is not None
+    assert "bad" in rig.sender.rejection and "HTTP 400" in rig.sender.rejection
+    rig.put(1)
+    rig.sender.send_once()
+    assert rig.sender.rejection is None
+
+
 class ExplodingOnce(BackendClient):
     """Raises where the real client never does (it classifies every failure): stands in for a bug."""
 

@@ -29,6 +29,10 @@ NOTIFY_BACKOFF_MAX_SECONDS = env_float("NOTIFY_BACKOFF_MAX_SECONDS", 600.0, mini
 NOTIFY_TIMEOUT_SECONDS = env_float("NOTIFY_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=300)
 # Bytes of a webhook's answer read at most (kept in the delivery log's last error).
 NOTIFY_RESPONSE_MAX_BYTES = env_int("NOTIFY_RESPONSE_MAX_BYTES", 65_536, minimum=256, maximum=10_485_760)
+# alert.closed waits up to this long for the event's clip (the worker records POST_ROLL more seconds,
+# then uploads it), so that the close carries clip_url; it goes out as soon as the clip is stored, or
+# without one when none came in time (clips off, a worker killed mid-event). 0: send the close at once.
+NOTIFY_CLOSE_CLIP_WAIT_SECONDS = env_float("NOTIFY_CLOSE_CLIP_WAIT_SECONDS", 90.0, minimum=0, maximum=3600)
 # The delivery process: how often it looks for due deliveries when idle, how many it claims at once, how
 # many it sends in parallel, and how long a claim holds before another process may take the row over
 # (a process killed mid-send leaves rows that become due again after this lease).
@@ -38,6 +42,8 @@ NOTIFY_CONCURRENCY = env_int("NOTIFY_CONCURRENCY", 16, minimum=1, maximum=256)
 NOTIFY_LEASE_SECONDS = env_float("NOTIFY_LEASE_SECONDS", 60.0, minimum=1, maximum=3600)
 # Port of the delivery process's Prometheus /metrics (cctv_backend_notifications_* counters).
 NOTIFY_METRICS_PORT = env_int("NOTIFY_METRICS_PORT", 9102, minimum=0, maximum=65_535)
+# Where that port listens: every address in a pod (Prometheus scrapes it); the laptop product says 127.0.0.1.
+NOTIFY_METRICS_HOST = env_str("NOTIFY_METRICS_HOST", "0.0.0.0")  # noqa: S104 (a pod is scraped from outside)
 # The backend's address as users reach it: the base of snapshot and dashboard links in notifications.
 PUBLIC_URL = env_str("PUBLIC_URL", "http://localhost:8000").rstrip("/")
 if not PUBLIC_URL.startswith(("http://", "https://")):

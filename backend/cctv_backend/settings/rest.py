@@ -36,10 +36,9 @@ SPECTACULAR_SETTINGS = {
     # The schema and its docs pages need a signed-in user (session from /admin/ or /dashboard/, or a user
     # token); a camera's ingest token is not a user.
     "SERVE_PERMISSIONS": ["surveillance.permissions.IsUser"],
-    # Swagger UI and Redoc assets come from drf-spectacular-sidecar: no CDN.
+    # Swagger UI's assets come from drf-spectacular-sidecar: no CDN (no ReDoc page: surveillance/urls.py).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "AlertTypeEnum": "surveillance.models.AlertType",

@@ -6,6 +6,9 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
 register = template.Library()
@@ -19,3 +22,19 @@ def ago(value: datetime | None) -> str:
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+#: The one date format of every page (issue 19: the feed and the delivery log differed). The server
+#: renders it in TIME_ZONE; times.js rewrites it in the browser's own time zone, same format.
+WHEN_FORMAT = "Y-m-d H:i:s"
+
+
+@register.filter
+def when(value: datetime | None) -> SafeString | str:
+    """``<time class="when" datetime="ISO">2026-11-30 10:00:05</time>``: one format everywhere."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return format_html(
+        '<time class="when" datetime="{}">{}</time>', value.isoformat(), format_date(local, WHEN_FORMAT)
+    )

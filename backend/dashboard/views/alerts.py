@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboard import selectors
 from dashboard.forms import AlertFilterForm
 from dashboard.paging import page_before
-from dashboard.presentation import TIMELINE_HOURS, detection_boxes, timeline_bars
+from dashboard.presentation import TIMELINE_HOURS, detection_boxes, object_groups, timeline_bars
 from surveillance import services
 from surveillance.ids import parse_id
 from surveillance.selectors import alert_of, alerts_of, cameras_of
@@ -123,7 +123,8 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "alert": alert,
             "clips": list(alert.clips.all()),
             "timeline": timeline_bars(day[:500], now=now, current_id=alert.pk),
-            "boxes": detection_boxes(alert.detections),
+            "boxes": detection_boxes(alert.detections, alert_type=alert.alert_type),
+            "object_groups": object_groups(alert.seen_objects),
             "nav": "alerts",
             "back": _safe_next(request, default=""),
         },

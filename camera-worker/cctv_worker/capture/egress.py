@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from cctv_common.network_policy import AddressNotAllowed, NetworkPolicy, Resolver, pin_url, system_resolver
 from cctv_common.redact import mask_text
-from cctv_worker.capture.source import OpenedSource
+from cctv_worker.capture.source import OpenedSource, set_open_failure
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,11 @@ def policy_opener(opener: Opener, policy: NetworkPolicy, resolve: Resolver = sys
             pinned = pin_url(url, policy, resolve)
         except AddressNotAllowed as error:
             log.error("camera address refused: %s", mask_text(str(error)))
+            set_open_failure(f"address refused by CAMERA_ALLOWED_NETWORKS: {mask_text(str(error))}")
             return None
         except OSError as error:  # the name does not resolve (now)
             log.warning("cannot resolve the camera's host: %s", error)
+            set_open_failure(f"cannot resolve the camera's host: {getattr(error, 'strerror', None) or error}")
             return None
         return opener(pinned, timeout)
 

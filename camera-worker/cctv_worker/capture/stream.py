@@ -28,7 +28,14 @@ from cctv_worker.backoff import Backoff
 from cctv_worker.capture.packets import TimedPacket
 from cctv_worker.capture.sampler import FrameSampler
 from cctv_worker.capture.sinks import PacketSink
-from cctv_worker.capture.source import OpenedSource, is_file_source, open_source
+from cctv_worker.capture.source import (
+    OpenedSource,
+    describe_open_error,
+    is_file_source,
+    last_open_failure,
+    open_source,
+    set_open_failure,
+)
 from cctv_worker.capture.watchdog import StreamState, StreamStatus
 from cctv_worker.metrics import WorkerMetrics
 
@@ -204,20 +211,28 @@ class CaptureThread(threading.Thread):
         self.status.set_state(StreamState.CONNECTING)
         self.status.reconnect_requested.clear()
         started = time.monotonic()
+        set_open_failure("")  # an opener that gives no reason must not show the previous one
         source = self.opener(self.url, self.open_timeout)
         if source is None:
+            reason = last_open_failure() or "cannot open the stream"
+            self.status.set_error(reason)
             self.status.set_state(StreamState.DOWN)
             self._set_up(False)
             log.warning(
-                "cannot open stream %s (after %.1f s)", mask_url(self.url), time.monotonic() - started
+                "cannot open stream %s (after %.1f s): %s",
+                mask_url(self.url),
+                time.monotonic() - started,
+                reason,
             )
             return
         try:
+            self.status.set_error("")
             self.status.set_state(StreamState.UP)
             self._set_up(True)
             log.info("stream opened: %s", mask_url(self.url))
             self._read_loop(source)
         except (av.FFmpegError, OSError) as error:
+            self.status.set_error(f"the stream broke: {describe_open_error(error, self.open_timeout)}")
             log.warning("stream %s failed: %s", mask_url(self.url), error)
         finally:
             # Before the input closes: a sink may still read the stream's codec parameters until then.

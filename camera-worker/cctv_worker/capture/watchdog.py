@@ -32,6 +32,16 @@ class StreamStatus:
         self._last_frame: float | None = None
         self._recent: deque[float] = deque(maxlen=240)
         self.reconnect_requested = threading.Event()
+        self._error = ""  # why the stream last failed to open or broke; "" while it is up
+
+    @property
+    def error(self) -> str:
+        with self._lock:
+            return self._error
+
+    def set_error(self, reason: str) -> None:
+        with self._lock:
+            self._error = reason
 
     @property
     def state(self) -> StreamState:

@@ -222,7 +222,14 @@ class EventLogic:
                 follow.last_seen = max((o.last_seen for o in follow.objects.values()), default=now)
                 follow.revision = 1
                 follow.last_update = now
-                changes.append(EventChange(Change.OPENED, follow.state()))
+                # Their last boxes: the worker draws them on its last frame, the continuation's snapshot
+                # (a real event from its first second: the backend refuses an alert without one).
+                boxes = tuple(
+                    t.candidate.detection
+                    for t in self.tracker.tracks
+                    if t.id in follow.objects and t.candidate is not None
+                )
+                changes.append(EventChange(Change.OPENED, follow.state(), boxes))
             elif event.dirty and now - event.last_update >= self.update_interval:
                 event.revision += 1
                 event.dirty = False

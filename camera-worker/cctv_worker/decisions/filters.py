@@ -31,6 +31,12 @@ class Rules:
         """The lowest threshold of any class: what the detector itself may cut at."""
         return min([self.confidence, *self.class_confidence.values()])
 
+    @property
+    def only_inside_zones(self) -> bool:
+        """Objects outside every zone are ignored when one zone is exclusive (zones that are all
+        informational mute nothing)."""
+        return any(zone.exclusive for zone in self.zones)
+
     def enabled(self, alert_type: str) -> bool:
         return self.enabled_types is None or alert_type in self.enabled_types
 
@@ -57,10 +63,10 @@ def classify(
         if det.area < rules.min_box_area:
             continue
         zone_name = None
-        if rules.zones:
-            zone = zone_of(det.bottom_centre, rules.zones)
-            if zone is None:
-                continue  # zones are set: only what happens inside them matters
+        zone = zone_of(det.bottom_centre, rules.zones) if rules.zones else None
+        if zone is None and rules.only_inside_zones:
+            continue  # an exclusive zone is set: only what happens inside the zones matters
+        if zone is not None:
             zone_name = zone.name
             # With "intrusion" switched off the object keeps its own type rather than vanishing.
             if zone.intrusion and alert_type in INTRUDER_TYPES and rules.enabled("intrusion"):

@@ -130,9 +130,23 @@ class BackendClient:
         return True
 
     def heartbeat(
-        self, camera_id: int, stream_state: str, fps: float, open_events: list[str] | None = None
+        self,
+        camera_id: int,
+        stream_state: str,
+        fps: float,
+        open_events: list[str] | None = None,
+        *,
+        problem: str = "",
+        producible_types: list[str] | None = None,
     ) -> bool:
-        body: dict[str, object] = {"stream_state": stream_state, "fps": round(fps, 2)}
+        # ``problem``: why this camera's events do not arrive ("" clears it), shown with the camera.
+        body: dict[str, object] = {
+            "stream_state": stream_state,
+            "fps": round(fps, 2),
+            "problem": problem[:300],
+        }
+        if producible_types is not None:
+            body["producible_types"] = producible_types
         if open_events is not None:
             body["open_events"] = open_events
         try:

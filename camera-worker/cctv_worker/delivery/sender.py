@@ -44,6 +44,10 @@ class Sender(threading.Thread):
         self.stop_event = threading.Event()
         self._wake = threading.Event()
         self._failing = False
+        # The last message the backend refused for good, while nothing sent since was delivered: data is
+        # being lost, which /readyz, the heartbeat (the camera's state in the dashboard) and
+        # cctv_alerts_failed_total{result="rejected"} say out loud. Replaced whole, read by other threads.
+        self.rejection: str | None = None
 
     def wake(self) -> None:
         """A new alert was spooled: send now rather than at the next idle poll."""
@@ -103,6 +107,7 @@ class Sender(threading.Thread):
         if result.outcome is Outcome.DELIVERED:
             self.spool.ack(item.key)
             self._count_sent(item)
+            self.rejection = None
             self.backoff.reset()
             if self._failing:
                 log.info("backend reachable again; delivering spooled alerts")
@@ -120,6 +125,9 @@ class Sender(threading.Thread):
             )
         elif result.outcome is Outcome.REJECTED:
             self.spool.reject(item.key, f"{result.status}: {result.detail}")
+            self.rejection = (
+                f"the backend refused {item.kind} {item.key} (HTTP {result.status}): {result.detail}"
+            )
             self.metrics.alert_failed("rejected")
             log.error(
                 "backend rejected %s %s (HTTP %s): %s; kept in the spool's rejected table",

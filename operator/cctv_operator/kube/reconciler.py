@@ -26,6 +26,7 @@ from cctv_operator.kube.status import (
     detector_from_reports,
     outcome_from_deployment,
     status_differs,
+    with_stream_error,
 )
 from cctv_operator.metrics import OperatorMetrics
 
@@ -119,25 +120,41 @@ async def _reconcile_children(
         live = await kube.patch(DEPLOYMENTS, namespace, name, _replacing_patch(wanted))
         logger.info("updated Deployment %s/%s (config hash %s)", namespace, name, digest)
     outcome = outcome_from_deployment(live, paused=spec.paused, config_hash=digest)
+    # The worker pods' /readyz: the detector's state, and why a worker that is not ready cannot read
+    # its stream (issue 19: "Stream down" with no cause).
+    reports: list[Mapping[str, Any] | str] | str = []
+    if not spec.paused and (detector_url or not outcome.ready):
+        reports = await _worker_reports(kube, namespace, spec, settings)
+    if not isinstance(reports, str):
+        outcome = with_stream_error(outcome, reports)
     if not detector_url:  # in-process: no DetectorReady
         return dataclasses.replace(outcome, in_process=True)
-    detector = await _detector_condition(kube, namespace, spec, detector_url, settings)
+    detector = _detector_condition(spec, detector_url, reports)
     return dataclasses.replace(outcome, detector=detector)
 
 
-async def _detector_condition(
-    kube: KubeApi, namespace: str, spec: CameraSpec, url: str, settings: OperatorSettings
-) -> Condition:
-    """DetectorReady of a worker that calls a shared detector: its state is in the worker's /readyz."""
-    if spec.paused:
-        return Condition("Unknown", "Paused", "spec.paused is true: no worker calls the detector")
+async def _worker_reports(
+    kube: KubeApi, namespace: str, spec: CameraSpec, settings: OperatorSettings
+) -> list[Mapping[str, Any] | str] | str:
+    """Each running worker pod's /readyz body (or why it could not be read); a str: the pods could not
+    be listed."""
     selector = f"app.kubernetes.io/name=cctv-worker,{naming.CAMERA_ID_LABEL}={spec.camera_id}"
     try:
         pods = await kube.list(PODS, namespace, label_selector=selector)
     except KubeError as exc:
         # E.g. an older Role without pods: the worker and its Ready condition are unaffected.
-        return Condition("Unknown", "WorkerNotReporting", f"cannot list the worker's pods ({exc})")
-    reports = await worker_probe.read_reports(pods, wait_seconds=settings.worker_probe_timeout)
+        return f"cannot list the worker's pods ({exc})"
+    return list(await worker_probe.read_reports(pods, wait_seconds=settings.worker_probe_timeout))
+
+
+def _detector_condition(
+    spec: CameraSpec, url: str, reports: list[Mapping[str, Any] | str] | str
+) -> Condition:
+    """DetectorReady of a worker that calls a shared detector: its state is in the worker's /readyz."""
+    if spec.paused:
+        return Condition("Unknown", "Paused", "spec.paused is true: no worker calls the detector")
+    if isinstance(reports, str):
+        return Condition("Unknown", "WorkerNotReporting", reports)
     return detector_from_reports(reports, url=url)
 
 

@@ -6,6 +6,7 @@ unchanged Camera yields the very same status and therefore no write.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,20 @@ def detector_from_reports(reports: Sequence[Mapping[str, Any] | str], *, url: st
     problems = [report for report in reports if isinstance(report, str)]
     message = "; ".join(problems) if problems else "no running worker pod to ask"
     return Condition("Unknown", "WorkerNotReporting", message)
+
+
+def with_stream_error(outcome: Outcome, reports: Sequence[Mapping[str, Any] | str]) -> Outcome:
+    """A worker that is not ready because it cannot read its stream says why (its /readyz
+    ``stream_error``: connection refused, 401, not found, timeout...): Ready's reason is StreamDown."""
+    if outcome.ready:
+        return outcome
+    error = next(
+        (str(r["stream_error"]) for r in reports if isinstance(r, Mapping) and r.get("stream_error")), None
+    )
+    if error is None:
+        return outcome
+    message = f"the worker cannot read its stream: {error}"
+    return dataclasses.replace(outcome, reason="StreamDown", message=message, stream_state="Down")
 
 
 def outcome_from_deployment(deployment: Mapping[str, Any], *, paused: bool, config_hash: str) -> Outcome:

@@ -16,7 +16,7 @@ import shutil
 import signal
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import requests
@@ -75,9 +75,21 @@ def backend_environment(options: LocalOptions) -> dict[str, str]:
         # Notifications: on the user's own network the broker and the home-automation box are private
         # addresses, so loopback and the private ranges are allowed (the chart allows none).
         "NOTIFY_ALLOWED_NETWORKS": os.environ.get("NOTIFY_ALLOWED_NETWORKS", LOCAL_NOTIFY_NETWORKS),
-        "NOTIFY_METRICS_PORT": os.environ.get("NOTIFY_METRICS_PORT", "0"),
+        # The delivery process's /metrics: on loopback (the LAN has no business scraping it), on a port
+        # free now (the banner prints it), unless the user names one.
+        "NOTIFY_METRICS_HOST": os.environ.get("NOTIFY_METRICS_HOST", "127.0.0.1"),
+        "NOTIFY_METRICS_PORT": os.environ.get("NOTIFY_METRICS_PORT") or str(free_port()),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://{options.host}:{options.port}"),
     }
+
+
+def gunicorn_environment(env: Mapping[str, str], options: LocalOptions) -> dict[str, str]:
+    """The backend server's environment: its two gunicorn workers share one view of the metrics (as in
+    the chart), or each scrape would read the counters of whichever worker answered, as resets.
+
+    Only the server gets the directory: gunicorn's config empties it at start, and the management
+    commands (migrate, the delivery process) keep their own metrics."""
+    return {**env, "PROMETHEUS_MULTIPROC_DIR": str(options.data_dir / "prometheus")}
 
 
 async def _wait_ready(url: str, process: asyncio.subprocess.Process, *, within: float = 60.0) -> None:
@@ -172,6 +184,15 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
     demo = await setup.create_demo_user(
         manage, env=env, password=_kept_secret(options.data_dir / "demo_password", 12)
     )
+    # The admin login the banner prints: a superuser of its own (the demo user and its printed token
+    # stay an ordinary user's); its password is kept in the data dir like the demo user's.
+    admin = await setup.create_demo_user(
+        manage,
+        env=env,
+        username="admin",
+        superuser=True,
+        password=_kept_secret(options.data_dir / "admin_password", 12),
+    )
     operator_token = await setup.create_operator_token(manage, env=env)
 
     rtsp_process, demo_url = await _start_demo_stream(options)
@@ -192,7 +213,7 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
             "--timeout",
             "60",
         ],
-        env=env,
+        env=gunicorn_environment(env, options),
         cwd=options.backend_dir,
         log_path=options.data_dir / "logs" / "backend.log",
     )
@@ -234,7 +255,15 @@ async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
             backend_client, runtime, interval=options.poll_interval, max_backoff=60.0, concurrency=4
         )
         tasks.append(asyncio.create_task(sync, name="sync"))
-        _print_banner(url, demo, cameras, options)
+        _print_banner(
+            url,
+            demo,
+            admin,
+            cameras,
+            options,
+            delivery_metrics=f"http://{env['NOTIFY_METRICS_HOST']}:{env['NOTIFY_METRICS_PORT']}/metrics",
+            worker_metrics_port=runtime.metrics_port_for,
+        )
         await stop.wait()
     finally:
         log.info("stopping: workers, notifications, backend, demo stream")
@@ -297,7 +326,16 @@ def _worker_base_env() -> Mapping[str, str]:
     return env
 
 
-def _print_banner(url: str, demo: setup.DemoUser, cameras: list[dict], options: LocalOptions) -> None:
+def _print_banner(
+    url: str,
+    demo: setup.DemoUser,
+    admin: setup.DemoUser,
+    cameras: list[dict],
+    options: LocalOptions,
+    *,
+    delivery_metrics: str,
+    worker_metrics_port: Callable[[int], int | None],
+) -> None:
     width = shutil.get_terminal_size((80, 20)).columns
     line = "=" * min(width, 78)
     print(line)
@@ -305,11 +343,17 @@ def _print_banner(url: str, demo: setup.DemoUser, cameras: list[dict], options: 
     print(f"  Dashboard:  {url}/dashboard/   (login: {demo.username} / {demo.password})")
     print(f"  REST API:   {url}/api/          (header: Authorization: Token {demo.token})")
     print(f"  API docs:   {url}/api/docs/")
-    print(f"  Admin:      {url}/admin/")
+    print(f"  Admin:      {url}/admin/        (login: {admin.username} / {admin.password})")
+    print(f"  Metrics:    {url}/metrics   notifications: {delivery_metrics}")
     for camera in cameras:
         print(f"  Camera {camera['id']}: {camera['name']} ({camera['rtsp_url']})")
+        port = worker_metrics_port(camera["id"])
+        if port is not None:
+            print(f"    worker metrics: http://127.0.0.1:{port}/metrics")
     print(f"  Data and logs: {options.data_dir}")
-    print("Alerts with snapshots appear on the dashboard within a minute. Ctrl-C stops everything.")
+    # No figure here: README's quick start gives the measured one (bench/bench_local_product.py).
+    print("Alerts with snapshots appear on the dashboard seconds after someone walks into view; the demo")
+    print("camera's footage has people from its first frame. Ctrl-C stops everything.")
     print(line, flush=True)
 
 

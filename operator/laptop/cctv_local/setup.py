@@ -43,9 +43,25 @@ async def run_checked(argv: Sequence[str], *, env: Mapping[str, str], what: str)
     return stdout.decode()
 
 
-async def create_demo_user(manage: Sequence[str], *, env: Mapping[str, str], password: str) -> DemoUser:
+# The password travels in the environment, never in argv: a process list shows argv to every user, and
+# argparse reads an argument that starts with '-' (one random password in 32) as an option.
+_SECRET_VARIABLE = "CCTV_LOCAL_PASSWORD"  # noqa: S105 (a variable name, not a password)
+
+
+async def create_demo_user(
+    manage: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    password: str,
+    username: str = "demo",
+    superuser: bool = False,
+) -> DemoUser:
+    """The demo user (or, with ``superuser``, the admin login), with this password and an API token."""
+    argv = [*manage, "create_demo", "--json", "--username", username, "--password-env", _SECRET_VARIABLE]
     output = await run_checked(
-        [*manage, "create_demo", "--json", "--password", password], env=env, what="creating the demo user"
+        [*argv, "--superuser"] if superuser else argv,
+        env={**env, _SECRET_VARIABLE: password},
+        what=f"creating the {'admin' if superuser else 'demo'} user",
     )
     data = json.loads(output.strip().splitlines()[-1])
     return DemoUser(username=data["username"], password=password, token=data["token"])
@@ -84,6 +100,13 @@ def _ensure_cameras_sync(
                 f"{url}/api/cameras/",
                 token,
                 json={"name": name, "rtsp_url": rtsp_url, "confidence_threshold": confidence},
+            ).json()
+        else:
+            # The demo stream gets a new free port at each start, and a --camera URL may have changed:
+            # what this start serves (or was given) is the camera's URL, or its worker watches nothing.
+            # (Always written: the API masks passwords, so an unchanged URL cannot be told by reading.)
+            camera = _api(
+                "PATCH", f"{url}/api/cameras/{camera['id']}/", token, json={"rtsp_url": rtsp_url}
             ).json()
         if not camera.get("is_active"):
             _api("POST", f"{url}/api/cameras/{camera['id']}/activate/", token)

@@ -1,6 +1,6 @@
 // Live alert feed: polls the dashboard's JSON endpoint for alerts newer than the newest one shown and
 // puts them on top of the grid, without reloading (filters and selections stay as they are).
-// Also: "select all open" for bulk acknowledge. Plain JS, no build step, no dependencies.
+// Also: "select all unacknowledged" for bulk acknowledge. Plain JS, no build step, no dependencies.
 (function () {
   "use strict";
   var live = document.getElementById("live");
@@ -51,7 +51,7 @@
 
   function setOpenCount(n) {
     var badge = document.getElementById("open-count");
-    if (badge) badge.textContent = n + " open";
+    if (badge) badge.textContent = n + " unacknowledged";
     document.title = (n ? "(" + n + ") " : "") + baseTitle;
   }
 

@@ -98,7 +98,7 @@
 
   function serialize() {
     hidden.value = JSON.stringify(zones.filter(function (z) { return z.kind === "zone"; }).map(function (z) {
-      return { name: z.name, points: z.points, intrusion: z.intrusion !== false };
+      return { name: z.name, points: z.points, intrusion: z.intrusion !== false, exclusive: z.exclusive !== false };
     }));
     hiddenMasks.value = JSON.stringify(zones.filter(function (z) { return z.kind === "mask"; }).map(function (z) {
       return { name: z.name, points: z.points };
@@ -128,6 +128,16 @@
         box.addEventListener("change", function () { zone.intrusion = box.checked; render(); });
         intrusion.appendChild(box); intrusion.appendChild(document.createTextNode(" intrusion alerts"));
       }
+      // Exclusive (the default): objects outside every exclusive zone are ignored. Unticked, the zone
+      // only adds information and the rest of the frame is watched as before.
+      var exclusive = document.createElement("label");
+      exclusive.className = "small zone-scope";
+      if (zone.kind === "zone") {
+        var only = document.createElement("input");
+        only.type = "checkbox"; only.checked = zone.exclusive !== false; only.className = "zone-exclusive";
+        only.addEventListener("change", function () { zone.exclusive = only.checked; render(); });
+        exclusive.appendChild(only); exclusive.appendChild(document.createTextNode(" ignore objects outside the zones"));
+      }
       var remove = document.createElement("button");
       remove.type = "button"; remove.className = "btn small ghost zone-delete"; remove.textContent = "Delete";
       remove.addEventListener("click", function () {
@@ -138,7 +148,9 @@
       });
       var count = document.createElement("span");
       count.className = "muted small"; count.textContent = zone.points.length + " points";
-      item.appendChild(name); item.appendChild(intrusion); item.appendChild(count); item.appendChild(remove);
+      item.appendChild(name); item.appendChild(intrusion);
+      if (zone.kind === "zone") item.appendChild(exclusive);
+      item.appendChild(count); item.appendChild(remove);
       list.appendChild(item);
     });
   }
@@ -172,7 +184,7 @@
   }
 
   newButton.addEventListener("click", function () {
-    startDrawing({ kind: "zone", name: uniqueName("zone"), points: [], intrusion: true });
+    startDrawing({ kind: "zone", name: uniqueName("zone"), points: [], intrusion: true, exclusive: true });
   });
   newMaskButton.addEventListener("click", function () {
     startDrawing({ kind: "mask", name: uniqueName("mask"), points: [] });

@@ -34,12 +34,13 @@ class Command(BaseCommand):
                     pass
                 return
             if settings.NOTIFY_METRICS_PORT:
-                start_http_server(settings.NOTIFY_METRICS_PORT)
+                start_http_server(settings.NOTIFY_METRICS_PORT, addr=settings.NOTIFY_METRICS_HOST)
             stop = threading.Event()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_: stop.set())
             logger.warning(
-                "delivering notifications (metrics on :%s, %s in parallel)",
+                "delivering notifications (metrics on %s:%s, %s in parallel)",
+                settings.NOTIFY_METRICS_HOST,
                 settings.NOTIFY_METRICS_PORT,
                 dispatcher.concurrency,
             )

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import socket
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -61,6 +62,7 @@ class LocalRuntime:
         self._clock = clock
         self._stop_grace = stop_grace
         self._workers: dict[int, _Worker] = {}
+        self._metrics_ports: dict[int, int] = {}
 
     # -- the runtime interface the sync drives ------------------------------------------------------
 
@@ -101,7 +103,31 @@ class LocalRuntime:
             ),
         }
         env.setdefault("DATA_DIR", str(self._data_dir / f"camera-{camera.id}"))
+        port = self.metrics_port_for(camera.id)
+        if port is not None:
+            env["METRICS_PORT"] = str(port)
         return env
+
+    def metrics_port_for(self, camera_id: int) -> int | None:
+        """The camera's worker metrics port when this runtime picks them (a base ``METRICS_PORT`` of 0):
+        a free one, kept in the camera's data dir and reused while free, so that a scrape config and the
+        banner stay right across worker and product restarts. None: the base environment decides."""
+        if self._base_env.get("METRICS_PORT") != "0":
+            return None
+        if camera_id in self._metrics_ports:
+            return self._metrics_ports[camera_id]
+        host = self._base_env.get("METRICS_HOST", "127.0.0.1")
+        path = self._data_dir / f"camera-{camera_id}" / "metrics_port"
+        try:
+            port: int | None = int(path.read_text())
+        except (OSError, ValueError):
+            port = None
+        if port is None or not _is_free(host, port):
+            port = _free_port(host)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(str(port))
+        self._metrics_ports[camera_id] = port
+        return port
 
     # -- supervision --------------------------------------------------------------------------------
 
@@ -149,8 +175,32 @@ class LocalRuntime:
         log_path = self._data_dir / "logs" / f"camera-{camera_id}.log"
         worker.process = await start_process(self._argv, env=worker.env, log_path=log_path)
         worker.started_at = self._clock()
-        log.info("camera %s: worker started (pid %s, log %s)", camera_id, worker.process.pid, log_path)
+        metrics = worker.env.get("METRICS_PORT", "")
+        log.info(
+            "camera %s: worker started (pid %s, log %s%s)",
+            camera_id,
+            worker.process.pid,
+            log_path,
+            f", metrics http://{worker.env.get('METRICS_HOST', '127.0.0.1')}:{metrics}/metrics"
+            if metrics not in ("", "0")
+            else "",
+        )
 
     async def _stop(self, worker: _Worker) -> None:
         if worker.process is not None:
             await stop_process(worker.process, grace=self._stop_grace)
+
+
+def _is_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
