@@ -46,6 +46,9 @@ MAX_ACTIVE_CAMERAS_PER_USER = env_int("MAX_ACTIVE_CAMERAS_PER_USER", 32, minimum
 # past CLIP_MAX_SECONDS is refused (400) as not one event's clip.
 CLIP_MAX_BYTES = env_int("CLIP_MAX_BYTES", 200 * 1024 * 1024, minimum=64 * 1024)
 CLIP_MAX_SECONDS = env_int("CLIP_MAX_SECONDS", 3 * 3600, minimum=10)
+# The address space of the child process that opens a clip with FFmpeg (surveillance.clip_probe): a
+# hostile file makes that child fail, never the backend's own process grow.
+CLIP_CHECK_MEMORY_BYTES = env_int("CLIP_CHECK_MEMORY_BYTES", 1024 * 1024 * 1024, minimum=256 * 1024 * 1024)
 # Clips checked at once per backend process (each check reads the file's packets); more answer 503.
 CLIP_CHECK_CONCURRENCY = env_int("CLIP_CHECK_CONCURRENCY", 2, minimum=1, maximum=64)
 # All clips together stay under this many bytes: the oldest clips of closed events are deleted first.
@@ -56,3 +59,9 @@ CLIP_STORAGE_MAX_BYTES = env_int("CLIP_STORAGE_MAX_BYTES", 20 * 1024**3, minimum
 # its database connection); more wait their turn on the event loop. A client still sending its request or
 # reading its answer holds no such slot (cctv_backend.asgi_guard), so slow clients cannot use them up.
 REQUEST_CONCURRENCY = env_int("REQUEST_CONCURRENCY", 8, minimum=1, maximum=256)
+# A request body's pace (cctv_backend.asgi_guard.BodyPace): anything within the grace period, then at
+# least REQUEST_BODY_MIN_RATE bytes a second on average, all of it within REQUEST_BODY_MAX_SECONDS;
+# slower answers 408. At the defaults a 200 MiB clip needs about 230 KB/s.
+REQUEST_BODY_GRACE_SECONDS = env_float("REQUEST_BODY_GRACE_SECONDS", 30.0, minimum=0.1, maximum=3600)
+REQUEST_BODY_MIN_RATE = env_int("REQUEST_BODY_MIN_RATE", 16 * 1024, minimum=1)
+REQUEST_BODY_MAX_SECONDS = env_float("REQUEST_BODY_MAX_SECONDS", 900.0, minimum=1, maximum=86_400)
