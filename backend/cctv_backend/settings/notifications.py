@@ -25,10 +25,11 @@ NOTIFY_RETRY_WINDOW_SECONDS = env_float(
 # Exponential backoff between attempts: base * 2^(attempt-1), capped, with jitter (half the delay).
 NOTIFY_BACKOFF_BASE_SECONDS = env_float("NOTIFY_BACKOFF_BASE_SECONDS", 2.0, minimum=0.01, maximum=3600)
 NOTIFY_BACKOFF_MAX_SECONDS = env_float("NOTIFY_BACKOFF_MAX_SECONDS", 600.0, minimum=0.01, maximum=86_400)
-# Timeout of one attempt (connect + answer) to a webhook, broker or SMTP server.
+# One deadline for a whole attempt (connect, send, the answer's head, redirects) to a webhook, broker or
+# SMTP server, whatever the receiver does. A webhook's answer body is never read.
 NOTIFY_TIMEOUT_SECONDS = env_float("NOTIFY_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=300)
-# Bytes of a webhook's answer read at most (kept in the delivery log's last error).
-NOTIFY_RESPONSE_MAX_BYTES = env_int("NOTIFY_RESPONSE_MAX_BYTES", 65_536, minimum=256, maximum=10_485_760)
+# Channel tests (POST .../channels/<id>/test/) running at once per server process; more answer 503.
+CHANNEL_TEST_CONCURRENCY = env_int("CHANNEL_TEST_CONCURRENCY", 2, minimum=1, maximum=64)
 # The delivery process: how often it looks for due deliveries when idle, how many it claims at once, how
 # many it sends in parallel, and how long a claim holds before another process may take the row over
 # (a process killed mid-send leaves rows that become due again after this lease).
