@@ -6,7 +6,6 @@ import threading
 from typing import Any
 
 from django.conf import settings
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request

@@ -26,6 +26,7 @@ def probe(path: str, max_seconds: float) -> dict[str, object]:
             if not container.streams.video:
                 return {"error": "The clip has no video stream."}
             video = container.streams.video[0]
+            video.codec_context.thread_count = 1  # one frame: no decoder threads, a predictable footprint
             codec = video.codec_context.name
             if codec not in PLAYABLE_CODECS:
                 return {"error": f"The clip's video is {codec}; expected one of {sorted(PLAYABLE_CODECS)}."}

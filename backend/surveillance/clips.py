@@ -90,11 +90,11 @@ def _probe_in_child(path: Path) -> dict[str, object]:
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([_BACKEND_DIR, os.environ.get("PYTHONPATH", "")])}
     try:
-        done = subprocess.run(  # noqa: S603 - our own interpreter and module, the path is ours
+        done = subprocess.run(
             [sys.executable, "-m", "surveillance.clip_probe", str(path), str(settings.CLIP_MAX_SECONDS)],
             capture_output=True,
             timeout=_PROBE_TIMEOUT_SECONDS,
-            preexec_fn=bound_memory,  # noqa: PLW1509 - only setrlimit, no locks taken
+            preexec_fn=bound_memory,
             env=env,
             check=False,
         )
@@ -133,7 +133,9 @@ def clip_started_at(*, segment: int, header: str | None) -> datetime | None:
     except ValueError:  # well-formed but not a date (2024-02-30)
         value = None
     if value is None or value.tzinfo is None:
-        raise BadRequest({"X-Clip-Started-At": "An ISO 8601 time with a time zone, such as 2024-05-01T10:00:00Z."})
+        raise BadRequest(
+            {"X-Clip-Started-At": "An ISO 8601 time with a time zone, such as 2024-05-01T10:00:00Z."}
+        )
     try:
         quotas.check_timestamp(value, now=timezone.now())
     except ValidationError as error:

@@ -23,7 +23,9 @@ MAX_DEPTH = 8
 MAX_BOXES = 10_000
 
 # Boxes whose payload is more boxes (the ones a demuxer descends into to find its tables).
-_CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"mvex", b"moof", b"traf"})
+_CONTAINERS = frozenset(
+    {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"mvex", b"moof", b"traf"}
+)
 # Sample tables: bytes per entry after a full box's version/flags and its entry count.
 _TABLES = {b"stco": 4, b"co64": 8, b"stss": 4, b"stsc": 12, b"stts": 8, b"ctts": 8, b"sdtp": 0}
 

@@ -3,8 +3,6 @@ with an output serializer. Paths are the seed's (see urls.py); status codes are 
 
 from __future__ import annotations
 
-
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,8 +25,8 @@ from surveillance.errors import (
     SnapshotTooLarge,
 )
 from surveillance.exceptions import PayloadTooLarge
-from surveillance.parsers import spooled_clip
 from surveillance.pagination import AlertCursorPagination, PagePagination
+from surveillance.parsers import spooled_clip
 from surveillance.permissions import IsUserOrCamera, can_view_all_active_cameras, is_camera
 from surveillance.serializers import (
     ActiveCameraOutputSerializer,

@@ -37,7 +37,9 @@ def test_a_real_clip_passes_and_survives_a_parse_write_round_trip(clip: Path, tm
         ("moov-larger-than-file", "moov claims 4294967295 bytes"),
     ],
 )
-def test_each_bomb_is_refused_with_what_it_declares(clip: Path, tmp_path: Path, bomb: str, reason: str) -> None:
+def test_each_bomb_is_refused_with_what_it_declares(
+    clip: Path, tmp_path: Path, bomb: str, reason: str
+) -> None:
     path = mp4_bombs.build(bomb, clip, tmp_path / f"{bomb}.mp4")
     assert path.stat().st_size < 8192
     with pytest.raises(BoxError, match=reason):

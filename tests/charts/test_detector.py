@@ -139,8 +139,12 @@ def test_the_detectors_policy_is_on_even_where_network_policies_are_off(renderer
     policy = helm.one(objects, "NetworkPolicy", "-detector")
     inference = policy["spec"]["ingress"][0]
     assert inference["ports"] == [{"port": 8001, "protocol": "TCP"}]
-    assert inference["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/managed-by": "cctv-operator"}}}]
-    assert [o["metadata"]["name"] for o in objects if o["kind"] == "NetworkPolicy"] == [policy["metadata"]["name"]]
+    assert inference["from"] == [
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/managed-by": "cctv-operator"}}}
+    ]
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "NetworkPolicy"] == [
+        policy["metadata"]["name"]
+    ]
     opted_out = renderer.with_values(
         helm.variant_file("default"), **{"detector.enabled": "true", "detector.networkPolicy": "false"}
     )

@@ -151,7 +151,9 @@ def test_the_model_repository_and_shared_memory_are_refused_without_the_detector
     client = grpcclient.InferenceServerClient(detector.url.removeprefix("grpc://"))
     for call in (
         lambda: client.unload_model("yolov8"),
-        lambda: client.load_model("evil", config=json.dumps({"backend": "python"}), files={"file:1/model.py": model_py}),
+        lambda: client.load_model(
+            "evil", config=json.dumps({"backend": "python"}), files={"file:1/model.py": model_py}
+        ),
         lambda: client.get_model_repository_index(),
         lambda: client.register_system_shared_memory("r", "/x", 64),
         lambda: client.get_inference_statistics("yolov8"),
@@ -164,7 +166,9 @@ def test_the_model_repository_and_shared_memory_are_refused_without_the_detector
     assert detector.get(detector.http_port, "/v2/models/yolov8/ready")[0] == 200
     assert detector.get(detector.http_port, "/v2/models/evil/ready")[0] != 200
     assert client.is_model_ready("yolov8")
-    found = RemoteDetector(detector.url, "yolov8", conf_floor=0.25, timeout=30).detect(cv2.imread(str(bus_jpg())))
+    found = RemoteDetector(detector.url, "yolov8", conf_floor=0.25, timeout=30).detect(
+        cv2.imread(str(bus_jpg()))
+    )
     assert found
 
 

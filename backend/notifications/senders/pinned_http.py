@@ -11,6 +11,7 @@ No redirects and no body read: the caller gets the status, the reason phrase and
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -67,10 +68,8 @@ def post(
         expired.set()
         sock = connection.sock
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):  # already closed
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     watchdog = threading.Timer(timeout, cut)
     watchdog.daemon = True

@@ -90,7 +90,9 @@ def send(message: Message) -> Outcome:
             return Outcome.delivered(status)
         detail = _reason_of(answer)
         if backoff.is_retryable_status(status):
-            retry_after = backoff.parse_retry_after(answer.headers.get("Retry-After"), now=datetime.now(tz=UTC))
+            retry_after = backoff.parse_retry_after(
+                answer.headers.get("Retry-After"), now=datetime.now(tz=UTC)
+            )
             return Outcome.retry(detail, status=status, retry_after=retry_after)
         return Outcome.final(detail, status=status)
     return Outcome.final(f"more than {MAX_REDIRECTS} redirects")
