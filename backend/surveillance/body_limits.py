@@ -97,6 +97,7 @@ def clip_uploader_is_authorized(camera_id: int, authorization: str | None) -> bo
     may write (the same rules as the view's authentication and ``_camera_for_ingest``)."""
     from rest_framework import exceptions
     from rest_framework.authentication import TokenAuthentication
+    from rest_framework.request import Request
 
     from surveillance.authentication import CameraIngestTokenAuthentication
     from surveillance.models import Camera
@@ -104,8 +105,9 @@ def clip_uploader_is_authorized(camera_id: int, authorization: str | None) -> bo
 
     if not authorization:
         return False
-    request = HttpRequest()
-    request.META["HTTP_AUTHORIZATION"] = authorization
+    head = HttpRequest()
+    head.META["HTTP_AUTHORIZATION"] = authorization
+    request = Request(head)
     try:
         found = CameraIngestTokenAuthentication().authenticate(request)
         if found is not None:

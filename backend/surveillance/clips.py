@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -76,9 +76,8 @@ def _check(path: Path) -> ClipFacts:
     answer = _probe_in_child(path)
     if "error" in answer:
         raise ClipInvalid(str(answer["error"]))
-    return ClipFacts(
-        float(answer["duration"]), str(answer["codec"]), int(answer["width"]), int(answer["height"])
-    )
+    facts: dict[str, Any] = answer
+    return ClipFacts(float(facts["duration"]), str(facts["codec"]), int(facts["width"]), int(facts["height"]))
 
 
 def _probe_in_child(path: Path) -> dict[str, object]:

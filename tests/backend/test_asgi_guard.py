@@ -58,13 +58,16 @@ async def reading_app(scope, receive, send) -> None:
     await send({"type": "http.response.body", "body": b"ok"})
 
 
+PATIENT = BodyPace(grace=60, min_rate=1, max_seconds=600)
+
+
 def guard(
     app=reading_app,
     *,
     max_bytes: int = 10,
     concurrency: int = 4,
     refused: list | None = None,
-    pace: BodyPace = BodyPace(grace=60, min_rate=1, max_seconds=600),
+    pace: BodyPace = PATIENT,
 ):
     async def limit_for(scope) -> Limit:
         return Limit(max_bytes)

@@ -57,9 +57,9 @@ class _PinnedClient(mqtt.Client):
 
 
 def send(message: Message) -> Outcome:
-    reason = ambiguous_url_reason(message.url)
-    if reason:
-        return Outcome.final(f"refused: the URL must be a plain mqtt(s) URL: {reason}")
+    ambiguity = ambiguous_url_reason(message.url)
+    if ambiguity:
+        return Outcome.final(f"refused: the URL must be a plain mqtt(s) URL: {ambiguity}")
     parts = urlsplit(message.url)
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
         return Outcome.final("the URL is not an mqtt:// or mqtts:// URL")

@@ -36,7 +36,8 @@ class _PinnedConnection(http.client.HTTPSConnection):
     """Connects to ``address``; TLS (when ``tls``) names ``name`` for SNI and the certificate check."""
 
     def __init__(self, address: str, port: int, *, name: str, tls: bool, timeout: float) -> None:
-        super().__init__(address, port, timeout=timeout, context=ssl.create_default_context())
+        self._tls_context = ssl.create_default_context()  # verifies the certificate against ``name``
+        super().__init__(address, port, timeout=timeout, context=self._tls_context)
         self._name = name
         self._tls = tls
 
@@ -44,7 +45,7 @@ class _PinnedConnection(http.client.HTTPSConnection):
         self.sock = socket.create_connection((self.host, self.port), self.timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self._tls:
-            self.sock = self._context.wrap_socket(self.sock, server_hostname=self._name)
+            self.sock = self._tls_context.wrap_socket(self.sock, server_hostname=self._name)
 
 
 def post(
