@@ -145,6 +145,7 @@ def clip_started_at(*, segment: int, header: str | None) -> datetime | None:
 # --- range requests ----------------------------------------------------------------------------------
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_MAX_OFFSET_DIGITS = 18
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
@@ -158,6 +159,11 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[Fals
     start, end = match.groups()
     if not start and not end:
         return None
+    # Python refuses to read numbers of more than 4300 digits (a 500); no file has 19-digit offsets.
+    if len(start) > _MAX_OFFSET_DIGITS:
+        return False
+    if len(end) > _MAX_OFFSET_DIGITS:
+        end = str(size)  # past the end: up to the last byte (a suffix: the whole file)
     if not start:  # the last N bytes
         length = int(end)
         if length == 0:

@@ -437,3 +437,89 @@ def test_health_answers_under_a_second_while_50_slow_bodies_and_8_slow_receivers
     assert sorted(set(tests)) <= [200, 503] and 200 in tests, tests
     for pk in channels:
         backend.request("DELETE", f"/api/notifications/channels/{pk}/")
+
+
+# ---- Medium 4 and the Low 500s: every timestamp checked one way; malformed input is a 4xx ------------------
+
+
+def an_object(**times: str) -> dict:
+    return {"track_id": 1, "label": "person", "alert_type": "person", "confidence": 0.9, "zones": [],
+            "first_seen": "2026-12-06T04:00:00Z", "last_seen": "2026-12-06T04:00:01Z", **times}  # fmt: skip
+
+
+BAD_TIMES = {
+    "impossible date": {"first_seen": "2024-02-30T10:00:00"},
+    "no time zone": {"last_seen": "2026-12-06T04:00:02"},
+    "overflows in UTC": {"last_seen": "0001-01-01T00:00:00+05:00"},
+    "year 9999": {"last_seen": "9999-12-31T00:00:00Z"},
+}
+
+
+def test_bad_event_times_answer_400_on_send_alert_event_update_and_clip_upload(backend, camera) -> None:
+    from backend.images import jpeg_base64
+
+    token = {"Authorization": f"Token {camera['ingest_token']}"}
+    base = {"camera_id": camera["id"], "alert_type": "person", "confidence": 0.9, "status": "open",
+            "revision": 1, "image_base64": jpeg_base64(width=16, height=16)}  # fmt: skip
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for name, times in BAD_TIMES.items():
+        answer = requests.post(
+            f"{backend.url}/api/send-alert/",
+            json={**base, "idempotency_key": f"times-{len(name)}", "objects": [an_object(**times)]},
+            headers=token,
+            timeout=10,
+        )
+        assert answer.status_code == 400, (name, answer.status_code, answer.text[:300])
+    for field in ("started_at", "ended_at"):
+        answer = requests.post(
+            f"{backend.url}/api/send-alert/",
+            json={**base, "idempotency_key": f"far-{field}", field: "9999-12-31T00:00:00Z"},
+            headers=token,
+            timeout=10,
+        )
+        assert answer.status_code == 400 and field in answer.json(), answer.text[:300]
+    open_event(backend, camera, "times-update")
+    update = {"status": "open", "confidence": 0.9, "description": "1 person", "peak_count": 1, "revision": 2}
+    for name, times in BAD_TIMES.items():
+        answer = requests.put(
+            f"{backend.url}/api/cameras/{camera['id']}/events/times-update/",
+            json={**update, "objects": [an_object(**times)]},
+            headers=token,
+            timeout=10,
+        )
+        assert answer.status_code == 400, (name, answer.status_code, answer.text[:300])
+    answer = requests.put(
+        f"{backend.url}/api/cameras/{camera['id']}/events/times-update/",
+        json={**update, "objects": [an_object(first_seen=now, last_seen=now)]},
+        headers=token,
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text[:300]
+    for started in ("2024-02-30T10:00:00Z", "2026-12-06T04:00:00", "9999-12-31T00:00:00Z"):
+        answer = requests.put(
+            f"{backend.url}/api/cameras/{camera['id']}/events/times-update/clips/0/",
+            data=b"\0" * 100,
+            headers={**token, "X-Clip-Started-At": started, "Content-Type": "video/mp4"},
+            timeout=10,
+        )
+        assert answer.status_code == 400 and "X-Clip-Started-At" in answer.json(), answer.text[:300]
+
+
+def test_a_range_with_thousands_of_digits_is_answered_not_a_500(backend, camera, scratch: Path) -> None:
+    open_event(backend, camera, "range-1")
+    clip = make_mp4(scratch / "range.mp4", seconds=1.0, fps=10)
+    stored = requests.put(
+        f"{backend.url}/api/cameras/{camera['id']}/events/range-1/clips/0/",
+        data=clip.read_bytes(),
+        headers={"Authorization": f"Token {camera['ingest_token']}", "Content-Type": "video/mp4"},
+        timeout=60,
+    )
+    assert stored.status_code == 201, stored.text
+    url = stored.json()["url"]
+    size = clip.stat().st_size
+    whole = requests.get(url, headers={**backend.headers(), "Range": "bytes=0-" + "9" * 4400}, timeout=10)
+    assert whole.status_code == 206 and len(whole.content) == size
+    beyond = requests.get(
+        url, headers={**backend.headers(), "Range": "bytes=" + "9" * 4400 + "-"}, timeout=10
+    )
+    assert beyond.status_code == 416

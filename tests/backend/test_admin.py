@@ -1,7 +1,10 @@
 """Django admin: camera and alert lists with filters, search, thumbnails and masked RTSP passwords."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from backend.images import jpeg_base64
 from surveillance import services
@@ -58,9 +61,10 @@ def test_the_acknowledge_action_acknowledges_selected_alerts(admin_client, alice
 def test_the_alert_page_shows_the_clip_player_and_the_objects(admin_client, alice_camera, tmp_path):
     from support.clips import make_mp4
 
+    seen = timezone.now() - timedelta(minutes=5)  # event times must be inside the accepted window
     obj = {
-        "track_id": 4, "label": "car", "alert_type": "vehicle", "first_seen": "2026-11-30T10:00:00Z",
-        "last_seen": "2026-11-30T10:00:09Z", "confidence": 0.8, "zones": ["Drive"],
+        "track_id": 4, "label": "car", "alert_type": "vehicle", "first_seen": seen.isoformat(),
+        "last_seen": (seen + timedelta(seconds=9)).isoformat(), "confidence": 0.8, "zones": ["Drive"],
     }  # fmt: skip
     alert, _ = services.alert_ingest(
         camera=alice_camera, alert_type="vehicle", confidence=0.8, image_base64=jpeg_base64(),

@@ -16,12 +16,20 @@ from support.clips import make_mp4
 from surveillance import metrics, services
 from surveillance.models import Alert, Clip
 
+# An hour ago: event times must be inside the accepted window (ALERT_TIMESTAMP_MAX_AGE_SECONDS).
+T0 = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+
+
+def at(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 OBJECT = {
     "track_id": 1,
     "label": "person",
     "alert_type": "person",
-    "first_seen": "2026-11-30T10:00:00Z",
-    "last_seen": "2026-11-30T10:00:05Z",
+    "first_seen": at(0),
+    "last_seen": at(5),
     "confidence": 0.9,
     "zones": ["Porch"],
 }
@@ -37,7 +45,7 @@ def open_event(camera_client, alert_payload):
         alert_type="person",
         idempotency_key="ev-1",
         status="open",
-        started_at="2026-11-30T10:00:00Z",
+        started_at=at(0),
         objects=[OBJECT],
         revision=1,
         description="1 person in zone Porch",
@@ -65,7 +73,7 @@ def upload(client, camera_id, path: Path, *, key="ev-1", segment=0, **headers):
         f"/api/cameras/{camera_id}/events/{key}/clips/{segment}/",
         path.read_bytes(),
         content_type="video/mp4",
-        HTTP_X_CLIP_STARTED_AT="2026-11-30T09:59:55Z",
+        HTTP_X_CLIP_STARTED_AT=at(-5),
         **headers,
     )
 
@@ -89,15 +97,13 @@ def test_an_event_opens_updates_and_closes_once_whatever_order_updates_arrive_in
     second = dict(OBJECT, track_id=2)
     assert update(camera_client, alice_camera.pk, objects=[OBJECT, second], peak_count=2).status_code == 200
     closed = update(
-        camera_client, alice_camera.pk, status="closed", ended_at="2026-11-30T10:00:20Z", revision=3,
+        camera_client, alice_camera.pk, status="closed", ended_at=at(20), revision=3,
         objects=[OBJECT, second], peak_count=2, description="2 people in zone Porch",
     )  # fmt: skip
     assert closed.status_code == 200
     late = update(camera_client, alice_camera.pk, revision=2)  # an older update, retried late
     assert late.status_code == 200
-    again = update(
-        camera_client, alice_camera.pk, status="closed", ended_at="2026-11-30T10:00:20Z", revision=3
-    )
+    again = update(camera_client, alice_camera.pk, status="closed", ended_at=at(20), revision=3)
     assert again.status_code == 200
     alert = Alert.objects.get(idempotency_key="ev-1")
     assert alert.status == "closed" and alert.revision == 3 and len(alert.seen_objects) == 2
@@ -196,7 +202,7 @@ def test_the_api_lists_the_event_fields_with_the_seed_fields(
         "occurred_at",
     ):
         assert seed_field in alert
-    assert alert["status"] == "open" and alert["started_at"] == "2026-11-30T10:00:00Z"
+    assert alert["status"] == "open" and alert["started_at"] == at(0)
     assert alert["objects"] == [OBJECT]
     assert set(alert["clip"]) == {"url", "segment", "duration", "size", "started_at"}
 
@@ -213,7 +219,7 @@ def _event_with_clip(camera, key: str, path: Path, *, status: str) -> Clip:
 def test_the_storage_cap_deletes_the_oldest_clips_never_one_of_an_open_event(
     alice_camera, tmp_path, media_root, settings
 ) -> None:
-    settings.CLIP_STORAGE_MAX_BYTES = 0  # no cap while the clips are made
+    settings.CLIP_STORAGE_PER_USER_BYTES = 0  # no quota while the clips are made
     path = make_mp4(tmp_path / "c.mp4", seconds=2)
     size = path.stat().st_size
     open_one = _event_with_clip(alice_camera, "open-oldest", path, status="open")
@@ -228,6 +234,32 @@ def test_the_storage_cap_deletes_the_oldest_clips_never_one_of_an_open_event(
     # Even a cap below the open event's clip never deletes it.
     services.clips_enforce_storage_cap(max_bytes=1)
     assert list(Clip.objects.values_list("pk", flat=True)) == [open_one.pk]
+
+
+def test_one_owners_clips_evict_only_their_own_and_open_events_cannot_fill_the_quota(
+    alice_camera, bob_camera, camera_client, tmp_path, settings
+) -> None:
+    """Issue 20, Medium 2: the cap was global, so one user's open events pushed out another's clips."""
+    settings.CLIP_STORAGE_PER_USER_BYTES = 0
+    path = make_mp4(tmp_path / "c.mp4", seconds=2)
+    size = path.stat().st_size
+    bobs = [_event_with_clip(bob_camera, f"bob-{i}", path, status="closed") for i in range(2)]
+    alices_old = _event_with_clip(alice_camera, "alice-old", path, status="closed")
+    settings.CLIP_STORAGE_PER_USER_BYTES = 2 * size + size // 2  # two clips each
+    _event_with_clip(alice_camera, "alice-open-1", path, status="open")
+    _event_with_clip(alice_camera, "alice-open-2", path, status="open")  # pushes out Alice's own closed clip
+    remaining = set(Clip.objects.values_list("alert__idempotency_key", flat=True))
+    assert remaining == {"bob-0", "bob-1", "alice-open-1", "alice-open-2"}
+    assert {clip.pk for clip in bobs} <= set(Clip.objects.values_list("pk", flat=True))
+    assert alices_old.alert.idempotency_key not in remaining
+    # A third clip of an open event cannot fit by deleting Alice's own closed clips: 507, nothing stored.
+    services.alert_ingest(
+        camera=alice_camera, alert_type="person", confidence=0.9, image_base64=jpeg_base64(),
+        idempotency_key="alice-open-3", status="open", started_at=timezone.now(),
+    )  # fmt: skip
+    response = upload(camera_client, alice_camera.pk, path, key="alice-open-3")
+    assert response.status_code == 507 and "CLIP_STORAGE_PER_USER_BYTES" in response.json()["detail"]
+    assert Clip.objects.filter(alert__camera__user=bob_camera.user).count() == 2
 
 
 def test_purge_alerts_deletes_their_clips(alice_camera, tmp_path, media_root) -> None:
@@ -258,13 +290,13 @@ def test_a_heartbeat_closes_the_open_events_its_worker_does_not_have_once_past_t
     assert Alert.objects.get(idempotency_key="ev-1").status == "open"  # its worker still has it
     assert heartbeat(camera_client, alice_camera.pk, open_events=["another"]).status_code == 204
     alert = Alert.objects.get(idempotency_key="ev-1")
-    assert alert.status == "closed" and alert.ended_at.isoformat() == "2026-11-30T10:00:05+00:00"  # last seen
+    assert alert.status == "closed" and alert.ended_at == T0 + timedelta(seconds=5)  # last seen
     assert alert.revision == 1 and closes() == before + 1
     # The worker's own close (say, from its spool after a restart) still applies, and closes nothing twice.
-    late = update(camera_client, alice_camera.pk, status="closed", ended_at="2026-11-30T10:00:07Z")
+    late = update(camera_client, alice_camera.pk, status="closed", ended_at=at(7))
     assert late.status_code == 200
     alert.refresh_from_db()
-    assert alert.ended_at.isoformat() == "2026-11-30T10:00:07+00:00" and closes() == before + 1
+    assert alert.ended_at == T0 + timedelta(seconds=7) and closes() == before + 1
 
 
 def test_a_heartbeat_closes_no_event_of_another_camera(
@@ -283,5 +315,31 @@ def test_deactivating_a_camera_closes_its_open_events_at_their_last_sighting(
     before = closes()
     assert alice_client.post(f"/api/cameras/{alice_camera.pk}/deactivate/").status_code == 200
     alert = Alert.objects.get(idempotency_key="ev-1")
-    assert alert.status == "closed" and alert.ended_at.isoformat() == "2026-11-30T10:00:05+00:00"
+    assert alert.status == "closed" and alert.ended_at == T0 + timedelta(seconds=5)
     assert closes() == before + 1
+
+
+STORED_BAD_TIMES = [
+    {**OBJECT, "track_id": 2, "last_seen": at(9).removesuffix("Z")},  # naive, beside aware ones
+    {**OBJECT, "track_id": 3, "last_seen": "0001-01-01T00:00:00+05:00"},  # overflows in UTC
+    {**OBJECT, "track_id": 4, "last_seen": "2024-02-30T10:00:00Z"},  # no such day
+    {**OBJECT, "track_id": 5, "last_seen": "9999-12-31T00:00:00Z"},  # after now
+    "not an object",
+]
+
+
+@pytest.mark.parametrize("closer", ["heartbeat", "deactivation"])
+def test_stored_bad_object_times_do_not_break_heartbeats_or_deactivation(
+    camera_client, alice_client, alice_camera, open_event, closer
+) -> None:
+    """Issue 20, Medium 4: objects saved before every time was checked made these answer 500 (a
+    deactivation left the camera inactive with its event open for ever)."""
+    Alert.objects.filter(idempotency_key="ev-1").update(
+        seen_objects=[OBJECT, *STORED_BAD_TIMES], created_at=timezone.now() - timedelta(days=1)
+    )
+    if closer == "heartbeat":
+        assert heartbeat(camera_client, alice_camera.pk, open_events=[]).status_code == 204
+    else:
+        assert alice_client.post(f"/api/cameras/{alice_camera.pk}/deactivate/").status_code == 200
+    alert = Alert.objects.get(idempotency_key="ev-1")
+    assert alert.status == "closed" and alert.ended_at == T0 + timedelta(seconds=5)  # the one good sighting

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -320,7 +321,7 @@ def test_the_alert_detail_plays_its_clip_seeks_and_shows_the_event_on_the_timeli
         body = {
             "camera_id": camera["id"], "alert_type": "person", "confidence": 0.87, "description": "2 people",
             "image_base64": snapshot_base64(640, 360), "idempotency_key": "ev-1", "status": "open",
-            "started_at": "2026-11-30T10:00:00Z", "revision": 1,
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60)), "revision": 1,
         }  # fmt: skip
         alert = requests.post(f"{backend.url}/api/send-alert/", json=body, headers=token, timeout=30).json()
         clip = make_mp4(tmp_path / "clip.mp4", seconds=6, size=(320, 240))

@@ -51,9 +51,10 @@ CLIP_MAX_SECONDS = env_int("CLIP_MAX_SECONDS", 3 * 3600, minimum=10)
 CLIP_CHECK_MEMORY_BYTES = env_int("CLIP_CHECK_MEMORY_BYTES", 1024 * 1024 * 1024, minimum=256 * 1024 * 1024)
 # Clips checked at once per backend process (each check reads the file's packets); more answer 503.
 CLIP_CHECK_CONCURRENCY = env_int("CLIP_CHECK_CONCURRENCY", 2, minimum=1, maximum=64)
-# All clips together stay under this many bytes: the oldest clips of closed events are deleted first.
-# 0: no cap (then only purge_alerts deletes clips).
-CLIP_STORAGE_MAX_BYTES = env_int("CLIP_STORAGE_MAX_BYTES", 20 * 1024**3, minimum=0)
+# Each owner's clips stay under this many bytes: past it that owner's oldest clips of closed events are
+# deleted (never another owner's, never one of an open event), and a clip that cannot fit that way answers
+# 507. MEDIA_MIN_FREE_BYTES is the volume's floor for clips too. 0: no quota (only purge_alerts deletes).
+CLIP_STORAGE_PER_USER_BYTES = env_int("CLIP_STORAGE_PER_USER_BYTES", 5 * 1024**3, minimum=0)
 
 # Requests of one server process running Django code at once (in that many long-lived threads, each with
 # its database connection); more wait their turn on the event loop. A client still sending its request or
