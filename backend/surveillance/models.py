@@ -195,6 +195,10 @@ class Camera(models.Model):
     stream_state = models.CharField(max_length=16, choices=StreamState.choices, default=StreamState.UNKNOWN)
     fps = models.FloatField(null=True, blank=True)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Event updates in the current one-minute window (EVENT_UPDATE_RATE_PER_MINUTE), counted in the row
+    # so that every server process sees the same count.
+    event_updates_since = models.DateTimeField(null=True, blank=True, editable=False)
+    event_updates_in_window = models.PositiveIntegerField(default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -364,6 +364,8 @@ def alert_event_update(
 ) -> Alert:
     """Apply the worker's state of an event at ``revision``; older or repeated revisions change nothing
     (idempotent, whatever order they arrive in). ``Http404`` when the camera has no alert with the key."""
+    with transaction.atomic():
+        quotas.check_event_update_rate(camera=camera, now=timezone.now())
     snapshot = snapshots.snapshot_from_base64(image_base64) if image_base64 else None
     old_snapshot = None
     with transaction.atomic():
@@ -382,10 +384,15 @@ def alert_event_update(
         alert.revision = revision
         fields = ["status", "ended_at", "confidence", "description", "peak_count", "seen_objects", "revision"]
         if snapshot is not None:
+            # A replaced snapshot counts like a new one: the difference against the quotas, the new size
+            # in the alert's snapshot_bytes (what the quotas add up).
+            quotas.check_media_free_space(needed=len(snapshot.data))
+            quotas.check_storage_quota(camera=camera, adding=len(snapshot.data) - alert.snapshot_bytes)
             old_snapshot = alert.snapshot.name or None
             alert.snapshot.save(snapshot.filename(), ContentFile(snapshot.data), save=False)
+            alert.snapshot_bytes = len(snapshot.data)
             alert.detections = detections or alert.detections
-            fields += ["snapshot", "detections"]
+            fields += ["snapshot", "snapshot_bytes", "detections"]
         alert.full_clean(exclude=["snapshot", "camera"], validate_constraints=False)
         alert.save(update_fields=fields)
         if status == EventStatus.CLOSED and was_open:

@@ -29,6 +29,7 @@ BODY_GRACE = 4.0  # REQUEST_BODY_GRACE_SECONDS of the server under test
 BODY_MIN_RATE = 2000  # REQUEST_BODY_MIN_RATE (bytes a second)
 NOTIFY_TIMEOUT = 3.0  # NOTIFY_TIMEOUT_SECONDS
 RSS_LIMIT = 100 * 2**20  # the bound on the backend's growth for a crafted MP4
+EVENT_UPDATES_PER_MINUTE = 20
 SECRET_BODY = b"internal-admin-page: db password hunter2"
 
 
@@ -89,6 +90,7 @@ def backend(scratch: Path):
         "REQUEST_BODY_MIN_RATE": str(BODY_MIN_RATE),
         "REQUEST_BODY_MAX_SECONDS": "30",
         "CHANNEL_TEST_CONCURRENCY": "2",
+        "EVENT_UPDATE_RATE_PER_MINUTE": str(EVENT_UPDATES_PER_MINUTE),
     }
     with (
         server_database(prefix="cctv_surfaces") as database_url,
@@ -523,3 +525,26 @@ def test_a_range_with_thousands_of_digits_is_answered_not_a_500(backend, camera,
         url, headers={**backend.headers(), "Range": "bytes=" + "9" * 4400 + "-"}, timeout=10
     )
     assert beyond.status_code == 416
+
+
+# ---- Medium 3: event updates are rate-limited like alerts -------------------------------------------------
+
+
+def test_event_updates_past_the_rate_answer_429_with_retry_after(backend) -> None:
+    camera = backend.create_camera("Updates", "rtsp://10.9.8.9/updates")
+    open_event(backend, camera, "flood-1")
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    answers = []
+    for revision in range(2, 2 + EVENT_UPDATES_PER_MINUTE + 10):  # the review sent 100 in 2 s
+        answer = requests.put(
+            f"{backend.url}/api/cameras/{camera['id']}/events/flood-1/",
+            json={"status": "open", "confidence": 0.9, "description": "1 person", "peak_count": 1,
+                  "revision": revision, "objects": [an_object(first_seen=now, last_seen=now)]},
+            headers={"Authorization": f"Token {camera['ingest_token']}"},
+            timeout=10,
+        )  # fmt: skip
+        answers.append((answer.status_code, answer.headers.get("Retry-After"), answer.text[:200]))
+    statuses = [status for status, _, _ in answers]
+    assert statuses == [200] * EVENT_UPDATES_PER_MINUTE + [429] * 10, answers
+    assert all(0 < int(retry) <= 61 for _, retry, _ in answers[EVENT_UPDATES_PER_MINUTE:])
+    assert "EVENT_UPDATE_RATE_PER_MINUTE" in answers[-1][2]

@@ -129,6 +129,22 @@ def test_a_clearer_snapshot_replaces_the_first_and_the_old_file_goes(
     assert [p.name for p in files_under(media_root / "snapshots")] == [Path(alert.snapshot.name).name]
 
 
+def test_a_replaced_snapshot_counts_against_the_storage_quota(
+    camera_client, alice_camera, open_event, media_root, settings
+) -> None:
+    """Issue 20, Medium 3: a replaced snapshot was never counted (633 bytes counted, 4.5 MB on disk)."""
+    larger = jpeg_base64(width=640, height=480, seed=5)
+    response = update(camera_client, alice_camera.pk, image_base64=larger)
+    assert response.status_code == 200
+    alert = Alert.objects.get(idempotency_key="ev-1")
+    assert alert.snapshot_bytes == (media_root / alert.snapshot.name).stat().st_size > 1000
+    settings.USER_STORAGE_QUOTA_BYTES = alert.snapshot_bytes + 10
+    refused = update(
+        camera_client, alice_camera.pk, image_base64=jpeg_base64(width=1280, height=960), revision=3
+    )
+    assert refused.status_code == 507 and "USER_STORAGE_QUOTA_BYTES" in refused.json()["detail"]
+
+
 def test_a_clip_is_stored_once_however_often_it_is_sent(
     camera_client, alice_camera, open_event, tmp_path, media_root
 ) -> None:

@@ -26,6 +26,8 @@ DASHBOARD_POLL_SECONDS = env_float("DASHBOARD_POLL_SECONDS", 3.0, minimum=0.1, m
 # Ingest limits (docs: README "Limits"). A camera's worker sending faster than this gets 429 with
 # Retry-After and keeps the alert in its spool.
 ALERT_RATE_PER_MINUTE = env_int("ALERT_RATE_PER_MINUTE", 60, minimum=1, maximum=100_000)
+# Event updates (PUT /api/cameras/<id>/events/<key>/) per camera per minute; more answer 429.
+EVENT_UPDATE_RATE_PER_MINUTE = env_int("EVENT_UPDATE_RATE_PER_MINUTE", 60, minimum=1, maximum=100_000)
 # Snapshot bytes stored per camera and per user (0: no limit); past either, ingest answers 507.
 CAMERA_STORAGE_QUOTA_BYTES = env_int("CAMERA_STORAGE_QUOTA_BYTES", 5 * 1024**3, minimum=0)
 USER_STORAGE_QUOTA_BYTES = env_int("USER_STORAGE_QUOTA_BYTES", 50 * 1024**3, minimum=0)
