@@ -35,6 +35,9 @@ CHANNEL_TEST_CONCURRENCY = env_int("CHANNEL_TEST_CONCURRENCY", 2, minimum=1, max
 # (a process killed mid-send leaves rows that become due again after this lease).
 NOTIFY_POLL_SECONDS = env_float("NOTIFY_POLL_SECONDS", 0.5, minimum=0.01, maximum=60)
 NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 100, minimum=1, maximum=10_000)
+# Alert notifications one channel may queue per minute; past it they are dropped and counted
+# (cctv_backend_notifications_suppressed_total): an e-mail channel must not become an open relay.
+NOTIFY_CHANNEL_RATE_PER_MINUTE = env_int("NOTIFY_CHANNEL_RATE_PER_MINUTE", 60, minimum=1, maximum=100_000)
 NOTIFY_CONCURRENCY = env_int("NOTIFY_CONCURRENCY", 16, minimum=1, maximum=256)
 NOTIFY_LEASE_SECONDS = env_float("NOTIFY_LEASE_SECONDS", 60.0, minimum=1, maximum=3600)
 # Port of the delivery process's Prometheus /metrics (cctv_backend_notifications_* counters).
