@@ -132,3 +132,10 @@ def test_a_receiver_answering_a_byte_at_a_time_is_cut_at_one_deadline(settings) 
         slow.close()
     assert not outcome.ok and outcome.retryable and "timed out after 1.5 s" in outcome.error, outcome
     assert 1.4 <= took < 3.0, took
+
+
+def test_a_refused_name_is_named_without_what_it_resolves_to(settings) -> None:
+    settings.NOTIFY_ALLOWED_NETWORKS = parse_networks("127.0.0.2/32")
+    outcome = webhook.send(message("http://localhost:9/hook", secret="s3cret"))
+    assert not outcome.ok and outcome.error.startswith("refused: localhost is not an allowed"), outcome
+    assert "127.0.0.1" not in outcome.error and "::1" not in outcome.error
