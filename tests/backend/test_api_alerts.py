@@ -31,12 +31,14 @@ def test_the_seed_payload_with_a_user_token_answers_201(alice_client, alert_payl
 
 def test_the_worker_payload_with_the_ingest_token_stores_detections_and_time(camera_client, alert_payload):
     detections = [{"label": "person", "confidence": 0.91, "box": [0.1, 0.2, 0.3, 0.9]}]
-    when = "2026-11-25T10:00:00Z"
+    # A day ago: inside the accepted window (ALERT_TIMESTAMP_MAX_AGE_SECONDS) whatever today is.
+    moment = (datetime.now(tz=UTC) - timedelta(days=1)).replace(microsecond=0)
+    when = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     response = send(camera_client, alert_payload(detections=detections, timestamp=when))
     assert response.status_code == 201, response.content
     alert = Alert.objects.get()
     assert alert.detections == detections
-    assert alert.occurred_at == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    assert alert.occurred_at == moment
 
 
 def test_a_replay_by_header_answers_200_with_the_first_alert(camera_client, alert_payload, media_root):
