@@ -70,8 +70,10 @@ def check_event_update_rate(*, camera: Camera, now: datetime) -> None:
     """Counts one event update of the camera in its one-minute window; past EVENT_UPDATE_RATE_PER_MINUTE
     ``IngestRateLimited`` (429). Locks the camera's row: call inside a transaction."""
     limit = settings.EVENT_UPDATE_RATE_PER_MINUTE
-    row = Camera.objects.select_for_update().only("event_updates_since", "event_updates_in_window").get(
-        pk=camera.pk
+    row = (
+        Camera.objects.select_for_update()
+        .only("event_updates_since", "event_updates_in_window")
+        .get(pk=camera.pk)
     )
     since, count = row.event_updates_since, row.event_updates_in_window
     if since is None or not since <= now < since + RATE_WINDOW:
