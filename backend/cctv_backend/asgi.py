@@ -11,7 +11,7 @@ import os
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 
-from cctv_backend.asgi_guard import RequestGuard
+from cctv_backend.asgi_guard import BodyPace, RequestGuard
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cctv_backend.settings")
 django_application = get_asgi_application()
@@ -20,8 +20,13 @@ from surveillance import body_limits  # noqa: E402  (an app's module: after Djan
 
 application = RequestGuard(
     django_application,
-    limit_for=body_limits.limit_for,
+    limit_for=body_limits.limit_for_request,
     declared_too_large=body_limits.declared_too_large,
     on_refused=body_limits.count_refusal,
     concurrency=settings.REQUEST_CONCURRENCY,
+    pace=BodyPace(
+        grace=settings.REQUEST_BODY_GRACE_SECONDS,
+        min_rate=settings.REQUEST_BODY_MIN_RATE,
+        max_seconds=settings.REQUEST_BODY_MAX_SECONDS,
+    ),
 )

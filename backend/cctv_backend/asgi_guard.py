@@ -7,6 +7,9 @@ API's JSON error shape) from the Content-Length header before reading anything, 
 one (chunked) as soon as the bytes counted pass the limit; Django then sees a disconnect and writes
 nothing.
 
+Bodies have a pace (``BodyPace``): a grace period, then a minimum average rate, and a deadline in all;
+a body slower than that answers 408 and is dropped.
+
 Slow clients: reading a body is awaiting on the event loop. Only once the whole body has arrived does a
 request take one of ``concurrency`` slots and run Django's (synchronous) code in that slot's thread; the
 slot is given back when the response starts. A client trickling its body or reading its answer slowly
@@ -28,8 +31,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from asgiref.sync import ThreadSensitiveContext
@@ -49,6 +54,21 @@ class Limit(Protocol):
     def detail(self, size: str | int) -> str: ...
 
 
+@dataclass(frozen=True)
+class BodyPace:
+    """How long a body may take: ``grace`` seconds for anything, then at least ``min_rate`` bytes a
+    second on average, and never more than ``max_seconds`` in all. Past it the request answers 408 and
+    Django never runs: a client trickling a body holds a socket and a temporary file only that long."""
+
+    grace: float
+    min_rate: float
+    max_seconds: float
+
+    def allowed_until(self, started: float, received: int) -> float:
+        """The monotonic time by which more bytes must come, for ``received`` bytes so far."""
+        return started + min(self.grace + received / self.min_rate, self.max_seconds)
+
+
 # The guard hands the limit that limit_for found back to declared_too_large and on_refused: one type.
 L = TypeVar("L", bound=Limit)
 
@@ -65,12 +85,14 @@ class RequestGuard(Generic[L]):
         self,
         app: ASGIApp,
         *,
-        limit_for: Callable[[str], L],
+        limit_for: Callable[[Scope], Awaitable[L]],
         declared_too_large: Callable[[str | None, L], bool],
         on_refused: Callable[[str, L], None],
         concurrency: int,
+        pace: BodyPace,
     ) -> None:
         self.app = app
+        self.pace = pace
         self.limit_for = limit_for
         self.declared_too_large = declared_too_large
         self.on_refused = on_refused
@@ -96,14 +118,18 @@ class _Request(Generic[L]):
         self.scope = scope
         self._receive = receive
         self._send = send
-        self.limit = guard.limit_for(scope["path"])
+        self.limit: L | None = None
         self.received = 0
+        self.started = time.monotonic()
         self.body_complete = False
         self.slot: _Slot | None = None
         self.in_slot_thread = contextlib.AsyncExitStack()
         self.refused = False
 
     async def run(self) -> None:
+        # The limit may depend on who asks (a clip's large limit is for its camera and owner only): it is
+        # decided from the head alone, before any byte of the body is read.
+        self.limit = await self.guard.limit_for(self.scope)
         declared = _header(self.scope, b"content-length")
         if self.guard.declared_too_large(declared, self.limit):
             # The server reads and drops the declared body after the answer, so that the client, which
@@ -117,8 +143,16 @@ class _Request(Generic[L]):
             await self.in_slot_thread.aclose()
 
     async def receive(self) -> Message:
-        message = await self._receive()
-        if message["type"] != "http.request" or self.body_complete:
+        assert self.limit is not None
+        if self.body_complete:
+            return await self._receive()
+        wait = self.guard.pace.allowed_until(self.started, self.received) - time.monotonic()
+        try:
+            message = await asyncio.wait_for(self._receive(), timeout=max(wait, 0.001))
+        except TimeoutError:
+            await self.answer(408, _too_slow(self.guard.pace), close=True)
+            return {"type": "http.disconnect"}
+        if message["type"] != "http.request":
             return message
         self.received += len(message.get("body", b""))
         if self.received > self.limit.max_bytes:
@@ -148,14 +182,26 @@ class _Request(Generic[L]):
             self.slot = None
 
     async def refuse(self, size: str, *, close: bool) -> None:
-        self.refused = True
+        assert self.limit is not None
         self.guard.on_refused(self.scope["path"], self.limit)
-        body = json.dumps({"detail": self.limit.detail(size)}).encode()
+        await self.answer(413, self.limit.detail(size), close=close)
+
+    async def answer(self, status: int, detail: str, *, close: bool) -> None:
+        self.refused = True
+        body = json.dumps({"detail": detail}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         if close:
             headers.append((b"connection", b"close"))
-        await self._send({"type": "http.response.start", "status": 413, "headers": headers})
+        await self._send({"type": "http.response.start", "status": status, "headers": headers})
         await self._send({"type": "http.response.body", "body": body})
+
+
+def _too_slow(pace: BodyPace) -> str:
+    return (
+        f"The request body came too slowly: after {pace.grace:g} s at least {pace.min_rate:g} bytes a second "
+        f"(REQUEST_BODY_GRACE_SECONDS, REQUEST_BODY_MIN_RATE), and all of it within {pace.max_seconds:g} s "
+        "(REQUEST_BODY_MAX_SECONDS)."
+    )
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -21,6 +21,11 @@ RETRIED = Counter(
     "Failed attempts that will be tried again, by channel kind.",
     ["kind"],
 )
+SUPPRESSED = Counter(
+    "cctv_backend_notifications_suppressed_total",
+    "Notifications not queued because their channel reached NOTIFY_CHANNEL_RATE_PER_MINUTE, by channel kind.",
+    ["kind"],
+)
 LATENCY = Histogram(
     "cctv_backend_notifications_delivery_latency_seconds",
     "From the notification's creation (the alert's transaction) to its delivery, by channel kind.",
@@ -32,4 +37,5 @@ for _kind in KINDS:
     SENT.labels(kind=_kind)
     FAILED.labels(kind=_kind)
     RETRIED.labels(kind=_kind)
+    SUPPRESSED.labels(kind=_kind)
     LATENCY.labels(kind=_kind)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -141,6 +141,7 @@ def _enqueue_alert_event(
     channels = Channel.objects.filter(user_id__in=access.viewer_ids(alert.camera), enabled=True)
     facts = _facts_of(alert)
     wanted = [channel for channel in channels if rules.wants(_rules_of(channel), facts, event=event, now=now)]
+    wanted = _within_channel_rate(wanted, now=now)
     if not wanted:
         return []
     payload = payloads.alert_payload(alert, event=event)
@@ -157,6 +158,31 @@ def _enqueue_alert_event(
             for channel in wanted
         ]
     )
+
+
+def _within_channel_rate(channels: list[Channel], *, now: datetime) -> list[Channel]:
+    """The channels that have queued fewer than NOTIFY_CHANNEL_RATE_PER_MINUTE alert notifications in the
+    last minute; the others' notification is dropped and counted: an e-mail channel must not become an
+    unthrottled relay for whoever can open and close events."""
+    if not channels:
+        return channels
+    limit = settings.NOTIFY_CHANNEL_RATE_PER_MINUTE
+    recent = dict(
+        Delivery.objects.filter(
+            channel__in=channels, alert__isnull=False, created_at__gt=now - timedelta(minutes=1)
+        )
+        .values("channel_id")
+        .annotate(count=Count("pk"))
+        .values_list("channel_id", "count")
+    )
+    allowed = []
+    for channel in channels:
+        if recent.get(channel.pk, 0) < limit:
+            allowed.append(channel)
+        else:
+            metrics.SUPPRESSED.labels(kind=channel.kind).inc()
+            logger.warning("channel %s reached %d notifications a minute: one dropped", channel.pk, limit)
+    return allowed
 
 
 def notify_alert_opened(*, alert: Alert, now: datetime | None = None) -> list[Delivery]:
@@ -203,12 +229,7 @@ def outbox_claim(*, now: datetime, limit: int, lease_seconds: float) -> list[Del
     """
     lease_until = now + timedelta(seconds=lease_seconds)
     with transaction.atomic():
-        due = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")
-            .values_list("pk", flat=True)[:limit]
-        )
+        due = _fair_share(now=now, limit=limit)
         if not due:
             return []
         Delivery.objects.filter(pk__in=due).update(
@@ -220,6 +241,33 @@ def outbox_claim(*, now: datetime, limit: int, lease_seconds: float) -> list[Del
         Delivery.objects.filter(pk__in=due)
         .select_related("channel", "alert")
         .order_by("next_attempt_at", "id")
+    )
+
+
+def _fair_share(*, now: datetime, limit: int) -> list[int]:
+    """Up to ``limit`` due deliveries, locked for this process, shared among the channels that have due
+    deliveries (the longest-waiting channels first, each at most an equal share of the batch): one
+    tenant's flood of thousands of rows waits its turn behind nobody else's single alert."""
+    due = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+    channels = list(
+        due.values("channel_id")
+        .annotate(oldest=Min("next_attempt_at"))
+        .order_by("oldest", "channel_id")[:limit]
+    )
+    share = max(1, limit // max(1, len(channels)))
+    chosen: list[int] = []
+    for row in channels:
+        chosen += list(
+            due.filter(channel_id=row["channel_id"])
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:share]
+        )
+    # Locked now; a row another process claimed meanwhile is skipped (and no longer due after its claim).
+    return list(
+        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=chosen, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)
     )
 
 

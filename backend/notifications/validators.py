@@ -65,7 +65,31 @@ def validate_topic_prefix(value: str) -> None:
         )
 
 
+def ambiguous_url_reason(url: str) -> str | None:
+    """Why parsers could disagree on where ``url`` goes, or None.
+
+    The outbound policy checks the host ``urlsplit`` sees; an HTTP client that reads the URL differently
+    connects elsewhere: ``http://127.0.0.1:9999\\@example.com/`` is example.com to ``urlsplit`` and
+    127.0.0.1:9999 to urllib3 (a backslash ends its authority). So a target URL is plain ASCII with no
+    backslash, space or control character, no user name or password before the host, and no
+    percent-escape in its authority; anything else is refused rather than interpreted.
+    """
+    if not url.isascii():
+        return "only ASCII characters (write an international host name in its xn-- form)"
+    if "\\" in url or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
+        return "no backslash, space or control character"
+    netloc = urlsplit(url).netloc
+    if "@" in netloc:
+        return "no user name or password before the host"
+    if "%" in netloc:
+        return "no percent-escape in the host"
+    return None
+
+
 def validate_webhook_url(value: str) -> None:
+    reason = ambiguous_url_reason(value)
+    if reason:
+        raise ValidationError(f"A webhook URL must be a plain http(s) URL: {reason}.")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("A webhook URL must be http:// or https:// with a host.")
@@ -73,6 +97,9 @@ def validate_webhook_url(value: str) -> None:
 
 
 def validate_broker_url(value: str) -> None:
+    reason = ambiguous_url_reason(value)
+    if reason:
+        raise ValidationError(f"A broker URL must be a plain mqtt(s) URL: {reason}.")
     parts = urlsplit(value)
     if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
         raise ValidationError("A broker URL must be mqtt://host:port or mqtts://host:port.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -22,6 +24,8 @@ from notifications.serializers import (
 from surveillance.pagination import PagePagination
 from surveillance.serializers import paginated
 from surveillance.users import signed_in_user
+
+_test_slots = threading.BoundedSemaphore(settings.CHANNEL_TEST_CONCURRENCY)
 
 
 def _paginated(queryset, request: Request, view, serializer_class) -> Response:
@@ -82,10 +86,22 @@ class ChannelDetailApi(APIView):
 class ChannelTestApi(APIView):
     """POST /api/notifications/channels/<id>/test/: send a test message now; answers its delivery record."""
 
-    @extend_schema(request=None, responses={200: DeliveryOutputSerializer})
+    @extend_schema(request=None, responses={200: DeliveryOutputSerializer, 503: None})
     def post(self, request: Request, pk: int) -> Response:
         channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk)
-        delivery = services.channel_send_test(channel=channel, send=send_message)
+        # The attempt runs in this request's thread: at most CHANNEL_TEST_CONCURRENCY of a process at once
+        # (the others answer 503 at once), so slow receivers cannot hold every request thread; the
+        # sender's one deadline per attempt bounds how long each is held.
+        if not _test_slots.acquire(blocking=False):
+            return Response(
+                {"detail": "Other channel tests are running; retry shortly."},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "5"},
+            )
+        try:
+            delivery = services.channel_send_test(channel=channel, send=send_message)
+        finally:
+            _test_slots.release()
         return Response(DeliveryOutputSerializer(delivery).data)
 
 

@@ -4,14 +4,18 @@ One definition for both ways a request reaches Django: the ASGI guard (``cctv_ba
 production server) refuses a body from its Content-Length before any byte is read, or as soon as the
 counted bytes pass the limit; ``RequestBodyLimitMiddleware`` applies the same rule where Django is run
 as WSGI (the test client, ``runserver``). Clip uploads (MP4 bodies, streamed to a file) may be up to
-``CLIP_MAX_BYTES``; every other body, of any content type, up to ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+``CLIP_MAX_BYTES`` when their head carries a token for the addressed camera; every other body, of any
+content type, up to ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
+from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 
 from surveillance import metrics
@@ -25,26 +29,96 @@ CLIP_UPLOAD_ROUTE = "camera-event-clip"  # the url name in surveillance/urls.py
 class BodyLimit:
     max_bytes: int
     is_clip: bool
+    # A clip upload whose head carried no token for the addressed camera: it gets the small limit.
+    unauthenticated_clip: bool = False
 
     def detail(self, size: str | int) -> str:
         """The 413's ``detail``: the size seen (bytes, or ``more than N``), the limit and its setting."""
         if self.is_clip:
             return f"The clip is {size} bytes; the limit is CLIP_MAX_BYTES={self.max_bytes}."
+        if self.unauthenticated_clip:
+            return (
+                f"The request body is {size} bytes; without the camera's ingest token or its owner's token "
+                f"in the Authorization header the limit is {self.max_bytes}."
+            )
         return (
             f"The request body is {size} bytes; the limit is {self.max_bytes} "
             f"(snapshots up to ALERT_IMAGE_MAX_BYTES={settings.ALERT_IMAGE_MAX_BYTES} bytes)."
         )
 
 
-def limit_for(path: str) -> BodyLimit:
-    if path.startswith("/api/cameras/"):
-        try:
-            is_clip = resolve(path).url_name == CLIP_UPLOAD_ROUTE
-        except Resolver404:
-            is_clip = False
-        if is_clip:
-            return BodyLimit(settings.CLIP_MAX_BYTES, is_clip=True)
-    return BodyLimit(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, is_clip=False)
+def limit_for(path: str, *, authorization: str | None = None, content_length: str | None = None) -> BodyLimit:
+    """The limit for a request, from its head alone. A clip upload larger than the small limit gets
+    CLIP_MAX_BYTES only when ``authorization`` holds the addressed camera's ingest token or its owner's
+    token (checked here, before a byte of the body is read): anyone else gets the small limit, so an
+    unauthenticated client cannot make the server spool hundreds of megabytes."""
+    small = BodyLimit(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, is_clip=False)
+    camera_id = _clip_camera_id(path)
+    if camera_id is None:
+        return small
+    raw = (content_length or "").strip()
+    if is_id(raw) and int(raw) <= small.max_bytes:
+        return BodyLimit(settings.CLIP_MAX_BYTES, is_clip=True)  # no larger than any other body
+    if clip_uploader_is_authorized(camera_id, authorization):
+        return BodyLimit(settings.CLIP_MAX_BYTES, is_clip=True)
+    return BodyLimit(small.max_bytes, is_clip=False, unauthenticated_clip=True)
+
+
+async def limit_for_request(scope: dict) -> BodyLimit:
+    """``limit_for`` for the ASGI guard: the token check reads the database in a worker thread."""
+    headers = {key.lower(): value.decode("latin-1") for key, value in scope.get("headers", ())}
+    path = scope["path"]
+    if _clip_camera_id(path) is None:
+        return BodyLimit(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, is_clip=False)
+    return await sync_to_async(_limit_in_thread, thread_sensitive=False)(
+        path, headers.get(b"authorization"), headers.get(b"content-length")
+    )
+
+
+def _limit_in_thread(path: str, authorization: str | None, content_length: str | None) -> BodyLimit:
+    try:
+        return limit_for(path, authorization=authorization, content_length=content_length)
+    finally:
+        close_old_connections()  # this thread is not a request's: give back what it opened
+
+
+def _clip_camera_id(path: str) -> int | None:
+    if not path.startswith("/api/cameras/"):
+        return None
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return match.kwargs["pk"] if match.url_name == CLIP_UPLOAD_ROUTE else None
+
+
+def clip_uploader_is_authorized(camera_id: int, authorization: str | None) -> bool:
+    """The Authorization header holds camera ``camera_id``'s ingest token, or a token of its owner that
+    may write (the same rules as the view's authentication and ``_camera_for_ingest``)."""
+    from rest_framework import exceptions
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.request import Request
+
+    from surveillance.authentication import CameraIngestTokenAuthentication
+    from surveillance.models import Camera
+    from surveillance.selectors import is_operator_service_user
+
+    if not authorization:
+        return False
+    head = HttpRequest()
+    head.META["HTTP_AUTHORIZATION"] = authorization
+    request = Request(head)
+    try:
+        found = CameraIngestTokenAuthentication().authenticate(request)
+        if found is not None:
+            return found[1].pk == camera_id
+        found = TokenAuthentication().authenticate(request)
+    except exceptions.AuthenticationFailed:
+        return False
+    if found is None:
+        return False
+    user = found[0]
+    return not is_operator_service_user(user) and Camera.objects.filter(pk=camera_id, user=user).exists()
 
 
 def declared_too_large(content_length: str | None, limit: BodyLimit) -> bool:

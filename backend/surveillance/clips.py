@@ -1,30 +1,38 @@
 """Event clips: is an upload a real MP4 video (bounded check), and the range responses that serve them.
 
-The check runs FFmpeg (PyAV) on bytes from the network, so it is bounded three ways: the size is capped
-before anything is read (CLIP_MAX_BYTES), the stated duration is capped (CLIP_MAX_SECONDS) and only the
-first frame is decoded, and at most CLIP_CHECK_CONCURRENCY checks run at once per process (more answer
-503 with Retry-After instead of queueing up memory and CPU).
+The check runs FFmpeg (PyAV) on bytes from the network, so it is bounded: the size is capped before
+anything is read (CLIP_MAX_BYTES); a box walker (``mp4_boxes``) refuses declared tables and boxes larger
+than the file or the clip limits before any demuxer sees the file (FFmpeg sizes its index from them);
+FFmpeg then runs in a child process with its address space capped (CLIP_CHECK_MEMORY_BYTES,
+``clip_probe``), checks the stated duration (CLIP_MAX_SECONDS) and decodes only the first frame; and at
+most CLIP_CHECK_CONCURRENCY checks run at once per process (more answer 503 with Retry-After instead of
+queueing up memory and CPU).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import resource
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-import av
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from surveillance import metrics
+from surveillance import metrics, mp4_boxes
 from surveillance.errors import ApplicationError, Refusal
 
-# The video codecs browsers play in MP4 (and that cameras send).
-PLAYABLE_CODECS = frozenset({"h264", "hevc", "av1", "vp9"})
-# Packets read at most while looking for the first decodable frame.
-_FIRST_FRAME_PACKETS = 300
+_BACKEND_DIR = str(Path(__file__).resolve().parents[1])
+_PROBE_TIMEOUT_SECONDS = 30
 
 _slots = threading.BoundedSemaphore(settings.CLIP_CHECK_CONCURRENCY)
 
@@ -66,38 +74,82 @@ def _check(path: Path) -> ClipFacts:
     if len(first) < 12 or first[4:8] != b"ftyp":
         raise ClipInvalid("The clip is not an MP4 file (no ftyp box at its start).")
     try:
-        with av.open(str(path), format="mp4", timeout=10.0) as container:
-            if not container.streams.video:
-                raise ClipInvalid("The clip has no video stream.")
-            video = container.streams.video[0]
-            codec = video.codec_context.name
-            if codec not in PLAYABLE_CODECS:
-                raise ClipInvalid(f"The clip's video is {codec}; expected one of {sorted(PLAYABLE_CODECS)}.")
-            duration = float(container.duration or 0) / av.time_base
-            if not 0 < duration <= settings.CLIP_MAX_SECONDS:
-                raise ClipInvalid(
-                    f"The clip lasts {duration:.1f} s; clips must last between 0 and "
-                    f"CLIP_MAX_SECONDS={settings.CLIP_MAX_SECONDS} s."
-                )
-            if not _decodes_a_frame(container, video):
-                raise ClipInvalid("The clip's video cannot be decoded.")
-            return ClipFacts(duration, codec, video.width, video.height)
-    except av.FFmpegError as error:
-        raise ClipInvalid(f"The clip is not a readable MP4 video ({type(error).__name__}).") from None
+        mp4_boxes.check_boxes(path, settings.CLIP_MAX_SECONDS)
+    except mp4_boxes.BoxError as error:
+        raise ClipInvalid(f"The clip is not a well-formed MP4 file: {error}.") from None
+    answer = _probe_in_child(path)
+    if "error" in answer:
+        raise ClipInvalid(str(answer["error"]))
+    facts: dict[str, Any] = answer
+    return ClipFacts(float(facts["duration"]), str(facts["codec"]), int(facts["width"]), int(facts["height"]))
 
 
-def _decodes_a_frame(container, video) -> bool:
-    for index, packet in enumerate(container.demux(video)):
-        if index >= _FIRST_FRAME_PACKETS:
-            return False
-        if packet.size and packet.decode():
-            return True
-    return False
+def _probe_in_child(path: Path) -> dict[str, object]:
+    """``clip_probe`` in a child process whose address space is capped at CLIP_CHECK_MEMORY_BYTES."""
+    limit = settings.CLIP_CHECK_MEMORY_BYTES
+
+    def bound_memory() -> None:  # in the child, before it runs Python
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([_BACKEND_DIR, os.environ.get("PYTHONPATH", "")])}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "surveillance.clip_probe", str(path), str(settings.CLIP_MAX_SECONDS)],
+            capture_output=True,
+            timeout=_PROBE_TIMEOUT_SECONDS,
+            preexec_fn=bound_memory,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ClipInvalid(f"The clip could not be checked within {_PROBE_TIMEOUT_SECONDS} s.") from None
+    try:
+        answer = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        answer = {"error": "memory"} if done.returncode else {"error": "The clip could not be checked."}
+    if answer.get("error") == "memory" or (done.returncode and "error" not in answer):
+        return {
+            "error": "The clip needs more memory than CLIP_CHECK_MEMORY_BYTES="
+            f"{limit} to open; it is not one event's clip."
+        }
+    return answer
+
+
+# --- an upload's head -------------------------------------------------------------------------------
+
+MAX_SEGMENTS = 1000  # clips per event
+
+
+def clip_started_at(*, segment: int, header: str | None) -> datetime | None:
+    """Checks an upload's segment number and parses its ``X-Clip-Started-At`` (ISO 8601 with a time
+    zone, inside the alert timestamp window); DRF's ``ValidationError`` (400) otherwise."""
+    from rest_framework.exceptions import ValidationError as BadRequest
+
+    from surveillance import quotas
+
+    if segment > MAX_SEGMENTS:
+        raise BadRequest({"segment": f"At most {MAX_SEGMENTS} segments per event."})
+    if not header:
+        return None
+    try:
+        value = parse_datetime(header.strip())
+    except ValueError:  # well-formed but not a date (2024-02-30)
+        value = None
+    if value is None or value.tzinfo is None:
+        raise BadRequest(
+            {"X-Clip-Started-At": "An ISO 8601 time with a time zone, such as 2024-05-01T10:00:00Z."}
+        )
+    try:
+        quotas.check_timestamp(value, now=timezone.now())
+    except ValidationError as error:
+        raise BadRequest({"X-Clip-Started-At": error.messages}) from None
+    return value
 
 
 # --- range requests ----------------------------------------------------------------------------------
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_MAX_OFFSET_DIGITS = 18
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
@@ -111,6 +163,11 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[Fals
     start, end = match.groups()
     if not start and not end:
         return None
+    # Python refuses to read numbers of more than 4300 digits (a 500); no file has 19-digit offsets.
+    if len(start) > _MAX_OFFSET_DIGITS:
+        return False
+    if len(end) > _MAX_OFFSET_DIGITS:
+        end = str(size)  # past the end: up to the last byte (a suffix: the whole file)
     if not start:  # the last N bytes
         length = int(end)
         if length == 0:

@@ -63,11 +63,14 @@ class IdempotencyConflict(ApplicationError, status_code=422, reason=metrics.REJE
 
 
 class IngestRateLimited(ApplicationError, status_code=429, reason=metrics.REJECT_RATE_LIMITED):
-    """The camera sent more than ``ALERT_RATE_PER_MINUTE`` alerts in the last minute."""
+    """The camera sent more than ``ALERT_RATE_PER_MINUTE`` alerts (or ``EVENT_UPDATE_RATE_PER_MINUTE``
+    event updates) in the last minute."""
 
-    def __init__(self, *, limit: int, retry_after: int) -> None:
+    def __init__(
+        self, *, limit: int, retry_after: int, what: str = "alerts", setting: str = "ALERT_RATE_PER_MINUTE"
+    ) -> None:
         super().__init__(
-            f"This camera sent more than {limit} alerts in the last minute (ALERT_RATE_PER_MINUTE); "
+            f"This camera sent more than {limit} {what} in the last minute ({setting}); "
             f"retry in {retry_after} s.",
             retry_after=retry_after,
         )

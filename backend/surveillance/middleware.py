@@ -26,7 +26,9 @@ class RequestBodyLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         raw = request.META.get("CONTENT_LENGTH")
-        limit = body_limits.limit_for(request.path)
+        limit = body_limits.limit_for(
+            request.path, authorization=request.META.get("HTTP_AUTHORIZATION"), content_length=raw
+        )
         if body_limits.declared_too_large(raw, limit):
             body_limits.count_refusal(request.path, limit)
             return JsonResponse({"detail": limit.detail(raw or "")}, status=413)

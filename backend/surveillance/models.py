@@ -201,6 +201,10 @@ class Camera(models.Model):
     problem = models.CharField(max_length=300, blank=True, default="")
     # The alert types its worker's model can raise at all (class map, intrusion zones); [] while unknown.
     producible_types = models.JSONField(default=list, blank=True)
+    # Event updates in the current one-minute window (EVENT_UPDATE_RATE_PER_MINUTE), counted in the row
+    # so that every server process sees the same count.
+    event_updates_since = models.DateTimeField(null=True, blank=True, editable=False)
+    event_updates_in_window = models.PositiveIntegerField(default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,4 +1,5 @@
-"""The API's one JSON parser: 400 (never 500) on bad syntax, too deep nesting or a body over the limit.
+"""The API's request body parsers: the one JSON parser, 400 (never 500) on bad syntax, too deep nesting or
+a body over the limit; and the clip upload's body streamed to a file (``spooled_clip``).
 
 Python's ``json`` recurses once per nesting level, so ``[[[[...]]]]`` a few thousand deep raises
 ``RecursionError``; DRF's parser lets that through as a 500. No request of this API nests deeper than
@@ -9,16 +10,22 @@ serializer walks it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from surveillance import metrics
 from surveillance.exceptions import PayloadTooLarge
+from surveillance.ids import is_id
 
 MAX_DEPTH = 16
+_CHUNK = 1024 * 1024
 
 
 def depth_of(value: Any) -> int:
@@ -60,3 +67,32 @@ class BoundedJSONParser(parsers.JSONParser):
         # One byte over the limit is enough to know it is too large, without reading an endless body.
         raw = stream.read(limit + 1) if stream is not None else b""
         return loads_bounded(raw, max_bytes=limit)
+
+
+@contextmanager
+def spooled_clip(request) -> Iterator[Path]:
+    """A clip upload's body (raw MP4 bytes, never base64) streamed in chunks to a temporary file, whose
+    path is yielded and which is deleted afterwards. Content-Length is required and at most
+    CLIP_MAX_BYTES (the ASGI guard has refused larger ones before a byte was read); a body shorter than
+    it declared is a 400."""
+    limit = settings.CLIP_MAX_BYTES
+    raw = (request.META.get("CONTENT_LENGTH") or "").strip()
+    if not is_id(raw) and raw != "0":
+        raise ParseError("Send the clip with a Content-Length header.")
+    length = int(raw)
+    if length > limit:
+        metrics.CLIPS_REJECTED.labels(reason=metrics.REJECT_TOO_LARGE).inc()
+        raise PayloadTooLarge(f"The clip is {length} bytes; the limit is CLIP_MAX_BYTES={limit}.")
+    with tempfile.NamedTemporaryFile(suffix=".mp4", dir=settings.FILE_UPLOAD_TEMP_DIR) as scratch:
+        received = 0
+        stream = request._request  # Django's request: its read() streams the body
+        while received < length:
+            chunk = stream.read(min(_CHUNK, length - received))
+            if not chunk:
+                break
+            scratch.write(chunk)
+            received += len(chunk)
+        if received != length:
+            raise ParseError(f"Got {received} of {length} bytes.")
+        scratch.flush()
+        yield Path(scratch.name)

@@ -67,6 +67,28 @@ def check_ingest_rate(*, camera: Camera, now: datetime) -> None:
         raise IngestRateLimited(limit=limit, retry_after=retry_after_seconds(times[-1], now))
 
 
+def check_event_update_rate(*, camera: Camera, now: datetime) -> None:
+    """Counts one event update of the camera in its one-minute window; past EVENT_UPDATE_RATE_PER_MINUTE
+    ``IngestRateLimited`` (429). Locks the camera's row: call inside a transaction."""
+    limit = settings.EVENT_UPDATE_RATE_PER_MINUTE
+    row = (
+        Camera.objects.select_for_update()
+        .only("event_updates_since", "event_updates_in_window")
+        .get(pk=camera.pk)
+    )
+    since, count = row.event_updates_since, row.event_updates_in_window
+    if since is None or not since <= now < since + RATE_WINDOW:
+        since, count = now, 0
+    if count >= limit:
+        raise IngestRateLimited(
+            limit=limit,
+            retry_after=retry_after_seconds(since, now),
+            what="event updates",
+            setting="EVENT_UPDATE_RATE_PER_MINUTE",
+        )
+    Camera.objects.filter(pk=camera.pk).update(event_updates_since=since, event_updates_in_window=count + 1)
+
+
 def check_media_free_space(*, needed: int) -> None:
     minimum = settings.MEDIA_MIN_FREE_BYTES
     if minimum <= 0:

@@ -25,12 +25,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 
 from cctv_common.redact import MASK, mask_url, restore_masked, same_origin
 from surveillance import clips, metrics, quotas, signals, snapshots
-from surveillance.errors import IdempotencyConflict
+from surveillance.errors import IdempotencyConflict, InsufficientStorage
 from surveillance.models import (
     DETECTION_FIELDS,
     Alert,
@@ -42,6 +41,7 @@ from surveillance.models import (
     new_token_nonce,
 )
 from surveillance.selectors import OPERATOR_GROUP, alerts_of, camera_ingest_token
+from surveillance.validators import parse_aware
 
 logger = logging.getLogger(__name__)
 
@@ -113,10 +113,11 @@ def camera_update(*, camera: Camera, **fields: Any) -> Camera:
             _lock_user(camera.user)
             quotas.check_active_camera_count(user=camera.user, excluding=camera.pk)
         camera.save(update_fields=[*changed, "updated_at"])
-    if "is_active" in changed and not camera.is_active:
-        # Its worker is stopped, and the ingest token of an inactive camera is refused: a close it still
-        # had to send would never arrive. Its open events end here, at their last sighting.
-        events_close_orphans(camera=camera, open_keys=[], min_age=0)
+        if "is_active" in changed and not camera.is_active:
+            # Its worker is stopped, and the ingest token of an inactive camera is refused: a close it
+            # still had to send would never arrive. Its open events end here, at their last sighting, in
+            # the same transaction: never a camera saved inactive with events left open for ever.
+            events_close_orphans(camera=camera, open_keys=[], min_age=0)
     return camera
 
 
@@ -364,7 +365,7 @@ def events_close_orphans(
         )
         for alert in orphans:
             alert.status = EventStatus.CLOSED
-            alert.ended_at = _last_sighting(alert)
+            alert.ended_at = _last_sighting(alert, now=now)
             alert.save(update_fields=["status", "ended_at"])
             logger.warning("event %s of camera %s closed: no worker has it open", alert.pk, camera.pk)
             alert_closed(alert=alert)
@@ -372,10 +373,13 @@ def events_close_orphans(
     return closed
 
 
-def _last_sighting(alert: Alert) -> datetime:
-    seen = [parse_datetime(str(o.get("last_seen"))) for o in alert.seen_objects if o.get("last_seen")]
-    known = [moment for moment in seen if moment is not None]
-    return max(known, default=alert.started_at or alert.occurred_at)
+def _last_sighting(alert: Alert, *, now: datetime) -> datetime:
+    """The latest ``last_seen`` of the event's objects, between its start and ``now``. Stored objects may
+    predate the timestamp checks: a naive, unparsable or out-of-range value is skipped, never a 500."""
+    start = alert.started_at or alert.occurred_at
+    seen = (parse_aware(o.get("last_seen")) for o in alert.seen_objects if isinstance(o, dict))
+    known = [moment for moment in seen if moment is not None and start <= moment <= now]
+    return max(known, default=min(start, now))
 
 
 def alert_event_update(
@@ -394,6 +398,8 @@ def alert_event_update(
 ) -> Alert:
     """Apply the worker's state of an event at ``revision``; older or repeated revisions change nothing
     (idempotent, whatever order they arrive in). ``Http404`` when the camera has no alert with the key."""
+    with transaction.atomic():
+        quotas.check_event_update_rate(camera=camera, now=timezone.now())
     snapshot = snapshots.snapshot_from_base64(image_base64) if image_base64 else None
     old_snapshot = None
     with transaction.atomic():
@@ -412,10 +418,15 @@ def alert_event_update(
         alert.revision = revision
         fields = ["status", "ended_at", "confidence", "description", "peak_count", "seen_objects", "revision"]
         if snapshot is not None:
+            # A replaced snapshot counts like a new one: the difference against the quotas, the new size
+            # in the alert's snapshot_bytes (what the quotas add up).
+            quotas.check_media_free_space(needed=len(snapshot.data))
+            quotas.check_storage_quota(camera=camera, adding=len(snapshot.data) - alert.snapshot_bytes)
             old_snapshot = alert.snapshot.name or None
             alert.snapshot.save(snapshot.filename(), ContentFile(snapshot.data), save=False)
+            alert.snapshot_bytes = len(snapshot.data)
             alert.detections = detections or alert.detections
-            fields += ["snapshot", "detections"]
+            fields += ["snapshot", "snapshot_bytes", "detections"]
         alert.full_clean(exclude=["snapshot", "camera"], validate_constraints=False)
         alert.save(update_fields=fields)
         if status == EventStatus.CLOSED and was_open:
@@ -440,6 +451,7 @@ def clip_store(
     existing = Clip.objects.filter(alert=alert, segment=segment).first()
     if existing is not None:
         return _clip_replay(existing, digest)
+    _check_clip_room(camera=camera, adding=upload.stat().st_size)
     facts = clips.check_clip(upload)
     clip = Clip(
         alert=alert,
@@ -464,7 +476,7 @@ def clip_store(
         raise
     metrics.CLIPS_STORED.inc()
     metrics.CLIP_BYTES_STORED.inc(clip.size)
-    clips_enforce_storage_cap()
+    clips_enforce_storage_cap(user_id=camera.user_id)
     return clip, True
 
 
@@ -482,30 +494,53 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def clips_enforce_storage_cap(*, max_bytes: int | None = None) -> int:
-    """Delete the oldest clips until all clips fit ``CLIP_STORAGE_MAX_BYTES``; never a clip of an open
-    event (the event may still need it). Returns how many were deleted."""
-    limit = settings.CLIP_STORAGE_MAX_BYTES if max_bytes is None else max_bytes
+def clips_enforce_storage_cap(*, user_id: int | None = None, max_bytes: int | None = None) -> int:
+    """Delete an owner's oldest clips of closed events until that owner's clips fit
+    ``CLIP_STORAGE_PER_USER_BYTES`` (``user_id`` None: every owner over it). One owner's clips are never
+    deleted to make room for another's, nor a clip of an open event (the event may still need it).
+    Returns how many were deleted."""
+    limit = settings.CLIP_STORAGE_PER_USER_BYTES if max_bytes is None else max_bytes
     if limit <= 0:
         return 0
-    total = Clip.objects.aggregate(total=Sum("size"))["total"] or 0
+    usage = Clip.objects.values("alert__camera__user_id").annotate(total=Sum("size"))
+    if user_id is not None:
+        usage = usage.filter(alert__camera__user_id=user_id)
     deleted = 0
-    if total <= limit:
-        return 0
-    candidates = Clip.objects.filter(alert__status=EventStatus.CLOSED).order_by("created_at", "pk")
-    for clip in candidates.iterator(chunk_size=200):
-        if total <= limit:
-            break
-        name = clip.file.name
-        clip.delete()
-        if name:  # a FileField of a saved clip always has one; the storage needs a str
-            Clip._meta.get_field("file").storage.delete(name)
-        total -= clip.size
-        deleted += 1
+    for row in usage.filter(total__gt=limit):
+        owner, total = row["alert__camera__user_id"], row["total"]
+        candidates = Clip.objects.filter(alert__camera__user_id=owner, alert__status=EventStatus.CLOSED)
+        for clip in candidates.order_by("created_at", "pk").iterator(chunk_size=200):
+            if total <= limit:
+                break
+            name = clip.file.name
+            clip.delete()
+            if name:  # a FileField of a saved clip always has one; the storage needs a str
+                Clip._meta.get_field("file").storage.delete(name)
+            total -= clip.size
+            deleted += 1
     if deleted:
         metrics.CLIPS_DELETED.labels(reason=metrics.CLIP_DELETED_CAP).inc(deleted)
-        logger.warning("clip storage cap %d bytes reached: deleted the %d oldest clips", limit, deleted)
+        logger.warning(
+            "clip storage cap %d bytes per owner reached: deleted the %d oldest clips", limit, deleted
+        )
     return deleted
+
+
+def _check_clip_room(*, camera: Camera, adding: int) -> None:
+    """Refuses (507) a clip that would take the media volume under its free-space floor, or its owner's
+    clips past CLIP_STORAGE_PER_USER_BYTES when what is over cannot be freed from the owner's own clips
+    of closed events (events held open cannot fill the disk)."""
+    quotas.check_media_free_space(needed=adding)
+    limit = settings.CLIP_STORAGE_PER_USER_BYTES
+    if limit <= 0:
+        return
+    held = Clip.objects.filter(alert__camera__user_id=camera.user_id, alert__status=EventStatus.OPEN)
+    pinned = held.aggregate(total=Sum("size"))["total"] or 0
+    if quotas.over_quota(pinned, adding, limit):
+        raise InsufficientStorage(
+            f"Clips of this account's open events take {pinned} bytes; {adding} more passes its clip quota "
+            f"of {limit} (CLIP_STORAGE_PER_USER_BYTES). Close events or delete alerts."
+        )
 
 
 def alert_acknowledge(*, alert: Alert, user: User, now: datetime | None = None) -> Alert:

@@ -7,6 +7,7 @@ them, so ``full_clean()`` in the services applies the same rules wherever a came
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -222,6 +223,40 @@ def validate_detections(value: Any) -> None:
             raise ValidationError(f"{where}: box must have x1 <= x2 and y1 <= y2.")
 
 
+def parse_aware(value: Any) -> datetime | None:
+    """An ISO 8601 date-time with a time zone, as an aware datetime that converts to UTC; else None
+    (not a string, not a date such as 2024-02-30, no time zone, or out of range once in UTC such as
+    0001-01-01T00:00:00+05:00). Also what reads such times back from the database defensively."""
+    from django.utils.dateparse import parse_datetime
+
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+            return None
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def timestamp_problem(value: Any) -> str | None:
+    """What is wrong with a timestamp field of the API (aware, inside the accepted window), or None:
+    every timestamp a camera sends is checked by this one rule."""
+    from django.utils import timezone
+
+    from surveillance.quotas import check_timestamp
+
+    moment = parse_aware(value)
+    if moment is None:
+        return "must be an ISO 8601 date-time with a time zone, such as 2024-05-01T10:00:00Z."
+    try:
+        check_timestamp(moment, now=timezone.now())
+    except ValidationError as error:
+        return error.messages[0]
+    return None
+
+
 MAX_EVENT_OBJECTS = 500
 _OBJECT_KEYS = {"track_id", "label", "alert_type", "first_seen", "last_seen", "confidence", "zones"}
 
@@ -229,8 +264,6 @@ _OBJECT_KEYS = {"track_id", "label", "alert_type", "first_seen", "last_seen", "c
 def validate_event_objects(value: Any) -> None:
     """The event's objects: ``{"track_id": int, "label": str, "alert_type": str, "first_seen": iso,
     "last_seen": iso, "confidence": 0..1, "zones": [str]}``, at most ``MAX_EVENT_OBJECTS``."""
-    from django.utils.dateparse import parse_datetime
-
     objects = _bounded_list(
         value,
         limit=MAX_EVENT_OBJECTS,
@@ -248,9 +281,9 @@ def validate_event_objects(value: Any) -> None:
             if not isinstance(text, str) or not text or len(text) > 100:
                 raise ValidationError(f"{where} needs a {key} (1 to 100 characters).")
         for key in ("first_seen", "last_seen"):
-            when = item.get(key)
-            if not isinstance(when, str) or parse_datetime(when) is None:
-                raise ValidationError(f"{where}: {key} must be an ISO 8601 date-time.")
+            problem = timestamp_problem(item.get(key))
+            if problem:
+                raise ValidationError(f"{where}: {key} {problem}")
         if not _is_unit_number(item.get("confidence")):
             raise ValidationError(f"{where}: confidence must be a number between 0 and 1.")
         zones = item.get("zones", [])

@@ -3,13 +3,8 @@ with an output serializer. Paths are the seed's (see urls.py); status codes are 
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from prometheus_client import Counter
@@ -21,8 +16,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from surveillance import metrics, selectors, services
-from surveillance.exceptions import PayloadTooLarge, rejection_reason
+from surveillance.clips import clip_started_at
+from surveillance.exceptions import rejection_reason
 from surveillance.pagination import AlertCursorPagination, PagePagination
+from surveillance.parsers import spooled_clip
 from surveillance.permissions import IsUserOrCamera, is_camera
 from surveillance.serializers import (
     ActiveCameraOutputSerializer,
@@ -391,32 +388,10 @@ class ClipUploadApi(CountsRejections):
     )
     def put(self, request: Request, pk: int, key: str, segment: int) -> Response:
         camera = _camera_for_ingest(request, pk)
-        limit = settings.CLIP_MAX_BYTES
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or -1)
-        except ValueError:
-            length = -1
-        if length < 0:
-            raise exceptions.ValidationError({"detail": "Send the clip with a Content-Length header."})
-        if length > limit:
-            raise PayloadTooLarge(f"The clip is {length} bytes; the limit is CLIP_MAX_BYTES={limit}.")
-        if segment > 1000:
-            raise exceptions.ValidationError({"segment": "At most 1000 segments per event."})
-        started_at = parse_datetime(request.headers.get("X-Clip-Started-At") or "")
-        with tempfile.NamedTemporaryFile(suffix=".mp4", dir=settings.FILE_UPLOAD_TEMP_DIR) as scratch:
-            received = 0
-            stream = request._request
-            while received < length:
-                chunk = stream.read(min(1024 * 1024, length - received))
-                if not chunk:
-                    break
-                scratch.write(chunk)
-                received += len(chunk)
-            if received != length:
-                raise exceptions.ValidationError({"detail": f"Got {received} of {length} bytes."})
-            scratch.flush()
+        started_at = clip_started_at(segment=segment, header=request.headers.get("X-Clip-Started-At"))
+        with spooled_clip(request) as upload:
             clip, created = services.clip_store(
-                camera=camera, key=key, segment=segment, upload=Path(scratch.name), started_at=started_at
+                camera=camera, key=key, segment=segment, upload=upload, started_at=started_at
             )
         return Response(
             ClipOutputSerializer(clip, context={"request": request}).data,

@@ -32,6 +32,14 @@ from cctv_worker.detect.protocol import (
 
 log = logging.getLogger(__name__)
 
+# Triton's endpoint groups that need PyTriton's access token (HTTP header and gRPC metadata
+# ``triton-access-token``). Open: what a camera's worker uses (health, model metadata and config,
+# inference). Restricted: the model repository (index, load and unload: a load with a ``file:`` parameter
+# runs any Python in this process, an unload stops every camera), shared-memory registration, statistics,
+# tracing and log settings. The token is drawn at random at each start and only this process holds it:
+# PyTriton's own model manager loads the model with it; nobody else needs it.
+RESTRICTED_ENDPOINTS = ("model-repository", "shared-memory", "statistics", "trace", "logging")
+
 
 def python_library_path() -> None:
     """Puts this interpreter's own libpython first on LD_LIBRARY_PATH before Triton starts.
@@ -113,14 +121,13 @@ class Service:
 
         size = self.model.imgsz
         # A local model store and a late start: the config PyTriton writes at bind() gets the class names
-        # before Triton reads it. The repository index and statistics stay open, as on a stock Triton
-        # (users' scripts list models); shared memory, tracing and log settings need PyTriton's token.
+        # before Triton reads it.
         with Triton(
             config=triton_config,
             triton_lifecycle_policy=TritonLifecyclePolicy(
                 launch_triton_on_startup=False, local_model_store=True
             ),
-            security_config=TritonSecurityConfig(restricted_endpoints=["shared-memory", "trace", "logging"]),
+            security_config=TritonSecurityConfig(restricted_endpoints=list(RESTRICTED_ENDPOINTS)),
         ) as triton:
             triton.bind(
                 model_name=config.model_name,

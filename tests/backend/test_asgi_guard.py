@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 
-from cctv_backend.asgi_guard import RequestGuard
+from cctv_backend.asgi_guard import BodyPace, RequestGuard
 from surveillance import body_limits
 
 
@@ -58,13 +58,27 @@ async def reading_app(scope, receive, send) -> None:
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-def guard(app=reading_app, *, max_bytes: int = 10, concurrency: int = 4, refused: list | None = None):
+PATIENT = BodyPace(grace=60, min_rate=1, max_seconds=600)
+
+
+def guard(
+    app=reading_app,
+    *,
+    max_bytes: int = 10,
+    concurrency: int = 4,
+    refused: list | None = None,
+    pace: BodyPace = PATIENT,
+):
+    async def limit_for(scope) -> Limit:
+        return Limit(max_bytes)
+
     return RequestGuard(
         app,
-        limit_for=lambda path: Limit(max_bytes),
+        limit_for=limit_for,
         declared_too_large=body_limits.declared_too_large,
         on_refused=lambda path, limit: (refused if refused is not None else []).append(path),
         concurrency=concurrency,
+        pace=pace,
     )
 
 
@@ -179,11 +193,66 @@ def test_declared_lengths(length, refused) -> None:
     assert body_limits.declared_too_large(length, Limit(10)) is refused
 
 
-def test_clip_uploads_have_the_clip_limit_and_every_other_route_the_upload_limit(settings) -> None:
+async def test_a_body_that_stalls_past_the_grace_period_answers_408_and_the_app_sees_a_disconnect() -> None:
+    seen = []
+
+    async def app(scope, receive, send) -> None:
+        while True:
+            message = await receive()
+            seen.append(message["type"])
+            if message["type"] == "http.disconnect" or not message.get("more_body"):
+                return
+
+    client = Client(headers=[(b"content-length", b"5")])
+    client.body(b"ab", more=True)  # then nothing
+    pace = BodyPace(grace=0.2, min_rate=1000, max_seconds=10)
+    await asyncio.wait_for(guard(app, pace=pace)(client.scope, client.receive, client.send), timeout=5)
+    assert client.status == 408 and seen == ["http.request", "http.disconnect"]
+    assert b"REQUEST_BODY_MIN_RATE" in client.sent[1]["body"]
+
+
+def test_a_pace_allows_the_grace_period_then_the_minimum_rate_and_never_past_the_deadline() -> None:
+    pace = BodyPace(grace=10, min_rate=100, max_seconds=60)
+    assert pace.allowed_until(1000, 0) == 1010
+    assert pace.allowed_until(1000, 2000) == 1030  # 2000 bytes buy 20 s more
+    assert pace.allowed_until(1000, 10**9) == 1060
+
+
+@pytest.mark.django_db
+def test_a_large_clip_gets_the_clip_limit_only_with_a_token_for_the_addressed_camera(
+    settings, alice, alice_camera, bob_camera
+) -> None:
+    from rest_framework.authtoken.models import Token
+
+    from surveillance import selectors
+
     settings.CLIP_MAX_BYTES = 300 * 1024 * 1024
-    clip = body_limits.limit_for("/api/cameras/7/events/abc/clips/0/")
-    assert clip.is_clip and clip.max_bytes == settings.CLIP_MAX_BYTES
-    assert "CLIP_MAX_BYTES" in clip.detail(5)
+    path = f"/api/cameras/{alice_camera.pk}/events/abc/clips/0/"
+    large = str(50 * 1024 * 1024)
+    alice_token = f"Token {Token.objects.get_or_create(user=alice)[0].key}"
+    for authorization in (
+        f"Token {selectors.camera_ingest_token(camera=alice_camera)}",
+        alice_token,
+    ):
+        clip = body_limits.limit_for(path, authorization=authorization, content_length=large)
+        assert clip.is_clip and clip.max_bytes == settings.CLIP_MAX_BYTES
+        assert "CLIP_MAX_BYTES" in clip.detail(5)
+    for authorization in (
+        None,
+        "Token nonsense",
+        f"Token {selectors.camera_ingest_token(camera=bob_camera)}",
+        f"Bearer {selectors.camera_ingest_token(camera=alice_camera)}",
+    ):
+        small = body_limits.limit_for(path, authorization=authorization, content_length=large)
+        assert not small.is_clip and small.max_bytes == settings.DATA_UPLOAD_MAX_MEMORY_SIZE, authorization
+        assert "without the camera's ingest token" in small.detail(large)
+    other = f"/api/cameras/{bob_camera.pk}/events/abc/clips/0/"
+    assert not body_limits.limit_for(other, authorization=alice_token, content_length=large).is_clip
+    # A small clip needs no token check: it is no larger than any other body.
+    assert body_limits.limit_for(path, content_length="1000").is_clip
+
+
+def test_every_other_route_has_the_upload_limit(settings) -> None:
     for path in ("/api/send-alert/", "/api/cameras/7/", "/api/cameras/7/events/abc/", "/nowhere/"):
-        limit = body_limits.limit_for(path)
+        limit = body_limits.limit_for(path, authorization="Token x", content_length="10")
         assert not limit.is_clip and limit.max_bytes == settings.DATA_UPLOAD_MAX_MEMORY_SIZE, path

@@ -88,9 +88,7 @@ def test_an_event_opens_updates_and_closes_once_whatever_order_updates_arrive_in
     assert closed.status_code == 200
     late = update(camera_client, alice_camera.pk, revision=2)  # an older update, retried late
     assert late.status_code == 200
-    again = update(
-        camera_client, alice_camera.pk, status="closed", ended_at=at(20), revision=3
-    )
+    again = update(camera_client, alice_camera.pk, status="closed", ended_at=at(20), revision=3)
     assert again.status_code == 200
     alert = Alert.objects.get(idempotency_key="ev-1")
     assert alert.status == "closed" and alert.revision == 3 and len(alert.seen_objects) == 2
@@ -114,6 +112,22 @@ def test_a_clearer_snapshot_replaces_the_first_and_the_old_file_goes(
     alert = Alert.objects.get(idempotency_key="ev-1")
     assert alert.snapshot.name != first
     assert [p.name for p in files_under(media_root / "snapshots")] == [Path(alert.snapshot.name).name]
+
+
+def test_a_replaced_snapshot_counts_against_the_storage_quota(
+    camera_client, alice_camera, open_event, media_root, settings
+) -> None:
+    """Issue 20, Medium 3: a replaced snapshot was never counted (633 bytes counted, 4.5 MB on disk)."""
+    larger = jpeg_base64(width=640, height=480, seed=5)
+    response = update(camera_client, alice_camera.pk, image_base64=larger)
+    assert response.status_code == 200
+    alert = Alert.objects.get(idempotency_key="ev-1")
+    assert alert.snapshot_bytes == (media_root / alert.snapshot.name).stat().st_size > 1000
+    settings.USER_STORAGE_QUOTA_BYTES = alert.snapshot_bytes + 10
+    refused = update(
+        camera_client, alice_camera.pk, image_base64=jpeg_base64(width=1280, height=960), revision=3
+    )
+    assert refused.status_code == 507 and "USER_STORAGE_QUOTA_BYTES" in refused.json()["detail"]
 
 
 def test_a_clip_is_stored_once_however_often_it_is_sent(
@@ -206,7 +220,7 @@ def _event_with_clip(camera, key: str, path: Path, *, status: str) -> Clip:
 def test_the_storage_cap_deletes_the_oldest_clips_never_one_of_an_open_event(
     alice_camera, tmp_path, media_root, settings
 ) -> None:
-    settings.CLIP_STORAGE_MAX_BYTES = 0  # no cap while the clips are made
+    settings.CLIP_STORAGE_PER_USER_BYTES = 0  # no quota while the clips are made
     path = make_mp4(tmp_path / "c.mp4", seconds=2)
     size = path.stat().st_size
     open_one = _event_with_clip(alice_camera, "open-oldest", path, status="open")
@@ -221,6 +235,32 @@ def test_the_storage_cap_deletes_the_oldest_clips_never_one_of_an_open_event(
     # Even a cap below the open event's clip never deletes it.
     services.clips_enforce_storage_cap(max_bytes=1)
     assert list(Clip.objects.values_list("pk", flat=True)) == [open_one.pk]
+
+
+def test_one_owners_clips_evict_only_their_own_and_open_events_cannot_fill_the_quota(
+    alice_camera, bob_camera, camera_client, tmp_path, settings
+) -> None:
+    """Issue 20, Medium 2: the cap was global, so one user's open events pushed out another's clips."""
+    settings.CLIP_STORAGE_PER_USER_BYTES = 0
+    path = make_mp4(tmp_path / "c.mp4", seconds=2)
+    size = path.stat().st_size
+    bobs = [_event_with_clip(bob_camera, f"bob-{i}", path, status="closed") for i in range(2)]
+    alices_old = _event_with_clip(alice_camera, "alice-old", path, status="closed")
+    settings.CLIP_STORAGE_PER_USER_BYTES = 2 * size + size // 2  # two clips each
+    _event_with_clip(alice_camera, "alice-open-1", path, status="open")
+    _event_with_clip(alice_camera, "alice-open-2", path, status="open")  # pushes out Alice's own closed clip
+    remaining = set(Clip.objects.values_list("alert__idempotency_key", flat=True))
+    assert remaining == {"bob-0", "bob-1", "alice-open-1", "alice-open-2"}
+    assert {clip.pk for clip in bobs} <= set(Clip.objects.values_list("pk", flat=True))
+    assert alices_old.alert.idempotency_key not in remaining
+    # A third clip of an open event cannot fit by deleting Alice's own closed clips: 507, nothing stored.
+    services.alert_ingest(
+        camera=alice_camera, alert_type="person", confidence=0.9, image_base64=jpeg_base64(),
+        idempotency_key="alice-open-3", status="open", started_at=timezone.now(),
+    )  # fmt: skip
+    response = upload(camera_client, alice_camera.pk, path, key="alice-open-3")
+    assert response.status_code == 507 and "CLIP_STORAGE_PER_USER_BYTES" in response.json()["detail"]
+    assert Clip.objects.filter(alert__camera__user=bob_camera.user).count() == 2
 
 
 def test_purge_alerts_deletes_their_clips(alice_camera, tmp_path, media_root) -> None:
@@ -278,3 +318,29 @@ def test_deactivating_a_camera_closes_its_open_events_at_their_last_sighting(
     alert = Alert.objects.get(idempotency_key="ev-1")
     assert alert.status == "closed" and alert.ended_at == T0 + timedelta(seconds=5)
     assert closes() == before + 1
+
+
+STORED_BAD_TIMES = [
+    {**OBJECT, "track_id": 2, "last_seen": at(9).removesuffix("Z")},  # naive, beside aware ones
+    {**OBJECT, "track_id": 3, "last_seen": "0001-01-01T00:00:00+05:00"},  # overflows in UTC
+    {**OBJECT, "track_id": 4, "last_seen": "2024-02-30T10:00:00Z"},  # no such day
+    {**OBJECT, "track_id": 5, "last_seen": "9999-12-31T00:00:00Z"},  # after now
+    "not an object",
+]
+
+
+@pytest.mark.parametrize("closer", ["heartbeat", "deactivation"])
+def test_stored_bad_object_times_do_not_break_heartbeats_or_deactivation(
+    camera_client, alice_client, alice_camera, open_event, closer
+) -> None:
+    """Issue 20, Medium 4: objects saved before every time was checked made these answer 500 (a
+    deactivation left the camera inactive with its event open for ever)."""
+    Alert.objects.filter(idempotency_key="ev-1").update(
+        seen_objects=[OBJECT, *STORED_BAD_TIMES], created_at=timezone.now() - timedelta(days=1)
+    )
+    if closer == "heartbeat":
+        assert heartbeat(camera_client, alice_camera.pk, open_events=[]).status_code == 204
+    else:
+        assert alice_client.post(f"/api/cameras/{alice_camera.pk}/deactivate/").status_code == 200
+    alert = Alert.objects.get(idempotency_key="ev-1")
+    assert alert.status == "closed" and alert.ended_at == T0 + timedelta(seconds=5)  # the one good sighting

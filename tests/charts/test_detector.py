@@ -131,3 +131,21 @@ def test_a_default_pool_that_does_not_exist_is_refused(renderer: Renderer) -> No
         AssertionError, match=r'detector.workerPool "tpu" is not one of detector.pools \(gpu, cpu\)'
     ):
         renderer.with_values(helm.variant_file("clusterwide-gpu"), **{"detector.workerPool": "tpu"})
+
+
+def test_the_detectors_policy_is_on_even_where_network_policies_are_off(renderer: Renderer) -> None:
+    """Issue 20, High 1: any pod could call the shared detector when networkPolicy.enabled was false."""
+    objects = renderer.with_values(helm.variant_file("default"), **{"detector.enabled": "true"})
+    policy = helm.one(objects, "NetworkPolicy", "-detector")
+    inference = policy["spec"]["ingress"][0]
+    assert inference["ports"] == [{"port": 8001, "protocol": "TCP"}]
+    assert inference["from"] == [
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/managed-by": "cctv-operator"}}}
+    ]
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "NetworkPolicy"] == [
+        policy["metadata"]["name"]
+    ]
+    opted_out = renderer.with_values(
+        helm.variant_file("default"), **{"detector.enabled": "true", "detector.networkPolicy": "false"}
+    )
+    assert not [o for o in opted_out if o["kind"] == "NetworkPolicy"]

@@ -110,13 +110,19 @@ def test_the_charts_ports_are_the_ones_the_service_is_told_to_use(detector_chart
     assert told == ["8000", "8001", "8002"]
 
 
-def test_the_detector_image_answers_triton_health_and_lists_its_model(detector: RunningDetector) -> None:
+def test_the_detector_image_answers_triton_health_and_keeps_its_repository_closed(
+    detector: RunningDetector,
+) -> None:
     assert detector.get(detector.http, "/v2/health/ready").status_code == 200
     assert detector.get(detector.http, "/v2/health/live").status_code == 200
     assert detector.get(detector.http, f"/v2/models/{MODEL}/ready").status_code == 200
-    index = requests.post(f"http://127.0.0.1:{detector.http}/v2/repository/index", data=b"{}", timeout=10)
-    assert index.status_code == 200, index.text
-    assert json.loads(index.text) == [{"name": MODEL, "version": "1", "state": "READY"}]
+    assert json.loads(detector.get(detector.http, f"/v2/models/{MODEL}").text)["versions"] == ["1"]
+    # The repository (index, load, unload) needs the detector's own key (issue 20).
+    unload = requests.post(
+        f"http://127.0.0.1:{detector.http}/v2/repository/models/{MODEL}/unload", data=b"{}", timeout=10
+    )
+    assert unload.status_code == 403, unload.text
+    assert detector.get(detector.http, f"/v2/models/{MODEL}/ready").status_code == 200
     assert detector.get(detector.metrics, "/readyz").status_code == 200
     healthcheck = detector.container.run_healthcheck()
     assert healthcheck.returncode == 0, healthcheck

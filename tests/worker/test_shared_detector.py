@@ -82,8 +82,9 @@ def test_the_service_speaks_kserve_v2_as_triton_serves_it_with_its_metrics_besid
 ) -> None:
     assert detector.get(detector.http_port, "/v2/health/ready")[0] == 200
     assert detector.get(detector.http_port, "/v2/models/yolov8/ready")[0] == 200
-    status, index = detector.get(detector.http_port, "/v2/repository/index", data=b"{}")
-    assert status == 200 and json.loads(index) == [{"name": "yolov8", "version": "1", "state": "READY"}]
+    # The repository index needs the detector's own key (test below); the model's metadata is open.
+    status, metadata = detector.get(detector.http_port, "/v2/models/yolov8")
+    assert status == 200 and json.loads(metadata)["versions"] == ["1"]
     status, config = detector.get(detector.http_port, "/v2/models/yolov8/config")
     config = json.loads(config)
     assert (
@@ -118,6 +119,57 @@ def test_a_wrong_frame_size_or_model_name_is_refused_with_a_clear_error(detector
     with pytest.raises(DetectorUnavailable, match=r"rejected: .*yolov9") as caught:
         RemoteDetector(detector.url, "yolov9", conf_floor=0.25, timeout=30).detect(cv2.imread(str(bus_jpg())))
     assert caught.value.result == "rejected"
+
+
+def test_the_model_repository_and_shared_memory_are_refused_without_the_detectors_key(
+    detector: DetectorProcess, tmp_path: Path
+) -> None:
+    """Issue 20, High 1: these requests, with no credentials, unloaded the model for every camera and
+    loaded a model whose ``file:1/model.py`` ran any Python in the detector."""
+    import tritonclient.grpc as grpcclient
+    from tritonclient.utils import InferenceServerException
+
+    marker = tmp_path / "ran"
+    model_py = f"open({str(marker)!r}, 'w').write('owned')\n".encode()
+    load_body = json.dumps(
+        {"parameters": {"config": json.dumps({"backend": "python"}), "file:1/model.py": model_py.hex()}}
+    ).encode()
+    refused = {
+        "/v2/repository/models/yolov8/unload": b"{}",
+        "/v2/repository/models/evil/load": load_body,
+        "/v2/repository/index": b"{}",
+        "/v2/systemsharedmemory/region/r/register": json.dumps(
+            {"key": "/dev/shm/x", "offset": 0, "byte_size": 64}
+        ).encode(),
+        "/v2/models/yolov8/stats": None,
+        "/v2/logging": b'{"log_verbose_level": 1}',
+    }
+    for path, body in refused.items():
+        status, text = detector.get(detector.http_port, path, data=body)
+        assert status == 403 and "triton-access-token" in text, (path, status, text)
+
+    client = grpcclient.InferenceServerClient(detector.url.removeprefix("grpc://"))
+    for call in (
+        lambda: client.unload_model("yolov8"),
+        lambda: client.load_model(
+            "evil", config=json.dumps({"backend": "python"}), files={"file:1/model.py": model_py}
+        ),
+        lambda: client.get_model_repository_index(),
+        lambda: client.register_system_shared_memory("r", "/x", 64),
+        lambda: client.get_inference_statistics("yolov8"),
+    ):
+        with pytest.raises(InferenceServerException, match="triton-access-token"):
+            call()
+
+    # Nothing happened, and what a camera needs still works, over both protocols.
+    assert not marker.exists()
+    assert detector.get(detector.http_port, "/v2/models/yolov8/ready")[0] == 200
+    assert detector.get(detector.http_port, "/v2/models/evil/ready")[0] != 200
+    assert client.is_model_ready("yolov8")
+    found = RemoteDetector(detector.url, "yolov8", conf_floor=0.25, timeout=30).detect(
+        cv2.imread(str(bus_jpg()))
+    )
+    assert found
 
 
 def test_eight_clients_share_one_detector_and_their_frames_are_batched(detector: DetectorProcess) -> None:

@@ -17,7 +17,7 @@ from cctv_worker.capture.source import describe_open_error, last_open_failure, o
 from cctv_worker.capture.stream import CaptureThread, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.metrics import WorkerMetrics
-from cctv_worker.network_policy import NetworkPolicy
+from cctv_common.network_policy import NetworkPolicy
 from support.net import free_port
 from support.rtsp_server import RtspServer
 

@@ -26,6 +26,8 @@ DASHBOARD_POLL_SECONDS = env_float("DASHBOARD_POLL_SECONDS", 3.0, minimum=0.1, m
 # Ingest limits (docs: README "Limits"). A camera's worker sending faster than this gets 429 with
 # Retry-After and keeps the alert in its spool.
 ALERT_RATE_PER_MINUTE = env_int("ALERT_RATE_PER_MINUTE", 60, minimum=1, maximum=100_000)
+# Event updates (PUT /api/cameras/<id>/events/<key>/) per camera per minute; more answer 429.
+EVENT_UPDATE_RATE_PER_MINUTE = env_int("EVENT_UPDATE_RATE_PER_MINUTE", 60, minimum=1, maximum=100_000)
 # Snapshot bytes stored per camera and per user (0: no limit); past either, ingest answers 507.
 CAMERA_STORAGE_QUOTA_BYTES = env_int("CAMERA_STORAGE_QUOTA_BYTES", 5 * 1024**3, minimum=0)
 USER_STORAGE_QUOTA_BYTES = env_int("USER_STORAGE_QUOTA_BYTES", 50 * 1024**3, minimum=0)
@@ -46,13 +48,23 @@ MAX_ACTIVE_CAMERAS_PER_USER = env_int("MAX_ACTIVE_CAMERAS_PER_USER", 32, minimum
 # past CLIP_MAX_SECONDS is refused (400) as not one event's clip.
 CLIP_MAX_BYTES = env_int("CLIP_MAX_BYTES", 200 * 1024 * 1024, minimum=64 * 1024)
 CLIP_MAX_SECONDS = env_int("CLIP_MAX_SECONDS", 3 * 3600, minimum=10)
+# The address space of the child process that opens a clip with FFmpeg (surveillance.clip_probe): a
+# hostile file makes that child fail, never the backend's own process grow.
+CLIP_CHECK_MEMORY_BYTES = env_int("CLIP_CHECK_MEMORY_BYTES", 1024 * 1024 * 1024, minimum=256 * 1024 * 1024)
 # Clips checked at once per backend process (each check reads the file's packets); more answer 503.
 CLIP_CHECK_CONCURRENCY = env_int("CLIP_CHECK_CONCURRENCY", 2, minimum=1, maximum=64)
-# All clips together stay under this many bytes: the oldest clips of closed events are deleted first.
-# 0: no cap (then only purge_alerts deletes clips).
-CLIP_STORAGE_MAX_BYTES = env_int("CLIP_STORAGE_MAX_BYTES", 20 * 1024**3, minimum=0)
+# Each owner's clips stay under this many bytes: past it that owner's oldest clips of closed events are
+# deleted (never another owner's, never one of an open event), and a clip that cannot fit that way answers
+# 507. MEDIA_MIN_FREE_BYTES is the volume's floor for clips too. 0: no quota (only purge_alerts deletes).
+CLIP_STORAGE_PER_USER_BYTES = env_int("CLIP_STORAGE_PER_USER_BYTES", 5 * 1024**3, minimum=0)
 
 # Requests of one server process running Django code at once (in that many long-lived threads, each with
 # its database connection); more wait their turn on the event loop. A client still sending its request or
 # reading its answer holds no such slot (cctv_backend.asgi_guard), so slow clients cannot use them up.
 REQUEST_CONCURRENCY = env_int("REQUEST_CONCURRENCY", 8, minimum=1, maximum=256)
+# A request body's pace (cctv_backend.asgi_guard.BodyPace): anything within the grace period, then at
+# least REQUEST_BODY_MIN_RATE bytes a second on average, all of it within REQUEST_BODY_MAX_SECONDS;
+# slower answers 408. At the defaults a 200 MiB clip needs about 230 KB/s.
+REQUEST_BODY_GRACE_SECONDS = env_float("REQUEST_BODY_GRACE_SECONDS", 30.0, minimum=0.1, maximum=3600)
+REQUEST_BODY_MIN_RATE = env_int("REQUEST_BODY_MIN_RATE", 16 * 1024, minimum=1)
+REQUEST_BODY_MAX_SECONDS = env_float("REQUEST_BODY_MAX_SECONDS", 900.0, minimum=1, maximum=86_400)

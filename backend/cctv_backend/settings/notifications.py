@@ -25,19 +25,23 @@ NOTIFY_RETRY_WINDOW_SECONDS = env_float(
 # Exponential backoff between attempts: base * 2^(attempt-1), capped, with jitter (half the delay).
 NOTIFY_BACKOFF_BASE_SECONDS = env_float("NOTIFY_BACKOFF_BASE_SECONDS", 2.0, minimum=0.01, maximum=3600)
 NOTIFY_BACKOFF_MAX_SECONDS = env_float("NOTIFY_BACKOFF_MAX_SECONDS", 600.0, minimum=0.01, maximum=86_400)
-# Timeout of one attempt (connect + answer) to a webhook, broker or SMTP server.
+# One deadline for a whole attempt (connect, send, the answer's head, redirects) to a webhook, broker or
+# SMTP server, whatever the receiver does. A webhook's answer body is never read.
 NOTIFY_TIMEOUT_SECONDS = env_float("NOTIFY_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=300)
-# Bytes of a webhook's answer read at most (kept in the delivery log's last error).
-NOTIFY_RESPONSE_MAX_BYTES = env_int("NOTIFY_RESPONSE_MAX_BYTES", 65_536, minimum=256, maximum=10_485_760)
 # alert.closed waits up to this long for the event's clip (the worker records POST_ROLL more seconds,
 # then uploads it), so that the close carries clip_url; it goes out as soon as the clip is stored, or
 # without one when none came in time (clips off, a worker killed mid-event). 0: send the close at once.
 NOTIFY_CLOSE_CLIP_WAIT_SECONDS = env_float("NOTIFY_CLOSE_CLIP_WAIT_SECONDS", 90.0, minimum=0, maximum=3600)
+# Channel tests (POST .../channels/<id>/test/) running at once per server process; more answer 503.
+CHANNEL_TEST_CONCURRENCY = env_int("CHANNEL_TEST_CONCURRENCY", 2, minimum=1, maximum=64)
 # The delivery process: how often it looks for due deliveries when idle, how many it claims at once, how
 # many it sends in parallel, and how long a claim holds before another process may take the row over
 # (a process killed mid-send leaves rows that become due again after this lease).
 NOTIFY_POLL_SECONDS = env_float("NOTIFY_POLL_SECONDS", 0.5, minimum=0.01, maximum=60)
 NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 100, minimum=1, maximum=10_000)
+# Alert notifications one channel may queue per minute; past it they are dropped and counted
+# (cctv_backend_notifications_suppressed_total): an e-mail channel must not become an open relay.
+NOTIFY_CHANNEL_RATE_PER_MINUTE = env_int("NOTIFY_CHANNEL_RATE_PER_MINUTE", 60, minimum=1, maximum=100_000)
 NOTIFY_CONCURRENCY = env_int("NOTIFY_CONCURRENCY", 16, minimum=1, maximum=256)
 NOTIFY_LEASE_SECONDS = env_float("NOTIFY_LEASE_SECONDS", 60.0, minimum=1, maximum=3600)
 # Port of the delivery process's Prometheus /metrics (cctv_backend_notifications_* counters).

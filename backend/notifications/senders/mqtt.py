@@ -8,6 +8,7 @@ simple and correct after broker restarts; a broker sees a short session per mess
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import uuid
 from urllib.parse import urlsplit
@@ -16,8 +17,9 @@ import paho.mqtt.client as mqtt
 from django.conf import settings
 from paho.mqtt.reasoncodes import ReasonCode
 
-from cctv_common.network_policy import AddressNotAllowed, check_host
+from cctv_common.network_policy import check_host
 from notifications.senders import Message, Outcome, target_policy
+from notifications.validators import ambiguous_url_reason
 
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 QOS = 1
@@ -40,18 +42,36 @@ def topics_for(message: Message) -> list[tuple[str, str, bool]]:
     ]
 
 
+class _PinnedClient(mqtt.Client):
+    """Connects to the address the outbound policy checked; TLS still names (SNI) and verifies the
+    broker's host name, which paho takes from ``connect``'s host. paho-mqtt opens its TCP connection in
+    ``_create_socket_connection`` (tests/backend/notifications/test_mqtt_delivery.py fails if an upgrade
+    renames it)."""
+
+    def __init__(self, address: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._pinned_address = address
+
+    def _create_socket_connection(self) -> socket.socket:
+        return socket.create_connection((self._pinned_address, self._port), timeout=self._connect_timeout)
+
+
 def send(message: Message) -> Outcome:
+    ambiguity = ambiguous_url_reason(message.url)
+    if ambiguity:
+        return Outcome.final(f"refused: the URL must be a plain mqtt(s) URL: {ambiguity}")
     parts = urlsplit(message.url)
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        return Outcome.final(f"{message.url!r} is not an mqtt:// or mqtts:// URL")
-    port = parts.port or DEFAULT_PORTS[parts.scheme]
+        return Outcome.final("the URL is not an mqtt:// or mqtts:// URL")
     try:
-        check_host(parts.hostname, target_policy())
-    except AddressNotAllowed as error:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+        address = check_host(parts.hostname, target_policy())[0]  # resolved once: connect there
+    except ValueError as error:  # AddressNotAllowed, or a bad port
         return Outcome.final(f"refused: {error}")
 
     timeout = settings.NOTIFY_TIMEOUT_SECONDS
-    client = mqtt.Client(
+    client = _PinnedClient(
+        address,
         callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
         client_id=f"cctv-notifier-{uuid.uuid4().hex[:12]}",
         protocol=mqtt.MQTTv311,

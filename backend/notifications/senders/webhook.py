@@ -1,19 +1,21 @@
-"""Webhook sender: a signed JSON POST; redirects followed to allowed hosts only; answers read to a limit."""
+"""Webhook sender: a signed JSON POST to the checked address (senders.pinned_http); redirects followed to
+allowed hosts only, all within one deadline; the answer's body is never read."""
 
 from __future__ import annotations
 
+import http.client
 import json
-import threading
+import ssl
 import time
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
-import requests
 from django.conf import settings
 
 from cctv_common.network_policy import AddressNotAllowed, check_host
 from notifications import backoff, signing
-from notifications.senders import Message, Outcome, target_policy
+from notifications.senders import Message, Outcome, pinned_http, target_policy
+from notifications.validators import ambiguous_url_reason
 
 MAX_REDIRECTS = 3
 USER_AGENT = "cctv-notifier/1"
@@ -23,36 +25,31 @@ def body_of(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _check_target(url: str) -> None:
+def _checked_target(url: str) -> tuple[SplitResult, str]:
+    """The URL's parts and the one address to connect to, resolved once and checked against the policy
+    (``AddressNotAllowed`` otherwise): the request goes to this address, never to a second lookup."""
+    reason = ambiguous_url_reason(url)
+    if reason:
+        raise AddressNotAllowed(f"the URL must be a plain http(s) URL: {reason}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AddressNotAllowed(f"{url!r} is not an http(s) URL")
-    check_host(parts.hostname, target_policy())
+        raise AddressNotAllowed("the URL is not an http(s) URL")
+    try:
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        raise AddressNotAllowed("the URL's port is not a number from 1 to 65535") from None
+    addresses = check_host(parts.hostname, target_policy())
+    return parts, addresses[0]
 
 
-def _read_limited(response: requests.Response) -> str:
-    limit = settings.NOTIFY_RESPONSE_MAX_BYTES
-    data = b""
-    for chunk in response.iter_content(chunk_size=8192):
-        data += chunk
-        if len(data) >= limit:
-            break
-    response.close()
-    return data[:limit].decode("utf-8", "replace")
+def _reason_of(answer: pinned_http.Answer) -> str:
+    """The status and a short reason phrase, never the receiver's body: the delivery log (and the channel
+    test's answer) must not become a reader of what answers at the target."""
+    phrase = "".join(char for char in answer.reason[:60] if char.isascii() and char.isprintable()).strip()
+    return f"HTTP {answer.status} {phrase}".strip()
 
 
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    """One session per sending thread: connections to a receiver that keeps them alive are reused."""
-    if not hasattr(_local, "session"):
-        _local.session = requests.Session()
-        _local.session.trust_env = False  # no proxies from the environment: the policy checks the real target
-    return _local.session
-
-
-def send(message: Message, *, session: requests.Session | None = None) -> Outcome:
+def send(message: Message) -> Outcome:
     body = body_of(message.payload)
     timestamp = int(time.time())
     headers = {
@@ -65,40 +62,36 @@ def send(message: Message, *, session: requests.Session | None = None) -> Outcom
             body=body,
         ),
     }
-    http = session or _session()
     url = message.url
+    timeout = settings.NOTIFY_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout  # one deadline for the attempt, redirects included
     for _ in range(MAX_REDIRECTS + 1):
         try:
-            _check_target(url)
+            parts, address = _checked_target(url)
         except AddressNotAllowed as error:
             return Outcome.final(f"refused: {error}")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return Outcome.retry(f"timed out after {timeout:g} s")
         try:
-            response = http.post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=settings.NOTIFY_TIMEOUT_SECONDS,
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.Timeout:
-            return Outcome.retry(f"timed out after {settings.NOTIFY_TIMEOUT_SECONDS:g} s")
-        except requests.ConnectionError as error:
+            answer = pinned_http.post(parts, address, body=body, headers=headers, timeout=remaining)
+        except pinned_http.DeadlinePassed:
+            return Outcome.retry(f"timed out after {timeout:g} s")
+        except ssl.SSLError as error:
+            return Outcome.retry(f"TLS failed: {_short(error)}")
+        except (OSError, http.client.HTTPException) as error:
             return Outcome.retry(f"connection failed: {_short(error)}")
-        except requests.RequestException as error:
-            return Outcome.final(f"request failed: {_short(error)}")
-        status = response.status_code
-        if status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
-            response.close()
-            url = urljoin(url, response.headers["Location"])
+        status = answer.status
+        location = answer.headers.get("Location")
+        if status in (301, 302, 303, 307, 308) and location:
+            url = urljoin(url, location)
             continue
-        text = _read_limited(response)
         if 200 <= status < 300:
             return Outcome.delivered(status)
-        detail = f"HTTP {status}: {text[:500]}".strip()
+        detail = _reason_of(answer)
         if backoff.is_retryable_status(status):
             retry_after = backoff.parse_retry_after(
-                response.headers.get("Retry-After"), now=datetime.now(tz=UTC)
+                answer.headers.get("Retry-After"), now=datetime.now(tz=UTC)
             )
             return Outcome.retry(detail, status=status, retry_after=retry_after)
         return Outcome.final(detail, status=status)

@@ -109,8 +109,9 @@ class NetworkPolicy:
             raise AddressNotAllowed(f"{host} resolves to no address")
         for address in addresses:
             if not self.allows(address):
-                where = host if host == address else f"{host} ({address})"
-                raise AddressNotAllowed(f"{where} is not an allowed {self.purpose} ({self.settings_hint})")
+                # The name only, never what it resolved to: the message reaches users (an API answer, a
+                # delivery log), and naming the address would make it a resolver of internal names.
+                raise AddressNotAllowed(f"{host} is not an allowed {self.purpose} ({self.settings_hint})")
         return addresses[0]
 
 

@@ -80,6 +80,7 @@ def test_killed_backend_and_delivery_process_lose_and_duplicate_nothing(tmp_path
             NOTIFY_POLL_SECONDS="0.1",
             NOTIFY_CONCURRENCY="4",
             NOTIFY_BATCH_SIZE="8",
+            NOTIFY_CHANNEL_RATE_PER_MINUTE="1000",  # 60 alerts in well under a minute, all to be sent
         )
         _manage("migrate", "--noinput", "-v0", env=env)
         demo = _manage("create_demo", "--username", DEMO_USER, "--password", DEMO_PASSWORD, "--json", env=env)

@@ -1,5 +1,5 @@
 """``manage.py purge_alerts``: delete alerts older than the retention period with their snapshot and clip
-files, then hold all clips under CLIP_STORAGE_MAX_BYTES (oldest clips of closed events first)."""
+files, then hold all clips under CLIP_STORAGE_PER_USER_BYTES (oldest clips of closed events first)."""
 
 from datetime import timedelta
 
@@ -34,4 +34,4 @@ class Command(BaseCommand):
         )
         capped = services.clips_enforce_storage_cap()
         if capped:
-            self.stdout.write(f"Deleted {capped} clip(s) to stay under CLIP_STORAGE_MAX_BYTES.")
+            self.stdout.write(f"Deleted {capped} clip(s) to stay under CLIP_STORAGE_PER_USER_BYTES.")
