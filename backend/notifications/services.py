@@ -124,8 +124,15 @@ def _rules_of(channel: Channel) -> rules.Rules:
 
 def _facts_of(alert: Alert) -> rules.AlertFacts:
     """What the rules look at. An event's zones are those its seen objects were in (the worker names
-    each object's zones); an alert without objects (a seed client's) is in no zone."""
-    zones = {zone for seen in alert.seen_objects or () for zone in seen.get("zones") or ()}
+    each object's zones); an alert without objects (a seed client's) is in no zone. Stored objects are
+    read defensively: rows saved before every field was validated may hold anything."""
+    zones = {
+        zone
+        for seen in alert.seen_objects or ()
+        if isinstance(seen, dict)
+        for zone in seen.get("zones") or ()
+        if isinstance(zone, str)
+    }
     return rules.AlertFacts(
         camera_id=alert.camera_id,
         alert_type=alert.alert_type,
