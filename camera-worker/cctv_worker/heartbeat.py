@@ -23,12 +23,14 @@ class HeartbeatThread(threading.Thread):
         *,
         on_accepted: Callable[[], None] | None = None,
         open_events: Callable[[], list[str]] | None = None,
+        live: Callable[[], dict[str, object] | None] | None = None,
     ) -> None:
         super().__init__(name="heartbeat", daemon=True)
         self.on_accepted = on_accepted  # the backend is up: the sender need not wait out its backoff
         # The keys of the worker's open events: the backend closes the camera's others (orphans of a
         # worker killed mid-event). None: not reported (the backend then closes nothing).
         self.open_events = open_events
+        self.live = live  # the live view's address, key and codec (None: no live view)
         self.client = client
         self.camera_id = camera_id
         self.status = status
@@ -38,7 +40,9 @@ class HeartbeatThread(threading.Thread):
 
     def beat(self) -> bool:
         open_events = self.open_events() if self.open_events is not None else None
-        ok = self.client.heartbeat(self.camera_id, self.status.state.value, self.status.fps(), open_events)
+        live = self.live() if self.live is not None else None
+        state, fps = self.status.state.value, self.status.fps()
+        ok = self.client.heartbeat(self.camera_id, state, fps, open_events, live)
         if ok != self._ok:  # log changes, not every beat
             (log.info if ok else log.warning)("heartbeat %s", "accepted" if ok else "failed")
             self._ok = ok

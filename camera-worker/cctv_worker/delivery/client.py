@@ -130,11 +130,18 @@ class BackendClient:
         return True
 
     def heartbeat(
-        self, camera_id: int, stream_state: str, fps: float, open_events: list[str] | None = None
+        self,
+        camera_id: int,
+        stream_state: str,
+        fps: float,
+        open_events: list[str] | None = None,
+        live: dict[str, object] | None = None,
     ) -> bool:
         body: dict[str, object] = {"stream_state": stream_state, "fps": round(fps, 2)}
         if open_events is not None:
             body["open_events"] = open_events
+        if live is not None:  # where the backend proxies the live view from (url, key, codec)
+            body["live"] = live
         try:
             response = self.session.post(
                 f"{self.base_url}/api/cameras/{camera_id}/heartbeat/",
