@@ -195,6 +195,12 @@ class Camera(models.Model):
     stream_state = models.CharField(max_length=16, choices=StreamState.choices, default=StreamState.UNKNOWN)
     fps = models.FloatField(null=True, blank=True)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Where the worker serves the live view (its last heartbeat; empty while its stream is down), the
+    # per-process key it asks for and the stream's codec string (surveillance.live).
+    live_host = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    live_port = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    live_key = models.CharField(max_length=128, blank=True, default="", editable=False)
+    live_codec = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

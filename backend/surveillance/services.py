@@ -31,6 +31,7 @@ from rest_framework.authtoken.models import Token
 from cctv_common.redact import MASK, mask_url, restore_masked, same_origin
 from surveillance import clips, metrics, quotas, signals, snapshots
 from surveillance.errors import IdempotencyConflict
+from surveillance.live import parse_live_url
 from surveillance.models import (
     DETECTION_FIELDS,
     Alert,
@@ -145,14 +146,34 @@ def camera_rotate_ingest_token(*, camera: Camera) -> str:
 
 
 def camera_record_heartbeat(
-    *, camera: Camera, stream_state: str, fps: float | None, now: datetime | None = None
+    *,
+    camera: Camera,
+    stream_state: str,
+    fps: float | None,
+    now: datetime | None = None,
+    live: dict[str, str] | None = None,
 ) -> Camera:
-    """Store what the camera's worker reports. Does not touch ``updated_at`` (that marks config changes)."""
+    """Store what the camera's worker reports. Does not touch ``updated_at`` (that marks config changes).
+
+    ``live``: where the worker serves the live view (url, key, codec); an address the backend may not
+    dial (``live.parse_live_url``) counts as none.
+    """
     if stream_state not in StreamState.values:
         raise ValidationError({"stream_state": f"Unknown stream state {stream_state!r}."})
     now = now or timezone.now()
-    Camera.objects.filter(pk=camera.pk).update(stream_state=stream_state, fps=fps, last_heartbeat_at=now)
-    camera.stream_state, camera.fps, camera.last_heartbeat_at = stream_state, fps, now
+    address = parse_live_url(live["url"]) if live else None
+    fields = {
+        "stream_state": stream_state,
+        "fps": fps,
+        "last_heartbeat_at": now,
+        "live_host": address.host if address else None,
+        "live_port": address.port if address else None,
+        "live_key": live["key"] if live and address else "",
+        "live_codec": live["codec"] if live and address else "",
+    }
+    Camera.objects.filter(pk=camera.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(camera, name, value)
     return camera
 
 

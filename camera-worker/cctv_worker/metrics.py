@@ -63,7 +63,8 @@ class WorkerMetrics:
         self.stream_reconnects = counter("cctv_stream_reconnects_total", "Attempts to reconnect the stream.")
         self._sink_packets_dropped = Counter(
             "cctv_sink_packets_dropped_total",
-            "Video packets a packet sink (clips, live) fell too far behind to take, dropped up to a keyframe.",
+            "Video packets a packet sink (clips, live) fell too far behind to take, dropped up to a"
+            " keyframe.",
             ["camera", "sink"],
             registry=registry,
         )
