@@ -36,6 +36,9 @@ from surveillance.models import Camera
 MAX_HEADER_BYTES = 8 * 1024  # a worker's answer head is a few lines
 READ_TIMEOUT_SECONDS = 30.0  # the worker ends a stalled session after 15 s; this catches a hung worker
 CHUNK_BYTES = 64 * 1024
+# The kernel's receive buffer for a worker's stream: small, so that a viewer who stops reading stops the
+# relay's reads soon and the worker sees it (it drops the viewer) instead of megabytes piling up here.
+RECEIVE_BUFFER_BYTES = 256 * 1024
 
 STATE_LIVE, STATE_DOWN, STATE_INACTIVE = "live", "down", "inactive"
 
@@ -118,9 +121,15 @@ def open_stream(camera: Camera) -> WorkerStream:
 
 def _handshake(camera: Camera) -> tuple[socket.socket, bytes, str]:
     timeout = settings.LIVE_CONNECT_TIMEOUT_SECONDS
+    host = camera.live_host or ""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
-        sock = socket.create_connection((camera.live_host, camera.live_port), timeout=timeout)
+        # Before connecting: the window it offers is set then.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+        sock.settimeout(timeout)
+        sock.connect((host, camera.live_port))
     except OSError as exc:
+        sock.close()
         metrics.LIVE_SESSIONS.labels(result="failed").inc()
         raise LiveUnavailable(502, STATE_DOWN, "The camera's worker does not answer.") from exc
     try:
@@ -142,6 +151,7 @@ def _handshake(camera: Camera) -> tuple[socket.socket, bytes, str]:
     headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
     if status == 200:
         return sock, rest, headers.get("X-Codec", "")[:64]
+    rest = _read_rest(sock, rest)
     sock.close()
     if status == 503:
         state = _state_of(rest)
@@ -151,6 +161,16 @@ def _handshake(camera: Camera) -> tuple[socket.socket, bytes, str]:
         raise LiveUnavailable(503, state, detail)
     metrics.LIVE_SESSIONS.labels(result="failed").inc()
     raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
+
+
+def _read_rest(sock: socket.socket, body: bytes) -> bytes:
+    """The rest of a refusal's short body (the worker closes after it), at most MAX_HEADER_BYTES."""
+    try:
+        while len(body) < MAX_HEADER_BYTES and (chunk := sock.recv(MAX_HEADER_BYTES)):
+            body += chunk
+    except OSError:
+        pass
+    return body[:MAX_HEADER_BYTES]
 
 
 def _state_of(body: bytes) -> str:

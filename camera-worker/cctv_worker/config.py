@@ -220,6 +220,10 @@ class WorkerConfig(BaseSettings):
     live_port: int = Field(0, alias="LIVE_PORT", ge=0, le=65535)
     live_advertise_host: str | None = Field(None, alias="LIVE_ADVERTISE_HOST", min_length=1, max_length=253)
     live_max_viewers: int = Field(8, alias="LIVE_MAX_VIEWERS", ge=1, le=100)
+    # What a viewer may fall behind before it is dropped (a few seconds of a 1080p stream).
+    live_buffer_bytes: int = Field(
+        4 * 1024 * 1024, alias="LIVE_BUFFER_BYTES", ge=64 * 1024, le=256 * 1024 * 1024
+    )
     shutdown_grace: float = Field(20.0, alias="SHUTDOWN_GRACE", ge=0.0, le=600.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field("INFO", alias="LOG_LEVEL")
     log_format: Literal["json", "text"] = Field("json", alias="LOG_FORMAT")

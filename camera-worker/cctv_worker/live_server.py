@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = 5.0  # seconds to send the request line and headers
 WRITE_TIMEOUT = 5.0  # a write that blocks this long (the reader stopped reading) drops the viewer
+# The kernel's send buffer per viewer: small, so that a viewer's backlog is counted in its own buffer
+# (LIVE_BUFFER_BYTES) and a reader that stops is noticed, not hidden behind megabytes of socket buffer.
+SEND_BUFFER_BYTES = 256 * 1024
 IDLE_TIMEOUT = 15.0  # no fragment for this long (a stalled stream): the session ends, the player reopens
 
 
@@ -67,6 +71,7 @@ class LiveServer:
                     self.end_headers()
                     self.wfile.flush()
                     self.connection.settimeout(WRITE_TIMEOUT)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
                     while (chunk := viewer.next_chunk(IDLE_TIMEOUT)) is not None:
                         if not chunk:
                             break  # no fragment for IDLE_TIMEOUT: the stream stalled

@@ -118,7 +118,9 @@ class Worker:
         self.live_server: LiveServer | None = None
         if config.live_enabled:
             self.live = LiveSink(
-                max_viewers=config.live_max_viewers, on_viewers=self.metrics.live_viewers.set
+                max_viewers=config.live_max_viewers,
+                max_buffer_bytes=config.live_buffer_bytes,
+                on_viewers=self.metrics.live_viewers.set,
             )
             queued_live = self._queued(self.live, "live")
             self.sinks.append(queued_live)
