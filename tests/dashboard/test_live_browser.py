@@ -25,7 +25,7 @@ from playwright.sync_api import expect, sync_playwright
 from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
 from support.footage import vtest_avi
 from support.rtsp_server import RtspServer, gstreamer_available, start_rtsp_server
-from support.worker_process import WorkerProcess
+from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -85,6 +85,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
         camera = backend.create_camera("Gate", rtsp.url)
         worker = WorkerProcess(
             {
+                **QUICK_WORKER_ENV,
                 "CAMERA_ID": str(camera["id"]),
                 "RTSP_URL": rtsp.url,
                 "DJANGO_API_URL": backend.url,
@@ -233,3 +234,20 @@ def test_the_live_page_plays_within_3_s_and_the_wall_opens_it(page, site):
     expect(tile.locator(".live-state")).to_have_attribute("data-state", "playing")
     tile.click()
     expect(page).to_have_url(re.compile(rf"/dashboard/cameras/{site.camera['id']}/live/$"))
+
+
+def test_a_stream_that_goes_down_shows_down_and_resumes_by_itself_within_10_s(page, site):
+    """Last in this module: it stops the module's RTSP server (and starts it again)."""
+    state = lambda: page.evaluate("document.querySelector('.live-state').dataset.state")  # noqa: E731
+    page.goto(f"/dashboard/cameras/{site.camera['id']}/live/")
+    wait_for(lambda: state() == "playing", 5, "the live view plays")
+    site.rtsp.stop()
+    wait_for(lambda: state() == "down", 20, "the player shows the stream down")
+    site.rtsp.start()
+    wait_for(lambda: state() == "playing", 10, "the player resumes by itself")
+    played = page.evaluate("document.querySelector('.live-player video').currentTime")
+    wait_for(
+        lambda: page.evaluate("document.querySelector('.live-player video').currentTime") > played,
+        5,
+        "the video plays again",
+    )
