@@ -2,10 +2,10 @@
 module that talks to workers.
 
 A worker reports in its heartbeat where it serves the live view (``http://<ip>:<port>/live``), the
-per-process key it asks for, and the stream's codec string. The backend keeps the IP and port only when
-the IP lies in LIVE_WORKER_NETWORKS (it dials that address: a worker, or a user sending heartbeats with
-their own token, must not point it at anything else), always asks for the path ``/live``, and sends the
-key in the ``Authorization`` header, never in a URL.
+per-process key it asks for, and the stream's codec string. The backend takes that report from the
+camera's ingest token only, keeps the IP and port only when the IP lies in LIVE_WORKER_NETWORKS (it dials
+that address: a leaked ingest token must not point it at anything else), always asks for the path
+``/live``, and sends the key in the ``Authorization`` header, never in a URL.
 
 A viewer's session: the view checks who asks and opens the worker's stream synchronously (so the viewer
 gets a real status: 503 while the stream is down or the worker's viewer limit is reached, 502 when the

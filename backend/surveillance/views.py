@@ -189,7 +189,9 @@ class CameraHeartbeatApi(APIView):
             camera=camera,
             stream_state=data.validated_data["stream_state"],
             fps=data.validated_data.get("fps"),
-            live=data.validated_data.get("live"),
+            # Only the camera's worker (its ingest token) says where the backend may dial: a user's token
+            # reports the stream state, never an address for the backend to connect to.
+            live=data.validated_data.get("live") if is_camera(request) else None,
         )
         if "open_events" in data.validated_data:
             services.events_close_orphans(camera=camera, open_keys=data.validated_data["open_events"])

@@ -32,6 +32,12 @@ def test_a_heartbeat_stores_the_live_address_and_one_without_clears_it(camera_cl
     assert alice_camera.live_host is None and alice_camera.live_key == ""
 
 
+def test_only_the_cameras_ingest_token_may_report_a_live_address(alice_client, alice_camera):
+    assert heartbeat(alice_client, alice_camera, url="http://10.1.2.3:9110/live").status_code == 204
+    alice_camera.refresh_from_db()
+    assert alice_camera.live_host is None and alice_camera.stream_state == "up"
+
+
 @pytest.mark.parametrize(
     "url",
     [
