@@ -136,6 +136,19 @@ def test_when_the_last_viewer_leaves_the_muxer_is_closed(stream):
     assert live._muxer is None and not live.watched
 
 
+def test_after_the_last_viewer_the_gate_passes_one_packet_more_which_closes_the_muxer(stream):
+    live = Counting(max_viewers=2)
+    gate = LiveGate(live, live)
+    gate.on_connect(stream.template)
+    viewer = live.attach()
+    for item in stream.packets[:12]:
+        gate.on_packet(item)
+    live.detach(viewer)
+    for item in stream.packets[12:]:
+        gate.on_packet(item)
+    assert live._muxer is None and live.packets == 13
+
+
 def test_a_slow_viewer_is_dropped_and_the_others_keep_watching(stream):
     live = LiveSink(max_viewers=2, max_buffer_bytes=4000)
     live.on_connect(stream.template)

@@ -194,6 +194,11 @@ class LiveSink(PacketSink):
         return bool(self._viewers)
 
     @property
+    def needs_packets(self) -> bool:
+        """Watched, or a muxer still open (the next packet closes it): the gate's question, no lock."""
+        return bool(self._viewers) or self._muxer is not None
+
+    @property
     def codec(self) -> str | None:
         """The current connection's codec string (``mse_codec``), None while disconnected."""
         return self._codec
@@ -268,7 +273,7 @@ class LiveGate(PacketSink):
         self.sink.on_connect(template)
 
     def on_packet(self, item: TimedPacket) -> None:
-        if self.live.watched:
+        if self.live.needs_packets:
             self.sink.on_packet(item)
 
     def on_disconnect(self) -> None:
