@@ -39,6 +39,13 @@ CLIPS_DELETED = Counter(
     "Clips deleted: with their alerts (purge) or by the storage cap (cap).",
     ["reason"],
 )
+# Live view: sessions by outcome (started; refused: the process's LIVE_MAX_SESSIONS or the worker's viewer
+# limit; down: no live stream; failed: the worker did not answer or refused the backend's key) and bytes.
+LIVE_SESSIONS = Counter("cctv_backend_live_sessions_total", "Live-view sessions by outcome.", ["result"])
+LIVE_BYTES_SENT = Counter("cctv_backend_live_bytes_sent_total", "Live-view bytes sent to viewers.")
+LIVE_RESULTS = ("started", "refused", "down", "failed")
+for _result in LIVE_RESULTS:
+    LIVE_SESSIONS.labels(result=_result)
 CLIP_DELETED_PURGE = "purge"
 CLIP_DELETED_CAP = "cap"
 

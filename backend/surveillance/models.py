@@ -205,6 +205,12 @@ class Camera(models.Model):
     # so that every server process sees the same count.
     event_updates_since = models.DateTimeField(null=True, blank=True, editable=False)
     event_updates_in_window = models.PositiveIntegerField(default=0, editable=False)
+    # Where the worker serves the live view (its last heartbeat; empty while its stream is down), the
+    # per-process key it asks for and the stream's codec string (surveillance.live).
+    live_host = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    live_port = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    live_key = models.CharField(max_length=128, blank=True, default="", editable=False)
+    live_codec = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -268,6 +268,12 @@ class ActiveCameraOutputSerializer(_DetectionConfigOutput):
         return camera_ingest_token(camera=camera)
 
 
+class LiveReportSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=300, help_text="http://<ip>:<port>/live: where the worker serves.")
+    key = serializers.CharField(min_length=16, max_length=128, help_text="What the worker asks the backend.")
+    codec = serializers.RegexField(r"^[A-Za-z0-9._-]{1,64}$", help_text='The codec string ("avc1.64001f").')
+
+
 class HeartbeatInputSerializer(serializers.Serializer):
     stream_state = serializers.ChoiceField(choices=[(s.value, s.label) for s in StreamReport])
     fps = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1000.0)
@@ -292,6 +298,19 @@ class HeartbeatInputSerializer(serializers.Serializer):
         "the backend has had for CAMERA_ONLINE_SECONDS are closed (their worker was killed). Left out: "
         "nothing is closed (a worker from before events).",
     )
+    live = LiveReportSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Where the worker serves the live view. Left out or null: no live view now (the stream is "
+        "down). An address outside LIVE_WORKER_NETWORKS is ignored.",
+    )
+
+
+class LiveOutputSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["live", "down", "inactive"])
+    codec = serializers.CharField(allow_null=True, help_text="RFC 6381 codec string; null while down.")
+    mse = serializers.URLField(help_text="GET: the stream as fragmented MP4 (HTTP, your own credentials).")
+    hls = serializers.URLField(allow_null=True, help_text="Not served yet: null.")
 
 
 # --- alerts ------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from rest_framework.authtoken.models import Token
 from cctv_common.redact import MASK, mask_url, restore_masked, same_origin
 from surveillance import clips, metrics, quotas, signals, snapshots
 from surveillance.errors import IdempotencyConflict, InsufficientStorage
+from surveillance.live import parse_live_url
 from surveillance.models import (
     DETECTION_FIELDS,
     Alert,
@@ -154,13 +155,26 @@ def camera_record_heartbeat(
     problem: str | None = None,
     producible_types: list[str] | None = None,
     now: datetime | None = None,
+    live: dict[str, str] | None = None,
 ) -> Camera:
     """Store what the camera's worker reports. Does not touch ``updated_at`` (that marks config changes).
-    ``problem`` None: not reported, kept as it was."""
+
+    ``problem`` None: not reported, kept as it was. ``live``: where the worker serves the live view (url,
+    key, codec); an address the backend may not dial (``live.parse_live_url``) counts as none.
+    """
     if stream_state not in StreamState.values:
         raise ValidationError({"stream_state": f"Unknown stream state {stream_state!r}."})
     now = now or timezone.now()
-    fields: dict[str, Any] = {"stream_state": stream_state, "fps": fps, "last_heartbeat_at": now}
+    address = parse_live_url(live["url"]) if live else None
+    fields: dict[str, Any] = {
+        "stream_state": stream_state,
+        "fps": fps,
+        "last_heartbeat_at": now,
+        "live_host": address.host if address else None,
+        "live_port": address.port if address else None,
+        "live_key": live["key"] if live and address else "",
+        "live_codec": live["codec"] if live and address else "",
+    }
     if problem is not None:
         fields["problem"] = problem[:300]
     if producible_types is not None:

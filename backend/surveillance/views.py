@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from prometheus_client import Counter
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from surveillance import metrics, selectors, services
+from surveillance import live, metrics, selectors, services
 from surveillance.clips import clip_started_at
 from surveillance.exceptions import rejection_reason
 from surveillance.pagination import AlertCursorPagination, PagePagination
@@ -36,6 +37,7 @@ from surveillance.serializers import (
     EventUpdateInputSerializer,
     HeartbeatInputSerializer,
     IngestTokenOutputSerializer,
+    LiveOutputSerializer,
     TokenInputSerializer,
     TokenOutputSerializer,
     paginated,
@@ -186,10 +188,47 @@ class CameraHeartbeatApi(APIView):
             fps=data.validated_data.get("fps"),
             problem=data.validated_data.get("problem"),
             producible_types=data.validated_data.get("producible_types"),
+            # Only the camera's worker (its ingest token) says where the backend may dial: a user's token
+            # reports the stream state, never an address for the backend to connect to.
+            live=data.validated_data.get("live") if is_camera(request) else None,
         )
         if "open_events" in data.validated_data:
             services.events_close_orphans(camera=camera, open_keys=data.validated_data["open_events"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CameraLiveApi(APIView):
+    """GET /api/cameras/<id>/live/: the camera's live state, codec and stream URLs (docs/contracts.md)."""
+
+    @extend_schema(responses={200: LiveOutputSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        state = live.live_state(camera)
+        body = {
+            "state": state,
+            "codec": (camera.live_codec or None) if state == live.STATE_LIVE else None,
+            "mse": request.build_absolute_uri(f"/api/cameras/{camera.pk}/live/stream/"),
+            "hls": None,
+        }
+        return Response(LiveOutputSerializer(body).data)
+
+
+class CameraLiveStreamApi(APIView):
+    """GET /api/cameras/<id>/live/stream/: the camera live, as fragmented MP4, relayed from its worker
+    until the viewer leaves (a user's token or session only; ``surveillance.live``)."""
+
+    @extend_schema(responses={(200, "video/mp4"): OpenApiTypes.BINARY, 503: None})
+    def get(self, request: Request, pk: int):
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        try:
+            stream = live.open_stream(camera)
+        except live.LiveUnavailable as exc:
+            return Response({"detail": exc.detail, "state": exc.state}, status=exc.status)
+        response = StreamingHttpResponse(stream, content_type="video/mp4")
+        response["X-Codec"] = stream.codec
+        response["Cache-Control"] = "no-store"
+        response["X-Accel-Buffering"] = "no"  # a proxy in front must pass fragments on as they come
+        return response
 
 
 class ActiveCamerasApi(APIView):

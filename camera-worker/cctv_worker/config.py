@@ -215,6 +215,18 @@ class WorkerConfig(BaseSettings):
     # Operations.
     metrics_host: str = Field("0.0.0.0", alias="METRICS_HOST")  # noqa: S104 - probes come from the kubelet
     metrics_port: int = Field(9100, alias="METRICS_PORT", ge=0, le=65535)
+    # The live view (cctv_worker.live_server): the port the backend proxies viewers from. 0: a free port
+    # (the heartbeat reports the one bound); LIVE_ADVERTISE_HOST is the address the backend dials (the
+    # pod IP on Kubernetes), by default LIVE_HOST, or loopback when that is the wildcard.
+    live_enabled: bool = Field(True, alias="LIVE_ENABLED")
+    live_host: str = Field("127.0.0.1", alias="LIVE_HOST")
+    live_port: int = Field(0, alias="LIVE_PORT", ge=0, le=65535)
+    live_advertise_host: str | None = Field(None, alias="LIVE_ADVERTISE_HOST", min_length=1, max_length=253)
+    live_max_viewers: int = Field(8, alias="LIVE_MAX_VIEWERS", ge=1, le=100)
+    # What a viewer may fall behind before it is dropped (a few seconds of a 1080p stream).
+    live_buffer_bytes: int = Field(
+        4 * 1024 * 1024, alias="LIVE_BUFFER_BYTES", ge=64 * 1024, le=256 * 1024 * 1024
+    )
     shutdown_grace: float = Field(20.0, alias="SHUTDOWN_GRACE", ge=0.0, le=600.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field("INFO", alias="LOG_LEVEL")
     log_format: Literal["json", "text"] = Field("json", alias="LOG_FORMAT")
@@ -228,7 +240,12 @@ class WorkerConfig(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
     @field_validator(
-        "detect_fps", "stall_timeout", "alert_class_map", "log_file", "detect_rtsp_url", "detector_url",
+        "detect_fps",
+        "stall_timeout",
+        "alert_class_map",
+        "log_file",
+        "detect_rtsp_url",
+        "detector_url",
         mode="before",
     )
     @classmethod

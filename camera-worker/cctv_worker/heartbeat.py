@@ -25,6 +25,7 @@ class HeartbeatThread(threading.Thread):
         open_events: Callable[[], list[str]] | None = None,
         problem: Callable[[], str | None] | None = None,
         producible_types: Callable[[], list[str]] | None = None,
+        live: Callable[[], dict[str, object] | None] | None = None,
     ) -> None:
         super().__init__(name="heartbeat", daemon=True)
         self.on_accepted = on_accepted  # the backend is up: the sender need not wait out its backoff
@@ -35,6 +36,7 @@ class HeartbeatThread(threading.Thread):
         self.problem = problem
         # The alert types its model can raise (the camera form's hint); None: not reported.
         self.producible_types = producible_types
+        self.live = live  # the live view's address, key and codec (None: no live view)
         self.client = client
         self.camera_id = camera_id
         self.status = status
@@ -46,6 +48,7 @@ class HeartbeatThread(threading.Thread):
         open_events = self.open_events() if self.open_events is not None else None
         problem = self.problem() if self.problem is not None else None
         types = self.producible_types() if self.producible_types is not None else None
+        live = self.live() if self.live is not None else None
         ok = self.client.heartbeat(
             self.camera_id,
             self.status.state.value,
@@ -53,6 +56,7 @@ class HeartbeatThread(threading.Thread):
             open_events,
             problem=problem or "",
             producible_types=types,
+            live=live,
         )
         if ok != self._ok:  # log changes, not every beat
             (log.info if ok else log.warning)("heartbeat %s", "accepted" if ok else "failed")

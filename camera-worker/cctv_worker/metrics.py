@@ -19,6 +19,8 @@ from cctv_worker.decisions.alert_types import ALERT_TYPES
 FAILURE_RESULTS = ("timeout", "unreachable", "server_error", "unauthorized", "rejected")
 # Why the shared detector did not answer a frame: the values of cctv_detector_service_errors_total{result}.
 DETECTOR_SERVICE_RESULTS = ("timeout", "unreachable", "rejected")
+# How a live-view session on the worker's live port went: the values of cctv_live_sessions_total{result}.
+LIVE_SESSION_RESULTS = ("started", "busy", "down", "unauthorized", "dropped")
 
 # CPU inference of a nano model takes 10-150 ms; a large model or a starved CPU up to seconds.
 _INFERENCE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -61,10 +63,21 @@ class WorkerMetrics:
         self.stream_reconnects = counter("cctv_stream_reconnects_total", "Attempts to reconnect the stream.")
         self._sink_packets_dropped = Counter(
             "cctv_sink_packets_dropped_total",
-            "Video packets a packet sink (clips) fell too far behind to take, dropped up to a keyframe.",
+            "Video packets a packet sink (clips, live) fell too far behind to take, dropped up to a"
+            " keyframe.",
             ["camera", "sink"],
             registry=registry,
         )
+        self.live_viewers = gauge("cctv_live_viewers", "Viewers of the live view connected now.")
+        self.live_bytes_sent = counter("cctv_live_bytes_sent_total", "Bytes of live fMP4 sent to viewers.")
+        self._live_sessions = Counter(
+            "cctv_live_sessions_total",
+            "Live-view sessions by outcome (started, busy, down, unauthorized, dropped).",
+            ["camera", "result"],
+            registry=registry,
+        )
+        for result in LIVE_SESSION_RESULTS:
+            self._live_sessions.labels(camera=cam, result=result)
         self.stream_up = gauge("cctv_stream_up", "1 while the stream is connected and delivering.")
         self.stream_fps = gauge("cctv_stream_fps", "Frames per second received from the stream.")
         self.last_frame_timestamp = gauge(
@@ -167,6 +180,9 @@ class WorkerMetrics:
 
     def detector_service_error(self, result: str) -> None:
         self._detector_errors.labels(camera=self._camera, result=result).inc()
+
+    def live_session(self, result: str) -> None:
+        self._live_sessions.labels(camera=self._camera, result=result).inc()
 
     def sink_packet_dropped(self, sink: str) -> Callable[[], None]:
         """The counter of one packet sink's dropped packets, pre-initialised, as a callable."""

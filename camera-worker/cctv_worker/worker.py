@@ -9,6 +9,7 @@ seconds to empty the spool; what remains stays on disk for the next start.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from cctv_common.detector_states import SERVICE
 from cctv_common.redact import mask_url
 from cctv_worker.backoff import Backoff
 from cctv_worker.capture.egress import policy_opener
+from cctv_worker.capture.live import LiveGate, LiveSink
 from cctv_worker.capture.motion import MotionDetector, MotionGate, MotionSettings
 from cctv_worker.capture.recorder import FinishedClip, Recorder
 from cctv_worker.capture.sampler import FrameSampler
@@ -39,6 +41,7 @@ from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
 from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
+from cctv_worker.live_server import LiveServer
 from cctv_worker.metrics import WorkerMetrics
 from cctv_worker.snapshot import SnapshotError, render
 
@@ -110,6 +113,25 @@ class Worker:
         self.sinks: list[QueuedSink] = []
         if self.recorder is not None:
             self.sinks.append(self._queued(self.recorder, "clips"))
+        # What capture hands packets to: the queued sinks, the live one behind its gate (nobody watching:
+        # not even queued).
+        packet_sinks: list[PacketSink] = list(self.sinks)
+        self.live: LiveSink | None = None
+        self.live_server: LiveServer | None = None
+        if config.live_enabled:
+            self.live = LiveSink(
+                max_viewers=config.live_max_viewers,
+                max_buffer_bytes=config.live_buffer_bytes,
+                on_viewers=self.metrics.live_viewers.set,
+            )
+            queued_live = self._queued(self.live, "live")
+            self.sinks.append(queued_live)
+            packet_sinks.append(LiveGate(queued_live, self.live))
+            # Per process, reported in heartbeats only: the backend proves with it that it may watch.
+            self._live_key = secrets.token_urlsafe(32)
+            self.live_server = LiveServer(
+                config.live_host, config.live_port, self.live, self._live_key, self.metrics
+            )
         token = config.django_api_token.get_secret_value()
         # One HTTP session per thread: requests.Session is not thread-safe.
         self.sender = Sender(
@@ -128,6 +150,7 @@ class Worker:
             open_events=lambda: list(self._open_keys),
             problem=lambda: self.sender.rejection or self.status.error,
             producible_types=self._producible_types,
+            live=self._live_address if self.live_server is not None else None,
         )
         main_url = config.rtsp_url.get_secret_value()
         detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
@@ -142,7 +165,9 @@ class Worker:
             open_timeout=config.stream_timeout,
             stop=threading.Event(),
             opener=policy_opener(opener, config.network_policy),
-            sinks=() if detect_url else self.sinks,
+            # With a sub-stream and clips, the main stream's connection below takes the sinks; without
+            # clips the live view shows the sub-stream (one connection fewer).
+            sinks=() if detect_url and self.recorder is not None else packet_sinks,
         )
         # With a sub-stream, the main stream is a second connection that is only remuxed into clips.
         self.record_capture: CaptureThread | None = None
@@ -157,7 +182,7 @@ class Worker:
                 open_timeout=config.stream_timeout,
                 stop=self.capture.stop_event,
                 opener=policy_opener(opener, config.network_policy),
-                sinks=self.sinks,
+                sinks=packet_sinks,
                 decode_mode=DecodeMode.NONE,
                 count_frames=False,
             )
@@ -226,6 +251,8 @@ class Worker:
             },
         )
         self.health.start()
+        if self.live_server is not None:
+            self.live_server.start()
         self.sender.start()
         self.heartbeat.start()
         self.capture.start()
@@ -377,6 +404,19 @@ class Worker:
         elif change.change is Change.CLOSED:
             self.recorder.stop(event.key, at=(event.ended_at or event.last_seen) + self.config.post_roll)
 
+    def _live_address(self) -> dict[str, object] | None:
+        """For the heartbeat: where and how the backend opens the live view (None while disconnected)."""
+        assert self.live is not None and self.live_server is not None
+        if self.live.codec is None:
+            return None
+        host = self.config.live_advertise_host or (
+            "127.0.0.1" if self.config.live_host in ("0.0.0.0", "") else self.config.live_host  # noqa: S104
+        )
+        if ":" in host:
+            host = f"[{host}]"  # an IPv6 pod IP
+        url = f"http://{host}:{self.live_server.port}/live"
+        return {"url": url, "key": self._live_key, "codec": self.live.codec}
+
     def _queued(self, sink: PacketSink, name: str) -> QueuedSink:
         return QueuedSink(sink, name=name, on_dropped=self.metrics.sink_packet_dropped(name))
 
@@ -457,6 +497,8 @@ class Worker:
                 "%d item(s) left in the spool (alerts, event updates, clips); sent on the next start", left
             )
         self.capture.join(timeout=2.0)
+        if self.live_server is not None:
+            self.live_server.stop()
         self.health.stop()
         if not self.sender.is_alive():  # a sender stuck in a slow request still holds the spool
             self.spool.close()

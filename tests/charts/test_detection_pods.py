@@ -43,8 +43,10 @@ def test_the_detection_pod_runs_the_charts_worker_image_and_model(renderer: Rend
     env = helm.env_of(container)
     assert env["MODEL_PATH"]["value"] == "/opt/cctv/models/model.openvino"
     assert env["DJANGO_API_URL"]["value"] == "http://cctv-backend.cctv.svc:8000"
-    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "256Mi"},
-                                      "limits": {"cpu": "1", "memory": "768Mi"}}
+    assert container["resources"] == {
+        "requests": {"cpu": "100m", "memory": "256Mi"},
+        "limits": {"cpu": "1", "memory": "768Mi"},
+    }
 
 
 def test_the_detection_pod_is_hardened_like_the_charts_own(renderer: Renderer) -> None:
@@ -84,3 +86,27 @@ def test_detection_pods_hold_no_gpu_and_call_the_shared_detector_of_their_pool(r
 def test_without_the_shared_detector_the_detection_pod_runs_its_model_in_process(renderer: Renderer) -> None:
     env = helm.env_of(detection_deployment(renderer, "default")["spec"]["template"]["spec"]["containers"][0])
     assert "DETECTOR_URL" not in env
+
+
+def test_only_the_backend_reaches_the_detection_pods_live_port_and_they_report_their_pod_ip(
+    renderer: Renderer,
+) -> None:
+    pod_template = detection_deployment(renderer, "default")["spec"]["template"]
+    (container,) = pod_template["spec"]["containers"]
+    live_port = next(p for p in container["ports"] if p["name"] == "live")["containerPort"]
+    env = helm.env_of(container)
+    assert env["LIVE_PORT"]["value"] == str(live_port)
+    assert env["LIVE_ADVERTISE_HOST"]["valueFrom"] == {"fieldRef": {"fieldPath": "status.podIP"}}
+    objects = renderer.variant("postgresql")
+    workers = helm.one(objects, "NetworkPolicy", "-workers")
+    backend = helm.one(objects, "NetworkPolicy", "-backend")
+    backend_labels = backend["spec"]["podSelector"]["matchLabels"]
+    admitting = [rule for rule in workers["spec"]["ingress"] if rule["ports"][0]["port"] == live_port]
+    assert len(admitting) == 1 and [peer["podSelector"]["matchLabels"] for peer in admitting[0]["from"]] == [
+        backend_labels
+    ]
+    labels = pod_template["metadata"]["labels"]
+    rules = backend["spec"]["egress"]
+    egress = [rule for rule in rules if rule.get("ports", [{}])[0].get("port") == live_port]
+    assert len(egress) == 1
+    assert egress[0]["to"][0]["podSelector"]["matchLabels"].items() <= labels.items()

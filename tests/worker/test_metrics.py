@@ -34,7 +34,7 @@ def test_the_worker_exposes_exactly_the_contract_metrics() -> None:
     registry = CollectorRegistry()
     WorkerMetrics(registry, camera=1)
     expected = contract_names()
-    assert len(expected) == 23
+    assert len(expected) == 26
     assert exposed_names(registry) == expected
 
 

@@ -10,6 +10,7 @@ import threading
 import av
 from prometheus_client import CollectorRegistry
 
+from cctv_common.network_policy import NetworkPolicy
 from cctv_worker.backoff import Backoff
 from cctv_worker.capture.egress import policy_opener
 from cctv_worker.capture.sampler import FrameSampler
@@ -17,7 +18,6 @@ from cctv_worker.capture.source import describe_open_error, last_open_failure, o
 from cctv_worker.capture.stream import CaptureThread, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
 from cctv_worker.metrics import WorkerMetrics
-from cctv_common.network_policy import NetworkPolicy
 from support.net import free_port
 from support.rtsp_server import RtspServer
 

@@ -1,6 +1,6 @@
 """Product limits of the CCTV backend: each is an environment variable with a documented default."""
 
-from cctv_backend.env import env_bool, env_float, env_int
+from cctv_backend.env import env_bool, env_float, env_int, env_list
 
 # Largest snapshot accepted by /api/send-alert/ (decoded bytes). Bigger answers 413.
 ALERT_IMAGE_MAX_BYTES = env_int("ALERT_IMAGE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
@@ -68,3 +68,14 @@ REQUEST_CONCURRENCY = env_int("REQUEST_CONCURRENCY", 8, minimum=1, maximum=256)
 REQUEST_BODY_GRACE_SECONDS = env_float("REQUEST_BODY_GRACE_SECONDS", 30.0, minimum=0.1, maximum=3600)
 REQUEST_BODY_MIN_RATE = env_int("REQUEST_BODY_MIN_RATE", 16 * 1024, minimum=1)
 REQUEST_BODY_MAX_SECONDS = env_float("REQUEST_BODY_MAX_SECONDS", 900.0, minimum=1, maximum=86_400)
+
+# Live view (surveillance.live): the networks a worker's reported live address may lie in (the backend
+# dials it, so a worker cannot point it elsewhere; link-local, where cloud metadata lives, is not in the
+# default), live streams one server process proxies at once (more answer 503), and how long the backend
+# waits for a worker to answer.
+LIVE_WORKER_NETWORKS = env_list(
+    "LIVE_WORKER_NETWORKS",
+    ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+LIVE_MAX_SESSIONS = env_int("LIVE_MAX_SESSIONS", 100, minimum=1, maximum=10_000)
+LIVE_CONNECT_TIMEOUT_SECONDS = env_float("LIVE_CONNECT_TIMEOUT_SECONDS", 3.0, minimum=0.1, maximum=60)

@@ -34,9 +34,11 @@ AUTHENTICATION_BACKENDS = [
 
 # Content-Security-Policy of every response: scripts and styles from this site only (the dashboard has
 # no inline scripts). Inline style attributes stay allowed: the charts and detection boxes are drawn with
-# them, and a style attribute cannot run code.
+# them, and a style attribute cannot run code. Media may also come from blob: URLs: the live view plays a
+# MediaSource through one (a blob: URL names bytes this page made, and media cannot run code).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "media-src 'self' blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 

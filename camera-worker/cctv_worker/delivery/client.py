@@ -138,6 +138,7 @@ class BackendClient:
         *,
         problem: str = "",
         producible_types: list[str] | None = None,
+        live: dict[str, object] | None = None,
     ) -> bool:
         # ``problem``: why this camera's events do not arrive ("" clears it), shown with the camera.
         body: dict[str, object] = {
@@ -149,6 +150,8 @@ class BackendClient:
             body["producible_types"] = producible_types
         if open_events is not None:
             body["open_events"] = open_events
+        if live is not None:  # where the backend proxies the live view from (url, key, codec)
+            body["live"] = live
         try:
             response = self.session.post(
                 f"{self.base_url}/api/cameras/{camera_id}/heartbeat/",

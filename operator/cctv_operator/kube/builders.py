@@ -260,6 +260,10 @@ def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str,
     ]
     env += [
         {"name": "METRICS_PORT", "value": str(naming.WORKER_METRICS_PORT)},
+        # The live view: the heartbeat reports the pod's IP, where the backend (any replica) dials it.
+        {"name": "LIVE_HOST", "value": "0.0.0.0"},  # noqa: S104 - the NetworkPolicy admits the backend only
+        {"name": "LIVE_PORT", "value": str(naming.WORKER_LIVE_PORT)},
+        {"name": "LIVE_ADVERTISE_HOST", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
         {"name": "DATA_DIR", "value": naming.WORKER_DATA_DIR},
         # The root filesystem is read-only: libraries that want a writable home get /tmp.
         {"name": "HOME", "value": "/tmp"},  # noqa: S108 - a private emptyDir, not a shared /tmp
@@ -283,7 +287,10 @@ def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str,
         "image": settings.worker_image,
         "imagePullPolicy": str(settings.worker_image_pull_policy),
         "env": env,
-        "ports": [{"name": "metrics", "containerPort": naming.WORKER_METRICS_PORT, "protocol": "TCP"}],
+        "ports": [
+            {"name": "metrics", "containerPort": naming.WORKER_METRICS_PORT, "protocol": "TCP"},
+            {"name": "live", "containerPort": naming.WORKER_LIVE_PORT, "protocol": "TCP"},
+        ],
         # Loading a model can take a while: the startup probe holds liveness off until then.
         "startupProbe": _probe("/healthz", probe_port, period=5, failures=60),
         "livenessProbe": _probe("/healthz", probe_port, period=15, failures=4),

@@ -23,6 +23,8 @@ SECRET_INGEST_TOKEN_KEY = "ingest-token"  # noqa: S105
 SECRET_DETECT_RTSP_URL_KEY = "detect-rtsp-url"  # noqa: S105
 
 WORKER_METRICS_PORT = 9100
+#: The worker's live-view port: only the backend reaches it (the chart's NetworkPolicy).
+WORKER_LIVE_PORT = 9110
 WORKER_DATA_DIR = "/data"
 
 

@@ -1,0 +1,222 @@
+"""The live view's backend side: where a camera's worker serves it, and the proxy of its bytes. The one
+module that talks to workers.
+
+A worker reports in its heartbeat where it serves the live view (``http://<ip>:<port>/live``), the
+per-process key it asks for, and the stream's codec string. The backend takes that report from the
+camera's ingest token only, keeps the IP and port only when the IP lies in LIVE_WORKER_NETWORKS (it dials
+that address: a leaked ingest token must not point it at anything else), always asks for the path
+``/live``, and sends the key in the ``Authorization`` header, never in a URL.
+
+A viewer's session: the view checks who asks and opens the worker's stream synchronously (so the viewer
+gets a real status: 503 while the stream is down or the worker's viewer limit is reached, 502 when the
+worker does not answer or refuses the key); then ``WorkerStream`` relays the bytes on the server's event
+loop: a session holds a socket and a coroutine, no thread. A viewer reading slowly holds the relay up
+(the server's send waits), the worker's buffer for it fills, and the worker drops it. At most
+LIVE_MAX_SESSIONS sessions per process; more answer 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+import threading
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from surveillance import metrics
+from surveillance.models import Camera
+
+MAX_HEADER_BYTES = 8 * 1024  # a worker's answer head is a few lines
+READ_TIMEOUT_SECONDS = 30.0  # the worker ends a stalled session after 15 s; this catches a hung worker
+CHUNK_BYTES = 64 * 1024
+# The kernel's receive buffer for a worker's stream: small, so that a viewer who stops reading stops the
+# relay's reads soon and the worker sees it (it drops the viewer) instead of megabytes piling up here.
+RECEIVE_BUFFER_BYTES = 256 * 1024
+
+STATE_LIVE, STATE_DOWN, STATE_INACTIVE = "live", "down", "inactive"
+
+
+@dataclass(frozen=True)
+class LiveAddress:
+    host: str
+    port: int
+
+
+def parse_live_url(url: str) -> LiveAddress | None:
+    """The worker's reported ``http://<ip>:<port>/live`` as an address the backend may dial, else None."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if parts.scheme != "http" or parts.path != "/live" or parts.username or parts.query:
+        return None
+    if not host or not port:
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a name would be resolved later, by whatever DNS says then: addresses only
+    networks = [ipaddress.ip_network(network, strict=False) for network in settings.LIVE_WORKER_NETWORKS]
+    if not any(address in network for network in networks):
+        return None
+    return LiveAddress(str(address), port)
+
+
+def live_state(camera: Camera, now: datetime | None = None) -> str:
+    """``live`` while the worker reports a live address and the camera is online, else ``down`` (or
+    ``inactive`` for a camera that runs no worker)."""
+    if not camera.is_active:
+        return STATE_INACTIVE
+    if camera.live_host and camera.live_port and camera.is_online(now):
+        return STATE_LIVE
+    return STATE_DOWN
+
+
+class LiveUnavailable(Exception):
+    """The session cannot start: ``status`` and ``state`` are what the viewer is told."""
+
+    def __init__(self, status: int, state: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.state, self.detail = status, state, detail
+
+
+_sessions = threading.BoundedSemaphore(1)  # replaced at first use with LIVE_MAX_SESSIONS places
+_sessions_ready = False
+_sessions_lock = threading.Lock()
+
+
+def _session_places() -> threading.BoundedSemaphore:
+    global _sessions, _sessions_ready
+    with _sessions_lock:
+        if not _sessions_ready:
+            _sessions, _sessions_ready = threading.BoundedSemaphore(settings.LIVE_MAX_SESSIONS), True
+        return _sessions
+
+
+def open_stream(camera: Camera) -> WorkerStream:
+    """Opens the camera's live stream at its worker, or raises ``LiveUnavailable``."""
+    if live_state(camera) != STATE_LIVE:
+        metrics.LIVE_SESSIONS.labels(result="down").inc()
+        raise LiveUnavailable(503, STATE_DOWN, "The camera's stream is not live.")
+    places = _session_places()
+    if not places.acquire(blocking=False):
+        metrics.LIVE_SESSIONS.labels(result="refused").inc()
+        raise LiveUnavailable(503, "busy", "This server is relaying as many live views as it may.")
+    try:
+        sock, head_rest, codec = _handshake(camera)
+    except LiveUnavailable:
+        places.release()
+        raise
+    metrics.LIVE_SESSIONS.labels(result="started").inc()
+    return WorkerStream(sock, head_rest, codec or camera.live_codec, places.release)
+
+
+def _handshake(camera: Camera) -> tuple[socket.socket, bytes, str]:
+    timeout = settings.LIVE_CONNECT_TIMEOUT_SECONDS
+    host = camera.live_host or ""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        # Before connecting: the window it offers is set then.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+        sock.settimeout(timeout)
+        sock.connect((host, camera.live_port))
+    except OSError as exc:
+        sock.close()
+        metrics.LIVE_SESSIONS.labels(result="failed").inc()
+        raise LiveUnavailable(502, STATE_DOWN, "The camera's worker does not answer.") from exc
+    try:
+        request = f"GET /live HTTP/1.0\r\nHost: worker\r\nAuthorization: Bearer {camera.live_key}\r\n\r\n"
+        sock.sendall(request.encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(4096)
+            if not chunk or len(head) + len(chunk) > MAX_HEADER_BYTES:
+                raise OSError("no answer head from the worker")
+            head += chunk
+    except OSError as exc:
+        sock.close()
+        metrics.LIVE_SESSIONS.labels(result="failed").inc()
+        raise LiveUnavailable(502, STATE_DOWN, "The camera's worker does not answer.") from exc
+    head, _, rest = head.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1]) if len(lines[0].split()) > 1 and lines[0].split()[1].isdigit() else 0
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    if status == 200:
+        return sock, rest, headers.get("X-Codec", "")[:64]
+    rest = _read_rest(sock, rest)
+    sock.close()
+    if status == 503:
+        state = _state_of(rest)
+        metrics.LIVE_SESSIONS.labels(result="refused" if state == "busy" else "down").inc()
+        busy = "The camera has as many live viewers as it may."
+        detail = busy if state == "busy" else "The stream is down."
+        raise LiveUnavailable(503, state, detail)
+    metrics.LIVE_SESSIONS.labels(result="failed").inc()
+    raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
+
+
+def _read_rest(sock: socket.socket, body: bytes) -> bytes:
+    """The rest of a refusal's short body (the worker closes after it), at most MAX_HEADER_BYTES."""
+    try:
+        while len(body) < MAX_HEADER_BYTES and (chunk := sock.recv(MAX_HEADER_BYTES)):
+            body += chunk
+    except OSError:
+        pass
+    return body[:MAX_HEADER_BYTES]
+
+
+def _state_of(body: bytes) -> str:
+    try:
+        state = json.loads(body.decode()).get("state")
+    except (ValueError, AttributeError):
+        return STATE_DOWN
+    return "busy" if state == "busy" else STATE_DOWN
+
+
+class WorkerStream:
+    """The bytes of one open worker stream, for ``StreamingHttpResponse`` (async). Closing it (the
+    response's close, the end of the iteration, or a cancelled one) closes the socket and frees the
+    session's place, once."""
+
+    def __init__(self, sock: socket.socket, first: bytes, codec: str, release) -> None:
+        self.codec = codec
+        self._sock, self._first = sock, first
+        self._release = release
+        # If the response is dropped before it is iterated (the viewer left at once), still free both.
+        self._finalizer = weakref.finalize(self, _close_and_release, sock, release)
+
+    def close(self) -> None:
+        self._finalizer()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        writer = None
+        try:
+            self._sock.setblocking(False)
+            reader, writer = await asyncio.open_connection(sock=self._sock)
+            if self._first:
+                metrics.LIVE_BYTES_SENT.inc(len(self._first))
+                yield self._first
+            while chunk := await asyncio.wait_for(reader.read(CHUNK_BYTES), READ_TIMEOUT_SECONDS):
+                metrics.LIVE_BYTES_SENT.inc(len(chunk))
+                yield chunk
+        except (OSError, TimeoutError):
+            return  # the worker ended the session (the stream went down, a restart): the player reopens
+        finally:
+            if writer is not None:
+                writer.close()  # the transport first: it owns the socket now
+            self.close()
+
+
+def _close_and_release(sock: socket.socket, release) -> None:
+    try:
+        sock.close()
+    finally:
+        release()

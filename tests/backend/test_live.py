@@ -1,0 +1,157 @@
+"""The live view's API: the worker's reported address (kept only inside LIVE_WORKER_NETWORKS), the
+describing route, and who may open the stream. The relay itself runs over real HTTP in
+tests/dashboard/test_live_browser.py (it needs the ASGI server)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from surveillance import live, services
+
+KEY = "k" * 32
+
+
+def heartbeat(client, camera, **live_report):
+    body = {"stream_state": "up", "fps": 10}
+    if live_report:
+        report = {"url": "http://127.0.0.1:9110/live", "key": KEY, "codec": "avc1.64001f"}
+        body["live"] = {**report, **live_report}
+    return client.post(f"/api/cameras/{camera.pk}/heartbeat/", body, format="json")
+
+
+def test_a_heartbeat_stores_the_live_address_and_one_without_clears_it(camera_client, alice_camera):
+    assert heartbeat(camera_client, alice_camera, url="http://10.1.2.3:9110/live").status_code == 204
+    alice_camera.refresh_from_db()
+    assert (alice_camera.live_host, alice_camera.live_port) == ("10.1.2.3", 9110)
+    assert (alice_camera.live_key, alice_camera.live_codec) == (KEY, "avc1.64001f")
+    assert heartbeat(camera_client, alice_camera).status_code == 204
+    alice_camera.refresh_from_db()
+    assert alice_camera.live_host is None and alice_camera.live_key == ""
+
+
+def test_only_the_cameras_ingest_token_may_report_a_live_address(alice_client, alice_camera):
+    assert heartbeat(alice_client, alice_camera, url="http://10.1.2.3:9110/live").status_code == 204
+    alice_camera.refresh_from_db()
+    assert alice_camera.live_host is None and alice_camera.stream_state == "up"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254:80/live",  # cloud metadata: link-local is not a worker network
+        "http://8.8.8.8:9110/live",
+        "http://worker.example:9110/live",  # names are not dialled
+        "http://127.0.0.1:9110/other",
+        "http://127.0.0.1:9110/live?x=1",
+        "http://user:pw@127.0.0.1:9110/live",
+        "https://127.0.0.1:9110/live",
+        "http://127.0.0.1/live",
+        "http://[::1:9110/live",
+    ],
+)
+def test_a_live_address_the_backend_may_not_dial_is_ignored(camera_client, alice_camera, url):
+    assert heartbeat(camera_client, alice_camera, url=url).status_code == 204
+    alice_camera.refresh_from_db()
+    assert alice_camera.live_host is None and alice_camera.live_key == ""
+
+
+@pytest.mark.parametrize(
+    "report", [{"key": "short"}, {"codec": "avc1;<script>"}, {"url": "x" * 301}, {"key": "k" * 129}]
+)
+def test_a_malformed_live_report_is_refused(camera_client, alice_camera, report):
+    assert heartbeat(camera_client, alice_camera, **report).status_code == 400
+
+
+def test_the_live_route_describes_the_stream_with_absolute_urls(alice_client, camera_client, alice_camera):
+    body = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()
+    assert body == {
+        "state": "down",
+        "codec": None,
+        "mse": f"http://testserver/api/cameras/{alice_camera.pk}/live/stream/",
+        "hls": None,
+    }
+    heartbeat(camera_client, alice_camera)
+    heartbeat(camera_client, alice_camera, url="http://127.0.0.1:9110/live")
+    body = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()
+    assert body["state"] == "live" and body["codec"] == "avc1.64001f"
+    assert KEY not in str(body)  # the worker's key never leaves the backend
+
+
+def test_an_inactive_camera_is_inactive(alice_client, alice_camera):
+    services.camera_set_active(camera=alice_camera, active=False)
+    assert alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()["state"] == "inactive"
+
+
+@pytest.mark.parametrize("path", ["live/", "live/stream/"])
+def test_only_the_owner_may_watch(path, alice_camera, bob_client, anonymous_client, camera_client):
+    url = f"/api/cameras/{alice_camera.pk}/{path}"
+    assert anonymous_client.get(url).status_code == 401
+    assert bob_client.get(url).status_code == 404
+    assert camera_client.get(url).status_code == 403  # a camera's ingest token never watches
+
+
+def test_the_stream_of_a_camera_that_is_down_answers_503_down(alice_client, alice_camera):
+    response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/stream/")
+    assert response.status_code == 503 and response.json()["state"] == "down"
+
+
+class OneAnswer:
+    """A TCP server that reads a request and answers ``answer``: what a worker (or not one) says."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.requests: list[bytes] = []
+        self.answer = answer
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with self.sock:
+            conn, _ = self.sock.accept()
+            with conn:
+                self.requests.append(conn.recv(4096))
+                conn.sendall(self.answer)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "state"),
+    [
+        (b'HTTP/1.0 503 X\r\n\r\n{"state": "busy"}', 503, "busy"),
+        (b'HTTP/1.0 503 X\r\n\r\n{"state": "down"}', 503, "down"),
+        (b"HTTP/1.0 401 X\r\n\r\n", 502, "down"),
+        (b"garbage", 502, "down"),
+        (b"HTTP/1.0 200 OK\r\n" + b"X: " + b"y" * 9000 + b"\r\n\r\n", 502, "down"),
+    ],
+)
+def test_what_the_worker_answers_becomes_the_viewers_status(
+    alice_client, camera_client, alice_camera, answer, status, state
+):
+    worker = OneAnswer(answer)
+    heartbeat(camera_client, alice_camera, url=f"http://127.0.0.1:{worker.port}/live")
+    response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/stream/")
+    assert response.status_code == status and response.json()["state"] == state
+    # The key went in the Authorization header, never in the request line.
+    request_line, _, headers = worker.requests[0].partition(b"\r\n")
+    assert request_line == b"GET /live HTTP/1.0" and f"Authorization: Bearer {KEY}".encode() in headers
+
+
+def test_a_worker_that_does_not_answer_is_a_502(alice_client, camera_client, alice_camera):
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    heartbeat(camera_client, alice_camera, url=f"http://127.0.0.1:{port}/live")
+    assert alice_client.get(f"/api/cameras/{alice_camera.pk}/live/stream/").status_code == 502
+
+
+def test_past_the_process_limit_a_viewer_gets_503_busy(
+    alice_client, camera_client, alice_camera, monkeypatch
+):
+    places = threading.BoundedSemaphore(1)
+    places.acquire()
+    monkeypatch.setattr(live, "_session_places", lambda: places)
+    heartbeat(camera_client, alice_camera, url="http://127.0.0.1:9/live")
+    response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/stream/")
+    assert response.status_code == 503 and response.json()["state"] == "busy"

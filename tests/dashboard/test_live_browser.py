@@ -1,0 +1,253 @@
+"""The live view end to end, nothing mocked: a real RTSP server, the real worker process, the real
+backend (gunicorn with uvicorn workers: the relay needs the ASGI server) and headless Chromium.
+
+The live page plays within 3 s of opening (``currentTime`` advances); the wall shows every camera and
+opens the single view; the relay is fragmented MP4 a real demuxer decodes; one RTSP session per stream
+whatever the number of viewers (counted at the RTSP server's port); the worker's viewer limit and a
+viewer that stops reading; tenancy over real HTTP; a closed connection ends its session at once.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import psutil
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
+from support.footage import vtest_avi
+from support.rtsp_server import RtspServer, gstreamer_available, start_rtsp_server
+from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+MAX_VIEWERS = 3
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)  # polling a condition with a deadline, not timing
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+class Site:
+    def __init__(
+        self, backend: RunningBackend, camera: dict, worker: WorkerProcess, rtsp: RtspServer
+    ) -> None:
+        self.backend, self.camera, self.worker, self.rtsp = backend, camera, worker, rtsp
+
+    @property
+    def stream_path(self) -> str:
+        return f"/api/cameras/{self.camera['id']}/live/stream/"
+
+    def viewers(self) -> float:
+        return self.worker.value("cctv_live_viewers", camera=str(self.camera["id"]))
+
+    def rtsp_sessions(self) -> int:
+        return sum(
+            1
+            for conn in psutil.net_connections(kind="tcp")
+            if conn.laddr and conn.laddr.port == self.rtsp.port and conn.status == psutil.CONN_ESTABLISHED
+        )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[Site]:
+    if not gstreamer_available():
+        pytest.fail("the GStreamer RTSP server is missing: scripts/bootstrap --system")
+    tmp = tmp_path_factory.mktemp("live")
+    # A real street scene: its bitrate (~100 KB/s) lets a viewer that stops reading fill its buffer soon.
+    source = vtest_avi(tmp)
+    with (
+        start_rtsp_server(source, fps=10, size=(768, 576), loop=True, shared=True) as rtsp,
+        start_backend(tmp / "backend") as backend,
+    ):
+        camera = backend.create_camera("Gate", rtsp.url)
+        worker = WorkerProcess(
+            {
+                **QUICK_WORKER_ENV,
+                "CAMERA_ID": str(camera["id"]),
+                "RTSP_URL": rtsp.url,
+                "DJANGO_API_URL": backend.url,
+                "DJANGO_API_TOKEN": camera["ingest_token"],
+                # No detector answers: the live view needs capture only, and the test's CPU stays free.
+                "DETECTOR_URL": "grpc://127.0.0.1:1",
+                "HEARTBEAT_INTERVAL": "1",
+                "LIVE_MAX_VIEWERS": str(MAX_VIEWERS),
+                "LIVE_BUFFER_BYTES": str(256 * 1024),
+                "CLIPS_ENABLED": "false",
+                "DATA_DIR": str(tmp / "data"),
+            },
+            tmp / "worker.log",
+        ).start()
+        try:
+            live = lambda: backend.request("GET", f"/api/cameras/{camera['id']}/live/").json()  # noqa: E731
+            wait_for(lambda: live()["state"] == "live", 60, "the worker reports its live address")
+            yield Site(backend, camera, worker, rtsp)
+        finally:
+            worker.close()
+
+
+def open_stream(site: Site, token: str | None = None) -> requests.Response:
+    return requests.get(
+        f"{site.backend.url}{site.stream_path}", headers=site.backend.headers(token), stream=True, timeout=10
+    )
+
+
+def read_at_least(response: requests.Response, size: int) -> bytes:
+    data = b""
+    for chunk in response.iter_content(16384):
+        data += chunk
+        if len(data) >= size:
+            break
+    return data
+
+
+def whole_boxes(data: bytes) -> bytes:
+    """``data`` up to its last complete top-level MP4 box (a read stops mid-fragment)."""
+    end = 0
+    while end + 8 <= len(data) and end + int.from_bytes(data[end : end + 4], "big") <= len(data):
+        end += int.from_bytes(data[end : end + 4], "big")
+    return data[:end]
+
+
+def test_the_stream_is_fragmented_mp4_that_decodes(site):
+    with open_stream(site) as response:
+        assert response.status_code == 200, response.text
+        assert response.headers["Content-Type"] == "video/mp4"
+        assert response.headers["X-Codec"].startswith("avc1.")
+        data = read_at_least(response, 200_000)
+    assert data[4:8] == b"ftyp"
+    with av.open(io.BytesIO(whole_boxes(data)), format="mp4") as container:
+        assert sum(1 for _ in container.decode(video=0)) >= 5
+
+
+def test_tenancy_over_real_http(site):
+    other = add_user(site.backend, "mallory")
+    assert open_stream(site, other).status_code == 404
+    assert requests.get(f"{site.backend.url}{site.stream_path}", timeout=10).status_code == 401
+    assert open_stream(site, site.camera["ingest_token"]).status_code == 403
+    described = site.backend.request("GET", f"/api/cameras/{site.camera['id']}/live/", token=other)
+    assert described.status_code == 404
+
+
+def test_one_rtsp_session_whatever_the_viewers_and_the_viewer_limit(site):
+    assert site.rtsp_sessions() == 1
+    viewers = [open_stream(site) for _ in range(MAX_VIEWERS)]
+    try:
+        for viewer in viewers:
+            assert viewer.status_code == 200 and read_at_least(viewer, 1000)[4:8] == b"ftyp"
+        assert site.rtsp_sessions() == 1
+        assert wait_for(lambda: site.viewers() == MAX_VIEWERS, 10, "every viewer counted")
+        busy = open_stream(site)
+        assert busy.status_code == 503 and busy.json()["state"] == "busy"
+    finally:
+        for viewer in viewers:
+            viewer.close()
+    # A closed connection ends its session at once (the next fragment's write fails).
+    wait_for(lambda: site.viewers() == 0, 5, "the closed viewers' sessions ended")
+
+
+def test_a_viewer_that_stops_reading_is_dropped(site):
+    dropped = lambda: site.worker.value(  # noqa: E731
+        "cctv_live_sessions_total", camera=str(site.camera["id"]), result="dropped"
+    )
+    before = dropped()
+    host, port = site.backend.url.removeprefix("http://").split(":")
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+        sock.settimeout(10)
+        sock.connect((host, int(port)))
+        auth = f"Authorization: Token {site.backend.user_token}"
+        request = f"GET {site.stream_path} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n\r\n"
+        sock.sendall(request.encode())
+        assert b" 200 " in sock.recv(64)
+        # Never read again: the worker's buffer for this viewer fills, or its write blocks, and it is dropped.
+        wait_for(lambda: dropped() > before, 120, "the slow viewer dropped")
+    wait_for(lambda: site.viewers() == 0, 10, "no viewer left")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install the Debian package chromium (scripts/bootstrap --system)"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=site.backend.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/dashboard/login/")
+    page.fill("#id_username", DEMO_USER)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).not_to_have_url(re.compile(r"/login/"))
+    yield page
+    context.close()
+
+
+def test_the_live_page_plays_within_3_s_and_the_wall_opens_it(page, site):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    opened = time.monotonic()
+    page.goto(f"/dashboard/cameras/{site.camera['id']}/live/")
+    # page.evaluate, not wait_for_function: that one evaluates a string, which the page's CSP forbids.
+    played = lambda: page.evaluate("document.querySelector('.live-player video').currentTime")  # noqa: E731
+    wait_for(lambda: played() > 0, 3, "the video plays")
+    assert time.monotonic() - opened < 3.5  # the page's own load counted in
+    started = played()
+    wait_for(lambda: played() > started + 0.5, 5, "the video keeps playing")
+    expect(page.locator(".live-state")).to_have_attribute("data-state", "playing")
+    assert not errors, errors
+
+    page.goto("/dashboard/live/")
+    tile = page.locator(".live-tile")
+    expect(tile).to_have_count(1)
+    expect(tile.locator(".live-state")).to_have_attribute("data-state", "playing")
+    tile.click()
+    expect(page).to_have_url(re.compile(rf"/dashboard/cameras/{site.camera['id']}/live/$"))
+
+
+def test_a_stream_that_goes_down_shows_down_and_resumes_by_itself_within_10_s(page, site):
+    """Last in this module: it stops the module's RTSP server (and starts it again)."""
+    state = lambda: page.evaluate("document.querySelector('.live-state').dataset.state")  # noqa: E731
+    page.goto(f"/dashboard/cameras/{site.camera['id']}/live/")
+    wait_for(lambda: state() == "playing", 5, "the live view plays")
+    site.rtsp.stop()
+    wait_for(lambda: state() == "down", 20, "the player shows the stream down")
+    site.rtsp.start()
+    wait_for(lambda: state() == "playing", 10, "the player resumes by itself")
+    played = page.evaluate("document.querySelector('.live-player video').currentTime")
+    wait_for(
+        lambda: page.evaluate("document.querySelector('.live-player video').currentTime") > played,
+        5,
+        "the video plays again",
+    )
