@@ -21,8 +21,9 @@ from notifications import services as notification_services
 from notifications.models import Delivery
 from surveillance import services
 
-# Routes anyone may call: probes, metrics, token login, and HTML login/logout pages.
-PUBLIC = {"healthz", "readyz", "metrics", "api-token-auth"}
+# Routes anyone may call: probes, metrics, token login, and HTML login/logout pages; "redoc" is the old
+# ReDoc address, now only a redirect to the API docs (which ask for credentials themselves).
+PUBLIC = {"healthz", "readyz", "metrics", "api-token-auth", "redoc"}
 PUBLIC_HTML = {"login", "logout", "password_reset", "jsi18n"}
 
 
