@@ -1,0 +1,31 @@
+"""Which tests run on both databases (a pytest plugin, see tests/conftest.py).
+
+scripts/test runs the whole suite on PostgreSQL, then ``-m database`` again on SQLite (the laptop
+product's database): the tests where the two can differ, i.e. queries, migrations, transactions and
+locking. A test is marked ``database`` here when it uses Django's test database (the ``django_db`` mark,
+or the ``db``/``transactional_db``/``live_server`` fixtures, directly or through another fixture). A test
+whose *backend process* runs on the suite's database (``support.backend.server_database``) and whose
+outcome depends on it carries ``@pytest.mark.database`` itself. Everything else (pure logic, HTTP
+parsing, process handling) behaves the same on both and runs once.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+#: pytest-django's fixtures that give a test the database.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def uses_django_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("database") is None and uses_django_database(item):
+            item.add_marker(pytest.mark.database)

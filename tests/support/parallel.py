@@ -1,0 +1,78 @@
+"""How the suite runs on several pytest-xdist workers (``-n N --dist loadgroup``; scripts/test does this).
+
+Every test must be safe to run beside any other, in another process: free ports (``support.net.free_port``),
+its own ``tmp_path``, a per-worker test database (pytest-django appends ``_gw0``, ``_gw1``... to the name)
+and scratch databases with random names (``support.backend.server_database``). What cannot be made
+per-test is shared inside one *group*: xdist runs the tests of a group one after another on one worker.
+A test joins a group:
+
+- by its own mark, ``@pytest.mark.xdist_group("name")`` (or ``pytestmark`` in the module), for a resource
+  that tests of several modules share (e.g. ``podman-store`` below);
+- by its folder, from ``FOLDER_GROUPS`` below: one resource behind a whole folder;
+- by itself when its module has a module- or class-scoped fixture (a server started once for the module):
+  the module's tests stay together so that the fixture is built once, not once per worker.
+
+Collection is ordered longest first (tests marked ``slow``, and the modules that hold them, before the rest;
+stable otherwise, and the same in every worker as xdist requires), so that a 3-minute real-time test starts
+at the beginning of the run instead of becoming its tail. xdist itself sends the largest groups first.
+
+Without xdist (plain ``pytest``) the marks change nothing but that order.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+#: Folders whose tests share one thing that cannot be had twice at once (the first match wins).
+FOLDER_GROUPS = {
+    # One podman store, images built once per session by the session fixtures of tests/images/conftest.py,
+    # one private network namespace and one backend container for the whole folder.
+    "tests/images/": "podman-store",
+}
+
+GROUP_MARK = "xdist_group"
+
+
+def _module_group(item: pytest.Item) -> str | None:
+    """The item's module path when it uses a fixture scoped to its module or class, else None."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    for definitions in info.name2fixturedefs.values():
+        if any(definition.scope in ("module", "class") for definition in definitions):
+            return item.nodeid.split("::", 1)[0]
+    return None
+
+
+def _group_of(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker(GROUP_MARK)
+    if mark is not None:
+        return mark.args[0] if mark.args else mark.kwargs.get("name", "default")
+    path = item.nodeid.split("::", 1)[0]
+    for folder, group in FOLDER_GROUPS.items():
+        if path.startswith(folder):
+            return group
+    return _module_group(item)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks to form the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        group = _group_of(item)
+        if group is not None and item.get_closest_marker(GROUP_MARK) is None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    # Longest first: the modules that hold a slow test before the others, and its slow tests first within
+    # a module. Each module stays in one piece (its module-scoped fixtures are built once in a plain run);
+    # sort() is stable, so the rest keep their collection order.
+    module_of = {id(item): item.nodeid.split("::", 1)[0] for item in items}
+    first_seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first_seen.setdefault(module_of[id(item)], index)
+    slow_modules = {module_of[id(item)] for item in items if item.get_closest_marker("slow")}
+    items.sort(
+        key=lambda item: (
+            module_of[id(item)] not in slow_modules,
+            first_seen[module_of[id(item)]],
+            item.get_closest_marker("slow") is None,
+        )
+    )
