@@ -44,8 +44,9 @@ async def run_checked(argv: Sequence[str], *, env: Mapping[str, str], what: str)
 
 
 async def create_demo_user(manage: Sequence[str], *, env: Mapping[str, str], password: str) -> DemoUser:
+    # "--password=<value>": a generated password may start with "-", which argparse would take for an option.
     output = await run_checked(
-        [*manage, "create_demo", "--json", "--password", password], env=env, what="creating the demo user"
+        [*manage, "create_demo", "--json", f"--password={password}"], env=env, what="creating the demo user"
     )
     data = json.loads(output.strip().splitlines()[-1])
     return DemoUser(username=data["username"], password=password, token=data["token"])
