@@ -13,6 +13,11 @@ import socket
 _BLOCK_START, _BLOCK_SIZE, _BLOCKS = 10000, 1000, 22
 
 
+def worker_block() -> range | None:
+    """This xdist worker's block of ports (all below the ephemeral range), or None outside xdist."""
+    return _block
+
+
 def _worker_block() -> range | None:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... set by xdist in each worker
     if not worker.startswith("gw") or not worker[2:].isdigit():

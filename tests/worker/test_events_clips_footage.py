@@ -101,6 +101,7 @@ def clip_frames(path: Path) -> list[int]:
 
 
 @pytest.mark.timeout(400)
+@pytest.mark.slow
 def test_people_at_known_times_become_events_with_clips_even_through_a_backend_outage(
     tmp_path: Path, person_onnx: Path, footage: Path
 ) -> None:
