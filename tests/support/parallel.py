@@ -34,12 +34,14 @@ GROUP_MARK = "xdist_group"
 
 
 def _module_group(item: pytest.Item) -> str | None:
-    """The item's module path when it uses a fixture scoped to its module or class, else None."""
+    """The item's module path when it uses a fixture of the suite's own (a test module's or a conftest's)
+    scoped to its module or class, else None. Installed plugins' fixtures (baseid "") are left out:
+    pytest-django puts a class-scoped autouse fixture on every test."""
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
         return None
     for definitions in info.name2fixturedefs.values():
-        if any(definition.scope in ("module", "class") for definition in definitions):
+        if any(d.scope in ("module", "class") and d.baseid for d in definitions):
             return item.nodeid.split("::", 1)[0]
     return None
 
