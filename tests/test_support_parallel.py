@@ -105,7 +105,8 @@ def test_groups_come_from_marks_folders_and_module_scoped_fixtures(request):
 
 
 def test_slow_tests_and_their_modules_come_first_and_modules_stay_in_one_piece(request):
-    items = request.session.items
+    """Transactional database tests stay last (pytest-django's rule); before them, longest first."""
+    items = [item for item in request.session.items if not parallel._transactional(item)]
     modules = [item.nodeid.split("::", 1)[0] for item in items]
     seen: list[str] = []
     for module in modules:
@@ -115,3 +116,6 @@ def test_slow_tests_and_their_modules_come_first_and_modules_stay_in_one_piece(r
     slow_modules = {m for item, m in zip(items, modules, strict=True) if item.get_closest_marker("slow")}
     flags = [m in slow_modules for m in seen]
     assert flags == sorted(flags, reverse=True)  # every module with a slow test before the others
+    everything = request.session.items
+    transactional = [parallel._transactional(item) for item in everything]
+    assert transactional == sorted(transactional)

@@ -13,8 +13,9 @@ A test joins a group:
   the module's tests stay together so that the fixture is built once, not once per worker.
 
 Collection is ordered longest first (tests marked ``slow``, and the modules that hold them, before the rest;
-stable otherwise, and the same in every worker as xdist requires), so that a 3-minute real-time test starts
-at the beginning of the run instead of becoming its tail. xdist itself sends the largest groups first.
+transactional database tests still last, as pytest-django wants; stable otherwise and the same in every
+worker, as xdist requires), so that a 3-minute real-time test starts at the beginning of the run instead of
+becoming its tail. xdist itself sends the groups of several tests first, the largest first.
 
 Without xdist (plain ``pytest``) the marks change nothing but that order.
 """
@@ -63,9 +64,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         group = _group_of(item)
         if group is not None and item.get_closest_marker(GROUP_MARK) is None:
             item.add_marker(pytest.mark.xdist_group(group))
-    # Longest first: the modules that hold a slow test before the others, and its slow tests first within
-    # a module. Each module stays in one piece (its module-scoped fixtures are built once in a plain run);
-    # sort() is stable, so the rest keep their collection order.
+
+
+def _transactional(item: pytest.Item) -> bool:
+    """pytest-django's own test: it runs these after the others (they empty the tables when they end)."""
+    fixtures = getattr(item, "fixturenames", ())
+    mark = item.get_closest_marker("django_db")
+    marked = mark is not None and (mark.kwargs.get("transaction") or mark.kwargs.get("reset_sequences"))
+    return bool(marked) or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+def _longest_first(items: list[pytest.Item]) -> None:
+    """Longest first: the modules that hold a slow test before the others, and its slow tests first within
+    a module; a module stays in one piece (its module-scoped fixtures are built once in a plain run).
+    pytest-django's one rule is kept: transactional tests after the other database tests. Tests without a
+    database may go anywhere, so a 3-minute stream test no longer waits behind every database test.
+    sort() is stable: the rest keep their order."""
     module_of = {id(item): item.nodeid.split("::", 1)[0] for item in items}
     first_seen: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -73,8 +87,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     slow_modules = {module_of[id(item)] for item in items if item.get_closest_marker("slow")}
     items.sort(
         key=lambda item: (
+            _transactional(item),
             module_of[id(item)] not in slow_modules,
             first_seen[module_of[id(item)]],
             item.get_closest_marker("slow") is None,
         )
     )
+
+
+class _Order:
+    @pytest.hookimpl(trylast=True)  # after pytest-django's order (database tests, transactional, then none)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        _longest_first(items)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A second hook of the same name needs its own plugin object: this one runs last, the marks' first.
+    config.pluginmanager.register(_Order(), "cctv-longest-first")
