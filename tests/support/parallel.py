@@ -22,6 +22,12 @@ Without xdist (plain ``pytest``) the marks change nothing but that order.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 #: Folders whose tests share one thing that cannot be had twice at once (the first match wins).
@@ -32,6 +38,8 @@ FOLDER_GROUPS = {
 }
 
 GROUP_MARK = "xdist_group"
+#: Where the workers leave {test id: group} for the controller's scheduler (set by the controller).
+GROUPS_FILE = "CCTV_TEST_GROUPS_DIR"
 
 
 def _module_group(item: pytest.Item) -> str | None:
@@ -58,12 +66,43 @@ def _group_of(item: pytest.Item) -> str | None:
     return _module_group(item)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks to form the groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    groups = {}
     for item in items:
         group = _group_of(item)
-        if group is not None and item.get_closest_marker(GROUP_MARK) is None:
-            item.add_marker(pytest.mark.xdist_group(group))
+        if group is not None:
+            groups[item.nodeid] = group
+            if item.get_closest_marker(GROUP_MARK) is None:
+                item.add_marker(pytest.mark.xdist_group(group))
+    # xdist 3.8's own loadgroup appends "@group" to item._nodeid, which pytest 9 no longer reads (the id
+    # lives in item._id): its groups silently fell apart. So each worker hands the groups to the
+    # controller's scheduler (pytest_xdist_make_scheduler below) through a file.
+    folder, worker = os.environ.get(GROUPS_FILE), os.environ.get("PYTEST_XDIST_WORKER")
+    if folder and worker:
+        target = Path(folder) / f"{worker}.json"
+        target.with_suffix(".tmp").write_text(json.dumps(groups))
+        target.with_suffix(".tmp").replace(target)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup``: the work units are the groups above (a test without one is a unit alone)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    folder = Path(os.environ[GROUPS_FILE])
+
+    class GroupScheduling(LoadScopeScheduling):
+        _groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self._groups is None:
+                written = sorted(folder.glob("gw*.json"))
+                self._groups = json.loads(written[0].read_text()) if written else {}
+            return self._groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
 
 
 def _transactional(item: pytest.Item) -> bool:
@@ -104,3 +143,11 @@ class _Order:
 def pytest_configure(config: pytest.Config) -> None:
     # A second hook of the same name needs its own plugin object: this one runs last, the marks' first.
     config.pluginmanager.register(_Order(), "cctv-longest-first")
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        # The controller, before it starts the workers: they inherit the variable.
+        os.environ[GROUPS_FILE] = tempfile.mkdtemp(prefix="cctv-test-groups-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and os.environ.get(GROUPS_FILE):
+        shutil.rmtree(os.environ.pop(GROUPS_FILE), ignore_errors=True)
