@@ -1,7 +1,7 @@
 """Fixtures of the backend tests: users, cameras, API clients, real JPEG snapshots, media in a temp dir.
 
-The suite runs on the database ``DATABASE_URL`` names (PostgreSQL in CI, then SQLite); tests marked
-``postgres_only`` are skipped on SQLite with the reason.
+The suite runs on the database ``DATABASE_URL`` names (PostgreSQL, then the tests marked ``database`` on
+SQLite); tests marked ``postgres_only`` are skipped on SQLite with the reason.
 """
 
 from __future__ import annotations

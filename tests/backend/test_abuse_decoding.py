@@ -2,7 +2,7 @@
 header, before any pixel is decoded, so eight at once leave the server's memory flat and /healthz quick.
 
 Before the header check, one 7000x7000 WebP of ~130 KB took a gunicorn worker to 1.17 GB and eight
-took 6 GB. Runs on the suite's database (PostgreSQL, then SQLite).
+took 6 GB. Runs once, on PostgreSQL: decoding happens before the database is touched.
 """
 
 from __future__ import annotations

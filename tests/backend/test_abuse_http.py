@@ -17,7 +17,8 @@ from backend.images import jpeg_base64, jpeg_bytes
 from cctv_common.network_policy import SERVER_LOCAL_NETWORKS
 from support.backend import server_database, start_backend
 
-pytestmark = pytest.mark.slow
+# What each database refuses differs (NUL bytes in text, integers out of range): run on both.
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 IMAGE = jpeg_base64()
 IMAGE_BYTES = len(jpeg_bytes())

@@ -12,7 +12,8 @@ import requests
 
 from support.backend import DEMO_PASSWORD, add_user, server_database, start_backend
 
-pytestmark = pytest.mark.slow
+# The failure counts live in the database, written by two workers at once: run on both databases.
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 LIMIT = 3
 # The per-process request rate of /api-token-auth/ (AUTH_THROTTLE_RATE) is raised out of the way: this

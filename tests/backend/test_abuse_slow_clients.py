@@ -1,6 +1,6 @@
-"""Slow clients against the real server (gunicorn as the image and ``scripts/run`` start it), on the
-suite's database (PostgreSQL, then SQLite): 50 clients trickling request headers and 20 trickling
-request bodies at once do not starve it. ``/healthz`` and an authenticated API call keep answering
+"""Slow clients against the real server (gunicorn as the image and ``scripts/run`` start it), on
+PostgreSQL only (a slow client never reaches the database): 50 clients trickling request headers and 20
+trickling request bodies at once do not starve it. ``/healthz`` and an authenticated API call keep answering
 within a second, and the trickled bodies (complete alerts, had they ever arrived) write nothing.
 
 With the previous worker class (gthread: a thread per connection from its first byte) the same clients

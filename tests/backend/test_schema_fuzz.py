@@ -4,7 +4,9 @@ schema fit the schema too.
 
 Runs in-process through Django's WSGI handler on the test database, as a signed-in user who owns a camera
 (so object routes reach their validation, not only 404). Examples per operation are bounded to keep the
-run short; raise FUZZ_EXAMPLES for a deeper local run.
+run short; raise FUZZ_EXAMPLES for a deeper local run. The operations are split into SHARDS tests (every
+SHARDS-th operation of the schema each) so that parallel test workers share the CPU-bound fuzzing: each
+operation still gets all its examples, in one shard.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from backend.images import jpeg_base64
 from surveillance import services
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+SHARDS = 6
 # The clip upload takes raw MP4 bytes: sent as the binary body schemathesis makes for octet-streams.
 schemathesis.serializer.alias("video/mp4", "application/octet-stream")
 
@@ -73,9 +76,9 @@ def fuzz(alice, alice_camera):
     token = Token.objects.create(user=alice).key
     _, operations = _operations()
 
-    def run(mode: GenerationMode, *, conformance: bool) -> list[str]:
+    def run(mode: GenerationMode, *, conformance: bool, shard: int) -> list[str]:
         failures: list[str] = []
-        for operation in operations:
+        for operation in operations[shard::SHARDS]:
             if operation.path == "/api-token-auth/":
                 continue  # throttled by design after a few calls; covered in test_authentication
 
@@ -115,9 +118,11 @@ def fuzz(alice, alice_camera):
     return run
 
 
-def test_requests_that_break_the_schema_get_a_4xx_never_a_5xx(fuzz):
-    assert fuzz(GenerationMode.NEGATIVE, conformance=False) == []
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_requests_that_break_the_schema_get_a_4xx_never_a_5xx(fuzz, shard):
+    assert fuzz(GenerationMode.NEGATIVE, conformance=False, shard=shard) == []
 
 
-def test_requests_that_fit_the_schema_get_answers_that_fit_it_too(fuzz):
-    assert fuzz(GenerationMode.POSITIVE, conformance=True) == []
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_requests_that_fit_the_schema_get_answers_that_fit_it_too(fuzz, shard):
+    assert fuzz(GenerationMode.POSITIVE, conformance=True, shard=shard) == []

@@ -21,6 +21,7 @@ from support.backend import scratch_postgres_database, start_backend
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.database,  # the server's migrations and queries on the suite's database: run on both
     pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl command (Debian package curl)"),
 ]
 

@@ -48,6 +48,7 @@ def checkov_report(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory)
     return run_checkov(folder)
 
 
+@pytest.mark.slow
 def test_checkov_scanned_every_variant(checkov_report: dict) -> None:
     summary = checkov_report["summary"]
     assert summary["parsing_errors"] == 0
@@ -63,6 +64,7 @@ def test_no_check_fails(checkov_report: dict) -> None:
     assert not failed, "\n".join(failed)
 
 
+@pytest.mark.slow
 def test_every_skipped_check_says_why(checkov_report: dict) -> None:
     skipped = checkov_report["results"]["skipped_checks"]
     assert skipped, "the chart's skips should show up as skipped checks"
@@ -81,6 +83,7 @@ def test_skip_annotations_in_the_chart_name_a_check_and_a_reason(renderer: Rende
                 assert len(match.group(2).split()) >= 5, f"{key}: the reason is too short to explain anything"
 
 
+@pytest.mark.slow
 def test_checkov_does_fail_a_privileged_root_pod(tmp_path: Path) -> None:
     # A control: the scan above proves something only if checkov really fails bad manifests here.
     bad = {

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from cctv_local.model import BUNDLED_CLASS_MAP, worker_model_env
 
 
@@ -15,6 +17,7 @@ def test_a_missing_explicit_model_is_left_for_the_worker_to_report(tmp_path):
     assert env == {"MODEL_PATH": str(tmp_path / "missing.pt")}
 
 
+@pytest.mark.slow
 def test_without_yolov8n_the_bundled_detector_is_exported_once_to_openvino(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no yolov8n.pt here
     models = tmp_path / "models"

@@ -5,22 +5,24 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 from conftest import eventually
 from operator_backend import TOKEN
 
 from cctv_operator.cli import run_options
 from cctv_operator.config import load_settings
+from support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED = {"DJANGO_API_URL": "http://backend:8000", "DJANGO_API_TOKEN": "t"}
 
 
+@pytest.mark.slow
 def test_bad_configuration_exits_2_with_one_message_naming_the_variable():
     env = {k: v for k, v in os.environ.items() if k not in REQUIRED}
     env.update(REQUIRED, POLL_INTERVAL="soon", PYTHONPATH=str(REPO / "operator"))
@@ -46,14 +48,9 @@ def test_empty_namespace_means_cluster_wide_and_peering_is_opt_in():
     assert "peering_name" not in without and without["standalone"] is True
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
+@pytest.mark.slow
 async def test_console_entry_point_runs_the_operator_and_stops_on_sigterm(backend, kube_cluster, kubeconfig):
-    metrics_port, health_port = _free_port(), _free_port()
+    metrics_port, health_port = free_port(), free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO / "operator"), "KUBECONFIG": str(kubeconfig),
            "DJANGO_API_URL": backend.url, "DJANGO_API_TOKEN": TOKEN, "POLL_INTERVAL": "0.2",
            "WATCH_NAMESPACE": "default", "OPERATOR_METRICS_PORT": str(metrics_port),

@@ -7,6 +7,9 @@
   numbered; optionally scaled, and with what a detector sees on the empty street painted out.
 - ``empty_street()`` / ``walk_in_video()``: vtest's street emptied (a median over time), and a person
   walking into it after a still while (for the motion gate).
+
+The made-up footage costs tens of seconds of CPU each; it is built once and kept between runs
+(``support.cache``), keyed by its parameters, by vtest.avi and by this module's source.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+
+from support.cache import cached
 
 VTEST_CANDIDATES = (
     Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi"),
@@ -45,6 +50,20 @@ def bus_jpg() -> Path:
 def zidane_jpg() -> Path:
     """Two people (1280x720)."""
     return _ultralytics_asset("zidane.jpg")
+
+
+def _vtest_source() -> Path:
+    for candidate in VTEST_CANDIDATES:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("vtest.avi not found: install the Debian package opencv-doc")
+
+
+def _cache_key(*parameters: object) -> tuple[object, ...]:
+    """What a made-up video depends on besides this module's source: its parameters and vtest.avi."""
+    source = _vtest_source()
+    stat = source.stat()
+    return (*parameters, str(source), stat.st_size, stat.st_mtime_ns)
 
 
 def vtest_avi(scratch: Path) -> Path:
@@ -107,6 +126,7 @@ def appearances_video(
     seconds: float,
     size: tuple[int, int] | None = None,
     seen: Seen | None = None,
+    seen_key: object = None,
 ) -> Path:
     """People appearing at known times: the empty street of vtest.avi (the median of its frames), with
     vtest's pedestrians cut in for each ``(start, end, vtest_offset)`` of ``schedule`` (seconds).
@@ -117,7 +137,34 @@ def appearances_video(
     that a fall detector takes for a fallen person at ~0.5) is painted out, on the empty street and on
     the same still pixels of the pedestrians' frames, so that the street is empty to that detector too.
     Raises ``RuntimeError`` if it cannot be made empty: a test on this footage must never start from a
-    scene with a ghost in it."""
+    scene with a ghost in it.
+
+    ``seen_key``: what identifies ``seen`` (its model file and threshold). With it, or without ``seen``,
+    the video is built once and kept between runs; a ``seen`` without a key builds it every time."""
+    target = scratch / "appearances.avi"
+    if seen is not None and seen_key is None:
+        return _appearances_video(target, scratch, schedule, seconds=seconds, size=size, seen=seen)
+    built = cached(
+        "appearances.avi",
+        key=_cache_key("appearances", schedule, seconds, size, seen_key),
+        sources=[Path(__file__)],
+        build=lambda build_dir: _appearances_video(
+            build_dir / "appearances.avi", build_dir, schedule, seconds=seconds, size=size, seen=seen
+        ),
+    )
+    shutil.copyfile(built, target)
+    return target
+
+
+def _appearances_video(
+    target: Path,
+    scratch: Path,
+    schedule: list[tuple[float, float, float]],
+    *,
+    seconds: float,
+    size: tuple[int, int] | None,
+    seen: Seen | None,
+) -> Path:
     import numpy as np
 
     source = cv2.VideoCapture(str(vtest_avi(scratch)))
@@ -134,7 +181,6 @@ def appearances_video(
     street = np.median(np.stack(frames[:: max(1, len(frames) // 60)]), axis=0).astype(np.uint8)
     empty, painted = _paint_out(street, seen) if seen is not None else (street, None)
     height, width = empty.shape[:2]
-    target = scratch / "appearances.avi"
     writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
     try:
         for index in range(round(seconds * fps)):
@@ -192,12 +238,18 @@ def _repaint(image, street, empty, painted):
 
 def empty_street(scratch: Path) -> Path:
     """vtest.avi's street with nobody on it: the per-pixel median of 80 frames across the video
-    (everyone walks on, so the median keeps only what stays). 768x576 PNG, cached in ``scratch``."""
+    (everyone walks on, so the median keeps only what stays). 768x576 PNG, kept between runs (read-only)."""
+    return cached(
+        "empty-street.png",
+        key=_cache_key("empty-street"),
+        sources=[Path(__file__)],
+        build=lambda build_dir: _empty_street(build_dir, build_dir / "empty-street.png"),
+    )
+
+
+def _empty_street(scratch: Path, target: Path) -> Path:
     import numpy as np
 
-    target = scratch / "empty-street.png"
-    if target.exists():
-        return target
     capture = cv2.VideoCapture(str(vtest_avi(scratch)))
     frames = []
     try:
@@ -223,6 +275,22 @@ def walk_in_video(
     bus.jpg's pedestrians (cut out with its own background, 45 % of the frame high) walks in from the
     right edge to 30 % of the width over ``walk_seconds``, and stands there ``stand_seconds``.
     The person walks in the region x 0.3..1, y 0.3..0.75 of the frame. MJPEG AVI, 768x576."""
+    built = cached(
+        "walk-in.avi",
+        key=_cache_key("walk-in", still_seconds, walk_seconds, stand_seconds, fps),
+        sources=[Path(__file__)],
+        build=lambda build_dir: _walk_in_video(
+            build_dir, build_dir / "walk-in.avi", still_seconds=still_seconds, walk_seconds=walk_seconds,
+            stand_seconds=stand_seconds, fps=fps,
+        ),
+    )  # fmt: skip
+    shutil.copyfile(built, target)
+    return target
+
+
+def _walk_in_video(
+    scratch: Path, target: Path, *, still_seconds: float, walk_seconds: float, stand_seconds: float, fps: int
+) -> Path:
     background = cv2.imread(str(empty_street(scratch)))
     height, width = background.shape[:2]
     bus = cv2.imread(str(bus_jpg()))

@@ -17,12 +17,14 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from support.net import free_port
+from support.net import free_port, worker_block
 
 
 def free_port_below_ephemeral() -> int:
     """A free port outside the kernel's ephemeral range: connecting to it while nobody listens can never
     end in a TCP self-connect (source port == destination port), which would then hold the port."""
+    if worker_block() is not None:  # under xdist: this worker's own block, below the ephemeral range too
+        return free_port()
     with open("/proc/sys/net/ipv4/ip_local_port_range") as ports:
         low = int(ports.read().split()[0])
     for _ in range(200):

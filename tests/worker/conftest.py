@@ -6,6 +6,7 @@ These variables are set here, at import, before any test module imports ultralyt
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -30,11 +31,15 @@ MODEL_CACHE = Path(tempfile.gettempdir()) / "cctv-worker-test-models-v1"
 def _cached(name: str, build) -> Path:
     MODEL_CACHE.mkdir(parents=True, exist_ok=True)
     target = MODEL_CACHE / name
-    if not target.exists():
-        scratch = Path(tempfile.mkdtemp(dir=MODEL_CACHE))
-        built = build(scratch)
-        shutil.move(str(built), str(target))  # atomic enough: a half-built model never gets the name
-        shutil.rmtree(scratch, ignore_errors=True)
+    # One builder at a time: parallel test workers (xdist) wait for the first one's model instead of
+    # exporting it again (and moving a second copy of a model folder into the first).
+    with (MODEL_CACHE / f".{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            scratch = Path(tempfile.mkdtemp(dir=MODEL_CACHE))
+            built = build(scratch)
+            shutil.move(str(built), str(target))  # a half-built model never gets the name
+            shutil.rmtree(scratch, ignore_errors=True)
     return target
 
 

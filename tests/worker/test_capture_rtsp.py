@@ -82,6 +82,7 @@ def test_frames_arrive_and_only_every_nth_is_decoded(capture, rtsp_testsrc: Rtsp
     assert cap.status.state is StreamState.UP
 
 
+@pytest.mark.slow
 def test_a_killed_stream_reconnects_and_frames_resume(capture, rtsp_testsrc: RtspServer) -> None:
     cap = capture(rtsp_testsrc.url)
     wait_for(lambda: cap.frames() >= 10, 20, what="first frames")
@@ -95,6 +96,7 @@ def test_a_killed_stream_reconnects_and_frames_resume(capture, rtsp_testsrc: Rts
     assert cap.status.state is StreamState.UP
 
 
+@pytest.mark.slow
 def test_a_frozen_stream_is_detected_within_the_stall_timeout_and_recovers(
     capture,
     rtsp_testsrc: RtspServer,

@@ -13,6 +13,7 @@ import pytest
 from cctv_worker.cli import main
 
 
+@pytest.mark.slow
 def test_export_writes_an_onnx_model_the_worker_can_load(tmp_path: Path, random_pt: Path, capsys) -> None:
     model = tmp_path / "m.pt"
     shutil.copy(random_pt, model)
@@ -31,6 +32,7 @@ def test_export_rejects_unknown_formats() -> None:
         main(["export", "--model", "x.pt", "--format", "tflite"])
 
 
+@pytest.mark.slow
 def test_check_config_with_the_default_model_falls_back_with_one_log_line(tmp_path: Path) -> None:
     env = {**os.environ, "CAMERA_ID": "3", "RTSP_URL": "rtsp://u:p@127.0.0.1:1/x",
            "DJANGO_API_TOKEN": "cam_3_x", "LOG_FORMAT": "text"}  # fmt: skip

@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+import pytest
 from prometheus_client import CollectorRegistry
 
 from cctv_worker.backoff import Backoff
@@ -41,6 +42,7 @@ def start_capture(url: str, recorder: Recorder | None) -> CaptureThread:
     return thread
 
 
+@pytest.mark.slow
 def test_a_clip_covers_pre_roll_event_and_post_roll_and_plays(
     rtsp_testsrc: RtspServer, tmp_path: Path
 ) -> None:
@@ -79,6 +81,7 @@ def test_a_clip_covers_pre_roll_event_and_post_roll_and_plays(
     assert frames[0].key_frame
 
 
+@pytest.mark.slow
 def test_keyframes_only_decoding_can_be_switched_on_and_off_at_run_time(rtsp_testsrc: RtspServer) -> None:
     thread = start_capture(rtsp_testsrc.url, None)
     try:
@@ -105,6 +108,7 @@ def test_keyframes_only_decoding_can_be_switched_on_and_off_at_run_time(rtsp_tes
         thread.join(15)
 
 
+@pytest.mark.slow
 def test_while_idle_keyframes_are_decoded_only_at_the_sampling_rate(rtsp_testsrc: RtspServer) -> None:
     """testsrc has a keyframe a second (10 frames); a sampler of 20 frames wants one every 2 s. The
     frames come undecoded to BGR: the motion gate's small grey copy is made straight from the picture."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from cctv_worker.backoff import Backoff
@@ -70,6 +71,7 @@ def test_spooled_alerts_arrive_within_5_s_of_the_backend_coming_back(
     assert sender.spool.depth() == 0
 
 
+@pytest.mark.slow
 def test_without_the_probe_the_backoff_would_have_kept_the_alerts_back(
     tmp_path: Path, backend: AlertBackend
 ) -> None:

@@ -79,6 +79,7 @@ def read_for(url: str, seconds: float) -> tuple[float, float, list[str]]:
     return frames, reconnects, states
 
 
+@pytest.mark.slow
 def test_a_short_looped_clip_plays_across_three_loop_points_without_a_break(tmp_path: Path) -> None:
     clip = short_clip(vtest_avi(tmp_path), tmp_path / "clip.avi", seconds=3.0)
     with start_rtsp_server(clip, fps=FPS, size=(640, 360), loop=True, shared=True) as server:
@@ -88,6 +89,7 @@ def test_a_short_looped_clip_plays_across_three_loop_points_without_a_break(tmp_
     assert frames >= 0.9 * 10.0 * FPS, f"{frames} frames in 10 s at {FPS} fps: the stream paused"
 
 
+@pytest.mark.slow
 def test_without_loop_the_clip_ends_once_as_a_file_does(tmp_path: Path) -> None:
     """The control: the same reader does notice an end of stream, so the test above can fail."""
     clip = short_clip(vtest_avi(tmp_path), tmp_path / "clip.avi", seconds=3.0)

@@ -46,6 +46,7 @@ def test_the_backend_follows_the_model_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fixture", ["random_pt", "random_onnx", "random_openvino"])
+@pytest.mark.slow
 def test_every_backend_returns_normalised_detections_with_coco_names(
     fixture: str, request: pytest.FixtureRequest
 ) -> None:
@@ -61,6 +62,7 @@ def test_every_backend_returns_normalised_detections_with_coco_names(
 
 
 @pytest.mark.parametrize("fixture", ["person_pt", "person_onnx"])
+@pytest.mark.slow
 def test_the_person_detector_finds_the_people_in_bus_jpg(fixture: str, request: pytest.FixtureRequest):
     detector = load(request.getfixturevalue(fixture), conf=0.4)
     people = [d for d in detector.detect(cv2.imread(str(bus_jpg()))) if d.label in ("Normal", "Fall")]
@@ -69,6 +71,7 @@ def test_the_person_detector_finds_the_people_in_bus_jpg(fixture: str, request: 
     assert all(d.box[3] > 0.6 and (d.box[3] - d.box[1]) > (d.box[2] - d.box[0]) for d in people)
 
 
+@pytest.mark.slow
 def test_onnx_finds_the_people_ultralytics_is_sure_of(person_pt: Path, person_onnx: Path) -> None:
     # Not identical: ultralytics pads a .pt input minimally, an exported static model takes 640x640.
     image = cv2.imread(str(bus_jpg()))
@@ -80,6 +83,7 @@ def test_onnx_finds_the_people_ultralytics_is_sure_of(person_pt: Path, person_on
 
 
 @pytest.mark.parametrize("fixture", ["random_onnx", "random_openvino"])
+@pytest.mark.slow
 def test_the_lean_backends_never_import_torch(fixture: str, request: pytest.FixtureRequest) -> None:
     code = (
         "import sys, numpy as np\n"
@@ -128,6 +132,7 @@ def test_an_unreadable_model_is_an_error_naming_the_path(tmp_path: Path, name: s
         load(path)
 
 
+@pytest.mark.slow
 def test_a_forced_backend_that_cannot_read_the_file_is_a_clear_error(random_openvino: Path) -> None:
     with pytest.raises(ModelError, match=r"MODEL_PATH: cannot load .* with onnxruntime"):
         load(random_openvino, backend="onnxruntime")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import pytest
 
 from cctv_worker.decisions.events import Change, EventLogic
 from cctv_worker.decisions.filters import Rules, classify
@@ -14,6 +15,7 @@ from cctv_worker.detect.loader import choose_model, load_detector
 from support.footage import vtest_avi
 
 
+@pytest.mark.slow
 def test_walking_people_are_followed_and_alert_far_less_often_than_they_are_seen(
     person_onnx: Path, tmp_path: Path
 ) -> None:

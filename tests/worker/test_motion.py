@@ -101,6 +101,7 @@ def test_the_forced_detection_comes_every_interval_while_nothing_moves() -> None
     assert all(r is Reason.STILL for t, r in enumerate(reasons) if t not in (0, 5, 10))
 
 
+@pytest.mark.slow
 def test_while_nothing_is_followed_the_forced_detection_comes_every_idle_interval() -> None:
     g = MotionGate(MotionDetector(MotionSettings()), forced_interval=5.0, idle_interval=60.0)
     g.decide(SCENE, now=0.0)  # the first frame

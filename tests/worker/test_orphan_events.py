@@ -28,6 +28,7 @@ def ts(text: str) -> float:
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_an_event_of_a_killed_worker_is_closed_and_the_new_workers_event_stays_open(
     tmp_path: Path, person_onnx: Path
 ) -> None:

@@ -23,6 +23,7 @@ def real_backend(tmp_path: Path) -> Iterator[RunningBackend]:
         yield backend
 
 
+@pytest.mark.slow
 def test_people_in_the_footage_reach_the_real_backend_as_one_person_alert_with_a_snapshot(
     real_backend: RunningBackend, rtsp_people: RtspServer, person_onnx: Path, tmp_path: Path
 ) -> None:

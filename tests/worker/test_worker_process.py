@@ -41,6 +41,7 @@ def make_worker(tmp_path: Path, person_onnx: Path) -> Iterator[MakeWorker]:
     starter.close_all()
 
 
+@pytest.mark.slow
 def test_people_in_the_stream_raise_one_person_alert_with_a_snapshot(
     make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
 ) -> None:
@@ -82,6 +83,7 @@ def test_people_in_the_stream_raise_one_person_alert_with_a_snapshot(
     assert "received SIGTERM" in log and "spool flushed" in log
 
 
+@pytest.mark.slow
 def test_a_dead_camera_is_not_ready_but_alive_and_says_so_in_heartbeats(
     make_worker: MakeWorker, backend: AlertBackend
 ) -> None:
@@ -97,6 +99,7 @@ def test_a_dead_camera_is_not_ready_but_alive_and_says_so_in_heartbeats(
     assert "admin:***@" in worker.output()
 
 
+@pytest.mark.slow
 def test_a_dead_detection_sub_stream_is_retried_and_its_password_never_logged(
     make_worker: MakeWorker, backend: AlertBackend
 ) -> None:
@@ -112,6 +115,7 @@ def test_a_dead_detection_sub_stream_is_retried_and_its_password_never_logged(
     assert "viewer:***@" in log  # the sub-stream is the one detection opens, and it is named masked
 
 
+@pytest.mark.slow
 def test_backend_down_spools_alerts_and_delivers_them_once_it_is_back(
     make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
 ) -> None:
@@ -125,6 +129,7 @@ def test_backend_down_spools_alerts_and_delivers_them_once_it_is_back(
     assert worker.terminate() == 0
 
 
+@pytest.mark.slow
 def test_sigkill_during_delivery_then_restart_loses_nothing_and_duplicates_nothing(
     make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
 ) -> None:
@@ -161,6 +166,7 @@ def test_bad_settings_stop_start_up_with_one_clear_message(
     assert "Traceback" not in output
 
 
+@pytest.mark.slow
 def test_sigterm_with_the_backend_down_exits_0_within_the_grace_and_keeps_the_alert(
     make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
 ) -> None:
@@ -173,6 +179,7 @@ def test_sigterm_with_the_backend_down_exits_0_within_the_grace_and_keeps_the_al
     assert left is not None and int(left.group(1)) >= 1
 
 
+@pytest.mark.slow
 def test_zones_from_the_environment_turn_people_in_an_intrusion_zone_into_an_intrusion_alert(
     make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer
 ) -> None:
@@ -188,6 +195,7 @@ def test_zones_from_the_environment_turn_people_in_an_intrusion_zone_into_an_int
     assert worker.terminate() == 0
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_upload_sends_the_same_clip_again_after_restart_and_it_is_stored_once(
     make_worker: MakeWorker, backend: AlertBackend, rtsp_people: RtspServer, tmp_path: Path
 ) -> None:

@@ -68,6 +68,7 @@ def _database_url(tmp_path: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.database  # the outbox's leases and row locks on the suite's database: run on both
 def test_killed_backend_and_delivery_process_lose_and_duplicate_nothing(tmp_path):
     receiver = WebhookReceiver(delay=0.05).start()
     with _database_url(tmp_path) as database_url:
