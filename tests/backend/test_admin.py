@@ -78,3 +78,11 @@ def test_the_alert_page_shows_the_clip_player_and_the_objects(admin_client, alic
     assert "<td>Drive</td>" in page and "<td>car</td>" in page
     listing = admin_client.get("/admin/surveillance/alert/").content.decode()
     assert "icon-yes.svg" in listing  # the clip column
+
+
+@pytest.mark.parametrize("year", ["9999", "10000", "9" * 5000])
+def test_the_alert_list_refuses_a_year_past_the_last_without_a_500(admin_client, year):
+    # Issue 20 (Low): Django's date hierarchy asked for the year after 9999, an unhandled ValueError.
+    response = admin_client.get("/admin/surveillance/alert/", {"occurred_at__year": year})
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+    assert admin_client.get("/admin/surveillance/alert/", {"occurred_at__year": "2026"}).status_code == 200
