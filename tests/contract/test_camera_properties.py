@@ -115,10 +115,13 @@ def _accepted_camera(data: dict) -> Camera | None:
 
 
 def _resolved_env(container: dict, secret: dict) -> dict[str, str]:
-    """The container's environment as the kubelet hands it to the process (Secret keys resolved)."""
+    """The container's environment as the kubelet hands it to the process (Secret keys resolved, the pod's
+    own IP a stand-in address)."""
     env = {}
     for item in container["env"]:
-        if "valueFrom" in item:
+        if item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "status.podIP":
+            env[item["name"]] = "10.1.2.3"
+        elif "valueFrom" in item:
             ref = item["valueFrom"]["secretKeyRef"]
             if ref["key"] not in secret["data"] and ref.get("optional"):
                 continue  # the kubelet leaves the variable unset
@@ -227,6 +230,8 @@ def _runs_alike(camera: Camera) -> None:
     local = LocalRuntime(api_url=API_URL, data_dir=Path("/nonexistent"), base_env={})
     local_env = local.environment_for(desired)
     per_camera = {key: value for key, value in local_env.items() if key != "DATA_DIR"}
-    # DETECTOR_URL: the operator's pools are the Kubernetes side's; the local product sets its own.
+    # DETECTOR_URL: the operator's pools are the Kubernetes side's; the local product sets its own. The live
+    # view's address: a pod serves on its own IP and fixed port, a local worker on loopback and a free port.
     runtime_own = {"METRICS_PORT", "DATA_DIR", "HOME", "YOLO_CONFIG_DIR", "MODEL_PATH", "DETECTOR_URL"}
+    runtime_own |= {"LIVE_HOST", "LIVE_PORT", "LIVE_ADVERTISE_HOST"}
     assert per_camera == {key: value for key, value in kube_env.items() if key not in runtime_own}

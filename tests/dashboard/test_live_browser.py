@@ -9,9 +9,11 @@ viewer that stops reading; tenancy over real HTTP; a closed connection ends its 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,6 +116,14 @@ def open_stream(site: Site, token: str | None = None) -> requests.Response:
     )
 
 
+def drain(response: requests.Response, stop: threading.Event) -> None:
+    """Reads a viewer's stream until told to stop or the stream ends (its bytes are not needed)."""
+    with contextlib.suppress(requests.RequestException, AttributeError, ValueError):
+        for _ in response.iter_content(16384):
+            if stop.is_set():
+                return
+
+
 def read_at_least(response: requests.Response, size: int) -> bytes:
     data = b""
     for chunk in response.iter_content(16384):
@@ -154,14 +164,21 @@ def test_tenancy_over_real_http(site):
 def test_one_rtsp_session_whatever_the_viewers_and_the_viewer_limit(site):
     assert site.rtsp_sessions() == 1
     viewers = [open_stream(site) for _ in range(MAX_VIEWERS)]
+    stop = threading.Event()
     try:
         for viewer in viewers:
             assert viewer.status_code == 200 and read_at_least(viewer, 1000)[4:8] == b"ftyp"
+        # Every viewer keeps reading, as a player does: one that stops is dropped as slow (a test of its
+        # own below), which would free its slot while the limit is checked.
+        for viewer in viewers:
+            threading.Thread(target=drain, args=(viewer, stop), daemon=True).start()
         assert site.rtsp_sessions() == 1
         assert wait_for(lambda: site.viewers() == MAX_VIEWERS, 10, "every viewer counted")
         busy = open_stream(site)
         assert busy.status_code == 503 and busy.json()["state"] == "busy"
+        assert site.viewers() == MAX_VIEWERS
     finally:
+        stop.set()
         for viewer in viewers:
             viewer.close()
     # A closed connection ends its session at once (the next fragment's write fails).

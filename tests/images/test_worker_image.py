@@ -84,7 +84,8 @@ def worker(
 
 def _by_ref(container: dict, secret: dict[str, str]) -> dict[str, dict[str, str]]:
     """Every Secret name the container's variables refer to, holding the camera's values."""
-    names = {item["valueFrom"]["secretKeyRef"]["name"] for item in container["env"] if "valueFrom" in item}
+    refs = (item.get("valueFrom", {}).get("secretKeyRef") for item in container["env"])
+    names = {ref["name"] for ref in refs if ref is not None}
     return {name: secret for name in names}
 
 
