@@ -47,6 +47,9 @@ CHROMIUM_ARGS = [
 ]
 
 WAIT_MS = 10_000
+# Assertions on the page wait as long as its actions: Playwright's own default for expect() is 5 s, which a
+# feed poll missed once on a loaded six-worker run (the alert arrived, the poll came late).
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="module")
