@@ -244,3 +244,27 @@ def test_a_client_that_never_finishes_its_request_is_cut_off(served):
         sock.sendall(b"GET /live HTTP/1.1\r\nHost: x\r\n")  # and nothing more
         sock.settimeout(30)
         assert sock.recv(100) == b""  # closed by the server's request timeout
+
+
+def test_an_oversized_or_malformed_request_head_is_refused_before_any_key_check(served, stream):
+    # Read before authentication: only the request head, bounded by http.server (64 KiB a line, 100
+    # headers). Past those, or garbage, the answer is an error and the port keeps serving.
+    live, url, registry = served
+    live.on_connect(stream.template)
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+
+    def answer(request: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(request)
+            return sock.recv(4096)
+
+    assert b" 414 " in answer(b"GET /live?" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n")
+    assert b" 431 " in answer(b"GET /live HTTP/1.1\r\nX: " + b"a" * 70_000 + b"\r\n\r\n")
+    many = b"".join(b"X-%d: 1\r\n" % index for index in range(150))
+    assert b" 431 " in answer(b"GET /live HTTP/1.1\r\n" + many + b"\r\n")
+    # Not HTTP/1.x: http.server answers as to HTTP/0.9, an error page without a status line.
+    assert b"Error code: 400" in answer(b"\x00\xff garbage\r\n\r\n")
+    assert not live.watched and sessions(registry, "started") == 0
+    ok = requests.get(url, headers={"Authorization": "Bearer right-key"}, stream=True, timeout=5)
+    assert ok.status_code == 200
+    ok.close()
