@@ -23,12 +23,12 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.backend import DEMO_PASSWORD, DEMO_USER, start_backend
 from support.net import free_port
 from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
 
+REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"]
 
@@ -43,7 +43,7 @@ COLLECT = """() => {
   function read() {
     if (video.videoWidth) {
       canvas.width = video.videoWidth; canvas.height = 32;
-      g.drawImage(video, 0, 0, video.videoWidth, video.videoHeight, 0, 0, video.videoWidth, video.videoHeight);
+      g.drawImage(video, 0, 0);
       const row = g.getImageData(0, 16, 640, 1).data;
       let stamp = 0, clean = true;
       for (let bit = 0; bit < BITS; bit++) {
@@ -54,7 +54,10 @@ COLLECT = """() => {
       const now = Date.now() % MOD;
       const age = ((now - stamp) % MOD + MOD) % MOD;
       if (!clean || age > 30000) window.latency.unreadable++;
-      else if (stamp !== window.latency.last) { window.latency.samples.push(age / 1000); window.latency.last = stamp; }
+      else if (stamp !== window.latency.last) {
+        window.latency.samples.push(age / 1000);
+        window.latency.last = stamp;
+      }
     }
     video.requestVideoFrameCallback(read);
   }
@@ -64,11 +67,13 @@ COLLECT = """() => {
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--fps", type=int, default=15)
     parser.add_argument("--transport", default="ws,http", help="ws, http or both, in that order")
@@ -77,7 +82,14 @@ def main() -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     camera_proc = subprocess.Popen(
-        ["/usr/bin/python3", str(REPO / "bench" / "latency_source.py"), "--port", str(port), "--fps", str(args.fps)],
+        [
+            "/usr/bin/python3",
+            str(REPO / "bench" / "latency_source.py"),
+            "--port",
+            str(port),
+            "--fps",
+            str(args.fps),
+        ],
         stdout=subprocess.PIPE,
         env=env,
     )

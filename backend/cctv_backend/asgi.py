@@ -18,7 +18,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cctv_backend.settings")
 django_application = get_asgi_application()
 
 from surveillance import body_limits  # noqa: E402  (an app's module: after Django is set up)
-
 from surveillance.live_ws import LiveWebSocket  # noqa: E402
 
 guarded = RequestGuard(

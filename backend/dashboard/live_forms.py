@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from surveillance.models import Camera, WallLayout
@@ -9,7 +11,7 @@ from surveillance.models import Camera, WallLayout
 
 class WallLayoutForm(forms.Form):
     columns = forms.TypedChoiceField(
-        choices=[(n, f"{n} × {n}" if n > 1 else "1 (large)") for n in WallLayout.COLUMNS],
+        choices=[(n, str(n)) for n in WallLayout.COLUMNS],
         coerce=int,
         help_text="Tiles a row.",
     )
@@ -23,4 +25,4 @@ class WallLayoutForm(forms.Form):
     def __init__(self, *args, cameras, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Only the user's own cameras are choices: another user's id is refused as an invalid choice.
-        self.fields["cameras"].queryset = cameras
+        cast(forms.ModelMultipleChoiceField, self.fields["cameras"]).queryset = cameras

@@ -18,7 +18,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def alert_payload(alert, *, event: str) -> dict[str, Any]:
-    """The alert as JSON: id, camera, type, confidence, description, times, snapshot, dashboard and live links.
+    """The alert as JSON: id, camera, type, confidence, description, times, and its snapshot, dashboard
+    and live links.
 
     ``started_at``/``ended_at``/``status``/``clip`` come from the alert when it carries them (events);
     an alert without them started when it occurred and is not open.

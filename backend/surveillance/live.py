@@ -5,7 +5,8 @@ A worker reports in its heartbeat where it serves the live view (``http://<ip>:<
 per-process key it asks for, and the stream's codec string. The backend takes that report from the
 camera's ingest token only, keeps the IP and port only when the IP lies in LIVE_WORKER_NETWORKS (it dials
 that address: a leaked ingest token must not point it at anything else), always asks for the path
-``/live`` (``/live/sub``: the detection sub-stream, the camera wall's), and sends the key in the ``Authorization`` header, never in a URL.
+``/live`` (``/live/sub``: the detection sub-stream, the camera wall's),
+and sends the key in the ``Authorization`` header, never in a URL.
 
 A viewer's session: the view checks who asks and opens the worker's stream synchronously (so the viewer
 gets a real status: 503 while the stream is down or the worker's viewer limit is reached, 502 when the

@@ -83,7 +83,9 @@ class LiveWebSocket:
         if connect.get("type") != "websocket.connect":
             return
         target = stream_path(scope.get("path", ""))
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+        }
         if target is None:
             await _deny(scope, send, 404, {"detail": "Not found."})
             return
@@ -108,7 +110,8 @@ class LiveWebSocket:
             request = ASGIRequest(http_scope, io.BytesIO())
             response = await self.django.get_response_async(request)
             if response.status_code != 200 or not response.streaming:
-                await _deny(scope, send, response.status_code, response.content, response.get("Content-Type"))
+                body = getattr(response, "content", b"")  # a refusal is a plain (rendered) response
+                await _deny(scope, send, response.status_code, body, response.get("Content-Type"))
                 response.close()
                 return
         finally:
@@ -124,7 +127,11 @@ class LiveWebSocket:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             response.close()  # frees the session's place and the worker's socket, once
-            if not viewer.done() or viewer.cancelled() or viewer.result().get("type") != "websocket.disconnect":
+            if (
+                not viewer.done()
+                or viewer.cancelled()
+                or viewer.result().get("type") != "websocket.disconnect"
+            ):
                 with contextlib.suppress(Exception):  # already gone
                     await send({"type": "websocket.close", "code": 1000})
 

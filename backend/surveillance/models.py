@@ -391,7 +391,12 @@ class WallLayout(models.Model):
 
     COLUMNS = (1, 2, 3, 4)
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wall_layout")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wall_layout"
+    )
     columns = models.PositiveSmallIntegerField(default=2, choices=[(n, str(n)) for n in COLUMNS])
     cameras = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"wall layout of user {self.user_id}: {self.columns} columns"

@@ -314,7 +314,8 @@ class HeartbeatInputSerializer(serializers.Serializer):
 class LiveStreamOutputSerializer(serializers.Serializer):
     codec = serializers.CharField(allow_null=True, help_text="RFC 6381 codec string; null while down.")
     mse = serializers.CharField(
-        help_text="ws(s) URL: the stream as fragmented MP4 in binary WebSocket messages (your own credentials)."
+        help_text="ws(s) URL: the stream as fragmented MP4 in binary WebSocket messages (your own "
+        "credentials)."
     )
     http = serializers.URLField(help_text="GET: the same stream as one streaming HTTP response.")
     hls = serializers.URLField(allow_null=True, help_text="Not served yet: null.")

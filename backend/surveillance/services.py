@@ -161,7 +161,8 @@ def camera_record_heartbeat(
     """Store what the camera's worker reports. Does not touch ``updated_at`` (that marks config changes).
 
     ``problem`` None: not reported, kept as it was. ``live``: where the worker serves the live view (url,
-    key, codec, and the sub-stream's codec where it serves one apart); an address the backend may not dial (``live.parse_live_url``) counts as none.
+    key, codec, and the sub-stream's codec where it serves one apart); an address the backend may not
+    dial (``live.parse_live_url``) counts as none.
     """
     if stream_state not in StreamState.values:
         raise ValidationError({"stream_state": f"Unknown stream state {stream_state!r}."})

@@ -212,7 +212,7 @@ class CameraLiveApi(APIView):
             ws = "ws" + http.removeprefix("http")
             return {"mse": ws.replace("/stream/", "/ws/"), "http": http, "hls": None}
 
-        body = {
+        body: dict[str, object] = {
             "state": state,
             "codec": (camera.live_codec or None) if is_live else None,
             **urls(f"/api/cameras/{camera.pk}/live/stream/"),

@@ -38,7 +38,9 @@ def test_the_player_asks_the_api_and_the_csp_allows_its_media_source(client, ali
     assert "media-src 'self' blob:" in csp and "script-src 'self';" in csp
 
 
-def test_the_wall_tiles_ask_for_the_sub_stream_and_the_single_view_for_the_main_one(alice_client, alice, make_camera):
+def test_the_wall_tiles_ask_for_the_sub_stream_and_the_single_view_for_the_main_one(
+    alice_client, alice, make_camera
+):
     camera = make_camera(alice)
     wall = alice_client.get(reverse("dashboard:wall")).content.decode()
     single = alice_client.get(reverse("dashboard:live", args=[camera.id])).content.decode()

@@ -163,8 +163,8 @@ def test_tenancy_over_real_http(site):
     assert described.status_code == 404
 
 
-def ws_url(site: Site, sub: bool = False) -> str:
-    return site.backend.url.replace("http://", "ws://") + f"/api/cameras/{site.camera['id']}/live/{'sub/' if sub else ''}ws/"
+def ws_url(site: Site) -> str:
+    return site.backend.url.replace("http://", "ws://") + f"/api/cameras/{site.camera['id']}/live/ws/"
 
 
 def ws_refusal(site: Site, **kwargs) -> int:
@@ -186,7 +186,9 @@ def session_cookie(site: Site) -> str:
 
 def test_the_websocket_sends_the_fragmented_mp4_with_a_token_or_the_session(site):
     for headers in (site.backend.headers(), {"Cookie": session_cookie(site)}):
-        with ws_connect(ws_url(site), additional_headers=headers, origin=site.backend.url, open_timeout=10) as ws:
+        origin = site.backend.url
+        opened = ws_connect(ws_url(site), additional_headers=headers, origin=origin, open_timeout=10)
+        with opened as ws:
             data = b""
             while len(data) < 50_000:
                 message = ws.recv(timeout=10)

@@ -4,19 +4,26 @@ sub-stream), four real workers, the real backend (gunicorn with uvicorn workers)
 A wall of 4 cameras plays all 4 (``currentTime`` advances on every tile); a tile plays the camera's
 sub-stream where it has one and its single view the main stream; a layout saved in the page (columns, the
 chosen cameras) is what the wall shows after a reload; the wall goes full screen; a camera whose codec the
-browser cannot play (H.265, MJPEG) gets a message on its tile and one that is down says since when.
+browser cannot play (H.265, MJPEG) gets a message on its tile and one that is down says since when; 50
+viewers (half over WebSockets, half over streaming HTTP) on the one backend process leave ``/healthz``
+answering under 1 s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import statistics
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect, sync_playwright
+from websockets.sync.client import connect as ws_connect
 
 from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
 from support.rtsp_server import gstreamer_available, start_rtsp_server
@@ -33,6 +40,7 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 MAIN_SIZE, SUB_SIZE = (640, 360), (320, 180)
+LOAD_VIEWERS = 50
 
 
 def wait_for(condition, timeout: float, what: str):
@@ -77,6 +85,8 @@ def wall(tmp_path_factory) -> Iterator[Wall]:
                     "CLIPS_ENABLED": "false",
                     "DATA_DIR": str(tmp / f"data-{camera['id']}"),
                 }
+                if camera["name"] == "Cam 1":
+                    env["LIVE_MAX_VIEWERS"] = str(LOAD_VIEWERS + 5)  # the load test's viewers
                 if camera["name"] == "Cam 4":
                     # With clips the worker reads both streams: the live port serves both.
                     env |= {"DETECT_RTSP_URL": sub.url, "CLIPS_ENABLED": "true"}
@@ -95,7 +105,9 @@ def wall(tmp_path_factory) -> Iterator[Wall]:
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install the Debian package chromium (scripts/bootstrap --system)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install the Debian package chromium (scripts/bootstrap --system)"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -136,7 +148,9 @@ def test_a_wall_of_4_cameras_plays_all_4_and_a_tile_plays_the_sub_stream(browser
         for n in range(4):
             expect(states.nth(n)).to_have_attribute("data-state", "playing")
         # Cam 4's tile shows its detection sub-stream; its single view the main stream.
-        widths = page.evaluate("Array.from(document.querySelectorAll('.live-tile video')).map(v => v.videoWidth)")
+        widths = page.evaluate(
+            "Array.from(document.querySelectorAll('.live-tile video')).map(v => v.videoWidth)"
+        )
         assert widths == [MAIN_SIZE[0]] * 3 + [SUB_SIZE[0]]
         page.locator(".live-tile").nth(3).click()
         expect(page).to_have_url(re.compile(rf"/dashboard/cameras/{wall.cameras[3]['id']}/live/$"))
@@ -197,10 +211,69 @@ def test_a_saved_layout_is_the_wall_after_a_reload_and_the_wall_goes_full_screen
         expect(page.locator("#live-wall")).to_have_class(re.compile(r"\bcols-3\b"))
         page.click("#wall-fullscreen")
         wait_for(
-            lambda: page.evaluate("document.fullscreenElement && document.fullscreenElement.id") == "live-wall",
+            lambda: (
+                page.evaluate("document.fullscreenElement && document.fullscreenElement.id") == "live-wall"
+            ),
             5,
             "the wall is full screen",
         )
         wait_for(lambda: all(t > 0 for t in tile_times(page)), 15, "the tiles play in full screen")
     finally:
         page.context.close()
+
+
+def test_50_viewers_on_one_backend_process_leave_healthz_answering_under_1_s(wall):
+    """The backend runs one gunicorn worker here (start_backend's default): every viewer is relayed by
+    the same event loop that answers /healthz."""
+    camera = wall.cameras[0]
+    stop = threading.Event()
+    received = [0] * LOAD_VIEWERS
+    opened = threading.Semaphore(0)
+
+    def watch(index: int) -> None:
+        with contextlib.suppress(Exception):  # a viewer's failure shows as its bytes missing below
+            if index % 2:
+                url = wall.backend.url.replace("http://", "ws://") + f"/api/cameras/{camera['id']}/live/ws/"
+                with ws_connect(url, additional_headers=wall.backend.headers(), open_timeout=20) as ws:
+                    opened.release()
+                    while not stop.is_set():
+                        received[index] += len(ws.recv(timeout=10))
+            else:
+                url = f"{wall.backend.url}/api/cameras/{camera['id']}/live/stream/"
+                with requests.get(url, headers=wall.backend.headers(), stream=True, timeout=20) as response:
+                    response.raise_for_status()
+                    opened.release()
+                    for chunk in response.iter_content(16384):
+                        received[index] += len(chunk)
+                        if stop.is_set():
+                            return
+
+    threads = [threading.Thread(target=watch, args=(n,), daemon=True) for n in range(LOAD_VIEWERS)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(LOAD_VIEWERS):
+            assert opened.acquire(timeout=60), "every viewer's stream opened"
+        wait_for(lambda: all(received), 30, "every viewer receives video")
+        answers = []
+        for _ in range(20):
+            started = time.monotonic()
+            response = requests.get(f"{wall.backend.url}/healthz", timeout=5)
+            answers.append(time.monotonic() - started)
+            assert response.status_code == 200
+            time.sleep(0.25)  # spread the probes over the viewers' stream, as a kubelet's are
+        print(
+            f"/healthz with {LOAD_VIEWERS} viewers: median {statistics.median(answers) * 1000:.0f} ms, "
+            f"max {max(answers) * 1000:.0f} ms"
+        )
+        assert max(answers) < 1.0, answers
+        before = list(received)
+        wait_for(
+            lambda: all(now > then for now, then in zip(received, before, strict=True)),
+            10,
+            "every viewer still receives video",
+        )
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(15)

@@ -293,6 +293,7 @@ def test_the_live_port_serves_the_sub_stream_at_live_sub_and_the_main_one_at_liv
 def test_without_a_sub_stream_of_its_own_live_sub_serves_the_main_stream(served, stream):
     live, url, _registry = served
     live.on_connect(stream.template)
-    with requests.get(url + "/sub", headers={"Authorization": "Bearer right-key"}, stream=True, timeout=5) as r:
-        assert r.status_code == 200
+    headers = {"Authorization": "Bearer right-key"}
+    with requests.get(url + "/sub", headers=headers, stream=True, timeout=5) as response:
+        assert response.status_code == 200
         wait_for(lambda: live.watched, what="the viewer attached to the one stream")
