@@ -33,11 +33,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from cctv_local.object_store import REGION, ObjectStore  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.test import RequestFactory, override_settings  # noqa: E402
 
 from cctv_backend.settings.media import media_storage  # noqa: E402
+from cctv_local.object_store import REGION, ObjectStore  # noqa: E402
 from surveillance import media_store  # noqa: E402
 
 SNAPSHOT_BYTES = 50 * 1024  # about a 1080p JPEG snapshot
@@ -62,8 +62,9 @@ def read_served(path: str, **headers: str) -> int:
     request = RequestFactory().get("/media/" + path, **{f"HTTP_{k.upper()}": v for k, v in headers.items()})
     response = media_store.serve(request, path, content_type="application/octet-stream")
     if response.status_code == 302:
-        follow = urllib.request.Request(response["Location"], headers=headers)
-        with urllib.request.urlopen(follow, timeout=30) as answer:  # noqa: S310 (the store on loopback)
+        follow = urllib.request.Request(response["Location"], headers=headers)  # noqa: S310
+        # The store's own http URL on loopback.
+        with urllib.request.urlopen(follow, timeout=30) as answer:  # noqa: S310
             return len(answer.read())
     return sum(len(chunk) for chunk in response.streaming_content)  # type: ignore[attr-defined]
 
@@ -72,10 +73,14 @@ def run_store(label: str, args: argparse.Namespace) -> None:
     snapshot = secrets.token_bytes(SNAPSHOT_BYTES)
     clip = secrets.token_bytes(args.clip_mib * 1024 * 1024)
     store = media_store.store()
-    snaps = timed(args.snapshots, lambda i: store.save(f"snapshots/bench/{label}-{i}.jpg", ContentFile(snapshot)))
+    snaps = timed(
+        args.snapshots, lambda i: store.save(f"snapshots/bench/{label}-{i}.jpg", ContentFile(snapshot))
+    )
     clips = timed(args.clips, lambda i: store.save(f"clips/bench/{label}-{i}.mp4", ContentFile(clip)))
     served_snaps = timed(args.snapshots, lambda i: read_served(f"snapshots/bench/{label}-{i}.jpg"))
-    served_clips = timed(args.clips, lambda i: read_served(f"clips/bench/{label}-{i}.mp4", Range="bytes=0-1048575"))
+    served_clips = timed(
+        args.clips, lambda i: read_served(f"clips/bench/{label}-{i}.mp4", Range="bytes=0-1048575")
+    )
     print(f"{label:12} upload snapshot ({SNAPSHOT_BYTES // 1024} KiB)    {percentiles(snaps)}")
     print(f"{label:12} upload clip ({args.clip_mib} MiB)          {percentiles(clips)}")
     print(f"{label:12} serve snapshot (whole)        {percentiles(served_snaps)}")
@@ -106,7 +111,10 @@ def main() -> None:
                 expiry=300,
             )
             for mode in ("proxy", "redirect"):
-                storages = {"default": entry, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+                storages = {
+                    "default": entry,
+                    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+                }
                 with override_settings(STORAGES=storages, MEDIA_SERVE_MODE=mode):
                     run_store(f"s3-{mode}", args)
 

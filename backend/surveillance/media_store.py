@@ -175,7 +175,11 @@ def local_root() -> Path | None:
 
 
 def serve(
-    request: HttpRequest, name: str, *, content_type: str, cache_control: str = "private, max-age=86400"
+    request: HttpRequest,
+    name: str | None,
+    *,
+    content_type: str,
+    cache_control: str = "private, max-age=86400",
 ) -> HttpResponseBase:
     """The stored file ``name`` for a caller whose access the caller of this function has checked.
 
@@ -183,10 +187,14 @@ def serve(
     repeats its Range header there); otherwise the backend streams the file, whole (200) or one byte
     range (206; 416 past the end). 404 when the object is gone, 503 when the store does not answer.
     """
+    if not name:
+        raise Http404("No such media file.")
     current = store()
     try:
         if isinstance(current, S3MediaStorage) and settings.MEDIA_SERVE_MODE == "redirect":
-            url = current.presigned_url(name, content_type=content_type, expire=settings.MEDIA_URL_EXPIRY_SECONDS)
+            url = current.presigned_url(
+                name, content_type=content_type, expire=settings.MEDIA_URL_EXPIRY_SECONDS
+            )
             redirect = HttpResponseRedirect(url)
             # The link expires: neither the browser nor a proxy may keep the redirect.
             redirect["Cache-Control"] = "private, no-store"
@@ -237,7 +245,7 @@ def _file_chunks(handle, remaining: int) -> Iterator[bytes]:
 # --- housekeeping --------------------------------------------------------------------------------------
 
 
-def delete_many(names: Iterable[str]) -> int:
+def delete_many(names: Iterable[str | None]) -> int:
     """Deletes the stored files of rows already deleted; returns how many were left behind. Never raises
     for the store: the rows are gone either way, and ``reconcile_media`` finds the leftovers."""
     wanted = [name for name in names if name]
@@ -257,7 +265,9 @@ def delete_many(names: Iterable[str]) -> int:
     except StoreUnavailable:
         left = wanted
     if left:
-        logger.warning("%d media file(s) could not be deleted; reconcile_media --repair removes them", len(left))
+        logger.warning(
+            "%d media file(s) could not be deleted; reconcile_media --repair removes them", len(left)
+        )
     return len(left)
 
 

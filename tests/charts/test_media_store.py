@@ -10,7 +10,12 @@ from support import helm
 from support.helm import Renderer
 
 DB = {"database.external.url": "postgres://u:p@db.example:5432/cctv"}
-S3 = {**DB, "mediaStore.type": "s3", "mediaStore.s3.bucket": "cctv-media", "mediaStore.s3.existingSecret": "keys"}
+S3 = {
+    **DB,
+    "mediaStore.type": "s3",
+    "mediaStore.s3.bucket": "cctv-media",
+    "mediaStore.s3.existingSecret": "keys",
+}
 
 
 def _backend(objects: list[dict]) -> dict:
@@ -62,7 +67,9 @@ def test_the_store_keys_are_files_of_a_mounted_secret_in_every_backend_pod(rende
         assert secret["secret"]["secretName"] == "keys"
         for container in pod["containers"]:
             env = helm.env_of(container)
-            assert env["MEDIA_S3_SECRET_ACCESS_KEY_FILE"]["value"] == "/etc/cctv/media-store/secret-access-key"
+            assert (
+                env["MEDIA_S3_SECRET_ACCESS_KEY_FILE"]["value"] == "/etc/cctv/media-store/secret-access-key"
+            )
             assert "MEDIA_S3_SECRET_ACCESS_KEY" not in env and "MEDIA_S3_ACCESS_KEY_ID" not in env
             mount = next(m for m in container["volumeMounts"] if m["name"] == "media-store-credentials")
             assert mount["readOnly"] is True

@@ -11,7 +11,6 @@ from cctv_local.options import parse_options
 from cctv_local.product import LOCAL_BUCKET, _start_object_store, object_store_environment
 from support.backend import BACKEND_DIR
 
-
 WRITE_AND_LIST = """
 from django.core.files.base import ContentFile
 from surveillance import media_store
@@ -49,7 +48,9 @@ def test_the_local_store_starts_in_the_data_dir_and_the_backend_reaches_it(tmp_p
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == ["snapshots/probe.jpg", "3"]
-        assert store.client().get_object(Bucket=LOCAL_BUCKET, Key="snapshots/probe.jpg")["Body"].read() == b"abc"
+        assert (
+            store.client().get_object(Bucket=LOCAL_BUCKET, Key="snapshots/probe.jpg")["Body"].read() == b"abc"
+        )
     finally:
         store.stop()
     assert store.process is not None and store.process.poll() is not None

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+
 from cctv_local.object_store import REGION, ObjectStore
 
 ACCESS_KEY = "cctv-test-access-key"

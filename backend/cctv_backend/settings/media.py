@@ -67,8 +67,8 @@ def media_storage(
         )
     if bool(access_key) != bool(secret_key):
         raise ImproperlyConfigured(
-            "Set both MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY (or their _FILE forms), or neither "
-            "to use boto3's own credential chain"
+            "Set both MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY (or their _FILE forms), "
+            "or neither to use boto3's own credential chain"
         )
     return {
         "BACKEND": "surveillance.media_store.S3MediaStorage",

@@ -138,7 +138,9 @@ class ObjectStore:
         config.chmod(0o600)
         command = weed_command(find_weed(), data, self.ports, config)
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self._wait_until_writable(within)
 
     def _wait_until_writable(self, within: float) -> None:

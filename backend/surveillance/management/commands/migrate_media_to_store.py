@@ -29,7 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, source: Path | None, **options) -> None:
         if not media_store.is_object_store():
-            raise CommandError("The media store is the filesystem; set MEDIA_STORE=s3 and its MEDIA_S3_* first.")
+            raise CommandError(
+                "The media store is the filesystem; set MEDIA_STORE=s3 and its MEDIA_S3_* first."
+            )
         folder = Path(source or settings.MEDIA_ROOT)
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder.")
@@ -52,11 +54,14 @@ class Command(BaseCommand):
                     copied_bytes += stored.size
                     if time.monotonic() - last_report >= PROGRESS_SECONDS:
                         last_report = time.monotonic()
-                        self.stdout.write(f"... {copied} copied ({copied_bytes} bytes), {skipped} already there")
+                        self.stdout.write(
+                            f"... {copied} copied ({copied_bytes} bytes), {skipped} already there"
+                        )
         except StoreUnavailable as error:
             raise CommandError(
                 f"{error} Copied {copied} file(s) before it; run the command again to go on."
             ) from None
         self.stdout.write(
-            f"Copied {copied} file(s) ({copied_bytes} bytes) from {folder}; {skipped} were already in the store."
+            f"Copied {copied} file(s) ({copied_bytes} bytes) from {folder}; "
+            f"{skipped} were already in the store."
         )

@@ -45,7 +45,9 @@ class Command(BaseCommand):
                     self.stdout.write(f"  missing {name}")
                 if repair:
                     deleted, forgotten = media_reconcile.repair(kind, findings)
-                    self.stdout.write(f"  repaired: {deleted} object(s) deleted, {forgotten} row(s) forgotten")
+                    self.stdout.write(
+                        f"  repaired: {deleted} object(s) deleted, {forgotten} row(s) forgotten"
+                    )
                 else:
                     unrepaired += len(findings.orphans) + len(findings.missing)
             except StoreUnavailable as error:
