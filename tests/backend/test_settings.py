@@ -103,3 +103,38 @@ def test_store_keys_are_read_from_files_with_the_newline_dropped(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["AKID", "s3cr3t"]
+
+
+@pytest.mark.parametrize(
+    ("store", "mode", "endpoint", "path_style", "origins"),
+    [
+        ("filesystem", "redirect", "", False, ""),
+        ("s3", "proxy", "http://minio:9000", True, ""),
+        ("s3", "redirect", "http://minio:9000", True, "http://minio:9000"),
+        ("s3", "redirect", "https://s3.example.com", False, "https://cctv-media.s3.example.com"),
+        ("s3", "redirect", "", False, "https://cctv-media.s3.eu-west-1.amazonaws.com"),
+    ],
+)
+def test_redirected_media_load_from_the_stores_origin_only(store, mode, endpoint, path_style, origins):
+    from cctv_backend.settings.media import browser_origins
+
+    found = browser_origins(
+        store=store,
+        serve_mode=mode,
+        endpoint_url=endpoint,
+        bucket="cctv-media",
+        region="eu-west-1",
+        path_style=path_style,
+    )
+    assert found == origins
+
+
+def test_the_content_security_policy_lets_images_and_clips_follow_the_redirect_to_the_store(tmp_path):
+    env = {"MEDIA_STORE": "s3", "MEDIA_S3_BUCKET": "cctv-media", "MEDIA_S3_PATH_STYLE": "1"}
+    env["MEDIA_S3_ENDPOINT_URL"] = "http://127.0.0.1:9000"
+    show = "from django.conf import settings\nprint(settings.CONTENT_SECURITY_POLICY)"
+    result = manage("shell", "--no-imports", "-c", show, tmp_path=tmp_path, DEBUG="1", **env)
+    assert result.returncode == 0, result.stderr
+    assert "img-src 'self' data: http://127.0.0.1:9000;" in result.stdout
+    assert "media-src 'self' blob: http://127.0.0.1:9000;" in result.stdout
+    assert "script-src 'self';" in result.stdout  # nothing else opens up

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -95,4 +96,30 @@ MEDIA_STORAGE = media_storage(
     secret_key=MEDIA_S3_SECRET_ACCESS_KEY,
     timeout=MEDIA_S3_TIMEOUT_SECONDS,
     expiry=MEDIA_URL_EXPIRY_SECONDS,
+)
+
+
+def browser_origins(
+    *, store: str, serve_mode: str, endpoint_url: str, bucket: str, region: str, path_style: bool
+) -> str:
+    """The origins a browser loads media from when redirected to presigned URLs (space-separated, for the
+    Content-Security-Policy's img-src and media-src: without them the dashboard's pictures and clips
+    would be blocked after the redirect). Empty when the backend serves media itself."""
+    if store != "s3" or serve_mode != "redirect":
+        return ""
+    if endpoint_url:
+        parts = urlsplit(endpoint_url)
+        host = parts.netloc if path_style else f"{bucket}.{parts.netloc}"
+        return f"{parts.scheme}://{host}"
+    hosts = [f"s3.{region}.amazonaws.com"] + (["s3.amazonaws.com"] if region == "us-east-1" else [])
+    return " ".join(f"https://{host}" if path_style else f"https://{bucket}.{host}" for host in hosts)
+
+
+MEDIA_BROWSER_ORIGINS = browser_origins(
+    store=MEDIA_STORE,
+    serve_mode=MEDIA_SERVE_MODE,
+    endpoint_url=MEDIA_S3_ENDPOINT_URL,
+    bucket=MEDIA_S3_BUCKET,
+    region=MEDIA_S3_REGION,
+    path_style=MEDIA_S3_PATH_STYLE,
 )
