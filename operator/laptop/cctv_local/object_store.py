@@ -70,6 +70,9 @@ def weed_command(weed: str, data_dir: Path, ports: StorePorts, config: Path) -> 
         f"-master.port.grpc={ports.master_grpc}",
         "-master.volumeSizeLimitMB=256",
         f"-volume.port={ports.volume}",
+        # Each bucket is a collection with volumes of its own: the default cap of 8 runs out after two
+        # or three buckets. 0: as many as the free disk holds (volumes are sparse files until written).
+        "-volume.max=0",
         f"-volume.port.grpc={ports.volume_grpc}",
         "-filer",
         f"-filer.port={ports.filer}",
