@@ -1,8 +1,9 @@
 """A real S3 store for the tests: SeaweedFS (``cctv_local.object_store``) once per test session and
-worker, a fresh bucket per test, and the backend's settings pointed at it (a pytest plugin).
+worker, a key prefix per test, and the backend's settings pointed at it (a pytest plugin).
 
 - ``s3_store``: the running store (session scope; its own empty folder, free ports, stopped at the end).
-  Each xdist worker that runs an S3 test starts its own: about 60 MB and a few seconds, no shared state.
+  Each xdist worker that runs an S3 test starts its own (measured: ready in about 8 s, 134 MB resident),
+  no shared state.
 - ``use_s3``: this test's media store is the session's bucket under a key prefix of its own (the settings
   as MEDIA_STORE=s3 makes them). Not a bucket per test: SeaweedFS gives each bucket volumes of its own,
   and a few dozen buckets use up a volume server's slots.
