@@ -18,7 +18,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from cctv_local.object_store import REGION, ObjectStore
+from cctv_local.object_store import REGION, ObjectStore, StorePorts
+from support.net import free_port
 
 ACCESS_KEY = "cctv-test-access-key"
 BACKENDS = ("filesystem", "s3-redirect", "s3-proxy")
@@ -26,8 +27,13 @@ BACKENDS = ("filesystem", "s3-redirect", "s3-proxy")
 
 @pytest.fixture(scope="session")
 def s3_store(tmp_path_factory) -> Iterator[ObjectStore]:
+    # Ports from this xdist worker's own block (support.net): never one another worker is about to bind.
+    ports = StorePorts(*(free_port() for _ in range(8)))
     with ObjectStore(
-        tmp_path_factory.mktemp("s3-store"), access_key=ACCESS_KEY, secret_key=secrets.token_hex(20)
+        tmp_path_factory.mktemp("s3-store"),
+        access_key=ACCESS_KEY,
+        secret_key=secrets.token_hex(20),
+        ports=ports,
     ) as store:
         yield store
 
