@@ -65,6 +65,7 @@ REJECT_FORBIDDEN = "forbidden"
 REJECT_RATE_LIMITED = "rate_limited"
 REJECT_NO_STORAGE = "insufficient_storage"
 REJECT_BUSY = "busy"
+REJECT_STORE_UNAVAILABLE = "store_unavailable"
 
 for _alert_type in AlertType.values:
     ALERTS_INGESTED.labels(alert_type=_alert_type)
@@ -76,6 +77,7 @@ REJECT_REASONS = (
     REJECT_RATE_LIMITED,
     REJECT_NO_STORAGE,
     REJECT_BUSY,
+    REJECT_STORE_UNAVAILABLE,
 )
 for _reason in REJECT_REASONS:
     ALERTS_REJECTED.labels(reason=_reason)
@@ -83,5 +85,12 @@ for _alert_type in AlertType.values:
     EVENTS_CLOSED.labels(alert_type=_alert_type)
 for _reason in (CLIP_DELETED_PURGE, CLIP_DELETED_CAP):
     CLIPS_DELETED.labels(reason=_reason)
-for _reason in (REJECT_INVALID, REJECT_TOO_LARGE, REJECT_CONFLICT, REJECT_FORBIDDEN, REJECT_BUSY):
+for _reason in (
+    REJECT_INVALID,
+    REJECT_TOO_LARGE,
+    REJECT_CONFLICT,
+    REJECT_FORBIDDEN,
+    REJECT_BUSY,
+    REJECT_STORE_UNAVAILABLE,
+):
     CLIPS_REJECTED.labels(reason=_reason)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from cctv_common.redact import MASK, mask_url, restore_masked, same_origin
-from surveillance import clips, metrics, quotas, signals, snapshots
+from surveillance import clips, media_store, metrics, quotas, signals, snapshots
 from surveillance.errors import IdempotencyConflict, InsufficientStorage
 from surveillance.live import parse_live_url
 from surveillance.models import (
@@ -128,12 +128,7 @@ def camera_delete(*, camera: Camera) -> None:
     names = list(camera.alerts.exclude(snapshot="").values_list("snapshot", flat=True))
     clip_names = list(Clip.objects.filter(alert__camera=camera).values_list("file", flat=True))
     camera.delete()
-    storage = Alert._meta.get_field("snapshot").storage
-    for name in names:
-        storage.delete(name)
-    clip_storage = Clip._meta.get_field("file").storage
-    for name in clip_names:
-        clip_storage.delete(name)
+    media_store.delete_many([*names, *clip_names])
 
 
 def camera_set_active(*, camera: Camera, active: bool) -> Camera:
@@ -221,8 +216,9 @@ def _replay(existing: Alert, digest: str) -> tuple[Alert, bool]:
 
 
 def _delete_snapshot(alert: Alert) -> None:
+    """Takes back a snapshot stored for a row that was not written (the store may be why)."""
     if alert.snapshot:
-        alert.snapshot.delete(save=False)
+        media_store.delete_many([alert.snapshot.name])
 
 
 def alert_ingest(
@@ -449,7 +445,7 @@ def alert_event_update(
         if status == EventStatus.CLOSED and was_open:
             alert_closed(alert=alert)
     if old_snapshot:
-        Alert._meta.get_field("snapshot").storage.delete(old_snapshot)
+        media_store.delete_many([old_snapshot])
     metrics.EVENT_UPDATES.inc()
     return alert
 
@@ -486,10 +482,10 @@ def clip_store(
             # Receivers write in this transaction (the held close notification goes out with the clip).
             signals.clip_stored.send(sender=Clip, alert=alert, clip=clip)
     except IntegrityError:
-        clip.file.delete(save=False)
+        media_store.delete_many([clip.file.name])
         return _clip_replay(Clip.objects.get(alert=alert, segment=segment), digest)
     except BaseException:
-        clip.file.delete(save=False)
+        media_store.delete_many([clip.file.name])
         raise
     metrics.CLIPS_STORED.inc()
     metrics.CLIP_BYTES_STORED.inc(clip.size)
@@ -531,8 +527,7 @@ def clips_enforce_storage_cap(*, user_id: int | None = None, max_bytes: int | No
                 break
             name = clip.file.name
             clip.delete()
-            if name:  # a FileField of a saved clip always has one; the storage needs a str
-                Clip._meta.get_field("file").storage.delete(name)
+            media_store.delete_many([name])
             total -= clip.size
             deleted += 1
     if deleted:
@@ -592,14 +587,9 @@ def alerts_purge(*, older_than: datetime) -> int:
         clip_names = list(Clip.objects.filter(alert_id__in=ids).values_list("file", flat=True))
         with transaction.atomic():
             Alert.objects.filter(pk__in=ids).delete()
-        # Files go after the rows are gone: a crash in between leaves an orphan file, never a broken row.
-        storage = Alert._meta.get_field("snapshot").storage
-        for _, name in batch:
-            if name:
-                storage.delete(name)
-        clip_storage = Clip._meta.get_field("file").storage
-        for name in clip_names:
-            clip_storage.delete(name)
+        # Files go after the rows are gone: a crash in between leaves an orphan file, never a broken row
+        # (reconcile_media finds orphans). One batched delete per 500 alerts on a bucket.
+        media_store.delete_many([name for _, name in batch] + clip_names)
         if clip_names:
             metrics.CLIPS_DELETED.labels(reason=metrics.CLIP_DELETED_PURGE).inc(len(clip_names))
         deleted += len(batch)
