@@ -49,7 +49,8 @@ def with_live_settings(config: WorkerConfig, settings: Mapping[str, Any]) -> Wor
         return WorkerConfig.model_validate(values)
     except ValidationError as exc:
         by_variable = {fields[field].alias: setting for setting, field in LIVE_SETTINGS.items()}
-        wrong = sorted({by_variable.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"]})
+        variables = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        wrong = sorted(by_variable.get(variable, variable) for variable in variables)
         raise ConfigError(f"invalid live settings {wrong}: {exc.errors()[0]['msg']}") from None
 
 

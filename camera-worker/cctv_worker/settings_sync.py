@@ -28,7 +28,10 @@ class SettingsThread(threading.Thread):
         answer = read_settings(self.client, self.camera_id, etag=self.etag)
         if answer.failure != self._failure:  # log changes, not every poll
             if answer.failure:
-                log.warning("cannot read the camera's settings: %s (keeping the current ones)", answer.failure)
+                log.warning(
+                    "cannot read the camera's settings: %s (keeping the current ones)",
+                    answer.failure,
+                )
             else:
                 log.info("camera settings readable again")
             self._failure = answer.failure

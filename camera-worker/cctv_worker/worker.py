@@ -380,7 +380,10 @@ class Worker:
         assert self._settings_client is not None and self.settings is not None
         answer = read_settings(self._settings_client, self.config.camera_id, handover=True)
         if answer.body is None:
-            log.warning("cannot read the camera's settings at start (%s): running with the environment's", answer.failure)
+            log.warning(
+                "cannot read the camera's settings at start (%s): running with the environment's",
+                answer.failure,
+            )
             return
         self._restart_version = answer.body.get("restart_version")
         self._apply_settings(answer.body)
@@ -400,7 +403,7 @@ class Worker:
         names = changed(self.config, new)
         if names:
             self._use_config(new, names)
-            log.info("live settings applied without a restart: %s", ", ".join(names), extra={"settings": names})
+            log.info("live settings applied without a restart: %s", ", ".join(names))
 
     def _use_config(self, new: WorkerConfig, names: list[str]) -> None:
         """Puts a config that differs only in live settings into effect, for the next frame on."""

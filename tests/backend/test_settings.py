@@ -97,7 +97,8 @@ def test_a_variable_and_its_file_variable_together_stop_start_up(tmp_path, name)
                     **({"SECRET_KEY": "set-in-the-environment"} if name == "SECRET_KEY" else {}))
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
-    assert last == f"django.core.exceptions.ImproperlyConfigured: both {name} and {name}_FILE are set: set only one"
+    message = f"both {name} and {name}_FILE are set: set only one"
+    assert last == f"django.core.exceptions.ImproperlyConfigured: {message}"
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,8 @@ def test_the_in_chart_postgresql_keeps_its_composed_url_and_mounts_only_the_secr
 ) -> None:
     for name, pod in _backend_pods(renderer.variant("postgresql")):
         volume = next(v for v in pod["volumes"] if v["name"] == "backend-secrets")
-        paths = [item["path"] for source in volume["projected"]["sources"] for item in source["secret"]["items"]]
+        sources = volume["projected"]["sources"]
+        paths = [item["path"] for source in sources for item in source["secret"]["items"]]
         assert paths == ["secret-key"], name
         env = helm.env_of(pod["containers"][0])
         assert "DATABASE_URL_FILE" not in env
@@ -65,7 +66,8 @@ def test_secrets_as_files_off_gives_the_variables_from_the_secret_as_before(rend
         assert all(v["name"] != "backend-secrets" for v in pod.get("volumes", [])), name
         env = helm.env_of(pod["containers"][0])
         assert env["SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "cctv-backend", "key": "secret-key"}
-        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "cctv-backend", "key": "database-url"}
+        database = env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        assert database == {"name": "cctv-backend", "key": "database-url"}
         assert "SECRET_KEY_FILE" not in env and "DATABASE_URL_FILE" not in env
 
 
@@ -83,7 +85,8 @@ def test_the_backend_reads_the_files_the_chart_mounts(renderer: Renderer, tmp_pa
         for item in source["secret"]["items"]:
             (mounted / item["path"]).write_bytes(base64.b64decode(secret["data"][item["key"]]))
     rendered = helm.env_of(pod["containers"][0])
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "PYTEST_CURRENT_TEST"}}
+    dropped = {"SECRET_KEY", "DATABASE_URL", "PYTEST_CURRENT_TEST"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     for name in ("SECRET_KEY_FILE", "DATABASE_URL_FILE"):
         env[name] = rendered[name]["value"].replace(SECRETS_DIR, str(mounted))
     env.update(DEBUG="0", ALLOWED_HOSTS="localhost", MEDIA_ROOT=str(tmp_path / "media"))

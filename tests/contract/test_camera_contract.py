@@ -31,9 +31,9 @@ from cctv_operator.worker_env import DETECTION_VARIABLES, LIVE_SETTINGS, LIVE_VA
 from cctv_worker.config import WorkerConfig
 from cctv_worker.config import Zone as WorkerZone
 from cctv_worker.decisions.alert_types import ALERT_TYPES as WORKER_ALERT_TYPES
+from cctv_worker.live_settings import LIVE_SETTINGS as WORKER_LIVE_SETTINGS
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from surveillance import validators
-from cctv_worker.live_settings import LIVE_SETTINGS as WORKER_LIVE_SETTINGS
 from surveillance.models import DETECTION_FIELDS, LIVE_DETECTION_FIELDS, AlertType, Camera
 from surveillance.serializers import (
     ActiveCameraOutputSerializer,
@@ -345,9 +345,11 @@ LIVE = {name for name, how in APPLICATION.items() if how == "live"}
 def test_every_reference_setting_is_classified_live_or_restart_exactly_once() -> None:
     assert set(APPLICATION) == set(REFERENCE), (
         "crds/camera.yaml's cctv.io/live-settings and cctv.io/restart-settings must name every setting: "
-        f"missing {sorted(set(REFERENCE) - set(APPLICATION))}, unknown {sorted(set(APPLICATION) - set(REFERENCE))}"
+        f"missing {sorted(set(REFERENCE) - set(APPLICATION))}, "
+        f"unknown {sorted(set(APPLICATION) - set(REFERENCE))}"
     )
-    assert not [name for name, how in APPLICATION.items() if how == "both"], "a setting is both live and restart"
+    both = [name for name, how in APPLICATION.items() if how == "both"]
+    assert not both, f"{both}: both live and restart"
     assert reference_application(CHART_CRD_PATH) == APPLICATION
 
 
@@ -360,7 +362,9 @@ def test_every_reference_setting_is_classified_live_or_restart_exactly_once() ->
     ],
     ids=["backend", "operator", "worker"],
 )
-def test_every_component_applies_live_exactly_the_reference_live_settings(component: str, declared: set) -> None:
+def test_every_component_applies_live_exactly_the_reference_live_settings(
+    component: str, declared: set
+) -> None:
     assert declared == LIVE, (
         f"{component} differs from crds/camera.yaml's cctv.io/live-settings: "
         f"extra {sorted(declared - LIVE)}, missing {sorted(LIVE - declared)}"

@@ -12,7 +12,7 @@ from conftest import NAMESPACE, eventually
 from test_operator_flow import _converged, _deployment, _env
 
 CAMERAS = "cctv.io/v1alpha1/cameras"
-ZONE = {"name": "porch", "points": [[0.0, 0.0], [0.5, 0.0], [0.5, 0.5]], "intrusion": True, "exclusive": False}
+ZONE = {"name": "porch", "points": [[0.0, 0.0], [0.5, 0.0], [0.5, 0.5]], "exclusive": False}
 
 
 def _observed(kube_cluster, name: str, generation: int):
@@ -26,7 +26,9 @@ def _template(deployment):
     return deployment["spec"]["template"]
 
 
-async def test_a_live_only_change_updates_the_camera_but_rolls_no_pod(backend, kube_cluster, running_operator):
+async def test_a_live_only_change_updates_the_camera_but_rolls_no_pod(
+    backend, kube_cluster, running_operator
+):
     backend.activate(5)
     first = await eventually(lambda: _deployment(kube_cluster), what="Deployment camera-5")
     assert _env(first)["SETTINGS_INTERVAL"]["value"] == "2"  # its worker reads live settings from the backend
@@ -46,7 +48,8 @@ async def test_a_live_only_change_updates_the_camera_but_rolls_no_pod(backend, k
     # Not a byte of the pod template changed: no new ReplicaSet, the running pod keeps running.
     assert _template(after) == _template(first)
     assert after["metadata"].get("generation") == first["metadata"].get("generation")
-    assert camera["status"]["configHash"] == first["spec"]["template"]["metadata"]["annotations"]["cctv.io/config-hash"]
+    annotations = first["spec"]["template"]["metadata"]["annotations"]
+    assert camera["status"]["configHash"] == annotations["cctv.io/config-hash"]
 
 
 async def test_a_restart_change_rolls_the_pod_with_the_current_live_settings_too(

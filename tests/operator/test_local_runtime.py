@@ -132,7 +132,9 @@ async def test_a_live_setting_change_keeps_the_running_worker_and_its_next_start
 @pytest.mark.parametrize(
     "change", [{"detect_fps": 4.0}, {"frame_skip": 10}, {"detector": "local"}], ids=lambda c: next(iter(c))
 )
-async def test_a_restart_setting_change_replaces_the_worker_even_with_live_changes_beside_it(tmp_path, change):
+async def test_a_restart_setting_change_replaces_the_worker_even_with_live_changes_beside_it(
+    tmp_path, change
+):
     runtime = make_runtime(tmp_path)
     try:
         await runtime.apply(camera(1))

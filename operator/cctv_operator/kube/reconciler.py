@@ -118,7 +118,9 @@ async def _reconcile_children(
             name,
             digest,
         )
-    compared = (builders.restart_view(live), builders.restart_view(wanted)) if live_settings else (live, wanted)
+    compared = (live, wanted)
+    if live_settings:
+        compared = (builders.restart_view(live), builders.restart_view(wanted))
     if deployment_drifted(*compared):
         live = await kube.patch(DEPLOYMENTS, namespace, name, _replacing_patch(wanted))
         logger.info("updated Deployment %s/%s (config hash %s)", namespace, name, digest)

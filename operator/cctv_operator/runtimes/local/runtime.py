@@ -79,7 +79,7 @@ class LocalRuntime:
             # Same stream, model and detector: the running worker reads its live settings from the backend
             # (SETTINGS_INTERVAL); the new values are kept for its next start.
             if current.env != env:
-                log.info("camera %s: live settings changed; its worker applies them without a restart", camera_id)
+                log.info("camera %s: live settings changed; its worker applies them, no restart", camera_id)
             current.camera = camera
             current.env = env
             return
