@@ -211,9 +211,9 @@ class CameraWorkerSettingsApi(APIView):
         responses={200: OpenApiTypes.OBJECT, 304: None},
     )
     def get(self, request: Request, pk: int) -> Response:
+        camera = _camera_for_ingest(request, pk)  # another user's camera: 404, as everywhere
         if not is_camera(request):
             raise exceptions.PermissionDenied("Only the camera's worker (its ingest token) reads this.")
-        camera = _camera_for_ingest(request, pk)
         answer = worker_settings.worker_settings(
             camera=camera, handover=request.query_params.get("handover") in ("1", "true")
         )
