@@ -66,7 +66,9 @@ def test_only_the_cameras_own_ingest_token_may_read_it(
     assert settings_of(camera_client, alice_camera.pk).status_code == 401  # a stopped camera's token
 
 
-def test_handover_lists_the_open_events_with_their_next_revision_and_clip_segment(camera_client, alice_camera):
+def test_handover_lists_the_open_events_with_their_revision_and_next_clip_segment(
+    camera_client, alice_camera
+):
     opened = {
         "camera_id": alice_camera.pk, "alert_type": "person", "confidence": 0.8,
         "image_base64": jpeg_base64(), "description": "1 person", "idempotency_key": "ev-open",
