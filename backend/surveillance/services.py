@@ -39,6 +39,7 @@ from surveillance.models import (
     Clip,
     EventStatus,
     StreamState,
+    WallLayout,
     new_token_nonce,
 )
 from surveillance.selectors import OPERATOR_GROUP, alerts_of, camera_ingest_token
@@ -160,7 +161,8 @@ def camera_record_heartbeat(
     """Store what the camera's worker reports. Does not touch ``updated_at`` (that marks config changes).
 
     ``problem`` None: not reported, kept as it was. ``live``: where the worker serves the live view (url,
-    key, codec); an address the backend may not dial (``live.parse_live_url``) counts as none.
+    key, codec, and the sub-stream's codec where it serves one apart); an address the backend may not
+    dial (``live.parse_live_url``) counts as none.
     """
     if stream_state not in StreamState.values:
         raise ValidationError({"stream_state": f"Unknown stream state {stream_state!r}."})
@@ -174,6 +176,7 @@ def camera_record_heartbeat(
         "live_port": address.port if address else None,
         "live_key": live["key"] if live and address else "",
         "live_codec": live["codec"] if live and address else "",
+        "live_sub_codec": (live.get("sub_codec") or "") if live and address else "",
     }
     if problem is not None:
         fields["problem"] = problem[:300]
@@ -624,3 +627,11 @@ def operator_token_create(*, username: str, rotate: bool = False) -> str:
         Token.objects.filter(user=user).delete()
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def wall_layout_save(*, user, columns: int, camera_ids: list[int]) -> WallLayout:
+    """Save ``user``'s camera wall (their own cameras only: the caller's form limits the choices)."""
+    layout, _ = WallLayout.objects.update_or_create(
+        user=user, defaults={"columns": columns, "cameras": list(camera_ids)}
+    )
+    return layout
