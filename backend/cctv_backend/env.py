@@ -20,6 +20,41 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+def env_secret(name: str, default: str = "") -> str:
+    """A secret from ``NAME`` or from the file that ``NAME_FILE`` names (the usual ``_FILE`` convention:
+    a Kubernetes Secret mounted as a file stays out of the process environment, which ``/proc``, crash
+    reports and child processes can read).
+
+    Exactly one of the two may be set (an empty variable counts as unset); both is an error, not a
+    silent choice, so that a forgotten old variable cannot shadow the mounted file. One trailing
+    newline (``echo`` and most editors add one) is stripped; an unreadable or empty file stops start-up
+    with a message naming the variable and the path.
+    """
+    value = os.environ.get(name, "")
+    file_name = f"{name}_FILE"
+    path = os.environ.get(file_name, "")
+    if path and value:
+        raise ImproperlyConfigured(f"both {name} and {file_name} are set: set only one")
+    if not path:
+        return value or default
+    try:
+        with open(path, encoding="utf-8") as handle:
+            # Bounded: a secret is short, and a wrong path (a device, a log) must not be read whole.
+            content = handle.read(_SECRET_FILE_MAX_CHARS + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ImproperlyConfigured(f"{file_name}={path!r} cannot be read: {reason}") from None
+    if len(content) > _SECRET_FILE_MAX_CHARS:
+        raise ImproperlyConfigured(f"{file_name}={path!r} is longer than {_SECRET_FILE_MAX_CHARS} characters")
+    content = content.removesuffix("\n").removesuffix("\r")
+    if not content.strip():
+        raise ImproperlyConfigured(f"{file_name}={path!r} is empty")
+    return content
+
+
+_SECRET_FILE_MAX_CHARS = 64 * 1024
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -63,26 +98,6 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
         if choice.lower() == raw.strip().lower():
             return choice
     raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}")
-
-
-def env_secret(name: str) -> str:
-    """A secret from ``NAME`` or from the file ``NAME_FILE`` names (a mounted Kubernetes Secret: the value
-    never appears in the pod spec or ``kubectl describe``). Both set is an error: which one wins would be
-    a guess. Surrounding whitespace (the newline an editor leaves) is dropped."""
-    direct = os.environ.get(name, "")
-    path = os.environ.get(f"{name}_FILE", "")
-    if direct and path:
-        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both")
-    if not path:
-        return direct.strip()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            value = handle.read().strip()
-    except OSError as error:
-        raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {error.strerror}") from None
-    if not value:
-        raise ImproperlyConfigured(f"{name}_FILE={path!r} is empty")
-    return value
 
 
 def env_url(name: str, default: str = "", *, schemes: tuple[str, ...] = ("http", "https")) -> str:

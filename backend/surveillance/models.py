@@ -70,6 +70,24 @@ DETECTION_FIELDS = (
     "detector",
 )
 
+#: The DETECTION_FIELDS a running worker applies live (crds/camera.yaml's cctv.io/live-settings): its
+#: settings answer (``surveillance.worker_settings``) carries these; a change of any other field, or of a
+#: stream URL, restarts the worker. Checked against the CRD by tests/contract/test_camera_contract.py.
+LIVE_DETECTION_FIELDS = (
+    "alert_types",
+    "confidence_threshold",
+    "cooldown_seconds",
+    "event_grace_seconds",
+    "event_max_seconds",
+    "pre_roll_seconds",
+    "post_roll_seconds",
+    "min_box_area",
+    "zones",
+    "motion_masks",
+    "forced_detect_interval",
+    "object_filters",
+)
+
 
 def new_token_nonce() -> str:
     return secrets.token_hex(16)

@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("api/cameras/<int:pk>/heartbeat/", views.CameraHeartbeatApi.as_view(), name="camera-heartbeat"),
     path(
+        "api/cameras/<int:pk>/settings/",
+        views.CameraWorkerSettingsApi.as_view(),
+        name="camera-worker-settings",
+    ),
+    path(
         "api/cameras/<int:pk>/events/<str:key>/", views.EventUpdateApi.as_view(), name="camera-event-update"
     ),
     path(

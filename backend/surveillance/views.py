@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from surveillance import live, metrics, selectors, services
+from surveillance import live, metrics, selectors, services, worker_settings
 from surveillance.clips import clip_started_at
 from surveillance.exceptions import rejection_reason
 from surveillance.pagination import AlertCursorPagination, PagePagination
@@ -195,6 +195,32 @@ class CameraHeartbeatApi(APIView):
         if "open_events" in data.validated_data:
             services.events_close_orphans(camera=camera, open_keys=data.validated_data["open_events"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CameraWorkerSettingsApi(APIView):
+    """GET /api/cameras/<id>/settings/: what the camera's worker applies live, and whether a restart is
+    coming (docs/contracts.md, "Live and restart settings"). The camera's own ingest token only: it is
+    the worker's read, and the answer's fingerprints cover the stream URLs. ``?handover=1`` adds the open
+    events a new worker continues. ``If-None-Match`` with the last ETag answers 304 without a body: the
+    worker asks every few seconds."""
+
+    permission_classes = [IsUserOrCamera]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("handover", bool, description="Add the camera's open events.")],
+        responses={200: OpenApiTypes.OBJECT, 304: None},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        camera = _camera_for_ingest(request, pk)  # another user's camera: 404, as everywhere
+        if not is_camera(request):
+            raise exceptions.PermissionDenied("Only the camera's worker (its ingest token) reads this.")
+        answer = worker_settings.worker_settings(
+            camera=camera, handover=request.query_params.get("handover") in ("1", "true")
+        )
+        tag = worker_settings.etag(answer)
+        if request.headers.get("If-None-Match") == tag:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+        return Response(answer, headers={"ETag": tag, "Cache-Control": "no-store"})
 
 
 class CameraLiveApi(APIView):

@@ -198,6 +198,9 @@ class WorkerConfig(BaseSettings):
 
     # Delivery.
     heartbeat_interval: float = Field(15.0, alias="HEARTBEAT_INTERVAL", gt=0.0, le=3600.0)
+    # Seconds between reads of the camera's live settings from the backend (0: never; both runtimes set
+    # it for the cameras whose settings live in the backend). Also turns on the event handover.
+    settings_interval: float = Field(0.0, alias="SETTINGS_INTERVAL", ge=0.0, le=3600.0)
     # Messages of every kind (alerts, event updates, clips) kept while the backend is unreachable.
     spool_max_messages: int = Field(1000, alias="SPOOL_MAX_MESSAGES", ge=1, le=1_000_000)
     alert_post_timeout: float = Field(10.0, alias="ALERT_POST_TIMEOUT", gt=0.0, le=300.0)

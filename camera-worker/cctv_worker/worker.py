@@ -8,11 +8,13 @@ seconds to empty the spool; what remains stays on disk for the next start.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry
 
@@ -28,13 +30,13 @@ from cctv_worker.capture.sinks import PacketSink, QueuedSink
 from cctv_worker.capture.source import OpenedSource, open_source
 from cctv_worker.capture.stream import CaptureThread, DecodeMode, Frame, Mailbox
 from cctv_worker.capture.watchdog import StreamStatus
-from cctv_worker.config import WorkerConfig
+from cctv_worker.config import ConfigError, WorkerConfig
 from cctv_worker.decisions.alert_types import producible_types
 from cctv_worker.decisions.best_views import BestView, BestViews
 from cctv_worker.decisions.decode_policy import DecodePolicy
-from cctv_worker.decisions.events import Change, EventChange, EventLogic
+from cctv_worker.decisions.events import Change, EventChange, EventLogic, EventObject
 from cctv_worker.decisions.filters import Rules, classify
-from cctv_worker.delivery.client import BackendClient
+from cctv_worker.delivery.client import BackendClient, read_settings
 from cctv_worker.delivery.payload import build_clip, build_payload, build_update
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
@@ -42,10 +44,16 @@ from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
 from cctv_worker.live_server import LiveServer
+from cctv_worker.live_settings import changed, with_live_settings
 from cctv_worker.metrics import WorkerMetrics
+from cctv_worker.settings_sync import SettingsThread
 from cctv_worker.snapshot import SnapshotError, render
 
 log = logging.getLogger(__name__)
+
+#: Seconds (beyond EVENT_GRACE) an open event may have gone unseen and still be continued by a new worker:
+#: a restart's stop, model load and reconnect.
+HANDOVER_WINDOW = 120.0
 
 
 def motion_gate(config: WorkerConfig) -> MotionGate | None:
@@ -155,6 +163,19 @@ class Worker:
             producible_types=self._producible_types,
             live=self._live_address if self.live_server is not None else None,
         )
+        # Live settings (docs/contracts.md, "Live and restart settings"): read back from the backend, applied
+        # between frames. The main thread's own client (start and shutdown); the thread has another.
+        self.settings: SettingsThread | None = None
+        self._settings_client: BackendClient | None = None
+        self._restart_version: object = None  # the backend's, when this worker started
+        if config.settings_interval > 0:
+            timeout = min(5.0, max(1.0, config.settings_interval))
+            self._settings_client = BackendClient(config.django_api_url, token, timeout=timeout)
+            self.settings = SettingsThread(
+                BackendClient(config.django_api_url, token, timeout=timeout),
+                config.camera_id,
+                config.settings_interval,
+            )
         # The capture whose frames feed the detector: the main stream, or the detection sub-stream.
         self.capture = CaptureThread(
             detect_url or main_url,
@@ -271,6 +292,9 @@ class Worker:
         self.health.start()
         if self.live_server is not None:
             self.live_server.start()
+        if self.settings is not None:
+            self._take_over()
+            self.settings.start()
         self.sender.start()
         self.heartbeat.start()
         self.capture.start()
@@ -296,6 +320,10 @@ class Worker:
         if self.status.check():
             self.metrics.stream_up.set(0)  # the capture thread may sit in a blocked read a while longer
         self.metrics.stream_fps.set(self.status.fps())
+        if self.settings is not None:
+            answer = self.settings.take()
+            if answer is not None:
+                self._apply_settings(answer)
         frame = self.mailbox.get(timeout=wait)
         if frame is not None:
             self.process(frame)  # event time is the frames' time (a slow detector sees them late)
@@ -361,6 +389,105 @@ class Worker:
         except SnapshotError:
             log.exception("cannot encode the snapshot; going on without one")
             return b""
+
+    # ---- live settings and the event handover ----
+
+    def _take_over(self) -> None:
+        """At start: the backend's current live settings (the environment may be older: a pod keeps the
+        values of its last roll), and the open events a replaced worker handed over, continued here."""
+        assert self._settings_client is not None and self.settings is not None
+        answer = read_settings(self._settings_client, self.config.camera_id, handover=True)
+        if answer.body is None:
+            log.warning(
+                "cannot read the camera's settings at start (%s): running with the environment's",
+                answer.failure,
+            )
+            return
+        self._restart_version = answer.body.get("restart_version")
+        self._apply_settings(answer.body)
+        events = answer.body.get("open_events")
+        if isinstance(events, list):
+            self._adopt(events)
+
+    def _apply_settings(self, answer: Mapping[str, object]) -> None:
+        settings = answer.get("settings")
+        if not isinstance(settings, Mapping):
+            return
+        try:
+            new = with_live_settings(self.config, settings)
+        except ConfigError as exc:
+            log.warning("live settings refused, keeping the current ones: %s", exc)
+            return
+        names = changed(self.config, new)
+        if names:
+            self._use_config(new, names)
+            log.info("live settings applied without a restart: %s", ", ".join(names))
+
+    def _use_config(self, new: WorkerConfig, names: list[str]) -> None:
+        """Puts a config that differs only in live settings into effect, for the next frame on."""
+        self.config = new
+        self.rules = dataclasses.replace(
+            self.rules,
+            confidence=new.confidence_threshold,
+            min_box_area=new.min_box_area,
+            zones=new.zones,
+            enabled_types=new.alert_types,
+            object_filters=new.object_filters,
+        )
+        _set_confidence_floor(self.detector, self.rules.confidence_floor)
+        self.events.cooldown = new.alert_cooldown
+        self.events.grace = new.event_grace
+        self.events.max_length = new.event_max_length
+        self.events.tracker.max_age = max(new.track_max_age, new.event_grace)
+        if {"motion_masks", "forced_detect_interval", "event_grace_seconds"} & set(names):
+            self.gate = motion_gate(new)  # a new background too: the first frame is analysed
+        if self.recorder is not None:
+            self.recorder.pre_roll = new.pre_roll
+            self.recorder.preroll.seconds = new.pre_roll + new.effective_stall_timeout
+            self.recorder.max_seconds = new.clip_max_seconds
+
+    def _adopt(self, events: list[object]) -> None:
+        now = self.wall_clock()
+        for item in events:
+            try:
+                assert isinstance(item, Mapping)
+                objects = [_event_object(o) for o in item.get("objects") or []]
+                key, alert_type = str(item["key"]), str(item["alert_type"])
+                started_at = _timestamp(item["started_at"])
+                last_sighting = max((o.last_seen for o in objects), default=started_at)
+                if now - last_sighting > self.config.event_grace + HANDOVER_WINDOW:
+                    # Left long ago (a worker killed, the product stopped): over, not to be continued. The
+                    # backend closes it at its last sighting (heartbeats' open_events).
+                    continue
+                adopted = self.events.adopt(
+                    key=key,
+                    alert_type=alert_type,
+                    started_at=started_at,
+                    revision=int(item["revision"]),
+                    peak_count=int(item.get("peak_count") or 1),
+                    objects=objects,
+                    now=now,
+                )
+                segment = int(item.get("next_segment") or 0)
+            except (AssertionError, KeyError, TypeError, ValueError) as exc:
+                log.warning("cannot continue a handed-over event (%s): the backend closes it", exc)
+                continue
+            if not adopted:
+                continue
+            if self.recorder is not None:
+                self.recorder.resume(key, segment=segment, at=now)
+            log.info("event continued from the previous worker", extra={"key": key, "alert_type": alert_type})
+        self._open_keys = tuple(event.key for event in self.events.open.values())
+
+    def _being_replaced(self) -> bool:
+        """Whether a new worker takes over: the backend's restart settings differ from the ones this worker
+        started with (a runtime stops a worker for that only to start the next). Anything else (stopped,
+        paused, deactivated, the backend away) closes the events as before."""
+        if self._settings_client is None or self._restart_version is None:
+            return False
+        self._settings_client.timeout = 2.0  # shutdown must not wait on a slow backend
+        answer = read_settings(self._settings_client, self.config.camera_id)
+        return answer.body is not None and answer.body.get("restart_version") != self._restart_version
 
     # ---- events to the spool and the recorder ----
 
@@ -495,8 +622,16 @@ class Worker:
         log.info(
             "stopping: capture first, then flushing the spool (up to %.0f s)", self.config.shutdown_grace
         )
-        # Open events end at their last sighting; running clips are finished with what they have.
-        self._apply(self.events.close_all(self.wall_clock()))
+        if self.settings is not None:
+            self.settings.stop()
+        if self.events.open and self._being_replaced():
+            # Restarted for a new stream, model or detector: the next worker continues the open events
+            # (same keys, next clip segment). Their clips end here with what they have.
+            log.info("handing %d open event(s) over to the next worker", len(self.events.open))
+            self._apply(self.events.hand_over_all())
+        else:
+            # Open events end at their last sighting; running clips are finished with what they have.
+            self._apply(self.events.close_all(self.wall_clock()))
         self.capture.stop_event.set()
         self.capture.join(timeout=5.0)
         if self.record_capture is not None:
@@ -523,3 +658,29 @@ class Worker:
         self.health.stop()
         if not self.sender.is_alive():  # a sender stuck in a slow request still holds the spool
             self.spool.close()
+
+
+def _set_confidence_floor(detector: object, floor: float) -> None:
+    """The detector drops boxes below its floor before the rules see them: a lowered threshold must lower
+    it too. Every backend keeps it in ``conf_floor``; the failover holds a service and a local model."""
+    for part in (detector, getattr(detector, "remote", None), getattr(detector, "_local", None)):
+        if part is not None and hasattr(part, "conf_floor"):
+            part.conf_floor = floor
+
+
+def _timestamp(value: object) -> float:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+def _event_object(item: object) -> EventObject:
+    if not isinstance(item, Mapping):
+        raise TypeError("an event object is not a JSON object")
+    return EventObject(
+        track_id=int(item["track_id"]),
+        label=str(item.get("label", "")),
+        alert_type=str(item.get("alert_type", "")),
+        first_seen=_timestamp(item["first_seen"]),
+        last_seen=_timestamp(item["last_seen"]),
+        confidence=float(item.get("confidence") or 0.0),
+        zones=tuple(str(zone) for zone in item.get("zones") or ()),
+    )

@@ -36,6 +36,39 @@ DETECTION_VARIABLES: Mapping[str, str] = {
     "detector": "DETECTOR",
 }
 
+#: The settings a running worker applies live, read back from the backend every SETTINGS_INTERVAL
+#: (crds/camera.yaml's cctv.io/live-settings; tests/contract). A change of only these restarts nothing:
+#: both runtimes compare a camera's environment without them (``restart_environment``).
+LIVE_SETTINGS = frozenset(
+    {
+        "alert_types",
+        "confidence_threshold",
+        "cooldown_seconds",
+        "event_grace_seconds",
+        "event_max_seconds",
+        "pre_roll_seconds",
+        "post_roll_seconds",
+        "min_box_area",
+        "zones",
+        "motion_masks",
+        "forced_detect_interval",
+        "object_filters",
+    }
+)
+LIVE_VARIABLES = frozenset(DETECTION_VARIABLES[name] for name in LIVE_SETTINGS)
+#: How often (seconds) the worker reads its live settings back from the backend. Only for a camera whose
+#: settings come from the backend (the sync's Cameras; a hand-applied Camera's spec is its own truth, so
+#: its workers get 0, read nothing, and restart on every change as before).
+SETTINGS_INTERVAL = "SETTINGS_INTERVAL"
+DEFAULT_SETTINGS_INTERVAL = "2"
+
+
+def restart_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The part of a worker environment whose change needs a new worker process: all but the live
+    settings (their current values reach the running worker from the backend)."""
+    return {name: value for name, value in env.items() if name not in LIVE_VARIABLES}
+
+
 #: The variables that carry credentials: the Kubernetes side reads them from the camera's Secret.
 RTSP_URL = "RTSP_URL"
 #: The optional detection sub-stream (detect on it, record RTSP_URL): a URL with credentials too.
@@ -57,14 +90,17 @@ def worker_environment(
     ingest_token: str,
     model_path: str | None = None,
     detect_rtsp_url: str | None = None,
+    live_settings: bool = True,
 ) -> dict[str, str]:
     """Every per-camera variable of a worker (the runtime adds its own: ports, data dir, ...).
-    ``detect_rtsp_url`` None: the camera has no detection sub-stream, and the variable is left out."""
+    ``detect_rtsp_url`` None: the camera has no detection sub-stream, and the variable is left out.
+    ``live_settings``: the worker reads its live settings back from the backend (see SETTINGS_INTERVAL)."""
     env = {
         "CAMERA_ID": str(camera_id),
         RTSP_URL: rtsp_url,
         "DJANGO_API_URL": api_url,
         INGEST_TOKEN: ingest_token,
+        SETTINGS_INTERVAL: DEFAULT_SETTINGS_INTERVAL if live_settings else "0",
     }
     if detect_rtsp_url is not None:
         env[DETECT_RTSP_URL] = detect_rtsp_url

@@ -69,7 +69,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
                 "MEDIA_S3_SECRET_ACCESS_KEY_FILE": "/etc/hosts",
                 "DEBUG": "1",
             },
-            "Set MEDIA_S3_SECRET_ACCESS_KEY or MEDIA_S3_SECRET_ACCESS_KEY_FILE, not both",
+            "both MEDIA_S3_SECRET_ACCESS_KEY and MEDIA_S3_SECRET_ACCESS_KEY_FILE are set: set only one",
         ),
         ({"MEDIA_SERVE_MODE": "public", "DEBUG": "1"}, "MEDIA_SERVE_MODE='public' is not one of redirect"),
         ({"MEDIA_URL_EXPIRY_SECONDS": "0", "DEBUG": "1"}, "MEDIA_URL_EXPIRY_SECONDS=0 is below the minimum"),
@@ -138,3 +138,60 @@ def test_the_content_security_policy_lets_images_and_clips_follow_the_redirect_t
     assert "img-src 'self' data: http://127.0.0.1:9000;" in result.stdout
     assert "media-src 'self' blob: http://127.0.0.1:9000;" in result.stdout
     assert "script-src 'self';" in result.stdout  # nothing else opens up
+
+
+# --- SECRET_KEY_FILE / DATABASE_URL_FILE (issue 20): secrets from mounted files, not the environment ---
+
+
+def _printed_settings(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    code = (
+        "from django.conf import settings; "
+        "print(settings.SECRET_KEY); print(settings.DATABASES['default']['NAME'])"
+    )
+    return manage("shell", "--no-imports", "-c", code, tmp_path=tmp_path, **env)
+
+
+def test_secret_key_and_database_url_are_read_from_the_files_their_file_variables_name(tmp_path):
+    key = secrets.token_urlsafe(64)
+    (tmp_path / "secret-key").write_text(key + "\n")  # the trailing newline of `echo` is not part of it
+    database = tmp_path / "from-file.sqlite3"
+    (tmp_path / "database-url").write_text(f"sqlite:///{database}")
+    result = _printed_settings(
+        tmp_path,
+        **{**PRODUCTION, "SECRET_KEY": "", "DATABASE_URL": ""},
+        SECRET_KEY_FILE=str(tmp_path / "secret-key"),
+        DATABASE_URL_FILE=str(tmp_path / "database-url"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == [key, str(database)]
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "DATABASE_URL"])
+def test_a_variable_and_its_file_variable_together_stop_start_up(tmp_path, name):
+    secret_file = tmp_path / "value"
+    secret_file.write_text(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    result = manage("check", tmp_path=tmp_path, DEBUG="1", **{f"{name}_FILE": str(secret_file)},
+                    **({"SECRET_KEY": "set-in-the-environment"} if name == "SECRET_KEY" else {}))
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    message = f"both {name} and {name}_FILE are set: set only one"
+    assert last == f"django.core.exceptions.ImproperlyConfigured: {message}"
+
+
+@pytest.mark.parametrize(
+    ("prepare", "reason"),
+    [
+        (lambda path: None, "cannot be read: No such file or directory"),
+        (lambda path: path.mkdir(), "cannot be read: Is a directory"),
+        (lambda path: path.write_bytes(b"\xff\xfe not text"), "cannot be read: UnicodeDecodeError"),
+        (lambda path: path.write_text("\n"), "is empty"),
+    ],
+    ids=["missing", "directory", "not-text", "empty"],
+)
+def test_an_unreadable_secret_file_stops_start_up_naming_the_variable_and_the_path(tmp_path, prepare, reason):
+    path = tmp_path / "secret-key"
+    prepare(path)
+    result = manage("check", tmp_path=tmp_path, **{**PRODUCTION, "SECRET_KEY": ""}, SECRET_KEY_FILE=str(path))
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"django.core.exceptions.ImproperlyConfigured: SECRET_KEY_FILE={str(path)!r} {reason}"

@@ -97,7 +97,15 @@ def test_external_database_url_can_come_from_the_users_own_secret(renderer: Rend
     objects = renderer.variant("monitoring")
     backend = helm.one(objects, "Deployment", "-backend")
     env = helm.env_of(backend["spec"]["template"]["spec"]["containers"][0])
-    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "cctv-database", "key": "url"}
-    assert env["SECRET_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "cctv-backend-secret"
+    # Mounted as files (backend.secretsAsFiles, the default): tests/charts/test_backend_secret_files.py.
+    assert env["DATABASE_URL_FILE"]["value"] == "/run/secrets/cctv/database-url"
+    sources = {
+        source["secret"]["name"]: source["secret"]["items"]
+        for volume in backend["spec"]["template"]["spec"]["volumes"]
+        if volume["name"] == "backend-secrets"
+        for source in volume["projected"]["sources"]
+    }
+    assert sources["cctv-database"] == [{"key": "url", "path": "database-url"}]
+    assert sources["cctv-backend-secret"] == [{"key": "secret-key", "path": "secret-key"}]
     # With every secret supplied by the user the chart renders none of its own.
     assert not helm.of_kind(objects, "Secret")

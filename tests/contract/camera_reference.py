@@ -91,6 +91,18 @@ def reference_settings() -> dict[str, Setting]:
     }
 
 
+def reference_application(path: Path = CRD_PATH) -> dict[str, str]:
+    """snake_case setting name -> "live" or "restart", as the CRD's annotations cctv.io/live-settings and
+    cctv.io/restart-settings classify it (a name in both or neither is reported by the contract test)."""
+    annotations = yaml.safe_load(path.read_text())["metadata"].get("annotations") or {}
+    found: dict[str, str] = {}
+    for how in ("live", "restart"):
+        for name in annotations.get(f"cctv.io/{how}-settings", "").split(","):
+            if name.strip():
+                found[snake(name.strip())] = "both" if snake(name.strip()) in found else how
+    return found
+
+
 def reference_zone() -> dict[str, Setting]:
     zone = detection_schema()["properties"]["zones"]["items"]
     required = set(zone.get("required", ()))

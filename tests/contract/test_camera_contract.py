@@ -16,6 +16,7 @@ from camera_reference import (
     Setting,
     comparable,
     pydantic_setting,
+    reference_application,
     reference_point_bounds,
     reference_settings,
     reference_zone,
@@ -26,13 +27,14 @@ from django.db import models
 from rest_framework import serializers
 
 from cctv_operator.models import DetectionConfig, Zone
-from cctv_operator.worker_env import DETECTION_VARIABLES
+from cctv_operator.worker_env import DETECTION_VARIABLES, LIVE_SETTINGS, LIVE_VARIABLES
 from cctv_worker.config import WorkerConfig
 from cctv_worker.config import Zone as WorkerZone
 from cctv_worker.decisions.alert_types import ALERT_TYPES as WORKER_ALERT_TYPES
+from cctv_worker.live_settings import LIVE_SETTINGS as WORKER_LIVE_SETTINGS
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from surveillance import validators
-from surveillance.models import DETECTION_FIELDS, AlertType, Camera
+from surveillance.models import DETECTION_FIELDS, LIVE_DETECTION_FIELDS, AlertType, Camera
 from surveillance.serializers import (
     ActiveCameraOutputSerializer,
     CameraInputSerializer,
@@ -332,3 +334,46 @@ def test_the_operator_reads_the_detector_states_the_worker_reports() -> None:
         failover.FALLBACK,
         failover.UNAVAILABLE,
     )
+
+
+# --- live or restart (issue 19): each setting classified once, in the CRD; every component agrees -------
+
+APPLICATION = reference_application()
+LIVE = {name for name, how in APPLICATION.items() if how == "live"}
+
+
+def test_every_reference_setting_is_classified_live_or_restart_exactly_once() -> None:
+    assert set(APPLICATION) == set(REFERENCE), (
+        "crds/camera.yaml's cctv.io/live-settings and cctv.io/restart-settings must name every setting: "
+        f"missing {sorted(set(REFERENCE) - set(APPLICATION))}, "
+        f"unknown {sorted(set(APPLICATION) - set(REFERENCE))}"
+    )
+    both = [name for name, how in APPLICATION.items() if how == "both"]
+    assert not both, f"{both}: both live and restart"
+    assert reference_application(CHART_CRD_PATH) == APPLICATION
+
+
+@pytest.mark.parametrize(
+    ("component", "declared"),
+    [
+        ("the backend's LIVE_DETECTION_FIELDS (its settings answer)", set(LIVE_DETECTION_FIELDS)),
+        ("the operator's LIVE_SETTINGS (what rolls nothing)", set(LIVE_SETTINGS)),
+        ("the worker's LIVE_SETTINGS (what it applies between frames)", set(WORKER_LIVE_SETTINGS)),
+    ],
+    ids=["backend", "operator", "worker"],
+)
+def test_every_component_applies_live_exactly_the_reference_live_settings(
+    component: str, declared: set
+) -> None:
+    assert declared == LIVE, (
+        f"{component} differs from crds/camera.yaml's cctv.io/live-settings: "
+        f"extra {sorted(declared - LIVE)}, missing {sorted(LIVE - declared)}"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(LIVE))
+def test_a_live_setting_reaches_the_same_worker_field_at_start_and_live(name: str) -> None:
+    """The variable the runtimes start the worker with and the field the backend's answer sets are one."""
+    field = WorkerConfig.model_fields[WORKER_LIVE_SETTINGS[name]]
+    assert field.alias == DETECTION_VARIABLES[name]
+    assert field.alias in LIVE_VARIABLES

@@ -102,6 +102,50 @@ async def test_a_config_change_replaces_the_worker_and_stops_the_old_one(tmp_pat
         await runtime.close()
 
 
+async def test_a_live_setting_change_keeps_the_running_worker_and_its_next_start_gets_it(tmp_path):
+    """Zones, thresholds, lengths...: the worker reads them from the backend (SETTINGS_INTERVAL); the runtime
+    restarts nothing, and keeps the new values for the worker's next start (issue 19)."""
+    zone = {"name": "porch", "points": [[0, 0], [1, 0], [1, 1]]}
+    clock = FakeClock()
+    runtime = make_runtime(tmp_path, clock=clock)
+    try:
+        await runtime.apply(camera(1, confidence_threshold=0.5))
+        pid = runtime.pid_of(1)
+        assert psutil.Process(pid).environ()["SETTINGS_INTERVAL"] == "2"
+        await runtime.apply(
+            camera(1, confidence_threshold=0.3, zones=[zone], cooldown_seconds=5, event_max_seconds=60)
+        )
+        assert runtime.pid_of(1) == pid
+        assert psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        os.kill(pid, signal.SIGKILL)  # its next start (after a crash, here) has the new values
+        await wait_until(lambda: runtime.pid_of(1) is None)
+        await runtime.supervise_once()
+        clock.now += 5.1
+        await runtime.supervise_once()
+        assert runtime.pid_of(1) not in (None, pid)
+        env = psutil.Process(runtime.pid_of(1)).environ()
+        assert env["CONFIDENCE_THRESHOLD"] == "0.3" and env["ALERT_COOLDOWN"] == "5"
+    finally:
+        await runtime.close()
+
+
+@pytest.mark.parametrize(
+    "change", [{"detect_fps": 4.0}, {"frame_skip": 10}, {"detector": "local"}], ids=lambda c: next(iter(c))
+)
+async def test_a_restart_setting_change_replaces_the_worker_even_with_live_changes_beside_it(
+    tmp_path, change
+):
+    runtime = make_runtime(tmp_path)
+    try:
+        await runtime.apply(camera(1))
+        old_pid = runtime.pid_of(1)
+        await runtime.apply(camera(1, confidence_threshold=0.3, **change))
+        assert runtime.pid_of(1) not in (None, old_pid)
+        assert psutil.Process(runtime.pid_of(1)).environ()["CONFIDENCE_THRESHOLD"] == "0.3"
+    finally:
+        await runtime.close()
+
+
 async def test_removing_a_camera_stops_its_worker(tmp_path):
     runtime = make_runtime(tmp_path)
     await runtime.apply(camera(1))

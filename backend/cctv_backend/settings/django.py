@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from cctv_backend.env import env_bool, env_choice, env_int, env_list, env_str
+from cctv_backend.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
 
 from .media import MEDIA_STORAGE
 
@@ -19,11 +19,12 @@ _TESTING = "pytest" in sys.modules
 # Nor does the type checker: the django-stubs plugin imports these settings to learn the models.
 _TYPE_CHECKING_RUN = "mypy_django_plugin" in sys.modules
 
-SECRET_KEY = env_str("SECRET_KEY")
+# SECRET_KEY or SECRET_KEY_FILE (the chart mounts it from its Secret as a file).
+SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not (DEBUG or _TESTING or _TYPE_CHECKING_RUN or env_bool("CCTV_ALLOW_INSECURE_SECRET_KEY", False)):
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it to a long random string "
+            "SECRET_KEY is not set. Set it (or SECRET_KEY_FILE to a file holding it) to a long random string "
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set DEBUG=1 for development."
         )
     # Development only: a fixed key keeps sessions and camera ingest tokens valid across restarts.
@@ -87,7 +88,8 @@ TEMPLATES = [
 
 # DATABASE_URL selects the database: postgres://user:pass@host:5432/name or sqlite:///path.
 # Without it the backend uses SQLite next to manage.py, as the seed did.
-_database_url = env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# DATABASE_URL_FILE instead names a file holding it (the chart's default for a database given by URL).
+_database_url = env_secret("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 try:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 except ValueError as _error:  # private: settings/__init__ star-imports this module

@@ -77,6 +77,13 @@ class Recorder:
             self._clips[event_key] = _Pending(event_key, segment, since, hard_until=since + self.max_seconds)
             return segment
 
+    def resume(self, event_key: str, *, segment: int, at: float) -> int:
+        """Starts a clip for an event taken over from another worker, as its segment ``segment`` (the
+        ones before it are that worker's)."""
+        with self._lock:
+            self._segments[event_key] = max(self._segments.get(event_key, -1), segment - 1)
+        return self.start(event_key, at=at)
+
     def stop(self, event_key: str, *, at: float) -> None:
         """The clip ends with the first packet at or after ``at`` (the event's end plus post-roll)."""
         with self._lock:

@@ -241,6 +241,41 @@ class EventLogic:
         """Shutdown: every open event ends at its last sighting."""
         return [self._close(e, ended_at=min(e.last_seen, now)) for _, e in sorted(self.open.items())]
 
+    def hand_over_all(self) -> list[EventChange]:
+        """Shutdown for a restart: every open event stays open, its latest state sent once more, for the
+        next worker to continue (``adopt``)."""
+        changes = []
+        for _, event in sorted(self.open.items()):
+            event.revision += 1
+            event.dirty = False
+            changes.append(EventChange(Change.UPDATED, event.state()))
+        return changes
+
+    def adopt(
+        self,
+        *,
+        key: str,
+        alert_type: str,
+        started_at: float,
+        revision: int,
+        peak_count: int,
+        objects: Sequence[EventObject],
+        now: float,
+    ) -> bool:
+        """Continue an event that the previous worker handed over: same key, revisions above its last.
+        Its grace runs from ``now`` (the restart is no absence of its objects): seen again in time, it goes
+        on; else it closes then. False (nothing adopted) when an event of that type is open already."""
+        if alert_type in self.open:
+            return False
+        event = _Event(key, alert_type, started_at=min(started_at, now), last_seen=now, revision=revision)
+        event.objects = {obj.track_id: obj for obj in objects}
+        event.peak_count = max(peak_count, 1)
+        event.last_update = now
+        self.open[alert_type] = event
+        self.tracker.reserve_ids(max(event.objects, default=0))
+        self._now = max(self._now, now)
+        return True
+
     # ---- internals ----
 
     def _confirmed(self, track: Track) -> bool:
@@ -279,7 +314,9 @@ class EventLogic:
                 zones = (zone,) if zone else ()
                 obj = EventObject(track.id, track.label, track.alert_type, now, now, conf, zones)
             else:
-                zones = obj.zones + ((zone,) if zone and zone not in obj.zones else ())
+                entered = bool(zone) and zone not in obj.zones
+                joined = joined or entered  # a zone entered is news: the next update carries it
+                zones = obj.zones + ((zone,) if entered and zone else ())
                 best = max(obj.confidence, conf)
                 obj = replace(obj, label=track.label, last_seen=now, confidence=best, zones=zones)
             event.objects[track.id] = obj

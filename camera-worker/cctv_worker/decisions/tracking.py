@@ -83,6 +83,11 @@ class Tracker:
         self.tracks: list[Track] = []
         self._next_id = 1
 
+    def reserve_ids(self, highest: int) -> None:
+        """New tracks get ids above ``highest`` (the objects of events taken over from another worker keep
+        theirs, and a new object must not merge into one of them)."""
+        self._next_id = max(self._next_id, highest + 1)
+
     def update(self, candidates: Sequence[Candidate], now: float) -> list[Track]:
         """Matches this frame's candidates to tracks; returns the tracks seen in this frame."""
         self.tracks = [t for t in self.tracks if now - t.last_seen <= self.max_age]

@@ -164,3 +164,56 @@ class BackendClient:
         if response.status_code >= 300:
             log.debug("heartbeat answered %s", response.status_code)
         return response.status_code < 300
+
+
+#: A settings answer larger than this is refused (a worker reads a few KB; a broken proxy must not make it
+#: hold megabytes).
+SETTINGS_MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsAnswer:
+    """``GET /api/cameras/<id>/settings/``: ``body`` None with ``not_modified`` (304: the ETag still holds)
+    or when the backend could not be asked (``failure`` says why)."""
+
+    body: dict[str, object] | None
+    etag: str = ""
+    not_modified: bool = False
+    failure: str = ""
+
+
+def read_settings(
+    client: BackendClient, camera_id: int, *, etag: str = "", handover: bool = False
+) -> SettingsAnswer:
+    """The camera's live settings and fingerprints (docs/contracts.md, "Live and restart settings");
+    never raises."""
+    headers = {"If-None-Match": etag} if etag else {}
+    params = {"handover": "1"} if handover else {}
+    try:
+        response = client.session.get(
+            f"{client.base_url}/api/cameras/{camera_id}/settings/",
+            headers=headers,
+            params=params,
+            timeout=client.timeout,
+            stream=True,
+        )
+    except requests.RequestException as exc:
+        return SettingsAnswer(None, failure=type(exc).__name__)
+    with response:
+        if response.status_code == 304:
+            return SettingsAnswer(None, etag=etag, not_modified=True)
+        if response.status_code != 200:
+            return SettingsAnswer(None, failure=f"HTTP {response.status_code}")
+        try:
+            raw = response.raw.read(SETTINGS_MAX_BYTES + 1, decode_content=True)
+        except (requests.RequestException, OSError) as exc:
+            return SettingsAnswer(None, failure=type(exc).__name__)
+    if len(raw) > SETTINGS_MAX_BYTES:
+        return SettingsAnswer(None, failure="answer too large")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return SettingsAnswer(None, failure="not JSON")
+    if not isinstance(body, dict):
+        return SettingsAnswer(None, failure="not a JSON object")
+    return SettingsAnswer(body, etag=response.headers.get("ETag", ""))

@@ -166,6 +166,44 @@ A value kept across upgrades: the given one, else the one already in the Secret,
 {{- end }}
 {{- end }}
 
+{{/* Where the backend's secrets are mounted as files (backend.secretsAsFiles). */}}
+{{- define "cctv.backend.secretsDir" -}}
+/run/secrets/cctv
+{{- end }}
+
+{{/*
+The backend's secrets as files (backend.secretsAsFiles): secret-key from the backend Secret, and
+database-url from the database's Secret for an external database. One projected volume, readable by the
+pod's group only (fsGroup); the mount is read-only. Empty when the secrets go in as variables.
+*/}}
+{{- define "cctv.backend.secretsVolume" -}}
+{{- if .Values.backend.secretsAsFiles }}
+- name: backend-secrets
+  projected:
+    defaultMode: 0440
+    sources:
+      - secret:
+          name: {{ include "cctv.backend.secretName" . }}
+          items:
+            - key: secret-key
+              path: secret-key
+      {{- if not .Values.postgresql.enabled }}
+      - secret:
+          name: {{ include "cctv.database.secretName" . }}
+          items:
+            - key: {{ include "cctv.database.secretKey" . }}
+              path: database-url
+      {{- end }}
+{{- end }}
+{{- end }}
+{{- define "cctv.backend.secretsMount" -}}
+{{- if .Values.backend.secretsAsFiles }}
+- name: backend-secrets
+  mountPath: {{ include "cctv.backend.secretsDir" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
 {{/*
 The environment that the backend container and the migrations Job share: database, secret key, hosts.
 */}}
@@ -183,6 +221,9 @@ The environment that the backend container and the migrations Job share: databas
 # Kubernetes expands $(VAR) from the variable above: the password exists only in the PostgreSQL Secret.
 - name: DATABASE_URL
   value: {{ printf "postgres://%s:$(CCTV_DATABASE_PASSWORD)@%s:5432/%s" .Values.postgresql.auth.username (include "cctv.postgresql.fullname" .) .Values.postgresql.auth.database | quote }}
+{{- else if .Values.backend.secretsAsFiles }}
+- name: DATABASE_URL_FILE
+  value: {{ printf "%s/database-url" (include "cctv.backend.secretsDir" .) | quote }}
 {{- else }}
 - name: DATABASE_URL
   valueFrom:
@@ -190,11 +231,16 @@ The environment that the backend container and the migrations Job share: databas
       name: {{ include "cctv.database.secretName" . }}
       key: {{ include "cctv.database.secretKey" . }}
 {{- end }}
+{{- if .Values.backend.secretsAsFiles }}
+- name: SECRET_KEY_FILE
+  value: {{ printf "%s/secret-key" (include "cctv.backend.secretsDir" .) | quote }}
+{{- else }}
 - name: SECRET_KEY
   valueFrom:
     secretKeyRef:
       name: {{ include "cctv.backend.secretName" . }}
       key: secret-key
+{{- end }}
 - name: DEBUG
   value: {{ ternary "1" "0" .Values.backend.debug | quote }}
 - name: ALLOWED_HOSTS

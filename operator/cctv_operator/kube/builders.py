@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from cctv_operator.config import OperatorSettings
 from cctv_operator.detectors import detector_url
 from cctv_operator.kube import naming
@@ -20,6 +22,8 @@ from cctv_operator.models import DesiredCamera
 from cctv_operator.worker_env import (
     DETECT_RTSP_URL,
     INGEST_TOKEN,
+    LIVE_SETTINGS,
+    LIVE_VARIABLES,
     RTSP_URL,
     SECRET_VARIABLES,
     worker_environment,
@@ -134,15 +138,53 @@ def config_hash(spec: Mapping[str, Any], secret_data: Mapping[str, Any], pod_tem
 
 
 def with_config_hash(
-    deployment: dict[str, Any], spec: Mapping[str, Any], secret_data: Mapping[str, Any]
+    deployment: dict[str, Any],
+    spec: Mapping[str, Any],
+    secret_data: Mapping[str, Any],
+    *,
+    live_settings: bool = False,
 ) -> str:
-    """Stamp the Deployment's pod template with its config hash (in place) and return the hash."""
+    """Stamp the Deployment's pod template with its config hash (in place) and return the hash.
+    ``live_settings``: the worker reads its live settings from the backend, so they are left out of the
+    hash (a change of only those must not roll the pod)."""
     template = deployment["spec"]["template"]
     annotations = template["metadata"]["annotations"]
     annotations.pop(naming.CONFIG_HASH_ANNOTATION, None)
+    if live_settings:
+        spec = _without_live_settings(spec)
+        template = restart_view(deployment)["spec"]["template"]
     digest = config_hash(spec, secret_data, template)
     annotations[naming.CONFIG_HASH_ANNOTATION] = digest
     return digest
+
+
+#: The Camera spec's (camelCase) names of the live settings.
+_LIVE_SPEC_KEYS = frozenset(to_camel(name) for name in LIVE_SETTINGS)
+
+
+def _without_live_settings(spec: Mapping[str, Any]) -> dict[str, Any]:
+    detection = {k: v for k, v in (spec.get("detection") or {}).items() if k not in _LIVE_SPEC_KEYS}
+    return {**spec, "detection": detection}
+
+
+def reads_live_settings(camera: Mapping[str, Any]) -> bool:
+    """Whether the Camera's worker takes its live settings from the backend: a Camera the sync manages
+    (the backend is where its settings are changed). A hand-applied Camera's spec is its own truth."""
+    labels = (camera.get("metadata") or {}).get("labels") or {}
+    return labels.get(naming.MANAGED_BY_LABEL) == naming.MANAGED_BY
+
+
+def restart_view(deployment: Mapping[str, Any]) -> dict[str, Any]:
+    """The Deployment without the worker variables of live settings: what the reconcile compares for a
+    Camera whose worker reads them from the backend, so that only a restart setting rolls the pod (the
+    variables keep their values from the last roll, and a new pod starts with them and reads the current
+    ones at once). A copy; ``deployment`` is not changed."""
+    copied = json.loads(json.dumps(deployment))
+    pod = ((copied.get("spec") or {}).get("template") or {}).get("spec") or {}
+    for container in pod.get("containers") or []:
+        if "env" in container:
+            container["env"] = [item for item in container["env"] if item.get("name") not in LIVE_VARIABLES]
+    return dict(copied)
 
 
 def deployment_body(
@@ -172,7 +214,7 @@ def deployment_body(
             "fsGroup": WORKER_UID,
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "containers": [_worker_container(spec, settings)],
+        "containers": [_worker_container(spec, settings, live_settings=reads_live_settings(owner))],
         "volumes": [
             {"name": "data", "emptyDir": {"sizeLimit": "1Gi"}},
             {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
@@ -233,7 +275,7 @@ def worker_detector_url(spec: CameraSpec, settings: OperatorSettings) -> str:
     )
 
 
-def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str, Any]:
+def _worker_container(spec: CameraSpec, settings: OperatorSettings, *, live_settings: bool) -> dict[str, Any]:
     secret = spec.secret_ref.name
     from_secret = {
         RTSP_URL: naming.SECRET_RTSP_URL_KEY,
@@ -251,6 +293,7 @@ def _worker_container(spec: CameraSpec, settings: OperatorSettings) -> dict[str,
         ingest_token="",
         model_path=spec.model_path or settings.worker_model_path,
         detect_rtsp_url="",
+        live_settings=live_settings,
     )
     env: list[dict[str, Any]] = [
         _from_secret(name, secret, from_secret[name], optional=name == DETECT_RTSP_URL)

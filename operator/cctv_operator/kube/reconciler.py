@@ -97,7 +97,9 @@ async def _reconcile_children(
         )
 
     wanted = builders.deployment_body(owner=camera, spec=spec, settings=settings)
-    digest = builders.with_config_hash(wanted, camera["spec"], data)
+    # Live settings reach a running worker from the backend: a change of only those rolls nothing.
+    live_settings = builders.reads_live_settings(camera)
+    digest = builders.with_config_hash(wanted, camera["spec"], data, live_settings=live_settings)
     name = wanted["metadata"]["name"]
 
     live = await kube.get(DEPLOYMENTS, namespace, name)
@@ -116,7 +118,10 @@ async def _reconcile_children(
             name,
             digest,
         )
-    if deployment_drifted(live, wanted):
+    compared = (live, wanted)
+    if live_settings:
+        compared = (builders.restart_view(live), builders.restart_view(wanted))
+    if deployment_drifted(*compared):
         live = await kube.patch(DEPLOYMENTS, namespace, name, _replacing_patch(wanted))
         logger.info("updated Deployment %s/%s (config hash %s)", namespace, name, digest)
     outcome = outcome_from_deployment(live, paused=spec.paused, config_hash=digest)

@@ -21,7 +21,7 @@ from pathlib import Path
 from cctv_operator.models import DesiredCamera
 from cctv_operator.runtimes.local.processes import start_process, stop_process
 from cctv_operator.runtimes.local.restart_policy import RestartPolicy
-from cctv_operator.worker_env import worker_environment
+from cctv_operator.worker_env import restart_environment, worker_environment
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +73,18 @@ class LocalRuntime:
         camera_id = camera.id
         env = self.environment_for(camera)
         current = self._workers.get(camera_id)
-        if current is not None and _fingerprint(current.env) == _fingerprint(env):
+        if current is not None and _fingerprint(restart_environment(current.env)) == _fingerprint(
+            restart_environment(env)
+        ):
+            # Same stream, model and detector: the running worker reads its live settings from the backend
+            # (SETTINGS_INTERVAL); the new values are kept for its next start.
+            if current.env != env:
+                log.info("camera %s: live settings changed; its worker applies them, no restart", camera_id)
             current.camera = camera
+            current.env = env
             return
         if current is not None:
-            log.info("camera %s: config changed, restarting its worker", camera_id)
+            log.info("camera %s: config changed, restarting its worker (open events handed over)", camera_id)
             await self._stop(current)
         worker = _Worker(camera=camera, env=env)
         self._workers[camera_id] = worker
