@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from cctv_common.camera_settings import LIVE_SETTINGS
 from surveillance.validators import (
     DETECTOR_MAX_LENGTH,
     ZONE_DEFAULTS,
@@ -73,20 +74,7 @@ DETECTION_FIELDS = (
 #: The DETECTION_FIELDS a running worker applies live (crds/camera.yaml's cctv.io/live-settings): its
 #: settings answer (``surveillance.worker_settings``) carries these; a change of any other field, or of a
 #: stream URL, restarts the worker. Checked against the CRD by tests/contract/test_camera_contract.py.
-LIVE_DETECTION_FIELDS = (
-    "alert_types",
-    "confidence_threshold",
-    "cooldown_seconds",
-    "event_grace_seconds",
-    "event_max_seconds",
-    "pre_roll_seconds",
-    "post_roll_seconds",
-    "min_box_area",
-    "zones",
-    "motion_masks",
-    "forced_detect_interval",
-    "object_filters",
-)
+LIVE_DETECTION_FIELDS = LIVE_SETTINGS
 
 
 def new_token_nonce() -> str:
