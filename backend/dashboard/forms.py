@@ -40,6 +40,11 @@ CAMERA_FIELDS = (
     "forced_detect_interval",
     "object_filters",
     "detector",
+    # recording (issue 23)
+    "record_mode",
+    "retain_continuous_days",
+    "retain_motion_days",
+    "retain_events_days",
 )
 
 
@@ -154,6 +159,22 @@ class CameraForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "default", "spellcheck": "false"}),
         help_text=_model_field("detector").help_text,
     )
+
+    # --- recording (issue 23) ---
+    record_mode = forms.ChoiceField(
+        label="Record",
+        choices=_model_field("record_mode").choices,
+        initial=_model_field("record_mode").default,
+        help_text=_model_field("record_mode").help_text,
+    )
+    retain_continuous_days = forms.IntegerField(
+        label="Keep continuous recordings (days)", **_bounds("retain_continuous_days")
+    )
+    retain_motion_days = forms.IntegerField(label="Keep motion recordings (days)", **_bounds("retain_motion_days"))
+    retain_events_days = forms.IntegerField(
+        label="Keep recordings around events (days)", **_bounds("retain_events_days")
+    )
+    # --- end of recording ---
 
     def __init__(self, *args, user, camera: Camera | None = None, **kwargs) -> None:
         initial = kwargs.get("initial")

@@ -110,10 +110,12 @@ def _model_setting(name: str) -> Setting:
         enum, max_items = ALERT_TYPES, len(ALERT_TYPES)
     if name in ("zones", "motion_masks"):  # validate_zones, validate_motion_masks
         max_items = validators.MAX_ZONES
+    if field.choices:  # a string setting with choices: record_mode
+        enum = frozenset(value for value, _ in field.choices)
     default = field.get_default() if field.has_default() else NO_DEFAULT
     if field.null and default is None:
         default = NO_DEFAULT
-    if kind == "string":
+    if kind == "string" and not field.choices:
         bounds.update(_string_bounds(field))
     return Setting(type=kind, default=default, nullable=field.null, enum=enum, max_items=max_items, **bounds)
 
@@ -141,6 +143,8 @@ def _serializer_setting(field: serializers.Field) -> Setting:
             enum=frozenset(choices) if choices else None,
             max_items=field.max_length,
         )
+    if isinstance(field, serializers.ChoiceField):  # record_mode
+        return Setting(type="string", enum=frozenset(field.choices), nullable=field.allow_null)
     kind = {serializers.FloatField: "number", serializers.IntegerField: "integer",
             serializers.BooleanField: "boolean", serializers.CharField: "string"}
     found = next(value for cls, value in kind.items() if isinstance(field, cls))
@@ -185,6 +189,8 @@ def _form_setting(name: str) -> Setting:
     field = CameraForm(user=None).fields[name]
     if isinstance(field, forms.MultipleChoiceField):
         return Setting(type="array", enum=frozenset(value for value, _ in field.choices), max_items=None)
+    if isinstance(field, forms.ChoiceField):  # record_mode: a select of the enum's values
+        return Setting(type="string", default=field.initial, enum=frozenset(value for value, _ in field.choices))
     if isinstance(field, forms.CharField):
         # Blank is the model's default (an empty string), so the form field is optional but not null.
         return Setting(type="string", default=field.initial if field.initial is not None else NO_DEFAULT,
