@@ -170,7 +170,9 @@ class CameraForm(forms.Form):
     retain_continuous_days = forms.IntegerField(
         label="Keep continuous recordings (days)", **_bounds("retain_continuous_days")
     )
-    retain_motion_days = forms.IntegerField(label="Keep motion recordings (days)", **_bounds("retain_motion_days"))
+    retain_motion_days = forms.IntegerField(
+        label="Keep motion recordings (days)", **_bounds("retain_motion_days")
+    )
     retain_events_days = forms.IntegerField(
         label="Keep recordings around events (days)", **_bounds("retain_events_days")
     )

@@ -190,7 +190,8 @@ def _form_setting(name: str) -> Setting:
     if isinstance(field, forms.MultipleChoiceField):
         return Setting(type="array", enum=frozenset(value for value, _ in field.choices), max_items=None)
     if isinstance(field, forms.ChoiceField):  # record_mode: a select of the enum's values
-        return Setting(type="string", default=field.initial, enum=frozenset(value for value, _ in field.choices))
+        choices = frozenset(value for value, _ in field.choices)
+        return Setting(type="string", default=field.initial, enum=choices)
     if isinstance(field, forms.CharField):
         # Blank is the model's default (an empty string), so the form field is optional but not null.
         return Setting(type="string", default=field.initial if field.initial is not None else NO_DEFAULT,
