@@ -146,17 +146,17 @@ class SegmentUploader(threading.Thread):
         self.backoff = backoff
         self.idle_wait = idle_wait
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def wake(self) -> None:
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self._wake.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             delay = self.send_once()
             if delay is None:
                 self._wake.wait(self.idle_wait)
