@@ -112,7 +112,22 @@ def recordings_usage(*, user: User) -> Usage:
     )
 
 
-def camera_usage(*, camera: Camera) -> tuple[int, int]:
-    """(segments, bytes) of one camera (the dashboard's camera page; the caller has checked access)."""
-    found = RecordingSegment.objects.filter(camera=camera).aggregate(segments=Count("pk"), bytes=Sum("size"))
-    return found["segments"] or 0, found["bytes"] or 0
+@dataclass(frozen=True)
+class RecordingSummary:
+    """What the dashboard's camera page shows: what is recorded and the storage it takes."""
+
+    segments: int
+    bytes: int
+    oldest: datetime | None
+    newest: datetime | None
+    latest: RecordingSegment | None
+
+
+def camera_recording_summary(*, user: User, camera_id: int) -> RecordingSummary:
+    camera = camera_of(user=user, camera_id=camera_id)
+    rows = RecordingSegment.objects.filter(camera=camera)
+    found = rows.aggregate(segments=Count("pk"), bytes=Sum("size"), oldest=Min("start"), newest=Max("end"))
+    latest = rows.order_by("-start").only("pk", "camera_id", "start", "end", "duration", "size").first()
+    return RecordingSummary(
+        found["segments"] or 0, found["bytes"] or 0, found["oldest"], found["newest"], latest
+    )

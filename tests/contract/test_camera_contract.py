@@ -173,7 +173,9 @@ OWN_EDITOR = ("zones", "motion_masks")
 
 
 #: Optional form fields whose clean method stores the model's default for a blank box (never null).
-FORM_BLANK_MEANS_DEFAULT = ("forced_detect_interval",)
+FORM_BLANK_MEANS_DEFAULT = (
+    "forced_detect_interval", "retain_continuous_days", "retain_motion_days", "retain_events_days",
+)
 
 
 #: Form fields that are not detection settings: the name and the stream URLs (credentials, which reach

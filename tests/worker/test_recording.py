@@ -40,8 +40,9 @@ def rtsp() -> Iterator[RtspServer]:
         yield server
 
 
-def _worker(backend_url: str, camera: dict, rtsp: RtspServer, model: Path, tmp_path: Path, name: str,
-            **env: str) -> WorkerProcess:
+def _worker(
+    backend_url: str, camera: dict, rtsp: RtspServer, model: Path, tmp_path: Path, name: str, **env: str
+) -> WorkerProcess:
     return WorkerProcess(
         {
             "CAMERA_ID": str(camera["id"]),
@@ -144,8 +145,12 @@ def test_a_minute_of_continuous_recording_is_contiguous_decodable_and_as_large_a
     assert _overlaps(segments) == []
     covered = (_time(segments[-1]["end"]) - _time(segments[0]["start"])).total_seconds()
     assert covered >= 55
-    inner = [gap for gap in found["gaps"]
-             if _time(gap["start"]) >= _time(segments[0]["start"]) and _time(gap["end"]) <= _time(segments[-1]["end"])]
+    inner = [
+        gap
+        for gap in found["gaps"]
+        if _time(gap["start"]) >= _time(segments[0]["start"])
+        and _time(gap["end"]) <= _time(segments[-1]["end"])
+    ]
     assert inner == []  # fmt: skip
     # Every whole one is about SEGMENT_SECONDS, from a keyframe to a keyframe (the first may hold more stream
     # time than wall time: a server sends what it buffered before the client's first read in a burst).
@@ -189,12 +194,16 @@ def test_segments_wait_on_disk_while_the_backend_is_away_and_arrive_once_after(
         link.close()
     for reason in ("spool_full", "expired", "rejected"):
         assert worker.value("cctv_segments_dropped_total", camera=cam, reason=reason) == 0
-    segments = _recordings(real_backend, camera["id"], started - timedelta(minutes=1), datetime.now(UTC))["segments"]
+    segments = _recordings(real_backend, camera["id"], started - timedelta(minutes=1), datetime.now(UTC))[
+        "segments"
+    ]
     # Every segment recorded before the last scrape is there, once (the key is camera + start; the last,
     # cut short at shutdown, may have come after the scrape).
     assert uploaded >= recorded and len(segments) >= recorded
     assert len({segment["start"] for segment in segments}) == len(segments)
-    assert _overlaps(segments) == [] and (not _holes(segments) or max(_holes(segments)) <= 1.0), _holes(segments)
+    assert _overlaps(segments) == [] and (not _holes(segments) or max(_holes(segments)) <= 1.0), _holes(
+        segments
+    )
 
 
 @pytest.mark.timeout(400)
@@ -228,7 +237,9 @@ def test_a_sigkill_loses_at_most_the_segment_being_written(
     finally:
         second.close()
     assert not list(folder.glob("*.part")) and not list(folder.glob("*.open.mp4*"))
-    segments = _recordings(real_backend, camera["id"], started - timedelta(minutes=1), datetime.now(UTC))["segments"]
+    segments = _recordings(real_backend, camera["id"], started - timedelta(minutes=1), datetime.now(UTC))[
+        "segments"
+    ]
     before = [s for s in segments if _time(s["start"]) < killed_at]
     assert len(before) >= finished  # every finished segment of the killed worker arrived
     assert _overlaps(segments) == [] and len({s["start"] for s in segments}) == len(segments)
