@@ -9,6 +9,7 @@ same kind of source: what the camera sends, independent of what the worker made 
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -82,7 +83,7 @@ def _holes(segments: list[dict]) -> list[float]:
     """Seconds between one segment's end and the next one's start, where positive."""
     return [
         (_time(b["start"]) - _time(a["end"])).total_seconds()
-        for a, b in zip(segments, segments[1:], strict=False)
+        for a, b in itertools.pairwise(segments)
         if _time(b["start"]) > _time(a["end"])
     ]
 
@@ -90,7 +91,7 @@ def _holes(segments: list[dict]) -> list[float]:
 def _overlaps(segments: list[dict]) -> list[float]:
     return [
         (_time(a["end"]) - _time(b["start"])).total_seconds()
-        for a, b in zip(segments, segments[1:], strict=False)
+        for a, b in itertools.pairwise(segments)
         if _time(b["start"]) < _time(a["end"]) - timedelta(milliseconds=2)
     ]
 
