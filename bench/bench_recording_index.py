@@ -189,8 +189,9 @@ def run(args: argparse.Namespace) -> None:
 
     # --- retention: an hour of every camera ---
     Camera.objects.update(retain_continuous_days=1, retain_events_days=1)
-    oldest = RecordingSegment.objects.order_by("start").values_list("start", flat=True).first()
-    purge_at = oldest + timedelta(days=1, hours=1)  # everything in the oldest hour is past 1 day
+    # Every camera's oldest hour is past one day (the day camera loses more: its older 21 hours too).
+    oldest = now - timedelta(seconds=SEGMENT * per_camera)
+    purge_at = oldest + timedelta(days=1, hours=1)
     expired = RecordingSegment.objects.filter(end__lt=purge_at - timedelta(days=1)).count()
     t0 = time.monotonic()
     result = services.recordings_purge(now=purge_at)

@@ -19,10 +19,18 @@ from surveillance.models import Camera, RecordMode
 from surveillance.selectors import camera_of, cameras_of
 
 
+@dataclass(frozen=True, slots=True)
+class SegmentRow:
+    start: datetime
+    end: datetime
+    duration: float
+    size: int
+
+
 @dataclass(frozen=True)
 class Recordings:
     camera: Camera
-    segments: list[RecordingSegment]
+    segments: list[SegmentRow]
     gaps: list[Gap]
 
 
@@ -35,13 +43,16 @@ def camera_recordings(
     # A segment overlapping the window starts at most one segment's length before it: with that lower
     # bound the (camera, start) index is a range scan, whatever the camera's history.
     longest = timedelta(seconds=settings.RECORDING_SEGMENT_MAX_SECONDS)
-    segments = list(
-        RecordingSegment.objects.filter(
+    # Plain rows, not model instances: a camera-day is 8,640 of them, and building models costs most of
+    # the query's time (bench/bench_recording_index.py).
+    segments = [
+        SegmentRow(*row)
+        for row in RecordingSegment.objects.filter(
             camera=camera, start__gte=start - longest, start__lt=end, end__gt=start
         )
         .order_by("start")
-        .only("pk", "camera_id", "start", "end", "duration", "size")
-    )
+        .values_list("start", "end", "duration", "size")
+    ]
     outages = StreamOutage.objects.filter(camera=camera, started_at__lt=end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start)
     )
