@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -103,7 +104,7 @@ def recordings_usage(*, user: User) -> Usage:
     }
     per_camera = []
     for camera in cameras.only("pk", "name", "record_mode"):
-        row = by_camera.get(camera.pk, {})
+        row: dict[str, Any] = dict(by_camera.get(camera.pk) or {})
         per_camera.append(
             CameraUsage(
                 camera.pk,
