@@ -2,11 +2,13 @@
 in one run against the same worker; and the RTSP sessions the camera sees (one, whatever the viewers).
 
     .venv/bin/python bench/bench_live.py [--seconds 20] [--viewers 10] [--size 1920x1080] [--fps 15]
+    (add --transport ws: the viewers read the WebSocket)
 
 Real parts: the test RTSP server (GStreamer, H.264 of a looping street video), the worker process (no
 detector answers: capture, the pre-roll ring and the live path only, so the live path's share is not
 hidden behind inference), gunicorn with uvicorn workers. Viewers read the backend's live stream over
-HTTP as fast as it comes. CPU is each process's user+system time over the window, in % of one core.
+HTTP (or its WebSocket, ``--transport ws``) as fast as it comes. CPU is each process's user+system time
+over the window, in % of one core.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import psutil
 import requests
+from websockets.sync.client import connect as ws_connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.backend import start_backend
@@ -56,6 +59,11 @@ class Viewer(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
+        if self.url.startswith("ws"):
+            with ws_connect(self.url, additional_headers=self.headers, open_timeout=30) as ws:
+                while not self.stop.is_set():
+                    self.bytes += len(ws.recv(timeout=30))
+            return
         with requests.get(self.url, headers=self.headers, stream=True, timeout=30) as response:
             response.raise_for_status()
             for chunk in response.iter_content(65536):
@@ -87,6 +95,7 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=10)
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--fps", type=int, default=15)
+    parser.add_argument("--transport", choices=["http", "ws"], default="http")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
@@ -137,7 +146,9 @@ def main() -> None:
             worker_proc, backend_proc = psutil.Process(worker.proc.pid), psutil.Process(backend.pid)
             time.sleep(3)  # settle after start-up (imports, first GOPs)
             url = f"{backend.url}/api/cameras/{camera['id']}/live/stream/"
-            print(f"{width}x{height} @ {args.fps} fps, {args.seconds:.0f} s per step")
+            if args.transport == "ws":
+                url = url.replace("http://", "ws://").replace("/stream/", "/ws/")
+            print(f"{width}x{height} @ {args.fps} fps, {args.seconds:.0f} s per step, over {args.transport}")
             print("viewers  worker %core  backend %core  MB/s to viewers  RTSP sessions")
             print(f"live off {off_cpu:>11.1f}  {'':>13}  {'':>15}  {'':>13}   (today's worker)")
             baseline = off_cpu

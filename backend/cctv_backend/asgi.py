@@ -1,7 +1,8 @@
 """ASGI entry point, what the production server runs:
 ``gunicorn -c python:cctv_backend.gunicorn_conf cctv_backend.asgi:application`` (uvicorn workers).
 
-Django's application behind the request guard (``cctv_backend.asgi_guard``): body limits before a body
+Django's application behind the request guard, and the live view's WebSocket (``surveillance.live_ws``)
+in front of both. Behind the guard (``cctv_backend.asgi_guard``): body limits before a body
 is spooled, and at most REQUEST_CONCURRENCY requests of a process running Django code at once, each in
 one of that many long-lived threads (so database connections are kept, DB_CONN_MAX_AGE, as under WSGI).
 """
@@ -17,8 +18,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cctv_backend.settings")
 django_application = get_asgi_application()
 
 from surveillance import body_limits  # noqa: E402  (an app's module: after Django is set up)
+from surveillance.live_ws import LiveWebSocket  # noqa: E402
 
-application = RequestGuard(
+guarded = RequestGuard(
     django_application,
     limit_for=body_limits.limit_for_request,
     declared_too_large=body_limits.declared_too_large,
@@ -30,3 +32,6 @@ application = RequestGuard(
         max_seconds=settings.REQUEST_BODY_MAX_SECONDS,
     ),
 )
+# The live view's WebSocket (the only WebSocket route): its upgrade is answered by Django's own view of
+# the stream, so the guard above applies to HTTP and this adds no other way in.
+application = LiveWebSocket(guarded, django_application)

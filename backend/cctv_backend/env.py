@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -62,6 +63,37 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
         if choice.lower() == raw.strip().lower():
             return choice
     raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}")
+
+
+def env_secret(name: str) -> str:
+    """A secret from ``NAME`` or from the file ``NAME_FILE`` names (a mounted Kubernetes Secret: the value
+    never appears in the pod spec or ``kubectl describe``). Both set is an error: which one wins would be
+    a guess. Surrounding whitespace (the newline an editor leaves) is dropped."""
+    direct = os.environ.get(name, "")
+    path = os.environ.get(f"{name}_FILE", "")
+    if direct and path:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both")
+    if not path:
+        return direct.strip()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = handle.read().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {error.strerror}") from None
+    if not value:
+        raise ImproperlyConfigured(f"{name}_FILE={path!r} is empty")
+    return value
+
+
+def env_url(name: str, default: str = "", *, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    """An absolute URL with one of ``schemes`` and a host (empty: ``default``)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    parsed = urlsplit(raw)
+    if parsed.scheme not in schemes or not parsed.hostname:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a URL like {schemes[0]}://host:port")
+    return raw
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -82,6 +82,12 @@ class Worker(UvicornWorker):
         # address that login throttles are keyed by.
         "proxy_headers": False,
         "server_header": False,
+        # The live view's WebSocket (surveillance.live_ws): the websockets library's sans-I/O protocol (a
+        # send waits while the socket's buffer is full, so a slow viewer holds the relay up). Viewers send
+        # nothing, so their messages are capped small; video does not compress: no per-message deflate.
+        "ws": "websockets-sansio",
+        "ws_max_size": 4096,
+        "ws_per_message_deflate": False,
     }
 
     def __init__(self, *args, **kwargs) -> None:

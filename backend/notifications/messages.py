@@ -7,6 +7,7 @@ import os
 
 from notifications.models import ChannelKind, Delivery
 from notifications.senders import Message
+from surveillance.errors import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +19,9 @@ def _attachment(delivery: Delivery) -> tuple[str, bytes] | None:
     try:
         with alert.snapshot.open("rb") as handle:
             return os.path.basename(alert.snapshot.name), handle.read()
-    except OSError as error:
-        # The alert's file went missing (purged): the e-mail still goes, without the picture.
+    except (OSError, StoreUnavailable) as error:
+        # The alert's file went missing (purged) or the media store is down: the e-mail still goes, without
+        # the picture (a late alert is worse than one without its snapshot).
         logger.warning("snapshot of alert %s unreadable: %s", alert.pk, error)
         return None
 

@@ -18,7 +18,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def alert_payload(alert, *, event: str) -> dict[str, Any]:
-    """The alert as JSON: id, camera, type, confidence, description, times, snapshot and dashboard links.
+    """The alert as JSON: id, camera, type, confidence, description, times, and its snapshot, dashboard
+    and live links.
 
     ``started_at``/``ended_at``/``status``/``clip`` come from the alert when it carries them (events);
     an alert without them started when it occurred and is not open.
@@ -43,6 +44,8 @@ def alert_payload(alert, *, event: str) -> dict[str, Any]:
             "snapshot_url": f"{base}{alert.snapshot.url}" if alert.snapshot else None,
             "clip_url": _clip_url(clip, base),
             "dashboard_url": f"{base}{reverse('dashboard:alert', args=[alert.pk])}",
+            # The camera's live page (the dashboard's login, like the other links; never a ticket in it).
+            "live_url": f"{base}{reverse('dashboard:live', args=[camera.pk])}",
         },
     }
 

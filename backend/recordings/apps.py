@@ -17,3 +17,18 @@ class RecordingsConfig(AppConfig):
             body_limits.VideoUpload("RECORDING_SEGMENT_MAX_BYTES", "segment", metrics.SEGMENTS_REJECTED),
         )
         receivers.connect()
+        # The reconcile job (manage.py reconcile_media) compares the store's recordings/ with these rows.
+        from recordings.models import RecordingSegment
+        from surveillance import media_reconcile
+
+        def forget(names: list[str]) -> int:
+            deleted, _ = RecordingSegment.objects.filter(file__in=names).delete()
+            return deleted
+
+        media_reconcile.register(
+            media_reconcile.MediaKind(
+                "recordings/",
+                lambda: RecordingSegment.objects.values_list("file", flat=True).iterator(),
+                forget,
+            )
+        )

@@ -26,10 +26,10 @@ from recordings.serializers import (
     StoredSegmentOutputSerializer,
     UsageOutputSerializer,
 )
+from surveillance import media_store
 from surveillance.parsers import spooled_clip
 from surveillance.permissions import IsUser, IsUserOrCamera, is_camera
 from surveillance.selectors import camera_of
-from surveillance.snapshot_files import ranged_video
 from surveillance.users import signed_in_user
 from surveillance.validators import parse_aware
 from surveillance.views import CountsRejections
@@ -90,7 +90,7 @@ class SegmentApi(CountsRejections):
     def get(self, request: Request, pk: int, start_ms: int):
         start = services.segment_start(start_ms)
         segment = selectors.segment_of(user=signed_in_user(request), camera_id=pk, start=start)
-        return ranged_video(request, segment.file)
+        return media_store.serve(request, segment.file.name, content_type="video/mp4")
 
     @extend_schema(
         request={"video/mp4": OpenApiTypes.BINARY},

@@ -88,3 +88,11 @@ class DecoderBusy(ApplicationError, status_code=503, reason=metrics.REJECT_BUSY)
         super().__init__(
             f"The server is decoding other snapshots; retry in {retry_after} s.", retry_after=retry_after
         )
+
+
+class StoreUnavailable(ApplicationError, status_code=503, reason=metrics.REJECT_STORE_UNAVAILABLE):
+    """The media store did not answer, or refused the backend's credentials (``surveillance.media_store``).
+    An upload that meets it is refused whole: no row is written, and the worker keeps it and retries."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"The media store is unavailable ({detail}); retry shortly.", retry_after=30)

@@ -5,7 +5,8 @@ A worker reports in its heartbeat where it serves the live view (``http://<ip>:<
 per-process key it asks for, and the stream's codec string. The backend takes that report from the
 camera's ingest token only, keeps the IP and port only when the IP lies in LIVE_WORKER_NETWORKS (it dials
 that address: a leaked ingest token must not point it at anything else), always asks for the path
-``/live``, and sends the key in the ``Authorization`` header, never in a URL.
+``/live`` (``/live/sub``: the detection sub-stream, the camera wall's),
+and sends the key in the ``Authorization`` header, never in a URL.
 
 A viewer's session: the view checks who asks and opens the worker's stream synchronously (so the viewer
 gets a real status: 503 while the stream is down or the worker's viewer limit is reached, 502 when the
@@ -22,6 +23,7 @@ import ipaddress
 import json
 import socket
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -101,8 +103,10 @@ def _session_places() -> threading.BoundedSemaphore:
         return _sessions
 
 
-def open_stream(camera: Camera) -> WorkerStream:
-    """Opens the camera's live stream at its worker, or raises ``LiveUnavailable``."""
+def open_stream(camera: Camera, *, sub: bool = False) -> WorkerStream:
+    """Opens the camera's live stream (``sub``: its detection sub-stream) at its worker, or raises
+    ``LiveUnavailable``."""
+    opened = time.monotonic()
     if live_state(camera) != STATE_LIVE:
         metrics.LIVE_SESSIONS.labels(result="down").inc()
         raise LiveUnavailable(503, STATE_DOWN, "The camera's stream is not live.")
@@ -111,15 +115,15 @@ def open_stream(camera: Camera) -> WorkerStream:
         metrics.LIVE_SESSIONS.labels(result="refused").inc()
         raise LiveUnavailable(503, "busy", "This server is relaying as many live views as it may.")
     try:
-        sock, head_rest, codec = _handshake(camera)
+        sock, head_rest, codec = _handshake(camera, "/live/sub" if sub else "/live")
     except LiveUnavailable:
         places.release()
         raise
     metrics.LIVE_SESSIONS.labels(result="started").inc()
-    return WorkerStream(sock, head_rest, codec or camera.live_codec, places.release)
+    return WorkerStream(sock, head_rest, codec or camera.live_codec, places.release, opened=opened)
 
 
-def _handshake(camera: Camera) -> tuple[socket.socket, bytes, str]:
+def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
     timeout = settings.LIVE_CONNECT_TIMEOUT_SECONDS
     host = camera.live_host or ""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -133,7 +137,7 @@ def _handshake(camera: Camera) -> tuple[socket.socket, bytes, str]:
         metrics.LIVE_SESSIONS.labels(result="failed").inc()
         raise LiveUnavailable(502, STATE_DOWN, "The camera's worker does not answer.") from exc
     try:
-        request = f"GET /live HTTP/1.0\r\nHost: worker\r\nAuthorization: Bearer {camera.live_key}\r\n\r\n"
+        request = f"GET {path} HTTP/1.0\r\nHost: worker\r\nAuthorization: Bearer {camera.live_key}\r\n\r\n"
         sock.sendall(request.encode())
         head = b""
         while b"\r\n\r\n" not in head:
@@ -186,9 +190,13 @@ class WorkerStream:
     response's close, the end of the iteration, or a cancelled one) closes the socket and frees the
     session's place, once."""
 
-    def __init__(self, sock: socket.socket, first: bytes, codec: str, release) -> None:
+    def __init__(
+        self, sock: socket.socket, first: bytes, codec: str, release, *, opened: float | None = None
+    ) -> None:
         self.codec = codec
         self._sock, self._first = sock, first
+        self._opened = time.monotonic() if opened is None else opened  # for the time to the first frame
+        self._counted = False
         self._release = release
         # If the response is dropped before it is iterated (the viewer left at once), still free both.
         self._finalizer = weakref.finalize(self, _close_and_release, sock, release)
@@ -202,10 +210,10 @@ class WorkerStream:
             self._sock.setblocking(False)
             reader, writer = await asyncio.open_connection(sock=self._sock)
             if self._first:
-                metrics.LIVE_BYTES_SENT.inc(len(self._first))
+                self._sent(self._first)
                 yield self._first
             while chunk := await asyncio.wait_for(reader.read(CHUNK_BYTES), READ_TIMEOUT_SECONDS):
-                metrics.LIVE_BYTES_SENT.inc(len(chunk))
+                self._sent(chunk)
                 yield chunk
         except (OSError, TimeoutError):
             return  # the worker ended the session (the stream went down, a restart): the player reopens
@@ -213,6 +221,14 @@ class WorkerStream:
             if writer is not None:
                 writer.close()  # the transport first: it owns the socket now
             self.close()
+
+
+    def _sent(self, chunk: bytes) -> None:
+        if not self._counted:
+            # The worker's body starts when the first keyframe is muxed (init segment and fragment at once).
+            self._counted = True
+            metrics.LIVE_FIRST_FRAME.observe(time.monotonic() - self._opened)
+        metrics.LIVE_BYTES_SENT.inc(len(chunk))
 
 
 def _close_and_release(sock: socket.socket, release) -> None:

@@ -7,7 +7,7 @@ database at scrape time, so it is right whichever process answers.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, disable_created_metrics
+from prometheus_client import Counter, Histogram, disable_created_metrics
 
 from surveillance.models import AlertType
 
@@ -43,6 +43,14 @@ CLIPS_DELETED = Counter(
 # limit; down: no live stream; failed: the worker did not answer or refused the backend's key) and bytes.
 LIVE_SESSIONS = Counter("cctv_backend_live_sessions_total", "Live-view sessions by outcome.", ["result"])
 LIVE_BYTES_SENT = Counter("cctv_backend_live_bytes_sent_total", "Live-view bytes sent to viewers.")
+# From a viewer's request to the first media bytes relayed: the worker sends its init segment together
+# with the first keyframe's fragment, so this is the time to the first frame the player can show (mostly
+# the wait for the camera's next keyframe).
+LIVE_FIRST_FRAME = Histogram(
+    "cctv_backend_live_first_frame_seconds",
+    "Live view: seconds from a viewer's request to its first frame relayed.",
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
+)
 LIVE_RESULTS = ("started", "refused", "down", "failed")
 for _result in LIVE_RESULTS:
     LIVE_SESSIONS.labels(result=_result)
@@ -57,6 +65,7 @@ REJECT_FORBIDDEN = "forbidden"
 REJECT_RATE_LIMITED = "rate_limited"
 REJECT_NO_STORAGE = "insufficient_storage"
 REJECT_BUSY = "busy"
+REJECT_STORE_UNAVAILABLE = "store_unavailable"
 
 for _alert_type in AlertType.values:
     ALERTS_INGESTED.labels(alert_type=_alert_type)
@@ -68,6 +77,7 @@ REJECT_REASONS = (
     REJECT_RATE_LIMITED,
     REJECT_NO_STORAGE,
     REJECT_BUSY,
+    REJECT_STORE_UNAVAILABLE,
 )
 for _reason in REJECT_REASONS:
     ALERTS_REJECTED.labels(reason=_reason)
@@ -75,5 +85,12 @@ for _alert_type in AlertType.values:
     EVENTS_CLOSED.labels(alert_type=_alert_type)
 for _reason in (CLIP_DELETED_PURGE, CLIP_DELETED_CAP):
     CLIPS_DELETED.labels(reason=_reason)
-for _reason in (REJECT_INVALID, REJECT_TOO_LARGE, REJECT_CONFLICT, REJECT_FORBIDDEN, REJECT_BUSY):
+for _reason in (
+    REJECT_INVALID,
+    REJECT_TOO_LARGE,
+    REJECT_CONFLICT,
+    REJECT_FORBIDDEN,
+    REJECT_BUSY,
+    REJECT_STORE_UNAVAILABLE,
+):
     CLIPS_REJECTED.labels(reason=_reason)

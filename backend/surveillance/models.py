@@ -250,6 +250,8 @@ class Camera(models.Model):
     live_port = models.PositiveIntegerField(null=True, blank=True, editable=False)
     live_key = models.CharField(max_length=128, blank=True, default="", editable=False)
     live_codec = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The detection sub-stream's codec where the worker serves it apart (the camera wall's); else empty.
+    live_sub_codec = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -420,3 +422,20 @@ class UserQuota(models.Model):
 
     def __str__(self) -> str:
         return f"Quota of {self.user}"
+
+
+class WallLayout(models.Model):
+    """A user's saved camera wall: its columns and the cameras on it, in order (empty: all of them).
+    The ids are filtered through the user's own cameras on every read (``dashboard.views.live``)."""
+
+    COLUMNS = (1, 2, 3, 4)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wall_layout"
+    )
+    columns = models.PositiveSmallIntegerField(default=2, choices=[(n, str(n)) for n in COLUMNS])
+    cameras = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"wall layout of user {self.user_id}: {self.columns} columns"

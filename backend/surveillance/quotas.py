@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
+from surveillance import media_store
 from surveillance.access import Action, alerts_visible_to, cameras_visible_to
 from surveillance.errors import IngestRateLimited, InsufficientStorage
 from surveillance.models import Alert, Camera, UserQuota
@@ -93,7 +94,9 @@ def check_media_free_space(*, needed: int) -> None:
     minimum = settings.MEDIA_MIN_FREE_BYTES
     if minimum <= 0:
         return
-    root = settings.MEDIA_ROOT
+    root = media_store.local_root()
+    if root is None:  # a bucket has no free space to watch: the byte quotas bound what each owner stores
+        return
     root.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(root).free
     if free - needed < minimum:

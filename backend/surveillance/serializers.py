@@ -283,6 +283,11 @@ class LiveReportSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=300, help_text="http://<ip>:<port>/live: where the worker serves.")
     key = serializers.CharField(min_length=16, max_length=128, help_text="What the worker asks the backend.")
     codec = serializers.RegexField(r"^[A-Za-z0-9._-]{1,64}$", help_text='The codec string ("avc1.64001f").')
+    sub_codec = serializers.RegexField(
+        r"^[A-Za-z0-9._-]{1,64}$",
+        required=False,
+        help_text="The detection sub-stream's codec, where the worker serves it apart (at /live/sub).",
+    )
 
 
 class HeartbeatInputSerializer(serializers.Serializer):
@@ -317,11 +322,22 @@ class HeartbeatInputSerializer(serializers.Serializer):
     )
 
 
-class LiveOutputSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=["live", "down", "inactive"])
+class LiveStreamOutputSerializer(serializers.Serializer):
     codec = serializers.CharField(allow_null=True, help_text="RFC 6381 codec string; null while down.")
-    mse = serializers.URLField(help_text="GET: the stream as fragmented MP4 (HTTP, your own credentials).")
+    mse = serializers.CharField(
+        help_text="ws(s) URL: the stream as fragmented MP4 in binary WebSocket messages (your own "
+        "credentials)."
+    )
+    http = serializers.URLField(help_text="GET: the same stream as one streaming HTTP response.")
     hls = serializers.URLField(allow_null=True, help_text="Not served yet: null.")
+
+
+class LiveOutputSerializer(LiveStreamOutputSerializer):
+    state = serializers.ChoiceField(choices=["live", "down", "inactive"])
+    sub = LiveStreamOutputSerializer(
+        allow_null=True,
+        help_text="The detection sub-stream (the camera wall's), where the camera has one; null: none.",
+    )
 
 
 # --- alerts ------------------------------------------------------------------------------------------

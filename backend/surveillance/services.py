@@ -28,7 +28,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from cctv_common.redact import MASK, mask_url, restore_masked, same_origin
-from surveillance import clips, metrics, quotas, signals, snapshots
+from surveillance import clips, media_store, metrics, quotas, signals, snapshots
 from surveillance.errors import IdempotencyConflict, InsufficientStorage
 from surveillance.live import parse_live_url
 from surveillance.models import (
@@ -39,6 +39,7 @@ from surveillance.models import (
     Clip,
     EventStatus,
     StreamState,
+    WallLayout,
     new_token_nonce,
 )
 from surveillance.selectors import OPERATOR_GROUP, alerts_of, camera_ingest_token
@@ -127,12 +128,7 @@ def camera_delete(*, camera: Camera) -> None:
     names = list(camera.alerts.exclude(snapshot="").values_list("snapshot", flat=True))
     clip_names = list(Clip.objects.filter(alert__camera=camera).values_list("file", flat=True))
     camera.delete()
-    storage = Alert._meta.get_field("snapshot").storage
-    for name in names:
-        storage.delete(name)
-    clip_storage = Clip._meta.get_field("file").storage
-    for name in clip_names:
-        clip_storage.delete(name)
+    media_store.delete_many([*names, *clip_names])
 
 
 def camera_set_active(*, camera: Camera, active: bool) -> Camera:
@@ -160,7 +156,8 @@ def camera_record_heartbeat(
     """Store what the camera's worker reports. Does not touch ``updated_at`` (that marks config changes).
 
     ``problem`` None: not reported, kept as it was. ``live``: where the worker serves the live view (url,
-    key, codec); an address the backend may not dial (``live.parse_live_url``) counts as none.
+    key, codec, and the sub-stream's codec where it serves one apart); an address the backend may not
+    dial (``live.parse_live_url``) counts as none.
     """
     if stream_state not in StreamState.values:
         raise ValidationError({"stream_state": f"Unknown stream state {stream_state!r}."})
@@ -174,6 +171,7 @@ def camera_record_heartbeat(
         "live_port": address.port if address else None,
         "live_key": live["key"] if live and address else "",
         "live_codec": live["codec"] if live and address else "",
+        "live_sub_codec": (live.get("sub_codec") or "") if live and address else "",
     }
     if problem is not None:
         fields["problem"] = problem[:300]
@@ -222,8 +220,9 @@ def _replay(existing: Alert, digest: str) -> tuple[Alert, bool]:
 
 
 def _delete_snapshot(alert: Alert) -> None:
+    """Takes back a snapshot stored for a row that was not written (the store may be why)."""
     if alert.snapshot:
-        alert.snapshot.delete(save=False)
+        media_store.delete_many([alert.snapshot.name])
 
 
 def alert_ingest(
@@ -450,7 +449,7 @@ def alert_event_update(
         if status == EventStatus.CLOSED and was_open:
             alert_closed(alert=alert)
     if old_snapshot:
-        Alert._meta.get_field("snapshot").storage.delete(old_snapshot)
+        media_store.delete_many([old_snapshot])
     metrics.EVENT_UPDATES.inc()
     return alert
 
@@ -487,10 +486,10 @@ def clip_store(
             # Receivers write in this transaction (the held close notification goes out with the clip).
             signals.clip_stored.send(sender=Clip, alert=alert, clip=clip)
     except IntegrityError:
-        clip.file.delete(save=False)
+        media_store.delete_many([clip.file.name])
         return _clip_replay(Clip.objects.get(alert=alert, segment=segment), digest)
     except BaseException:
-        clip.file.delete(save=False)
+        media_store.delete_many([clip.file.name])
         raise
     metrics.CLIPS_STORED.inc()
     metrics.CLIP_BYTES_STORED.inc(clip.size)
@@ -532,8 +531,7 @@ def clips_enforce_storage_cap(*, user_id: int | None = None, max_bytes: int | No
                 break
             name = clip.file.name
             clip.delete()
-            if name:  # a FileField of a saved clip always has one; the storage needs a str
-                Clip._meta.get_field("file").storage.delete(name)
+            media_store.delete_many([name])
             total -= clip.size
             deleted += 1
     if deleted:
@@ -593,14 +591,9 @@ def alerts_purge(*, older_than: datetime) -> int:
         clip_names = list(Clip.objects.filter(alert_id__in=ids).values_list("file", flat=True))
         with transaction.atomic():
             Alert.objects.filter(pk__in=ids).delete()
-        # Files go after the rows are gone: a crash in between leaves an orphan file, never a broken row.
-        storage = Alert._meta.get_field("snapshot").storage
-        for _, name in batch:
-            if name:
-                storage.delete(name)
-        clip_storage = Clip._meta.get_field("file").storage
-        for name in clip_names:
-            clip_storage.delete(name)
+        # Files go after the rows are gone: a crash in between leaves an orphan file, never a broken row
+        # (reconcile_media finds orphans). One batched delete per 500 alerts on a bucket.
+        media_store.delete_many([name for _, name in batch] + clip_names)
         if clip_names:
             metrics.CLIPS_DELETED.labels(reason=metrics.CLIP_DELETED_PURGE).inc(len(clip_names))
         deleted += len(batch)
@@ -628,3 +621,11 @@ def operator_token_create(*, username: str, rotate: bool = False) -> str:
         Token.objects.filter(user=user).delete()
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def wall_layout_save(*, user, columns: int, camera_ids: list[int]) -> WallLayout:
+    """Save ``user``'s camera wall (their own cameras only: the caller's form limits the choices)."""
+    layout, _ = WallLayout.objects.update_or_create(
+        user=user, defaults={"columns": columns, "cameras": list(camera_ids)}
+    )
+    return layout

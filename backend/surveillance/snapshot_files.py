@@ -1,9 +1,10 @@
-"""Snapshot and clip files, served only to whoever may see their alert; clips with range requests.
+"""Snapshot and clip files, served only to whoever may see their alert, with range requests.
 
 Snapshots show people and property: an unguessable file name is not an access check. The owner of the
 alert's camera (dashboard session or API token) gets the file, and so do staff users with the
 ``view_alert`` permission (the admin's thumbnails); anyone else gets 404, as for the alert itself,
-and a request without credentials 401.
+and a request without credentials 401. Who may is decided here; how the bytes get to the browser
+(streamed, or a redirect to a presigned URL of the bucket) is ``media_store.serve``'s business.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from __future__ import annotations
 import mimetypes
 
 from django.contrib.auth.models import User
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from surveillance import selectors
-from surveillance.clips import parse_range
+from surveillance import media_store, selectors
 
 
 def _caller(request: HttpRequest) -> User | None:
@@ -33,37 +33,21 @@ def _caller(request: HttpRequest) -> User | None:
     return found[0] if found else None
 
 
-@require_GET
-def snapshot_file(request: HttpRequest, path: str) -> HttpResponseBase:
-    user = _caller(request)
-    if user is None:
-        return HttpResponse(
-            "Authentication credentials were not provided.", status=401, headers={"WWW-Authenticate": "Token"}
-        )
-    alert = selectors.snapshot_alert_of(user=user, name=path)
-    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    response = FileResponse(alert.snapshot.open("rb"), content_type=content_type)
-    # A snapshot never changes; only this user's browser may keep it.
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
-
-
 def _unauthenticated() -> HttpResponse:
     return HttpResponse(
         "Authentication credentials were not provided.", status=401, headers={"WWW-Authenticate": "Token"}
     )
 
 
-def _chunks(handle, remaining: int, size: int = 256 * 1024):
-    try:
-        while remaining > 0:
-            chunk = handle.read(min(size, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        handle.close()
+@require_GET
+def snapshot_file(request: HttpRequest, path: str) -> HttpResponseBase:
+    user = _caller(request)
+    if user is None:
+        return _unauthenticated()
+    alert = selectors.snapshot_alert_of(user=user, name=path)
+    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    # A snapshot never changes; only this user's browser may keep it.
+    return media_store.serve(request, alert.snapshot.name, content_type=content_type)
 
 
 @require_GET
@@ -73,28 +57,4 @@ def clip_file(request: HttpRequest, path: str) -> HttpResponseBase:
     if user is None:
         return _unauthenticated()
     clip = selectors.clip_of(user=user, name=path)
-    return ranged_video(request, clip.file)
-
-
-def ranged_video(request: HttpRequest, file) -> HttpResponseBase:
-    """A stored MP4 (a FieldFile of any storage), whole or the one byte range asked for (206); the
-    access check is the caller's. Clips and recording segments are served by this."""
-    size = file.size
-    wanted = parse_range(request.headers.get("Range"), size)
-    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=86400"}
-    if wanted is False:
-        return HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
-    handle = file.open("rb")
-    if wanted is None:
-        whole = FileResponse(handle, content_type="video/mp4")
-        for name, value in headers.items():
-            whole[name] = value
-        return whole
-    first, last = wanted
-    handle.seek(first)
-    part = StreamingHttpResponse(_chunks(handle, last - first + 1), status=206, content_type="video/mp4")
-    part["Content-Length"] = str(last - first + 1)
-    part["Content-Range"] = f"bytes {first}-{last}/{size}"
-    for name, value in headers.items():
-        part[name] = value
-    return part
+    return media_store.serve(request, clip.file.name, content_type="video/mp4")

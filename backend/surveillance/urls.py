@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("api/cameras/<int:pk>/live/", views.CameraLiveApi.as_view(), name="camera-live"),
     path("api/cameras/<int:pk>/live/stream/", views.CameraLiveStreamApi.as_view(), name="camera-live-stream"),
+    path(
+        "api/cameras/<int:pk>/live/sub/stream/",
+        views.CameraLiveSubStreamApi.as_view(),
+        name="camera-live-sub",
+    ),
     path("api/cameras/<int:pk>/heartbeat/", views.CameraHeartbeatApi.as_view(), name="camera-heartbeat"),
     path(
         "api/cameras/<int:pk>/events/<str:key>/", views.EventUpdateApi.as_view(), name="camera-event-update"

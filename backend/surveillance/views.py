@@ -204,12 +204,26 @@ class CameraLiveApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         state = live.live_state(camera)
-        body = {
+        is_live = state == live.STATE_LIVE
+
+        def urls(base: str) -> dict[str, str | None]:
+            http = request.build_absolute_uri(base)
+            # The WebSocket of the same stream (surveillance.live_ws): ws(s) for http(s).
+            ws = "ws" + http.removeprefix("http")
+            return {"mse": ws.replace("/stream/", "/ws/"), "http": http, "hls": None}
+
+        body: dict[str, object] = {
             "state": state,
-            "codec": (camera.live_codec or None) if state == live.STATE_LIVE else None,
-            "mse": request.build_absolute_uri(f"/api/cameras/{camera.pk}/live/stream/"),
-            "hls": None,
+            "codec": (camera.live_codec or None) if is_live else None,
+            **urls(f"/api/cameras/{camera.pk}/live/stream/"),
+            "sub": None,
         }
+        if camera.detect_rtsp_url:
+            # Served apart where the worker reads both streams; else the one stream it reads (the same codec).
+            body["sub"] = {
+                "codec": (camera.live_sub_codec or camera.live_codec or None) if is_live else None,
+                **urls(f"/api/cameras/{camera.pk}/live/sub/stream/"),
+            }
         return Response(LiveOutputSerializer(body).data)
 
 
@@ -217,11 +231,13 @@ class CameraLiveStreamApi(APIView):
     """GET /api/cameras/<id>/live/stream/: the camera live, as fragmented MP4, relayed from its worker
     until the viewer leaves (a user's token or session only; ``surveillance.live``)."""
 
+    sub = False  # the detection sub-stream (CameraLiveSubStreamApi)
+
     @extend_schema(responses={(200, "video/mp4"): OpenApiTypes.BINARY, 503: None})
     def get(self, request: Request, pk: int):
         camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         try:
-            stream = live.open_stream(camera)
+            stream = live.open_stream(camera, sub=self.sub)
         except live.LiveUnavailable as exc:
             return Response({"detail": exc.detail, "state": exc.state}, status=exc.status)
         response = StreamingHttpResponse(stream, content_type="video/mp4")
@@ -229,6 +245,13 @@ class CameraLiveStreamApi(APIView):
         response["Cache-Control"] = "no-store"
         response["X-Accel-Buffering"] = "no"  # a proxy in front must pass fragments on as they come
         return response
+
+
+class CameraLiveSubStreamApi(CameraLiveStreamApi):
+    """GET /api/cameras/<id>/live/sub/stream/: the detection sub-stream live (the camera wall's); the main
+    stream where the camera has none."""
+
+    sub = True
 
 
 class ActiveCamerasApi(APIView):

@@ -1,5 +1,6 @@
 """The worker's live port (LIVE_PORT): ``GET /live`` streams the camera as fragmented MP4 to the backend,
-which authenticates viewers and proxies the bytes; nobody else may call it.
+which authenticates viewers and proxies the bytes; nobody else may call it. ``GET /live/sub`` streams the
+detection sub-stream (the camera wall's): the same as ``/live`` where the worker reads one stream only.
 
 Who may call: whoever sends ``Authorization: Bearer <live key>``. The key is made at start-up (random,
 per process) and reported to the backend in the heartbeat, over the worker's authenticated channel; it
@@ -37,8 +38,17 @@ IDLE_TIMEOUT = 15.0  # no fragment for this long (a stalled stream): the session
 
 
 class LiveServer:
-    def __init__(self, host: str, port: int, live: LiveSink, key: str, metrics: WorkerMetrics) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        live: LiveSink,
+        key: str,
+        metrics: WorkerMetrics,
+        sub: LiveSink | None = None,
+    ) -> None:
         expected = f"Bearer {key}".encode()
+        sinks = {"/live": live, "/live/sub": sub or live}
 
         class Handler(BaseHTTPRequestHandler):
             timeout = REQUEST_TIMEOUT  # reading the request; the streaming below sets its own
@@ -48,15 +58,15 @@ class LiveServer:
                 if not hmac.compare_digest(given, expected):
                     metrics.live_session("unauthorized")
                     self._refuse(401, "unauthorized")
-                elif self.path.split("?", 1)[0] != "/live":
+                elif (sink := sinks.get(self.path.split("?", 1)[0])) is None:
                     self._refuse(404, "not found")
-                elif live.codec is None:
+                elif sink.codec is None:
                     metrics.live_session("down")
                     self._refuse(503, "down")
                 else:
-                    self._stream()
+                    self._stream(sink)
 
-            def _stream(self) -> None:
+            def _stream(self, live: LiveSink) -> None:
                 viewer = live.attach()
                 if viewer is None:
                     metrics.live_session("busy")

@@ -126,21 +126,24 @@ class Worker:
         # What capture hands packets to: the queued sinks, the live one behind its gate (nobody watching:
         # not even queued).
         packet_sinks: list[PacketSink] = list(self.sinks)
+        main_url = config.rtsp_url.get_secret_value()
+        detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
+        # With a sub-stream and clips the worker reads both streams: the main one for clips, the sub-stream
+        # for detection. Then the live port serves both (the wall shows the sub-stream, the single view the
+        # main one); else the one stream it reads serves both paths.
+        two_streams = bool(detect_url) and self._records_main_stream
+        sub_sinks: list[PacketSink] = []
         self.live: LiveSink | None = None
+        self.live_sub: LiveSink | None = None
         self.live_server: LiveServer | None = None
         if config.live_enabled:
-            self.live = LiveSink(
-                max_viewers=config.live_max_viewers,
-                max_buffer_bytes=config.live_buffer_bytes,
-                on_viewers=self.metrics.live_viewers.set,
-            )
-            queued_live = self._queued(self.live, "live")
-            self.sinks.append(queued_live)
-            packet_sinks.append(LiveGate(queued_live, self.live))
+            self.live = self._live_sink(packet_sinks, "live")
+            if two_streams:
+                self.live_sub = self._live_sink(sub_sinks, "live-sub")
             # Per process, reported in heartbeats only: the backend proves with it that it may watch.
             self._live_key = secrets.token_urlsafe(32)
             self.live_server = LiveServer(
-                config.live_host, config.live_port, self.live, self._live_key, self.metrics
+                config.live_host, config.live_port, self.live, self._live_key, self.metrics, sub=self.live_sub
             )
         token = config.django_api_token.get_secret_value()
         # One HTTP session per thread: requests.Session is not thread-safe.
@@ -162,8 +165,6 @@ class Worker:
             producible_types=self._producible_types,
             live=self._live_address if self.live_server is not None else None,
         )
-        main_url = config.rtsp_url.get_secret_value()
-        detect_url = config.detect_rtsp_url.get_secret_value() if config.detect_rtsp_url else None
         # The capture whose frames feed the detector: the main stream, or the detection sub-stream.
         self.capture = CaptureThread(
             detect_url or main_url,
@@ -177,10 +178,10 @@ class Worker:
             opener=policy_opener(opener, config.network_policy),
             # With a sub-stream and clips or segments, the main stream's connection below takes the sinks;
             # without them the live view shows the sub-stream (one connection fewer).
-            sinks=() if detect_url and self._records_main_stream else packet_sinks,
+            sinks=sub_sinks if two_streams else packet_sinks,
         )
         # With a sub-stream, the main stream is a second connection that is only remuxed into clips and
-        # recording segments.
+        # recording segments (and the single live view).
         self.record_capture: CaptureThread | None = None
         if detect_url and self._records_main_stream:
             self.record_capture = CaptureThread(
@@ -209,6 +210,22 @@ class Worker:
     @property
     def _records_main_stream(self) -> bool:
         return self.recorder is not None or self.segment_sink is not None
+
+    def _live_sink(self, packet_sinks: list[PacketSink], name: str) -> LiveSink:
+        """A live sink on its own queue, added to ``packet_sinks`` behind its gate (nobody watching: its
+        packets are not even queued)."""
+        sink = LiveSink(
+            max_viewers=self.config.live_max_viewers,
+            max_buffer_bytes=self.config.live_buffer_bytes,
+            on_viewers=lambda count: self.metrics.live_viewers.set(self._live_viewers()),
+        )
+        queued = self._queued(sink, name)
+        self.sinks.append(queued)
+        packet_sinks.append(LiveGate(queued, sink))
+        return sink
+
+    def _live_viewers(self) -> int:
+        return sum(sink.viewers for sink in (self.live, self.live_sub) if sink is not None)
 
     def _producible_types(self) -> list[str]:
         intrusion_zones = any(zone.intrusion for zone in self.rules.zones)
@@ -437,7 +454,10 @@ class Worker:
         if ":" in host:
             host = f"[{host}]"  # an IPv6 pod IP
         url = f"http://{host}:{self.live_server.port}/live"
-        return {"url": url, "key": self._live_key, "codec": self.live.codec}
+        report: dict[str, object] = {"url": url, "key": self._live_key, "codec": self.live.codec}
+        if self.live_sub is not None and self.live_sub.codec is not None:
+            report["sub_codec"] = self.live_sub.codec  # served at /live/sub (the wall's)
+        return report
 
     def _queued(self, sink: PacketSink, name: str) -> QueuedSink:
         return QueuedSink(sink, name=name, on_dropped=self.metrics.sink_packet_dropped(name))

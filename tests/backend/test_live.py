@@ -70,8 +70,10 @@ def test_the_live_route_describes_the_stream_with_absolute_urls(alice_client, ca
     assert body == {
         "state": "down",
         "codec": None,
-        "mse": f"http://testserver/api/cameras/{alice_camera.pk}/live/stream/",
+        "mse": f"ws://testserver/api/cameras/{alice_camera.pk}/live/ws/",
+        "http": f"http://testserver/api/cameras/{alice_camera.pk}/live/stream/",
         "hls": None,
+        "sub": None,  # no detection sub-stream
     }
     heartbeat(camera_client, alice_camera)
     heartbeat(camera_client, alice_camera, url="http://127.0.0.1:9110/live")
@@ -80,12 +82,39 @@ def test_the_live_route_describes_the_stream_with_absolute_urls(alice_client, ca
     assert KEY not in str(body)  # the worker's key never leaves the backend
 
 
+def test_a_camera_with_a_sub_stream_describes_it_and_its_codec(alice_client, camera_client, alice_camera):
+    alice_camera.detect_rtsp_url = "rtsp://10.0.0.5:554/sub"
+    alice_camera.save()
+    assert alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()["sub"] == {
+        "codec": None,
+        "mse": f"ws://testserver/api/cameras/{alice_camera.pk}/live/sub/ws/",
+        "http": f"http://testserver/api/cameras/{alice_camera.pk}/live/sub/stream/",
+        "hls": None,
+    }
+    heartbeat(camera_client, alice_camera, url="http://127.0.0.1:9110/live", sub_codec="avc1.42c01e")
+    body = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()
+    assert (body["codec"], body["sub"]["codec"]) == ("avc1.64001f", "avc1.42c01e")
+    # A worker reading one stream only serves it on both paths: the sub-stream's codec is the main one's.
+    heartbeat(camera_client, alice_camera, url="http://127.0.0.1:9110/live")
+    assert alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()["sub"]["codec"] == "avc1.64001f"
+
+
+def test_behind_https_the_websocket_url_is_wss(alice_client, alice_camera, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    body = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/", HTTP_X_FORWARDED_PROTO="https").json()
+    assert body["mse"].startswith("wss://") and body["http"].startswith("https://")
+
+
+def test_a_malformed_sub_stream_codec_is_refused(camera_client, alice_camera):
+    assert heartbeat(camera_client, alice_camera, sub_codec="avc1;<script>").status_code == 400
+
+
 def test_an_inactive_camera_is_inactive(alice_client, alice_camera):
     services.camera_set_active(camera=alice_camera, active=False)
     assert alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()["state"] == "inactive"
 
 
-@pytest.mark.parametrize("path", ["live/", "live/stream/"])
+@pytest.mark.parametrize("path", ["live/", "live/stream/", "live/sub/stream/"])
 def test_only_the_owner_may_watch(path, alice_camera, bob_client, anonymous_client, camera_client):
     url = f"/api/cameras/{alice_camera.pk}/{path}"
     assert anonymous_client.get(url).status_code == 401
@@ -155,3 +184,11 @@ def test_past_the_process_limit_a_viewer_gets_503_busy(
     heartbeat(camera_client, alice_camera, url="http://127.0.0.1:9/live")
     response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/stream/")
     assert response.status_code == 503 and response.json()["state"] == "busy"
+
+
+def test_the_sub_stream_route_asks_the_worker_for_its_sub_stream(alice_client, camera_client, alice_camera):
+    worker = OneAnswer(b'HTTP/1.0 503 X\r\n\r\n{"state": "down"}')
+    heartbeat(camera_client, alice_camera, url=f"http://127.0.0.1:{worker.port}/live")
+    response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/sub/stream/")
+    assert response.status_code == 503
+    assert worker.requests[0].partition(b"\r\n")[0] == b"GET /live/sub HTTP/1.0"

@@ -19,6 +19,10 @@ import yaml
 from support import helm
 from support.helm import VARIANTS, Renderer
 
+# The first run on a fresh machine builds checkov's virtualenv from PyPI inside the first test's setup:
+# over 300 s (pytest's default here) on a loaded 2-core machine. The checks themselves take seconds.
+pytestmark = pytest.mark.timeout(900)
+
 SKIP_ANNOTATION = re.compile(r"^checkov\.io/skip\d+$")
 SKIP_VALUE = re.compile(r"^(CKV2?_K8S_\d+)=(.+)$")
 

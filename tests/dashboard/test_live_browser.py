@@ -23,6 +23,8 @@ import psutil
 import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
 
 from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
 from support.footage import vtest_avi
@@ -161,6 +163,59 @@ def test_tenancy_over_real_http(site):
     assert described.status_code == 404
 
 
+def ws_url(site: Site) -> str:
+    return site.backend.url.replace("http://", "ws://") + f"/api/cameras/{site.camera['id']}/live/ws/"
+
+
+def ws_refusal(site: Site, **kwargs) -> int:
+    """The HTTP status that refused the upgrade (fails if it was accepted)."""
+    with pytest.raises(InvalidStatus) as refused:
+        ws_connect(ws_url(site), open_timeout=10, **kwargs).close()
+    return refused.value.response.status_code
+
+
+def session_cookie(site: Site) -> str:
+    http = requests.Session()
+    login = http.get(f"{site.backend.url}/dashboard/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+    assert token, login.text[:300]
+    form = {"username": DEMO_USER, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token.group(1)}
+    http.post(f"{site.backend.url}/dashboard/login/", data=form, timeout=10, headers={"Referer": login.url})
+    return "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+
+
+def test_the_websocket_sends_the_fragmented_mp4_with_a_token_or_the_session(site):
+    for headers in (site.backend.headers(), {"Cookie": session_cookie(site)}):
+        origin = site.backend.url
+        opened = ws_connect(ws_url(site), additional_headers=headers, origin=origin, open_timeout=10)
+        with opened as ws:
+            data = b""
+            while len(data) < 50_000:
+                message = ws.recv(timeout=10)
+                assert isinstance(message, bytes)
+                data += message
+        assert data[4:8] == b"ftyp"
+        with av.open(io.BytesIO(whole_boxes(data)), format="mp4") as container:
+            assert sum(1 for _ in container.decode(video=0)) >= 1
+    wait_for(lambda: site.viewers() == 0, 5, "a closed WebSocket ends its session at once")
+
+
+def test_websocket_tenancy_and_origin(site):
+    other = add_user(site.backend, "eve")
+    assert ws_refusal(site, additional_headers=site.backend.headers(other)) == 404
+    assert ws_refusal(site) == 401  # no credentials
+    assert ws_refusal(site, additional_headers=site.backend.headers(site.camera["ingest_token"])) == 403
+    # A page of another site (or another port: another origin) with the viewer's cookie: refused before
+    # anything else; so is a token in the URL (it is not read).
+    cookie = {"Cookie": session_cookie(site)}
+    assert ws_refusal(site, additional_headers=cookie, origin="http://evil.example") == 403
+    assert ws_refusal(site, additional_headers=cookie, origin=site.backend.url + "0") == 403
+    with pytest.raises(InvalidStatus) as refused:
+        ws_connect(ws_url(site) + f"?token={site.backend.user_token}", open_timeout=10).close()
+    assert refused.value.response.status_code == 401
+    assert site.viewers() == 0
+
+
 def test_one_rtsp_session_whatever_the_viewers_and_the_viewer_limit(site):
     assert site.rtsp_sessions() == 1
     viewers = [open_stream(site) for _ in range(MAX_VIEWERS)]
@@ -243,6 +298,8 @@ def test_the_live_page_plays_within_3_s_and_the_wall_opens_it(page, site):
     started = played()
     wait_for(lambda: played() > started + 0.5, 5, "the video keeps playing")
     expect(page.locator(".live-state")).to_have_attribute("data-state", "playing")
+    # Over the WebSocket (the fallback to streaming HTTP is for servers and proxies without them).
+    assert page.evaluate("document.querySelector('.live-player').dataset.transport") == "ws"
     assert not errors, errors
 
     page.goto("/dashboard/live/")

@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -125,7 +126,10 @@ def backend(
     if not database_server.startswith("postgres"):
         database_server = "postgres://postgres@127.0.0.1:5432/postgres"
     secret_data = {"cctv-operator": {"token": OPERATOR_TOKEN}}
-    with scratch_postgres_database(database_server, prefix="cctv_image") as database_url:
+    # Named after the configured database (a session's own prefix, where several share the server).
+    own = urlsplit(database_server).path.strip("/")
+    prefix = f"{own}_image" if own and own != "postgres" else "cctv_image"
+    with scratch_postgres_database(database_server, prefix=prefix) as database_url:
         secret_data["cctv-backend"] = {"database-url": database_url, "secret-key": "k" * 60}
         image = images.ref("backend")
         # The chart's migrate Job, exactly: migrate, the operator's service user and its token.

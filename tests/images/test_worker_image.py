@@ -1,8 +1,8 @@
 """The worker image as the operator runs it: the pod spec comes from the operator's own builders (with the
 chart's worker settings), and the container joins a network namespace that reaches nothing but two ports
 of this host, a real RTSP server (people at a bus stop) and the backend image. With the model baked into
-the image (the bundled person detector), it sends a person alert, answers /healthz and /readyz, and can
-reach nothing else."""
+the image (the bundled person detector), it sends a person alert, answers /healthz and /readyz, serves
+live fragments that the backend image relays, and can reach nothing else."""
 
 from __future__ import annotations
 
@@ -72,6 +72,9 @@ def worker(
             "ALERT_CLASS_MAP": "Normal=person,Fall=person",
             "DETECT_FPS": "4",
             "INFERENCE_THREADS": "1",
+            # The pod IP (the downward API's; the harness's stand-in is loopback): the link's inside end,
+            # where the backend image dials the live port.
+            "LIVE_ADVERTISE_HOST": link.inside_ip,
         }
         flags, after = kubernetes_flags(
             pod, container, secrets_data={f"camera-{camera['id']}": secret, **_by_ref(container, secret)},
@@ -117,6 +120,27 @@ def test_the_worker_image_answers_health_and_readiness(
     assert "cctv_frames_inferred_total" in requests.get(f"{base}/metrics", timeout=3).text
     healthcheck = worker[0].run_healthcheck()
     assert healthcheck.returncode == 0, healthcheck
+
+
+def test_the_worker_image_serves_live_fragments_through_the_backend_image(
+    worker: tuple[Container, dict], backend: RunningBackend
+) -> None:
+    container, camera = worker
+    described = lambda: backend.api("GET", f"/api/cameras/{camera['id']}/live/").json()  # noqa: E731
+    try:
+        wait_until(lambda: described()["state"] == "live", within=180, what="the live view", every=1)
+    except TimeoutError:
+        pytest.fail(f"the worker never reported a live address; worker log:\n{container.logs()}")
+    assert described()["codec"].startswith("avc1.")
+    with backend.api("GET", f"/api/cameras/{camera['id']}/live/stream/", stream=True) as response:
+        assert response.status_code == 200, response.text
+        data = b""
+        for chunk in response.iter_content(16384):
+            data += chunk
+            if data.count(b"moof") >= 3:
+                break
+    # The init segment, then fragments: the camera's own H.264, remuxed by the image's PyAV.
+    assert data[4:8] == b"ftyp" and b"moov" in data and data.count(b"moof") >= 3
 
 
 def test_the_worker_reaches_nothing_but_the_camera_and_the_backend(

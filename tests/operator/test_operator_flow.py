@@ -3,6 +3,7 @@ HTTP, with the backend's active-cameras endpoint served by an HTTP double on the
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 import pytest
@@ -91,6 +92,30 @@ async def test_deactivated_camera_loses_its_camera_secret_and_deployment(
     # The emulator collects garbage through owner references, as the real controller manager does.
     assert "camera-5" not in kube_cluster.live(DEPLOYMENTS, NAMESPACE)
     assert set(kube_cluster.live(CAMERAS, NAMESPACE)) == {"camera-6"}
+
+
+async def test_a_camera_deleted_while_its_drift_reconcile_is_in_flight_is_gone_within_seconds(
+    backend, kube_cluster, running_operator
+):
+    # kopf keeps the finalizer until the Camera's drift timer has stopped. Hold the Camera's reconcile
+    # lock on the operator's own loop: the next drift run waits inside its reconcile, as one does
+    # that is mid-way through its API calls when the deletion arrives. With kopf's defaults the
+    # stopped timer was looked at again only a minute later (cancellation_polling), and the Camera,
+    # its Secret and Deployment outlived the deactivation by that long.
+    backend.activate(5)
+    await eventually(lambda: _deployment(kube_cluster), what="Deployment camera-5")
+    lock = running_operator.memo.locks[(NAMESPACE, "camera-5")]
+    loop = running_operator.loop
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(lock.acquire(), loop))
+    try:
+        await asyncio.sleep(1.0)  # the drift timer (every 0.5 s here) is now waiting for the lock
+        backend.deactivate(5)
+        await asyncio.sleep(2.0)  # the deletion arrives while the drift run still waits
+    finally:
+        loop.call_soon_threadsafe(lock.release)
+    await eventually(lambda: "camera-5" not in kube_cluster.live(CAMERAS, NAMESPACE), within=10.0,
+                     what="Camera deleted")
+    await eventually(lambda: "camera-5" not in kube_cluster.live(SECRETS, NAMESPACE), what="Secret deleted")
 
 
 async def test_became_ready_deployment_makes_the_camera_ready(backend, kube_cluster, running_operator):

@@ -268,3 +268,32 @@ def test_an_oversized_or_malformed_request_head_is_refused_before_any_key_check(
     ok = requests.get(url, headers={"Authorization": "Bearer right-key"}, stream=True, timeout=5)
     assert ok.status_code == 200
     ok.close()
+
+
+def test_the_live_port_serves_the_sub_stream_at_live_sub_and_the_main_one_at_live(stream):
+    registry = CollectorRegistry()
+    main, sub = LiveSink(max_viewers=1), LiveSink(max_viewers=1)
+    server = LiveServer("127.0.0.1", 0, main, "right-key", WorkerMetrics(registry, 7), sub=sub)
+    server.start()
+    headers = {"Authorization": "Bearer right-key"}
+    try:
+        base = f"http://127.0.0.1:{server.port}/live"
+        sub.on_connect(stream.template)
+        # The sub-stream is connected, the main one not (yet): each path answers for its own stream.
+        assert requests.get(base, headers=headers, timeout=5).json() == {"state": "down"}
+        with requests.get(base + "/sub", headers=headers, stream=True, timeout=5) as response:
+            assert response.status_code == 200
+            wait_for(lambda: sub.watched, what="the sub-stream's viewer attached")
+            assert not main.watched
+        assert requests.get(base + "/sub/x", headers=headers, timeout=5).status_code == 404
+    finally:
+        server.stop()
+
+
+def test_without_a_sub_stream_of_its_own_live_sub_serves_the_main_stream(served, stream):
+    live, url, _registry = served
+    live.on_connect(stream.template)
+    headers = {"Authorization": "Bearer right-key"}
+    with requests.get(url + "/sub", headers=headers, stream=True, timeout=5) as response:
+        assert response.status_code == 200
+        wait_for(lambda: live.watched, what="the viewer attached to the one stream")

@@ -8,6 +8,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from cctv_backend.env import env_bool, env_choice, env_int, env_list, env_str
 
+from .media import MEDIA_STORAGE
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 DEBUG = env_bool("DEBUG", False)
@@ -117,13 +119,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Production serves hashed static files collected by `collectstatic` (Dockerfile); development and tests
 # serve them from the apps directly (no collectstatic needed).
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG and not _TESTING)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Snapshots, clips and recordings: the media store (settings/media.py).
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if STATIC_MANIFEST

@@ -7,6 +7,8 @@ from django.core.exceptions import ImproperlyConfigured
 from cctv_backend.env import env_int, env_str
 from cctv_common.network_policy import NetworkPolicy
 
+from .media import MEDIA_BROWSER_ORIGINS
+
 # How many proxies (an Ingress) sit in front. Their headers (X-Forwarded-For for the client's address,
 # X-Forwarded-Proto for HTTPS) are trusted only then: without a proxy any client could forge them.
 NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0, maximum=10)
@@ -36,9 +38,11 @@ AUTHENTICATION_BACKENDS = [
 # no inline scripts). Inline style attributes stay allowed: the charts and detection boxes are drawn with
 # them, and a style attribute cannot run code. Media may also come from blob: URLs: the live view plays a
 # MediaSource through one (a blob: URL names bytes this page made, and media cannot run code).
+# Snapshots and clips redirected to presigned URLs of the media store load from its origin.
+_MEDIA = f" {MEDIA_BROWSER_ORIGINS}" if MEDIA_BROWSER_ORIGINS else ""
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "media-src 'self' blob:; "
+    f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:{_MEDIA}; "
+    f"media-src 'self' blob:{_MEDIA}; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 

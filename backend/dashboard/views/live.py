@@ -1,14 +1,20 @@
-"""Live view: one camera's page and the camera wall (every camera of the user, each tile opening the
-camera's page). The pages hold players only; the video comes from the API's live stream
-(``/api/cameras/<id>/live/stream/``, the same session), played by static/dashboard/live.js."""
+"""Live view: one camera's page and the camera wall (the user's cameras, or the saved choice of them, in
+the saved number of columns; each tile opening the camera's page). The pages hold players only; the video
+comes from the API's live stream (``/api/cameras/<id>/live/stream/``, the wall's tiles the sub-stream's,
+the same session), played by static/dashboard/live.js."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
+from dashboard.live_forms import WallLayoutForm
+from surveillance.models import WallLayout
 from surveillance.selectors import camera_of, cameras_of
+from surveillance.services import wall_layout_save
 from surveillance.users import signed_in_user
 
 
@@ -19,6 +25,26 @@ def camera_live(request: HttpRequest, camera_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def camera_wall(request: HttpRequest) -> HttpResponse:
-    cameras = cameras_of(signed_in_user(request)).order_by("name", "id")
-    return render(request, "dashboard/wall.html", {"cameras": cameras, "nav": "live"})
+    user = signed_in_user(request)
+    mine = cameras_of(user).order_by("name", "id")
+    layout = WallLayout.objects.filter(user=user).first()
+    if request.method == "POST":
+        form = WallLayoutForm(request.POST, cameras=mine)
+        if form.is_valid():
+            chosen = [camera.pk for camera in form.cleaned_data["cameras"]]
+            wall_layout_save(user=user, columns=form.cleaned_data["columns"], camera_ids=chosen)
+            messages.success(request, "Wall layout saved.")
+            return redirect("dashboard:wall")
+    else:
+        initial = {"columns": layout.columns, "cameras": layout.cameras} if layout else {"columns": 2}
+        form = WallLayoutForm(initial=initial, cameras=mine)
+    cameras = list(mine)
+    if layout and layout.cameras:
+        # The saved choice, filtered through the user's cameras now (one deleted since is left out).
+        by_id = {camera.pk: camera for camera in cameras}
+        cameras = [by_id[pk] for pk in layout.cameras if pk in by_id] or cameras
+    columns = layout.columns if layout else 2
+    context = {"cameras": cameras, "columns": columns, "form": form, "nav": "live"}
+    return render(request, "dashboard/wall.html", context, status=400 if form.errors else 200)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('surveillance', '0015_recordings'),
+        ('surveillance', '0016_recordings'),
     ]
 
     operations = [

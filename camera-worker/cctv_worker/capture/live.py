@@ -199,6 +199,10 @@ class LiveSink(PacketSink):
         return bool(self._viewers) or self._muxer is not None
 
     @property
+    def viewers(self) -> int:
+        return len(self._viewers)
+
+    @property
     def codec(self) -> str | None:
         """The current connection's codec string (``mse_codec``), None while disconnected."""
         return self._codec

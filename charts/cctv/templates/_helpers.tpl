@@ -207,6 +207,7 @@ The environment that the backend container and the migrations Job share: databas
   value: {{ ternary "1" "0" .Values.backend.httpsOnly | quote }}
 - name: MEDIA_ROOT
   value: /data/media
+{{ include "cctv.mediaStore.env" . }}
 - name: ALERT_RETENTION_DAYS
   value: {{ .Values.backend.alertRetentionDays | quote }}
 - name: RECORDING_SEGMENT_MAX_BYTES
@@ -339,4 +340,83 @@ checkov.io/skip3: CKV_K8S_35=The apps read settings from the environment (seed c
   value: {{ .Values.cameraNetworks.allowed | quote }}
 - name: CAMERA_DENIED_NETWORKS
   value: {{ .Values.cameraNetworks.denied | quote }}
+{{- end }}
+
+{{/* The media store's settings (settings/media.py). Credentials are files of a mounted Secret
+(MEDIA_S3_*_FILE): never in the pod's environment, where `kubectl describe` and crash dumps show them. */}}
+{{- define "cctv.mediaStore.env" -}}
+{{- $m := .Values.mediaStore -}}
+- name: MEDIA_STORE
+  value: {{ $m.type | quote }}
+- name: MEDIA_SERVE_MODE
+  value: {{ $m.serveMode | quote }}
+- name: MEDIA_URL_EXPIRY_SECONDS
+  value: {{ $m.urlExpirySeconds | quote }}
+{{- if eq $m.type "s3" }}
+{{- if not $m.s3.bucket }}
+{{- fail "mediaStore.type s3 needs mediaStore.s3.bucket" }}
+{{- end }}
+- name: MEDIA_S3_BUCKET
+  value: {{ $m.s3.bucket | quote }}
+- name: MEDIA_S3_ENDPOINT_URL
+  value: {{ $m.s3.endpoint | quote }}
+- name: MEDIA_S3_REGION
+  value: {{ $m.s3.region | quote }}
+- name: MEDIA_S3_PATH_STYLE
+  value: {{ ternary "1" "0" $m.s3.pathStyle | quote }}
+- name: MEDIA_S3_TIMEOUT_SECONDS
+  value: {{ $m.s3.timeoutSeconds | quote }}
+{{- if $m.s3.existingSecret }}
+- name: MEDIA_S3_ACCESS_KEY_ID_FILE
+  value: /etc/cctv/media-store/access-key-id
+- name: MEDIA_S3_SECRET_ACCESS_KEY_FILE
+  value: /etc/cctv/media-store/secret-access-key
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The media volume (filesystem store) or the store's credentials (s3), as volumeMounts of a container. */}}
+{{- define "cctv.mediaStore.volumeMounts" -}}
+{{- $m := .ctx.Values.mediaStore -}}
+{{- if eq $m.type "s3" }}
+{{- if $m.s3.existingSecret }}
+- name: media-store-credentials
+  mountPath: /etc/cctv/media-store
+  readOnly: true
+{{- end }}
+{{- else if .media }}
+- name: media
+  mountPath: /data/media
+  {{- if .readOnly }}
+  readOnly: true
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "cctv.mediaStore.volumes" -}}
+{{- $m := .ctx.Values.mediaStore -}}
+{{- if eq $m.type "s3" }}
+{{- if $m.s3.existingSecret }}
+- name: media-store-credentials
+  secret:
+    secretName: {{ $m.s3.existingSecret }}
+    defaultMode: 0440
+    items:
+      - {key: access-key-id, path: access-key-id}
+      - {key: secret-access-key, path: secret-access-key}
+{{- end }}
+{{- else if .media }}
+- name: media
+  {{- if .ctx.Values.backend.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ default (printf "%s-media" (include "cctv.backend.fullname" .ctx)) .ctx.Values.backend.persistence.existingClaim }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Backend replicas: with the s3 store no volume ties a pod to a node, and at least 2 run. */}}
+{{- define "cctv.backend.replicas" -}}
+{{- if eq .Values.mediaStore.type "s3" }}{{ max 2 (int .Values.backend.replicaCount) }}{{ else }}{{ .Values.backend.replicaCount }}{{ end }}
 {{- end }}

@@ -47,6 +47,22 @@ def new_identity() -> str:
     return f"cctv-operator@{host}/{os.getpid()}/{secrets.token_hex(3)}"
 
 
+def configure_kopf(settings: kopf.OperatorSettings, *, clusterwide: bool) -> None:
+    """kopf's own settings, set once at startup."""
+    # Handler successes would be one Kubernetes Event per Camera: post only warnings and errors.
+    settings.posting.level = logging.WARNING
+    settings.persistence.finalizer = "cctv.io/operator"
+    # One namespace: no need to watch namespaces (the namespaced Role cannot anyway).
+    settings.scanning.disabled = not clusterwide
+    # A Camera keeps its finalizer until its drift timer has stopped. A timer caught mid-reconcile by
+    # the deletion does not stop within kopf's few "instant exit" loop cycles, and kopf then looks
+    # again only after `cancellation_polling` (60 s by default): the Camera, its Secret and its
+    # Deployment outlived the deactivation by up to a minute (seen as a 15 s test timing out under
+    # load). Wait briefly for the reconcile in flight, then look again every second.
+    settings.background.instant_exit_timeout = 0.1
+    settings.background.cancellation_polling = 1.0
+
+
 def build_registry(settings: OperatorSettings, *, identity: str) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
 
@@ -56,11 +72,7 @@ def build_registry(settings: OperatorSettings, *, identity: str) -> kopf.Operato
 
     @kopf.on.startup(registry=registry)
     async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-        # Handler successes would be one Kubernetes Event per Camera: post only warnings and errors.
-        settings.posting.level = logging.WARNING
-        settings.persistence.finalizer = "cctv.io/operator"
-        # One namespace: no need to watch namespaces (the namespaced Role cannot anyway).
-        settings.scanning.disabled = not operator_settings.clusterwide
+        configure_kopf(settings, clusterwide=operator_settings.clusterwide)
         await _start_services(memo, operator_settings, identity)
 
     @kopf.on.cleanup(registry=registry)

@@ -25,6 +25,8 @@ class LocalOptions:
     confidence_threshold: float
     poll_interval: float
     shared_detector: bool = False
+    # Keep media in a local S3 store (SeaweedFS in the data dir) instead of the filesystem.
+    s3: bool = False
     # The Django project this product runs (manage.py, cctv_backend); the checkout's by default.
     backend_dir: Path = Path("backend")
 
@@ -137,6 +139,13 @@ def parse_options(argv: list[str] | None = None) -> LocalOptions:
         "workers instead of a model in each (env CCTV_SHARED_DETECTOR=1; pays from about six cameras)",
     )
     parser.add_argument(
+        "--s3",
+        action="store_true",
+        default=os.environ.get("CCTV_S3", "") not in ("", "0", "false"),
+        help="keep snapshots and clips in an S3 object store (SeaweedFS, started on loopback with its data "
+        "in the data dir) instead of the filesystem (env CCTV_S3=1)",
+    )
+    parser.add_argument(
         "--backend-dir",
         type=Path,
         default=default_backend_dir(),
@@ -174,5 +183,6 @@ def parse_options(argv: list[str] | None = None) -> LocalOptions:
         confidence_threshold=args.confidence_threshold,
         poll_interval=args.poll_interval,
         shared_detector=args.shared_detector,
+        s3=args.s3,
         backend_dir=backend_dir,
     )

@@ -25,6 +25,7 @@ import cctv_worker
 from cctv_common.network_policy import LAN_AND_LOOPBACK_NETWORKS
 from cctv_local import setup
 from cctv_local.model import worker_model_env
+from cctv_local.object_store import ObjectStore
 from cctv_local.options import LocalOptions, parse_options
 from cctv_operator.runtimes.local.processes import start_process, stop_process
 from cctv_operator.runtimes.local.runtime import LocalRuntime
@@ -172,10 +173,50 @@ def _camera_network_env() -> dict[str, str]:
     }
 
 
+LOCAL_BUCKET = "cctv-media"
+
+
+def _start_object_store(options: LocalOptions) -> ObjectStore:
+    """SeaweedFS on loopback with its data in the data dir (kept across restarts, as the media are)."""
+    store = ObjectStore(
+        options.data_dir / "s3",
+        access_key="cctv-local",
+        secret_key=_kept_secret(options.data_dir / "s3_secret_key", 30),
+    )
+    store.start()
+    store.ensure_bucket(LOCAL_BUCKET)
+    log.info("media store: S3 at %s, bucket %s (log %s)", store.endpoint, LOCAL_BUCKET, store.log_path)
+    return store
+
+
+def object_store_environment(store: ObjectStore, options: LocalOptions) -> dict[str, str]:
+    return {
+        "MEDIA_STORE": "s3",
+        "MEDIA_S3_ENDPOINT_URL": store.endpoint,
+        "MEDIA_S3_BUCKET": LOCAL_BUCKET,
+        "MEDIA_S3_PATH_STYLE": "1",
+        "MEDIA_S3_ACCESS_KEY_ID": store.access_key,
+        "MEDIA_S3_SECRET_ACCESS_KEY": store.secret_key,
+        # The store listens on loopback: a browser on another machine cannot follow a redirect there.
+        "MEDIA_SERVE_MODE": "redirect" if options.host in ("127.0.0.1", "localhost") else "proxy",
+    }
+
+
 async def run(options: LocalOptions, *, stop: asyncio.Event) -> None:
     os.umask(OWNER_ONLY_UMASK)
     _owner_only_data_dir(options.data_dir)
+    store = await asyncio.to_thread(_start_object_store, options) if options.s3 else None
+    try:
+        await _run(options, stop=stop, store=store)
+    finally:
+        if store is not None:
+            await asyncio.to_thread(store.stop)
+
+
+async def _run(options: LocalOptions, *, stop: asyncio.Event, store: ObjectStore | None) -> None:
     env = backend_environment(options)
+    if store is not None:
+        env.update(object_store_environment(store, options))
     url = f"http://{options.host}:{options.port}"
     manage = [sys.executable, str(options.backend_dir / "manage.py")]
 

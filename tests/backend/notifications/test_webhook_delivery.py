@@ -62,8 +62,10 @@ def test_an_alert_reaches_the_receiver_within_2_s_with_a_valid_signature(
     assert alert["camera_id"] == alert_payload()["camera_id"]
     assert {"camera_name", "alert_type", "confidence", "description", "started_at", "ended_at",
             "snapshot_url",
-            "dashboard_url"} <= set(alert)  # fmt: skip
+            "dashboard_url", "live_url"} <= set(alert)  # fmt: skip
     assert alert["snapshot_url"].startswith("http") and "/media/snapshots/" in alert["snapshot_url"]
+    assert alert["live_url"].startswith("http")
+    assert alert["live_url"].endswith(f"/dashboard/cameras/{alert['camera_id']}/live/")
     delivery = Delivery.objects.get()
     assert request.headers[signing.DELIVERY_HEADER] == str(delivery.delivery_id)
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.latency_seconds < 2.0

@@ -1,18 +1,35 @@
 // Live view player: every .live-player on the page asks the API how its camera can be watched
-// (GET /api/cameras/<id>/live/), then streams the fragmented MP4 (the "mse" URL, this page's own session)
-// into a MediaSource. The playhead is kept near the live edge and old media is let go; when the stream
-// ends (the camera went down, the worker restarted) the player shows it and reopens by itself.
+// (GET /api/cameras/<id>/live/), then streams the fragmented MP4 (the "mse" WebSocket, else the "http"
+// streaming response; this page's own session; a wall tile, data-stream="sub", the sub-stream's where the
+// camera has one) into a MediaSource. The
+// playhead is kept near the live edge and old media is let go; when the stream ends (the camera went down,
+// the worker restarted) the player shows since when it is down and reopens by itself.
 (function () {
   "use strict";
   var RETRY_MS = 2000;
   var MAX_LAG_S = 1.5; // further behind the newest frame than this: jump to it
   var KEEP_S = 10; // media older than this is removed from the buffer
+  var CODEC_NAMES = { hevc: "H.265", hev1: "H.265", hvc1: "H.265", mjpeg: "MJPEG", mpeg4: "MPEG-4 Part 2" };
 
   function show(player, state, text) {
     var label = player.querySelector(".live-state");
+    if (state === "down") {
+      // Since the first time this page saw it down, until it plays again.
+      if (!player.downSince) player.downSince = new Date();
+      text = text + " (down since " + player.downSince.toLocaleTimeString() + ")";
+    } else if (state === "playing") {
+      player.downSince = null;
+    }
     label.dataset.state = state;
     label.textContent = text;
     player.dataset.state = state;
+  }
+
+  function unsupported(codec) {
+    var family = codec.split(".")[0];
+    var name = CODEC_NAMES[family] || codec;
+    return "This browser cannot play this camera's " + name + " video (" + codec + "); it is not re-encoded: " +
+      "set the camera to H.264, or open it in a player that plays " + name;
   }
 
   function describe(player) {
@@ -27,22 +44,24 @@
     describe(player).then(function (live) {
       if (live.state === "inactive") { show(player, "inactive", "Camera turned off"); return; }
       if (live.state !== "live") { show(player, "down", "Stream down: waiting for it"); retry(player); return; }
-      var type = 'video/mp4; codecs="' + live.codec + '"';
+      var stream = player.dataset.stream === "sub" && live.sub ? live.sub : live;
+      var type = 'video/mp4; codecs="' + stream.codec + '"';
       if (!window.MediaSource || !MediaSource.isTypeSupported(type)) {
         // Never a silent re-encode: the camera sends what this browser cannot play.
-        show(player, "unsupported", "This browser cannot play this camera's video (" + live.codec + ")");
+        show(player, "unsupported", unsupported(stream.codec || "unknown"));
         return;
       }
-      play(player, live.mse, type);
+      play(player, stream, type);
     }).catch(function () { show(player, "down", "Cannot reach the server: retrying"); retry(player); });
   }
 
   function retry(player) { window.setTimeout(function () { start(player); }, RETRY_MS); }
 
-  function play(player, url, type) {
+  function play(player, stream, type) {
     var video = player.querySelector("video");
     var source = new MediaSource();
     var controller = new AbortController();
+    var socket = null;
     var queue = [];
     var buffer = null;
     var ended = false;
@@ -53,6 +72,7 @@
       if (ended) return;
       ended = true;
       controller.abort();
+      if (socket) socket.close();
       show(player, "down", text);
       URL.revokeObjectURL(video.src);
       retry(player);
@@ -84,25 +104,63 @@
       if (player.dataset.state !== "playing") show(player, "playing", "Live");
     }
 
-    source.addEventListener("sourceopen", function () {
-      buffer = source.addSourceBuffer(type);
-      buffer.addEventListener("updateend", function () { chase(); pump(); });
-      buffer.addEventListener("error", function () { finish("Playback error: reconnecting"); });
-      fetch(url, { credentials: "same-origin", signal: controller.signal }).then(function (response) {
+    function take(chunk) {
+      queue.push(chunk);
+      pump();
+    }
+
+    // The WebSocket first (the "mse" URL; the browser sends this page's session cookie and Origin); a
+    // socket that never opens (a proxy without WebSockets, a refusal) falls back to the streaming HTTP
+    // response, and a page whose fallback worked keeps to HTTP.
+    function viaSocket() {
+      var opened = false;
+      player.dataset.transport = "ws";
+      socket = new WebSocket(stream.mse);
+      socket.binaryType = "arraybuffer";
+      socket.onopen = function () { opened = true; };
+      socket.onmessage = function (message) { take(new Uint8Array(message.data)); };
+      socket.onclose = function () {
+        socket = null;
+        if (ended) return;
+        if (!opened) { viaHttp(true); return; }
+        finish("Stream ended: reconnecting");
+      };
+    }
+
+    function viaHttp(fallback) {
+      player.dataset.transport = "http";
+      fetch(stream.http, { credentials: "same-origin", signal: controller.signal }).then(function (response) {
+        if (!response.ok || !response.body) throw new Error("HTTP " + response.status);
+        if (fallback) player.preferHttp = true;
         if (!response.ok || !response.body) throw new Error("HTTP " + response.status);
         var reader = response.body.getReader();
         function read() {
           return reader.read().then(function (step) {
             if (step.done) { finish("Stream ended: reconnecting"); return; }
-            queue.push(step.value);
-            pump();
+            take(step.value);
             return read();
           });
         }
         return read();
       }).catch(function () { finish("Stream down: reconnecting"); });
+    }
+
+    source.addEventListener("sourceopen", function () {
+      buffer = source.addSourceBuffer(type);
+      buffer.addEventListener("updateend", function () { chase(); pump(); });
+      buffer.addEventListener("error", function () { finish("Playback error: reconnecting"); });
+      if (window.WebSocket && stream.mse && !player.preferHttp) viaSocket(); else viaHttp(false);
     }, { once: true });
   }
 
   document.querySelectorAll(".live-player").forEach(start);
+
+  var full = document.getElementById("wall-fullscreen");
+  if (full) {
+    full.addEventListener("click", function () {
+      var wall = document.getElementById(full.dataset.target);
+      if (document.fullscreenElement) document.exitFullscreen();
+      else if (wall && wall.requestFullscreen) wall.requestFullscreen().catch(function () { /* refused */ });
+    });
+  }
 })();

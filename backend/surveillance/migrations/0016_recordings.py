@@ -6,7 +6,7 @@ class Migration(migrations.Migration):
     """Recording settings of a camera (issue 23); the segments' index is the recordings app's."""
 
     dependencies = [
-        ("surveillance", "0014_camera_live"),
+        ("surveillance", "0015_live_sub_stream_and_wall_layout"),
     ]
 
     operations = [
