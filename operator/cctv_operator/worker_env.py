@@ -35,6 +35,11 @@ DETECTION_VARIABLES: Mapping[str, str] = {
     "forced_detect_interval": "FORCED_DETECT_INTERVAL",
     "object_filters": "OBJECT_FILTERS",
     "detector": "DETECTOR",
+    # recording (issue 23)
+    "record_mode": "RECORD_MODE",
+    "retain_continuous_days": "RETAIN_CONTINUOUS_DAYS",
+    "retain_motion_days": "RETAIN_MOTION_DAYS",
+    "retain_events_days": "RETAIN_EVENTS_DAYS",
 }
 
 #: The settings a running worker applies live, read back from the backend every SETTINGS_INTERVAL
