@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import re
 import socket
 import threading
 import time
@@ -103,6 +104,32 @@ def _session_places() -> threading.BoundedSemaphore:
         return _sessions
 
 
+HLS_NAME = re.compile(r"^(?:index\.m3u8|init\.mp4|seg-[0-9]{1,12}\.m4s)$")
+
+
+def open_hls(camera: Camera, name: str, *, sub: bool = False) -> WorkerStream:
+    """Opens one HLS resource of the camera (``index.m3u8``, ``init.mp4``, ``seg-<n>.m4s``) at its worker,
+    or raises ``LiveUnavailable``. The same checks and the same LIVE_MAX_SESSIONS places as a stream, held
+    only while the request is relayed: a playlist's wait for a new session's first segment (bounded by the
+    worker, READ_TIMEOUT_SECONDS here) holds a coroutine and one of those places, never a thread."""
+    if not HLS_NAME.match(name):
+        raise LiveUnavailable(404, STATE_DOWN, "Not found.")
+    if live_state(camera) != STATE_LIVE:
+        raise LiveUnavailable(503, STATE_DOWN, "The camera's stream is not live.")
+    places = _session_places()
+    if not places.acquire(blocking=False):
+        metrics.LIVE_SESSIONS.labels(result="refused").inc()
+        raise LiveUnavailable(503, "busy", "This server is relaying as many live views as it may.")
+    try:
+        sock, head_rest, headers = _handshake(camera, f"/hls/sub/{name}" if sub else f"/hls/{name}")
+    except LiveUnavailable:
+        places.release()
+        raise
+    stream = WorkerStream(sock, head_rest, camera.live_codec, places.release, first_frame=False)
+    stream.content_type = headers.get("Content-Type", "application/octet-stream")[:64]
+    return stream
+
+
 def open_stream(camera: Camera, *, sub: bool = False) -> WorkerStream:
     """Opens the camera's live stream (``sub``: its detection sub-stream) at its worker, or raises
     ``LiveUnavailable``."""
@@ -115,15 +142,16 @@ def open_stream(camera: Camera, *, sub: bool = False) -> WorkerStream:
         metrics.LIVE_SESSIONS.labels(result="refused").inc()
         raise LiveUnavailable(503, "busy", "This server is relaying as many live views as it may.")
     try:
-        sock, head_rest, codec = _handshake(camera, "/live/sub" if sub else "/live")
+        sock, head_rest, headers = _handshake(camera, "/live/sub" if sub else "/live")
     except LiveUnavailable:
         places.release()
         raise
     metrics.LIVE_SESSIONS.labels(result="started").inc()
+    codec = headers.get("X-Codec", "")[:64]
     return WorkerStream(sock, head_rest, codec or camera.live_codec, places.release, opened=opened)
 
 
-def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
+def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, dict[str, str]]:
     timeout = settings.LIVE_CONNECT_TIMEOUT_SECONDS
     host = camera.live_host or ""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -154,7 +182,7 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
     status = int(lines[0].split()[1]) if len(lines[0].split()) > 1 and lines[0].split()[1].isdigit() else 0
     headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
     if status == 200:
-        return sock, rest, headers.get("X-Codec", "")[:64]
+        return sock, rest, headers
     rest = _read_rest(sock, rest)
     sock.close()
     if status == 503:
@@ -163,6 +191,8 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
         busy = "The camera has as many live viewers as it may."
         detail = busy if state == "busy" else "The stream is down."
         raise LiveUnavailable(503, state, detail)
+    if status == 404 and path.startswith("/hls/"):
+        raise LiveUnavailable(404, STATE_DOWN, "Not found (no HLS session, or the segment has gone).")
     metrics.LIVE_SESSIONS.labels(result="failed").inc()
     raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
 
@@ -191,12 +221,20 @@ class WorkerStream:
     session's place, once."""
 
     def __init__(
-        self, sock: socket.socket, first: bytes, codec: str, release, *, opened: float | None = None
+        self,
+        sock: socket.socket,
+        first: bytes,
+        codec: str,
+        release,
+        *,
+        opened: float | None = None,
+        first_frame: bool = True,
     ) -> None:
         self.codec = codec
+        self.content_type = "video/mp4"
         self._sock, self._first = sock, first
         self._opened = time.monotonic() if opened is None else opened  # for the time to the first frame
-        self._counted = False
+        self._counted = not first_frame  # HLS requests are no stream sessions: no time to a first frame
         self._release = release
         # If the response is dropped before it is iterated (the viewer left at once), still free both.
         self._finalizer = weakref.finalize(self, _close_and_release, sock, release)
