@@ -1,0 +1,130 @@
+"""HLS for players without MSE: the segmenter (pure: real H.264 packets in, segments and a playlist out)
+and the worker's live port serving it over real HTTP. Segments start at keyframes and are kept bounded;
+the playlist is valid HLS (parsed by the ``m3u8`` library, as a player would) whose init segment and
+segments decode in sequence; a playlist request starts a session that ends after its idle timeout.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import av
+import m3u8
+import pytest
+import requests
+from prometheus_client import CollectorRegistry
+
+from cctv_worker.capture.hls import HlsViewer, Segmenter
+from cctv_worker.capture.live import LiveSink
+from cctv_worker.live_server import LiveServer
+from cctv_worker.metrics import WorkerMetrics
+
+from .helpers import wait_for
+from .test_live import GOP, Stream, h264, stream  # noqa: F401 - the same real H.264 file and its packets
+
+KEY = {"Authorization": "Bearer right-key"}
+
+
+def fed(stream: Stream, repeats: int = 1, *, keep: int = 6) -> Segmenter:  # noqa: F811
+    live = LiveSink(max_viewers=1)
+    segmenter = Segmenter(target=1.0, keep=keep)
+    assert live.attach_viewer(HlsViewer(segmenter))
+    live.on_connect(stream.template)
+    for _ in range(repeats):
+        for item in stream.packets:
+            live.on_packet(item)
+    return segmenter
+
+
+def decoded_pts(data: bytes) -> list[int]:
+    with av.open(io.BytesIO(data), format="mp4") as container:
+        return [frame.pts for frame in container.decode(video=0)]
+
+
+def test_segments_start_at_keyframes_and_the_playlist_is_valid_hls_that_decodes(stream):  # noqa: F811
+    segmenter = fed(stream)
+    text = segmenter.playlist()
+    assert text is not None
+    playlist = m3u8.loads(text)
+    assert playlist.version == 7 and playlist.segment_map[0].uri == "init.mp4"
+    assert playlist.target_duration >= 1 and not playlist.is_endlist
+    # 40 frames, a keyframe every 10 at 10 fps: 1 s segments; the last one is still being built.
+    assert [round(s.duration, 1) for s in playlist.segments] == [1.0, 1.0, 1.0]
+    assert all(s.program_date_time is not None for s in playlist.segments)
+    data = segmenter.init_segment
+    for segment in playlist.segments:
+        chunk = segmenter.segment(int(segment.uri.removeprefix("seg-").removesuffix(".m4s")))
+        assert chunk is not None and chunk[4:8] == b"moof"
+        data += chunk
+    pts = decoded_pts(data)
+    assert len(pts) == 3 * GOP and pts == sorted(pts) and len(set(pts)) == len(pts)
+
+
+def test_only_the_last_segments_are_kept(stream):  # noqa: F811
+    segmenter = fed(stream, keep=2)
+    playlist = m3u8.loads(segmenter.playlist() or "")
+    assert playlist.media_sequence == 1 and len(playlist.segments) == 2
+    assert segmenter.segment(0) is None and segmenter.segment(2) is not None
+
+
+def test_no_playlist_before_the_first_segment_is_complete() -> None:
+    assert Segmenter().playlist() is None
+
+
+# ---- the live port over real HTTP ----
+
+
+@pytest.fixture
+def served(stream):  # noqa: F811
+    registry = CollectorRegistry()
+    live = LiveSink(max_viewers=1)
+    server = LiveServer("127.0.0.1", 0, live, "right-key", WorkerMetrics(registry, 7), hls_idle_seconds=1.0)
+    server.start()
+    yield live, f"http://127.0.0.1:{server.port}/hls/"
+    server.stop()
+
+
+def test_a_playlist_request_starts_a_session_whose_segments_are_served(served, stream):  # noqa: F811
+    live, url = served
+    live.on_connect(stream.template)
+    assert requests.get(url + "index.m3u8", timeout=5).status_code == 401  # the key, as for /live
+    assert requests.get(url + "init.mp4", headers=KEY, timeout=5).status_code == 404  # no session yet
+    answer: dict[str, requests.Response] = {}
+    asking = threading.Thread(
+        target=lambda: answer.update(r=requests.get(url + "index.m3u8", headers=KEY, timeout=15))
+    )
+    asking.start()
+    wait_for(lambda: live.watched, what="the playlist request started a session")
+    for item in stream.packets:
+        live.on_packet(item)
+    asking.join()
+    response = answer["r"]
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/vnd.apple.mpegurl"
+    playlist = m3u8.loads(response.text)
+    data = requests.get(url + "init.mp4", headers=KEY, timeout=5).content
+    for segment in playlist.segments:
+        got = requests.get(url + segment.uri, headers=KEY, timeout=5)
+        assert got.status_code == 200 and got.headers["Content-Type"] == "video/iso.segment"
+        data += got.content
+    assert len(decoded_pts(data)) == 3 * GOP
+    for name in ("seg-99.m4s", "seg-x.m4s", "sub/seg-0.m4s.x", "index.m3u8.bak"):
+        assert requests.get(url + name, headers=KEY, timeout=5).status_code == 404
+    # Nobody asks for anything: the session ends and its segments go with it.
+    wait_for(lambda: not live.watched, timeout=5, what="the idle session ended")
+    assert requests.get(url + "seg-0.m4s", headers=KEY, timeout=5).status_code == 404
+
+
+def test_a_playlist_of_a_stream_that_is_down_answers_503(served):
+    _live, url = served
+    response = requests.get(url + "index.m3u8", headers=KEY, timeout=5)
+    assert response.status_code == 503 and response.json() == {"state": "down"}
+
+
+def test_an_hls_session_counts_against_the_viewer_limit(served, stream):  # noqa: F811
+    live, url = served
+    live.on_connect(stream.template)
+    assert live.attach() is not None  # an MSE viewer takes the one place
+    response = requests.get(url + "index.m3u8", headers=KEY, timeout=5)
+    assert response.status_code == 503 and response.json() == {"state": "busy"}
