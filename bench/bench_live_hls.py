@@ -37,7 +37,9 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--fps", type=int, default=15)
@@ -97,7 +99,10 @@ def main() -> None:
                 time.sleep(0.5)  # a player's reload interval (half a target duration)
         finally:
             worker.close()
-    print(f"HLS through the backend, {width}x{height} at {args.fps} fps, {args.seconds:.0f} s, {len(newest_age)} reads")
+    print(
+        f"HLS through the backend, {width}x{height} at {args.fps} fps, {args.seconds:.0f} s,"
+        f" {len(newest_age)} reads"
+    )
     print(f"  time to the first playlist (new session): {to_first:.2f} s")
     print(f"  segment duration: median {statistics.median(durations):.2f} s")
     print(
@@ -105,7 +110,8 @@ def main() -> None:
         f" p95 {p95(newest_age):.2f} s"
     )
     print(
-        f"  age at a player's start point (3 target durations back): median {statistics.median(player_age):.2f} s,"
+        "  age at a player's start point (3 target durations back):"
+        f" median {statistics.median(player_age):.2f} s,"
         f" p95 {p95(player_age):.2f} s"
     )
 

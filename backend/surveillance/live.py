@@ -260,7 +260,6 @@ class WorkerStream:
                 writer.close()  # the transport first: it owns the socket now
             self.close()
 
-
     def _sent(self, chunk: bytes) -> None:
         if not self._counted:
             # The worker's body starts when the first keyframe is muxed (init segment and fragment at once).

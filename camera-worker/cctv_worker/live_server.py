@@ -46,7 +46,9 @@ WRITE_TIMEOUT = 5.0  # a write that blocks this long (the reader stopped reading
 SEND_BUFFER_BYTES = 256 * 1024
 IDLE_TIMEOUT = 15.0  # no fragment for this long (a stalled stream): the session ends, the player reopens
 PLAYLIST_WAIT = 10.0  # a new HLS session's first segment: a keyframe, then a segment's length
-HLS_PATH = re.compile(r"^/hls/(?:(?P<sub>sub)/)?(?:(?P<playlist>index\.m3u8)|(?P<init>init\.mp4)|seg-(?P<seq>[0-9]{1,12})\.m4s)$")
+HLS_PATH = re.compile(
+    r"^/hls/(?:(?P<sub>sub)/)?(?:(?P<playlist>index\.m3u8)|(?P<init>init\.mp4)|seg-(?P<seq>[0-9]{1,12})\.m4s)$"
+)
 EMPTY_PLAYLIST = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n"
 
 
@@ -64,7 +66,10 @@ class LiveServer:
         expected = f"Bearer {key}".encode()
         sinks = {"/live": live, "/live/sub": sub or live}
         main_hls = HlsSessions(live, idle_timeout=hls_idle_seconds)
-        self.hls = {"main": main_hls, "sub": HlsSessions(sub, idle_timeout=hls_idle_seconds) if sub else main_hls}
+        self.hls = {
+            "main": main_hls,
+            "sub": HlsSessions(sub, idle_timeout=hls_idle_seconds) if sub else main_hls,
+        }
 
         class Handler(BaseHTTPRequestHandler):
             timeout = REQUEST_TIMEOUT  # reading the request; the streaming below sets its own
@@ -76,7 +81,9 @@ class LiveServer:
                     metrics.live_session("unauthorized")
                     self._refuse(401, "unauthorized")
                 elif (match := HLS_PATH.match(path)) is not None:
-                    self._hls(match, sinks["/live/sub" if match["sub"] else "/live"], hls[match["sub"] or "main"])
+                    self._hls(
+                        match, sinks["/live/sub" if match["sub"] else "/live"], hls[match["sub"] or "main"]
+                    )
                 elif (sink := sinks.get(self.path.split("?", 1)[0])) is None:
                     self._refuse(404, "not found")
                 elif sink.codec is None:
@@ -120,7 +127,11 @@ class LiveServer:
                     data = None
                     if session is not None:
                         segmenter = session.segmenter
-                        data = segmenter.init_segment or None if match["init"] else segmenter.segment(int(match["seq"]))
+                        data = (
+                            segmenter.init_segment or None
+                            if match["init"]
+                            else segmenter.segment(int(match["seq"]))
+                        )
                     if data is None:
                         self._refuse(404, "not found")
                         return

@@ -137,9 +137,7 @@ class HlsViewer(Viewer):
     """An HLS session as a viewer of the ``LiveSink``: it takes every fragment into its ``Segmenter``
     instead of a send buffer. ``touch`` on every request; ``idle_for`` says how long since the last."""
 
-    def __init__(
-        self, segmenter: Segmenter, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, segmenter: Segmenter, *, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(max_buffer_bytes=0)
         self.segmenter = segmenter
         self._clock = clock

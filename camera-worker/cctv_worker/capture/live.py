@@ -262,7 +262,9 @@ class LiveSink(PacketSink):
             muxer = self._muxer
         for keyframe, seconds, wall, fragment in muxer.add(item):
             for viewer in viewers:
-                if not viewer.ended and not viewer.offer(muxer.init_segment, keyframe, seconds, wall, fragment):
+                if not viewer.ended and not viewer.offer(
+                    muxer.init_segment, keyframe, seconds, wall, fragment
+                ):
                     log.info("live viewer dropped: it fell %d bytes behind", self.max_buffer_bytes)
 
     def on_disconnect(self) -> None:
