@@ -85,7 +85,7 @@ def main() -> None:
             while time.monotonic() < end:
                 playlist = m3u8.loads(requests.get(url, headers=backend.headers(), timeout=30).text)
                 now = time.time()
-                segments = playlist.segments
+                segments = [s for s in playlist.segments if s.uri]  # the parts being built: no URI
                 if segments:
                     last = segments[-1]
                     newest_age.append(now - (last.program_date_time.timestamp() + last.duration))

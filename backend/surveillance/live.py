@@ -104,14 +104,26 @@ def _session_places() -> threading.BoundedSemaphore:
         return _sessions
 
 
-HLS_NAME = re.compile(r"^(?:index\.m3u8|init\.mp4|seg-[0-9]{1,12}\.m4s)$")
+HLS_NAME = re.compile(r"^(?:index\.m3u8|init\.mp4|seg-[0-9]{1,12}\.m4s|part-[0-9]{1,12}\.[0-9]{1,4}\.m4s)$")
+HLS_NUMBER = re.compile(r"^[0-9]{1,12}$")
 
 
-def open_hls(camera: Camera, name: str, *, sub: bool = False) -> WorkerStream:
+def hls_query(name: str, msn: str | None, part: str | None) -> str:
+    """The query passed on to the worker: an LL-HLS blocking reload's ``_HLS_msn`` and ``_HLS_part`` of a
+    playlist request, checked (digits); anything else a player adds is dropped. ValueError if malformed."""
+    if name != "index.m3u8" or msn is None:
+        return ""
+    if not HLS_NUMBER.match(msn) or (part is not None and not HLS_NUMBER.match(part)):
+        raise ValueError("_HLS_msn and _HLS_part are numbers")
+    return f"?_HLS_msn={int(msn)}" + (f"&_HLS_part={int(part)}" if part is not None else "")
+
+
+def open_hls(camera: Camera, name: str, *, sub: bool = False, query: str = "") -> WorkerStream:
     """Opens one HLS resource of the camera (``index.m3u8``, ``init.mp4``, ``seg-<n>.m4s``) at its worker,
     or raises ``LiveUnavailable``. The same checks and the same LIVE_MAX_SESSIONS places as a stream, held
-    only while the request is relayed: a playlist's wait for a new session's first segment (bounded by the
-    worker, READ_TIMEOUT_SECONDS here) holds a coroutine and one of those places, never a thread."""
+    only while the request is relayed: a playlist's wait for a new session's first segment, or for the part
+    a blocking reload asks for (both bounded by the worker, and by READ_TIMEOUT_SECONDS here), holds a
+    coroutine and one of those places, never a thread. ``query``: from ``hls_query``."""
     if not HLS_NAME.match(name):
         raise LiveUnavailable(404, STATE_DOWN, "Not found.")
     if live_state(camera) != STATE_LIVE:
@@ -121,7 +133,8 @@ def open_hls(camera: Camera, name: str, *, sub: bool = False) -> WorkerStream:
         metrics.LIVE_SESSIONS.labels(result="refused").inc()
         raise LiveUnavailable(503, "busy", "This server is relaying as many live views as it may.")
     try:
-        sock, head_rest, headers = _handshake(camera, f"/hls/sub/{name}" if sub else f"/hls/{name}")
+        path = (f"/hls/sub/{name}" if sub else f"/hls/{name}") + query
+        sock, head_rest, headers = _handshake(camera, path)
     except LiveUnavailable:
         places.release()
         raise
@@ -191,6 +204,8 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, dict[st
         busy = "The camera has as many live viewers as it may."
         detail = busy if state == "busy" else "The stream is down."
         raise LiveUnavailable(503, state, detail)
+    if status == 400 and path.startswith("/hls/"):
+        raise LiveUnavailable(400, STATE_LIVE, "A blocking reload asked for a part too far ahead.")
     if status == 404 and path.startswith("/hls/"):
         raise LiveUnavailable(404, STATE_DOWN, "Not found (no HLS session, or the segment has gone).")
     metrics.LIVE_SESSIONS.labels(result="failed").inc()

@@ -250,7 +250,8 @@ class CameraLiveStreamApi(APIView):
 
 class CameraLiveHlsApi(APIView):
     """GET /api/cameras/<id>/live/hls/<name>: the camera live as HLS with fMP4 segments (Safari, iOS): the
-    playlist ``index.m3u8``, ``init.mp4`` and ``seg-<n>.m4s``, relayed from its worker, whose HLS session
+    playlist ``index.m3u8`` (LL-HLS: ``?_HLS_msn=&_HLS_part=`` blocks until that part), ``init.mp4``,
+    ``seg-<n>.m4s`` and ``part-<n>.<p>.m4s``, relayed from its worker, whose HLS session
     the playlist starts (``surveillance.live``, ``cctv_worker.capture.hls``). The same callers as the
     stream; the playlist's URIs are relative, so a player sends the same credentials for the segments."""
 
@@ -260,7 +261,13 @@ class CameraLiveHlsApi(APIView):
     def get(self, request: Request, pk: int, name: str):
         camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         try:
-            stream = live.open_hls(camera, name, sub=self.sub)
+            query = live.hls_query(
+                name, request.query_params.get("_HLS_msn"), request.query_params.get("_HLS_part")
+            )
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        try:
+            stream = live.open_hls(camera, name, sub=self.sub, query=query)
         except live.LiveUnavailable as exc:
             return Response({"detail": exc.detail, "state": exc.state}, status=exc.status)
         response = StreamingHttpResponse(stream, content_type=stream.content_type)

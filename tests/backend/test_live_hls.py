@@ -102,19 +102,24 @@ def playlist(site: Site, **kwargs) -> m3u8.M3U8:
     return m3u8.loads(response.text)
 
 
+def complete(parsed: m3u8.M3U8) -> list:
+    """The complete segments (m3u8 lists the parts of the one being built as one without a URI)."""
+    return [segment for segment in parsed.segments if segment.uri]
+
+
 def test_the_live_route_advertises_the_playlist(site):
     body = site.backend.request("GET", f"/api/cameras/{site.camera['id']}/live/").json()
     assert body["hls"] == site.hls + "index.m3u8"
 
 
 def test_the_playlist_is_hls_whose_segments_decode_with_advancing_timestamps(site):
-    parsed = wait_for(lambda: (p := playlist(site)).segments and p, 20, "a playlist with segments")
-    assert parsed.version == 7 and parsed.segment_map[0].uri == "init.mp4"
+    parsed = wait_for(lambda: complete(p := playlist(site)) and p, 20, "a playlist with segments")
+    assert parsed.version == 9 and parsed.segment_map[0].uri == "init.mp4"
     assert parsed.target_duration >= 1 and not parsed.is_endlist
     init = site.get("init.mp4")
     assert init.status_code == 200 and init.content[4:8] == b"ftyp"
     data = init.content
-    for segment in parsed.segments:
+    for segment in complete(parsed):
         got = site.get(segment.uri)
         assert got.status_code == 200, got.text
         data += got.content
@@ -126,8 +131,25 @@ def test_the_playlist_is_hls_whose_segments_decode_with_advancing_timestamps(sit
 
 def test_the_playlist_advances(site):
     first = playlist(site)
-    last = lambda p: p.media_sequence + len(p.segments)  # noqa: E731
+    last = lambda p: p.media_sequence + len(complete(p))  # noqa: E731
     wait_for(lambda: last(playlist(site)) > last(first), 15, "a newer segment in the playlist")
+
+
+def test_ll_hls_parts_and_a_blocking_reload_through_the_backend(site):
+    parsed = wait_for(lambda: complete(p := playlist(site)) and p, 20, "a playlist with segments")
+    assert parsed.server_control.can_block_reload == "YES" and parsed.part_inf.part_target > 0
+    last = complete(parsed)[-1]
+    assert last.parts and last.parts[0].independent == "YES"
+    part = site.get(last.parts[0].uri)
+    assert part.status_code == 200 and part.content[4:8] == b"moof"
+    # The next segment's first part: the answer waits for it (about a segment at most), and lists it.
+    sequence = parsed.media_sequence + len(complete(parsed))
+    started = time.monotonic()
+    blocked = site.get(f"index.m3u8?_HLS_msn={sequence + 1}&_HLS_part=0")
+    assert blocked.status_code == 200 and f'URI="part-{sequence + 1}.0.m4s"' in blocked.text
+    assert time.monotonic() - started < 5  # bounded by the worker's BLOCK_WAIT (3 s) and the transfer
+    assert site.get("index.m3u8?_HLS_msn=x").status_code == 400
+    assert site.get(f"index.m3u8?_HLS_msn={sequence + 50}").status_code == 400  # too far ahead
 
 
 def test_the_session_cookie_works_as_the_token_does(site):
