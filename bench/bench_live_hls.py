@@ -9,8 +9,9 @@ HTTP with the user's token every 0.5 s, as a player reloads it. Each segment car
 ``EXT-X-PROGRAM-DATE-TIME``, the wall time its first frame reached the worker, so the figures start at
 the worker (the camera's encoder and the network add theirs). Printed, median and p95 over the window:
 the time to the first playlist (a new session: a keyframe, then a whole segment); the newest segment's
-end age (how stale the freshest media a player can fetch is); and the age at a player's start point,
-three target durations back from the end (RFC 8216's rule without HOLD-BACK), i.e. HLS's latency here.
+end age and the newest part's (how stale the freshest media a player can fetch is); where an LL-HLS
+player plays (PART-HOLD-BACK behind the newest part), and where a plain HLS player does (three target
+durations back from the end of the last segment, RFC 8216's rule): each one's latency from the worker.
 """
 
 from __future__ import annotations
@@ -80,13 +81,22 @@ def main() -> None:
             to_first = time.monotonic() - asked
             newest_age: list[float] = []
             player_age: list[float] = []
+            edge_age: list[float] = []
+            ll_age: list[float] = []
             durations: list[float] = []
             end = time.monotonic() + args.seconds
             while time.monotonic() < end:
                 playlist = m3u8.loads(requests.get(url, headers=backend.headers(), timeout=30).text)
                 now = time.time()
                 segments = [s for s in playlist.segments if s.uri]  # the parts being built: no URI
+                building = [s for s in playlist.segments if not s.uri]
                 if segments:
+                    # The live edge: the end of the newest part (the segment being built starts where the
+                    # last complete one ends). An LL-HLS player plays PART-HOLD-BACK behind it.
+                    edge = segments[-1].program_date_time.timestamp() + segments[-1].duration
+                    edge += sum(part.duration for s in building for part in s.parts)
+                    edge_age.append(now - edge)
+                    ll_age.append(now - edge + playlist.server_control.part_hold_back)
                     last = segments[-1]
                     newest_age.append(now - (last.program_date_time.timestamp() + last.duration))
                     # A player starts no closer than three target durations to the end of the playlist.
@@ -110,7 +120,16 @@ def main() -> None:
         f" p95 {p95(newest_age):.2f} s"
     )
     print(
-        "  age at a player's start point (3 target durations back):"
+        f"  newest part's end age (LL-HLS live edge): median {statistics.median(edge_age):.2f} s,"
+        f" p95 {p95(edge_age):.2f} s"
+    )
+    print(
+        "  LL-HLS player's position (PART-HOLD-BACK behind the edge):"
+        f" median {statistics.median(ll_age):.2f} s,"
+        f" p95 {p95(ll_age):.2f} s"
+    )
+    print(
+        "  plain HLS player's position (3 target durations back):"
         f" median {statistics.median(player_age):.2f} s,"
         f" p95 {p95(player_age):.2f} s"
     )
