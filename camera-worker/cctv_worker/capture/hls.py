@@ -289,9 +289,8 @@ class HlsSessions:
 
     def _watch(self, viewer: HlsViewer) -> None:
         step = min(1.0, self.idle_timeout / 4)
-        while not viewer.ended and viewer.idle_for() < self.idle_timeout:
-            with viewer._cond:
-                viewer._cond.wait_for(lambda: viewer.ended, timeout=step)
+        while viewer.idle_for() < self.idle_timeout and not viewer.wait_ended(step):
+            pass
         self.live.detach(viewer)  # ends it: its segments are freed with it
         with self._lock:
             if self._session is viewer:

@@ -98,6 +98,11 @@ class Viewer:
             self.ended = True
             self._cond.notify_all()
 
+    def wait_ended(self, timeout: float) -> bool:
+        """Waits up to ``timeout`` for the viewer to end; whether it has."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.ended, timeout=timeout)
+
     def next_chunk(self, timeout: float) -> bytes | None:
         """The next chunk; ``b""`` when none came within ``timeout``; None once the viewer has ended."""
         with self._cond:
