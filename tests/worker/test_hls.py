@@ -17,7 +17,7 @@ import pytest
 import requests
 from prometheus_client import CollectorRegistry
 
-from cctv_worker.capture.hls import HlsViewer, Segmenter
+from cctv_worker.capture.hls import MAX_SEGMENT_FACTOR, HlsViewer, Segmenter
 from cctv_worker.capture.live import LiveSink
 from cctv_worker.live_server import BLOCK_WAIT, LiveServer
 from cctv_worker.metrics import WorkerMetrics
@@ -92,6 +92,21 @@ def test_only_the_last_segments_are_kept(stream):  # noqa: F811
     playlist = m3u8.loads(segmenter.playlist() or "")
     assert playlist.media_sequence == 1 and len(complete(playlist)) == 2
     assert segmenter.segment(0) is None and segmenter.segment(2) is not None
+
+
+def test_without_keyframes_segments_are_still_cut_and_memory_stays_bounded() -> None:
+    # Opaque fragments (the segmenter never looks inside): one keyframe, then none for a long time.
+    segmenter = Segmenter(target=1.0, keep=3)
+    for index in range(10 * 60):  # a minute at 10 fps
+        segmenter.add(b"init", index == 0, index / 10, 1000.0 + index / 10, b"f" * 1000)
+    playlist = m3u8.loads(segmenter.playlist() or "")
+    durations = [round(s.duration, 1) for s in complete(playlist)]
+    assert durations == [MAX_SEGMENT_FACTOR * 1.0] * 3  # cut at any frame after four targets
+    assert playlist.target_duration == MAX_SEGMENT_FACTOR
+    sequences = range(playlist.media_sequence, playlist.media_sequence + 3)
+    kept = sum(len(segmenter.segment(sequence) or b"") for sequence in sequences)
+    assert kept == 3 * MAX_SEGMENT_FACTOR * 10 * 1000  # three segments' fragments, nothing older
+    assert segmenter.segment(0) is None
 
 
 def test_no_playlist_before_the_first_segment_is_complete() -> None:
