@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import re
 import socket
 import threading
 import time
@@ -103,6 +104,45 @@ def _session_places() -> threading.BoundedSemaphore:
         return _sessions
 
 
+HLS_NAME = re.compile(r"^(?:index\.m3u8|init\.mp4|seg-[0-9]{1,12}\.m4s|part-[0-9]{1,12}\.[0-9]{1,4}\.m4s)$")
+HLS_NUMBER = re.compile(r"^[0-9]{1,12}$")
+
+
+def hls_query(name: str, msn: str | None, part: str | None) -> str:
+    """The query passed on to the worker: an LL-HLS blocking reload's ``_HLS_msn`` and ``_HLS_part`` of a
+    playlist request, checked (digits); anything else a player adds is dropped. ValueError if malformed."""
+    if name != "index.m3u8" or msn is None:
+        return ""
+    if not HLS_NUMBER.match(msn) or (part is not None and not HLS_NUMBER.match(part)):
+        raise ValueError("_HLS_msn and _HLS_part are numbers")
+    return f"?_HLS_msn={int(msn)}" + (f"&_HLS_part={int(part)}" if part is not None else "")
+
+
+def open_hls(camera: Camera, name: str, *, sub: bool = False, query: str = "") -> WorkerStream:
+    """Opens one HLS resource of the camera (``index.m3u8``, ``init.mp4``, ``seg-<n>.m4s``) at its worker,
+    or raises ``LiveUnavailable``. The same checks and the same LIVE_MAX_SESSIONS places as a stream, held
+    only while the request is relayed: a playlist's wait for a new session's first segment, or for the part
+    a blocking reload asks for (both bounded by the worker, and by READ_TIMEOUT_SECONDS here), holds a
+    coroutine and one of those places, never a thread. ``query``: from ``hls_query``."""
+    if not HLS_NAME.match(name):
+        raise LiveUnavailable(404, STATE_DOWN, "Not found.")
+    if live_state(camera) != STATE_LIVE:
+        raise LiveUnavailable(503, STATE_DOWN, "The camera's stream is not live.")
+    places = _session_places()
+    if not places.acquire(blocking=False):
+        metrics.LIVE_SESSIONS.labels(result="refused").inc()
+        raise LiveUnavailable(503, "busy", "This server is relaying as many live views as it may.")
+    try:
+        path = (f"/hls/sub/{name}" if sub else f"/hls/{name}") + query
+        sock, head_rest, headers = _handshake(camera, path)
+    except LiveUnavailable:
+        places.release()
+        raise
+    stream = WorkerStream(sock, head_rest, camera.live_codec, places.release, first_frame=False)
+    stream.content_type = headers.get("Content-Type", "application/octet-stream")[:64]
+    return stream
+
+
 def open_stream(camera: Camera, *, sub: bool = False) -> WorkerStream:
     """Opens the camera's live stream (``sub``: its detection sub-stream) at its worker, or raises
     ``LiveUnavailable``."""
@@ -115,15 +155,16 @@ def open_stream(camera: Camera, *, sub: bool = False) -> WorkerStream:
         metrics.LIVE_SESSIONS.labels(result="refused").inc()
         raise LiveUnavailable(503, "busy", "This server is relaying as many live views as it may.")
     try:
-        sock, head_rest, codec = _handshake(camera, "/live/sub" if sub else "/live")
+        sock, head_rest, headers = _handshake(camera, "/live/sub" if sub else "/live")
     except LiveUnavailable:
         places.release()
         raise
     metrics.LIVE_SESSIONS.labels(result="started").inc()
+    codec = headers.get("X-Codec", "")[:64]
     return WorkerStream(sock, head_rest, codec or camera.live_codec, places.release, opened=opened)
 
 
-def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
+def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, dict[str, str]]:
     timeout = settings.LIVE_CONNECT_TIMEOUT_SECONDS
     host = camera.live_host or ""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -154,7 +195,7 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
     status = int(lines[0].split()[1]) if len(lines[0].split()) > 1 and lines[0].split()[1].isdigit() else 0
     headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
     if status == 200:
-        return sock, rest, headers.get("X-Codec", "")[:64]
+        return sock, rest, headers
     rest = _read_rest(sock, rest)
     sock.close()
     if status == 503:
@@ -163,6 +204,10 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
         busy = "The camera has as many live viewers as it may."
         detail = busy if state == "busy" else "The stream is down."
         raise LiveUnavailable(503, state, detail)
+    if status == 400 and path.startswith("/hls/"):
+        raise LiveUnavailable(400, STATE_LIVE, "A blocking reload asked for a part too far ahead.")
+    if status == 404 and path.startswith("/hls/"):
+        raise LiveUnavailable(404, STATE_DOWN, "Not found (no HLS session, or the segment has gone).")
     metrics.LIVE_SESSIONS.labels(result="failed").inc()
     raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
 
@@ -191,12 +236,20 @@ class WorkerStream:
     session's place, once."""
 
     def __init__(
-        self, sock: socket.socket, first: bytes, codec: str, release, *, opened: float | None = None
+        self,
+        sock: socket.socket,
+        first: bytes,
+        codec: str,
+        release,
+        *,
+        opened: float | None = None,
+        first_frame: bool = True,
     ) -> None:
         self.codec = codec
+        self.content_type = "video/mp4"
         self._sock, self._first = sock, first
         self._opened = time.monotonic() if opened is None else opened  # for the time to the first frame
-        self._counted = False
+        self._counted = not first_frame  # HLS requests are no stream sessions: no time to a first frame
         self._release = release
         # If the response is dropped before it is iterated (the viewer left at once), still free both.
         self._finalizer = weakref.finalize(self, _close_and_release, sock, release)
@@ -221,7 +274,6 @@ class WorkerStream:
             if writer is not None:
                 writer.close()  # the transport first: it owns the socket now
             self.close()
-
 
     def _sent(self, chunk: bytes) -> None:
         if not self._counted:

@@ -151,7 +151,13 @@ class Worker:
             # Per process, reported in heartbeats only: the backend proves with it that it may watch.
             self._live_key = secrets.token_urlsafe(32)
             self.live_server = LiveServer(
-                config.live_host, config.live_port, self.live, self._live_key, self.metrics, sub=self.live_sub
+                config.live_host,
+                config.live_port,
+                self.live,
+                self._live_key,
+                self.metrics,
+                sub=self.live_sub,
+                hls_idle_seconds=config.live_hls_idle_seconds,
             )
         token = config.django_api_token.get_secret_value()
         # One HTTP session per thread: requests.Session is not thread-safe.

@@ -72,7 +72,7 @@ def test_the_live_route_describes_the_stream_with_absolute_urls(alice_client, ca
         "codec": None,
         "mse": f"ws://testserver/api/cameras/{alice_camera.pk}/live/ws/",
         "http": f"http://testserver/api/cameras/{alice_camera.pk}/live/stream/",
-        "hls": None,
+        "hls": f"http://testserver/api/cameras/{alice_camera.pk}/live/hls/index.m3u8",
         "sub": None,  # no detection sub-stream
     }
     heartbeat(camera_client, alice_camera)
@@ -89,7 +89,7 @@ def test_a_camera_with_a_sub_stream_describes_it_and_its_codec(alice_client, cam
         "codec": None,
         "mse": f"ws://testserver/api/cameras/{alice_camera.pk}/live/sub/ws/",
         "http": f"http://testserver/api/cameras/{alice_camera.pk}/live/sub/stream/",
-        "hls": None,
+        "hls": f"http://testserver/api/cameras/{alice_camera.pk}/live/sub/hls/index.m3u8",
     }
     heartbeat(camera_client, alice_camera, url="http://127.0.0.1:9110/live", sub_codec="avc1.42c01e")
     body = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()
@@ -114,7 +114,10 @@ def test_an_inactive_camera_is_inactive(alice_client, alice_camera):
     assert alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()["state"] == "inactive"
 
 
-@pytest.mark.parametrize("path", ["live/", "live/stream/", "live/sub/stream/"])
+@pytest.mark.parametrize(
+    "path",
+    ["live/", "live/stream/", "live/sub/stream/", "live/hls/index.m3u8", "live/sub/hls/seg-3.m4s"],
+)
 def test_only_the_owner_may_watch(path, alice_camera, bob_client, anonymous_client, camera_client):
     url = f"/api/cameras/{alice_camera.pk}/{path}"
     assert anonymous_client.get(url).status_code == 401
