@@ -18,6 +18,11 @@ urlpatterns = [
     path("api/cameras/<int:pk>/live/", views.CameraLiveApi.as_view(), name="camera-live"),
     path("api/cameras/<int:pk>/live/stream/", views.CameraLiveStreamApi.as_view(), name="camera-live-stream"),
     path(
+        "api/cameras/<int:pk>/live/detections/",
+        views.CameraLiveDetectionsApi.as_view(),
+        name="camera-live-detections",
+    ),
+    path(
         "api/cameras/<int:pk>/live/sub/stream/",
         views.CameraLiveSubStreamApi.as_view(),
         name="camera-live-sub",

@@ -13,6 +13,10 @@ stream is disconnected and ``{"state": "busy"}`` when LIVE_MAX_VIEWERS are watch
 ``video/mp4`` (the init segment, then fragments from a keyframe on) until the viewer leaves, falls
 behind (its buffer full, or a write blocked for ``WRITE_TIMEOUT``), or the stream ends. The body is
 delimited by the connection's close (HTTP/1.0), the codec string is in the ``X-Codec`` header.
+
+``GET /live/detections`` (the same key): the objects of the last analysed frame as JSON, for the live
+view's overlay (``cctv_worker.live_detections``: bounded, alert types only, boxes normalised 0..1). It
+answers at once, never waits for a frame, so a poll holds no thread longer than a write.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cctv_worker.capture.live import LiveSink
+from cctv_worker.live_detections import LatestDetections
 from cctv_worker.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,7 @@ class LiveServer:
         key: str,
         metrics: WorkerMetrics,
         sub: LiveSink | None = None,
+        detections: LatestDetections | None = None,
     ) -> None:
         expected = f"Bearer {key}".encode()
         sinks = {"/live": live, "/live/sub": sub or live}
@@ -58,6 +64,8 @@ class LiveServer:
                 if not hmac.compare_digest(given, expected):
                     metrics.live_session("unauthorized")
                     self._refuse(401, "unauthorized")
+                elif self.path.split("?", 1)[0] == "/live/detections" and detections is not None:
+                    self._json(200, detections.body())
                 elif (sink := sinks.get(self.path.split("?", 1)[0])) is None:
                     self._refuse(404, "not found")
                 elif sink.codec is None:
@@ -96,10 +104,13 @@ class LiveServer:
                     self.close_connection = True
 
             def _refuse(self, status: int, state: str) -> None:
-                body = json.dumps({"state": state}).encode()
+                self._json(status, json.dumps({"state": state}).encode())
+
+            def _json(self, status: int, body: bytes) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
                 self.end_headers()
                 self.wfile.write(body)
 
