@@ -166,7 +166,7 @@ class CameraForm(forms.Form):
         # Which fields apply live and which restart the camera's worker (_field.html shows it), from the
         # one classification in surveillance.models (LIVE_DETECTION_FIELDS, the CRD's annotations).
         for name, field in self.fields.items():
-            setattr(field, "applies", setting_applies(name))
+            field.applies = setting_applies(name)  # type: ignore[attr-defined]  # read by _field.html only
 
     def clean_forced_detect_interval(self) -> float:
         value = self.cleaned_data["forced_detect_interval"]

@@ -22,6 +22,7 @@ import asyncio
 import http.client
 import ipaddress
 import json
+import math
 import socket
 import threading
 import time
@@ -267,7 +268,7 @@ def read_detections(camera: Camera) -> dict:
         raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
     try:
         return _detections_of(json.loads(body))
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise LiveUnavailable(502, STATE_DOWN, "The camera's worker answered nonsense.") from exc
 
 
@@ -276,7 +277,7 @@ def _detections_of(raw: dict) -> dict:
     captured_at = raw["captured_at"]
     objects = []
     for item in raw["objects"][:MAX_DETECTION_OBJECTS]:
-        box = [float(v) for v in item["box"]]
+        box = [_finite(v) for v in item["box"]]
         if len(box) != 4:
             raise ValueError("a box has four numbers")
         alert_type = str(item["alert_type"])
@@ -286,12 +287,19 @@ def _detections_of(raw: dict) -> dict:
             {
                 "alert_type": alert_type,
                 "label": label,
-                "confidence": None if confidence is None else float(confidence),
+                "confidence": None if confidence is None else _finite(confidence),
                 "track_id": int(item["track_id"]),
                 "box": [min(1.0, max(0.0, v)) for v in box],
             }
         )
     return {
-        "captured_at": None if captured_at is None else float(captured_at),
+        "captured_at": None if captured_at is None else _finite(captured_at),
         "objects": objects,
     }
+
+
+def _finite(value: object) -> float:
+    number = float(value)  # type: ignore[arg-type]  # a wrong type raises: the worker's body is refused
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from surveillance import services
-from surveillance.models import Camera
+from surveillance.models import DETECTION_FIELDS, LIVE_DETECTION_FIELDS, STREAM_FIELDS, Camera
 
 VALID = {
     "name": "Gate",
@@ -215,11 +216,9 @@ def test_bad_object_filters_are_refused_next_to_the_field(alice_client, alice, v
     assert not Camera.objects.filter(user=alice).exists()
 
 
-def test_the_form_marks_each_setting_live_or_restart_from_the_one_classification(alice_client, alice, make_camera):
-    import re
-
-    from surveillance.models import DETECTION_FIELDS, LIVE_DETECTION_FIELDS, STREAM_FIELDS
-
+def test_the_form_marks_each_setting_live_or_restart_from_the_one_classification(
+    alice_client, alice, make_camera
+):
     camera = make_camera(alice)
     page = alice_client.get(reverse("dashboard:camera-edit", args=[camera.id])).content.decode()
 

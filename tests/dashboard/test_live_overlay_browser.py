@@ -110,13 +110,14 @@ def test_the_detections_have_the_live_streams_tenancy_over_real_http(site):
     assert requests.get(f"{site.backend.url}{site.path}", timeout=10).status_code == 401
     assert site.detections(site.camera["ingest_token"]).status_code == 403
     missing = site.path.replace(f"/{site.camera['id']}/", "/999999/")
-    assert requests.get(f"{site.backend.url}{missing}", headers=site.backend.headers(), timeout=10).status_code == 404
+    answer = requests.get(f"{site.backend.url}{missing}", headers=site.backend.headers(), timeout=10)
+    assert answer.status_code == 404
 
 
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install the Debian package chromium (scripts/bootstrap --system)")
+        pytest.fail(f"{CHROMIUM} is missing: the Debian package chromium (scripts/bootstrap --system)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -152,7 +153,7 @@ def test_the_toggle_draws_the_boxes_over_the_video_and_off_clears_them(page, sit
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     polls: list[str] = []
-    page.on("request", lambda request: polls.append(request.url) if "/live/detections/" in request.url else None)
+    page.on("request", lambda req: polls.append(req.url) if "/live/detections/" in req.url else None)
     page.goto(f"/dashboard/cameras/{site.camera['id']}/live/")
     toggle = page.locator(".overlay-toggle")
     expect(toggle).to_have_attribute("aria-pressed", "false")

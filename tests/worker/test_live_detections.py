@@ -28,7 +28,9 @@ def test_the_body_names_alert_types_never_the_models_class_names():
     body = detections_body([track(7, 0.81234)], 1700000000.5)
     assert body == {
         "captured_at": 1700000000.5,
-        "objects": [{"alert_type": "person", "confidence": 0.812, "track_id": 7, "box": [0.1, 0.2, 0.3, 0.4]}],
+        "objects": [
+            {"alert_type": "person", "confidence": 0.812, "track_id": 7, "box": [0.1, 0.2, 0.3, 0.4]}
+        ],
     }
     assert "Normal" not in json.dumps(body)
 
