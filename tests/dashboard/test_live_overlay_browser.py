@@ -187,6 +187,11 @@ def test_the_toggle_draws_the_boxes_over_the_video_and_off_clears_them(page, sit
     assert len(polls) <= asked + 1  # at most the one in flight when it was switched off
     assert errors == []
 
-    # Per view: the wall keeps its own choice (off), the single view's stays off too now.
+    # Per view: the wall has its own choice (still off), and its tile draws the same boxes when on.
     page.goto("/dashboard/live/")
     expect(page.locator(".overlay-toggle")).to_have_attribute("aria-pressed", "false")
+    page.locator(".overlay-toggle").click()
+    wait_for(lambda: page.evaluate(OPAQUE_PIXELS) > 100, 30, "boxes drawn on the wall's tile")
+    page.goto(f"/dashboard/cameras/{site.camera['id']}/live/")
+    expect(page.locator(".overlay-toggle")).to_have_attribute("aria-pressed", "false")
+    assert errors == []
