@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
     path("api/notifications/", include("notifications.urls")),
+    path("", include("recordings.urls")),
     path("", include("surveillance.urls")),
 ]
 

@@ -40,6 +40,11 @@ CAMERA_FIELDS = (
     "forced_detect_interval",
     "object_filters",
     "detector",
+    # recording (issue 23)
+    "record_mode",
+    "retain_continuous_days",
+    "retain_motion_days",
+    "retain_events_days",
 )
 
 
@@ -154,6 +159,41 @@ class CameraForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "default", "spellcheck": "false"}),
         help_text=_model_field("detector").help_text,
     )
+
+    # --- recording (issue 23); left out or blank: the model's default (clean_* below) ---
+    record_mode = forms.ChoiceField(
+        label="Record",
+        required=False,
+        choices=_model_field("record_mode").choices,
+        initial=_model_field("record_mode").default,
+        help_text=_model_field("record_mode").help_text,
+    )
+    retain_continuous_days = forms.IntegerField(
+        label="Keep continuous recordings (days)", required=False, **_bounds("retain_continuous_days")
+    )
+    retain_motion_days = forms.IntegerField(
+        label="Keep motion recordings (days)", required=False, **_bounds("retain_motion_days")
+    )
+    retain_events_days = forms.IntegerField(
+        label="Keep recordings around events (days)", required=False, **_bounds("retain_events_days")
+    )
+
+    def _or_default(self, name: str):
+        value = self.cleaned_data[name]
+        return _model_field(name).default if value in (None, "") else value
+
+    def clean_record_mode(self) -> str:
+        return self._or_default("record_mode")
+
+    def clean_retain_continuous_days(self) -> int:
+        return self._or_default("retain_continuous_days")
+
+    def clean_retain_motion_days(self) -> int:
+        return self._or_default("retain_motion_days")
+
+    def clean_retain_events_days(self) -> int:
+        return self._or_default("retain_events_days")
+    # --- end of recording ---
 
     def __init__(self, *args, user, camera: Camera | None = None, **kwargs) -> None:
         initial = kwargs.get("initial")

@@ -56,35 +56,36 @@ class ClipFacts:
     height: int
 
 
-def check_clip(path: Path) -> ClipFacts:
+def check_clip(path: Path, *, max_seconds: float | None = None) -> ClipFacts:
     """Raises ``ClipInvalid`` unless ``path`` is an MP4 with a playable video stream and a decodable
-    first frame; ``ClipCheckBusy`` when too many checks run already."""
+    first frame; ``ClipCheckBusy`` when too many checks run already. ``max_seconds``: the longest stated
+    duration (default CLIP_MAX_SECONDS; recording segments have their own)."""
     if not _slots.acquire(blocking=False):
         raise ClipCheckBusy
     try:
-        return _check(path)
+        return _check(path, settings.CLIP_MAX_SECONDS if max_seconds is None else max_seconds)
     finally:
         _slots.release()
 
 
-def _check(path: Path) -> ClipFacts:
+def _check(path: Path, max_seconds: float) -> ClipFacts:
     with path.open("rb") as head:
         first = head.read(12)
     # Every MP4 starts with a box; "ftyp" first is what MP4 writers (and faststart files) produce.
     if len(first) < 12 or first[4:8] != b"ftyp":
         raise ClipInvalid("The clip is not an MP4 file (no ftyp box at its start).")
     try:
-        mp4_boxes.check_boxes(path, settings.CLIP_MAX_SECONDS)
+        mp4_boxes.check_boxes(path, max_seconds)
     except mp4_boxes.BoxError as error:
         raise ClipInvalid(f"The clip is not a well-formed MP4 file: {error}.") from None
-    answer = _probe_in_child(path)
+    answer = _probe_in_child(path, max_seconds)
     if "error" in answer:
         raise ClipInvalid(str(answer["error"]))
     facts: dict[str, Any] = answer
     return ClipFacts(float(facts["duration"]), str(facts["codec"]), int(facts["width"]), int(facts["height"]))
 
 
-def _probe_in_child(path: Path) -> dict[str, object]:
+def _probe_in_child(path: Path, max_seconds: float) -> dict[str, object]:
     """``clip_probe`` in a child process whose address space is capped at CLIP_CHECK_MEMORY_BYTES."""
     limit = settings.CLIP_CHECK_MEMORY_BYTES
 
@@ -94,7 +95,7 @@ def _probe_in_child(path: Path) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([_BACKEND_DIR, os.environ.get("PYTHONPATH", "")])}
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "surveillance.clip_probe", str(path), str(settings.CLIP_MAX_SECONDS)],
+            [sys.executable, "-m", "surveillance.clip_probe", str(path), str(max_seconds)],
             capture_output=True,
             timeout=_PROBE_TIMEOUT_SECONDS,
             preexec_fn=bound_memory,

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from cctv_common.camera_settings import LIVE_SETTINGS
 from surveillance.validators import (
     DETECTOR_MAX_LENGTH,
     ZONE_DEFAULTS,
@@ -46,6 +47,15 @@ class StreamState(models.TextChoices):
     DOWN = "down", "Down"
 
 
+class RecordMode(models.TextChoices):
+    """What a camera's worker records (issue 23); segments are indexed by the recordings app."""
+
+    EVENTS = "events", "Event clips only"
+    MOTION = "motion", "Segments while something moves"
+    CONTINUOUS = "continuous", "Segments always"
+    OFF = "off", "Nothing"
+
+
 def default_alert_types() -> list[str]:
     return [AlertType.PERSON, AlertType.VEHICLE, AlertType.INTRUSION]
 
@@ -68,25 +78,17 @@ DETECTION_FIELDS = (
     "forced_detect_interval",
     "object_filters",
     "detector",
+    # recording (issue 23)
+    "record_mode",
+    "retain_continuous_days",
+    "retain_motion_days",
+    "retain_events_days",
 )
 
 #: The DETECTION_FIELDS a running worker applies live (crds/camera.yaml's cctv.io/live-settings): its
 #: settings answer (``surveillance.worker_settings``) carries these; a change of any other field, or of a
 #: stream URL, restarts the worker. Checked against the CRD by tests/contract/test_camera_contract.py.
-LIVE_DETECTION_FIELDS = (
-    "alert_types",
-    "confidence_threshold",
-    "cooldown_seconds",
-    "event_grace_seconds",
-    "event_max_seconds",
-    "pre_roll_seconds",
-    "post_roll_seconds",
-    "min_box_area",
-    "zones",
-    "motion_masks",
-    "forced_detect_interval",
-    "object_filters",
-)
+LIVE_DETECTION_FIELDS = LIVE_SETTINGS
 
 #: The Camera fields outside DETECTION_FIELDS that restart its worker too: the streams it reads.
 STREAM_FIELDS = ("rtsp_url", "detect_rtsp_url")
@@ -219,6 +221,31 @@ class Camera(models.Model):
         help_text='Which detector analyses the frames: empty for the default, "local" for the worker itself, '
         "or the name of a shared detector pool.",
     )
+
+    # --- recording (issue 23): what the worker records, how long the backend keeps it (recordings app) ---
+    record_mode = models.CharField(
+        max_length=16,
+        choices=RecordMode.choices,
+        default=RecordMode.EVENTS,
+        help_text="events: event clips only; motion: 10 s segments while something moves (with pre- and "
+        "post-roll); continuous: 10 s segments always; off: nothing, not even event clips.",
+    )
+    retain_continuous_days = models.PositiveIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days a continuous recording segment is kept.",
+    )
+    retain_motion_days = models.PositiveIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days a motion recording segment is kept.",
+    )
+    retain_events_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days a recording segment that overlaps an event is kept (when longer than its kind's).",
+    )
+    # --- end of recording ---
 
     # The camera's ingest token is HMAC(SECRET_KEY, nonce): never stored, rotated by a new nonce.
     ingest_token_nonce = models.CharField(max_length=64, default=new_token_nonce, editable=False)

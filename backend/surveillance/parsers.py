@@ -70,19 +70,21 @@ class BoundedJSONParser(parsers.JSONParser):
 
 
 @contextmanager
-def spooled_clip(request) -> Iterator[Path]:
+def spooled_clip(
+    request, *, setting: str = "CLIP_MAX_BYTES", what: str = "clip", rejections=None
+) -> Iterator[Path]:
     """A clip upload's body (raw MP4 bytes, never base64) streamed in chunks to a temporary file, whose
-    path is yielded and which is deleted afterwards. Content-Length is required and at most
-    CLIP_MAX_BYTES (the ASGI guard has refused larger ones before a byte was read); a body shorter than
-    it declared is a 400."""
-    limit = settings.CLIP_MAX_BYTES
+    path is yielded and which is deleted afterwards. Content-Length is required and at most the
+    ``setting`` (CLIP_MAX_BYTES; recording segments: RECORDING_SEGMENT_MAX_BYTES; the ASGI guard has
+    refused larger ones before a byte was read); a body shorter than it declared is a 400."""
+    limit = getattr(settings, setting)
     raw = (request.META.get("CONTENT_LENGTH") or "").strip()
     if not is_id(raw) and raw != "0":
-        raise ParseError("Send the clip with a Content-Length header.")
+        raise ParseError(f"Send the {what} with a Content-Length header.")
     length = int(raw)
     if length > limit:
-        metrics.CLIPS_REJECTED.labels(reason=metrics.REJECT_TOO_LARGE).inc()
-        raise PayloadTooLarge(f"The clip is {length} bytes; the limit is CLIP_MAX_BYTES={limit}.")
+        (rejections or metrics.CLIPS_REJECTED).labels(reason=metrics.REJECT_TOO_LARGE).inc()
+        raise PayloadTooLarge(f"The {what} is {length} bytes; the limit is {setting}={limit}.")
     with tempfile.NamedTemporaryFile(suffix=".mp4", dir=settings.FILE_UPLOAD_TEMP_DIR) as scratch:
         received = 0
         stream = request._request  # Django's request: its read() streams the body

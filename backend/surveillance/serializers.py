@@ -17,7 +17,7 @@ from rest_framework import serializers
 from cctv_common.redact import mask_url
 from surveillance import quotas
 from surveillance.ids import is_id
-from surveillance.models import AlertType, Camera, EventStatus, StreamState
+from surveillance.models import AlertType, Camera, EventStatus, RecordMode, StreamState
 from surveillance.selectors import camera_ingest_token
 from surveillance.validators import (
     DETECTOR_MAX_LENGTH,
@@ -161,6 +161,12 @@ class CameraInputSerializer(serializers.Serializer):
         help_text='Empty: the default detector; "local": in the worker; else a shared detector pool\'s name.',
     )
 
+    # recording (issue 23)
+    record_mode = serializers.ChoiceField(choices=RecordMode.choices, required=False)
+    retain_continuous_days = serializers.IntegerField(required=False, min_value=1, max_value=3650)
+    retain_motion_days = serializers.IntegerField(required=False, min_value=1, max_value=3650)
+    retain_events_days = serializers.IntegerField(required=False, min_value=1, max_value=3650)
+
     def validate_zones(self, value: list) -> list:
         return [dict(zone) for zone in value]
 
@@ -192,6 +198,11 @@ class _DetectionConfigOutput(serializers.Serializer):
     forced_detect_interval = serializers.FloatField()
     object_filters = serializers.DictField(child=ObjectFilterSerializer())
     detector = serializers.CharField()
+    # recording (issue 23)
+    record_mode = serializers.ChoiceField(choices=RecordMode.choices)
+    retain_continuous_days = serializers.IntegerField()
+    retain_motion_days = serializers.IntegerField()
+    retain_events_days = serializers.IntegerField()
 
 
 class CameraOutputSerializer(_DetectionConfigOutput):

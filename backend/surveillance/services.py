@@ -177,9 +177,13 @@ def camera_record_heartbeat(
         fields["problem"] = problem[:300]
     if producible_types is not None:
         fields["producible_types"] = sorted(set(producible_types) & set(AlertType.values))
+    previous = camera.stream_state
     Camera.objects.filter(pk=camera.pk).update(**fields)
     for name, value in fields.items():
         setattr(camera, name, value)
+    signals.heartbeat_recorded.send(
+        sender=Camera, camera=camera, previous=previous, state=stream_state, at=now
+    )
     return camera
 
 

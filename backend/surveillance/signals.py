@@ -14,3 +14,6 @@ alert_opened = Signal()
 alert_closed = Signal()
 # An event's clip (one segment) was stored: ``alert=`` and ``clip=``, once per segment.
 clip_stored = Signal()
+# A camera's worker reported its stream state: ``camera=``, ``previous=`` (the state before), ``state=``,
+# ``at=`` (the recordings app keeps the outages: a recording gap's cause).
+heartbeat_recorded = Signal()

@@ -193,6 +193,22 @@ class WorkerConfig(BaseSettings):
     clips_enabled: bool = Field(True, alias="CLIPS_ENABLED")
     pre_roll: float = Field(5.0, alias="PRE_ROLL", ge=0.0, le=60.0)
     post_roll: float = Field(5.0, alias="POST_ROLL", ge=0.0, le=60.0)
+    # --- recording (issue 23; cctv_worker.capture.segments, cctv_worker.delivery.segments) ---
+    # A camera setting: "off" records nothing, not even event clips; motion/continuous add 10 s segments.
+    record_mode: Literal["events", "motion", "continuous", "off"] = Field("events", alias="RECORD_MODE")
+    # Camera settings too: the backend deletes segments past these; the worker's spool drops a segment
+    # it could not upload in that time (the backend would refuse or delete it anyway).
+    retain_continuous_days: int = Field(7, alias="RETAIN_CONTINUOUS_DAYS", ge=1, le=3650)
+    retain_motion_days: int = Field(14, alias="RETAIN_MOTION_DAYS", ge=1, le=3650)
+    retain_events_days: int = Field(30, alias="RETAIN_EVENTS_DAYS", ge=1, le=3650)
+    # Worker settings: the segments' target length (cut at the first keyframe past it) and the bound
+    # of the local spool of segments not yet uploaded (past it the oldest are dropped and counted).
+    segment_seconds: float = Field(10.0, alias="SEGMENT_SECONDS", ge=1.0, le=300.0)
+    segment_spool_max_bytes: int = Field(
+        2 * 1024**3, alias="SEGMENT_SPOOL_MAX_BYTES", ge=16 * 1024 * 1024, le=1024**4
+    )
+    # --- end of recording ---
+
     snapshot_max_bytes: int = Field(500_000, alias="SNAPSHOT_MAX_BYTES", ge=20_000, le=20_000_000)
     snapshot_max_width: int = Field(1280, alias="SNAPSHOT_MAX_WIDTH", ge=160, le=7680)
 
@@ -388,6 +404,18 @@ class WorkerConfig(BaseSettings):
     @property
     def clip_dir(self) -> Path:
         return self.data_dir / f"clips-camera-{self.camera_id}"
+
+    @property
+    def segment_dir(self) -> Path:
+        return self.data_dir / f"segments-camera-{self.camera_id}"
+
+    @property
+    def records_segments(self) -> bool:
+        return self.record_mode in ("motion", "continuous")
+
+    @property
+    def records_clips(self) -> bool:
+        return self.clips_enabled and self.record_mode != "off"
 
     @property
     def clip_max_seconds(self) -> float:

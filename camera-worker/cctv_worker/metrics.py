@@ -22,6 +22,11 @@ DETECTOR_SERVICE_RESULTS = ("timeout", "unreachable", "rejected")
 # How a live-view session on the worker's live port went: the values of cctv_live_sessions_total{result}.
 LIVE_SESSION_RESULTS = ("started", "busy", "down", "unauthorized", "dropped")
 
+# Why a recording segment never reached the backend: the values of cctv_segments_dropped_total{reason}.
+# spool_full: the local spool passed SEGMENT_SPOOL_MAX_BYTES (oldest first); expired: older than its
+# retention before it could be uploaded; rejected: the backend refused it for good (4xx).
+SEGMENT_DROP_REASONS = ("spool_full", "expired", "rejected")
+
 # CPU inference of a nano model takes 10-150 ms; a large model or a starved CPU up to seconds.
 _INFERENCE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
 _POST_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -99,6 +104,28 @@ class WorkerMetrics:
             buckets=_POST_BUCKETS,
             registry=registry,
         ).labels(camera=cam)
+        # Recording (issue 23): 10 s segments of the stream's own packets, spooled and uploaded.
+        self.segments_recorded = counter(
+            "cctv_segments_recorded_total", "Recording segments finished on disk."
+        )
+        self.segment_recorded_bytes = counter(
+            "cctv_segment_recorded_bytes_total", "Bytes of recording segments finished on disk."
+        )
+        self.segments_uploaded = counter(
+            "cctv_segments_uploaded_total", "Recording segments acknowledged by the backend."
+        )
+        self.segment_spool_bytes = gauge(
+            "cctv_segment_spool_bytes", "Bytes of finished segments on disk waiting for the backend."
+        )
+        self._segments_dropped = Counter(
+            "cctv_segments_dropped_total",
+            "Recording segments deleted before the backend had them, by reason (spool_full, expired,"
+            " rejected).",
+            ["camera", "reason"],
+            registry=registry,
+        )
+        for reason in SEGMENT_DROP_REASONS:
+            self._segments_dropped.labels(camera=cam, reason=reason)
         self.inference_duration = Histogram(
             "cctv_inference_duration_seconds",
             "Time to run the detector on one frame.",
@@ -183,6 +210,11 @@ class WorkerMetrics:
 
     def live_session(self, result: str) -> None:
         self._live_sessions.labels(camera=self._camera, result=result).inc()
+
+    def segments_dropped(self, reason: str, count: int = 1) -> None:
+        if reason not in SEGMENT_DROP_REASONS:
+            raise ValueError(f"unknown segment drop reason {reason!r}")
+        self._segments_dropped.labels(camera=self._camera, reason=reason).inc(count)
 
     def sink_packet_dropped(self, sink: str) -> Callable[[], None]:
         """The counter of one packet sink's dropped packets, pre-initialised, as a callable."""

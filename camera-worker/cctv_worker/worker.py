@@ -26,6 +26,7 @@ from cctv_worker.capture.live import LiveGate, LiveSink
 from cctv_worker.capture.motion import MotionDetector, MotionGate, MotionSettings
 from cctv_worker.capture.recorder import FinishedClip, Recorder
 from cctv_worker.capture.sampler import FrameSampler
+from cctv_worker.capture.segments import CONTINUOUS, MOTION, FinishedSegment, MotionWindow, SegmentSink
 from cctv_worker.capture.sinks import PacketSink, QueuedSink
 from cctv_worker.capture.source import OpenedSource, open_source
 from cctv_worker.capture.stream import CaptureThread, DecodeMode, Frame, Mailbox
@@ -38,6 +39,7 @@ from cctv_worker.decisions.events import Change, EventChange, EventLogic, EventO
 from cctv_worker.decisions.filters import Rules, classify
 from cctv_worker.delivery.client import BackendClient, read_settings
 from cctv_worker.delivery.payload import build_clip, build_payload, build_update
+from cctv_worker.delivery.segments import SegmentSpool, SegmentUploader
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
 from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
@@ -117,11 +119,19 @@ class Worker:
         self.best_views = BestViews()
         self._last_frame: Frame | None = None  # the last analysed one: a continuation's first snapshot
         self.spool = Spool(config.spool_path, config.spool_max_messages)
-        self.recorder = self._make_recorder() if config.clips_enabled else None
+        self.recorder = self._make_recorder() if config.records_clips else None
         # What the recording capture hands its packets to, each on its own thread (capture never waits).
         self.sinks: list[QueuedSink] = []
         if self.recorder is not None:
             self.sinks.append(self._queued(self.recorder, "clips"))
+        # Recording segments (RECORD_MODE motion or continuous): written to their spool folder, uploaded
+        # by their own thread. The spool is opened first: it clears what a killed worker left half-written.
+        self.motion_window: MotionWindow | None = None
+        self.segment_spool: SegmentSpool | None = None
+        self.segment_uploader: SegmentUploader | None = None
+        self.segment_sink: SegmentSink | None = None
+        if config.records_segments:
+            self._make_segments()
         # What capture hands packets to: the queued sinks, the live one behind its gate (nobody watching:
         # not even queued).
         packet_sinks: list[PacketSink] = list(self.sinks)
@@ -130,7 +140,7 @@ class Worker:
         # With a sub-stream and clips the worker reads both streams: the main one for clips, the sub-stream
         # for detection. Then the live port serves both (the wall shows the sub-stream, the single view the
         # main one); else the one stream it reads serves both paths.
-        two_streams = bool(detect_url) and self.recorder is not None
+        two_streams = bool(detect_url) and self._records_main_stream
         sub_sinks: list[PacketSink] = []
         self.live: LiveSink | None = None
         self.live_sub: LiveSink | None = None
@@ -195,14 +205,14 @@ class Worker:
             open_timeout=config.stream_timeout,
             stop=threading.Event(),
             opener=policy_opener(opener, config.network_policy),
-            # With a sub-stream and clips, the main stream's connection below takes the sinks; without
-            # clips the live view shows the sub-stream (one connection fewer).
+            # With a sub-stream and clips or segments, the main stream's connection below takes the sinks;
+            # without them the live view shows the sub-stream (one connection fewer).
             sinks=sub_sinks if two_streams else packet_sinks,
         )
-        # With a sub-stream, the main stream is a second connection that is only remuxed into clips (and
-        # the single live view).
+        # With a sub-stream, the main stream is a second connection that is only remuxed into clips and
+        # recording segments (and the single live view).
         self.record_capture: CaptureThread | None = None
-        if detect_url and self.recorder is not None:
+        if detect_url and self._records_main_stream:
             self.record_capture = CaptureThread(
                 main_url,
                 status=StreamStatus(config.effective_stall_timeout),
@@ -225,6 +235,10 @@ class Worker:
         self._last_tick = clock()
         # The loop may sit in one slow inference (a big model on a busy CPU); give it room.
         self._liveness_timeout = max(60.0, 3 * config.stream_timeout)
+
+    @property
+    def _records_main_stream(self) -> bool:
+        return self.recorder is not None or self.segment_sink is not None
 
     def _live_sink(self, packet_sinks: list[PacketSink], name: str) -> LiveSink:
         """A live sink on its own queue, added to ``packet_sinks`` behind its gate (nobody watching: its
@@ -304,6 +318,8 @@ class Worker:
             self._take_over()
             self.settings.start()
         self.sender.start()
+        if self.segment_uploader is not None:
+            self.segment_uploader.start()
         self.heartbeat.start()
         self.capture.start()
         if self.record_capture is not None:
@@ -349,6 +365,8 @@ class Worker:
             grey = frame.grey(self.gate.detector.settings.width)
             decision = self.gate.decide(grey, now, following=following)
             self.metrics.gate_decision(motion=decision.motion, detect=decision.detect)
+            if decision.motion and self.motion_window is not None:
+                self.motion_window.saw_motion(frame.captured_at)
             self._choose_decode(motion=decision.motion, now=now)
             if not decision.detect:
                 return
@@ -548,9 +566,12 @@ class Worker:
         return BestView(jpeg, tuple(change.detections), sent=True) if jpeg else None
 
     def _record(self, change: EventChange) -> None:
+        event = change.event
+        if self.motion_window is not None:
+            # Motion mode records what the detector follows too (and, without the motion gate, only that).
+            self.motion_window.saw_motion(event.ended_at or event.last_seen)
         if self.recorder is None:
             return
-        event = change.event
         if change.change is Change.OPENED:
             self.recorder.start(event.key, at=event.started_at)
         elif change.change is Change.REOPENED:
@@ -592,6 +613,52 @@ class Worker:
             on_finished=self._clip_finished,
             lag=self.config.effective_stall_timeout,
         )
+
+    def _make_segments(self) -> None:
+        config = self.config
+        days = {CONTINUOUS: config.retain_continuous_days, MOTION: config.retain_motion_days}
+        # A segment around an event is kept RETAIN_EVENTS_DAYS by the backend: worth uploading that long.
+        self.segment_spool = SegmentSpool(
+            config.segment_dir,
+            max_bytes=config.segment_spool_max_bytes,
+            retention=lambda kind: 86_400.0 * max(days[kind], config.retain_events_days),
+            on_dropped=self.metrics.segments_dropped,
+            wall_clock=self.wall_clock,
+        )
+        kind = CONTINUOUS if config.record_mode == "continuous" else MOTION
+        if kind == MOTION:
+            self.motion_window = MotionWindow(post_roll=config.post_roll)
+            if not config.motion_gate:
+                log.warning("RECORD_MODE=motion without MOTION_GATE: segments are recorded around events")
+        self.segment_sink = SegmentSink(
+            config.segment_dir,
+            kind=kind,
+            seconds=config.segment_seconds,
+            on_finished=self._segment_finished,
+            window=self.motion_window,
+            pre_roll=config.pre_roll,
+            lag=config.effective_stall_timeout,
+        )
+        self.sinks.append(self._queued(self.segment_sink, "segments"))
+        token = config.django_api_token.get_secret_value()
+        self.segment_uploader = SegmentUploader(
+            self.segment_spool,
+            BackendClient(config.django_api_url, token, timeout=config.alert_post_timeout),
+            self.metrics,
+            camera_id=config.camera_id,
+            # Resume within seconds of the backend's return, whatever the outage's length.
+            backoff=Backoff(1.0, min(config.retry_max_delay, 10.0)),
+        )
+
+    def _segment_finished(self, segment: FinishedSegment) -> None:
+        """From the segment sink's thread: a whole segment file; spool it for upload."""
+        assert self.segment_spool is not None and self.segment_uploader is not None
+        self.metrics.segments_recorded.inc()
+        self.metrics.segment_recorded_bytes.inc(segment.file.size)
+        self.segment_spool.add(segment.file.path)
+        self.metrics.segment_spool_bytes.set(self.segment_spool.bytes)
+        self.segment_uploader.wake()
+        log.debug("segment recorded: %.1f s, %d bytes", segment.file.duration, segment.file.size)
 
     def _clip_finished(self, clip: FinishedClip) -> None:
         """From the clip sink's thread: the clip's file is complete; spool it for upload."""
@@ -649,9 +716,16 @@ class Worker:
             sink.close()  # what the capture handed over is written first
         if self.recorder is not None:
             self.recorder.close()
+        if self.segment_sink is not None:
+            self.segment_sink.close()  # the running segment is kept, shorter
         self.heartbeat.stop()
         deadline = time.monotonic() + self.config.shutdown_grace
         flushed = self.sender.drain(deadline)
+        if self.segment_uploader is not None:
+            self.segment_uploader.stop()
+            self.segment_uploader.join(timeout=max(0.0, deadline - time.monotonic()) + 1.0)
+            if not self.segment_uploader.is_alive():  # what is left stays on disk for the next start
+                self.segment_uploader.drain(deadline)
         self.sender.stop()
         self.sender.join(timeout=max(0.0, deadline - time.monotonic()) + 1.0)
         left = self.spool.depth()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 from pydantic.alias_generators import to_camel
@@ -111,6 +111,12 @@ class DetectionConfig(BaseModel):
     # "" (the operator's default detector), "local" (in the worker) or a detector pool's name, which
     # names a Kubernetes Service (cctv_operator.detectors resolves it).
     detector: str = Field(default="", max_length=63, pattern=DETECTOR_PATTERN)
+    # --- recording (issue 23): what the worker records; retention is the backend's and the worker's spool's
+    record_mode: Literal["events", "motion", "continuous", "off"] = "events"
+    retain_continuous_days: int = Field(default=7, ge=1, le=3650)
+    retain_motion_days: int = Field(default=14, ge=1, le=3650)
+    retain_events_days: int = Field(default=30, ge=1, le=3650)
+    # --- end of recording ---
 
     @field_validator("object_filters", mode="before")
     @classmethod

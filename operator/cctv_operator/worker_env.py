@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cctv_common import camera_settings
 from cctv_operator.models import DetectionConfig
 
 #: Each camera setting (a field of DetectionConfig) and the worker variable that carries it.
@@ -34,27 +35,17 @@ DETECTION_VARIABLES: Mapping[str, str] = {
     "forced_detect_interval": "FORCED_DETECT_INTERVAL",
     "object_filters": "OBJECT_FILTERS",
     "detector": "DETECTOR",
+    # recording (issue 23)
+    "record_mode": "RECORD_MODE",
+    "retain_continuous_days": "RETAIN_CONTINUOUS_DAYS",
+    "retain_motion_days": "RETAIN_MOTION_DAYS",
+    "retain_events_days": "RETAIN_EVENTS_DAYS",
 }
 
 #: The settings a running worker applies live, read back from the backend every SETTINGS_INTERVAL
 #: (crds/camera.yaml's cctv.io/live-settings; tests/contract). A change of only these restarts nothing:
 #: both runtimes compare a camera's environment without them (``restart_environment``).
-LIVE_SETTINGS = frozenset(
-    {
-        "alert_types",
-        "confidence_threshold",
-        "cooldown_seconds",
-        "event_grace_seconds",
-        "event_max_seconds",
-        "pre_roll_seconds",
-        "post_roll_seconds",
-        "min_box_area",
-        "zones",
-        "motion_masks",
-        "forced_detect_interval",
-        "object_filters",
-    }
-)
+LIVE_SETTINGS = frozenset(camera_settings.LIVE_SETTINGS)
 LIVE_VARIABLES = frozenset(DETECTION_VARIABLES[name] for name in LIVE_SETTINGS)
 #: How often (seconds) the worker reads its live settings back from the backend. Only for a camera whose
 #: settings come from the backend (the sync's Cameras; a hand-applied Camera's spec is its own truth, so

@@ -160,6 +160,7 @@ def test_the_operator_sees_every_active_camera_in_the_contract_shape(
         "frame_skip", "detect_fps", "cooldown_seconds", "min_box_area", "zones", "updated_at",
         "event_grace_seconds", "event_max_seconds", "pre_roll_seconds", "post_roll_seconds",
         "motion_masks", "forced_detect_interval", "object_filters", "detector",
+        "record_mode", "retain_continuous_days", "retain_motion_days", "retain_events_days",
     }  # fmt: skip
     assert cameras[0]["rtsp_url"] == ALICE_URL
     assert cameras[0]["ingest_token"] == selectors.camera_ingest_token(camera=alice_camera)

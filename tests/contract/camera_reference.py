@@ -41,7 +41,7 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     nullable: bool = False
-    enum: frozenset[str] | None = None  # for arrays of strings: the allowed items
+    enum: frozenset[str] | None = None  # for strings and arrays of strings: the allowed values
     min_items: int | None = None
     max_items: int | None = None
     min_length: int | None = None
@@ -150,6 +150,8 @@ def _json_type(annotation: Any) -> tuple[str, bool, Any]:
         return "array", nullable, typing.get_args(annotation)[0]
     if origin in (dict, typing.Mapping, __import__("collections.abc").abc.Mapping):
         return "object", nullable, typing.get_args(annotation)[1]
+    if origin is typing.Literal and all(isinstance(arg, str) for arg in typing.get_args(annotation)):
+        return "string", nullable, frozenset(typing.get_args(annotation))  # an enum of strings
     if annotation is bool:
         return "boolean", nullable, None
     if annotation is int:
@@ -181,6 +183,8 @@ def pydantic_setting(field: Any, *, enum: frozenset[str] | None = None) -> Setti
             bounds["pattern"] = meta.pattern
     if enum is None and isinstance(item, type) and issubclass(item, Enum):
         enum = frozenset(member.value for member in item)
+    if enum is None and kind == "string" and isinstance(item, frozenset):
+        enum = item  # a Literal of strings
     default = NO_DEFAULT if field.is_required() else _plain(field.get_default(call_default_factory=True))
     if nullable and default is None:
         default = NO_DEFAULT  # "unset" is how the reference says "no default"

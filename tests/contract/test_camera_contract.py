@@ -112,10 +112,12 @@ def _model_setting(name: str) -> Setting:
         enum, max_items = ALERT_TYPES, len(ALERT_TYPES)
     if name in ("zones", "motion_masks"):  # validate_zones, validate_motion_masks
         max_items = validators.MAX_ZONES
+    if field.choices:  # a string setting with choices: record_mode
+        enum = frozenset(value for value, _ in field.choices)
     default = field.get_default() if field.has_default() else NO_DEFAULT
     if field.null and default is None:
         default = NO_DEFAULT
-    if kind == "string":
+    if kind == "string" and not field.choices:
         bounds.update(_string_bounds(field))
     return Setting(type=kind, default=default, nullable=field.null, enum=enum, max_items=max_items, **bounds)
 
@@ -143,6 +145,8 @@ def _serializer_setting(field: serializers.Field) -> Setting:
             enum=frozenset(choices) if choices else None,
             max_items=field.max_length,
         )
+    if isinstance(field, serializers.ChoiceField):  # record_mode
+        return Setting(type="string", enum=frozenset(field.choices), nullable=field.allow_null)
     kind = {serializers.FloatField: "number", serializers.IntegerField: "integer",
             serializers.BooleanField: "boolean", serializers.CharField: "string"}
     found = next(value for cls, value in kind.items() if isinstance(field, cls))
@@ -171,7 +175,9 @@ OWN_EDITOR = ("zones", "motion_masks")
 
 
 #: Optional form fields whose clean method stores the model's default for a blank box (never null).
-FORM_BLANK_MEANS_DEFAULT = ("forced_detect_interval",)
+FORM_BLANK_MEANS_DEFAULT = (
+    "forced_detect_interval", "retain_continuous_days", "retain_motion_days", "retain_events_days",
+)
 
 
 #: Form fields that are not detection settings: the name and the stream URLs (credentials, which reach
@@ -187,6 +193,9 @@ def _form_setting(name: str) -> Setting:
     field = CameraForm(user=None).fields[name]
     if isinstance(field, forms.MultipleChoiceField):
         return Setting(type="array", enum=frozenset(value for value, _ in field.choices), max_items=None)
+    if isinstance(field, forms.ChoiceField):  # record_mode: a select of the enum's values
+        choices = frozenset(value for value, _ in field.choices)
+        return Setting(type="string", default=field.initial, enum=choices)
     if isinstance(field, forms.CharField):
         # Blank is the model's default (an empty string), so the form field is optional but not null.
         return Setting(type="string", default=field.initial if field.initial is not None else NO_DEFAULT,

@@ -97,6 +97,11 @@ camera_input = st.fixed_dictionaries(
         # Known pools, "local", the default, a pool the operator does not know, and names the API refuses.
         "detector": st.sampled_from(["", "local", *POOLS, "gpu-b", "GPU", "-a", "a" * 64])
         | st.text(max_size=70),
+        # recording (issue 23): the modes, and words the API refuses
+        "record_mode": st.sampled_from(["events", "motion", "continuous", "off", "OFF", "always", ""]),
+        "retain_continuous_days": _around("retain_continuous_days", integer=True),
+        "retain_motion_days": _around("retain_motion_days", integer=True),
+        "retain_events_days": _around("retain_events_days", integer=True),
     },
 )
 
@@ -142,7 +147,8 @@ def test_a_camera_the_api_accepts_runs_alike_on_kubernetes_and_locally(data: dic
 def _edge(bound: str) -> dict:
     values = {name: getattr(REFERENCE[name], bound) for name in
               ("confidence_threshold", "frame_skip", "detect_fps", "cooldown_seconds", "min_box_area",
-               "forced_detect_interval")}
+               "forced_detect_interval", "retain_continuous_days", "retain_motion_days",
+              "retain_events_days")}
     corner = float(bound == "maximum")
     square = [[corner, corner], [1 - corner, corner], [1 - corner, 1 - corner], [corner, 1 - corner]]
     many = bound == "maximum"
@@ -161,6 +167,7 @@ def _edge(bound: str) -> dict:
                                   "max_ratio": 100 * corner, "min_score": corner}
                            for kind in (AlertType.values if many else ["person"])},
         "detector": "d" * REFERENCE["detector"].max_length if many else "",
+        "record_mode": "continuous" if many else "off",
         **values,
     }
 
@@ -218,6 +225,10 @@ def _runs_alike(camera: Camera) -> None:
     ]
     assert config.forced_detect_interval == camera.forced_detect_interval
     assert config.detector == camera.detector
+    assert config.record_mode == camera.record_mode
+    assert (config.retain_continuous_days, config.retain_motion_days, config.retain_events_days) == (
+        camera.retain_continuous_days, camera.retain_motion_days, camera.retain_events_days
+    )
     defaults = {"": OPERATOR.worker_detector_url, "local": None}
     wanted_url = defaults.get(camera.detector) or POOLS.get(camera.detector)
     assert config.detector_url == wanted_url

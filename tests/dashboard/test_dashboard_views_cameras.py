@@ -239,3 +239,41 @@ def test_the_form_marks_each_setting_live_or_restart_from_the_one_classification
     assert marked("name") is None  # the worker does not read it
     # The fields of both kinds are on the form: the test proves something.
     assert {"confidence_threshold", "alert_types", "frame_skip", "rtsp_url"} <= shown
+
+
+def test_the_camera_page_shows_the_recording_mode_and_the_storage_used(
+    alice_client, alice, make_camera, settings, tmp_path
+):
+    """Issue 23: what is recorded, how long it is kept, how much it takes (from the index rows)."""
+    from django.core.files.base import ContentFile
+    from recordings.models import RecordingSegment
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    camera = make_camera(alice)
+    page = alice_client.get(reverse("dashboard:camera-edit", args=[camera.id])).content.decode()
+    assert 'id="recording-none"' in page and "this mode records no segments" in page
+    alice_client.post(
+        reverse("dashboard:camera-edit", args=[camera.id]),
+        {**VALID, "name": camera.name, "record_mode": "continuous", "retain_continuous_days": "3"},
+    )
+    camera.refresh_from_db()
+    assert (camera.record_mode, camera.retain_continuous_days, camera.retain_motion_days) == (
+        "continuous",
+        3,
+        14,
+    )
+    start = timezone.now() - timedelta(minutes=5)
+    for index in range(3):
+        segment = RecordingSegment(
+            camera=camera,
+            start=start + timedelta(seconds=10 * index),
+            end=start + timedelta(seconds=10 * index + 10),
+            duration=10,
+            size=2048,
+            kind="continuous",
+        )
+        segment.file.save(f"{index}.mp4", ContentFile(b"x" * 2048), save=False)
+        segment.save()
+    page = alice_client.get(reverse("dashboard:camera-edit", args=[camera.id])).content.decode()
+    assert '<span id="recording-segments">3</span>' in page and 'data-bytes="6144"' in page
+    assert "kept 3 days continuous" in page and 'id="recording-latest"' in page

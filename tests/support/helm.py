@@ -188,7 +188,8 @@ def pod_specs(objects: list[dict]) -> list[tuple[str, dict]]:
         if kind in {"Deployment", "StatefulSet", "DaemonSet", "Job"}:
             specs.append((f"{kind}/{obj['metadata']['name']}", obj["spec"]["template"]["spec"]))
         elif kind == "CronJob":
-            specs.append((f"CronJob/{obj['metadata']['name']}", obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]))
+            pod = obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+            specs.append((f"CronJob/{obj['metadata']['name']}", pod))
         elif kind == "Pod":
             specs.append((f"Pod/{obj['metadata']['name']}", obj["spec"]))
     return specs

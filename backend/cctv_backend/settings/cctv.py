@@ -79,3 +79,19 @@ LIVE_WORKER_NETWORKS = env_list(
 )
 LIVE_MAX_SESSIONS = env_int("LIVE_MAX_SESSIONS", 100, minimum=1, maximum=10_000)
 LIVE_CONNECT_TIMEOUT_SECONDS = env_float("LIVE_CONNECT_TIMEOUT_SECONDS", 3.0, minimum=0.1, maximum=60)
+
+# Recordings (the recordings app, issue 23): segments of about 10 s that workers upload with the camera's
+# ingest token. A segment past RECORDING_SEGMENT_MAX_BYTES answers 413 before a byte of it is read; one
+# stated longer than RECORDING_SEGMENT_MAX_SECONDS is refused (400), as are MP4s the clip checks refuse.
+RECORDING_SEGMENT_MAX_BYTES = env_int("RECORDING_SEGMENT_MAX_BYTES", 64 * 1024 * 1024, minimum=64 * 1024)
+RECORDING_SEGMENT_MAX_SECONDS = env_int("RECORDING_SEGMENT_MAX_SECONDS", 600, minimum=10, maximum=3600)
+# Storage caps applied by the retention pass (`manage.py purge_recordings`, also run by purge_alerts):
+# each owner's segments stay under RECORDING_STORAGE_PER_USER_BYTES, and all owners' under
+# RECORDING_STORAGE_TOTAL_BYTES, where an owner over an equal share loses their own oldest segments
+# first, never another owner's. 0: no cap (only the cameras' retention days delete).
+RECORDING_STORAGE_PER_USER_BYTES = env_int("RECORDING_STORAGE_PER_USER_BYTES", 0, minimum=0)
+RECORDING_STORAGE_TOTAL_BYTES = env_int("RECORDING_STORAGE_TOTAL_BYTES", 0, minimum=0)
+# The longest window one GET /api/cameras/<id>/recordings/ answers (a day of 10 s segments: 8,640 rows).
+RECORDINGS_QUERY_MAX_SECONDS = env_int("RECORDINGS_QUERY_MAX_SECONDS", 86_400, minimum=60, maximum=7 * 86_400)
+# Stored objects deleted per storage call by the retention pass (S3's DeleteObjects takes up to 1,000).
+RECORDING_DELETE_BATCH = env_int("RECORDING_DELETE_BATCH", 500, minimum=1, maximum=1000)

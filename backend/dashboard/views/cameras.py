@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from recordings.selectors import camera_recording_summary
 
 from cctv_common.redact import mask_url
 from dashboard import selectors
@@ -106,7 +107,14 @@ def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
         # Both masked; the camera service puts the stored password back for a *** left in place.
         initial["detect_rtsp_url"] = mask_url(camera.detect_rtsp_url) if camera.detect_rtsp_url else ""
         form = CameraForm(user=user, camera=camera, initial=initial)
-    return render(request, "dashboard/camera_form.html", {"form": form, "camera": camera, "nav": "cameras"})
+    recording = camera_recording_summary(user=user, camera_id=camera.pk)
+    latest_start_ms = round(recording.latest.start.timestamp() * 1000) if recording.latest else None
+    return render(
+        request,
+        "dashboard/camera_form.html",
+        {"form": form, "camera": camera, "nav": "cameras", "recording": recording,
+         "latest_start_ms": latest_start_ms},
+    )
 
 
 @require_POST

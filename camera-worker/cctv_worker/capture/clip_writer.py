@@ -67,12 +67,16 @@ class ClipWriter:
     def last_wall(self) -> float:
         return self._last_wall
 
-    def close(self) -> ClipFile | None:
-        """Finishes the file (writes the index at the front); None when no packet was written."""
+    def close(self, rename_to: Path | None = None) -> ClipFile | None:
+        """Finishes the file (writes the index at the front); None when no packet was written.
+        ``rename_to``: the complete file's name, when it is only known at the end (a recording segment's
+        name carries its end)."""
         self._out.close()
         if not self.packets:
             self._partial.unlink(missing_ok=True)
             return None
+        if rename_to is not None:
+            self.path = rename_to
         os.replace(self._partial, self.path)
         duration = self._measure_duration()
         return ClipFile(

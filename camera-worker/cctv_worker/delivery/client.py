@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -35,6 +36,11 @@ class SendResult:
     detail: str = ""
     retry_after: float | None = None
     alert_id: object = None
+
+
+def _iso(wall: float) -> str:
+    """A Unix time as ISO 8601 UTC with milliseconds (what the backend's time headers take)."""
+    return datetime.fromtimestamp(wall, tz=UTC).isoformat(timespec="milliseconds")
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -85,6 +91,26 @@ class BackendClient:
                 headers={
                     "Content-Type": "video/mp4",
                     "X-Clip-Started-At": str(payload.get("started_at") or ""),
+                },
+                timeout=max(self.timeout, 60.0),
+            )
+
+    def send_segment(self, camera_id: int, path: Path, *, start_us: int, end: float, kind: str) -> SendResult:
+        """PUT one recording segment (issue 23). Its URL names camera and start (milliseconds): the
+        backend stores a segment once however often it is sent."""
+        if not path.is_file():
+            return SendResult(Outcome.REJECTED, failure="rejected", detail=f"segment file {path} is gone")
+        start_ms = start_us // 1000
+        url = f"{self.base_url}/api/cameras/{camera_id}/recordings/segments/{start_ms}/"
+        with path.open("rb") as body:  # streamed from disk with its Content-Length
+            return self._send(
+                "PUT",
+                url,
+                data=body,
+                headers={
+                    "Content-Type": "video/mp4",
+                    "X-Segment-Ended-At": _iso(end),
+                    "X-Segment-Kind": kind,
                 },
                 timeout=max(self.timeout, 60.0),
             )

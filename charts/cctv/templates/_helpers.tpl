@@ -256,6 +256,12 @@ The environment that the backend container and the migrations Job share: databas
 {{ include "cctv.mediaStore.env" . }}
 - name: ALERT_RETENTION_DAYS
   value: {{ .Values.backend.alertRetentionDays | quote }}
+- name: RECORDING_SEGMENT_MAX_BYTES
+  value: {{ .Values.backend.recordings.segmentMaxBytes | int64 | quote }}
+- name: RECORDING_STORAGE_PER_USER_BYTES
+  value: {{ .Values.backend.recordings.storagePerUserBytes | int64 | quote }}
+- name: RECORDING_STORAGE_TOTAL_BYTES
+  value: {{ .Values.backend.recordings.storageTotalBytes | int64 | quote }}
 # Behind the Ingress controller one proxy adds X-Forwarded-For; the login throttle must count the client
 # it names, not the proxy (and must not trust a client's own header when there is no proxy).
 - name: NUM_PROXIES

@@ -1,9 +1,11 @@
 """``manage.py purge_alerts``: delete alerts older than the retention period with their snapshot and clip
-files, then hold all clips under CLIP_STORAGE_PER_USER_BYTES (oldest clips of closed events first)."""
+files, then hold all clips under CLIP_STORAGE_PER_USER_BYTES (oldest clips of closed events first), then
+run the recordings' retention pass (``purge_recordings``): one scheduled command keeps all media in bounds."""
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -35,3 +37,4 @@ class Command(BaseCommand):
         capped = services.clips_enforce_storage_cap()
         if capped:
             self.stdout.write(f"Deleted {capped} clip(s) to stay under CLIP_STORAGE_PER_USER_BYTES.")
+        call_command("purge_recordings", stdout=self.stdout)

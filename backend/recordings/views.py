@@ -1,0 +1,146 @@
+"""The recordings API: thin views over ``recordings.selectors`` / ``recordings.services``.
+
+- ``GET /api/cameras/<id>/recordings/?start=&end=``: segments and gaps of a window (the owner).
+- ``PUT /api/cameras/<id>/recordings/segments/<start_ms>/``: a worker's segment upload (the camera's
+  ingest token or its owner's token), the MP4 as the body; idempotent by camera and start.
+- ``GET`` of that same path: the segment's MP4 with range requests, for whoever may see the camera.
+- ``GET /api/recordings/usage/``: what the caller's recordings take, per camera and in all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from recordings import metrics, selectors, services
+from recordings.serializers import (
+    RecordingsOutputSerializer,
+    RecordingsQuerySerializer,
+    StoredSegmentOutputSerializer,
+    UsageOutputSerializer,
+)
+from surveillance import media_store
+from surveillance.parsers import spooled_clip
+from surveillance.permissions import IsUser, IsUserOrCamera, is_camera
+from surveillance.selectors import camera_of
+from surveillance.users import signed_in_user
+from surveillance.validators import parse_aware
+from surveillance.views import CountsRejections
+
+
+def _start_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+class RecordingsApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "start", OpenApiTypes.DATETIME, required=True, description="ISO 8601 with a zone."
+            ),
+            OpenApiParameter(
+                "end",
+                OpenApiTypes.DATETIME,
+                required=True,
+                description="After start, at most RECORDINGS_QUERY_MAX_SECONDS later.",
+            ),
+        ],
+        responses={200: RecordingsOutputSerializer},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        camera_of(user=signed_in_user(request), camera_id=pk)  # 404 before anything else for another's
+        query = RecordingsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = selectors.camera_recordings(
+            user=signed_in_user(request), camera_id=pk, **query.validated_data
+        )
+        segments = [
+            {
+                "start": segment.start,
+                "end": segment.end,
+                "duration": segment.duration,
+                "size": segment.size,
+                "url": request.build_absolute_uri(
+                    reverse("recording-segment", kwargs={"pk": pk, "start_ms": _start_ms(segment.start)})
+                ),
+            }
+            for segment in found.segments
+        ]
+        gaps = [{"start": gap.start, "end": gap.end, "cause": gap.cause} for gap in found.gaps]
+        return Response(RecordingsOutputSerializer({"segments": segments, "gaps": gaps}).data)
+
+
+class SegmentApi(CountsRejections):
+    rejections = metrics.SEGMENTS_REJECTED
+    parser_classes: list = []  # the upload's body is read in chunks by spooled_clip
+
+    def get_permissions(self):
+        return [IsUserOrCamera()] if self.request.method == "PUT" else [IsUser()]
+
+    @extend_schema(
+        responses={(200, "video/mp4"): OpenApiTypes.BINARY, (206, "video/mp4"): OpenApiTypes.BINARY}
+    )
+    def get(self, request: Request, pk: int, start_ms: int):
+        start = services.segment_start(start_ms)
+        segment = selectors.segment_of(user=signed_in_user(request), camera_id=pk, start=start)
+        return media_store.serve(request, segment.file.name, content_type="video/mp4")
+
+    @extend_schema(
+        request={"video/mp4": OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter(
+                "X-Segment-Ended-At",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="ISO 8601 with a zone: the segment's end (wall clock).",
+            ),
+            OpenApiParameter(
+                "X-Segment-Kind",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="continuous or motion.",
+            ),
+        ],
+        responses={200: StoredSegmentOutputSerializer, 201: StoredSegmentOutputSerializer},
+    )
+    def put(self, request: Request, pk: int, start_ms: int) -> Response:
+        camera = _camera_for_upload(request, pk)
+        start = services.segment_start(start_ms)
+        end = parse_aware(request.headers.get("X-Segment-Ended-At", "").strip())
+        kind = request.headers.get("X-Segment-Kind", "").strip()
+        with spooled_clip(
+            request,
+            setting="RECORDING_SEGMENT_MAX_BYTES",
+            what="segment",
+            rejections=metrics.SEGMENTS_REJECTED,
+        ) as upload:
+            stored = services.segment_store(camera=camera, start=start, end=end, kind=kind, upload=upload)
+        return Response(
+            StoredSegmentOutputSerializer(stored.segment).data,
+            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        )
+
+
+def _camera_for_upload(request: Request, camera_id: int):
+    """An ingest token may only name its own camera, a user only their own (as for clips)."""
+    if is_camera(request):
+        if request.auth.pk != camera_id:
+            raise exceptions.PermissionDenied(f"This ingest token belongs to camera {request.auth.pk}.")
+        return request.auth
+    return camera_of(user=signed_in_user(request), camera_id=camera_id)
+
+
+class RecordingUsageApi(APIView):
+    @extend_schema(responses={200: UsageOutputSerializer})
+    def get(self, request: Request) -> Response:
+        usage = selectors.recordings_usage(user=signed_in_user(request))
+        return Response(UsageOutputSerializer(usage).data)
