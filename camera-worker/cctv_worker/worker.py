@@ -374,7 +374,10 @@ class Worker:
         try:
             detections = self.detector.detect(frame.image)
         except DetectorUnavailable:
-            return  # the failover logged the outage once and counted it below; the loop goes on
+            # The failover logged the outage once and counted it below; the loop goes on. The overlay
+            # shows no boxes rather than the last ones, frozen, for as long as the detector is away.
+            self.latest_detections.publish((), frame.captured_at)
+            return
         except Exception:
             log.exception("detector failed on a frame; skipping it")
             return
