@@ -19,8 +19,10 @@ LIVE_MAX_SESSIONS sessions per process; more answer 503.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import ipaddress
 import json
+import math
 import re
 import socket
 import threading
@@ -34,7 +36,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from surveillance import metrics
-from surveillance.models import Camera
+from surveillance.models import AlertType, Camera
 
 MAX_HEADER_BYTES = 8 * 1024  # a worker's answer head is a few lines
 READ_TIMEOUT_SECONDS = 30.0  # the worker ends a stalled session after 15 s; this catches a hung worker
@@ -44,6 +46,7 @@ CHUNK_BYTES = 64 * 1024
 RECEIVE_BUFFER_BYTES = 256 * 1024
 
 STATE_LIVE, STATE_DOWN, STATE_INACTIVE = "live", "down", "inactive"
+MAX_DETECTION_OBJECTS = 50  # as the worker's cctv_worker.live_detections.MAX_OBJECTS
 
 
 @dataclass(frozen=True)
@@ -288,3 +291,67 @@ def _close_and_release(sock: socket.socket, release) -> None:
         sock.close()
     finally:
         release()
+
+
+MAX_DETECTIONS_BYTES = 64 * 1024  # the worker sends at most 50 objects (~6 KB); more is not a worker's
+
+
+def read_detections(camera: Camera) -> dict:
+    """The objects of the last frame the camera's worker analysed (``GET /live/detections`` at the
+    worker, with its live key), each given the alert type's display name as ``label``; else raises
+    ``LiveUnavailable``. Short and synchronous: the worker answers at once from memory."""
+    if live_state(camera) != STATE_LIVE:
+        raise LiveUnavailable(503, STATE_DOWN, "The camera's stream is not live.")
+    connection = http.client.HTTPConnection(
+        camera.live_host or "", camera.live_port, timeout=settings.LIVE_CONNECT_TIMEOUT_SECONDS
+    )
+    try:
+        connection.request(
+            "GET", "/live/detections", headers={"Authorization": f"Bearer {camera.live_key}"}
+        )
+        response = connection.getresponse()
+        body = response.read(MAX_DETECTIONS_BYTES + 1)
+        status = response.status
+    except (OSError, http.client.HTTPException) as exc:
+        raise LiveUnavailable(502, STATE_DOWN, "The camera's worker does not answer.") from exc
+    finally:
+        connection.close()
+    if status != 200 or len(body) > MAX_DETECTIONS_BYTES:
+        raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
+    try:
+        return _detections_of(json.loads(body))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise LiveUnavailable(502, STATE_DOWN, "The camera's worker answered nonsense.") from exc
+
+
+def _detections_of(raw: dict) -> dict:
+    """Only the fields of the contract, checked, passed on: a worker's body is not echoed blindly."""
+    captured_at = raw["captured_at"]
+    objects = []
+    for item in raw["objects"][:MAX_DETECTION_OBJECTS]:
+        box = [_finite(v) for v in item["box"]]
+        if len(box) != 4:
+            raise ValueError("a box has four numbers")
+        alert_type = str(item["alert_type"])
+        label = AlertType(alert_type).label if alert_type in AlertType.values else alert_type
+        confidence = item.get("confidence")
+        objects.append(
+            {
+                "alert_type": alert_type,
+                "label": label,
+                "confidence": None if confidence is None else _finite(confidence),
+                "track_id": int(item["track_id"]),
+                "box": [min(1.0, max(0.0, v)) for v in box],
+            }
+        )
+    return {
+        "captured_at": None if captured_at is None else _finite(captured_at),
+        "objects": objects,
+    }
+
+
+def _finite(value: object) -> float:
+    number = float(value)  # type: ignore[arg-type]  # a wrong type raises: the worker's body is refused
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number

@@ -27,6 +27,11 @@ urlpatterns = [
         name="camera-live-sub-hls",
     ),
     path(
+        "api/cameras/<int:pk>/live/detections/",
+        views.CameraLiveDetectionsApi.as_view(),
+        name="camera-live-detections",
+    ),
+    path(
         "api/cameras/<int:pk>/live/sub/stream/",
         views.CameraLiveSubStreamApi.as_view(),
         name="camera-live-sub",

@@ -315,6 +315,20 @@ class CameraLiveSubStreamApi(CameraLiveStreamApi):
     sub = True
 
 
+class CameraLiveDetectionsApi(APIView):
+    """GET /api/cameras/<id>/live/detections/: the objects on the last frame the camera's worker analysed,
+    for the live view's overlay (the same callers as the live stream; docs/contracts.md)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: None})
+    def get(self, request: Request, pk: int) -> Response:
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        try:
+            body = live.read_detections(camera)
+        except live.LiveUnavailable as exc:
+            return Response({"detail": exc.detail, "state": exc.state}, status=exc.status)
+        return Response(body, headers={"Cache-Control": "no-store"})
+
+
 class ActiveCamerasApi(APIView):
     """GET /api/active-cameras/: the operator's view (every user's, with the permission), else your own.
 

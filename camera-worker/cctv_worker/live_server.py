@@ -23,6 +23,9 @@ that partial segment exists, at most ``BLOCK_WAIT`` seconds. ``GET /hls/init.mp4
 /hls/seg-<n>.m4s`` and ``GET /hls/part-<n>.<p>.m4s`` answer from the running
 session's memory with a Content-Length, 404 when there is no session or the segment has gone. Every
 request keeps the session alive; ``LIVE_HLS_IDLE_SECONDS`` after the last one it ends.
+``GET /live/detections`` (the same key): the objects of the last analysed frame as JSON, for the live
+view's overlay (``cctv_worker.live_detections``: bounded, alert types only, boxes normalised 0..1). It
+answers at once, never waits for a frame, so a poll holds no thread longer than a write.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cctv_worker.capture.hls import HlsSessions
 from cctv_worker.capture.live import LiveSink
+from cctv_worker.live_detections import LatestDetections
 from cctv_worker.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -71,6 +75,7 @@ class LiveServer:
         metrics: WorkerMetrics,
         sub: LiveSink | None = None,
         hls_idle_seconds: float = 30.0,
+        detections: LatestDetections | None = None,
     ) -> None:
         expected = f"Bearer {key}".encode()
         sinks = {"/live": live, "/live/sub": sub or live}
@@ -96,6 +101,8 @@ class LiveServer:
                         sinks["/live/sub" if match["sub"] else "/live"],
                         hls[match["sub"] or "main"],
                     )
+                elif self.path.split("?", 1)[0] == "/live/detections" and detections is not None:
+                    self._json(200, detections.body())
                 elif (sink := sinks.get(self.path.split("?", 1)[0])) is None:
                     self._refuse(404, "not found")
                 elif sink.codec is None:
@@ -203,10 +210,13 @@ class LiveServer:
                 self.wfile.write(body)
 
             def _refuse(self, status: int, state: str) -> None:
-                body = json.dumps({"state": state}).encode()
+                self._json(status, json.dumps({"state": state}).encode())
+
+            def _json(self, status: int, body: bytes) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
                 self.end_headers()
                 self.wfile.write(body)
 
