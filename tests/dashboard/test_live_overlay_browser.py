@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from browser_support import chromium, wait_for
+from playwright.sync_api import expect
 
 # The person detector's fixtures (the model is exported once and cached between runs).
 from worker.conftest import person_onnx, person_pt  # noqa: F401
@@ -30,20 +30,7 @@ from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--autoplay-policy=no-user-gesture-required"]  # fmt: skip
 MODEL_CLASS_NAMES = ("Normal", "Fall")  # the bundled model's: they never reach a viewer
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)  # polling a condition with a deadline, not timing
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 class Site:
@@ -122,12 +109,8 @@ def test_the_detections_have_the_live_streams_tenancy_over_real_http(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: the Debian package chromium (scripts/bootstrap --system)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
