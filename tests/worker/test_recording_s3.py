@@ -178,7 +178,11 @@ def own_store(tmp_path: Path) -> Iterator[ObjectStore]:
     other S3 tests of this xdist worker) must not be. Ports from this worker's block (support.net)."""
     ports = StorePorts(*(free_port() for _ in range(8)))
     with ObjectStore(
-        tmp_path / "store", access_key=ACCESS_KEY, secret_key=secrets.token_hex(20), ports=ports
+        tmp_path / "store",
+        access_key=ACCESS_KEY,
+        secret_key=secrets.token_hex(20),
+        ports=ports,
+        stop_grace=1.0,  # the outage starts when stop() returns: no 15 s of a store refusing writes first
     ) as store:
         yield store
 
