@@ -81,9 +81,10 @@ def fuzz(alice, alice_camera):
         for operation in operations[shard::SHARDS]:
             if operation.path == "/api-token-auth/":
                 continue  # throttled by design after a few calls; covered in test_authentication
-            if operation.path.endswith(("/live/stream/", "/live/sub/stream/")):
+            if operation.path.endswith(("/live/stream/", "/live/sub/stream/", "/live/detections/")):
                 # A camera with no worker running answers 503 "down" by contract (docs/contracts.md, the
-                # live view); its inputs, tenancy and limits are covered in test_live.
+                # live view); their inputs, tenancy and limits are covered in test_live and the overlay's
+                # tests (test_live_overlay_browser).
                 continue
 
             @settings(

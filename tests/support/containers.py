@@ -146,6 +146,10 @@ def kubernetes_flags(
     volumes = {volume["name"]: volume for volume in pod_spec.get("volumes", [])}
     for mount in container.get("volumeMounts", []):
         volume = volumes[mount["name"]]
+        if "projected" in volume or "secret" in volume:
+            host_dir = _secret_files(volume, secrets_data, pod_spec.get("securityContext", {}), scratch)
+            flags += ["--volume", f"{host_dir}:{mount['mountPath']}:ro"]
+            continue
         if not ({"emptyDir", "persistentVolumeClaim"} & volume.keys()):
             raise AssertionError(f"volume {volume} has no stand-in here")
         # As the kubelet makes an emptyDir: a new, empty, world-writable host directory bound into the
@@ -185,6 +189,34 @@ def kubernetes_flags(
         flags += ["--entrypoint", json.dumps(container["command"])]
     after += [str(arg) for arg in container.get("args", [])]
     return flags, after
+
+
+def _secret_files(
+    volume: Mapping[str, Any],
+    secrets_data: Mapping[str, Mapping[str, str]],
+    pod_security: Mapping[str, Any],
+    scratch: Path,
+) -> Path:
+    """A Secret volume (or a projected volume of Secrets) as the kubelet writes it: one file per item, of
+    the volume's defaultMode, group-owned by the pod's fsGroup (so that only the pod's group reads it)."""
+    if "secret" in volume:
+        sources, mode = [{"secret": volume["secret"]}], volume["secret"].get("defaultMode", 0o644)
+    else:
+        sources, mode = volume["projected"]["sources"], volume["projected"].get("defaultMode", 0o644)
+    host_dir = Path(tempfile.mkdtemp(prefix=f"{volume['name']}-", dir=scratch))
+    host_dir.chmod(0o755)
+    for source in sources:
+        if "secret" not in source:
+            raise AssertionError(f"projected source {source} has no stand-in here")
+        secret = source["secret"]
+        data = secrets_data[secret.get("secretName", secret.get("name"))]
+        for item in secret.get("items") or [{"key": key, "path": key} for key in data]:
+            path = host_dir / item["path"]
+            path.write_text(data[item["key"]])
+            if "fsGroup" in pod_security:
+                os.chown(path, os.getuid(), int(pod_security["fsGroup"]))
+            path.chmod(item.get("mode", mode))
+    return host_dir
 
 
 _QUANTITY = re.compile(r"^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
