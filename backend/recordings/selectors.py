@@ -4,28 +4,54 @@ rule (``surveillance.selectors.camera_of``: another user's camera is a 404, like
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from recordings.gaps import Gap, find_gaps
+from recordings.gaps import DEFAULT_TOLERANCE, Gap, find_gaps
 from recordings.models import RecordingSegment, StreamOutage
 from surveillance.access import Action, cameras_visible_to
 from surveillance.models import Camera, RecordMode
 from surveillance.selectors import camera_of, cameras_of
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class SegmentRow:
-    start: datetime
-    end: datetime
+    """A segment as the recordings query answers it. Times are Unix microseconds: a camera-day is 8,640
+    rows, and turning 17,280 database timestamps into datetime objects took most of the query's time
+    (bench/bench_recording_index.py); ``start``/``end`` give the datetimes where one is wanted."""
+
+    start_us: int
+    end_us: int
     duration: float
     size: int
+
+    @property
+    def start(self) -> datetime:
+        return moment_of(self.start_us)
+
+    @property
+    def end(self) -> datetime:
+        return moment_of(self.end_us)
+
+
+def moment_of(microseconds: int) -> datetime:
+    """Unix microseconds as an aware UTC datetime, exactly (no float on the way)."""
+    return _EPOCH + timedelta(microseconds=microseconds)
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -41,30 +67,58 @@ def camera_recordings(
     """The camera's segments overlapping [start, end) in time order, and the gaps between them."""
     camera = camera_of(user=user, camera_id=camera_id)
     now = now or timezone.now()
-    # A segment overlapping the window starts at most one segment's length before it: with that lower
-    # bound the (camera, start) index is a range scan, whatever the camera's history.
-    longest = timedelta(seconds=settings.RECORDING_SEGMENT_MAX_SECONDS)
-    # Plain rows, not model instances: a camera-day is 8,640 of them, and building models costs most of
-    # the query's time (bench/bench_recording_index.py).
-    segments = [
-        SegmentRow(*row)
-        for row in RecordingSegment.objects.filter(
-            camera=camera, start__gte=start - longest, start__lt=end, end__gt=start
-        )
-        .order_by("start")
-        .values_list("start", "end", "duration", "size")
-    ]
+    segments = _segments(camera.pk, start, end)
     outages = StreamOutage.objects.filter(camera=camera, started_at__lt=end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start)
     )
     gaps = find_gaps(
         window=(start, end),
-        segments=[(segment.start, segment.end) for segment in segments],
+        # The covered runs, not the 8,640 segments: the same holes (find_gaps only looks for uncovered
+        # time over the tolerance), from a loop over integers instead of datetimes.
+        segments=_covered_runs(segments, tolerance=DEFAULT_TOLERANCE // timedelta(microseconds=1)),
         outages=outages.values_list("started_at", "ended_at"),
         continuous=camera.record_mode == RecordMode.CONTINUOUS,
         now=now,
     )
     return Recordings(camera, segments, gaps)
+
+
+def _segments(camera_id: int, start: datetime, end: datetime) -> list[SegmentRow]:
+    # A segment overlapping the window starts at most one segment's length before it: with that lower
+    # bound the (camera, start) key is a range scan, whatever the camera's history, and its covering
+    # columns make it an index-only scan on PostgreSQL.
+    earliest = start - timedelta(seconds=settings.RECORDING_SEGMENT_MAX_SECONDS)
+    rows = RecordingSegment.objects.filter(
+        camera_id=camera_id, start__gte=earliest, start__lt=end, end__gt=start
+    ).order_by("start")
+    if connection.vendor == "postgresql":
+        # The server turns the times into integers (exact: timestamptz is whole microseconds).
+        micros = "(extract(epoch from {}) * 1000000)::bigint"
+        rows = rows.annotate(
+            start_us=RawSQL(micros.format('"recordings_recordingsegment"."start"'), ()),
+            end_us=RawSQL(micros.format('"recordings_recordingsegment"."end"'), ()),
+        )
+        return [SegmentRow(*row) for row in rows.values_list("start_us", "end_us", "duration", "size")]
+    return [
+        SegmentRow(_microseconds(first), _microseconds(last), duration, size)
+        for first, last, duration, size in rows.values_list("start", "end", "duration", "size")
+    ]
+
+
+def _covered_runs(segments: list[SegmentRow], *, tolerance: int) -> list[tuple[datetime, datetime]]:
+    """Segments (by start) merged where they touch or leave at most ``tolerance`` microseconds between."""
+    runs: list[tuple[datetime, datetime]] = []
+    run_start = run_end = None
+    for segment in segments:
+        if run_end is not None and segment.start_us - run_end <= tolerance:
+            run_end = max(run_end, segment.end_us)
+            continue
+        if run_start is not None and run_end is not None:
+            runs.append((moment_of(run_start), moment_of(run_end)))
+        run_start, run_end = segment.start_us, segment.end_us
+    if run_start is not None and run_end is not None:
+        runs.append((moment_of(run_start), moment_of(run_end)))
+    return runs
 
 
 def segment_of(*, user: User, camera_id: int, start: datetime) -> RecordingSegment:
