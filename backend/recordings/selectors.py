@@ -108,7 +108,8 @@ def _segments(camera_id: int, start: datetime, end: datetime) -> list[SegmentRow
 def _covered_runs(segments: list[SegmentRow], *, tolerance: int) -> list[tuple[datetime, datetime]]:
     """Segments (by start) merged where they touch or leave at most ``tolerance`` microseconds between."""
     runs: list[tuple[datetime, datetime]] = []
-    run_start = run_end = None
+    run_start: int | None = None
+    run_end: int | None = None
     for segment in segments:
         if run_end is not None and segment.start_us - run_end <= tolerance:
             run_end = max(run_end, segment.end_us)

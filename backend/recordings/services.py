@@ -144,10 +144,9 @@ def recordings_purge(*, now: datetime | None = None) -> PurgeResult:
         "pk", "retain_continuous_days", "retain_motion_days", "retain_events_days"
     )
     for camera in cameras.iterator(chunk_size=500):
-        for kind in SegmentKind.values:
-            count, size = _delete_in_batches(_expired(camera, kind, now))
-            result.retention += count
-            result.bytes += size
+        count, size = _delete_in_batches(_expired(camera, now))
+        result.retention += count
+        result.bytes += size
     if result.retention:
         metrics.SEGMENTS_DELETED.labels(reason=metrics.DELETED_RETENTION).inc(result.retention)
     capped, size = recordings_enforce_caps()
@@ -155,22 +154,29 @@ def recordings_purge(*, now: datetime | None = None) -> PurgeResult:
     return result
 
 
-def _expired(camera: Camera, kind: str, now: datetime):
-    days = camera.retain_continuous_days if kind == SegmentKind.CONTINUOUS else camera.retain_motion_days
-    cutoff = now - timedelta(days=days)
-    # ``start`` before the cut-off too (implied: a segment ends after it starts): a range of the camera's
-    # (camera, start) key, the only index the table has.
-    old = RecordingSegment.objects.filter(camera=camera, kind=kind, start__lt=cutoff, end__lt=cutoff)
-    if camera.retain_events_days <= days:
-        return old
-    # Footage around an event is kept longer: spare the segments that overlap one of the camera's events
-    # until RETAIN_EVENTS_DAYS (a seed client's alert has no start/end: its time is occurred_at).
-    events = Alert.objects.annotate(
-        event_start=Coalesce("started_at", "occurred_at"),
-        event_end=Coalesce("ended_at", "started_at", "occurred_at"),
-    ).filter(camera=camera, event_start__lte=OuterRef("end"), event_end__gte=OuterRef("start"))
+def _expired(camera: Camera, now: datetime):
+    """The camera's segments past their kind's days, as one query (one statement per camera and batch)."""
     events_cutoff = now - timedelta(days=camera.retain_events_days)
-    return old.filter(Q(end__lt=events_cutoff) | ~Exists(events))
+    expired = Q()
+    cutoffs = []
+    for kind in SegmentKind.values:
+        days = camera.retain_continuous_days if kind == SegmentKind.CONTINUOUS else camera.retain_motion_days
+        cutoff = now - timedelta(days=days)
+        cutoffs.append(cutoff)
+        old = Q(kind=kind, end__lt=cutoff)
+        if camera.retain_events_days > days:
+            # Footage around an event is kept longer: spare the segments that overlap one of the camera's
+            # events until RETAIN_EVENTS_DAYS (a seed client's alert has no start/end: its time is
+            # occurred_at).
+            events = Alert.objects.annotate(
+                event_start=Coalesce("started_at", "occurred_at"),
+                event_end=Coalesce("ended_at", "started_at", "occurred_at"),
+            ).filter(camera=camera, event_start__lte=OuterRef("end"), event_end__gte=OuterRef("start"))
+            old &= Q(end__lt=events_cutoff) | ~Exists(events)
+        expired |= old
+    # ``start`` before the latest cut-off too (implied: a segment ends after it starts): a range of the
+    # camera's (camera, start) key, the only index the table has.
+    return RecordingSegment.objects.filter(expired, camera=camera, start__lt=max(cutoffs))
 
 
 def _delete_in_batches(queryset, *, limit_bytes: int | None = None) -> tuple[int, int]:
