@@ -21,7 +21,6 @@ from surveillance.access import Action, cameras_visible_to
 from surveillance.models import Camera, RecordMode
 from surveillance.selectors import camera_of, cameras_of
 
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -92,11 +91,12 @@ def _segments(camera_id: int, start: datetime, end: datetime) -> list[SegmentRow
         camera_id=camera_id, start__gte=earliest, start__lt=end, end__gt=start
     ).order_by("start")
     if connection.vendor == "postgresql":
-        # The server turns the times into integers (exact: timestamptz is whole microseconds).
-        micros = "(extract(epoch from {}) * 1000000)::bigint"
+        # The server turns the times into integers (exact: timestamptz is whole microseconds). Constant
+        # SQL, no input in it.
+        micros = '(extract(epoch from "recordings_recordingsegment"."{}") * 1000000)::bigint'
         rows = rows.annotate(
-            start_us=RawSQL(micros.format('"recordings_recordingsegment"."start"'), ()),
-            end_us=RawSQL(micros.format('"recordings_recordingsegment"."end"'), ()),
+            start_us=RawSQL(micros.format("start"), ()),  # noqa: S611
+            end_us=RawSQL(micros.format("end"), ()),  # noqa: S611
         )
         return [SegmentRow(*row) for row in rows.values_list("start_us", "end_us", "duration", "size")]
     return [
@@ -120,6 +120,78 @@ def _covered_runs(segments: list[SegmentRow], *, tolerance: int) -> list[tuple[d
     if run_start is not None and run_end is not None:
         runs.append((moment_of(run_start), moment_of(run_end)))
     return runs
+
+
+# DRF's DateTimeField output in UTC (``2026-12-05T08:00:00Z``, ``.ffffff`` only when there are
+# microseconds), built by PostgreSQL.
+_ISO_UTC = (
+    "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+    "extract(microseconds FROM {c})::bigint %% 1000000 = 0 THEN '' "
+    "ELSE to_char({c} AT TIME ZONE 'UTC', '.US') END || 'Z'"
+)
+_WINDOW = 'camera_id = %s AND start >= %s AND start < %s AND "end" > %s'
+_SEGMENTS_JSON = f"""
+    SELECT coalesce(json_agg(json_build_object(
+        'start', {_ISO_UTC.format(c="start")}, 'end', {_ISO_UTC.format(c='"end"')},
+        'duration', duration, 'size', size,
+        'url', %s || round(extract(epoch FROM start) * 1000)::bigint || '/'
+    ) ORDER BY start), '[]')::text
+    FROM recordings_recordingsegment WHERE {_WINDOW}
+"""  # noqa: S608 - constant SQL, the values are parameters
+# The covered runs (segments merged where the next starts at most the tolerance after the latest end).
+_RUNS = f"""
+    SELECT min(start), max("end") FROM (
+        SELECT start, "end", sum(opens) OVER (ORDER BY start) AS run FROM (
+            SELECT start, "end", CASE WHEN start - max("end") OVER (
+                ORDER BY start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            ) <= %s THEN 0 ELSE 1 END AS opens
+            FROM recordings_recordingsegment WHERE {_WINDOW}
+        ) AS marked
+    ) AS numbered GROUP BY run ORDER BY run
+"""  # noqa: S608 - constant SQL, the values are parameters
+
+
+@dataclass(frozen=True)
+class RecordingsDocument:
+    segments_json: str  # the API's "segments" array as JSON text
+    gaps: list[Gap]
+
+
+def camera_recordings_document(
+    *,
+    user: User,
+    camera_id: int,
+    start: datetime,
+    end: datetime,
+    url_prefix: str,
+    now: datetime | None = None,
+) -> RecordingsDocument | None:
+    """The recordings answer with its segments as JSON text written by PostgreSQL (a camera-day is 8,640
+    segments: no Python object per segment at all), and the gaps from the covered runs. None where that
+    path does not apply (SQLite, a TIME_ZONE other than UTC): the caller builds it from
+    ``camera_recordings``, to the same output (tests/backend/test_recordings.py)."""
+    if connection.vendor != "postgresql" or timezone.get_current_timezone_name() != "UTC":
+        return None
+    camera = camera_of(user=user, camera_id=camera_id)
+    now = now or timezone.now()
+    earliest = start - timedelta(seconds=settings.RECORDING_SEGMENT_MAX_SECONDS)
+    window = [camera.pk, earliest, end, start]
+    with connection.cursor() as cursor:
+        cursor.execute(_SEGMENTS_JSON, [url_prefix, *window])
+        (segments_json,) = cursor.fetchone()
+        cursor.execute(_RUNS, [DEFAULT_TOLERANCE, *window])
+        runs = cursor.fetchall()
+    outages = StreamOutage.objects.filter(camera=camera, started_at__lt=end).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+    )
+    gaps = find_gaps(
+        window=(start, end),
+        segments=runs,
+        outages=outages.values_list("started_at", "ended_at"),
+        continuous=camera.record_mode == RecordMode.CONTINUOUS,
+        now=now,
+    )
+    return RecordingsDocument(segments_json, gaps)
 
 
 def segment_of(*, user: User, camera_id: int, start: datetime) -> RecordingSegment:

@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -56,18 +58,28 @@ class RecordingsApi(APIView):
         ],
         responses={200: RecordingsOutputSerializer},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponse:
         camera_of(user=signed_in_user(request), camera_id=pk)  # 404 before anything else for another's
         query = RecordingsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        iso = _iso_formatter()
+        url = _segment_url_prefix(request, pk)
+        document = selectors.camera_recordings_document(
+            user=signed_in_user(request), camera_id=pk, url_prefix=url, **query.validated_data
+        )
+        if document is not None:
+            gaps_json = json.dumps(
+                [{"start": iso(gap.start), "end": iso(gap.end), "cause": gap.cause} for gap in document.gaps]
+            )
+            return HttpResponse(
+                f'{{"segments":{document.segments_json},"gaps":{gaps_json}}}', content_type="application/json"
+            )
         found = selectors.camera_recordings(
             user=signed_in_user(request), camera_id=pk, **query.validated_data
         )
         # A camera-day is 8,640 segments: the JSON is built here from plain rows (the fields and formats
         # RecordingsOutputSerializer documents), not by a serializer and a reverse() per row, which took
         # longer than the query itself. tests/backend/test_recordings.py holds the two to the same output.
-        iso = _iso_formatter()
-        url = _segment_url_prefix(request, pk)
         segments = [
             {
                 "start": iso(selectors.moment_of(segment.start_us)),
