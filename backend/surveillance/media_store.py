@@ -31,6 +31,7 @@ from urllib.parse import urljoin
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -284,7 +285,7 @@ def _delete_files(storage: FileSystemStorage, names: list[str]) -> list[str]:
         if name.startswith("/") or ".." in name or "\\" in name:
             try:
                 storage.delete(name)
-            except OSError:
+            except (OSError, SuspiciousFileOperation):  # outside the store's folder: never deleted
                 left.append(name)
             continue
         try:

@@ -431,3 +431,23 @@ def test_deleting_a_camera_deletes_its_segments_objects(
     with django_capture_on_commit_callbacks(execute=True):
         assert alice_client.delete(f"/api/cameras/{alice_camera.pk}/").status_code == 204
     assert files_under(media_root / "recordings") == []
+
+
+def test_the_filesystem_stores_batch_delete_unlinks_only_names_inside_the_store(media_root, tmp_path) -> None:
+    # delete_many's direct unlink (the retention pass's millions of names): a row's plain relative name
+    # goes; a name that climbs out of the store is left to the storage's own checks, never unlinked; a
+    # folder and a missing file are not errors of the pass (the folder is reported as left behind).
+    from surveillance import media_store
+
+    inside = media_root / "recordings" / "1" / "a.mp4"
+    inside.parent.mkdir(parents=True)
+    inside.write_bytes(b"x")
+    outside = tmp_path / "outside.mp4"
+    outside.write_bytes(b"x")
+    (media_root / "recordings" / "folder").mkdir()
+    left = media_store.delete_many(
+        ["recordings/1/a.mp4", "recordings/1/missing.mp4", "../outside.mp4", "recordings/folder"]
+    )
+    assert not inside.exists()
+    assert outside.exists()
+    assert left == 2  # the name outside the store and the folder
