@@ -5,6 +5,7 @@ objects in batches and not only the rows."""
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -143,10 +144,14 @@ def recordings_purge(*, now: datetime | None = None) -> PurgeResult:
     cameras = Camera.objects.filter(Exists(RecordingSegment.objects.filter(camera=OuterRef("pk")))).only(
         "pk", "retain_continuous_days", "retain_motion_days", "retain_events_days"
     )
-    for camera in cameras.iterator(chunk_size=500):
-        count, size = _delete_in_batches(_expired(camera, now))
-        result.retention += count
-        result.bytes += size
+    store = _StoreDeletes()
+    try:
+        for camera in cameras.iterator(chunk_size=500):
+            count, size = _delete_in_batches(_expired(camera, now), store=store)
+            result.retention += count
+            result.bytes += size
+    finally:
+        store.close()
     if result.retention:
         metrics.SEGMENTS_DELETED.labels(reason=metrics.DELETED_RETENTION).inc(result.retention)
     capped, size = recordings_enforce_caps()
@@ -179,11 +184,13 @@ def _expired(camera: Camera, now: datetime):
     return RecordingSegment.objects.filter(expired, camera=camera, start__lt=max(cutoffs))
 
 
-def _delete_in_batches(queryset, *, limit_bytes: int | None = None) -> tuple[int, int]:
+def _delete_in_batches(
+    queryset, *, limit_bytes: int | None = None, store: _StoreDeletes | None = None
+) -> tuple[int, int]:
     """Deletes the queryset's segments oldest first, rows then their stored objects, a batch at a time;
     with ``limit_bytes``, stops once that many bytes are gone. Returns (segments, bytes)."""
-    if limit_bytes is None and connection.vendor == "postgresql":
-        return _delete_returning(queryset)
+    if limit_bytes is None and store is not None and connection.vendor == "postgresql":
+        return _delete_returning(queryset, store)
     count = freed = 0
     batch_size = settings.RECORDING_DELETE_BATCH
     while limit_bytes is None or freed < limit_bytes:
@@ -216,7 +223,7 @@ def _delete_in_batches(queryset, *, limit_bytes: int | None = None) -> tuple[int
 DELETE_ROWS_PER_STATEMENT = 20_000
 
 
-def _delete_returning(queryset) -> tuple[int, int]:
+def _delete_returning(queryset, store: _StoreDeletes) -> tuple[int, int]:
     """The retention pass on PostgreSQL: one statement per batch, ``DELETE … WHERE id = ANY(the queryset's
     oldest ids LIMIT n) RETURNING size, file``, so the rows are chosen, deleted and their stored names
     read back in one round trip, without the ids travelling to Python and back. Each statement commits
@@ -232,11 +239,35 @@ def _delete_returning(queryset) -> tuple[int, int]:
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
             rows = cursor.fetchall()
-        storage.delete_objects(name for _, name in rows)
+        store.submit([name for _, name in rows])
         count += len(rows)
         freed += sum(size for size, _ in rows)
         if len(rows) < DELETE_ROWS_PER_STATEMENT:
             return count, freed
+
+
+class _StoreDeletes:
+    """The store's deletes of one batch run while the database deletes the next (a remote store's round
+    trips then add no time); one batch at a time, so the names held stay bounded at two batches."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recordings-store-delete")
+        self._pending: Future | None = None
+
+    def submit(self, names: list[str]) -> None:
+        self.wait()
+        self._pending = self._pool.submit(storage.delete_objects, names)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown()
 
 
 def recordings_enforce_caps(*, per_user: int | None = None, total: int | None = None) -> tuple[int, int]:
