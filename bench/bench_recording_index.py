@@ -1,13 +1,18 @@
 """The recordings index at scale, on PostgreSQL: segment registrations per second, one camera-day's
-recordings query (p95) over a large table, and a retention pass deleting an hour of every camera.
+recordings query (p50/p95) over a large table, the API's answer for it, and a retention pass deleting
+the oldest ``--retention-hours`` of every camera (its rate, and what a day of 1,000 cameras would take).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cctv_bench \
         .venv/bin/python bench/bench_recording_index.py \
-        [--cameras 1000] [--rows 1000000] [--threads 4] [--seconds 10]
+        [--cameras 1000] [--rows 1000000] [--threads 4] [--seconds 10] [--retention-hours 1]
 
-A scratch database next to DATABASE_URL's is migrated and dropped at the end. ``--rows`` segment rows are
-loaded with COPY (10 s segments, ``rows / cameras`` per camera, back to back, ending now); one camera also
-gets a whole day so that the query reads 8,640 rows. Registrations run the upload's index path
+``--cameras 100 --rows 1000000 --retention-hours 24`` deletes a whole day of each camera (8,640 segments
+each, as a day of 1,000 cameras would per camera) where 10 M rows do not fit the disk.
+
+A scratch database named after DATABASE_URL's (with a suffix) is migrated and dropped at the end.
+``--rows`` segment rows are loaded with COPY (10 s segments, ``rows / cameras`` per camera, back to back,
+ending now), then vacuumed; one camera also gets a whole day so that the query reads 8,640 rows.
+Registrations run the upload's index path
 (``recordings.services`` minus the MP4 check and the byte copy: the key lookup, the insert under the
 (camera, start) constraint) from ``--threads`` threads, each with its own connection. The retention pass
 is ``recordings.services`` deleting rows and calling the storage for their objects (the filesystem here:
