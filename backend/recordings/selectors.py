@@ -179,11 +179,12 @@ def camera_recordings_document(
     camera = camera_of(user=user, camera_id=camera_id)
     now = now or timezone.now()
     earliest = start - timedelta(seconds=settings.RECORDING_SEGMENT_MAX_SECONDS)
-    window = [camera.pk, earliest, end, start]
+    window: list[Any] = [camera.pk, earliest, end, start]
     with connection.cursor() as cursor:
         cursor.execute(_SEGMENTS_JSON, [json.dumps(url_prefix)[1:-1], *window])
         (segments_json,) = cursor.fetchone()
-        cursor.execute(_RUNS, [DEFAULT_TOLERANCE, *window])
+        runs_params: list[Any] = [DEFAULT_TOLERANCE, *window]
+        cursor.execute(_RUNS, runs_params)
         runs = cursor.fetchall()
     outages = StreamOutage.objects.filter(camera=camera, started_at__lt=end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start)

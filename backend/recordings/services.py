@@ -177,7 +177,7 @@ def _expired(camera: Camera, now: datetime):
                 event_start=Coalesce("started_at", "occurred_at"),
                 event_end=Coalesce("ended_at", "started_at", "occurred_at"),
             ).filter(camera=camera, event_start__lte=OuterRef("end"), event_end__gte=OuterRef("start"))
-            old &= Q(end__lt=events_cutoff) | ~Exists(events)
+            old = Q(old, Q(end__lt=events_cutoff) | ~Exists(events))
         expired |= old
     # ``start`` before the latest cut-off too (implied: a segment ends after it starts): a range of the
     # camera's (camera, start) key, the only index the table has.
