@@ -27,20 +27,9 @@ from websockets.sync.client import connect as ws_connect
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.backend import start_backend
 from support.footage import vtest_avi
+from support.process_tree import cpu_seconds
 from support.rtsp_server import start_rtsp_server
 from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
-
-
-def cpu_seconds(process: psutil.Process) -> float:
-    """CPU time of ``process`` and its children (gunicorn's workers)."""
-    total = 0.0
-    for proc in [process, *process.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def rtsp_sessions(port: int) -> int:

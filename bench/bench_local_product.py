@@ -13,43 +13,18 @@ with that many demo cameras in a fresh data dir, and prints:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+from support.process_tree import cpu_seconds as tree_cpu_seconds  # noqa: E402
+from support.process_tree import rss as tree_rss  # noqa: E402
 from support.product import start_product  # noqa: E402
-
-
-def tree(pid: int) -> list[psutil.Process]:
-    root = psutil.Process(pid)
-    return [root, *root.children(recursive=True)]
-
-
-def tree_rss(pid: int) -> int:
-    total = 0
-    for process in tree(pid):
-        with contextlib.suppress(psutil.Error):
-            total += process.memory_info().rss
-    return total
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    total = 0.0
-    for process in tree(pid):
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-        except psutil.Error:
-            pass
-    return total
 
 
 def measure(cameras: int, window: float) -> dict:

@@ -26,19 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.backend import start_backend
 from support.footage import vtest_avi
 from support.net import free_port
+from support.process_tree import cpu_seconds
 from support.rtsp_server import start_rtsp_server
 from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
-
-
-def cpu_seconds(process: psutil.Process) -> float:
-    total = 0.0
-    for proc in [process, *process.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def folder_bytes(folder: Path) -> int:

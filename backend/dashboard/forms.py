@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dashboard.paging import BadCursor, decode_cursor
 from surveillance.access import Action, cameras_visible_to
-from surveillance.models import AlertType, Camera
+from surveillance.models import AlertType, Camera, setting_applies
 from surveillance.validators import (
     validate_detector,
     validate_motion_masks,
@@ -203,6 +203,10 @@ class CameraForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.camera = camera
+        # Which fields apply live and which restart the camera's worker (_field.html shows it), from the
+        # one classification in surveillance.models (LIVE_DETECTION_FIELDS, the CRD's annotations).
+        for name, field in self.fields.items():
+            field.applies = setting_applies(name)  # type: ignore[attr-defined]  # read by _field.html only
 
     def clean_forced_detect_interval(self) -> float:
         value = self.cleaned_data["forced_detect_interval"]

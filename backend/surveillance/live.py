@@ -19,8 +19,11 @@ LIVE_MAX_SESSIONS sessions per process; more answer 503.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import ipaddress
 import json
+import math
+import re
 import socket
 import threading
 import time
@@ -33,7 +36,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from surveillance import metrics
-from surveillance.models import Camera
+from surveillance.models import AlertType, Camera
 
 MAX_HEADER_BYTES = 8 * 1024  # a worker's answer head is a few lines
 READ_TIMEOUT_SECONDS = 30.0  # the worker ends a stalled session after 15 s; this catches a hung worker
@@ -43,6 +46,7 @@ CHUNK_BYTES = 64 * 1024
 RECEIVE_BUFFER_BYTES = 256 * 1024
 
 STATE_LIVE, STATE_DOWN, STATE_INACTIVE = "live", "down", "inactive"
+MAX_DETECTION_OBJECTS = 50  # as the worker's cctv_worker.live_detections.MAX_OBJECTS
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,45 @@ def _session_places() -> threading.BoundedSemaphore:
         return _sessions
 
 
+HLS_NAME = re.compile(r"^(?:index\.m3u8|init\.mp4|seg-[0-9]{1,12}\.m4s|part-[0-9]{1,12}\.[0-9]{1,4}\.m4s)$")
+HLS_NUMBER = re.compile(r"^[0-9]{1,12}$")
+
+
+def hls_query(name: str, msn: str | None, part: str | None) -> str:
+    """The query passed on to the worker: an LL-HLS blocking reload's ``_HLS_msn`` and ``_HLS_part`` of a
+    playlist request, checked (digits); anything else a player adds is dropped. ValueError if malformed."""
+    if name != "index.m3u8" or msn is None:
+        return ""
+    if not HLS_NUMBER.match(msn) or (part is not None and not HLS_NUMBER.match(part)):
+        raise ValueError("_HLS_msn and _HLS_part are numbers")
+    return f"?_HLS_msn={int(msn)}" + (f"&_HLS_part={int(part)}" if part is not None else "")
+
+
+def open_hls(camera: Camera, name: str, *, sub: bool = False, query: str = "") -> WorkerStream:
+    """Opens one HLS resource of the camera (``index.m3u8``, ``init.mp4``, ``seg-<n>.m4s``) at its worker,
+    or raises ``LiveUnavailable``. The same checks and the same LIVE_MAX_SESSIONS places as a stream, held
+    only while the request is relayed: a playlist's wait for a new session's first segment, or for the part
+    a blocking reload asks for (both bounded by the worker, and by READ_TIMEOUT_SECONDS here), holds a
+    coroutine and one of those places, never a thread. ``query``: from ``hls_query``."""
+    if not HLS_NAME.match(name):
+        raise LiveUnavailable(404, STATE_DOWN, "Not found.")
+    if live_state(camera) != STATE_LIVE:
+        raise LiveUnavailable(503, STATE_DOWN, "The camera's stream is not live.")
+    places = _session_places()
+    if not places.acquire(blocking=False):
+        metrics.LIVE_SESSIONS.labels(result="refused").inc()
+        raise LiveUnavailable(503, "busy", "This server is relaying as many live views as it may.")
+    try:
+        path = (f"/hls/sub/{name}" if sub else f"/hls/{name}") + query
+        sock, head_rest, headers = _handshake(camera, path)
+    except LiveUnavailable:
+        places.release()
+        raise
+    stream = WorkerStream(sock, head_rest, camera.live_codec, places.release, first_frame=False)
+    stream.content_type = headers.get("Content-Type", "application/octet-stream")[:64]
+    return stream
+
+
 def open_stream(camera: Camera, *, sub: bool = False) -> WorkerStream:
     """Opens the camera's live stream (``sub``: its detection sub-stream) at its worker, or raises
     ``LiveUnavailable``."""
@@ -115,15 +158,16 @@ def open_stream(camera: Camera, *, sub: bool = False) -> WorkerStream:
         metrics.LIVE_SESSIONS.labels(result="refused").inc()
         raise LiveUnavailable(503, "busy", "This server is relaying as many live views as it may.")
     try:
-        sock, head_rest, codec = _handshake(camera, "/live/sub" if sub else "/live")
+        sock, head_rest, headers = _handshake(camera, "/live/sub" if sub else "/live")
     except LiveUnavailable:
         places.release()
         raise
     metrics.LIVE_SESSIONS.labels(result="started").inc()
+    codec = headers.get("X-Codec", "")[:64]
     return WorkerStream(sock, head_rest, codec or camera.live_codec, places.release, opened=opened)
 
 
-def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
+def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, dict[str, str]]:
     timeout = settings.LIVE_CONNECT_TIMEOUT_SECONDS
     host = camera.live_host or ""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -154,7 +198,7 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
     status = int(lines[0].split()[1]) if len(lines[0].split()) > 1 and lines[0].split()[1].isdigit() else 0
     headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
     if status == 200:
-        return sock, rest, headers.get("X-Codec", "")[:64]
+        return sock, rest, headers
     rest = _read_rest(sock, rest)
     sock.close()
     if status == 503:
@@ -163,6 +207,10 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, str]:
         busy = "The camera has as many live viewers as it may."
         detail = busy if state == "busy" else "The stream is down."
         raise LiveUnavailable(503, state, detail)
+    if status == 400 and path.startswith("/hls/"):
+        raise LiveUnavailable(400, STATE_LIVE, "A blocking reload asked for a part too far ahead.")
+    if status == 404 and path.startswith("/hls/"):
+        raise LiveUnavailable(404, STATE_DOWN, "Not found (no HLS session, or the segment has gone).")
     metrics.LIVE_SESSIONS.labels(result="failed").inc()
     raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
 
@@ -191,12 +239,20 @@ class WorkerStream:
     session's place, once."""
 
     def __init__(
-        self, sock: socket.socket, first: bytes, codec: str, release, *, opened: float | None = None
+        self,
+        sock: socket.socket,
+        first: bytes,
+        codec: str,
+        release,
+        *,
+        opened: float | None = None,
+        first_frame: bool = True,
     ) -> None:
         self.codec = codec
+        self.content_type = "video/mp4"
         self._sock, self._first = sock, first
         self._opened = time.monotonic() if opened is None else opened  # for the time to the first frame
-        self._counted = False
+        self._counted = not first_frame  # HLS requests are no stream sessions: no time to a first frame
         self._release = release
         # If the response is dropped before it is iterated (the viewer left at once), still free both.
         self._finalizer = weakref.finalize(self, _close_and_release, sock, release)
@@ -222,7 +278,6 @@ class WorkerStream:
                 writer.close()  # the transport first: it owns the socket now
             self.close()
 
-
     def _sent(self, chunk: bytes) -> None:
         if not self._counted:
             # The worker's body starts when the first keyframe is muxed (init segment and fragment at once).
@@ -236,3 +291,67 @@ def _close_and_release(sock: socket.socket, release) -> None:
         sock.close()
     finally:
         release()
+
+
+MAX_DETECTIONS_BYTES = 64 * 1024  # the worker sends at most 50 objects (~6 KB); more is not a worker's
+
+
+def read_detections(camera: Camera) -> dict:
+    """The objects of the last frame the camera's worker analysed (``GET /live/detections`` at the
+    worker, with its live key), each given the alert type's display name as ``label``; else raises
+    ``LiveUnavailable``. Short and synchronous: the worker answers at once from memory."""
+    if live_state(camera) != STATE_LIVE:
+        raise LiveUnavailable(503, STATE_DOWN, "The camera's stream is not live.")
+    connection = http.client.HTTPConnection(
+        camera.live_host or "", camera.live_port, timeout=settings.LIVE_CONNECT_TIMEOUT_SECONDS
+    )
+    try:
+        connection.request(
+            "GET", "/live/detections", headers={"Authorization": f"Bearer {camera.live_key}"}
+        )
+        response = connection.getresponse()
+        body = response.read(MAX_DETECTIONS_BYTES + 1)
+        status = response.status
+    except (OSError, http.client.HTTPException) as exc:
+        raise LiveUnavailable(502, STATE_DOWN, "The camera's worker does not answer.") from exc
+    finally:
+        connection.close()
+    if status != 200 or len(body) > MAX_DETECTIONS_BYTES:
+        raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
+    try:
+        return _detections_of(json.loads(body))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise LiveUnavailable(502, STATE_DOWN, "The camera's worker answered nonsense.") from exc
+
+
+def _detections_of(raw: dict) -> dict:
+    """Only the fields of the contract, checked, passed on: a worker's body is not echoed blindly."""
+    captured_at = raw["captured_at"]
+    objects = []
+    for item in raw["objects"][:MAX_DETECTION_OBJECTS]:
+        box = [_finite(v) for v in item["box"]]
+        if len(box) != 4:
+            raise ValueError("a box has four numbers")
+        alert_type = str(item["alert_type"])
+        label = AlertType(alert_type).label if alert_type in AlertType.values else alert_type
+        confidence = item.get("confidence")
+        objects.append(
+            {
+                "alert_type": alert_type,
+                "label": label,
+                "confidence": None if confidence is None else _finite(confidence),
+                "track_id": int(item["track_id"]),
+                "box": [min(1.0, max(0.0, v)) for v in box],
+            }
+        )
+    return {
+        "captured_at": None if captured_at is None else _finite(captured_at),
+        "objects": objects,
+    }
+
+
+def _finite(value: object) -> float:
+    number = float(value)  # type: ignore[arg-type]  # a wrong type raises: the worker's body is refused
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number

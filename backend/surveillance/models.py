@@ -90,6 +90,19 @@ DETECTION_FIELDS = (
 #: stream URL, restarts the worker. Checked against the CRD by tests/contract/test_camera_contract.py.
 LIVE_DETECTION_FIELDS = LIVE_SETTINGS
 
+#: The Camera fields outside DETECTION_FIELDS that restart its worker too: the streams it reads.
+STREAM_FIELDS = ("rtsp_url", "detect_rtsp_url")
+
+
+def setting_applies(name: str) -> str | None:
+    """How a change of the camera field ``name`` reaches its running worker: ``"live"`` (between two
+    frames), ``"restart"`` (the worker restarts), or None (the worker does not read it, e.g. the name)."""
+    if name in LIVE_DETECTION_FIELDS:
+        return "live"
+    if name in DETECTION_FIELDS or name in STREAM_FIELDS:
+        return "restart"
+    return None
+
 
 def new_token_nonce() -> str:
     return secrets.token_hex(16)

@@ -17,6 +17,20 @@ urlpatterns = [
     ),
     path("api/cameras/<int:pk>/live/", views.CameraLiveApi.as_view(), name="camera-live"),
     path("api/cameras/<int:pk>/live/stream/", views.CameraLiveStreamApi.as_view(), name="camera-live-stream"),
+    # The names are checked against surveillance.live.HLS_NAME (anything else: 404).
+    path(
+        "api/cameras/<int:pk>/live/hls/<str:name>", views.CameraLiveHlsApi.as_view(), name="camera-live-hls"
+    ),
+    path(
+        "api/cameras/<int:pk>/live/sub/hls/<str:name>",
+        views.CameraLiveSubHlsApi.as_view(),
+        name="camera-live-sub-hls",
+    ),
+    path(
+        "api/cameras/<int:pk>/live/detections/",
+        views.CameraLiveDetectionsApi.as_view(),
+        name="camera-live-detections",
+    ),
     path(
         "api/cameras/<int:pk>/live/sub/stream/",
         views.CameraLiveSubStreamApi.as_view(),

@@ -236,7 +236,8 @@ class CameraLiveApi(APIView):
             http = request.build_absolute_uri(base)
             # The WebSocket of the same stream (surveillance.live_ws): ws(s) for http(s).
             ws = "ws" + http.removeprefix("http")
-            return {"mse": ws.replace("/stream/", "/ws/"), "http": http, "hls": None}
+            hls = http.replace("/stream/", "/hls/index.m3u8")
+            return {"mse": ws.replace("/stream/", "/ws/"), "http": http, "hls": hls}
 
         body: dict[str, object] = {
             "state": state,
@@ -273,11 +274,59 @@ class CameraLiveStreamApi(APIView):
         return response
 
 
+class CameraLiveHlsApi(APIView):
+    """GET /api/cameras/<id>/live/hls/<name>: the camera live as HLS with fMP4 segments (Safari, iOS): the
+    playlist ``index.m3u8`` (LL-HLS: ``?_HLS_msn=&_HLS_part=`` blocks until that part), ``init.mp4``,
+    ``seg-<n>.m4s`` and ``part-<n>.<p>.m4s``, relayed from its worker, whose HLS session
+    the playlist starts (``surveillance.live``, ``cctv_worker.capture.hls``). The same callers as the
+    stream; the playlist's URIs are relative, so a player sends the same credentials for the segments."""
+
+    sub = False
+
+    @extend_schema(responses={(200, "application/vnd.apple.mpegurl"): OpenApiTypes.BINARY, 503: None})
+    def get(self, request: Request, pk: int, name: str):
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        try:
+            query = live.hls_query(
+                name, request.query_params.get("_HLS_msn"), request.query_params.get("_HLS_part")
+            )
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        try:
+            stream = live.open_hls(camera, name, sub=self.sub, query=query)
+        except live.LiveUnavailable as exc:
+            return Response({"detail": exc.detail, "state": exc.state}, status=exc.status)
+        response = StreamingHttpResponse(stream, content_type=stream.content_type)
+        response["Cache-Control"] = "no-store"
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+
+class CameraLiveSubHlsApi(CameraLiveHlsApi):
+    """GET /api/cameras/<id>/live/sub/hls/<name>: the detection sub-stream as HLS."""
+
+    sub = True
+
+
 class CameraLiveSubStreamApi(CameraLiveStreamApi):
     """GET /api/cameras/<id>/live/sub/stream/: the detection sub-stream live (the camera wall's); the main
     stream where the camera has none."""
 
     sub = True
+
+
+class CameraLiveDetectionsApi(APIView):
+    """GET /api/cameras/<id>/live/detections/: the objects on the last frame the camera's worker analysed,
+    for the live view's overlay (the same callers as the live stream; docs/contracts.md)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: None})
+    def get(self, request: Request, pk: int) -> Response:
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        try:
+            body = live.read_detections(camera)
+        except live.LiveUnavailable as exc:
+            return Response({"detail": exc.detail, "state": exc.state}, status=exc.status)
+        return Response(body, headers={"Cache-Control": "no-store"})
 
 
 class ActiveCamerasApi(APIView):

@@ -11,7 +11,14 @@ from typing import Any
 
 from django.db.models import Max
 
-from surveillance.models import DETECTION_FIELDS, LIVE_DETECTION_FIELDS, Alert, Camera, EventStatus
+from surveillance.models import (
+    DETECTION_FIELDS,
+    LIVE_DETECTION_FIELDS,
+    STREAM_FIELDS,
+    Alert,
+    Camera,
+    EventStatus,
+)
 from surveillance.serializers import ActiveCameraOutputSerializer
 
 #: Open events handed over at most (one per alert type is the worker's own bound).
@@ -32,7 +39,7 @@ def worker_settings(*, camera: Camera, handover: bool = False) -> dict[str, Any]
     live = {name: full[name] for name in LIVE_DETECTION_FIELDS}
     restart = {name: full[name] for name in DETECTION_FIELDS if name not in LIVE_DETECTION_FIELDS}
     # The URLs hold credentials: only a digest of them leaves, to the camera's own token.
-    restart["streams"] = [camera.rtsp_url, camera.detect_rtsp_url]
+    restart["streams"] = [getattr(camera, name) for name in STREAM_FIELDS]
     answer: dict[str, Any] = {
         "version": _fingerprint(live),
         "restart_version": _fingerprint(restart),

@@ -246,6 +246,8 @@ class WorkerConfig(BaseSettings):
     live_buffer_bytes: int = Field(
         4 * 1024 * 1024, alias="LIVE_BUFFER_BYTES", ge=64 * 1024, le=256 * 1024 * 1024
     )
+    # An HLS session (Safari/iOS: cctv_worker.capture.hls) ends this long after its last request.
+    live_hls_idle_seconds: float = Field(30.0, alias="LIVE_HLS_IDLE_SECONDS", ge=1.0, le=600.0)
     shutdown_grace: float = Field(20.0, alias="SHUTDOWN_GRACE", ge=0.0, le=600.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field("INFO", alias="LOG_LEVEL")
     log_format: Literal["json", "text"] = Field("json", alias="LOG_FORMAT")

@@ -45,6 +45,7 @@ from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
 from cctv_worker.detect.base import Detection, Detector, DetectorUnavailable
 from cctv_worker.health import HealthServer
 from cctv_worker.heartbeat import HeartbeatThread
+from cctv_worker.live_detections import LatestDetections
 from cctv_worker.live_server import LiveServer
 from cctv_worker.live_settings import changed, with_live_settings
 from cctv_worker.metrics import WorkerMetrics
@@ -144,6 +145,7 @@ class Worker:
         self.live: LiveSink | None = None
         self.live_sub: LiveSink | None = None
         self.live_server: LiveServer | None = None
+        self.latest_detections = LatestDetections()  # the live view's overlay reads them
         if config.live_enabled:
             self.live = self._live_sink(packet_sinks, "live")
             if two_streams:
@@ -151,7 +153,14 @@ class Worker:
             # Per process, reported in heartbeats only: the backend proves with it that it may watch.
             self._live_key = secrets.token_urlsafe(32)
             self.live_server = LiveServer(
-                config.live_host, config.live_port, self.live, self._live_key, self.metrics, sub=self.live_sub
+                config.live_host,
+                config.live_port,
+                self.live,
+                self._live_key,
+                self.metrics,
+                sub=self.live_sub,
+                hls_idle_seconds=config.live_hls_idle_seconds,
+                detections=self.latest_detections,
             )
         token = config.django_api_token.get_secret_value()
         # One HTTP session per thread: requests.Session is not thread-safe.
@@ -366,7 +375,10 @@ class Worker:
         try:
             detections = self.detector.detect(frame.image)
         except DetectorUnavailable:
-            return  # the failover logged the outage once and counted it below; the loop goes on
+            # The failover logged the outage once and counted it below; the loop goes on. The overlay
+            # shows no boxes rather than the last ones, frozen, for as long as the detector is away.
+            self.latest_detections.publish((), frame.captured_at)
+            return
         except Exception:
             log.exception("detector failed on a frame; skipping it")
             return
@@ -380,6 +392,7 @@ class Worker:
             self.metrics.detection(cand.detection.label)
         self._last_frame = frame
         result = self.events.on_frame(candidates, frame.captured_at)
+        self.latest_detections.publish(result.seen, frame.captured_at)
         for key, shown in result.best_views:
             jpeg = self._snapshot(frame, shown)
             if jpeg:

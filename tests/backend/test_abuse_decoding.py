@@ -8,19 +8,18 @@ took 6 GB. Runs once, on PostgreSQL: decoding happens before the database is tou
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import psutil
 import pytest
 import requests
 from PIL import Image
 
 from backend.images import jpeg_base64
 from support.backend import server_database, start_backend
+from support.process_tree import rss as tree_rss
 
 pytestmark = pytest.mark.slow
 
@@ -47,15 +46,6 @@ def backend(tmp_path_factory):
         yield running
 
 
-def _tree_rss(pid: int) -> int:
-    root = psutil.Process(pid)
-    total = 0
-    for process in [root, *root.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += process.memory_info().rss
-    return total
-
-
 def test_eight_decompression_bombs_at_once_are_refused_with_flat_memory_and_a_live_healthz(backend, bomb):
     camera = backend.create_camera("Bombed", "rtsp://127.0.0.1:8554/bomb")
     payload = {"camera_id": camera["id"], "alert_type": "person", "confidence": 0.9, "image_base64": bomb}
@@ -66,7 +56,7 @@ def test_eight_decompression_bombs_at_once_are_refused_with_flat_memory_and_a_li
     def watch() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(backend.pid))
+            peak = max(peak, tree_rss(backend.pid))
             started = time.monotonic()
             assert requests.get(f"{backend.url}/healthz", timeout=5).status_code == 200
             health_times.append(time.monotonic() - started)

@@ -72,7 +72,7 @@ def test_the_live_route_describes_the_stream_with_absolute_urls(alice_client, ca
         "codec": None,
         "mse": f"ws://testserver/api/cameras/{alice_camera.pk}/live/ws/",
         "http": f"http://testserver/api/cameras/{alice_camera.pk}/live/stream/",
-        "hls": None,
+        "hls": f"http://testserver/api/cameras/{alice_camera.pk}/live/hls/index.m3u8",
         "sub": None,  # no detection sub-stream
     }
     heartbeat(camera_client, alice_camera)
@@ -89,7 +89,7 @@ def test_a_camera_with_a_sub_stream_describes_it_and_its_codec(alice_client, cam
         "codec": None,
         "mse": f"ws://testserver/api/cameras/{alice_camera.pk}/live/sub/ws/",
         "http": f"http://testserver/api/cameras/{alice_camera.pk}/live/sub/stream/",
-        "hls": None,
+        "hls": f"http://testserver/api/cameras/{alice_camera.pk}/live/sub/hls/index.m3u8",
     }
     heartbeat(camera_client, alice_camera, url="http://127.0.0.1:9110/live", sub_codec="avc1.42c01e")
     body = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()
@@ -114,7 +114,17 @@ def test_an_inactive_camera_is_inactive(alice_client, alice_camera):
     assert alice_client.get(f"/api/cameras/{alice_camera.pk}/live/").json()["state"] == "inactive"
 
 
-@pytest.mark.parametrize("path", ["live/", "live/stream/", "live/sub/stream/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "live/",
+        "live/stream/",
+        "live/sub/stream/",
+        "live/hls/index.m3u8",
+        "live/sub/hls/seg-3.m4s",
+        "live/detections/",
+    ],
+)
 def test_only_the_owner_may_watch(path, alice_camera, bob_client, anonymous_client, camera_client):
     url = f"/api/cameras/{alice_camera.pk}/{path}"
     assert anonymous_client.get(url).status_code == 401
@@ -192,3 +202,55 @@ def test_the_sub_stream_route_asks_the_worker_for_its_sub_stream(alice_client, c
     response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/sub/stream/")
     assert response.status_code == 503
     assert worker.requests[0].partition(b"\r\n")[0] == b"GET /live/sub HTTP/1.0"
+
+
+def test_the_detections_of_a_camera_that_is_down_answer_503_down(alice_client, alice_camera):
+    response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/detections/")
+    assert response.status_code == 503 and response.json()["state"] == "down"
+
+
+def json_answer(body: bytes) -> bytes:
+    return b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + body
+
+
+def test_the_workers_detections_come_with_the_alert_types_label_and_nothing_else(
+    alice_client, camera_client, alice_camera
+):
+    body = (
+        b'{"captured_at": 1700000000.25, "extra": "dropped", "objects": [{"alert_type": "intrusion", '
+        b'"confidence": 0.9, "track_id": 4, "box": [0.1, 0.2, 1.5, 0.8], "label": "Normal"}]}'
+    )
+    worker = OneAnswer(json_answer(body))
+    heartbeat(camera_client, alice_camera, url=f"http://127.0.0.1:{worker.port}/live")
+    response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/detections/")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert response.json() == {
+        "captured_at": 1700000000.25,
+        "objects": [
+            {"alert_type": "intrusion", "label": "Intrusion", "confidence": 0.9, "track_id": 4,
+             "box": [0.1, 0.2, 1.0, 0.8]}
+        ],
+    }  # fmt: skip
+    request_line, _, headers = worker.requests[0].partition(b"\r\n")
+    assert request_line.startswith(b"GET /live/detections HTTP/")
+    assert f"Authorization: Bearer {KEY}".encode() in headers  # the key in a header, never in the URL
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.0 401 X\r\n\r\n",
+        b"garbage",
+        json_answer(b"not json"),
+        json_answer(b"[]"),
+        json_answer(b'{"captured_at": 1, "objects": [{"alert_type": "a", "track_id": 1, "box": [0, 1]}]}'),
+        json_answer(b'{"captured_at": NaN, "objects": []}'),
+        json_answer(b'{"captured_at": 1, "objects": ["x"]}'),
+        json_answer(b'{"captured_at": 1, "objects": [], "pad": "' + b"x" * live.MAX_DETECTIONS_BYTES + b'"}'),
+    ],
+)
+def test_a_worker_answering_anything_else_is_a_502_down(alice_client, camera_client, alice_camera, answer):
+    worker = OneAnswer(answer)
+    heartbeat(camera_client, alice_camera, url=f"http://127.0.0.1:{worker.port}/live")
+    response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/detections/")
+    assert response.status_code == 502 and response.json()["state"] == "down"

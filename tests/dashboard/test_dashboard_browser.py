@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from browser_support import chromium
 from dashboard_support import snapshot_base64
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from support.clock import iso, recent
 from support.django_fixtures import PASSWORD
@@ -36,15 +37,6 @@ SCREENSHOTS = (
     if os.environ.get("CCTV_UPDATE_SCREENSHOTS") == "1"
     else Path(tempfile.gettempdir()) / f"cctv-screenshots-{os.getpid()}"
 )
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 WAIT_MS = 10_000
 # Assertions on the page wait as long as its actions: Playwright's own default for expect() is 5 s, which a
@@ -54,18 +46,12 @@ expect.set_options(timeout=WAIT_MS)
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install the Debian package chromium (scripts/bootstrap --system)"
-        )
     # Playwright's sync API keeps an event loop running in this thread for as long as the browser lives;
     # the ORM calls of these tests (and the database flush after each) are still plain sync code.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with chromium() as browser:
             yield browser
-            browser.close()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from surveillance import services
-from surveillance.models import Camera
+from surveillance.models import DETECTION_FIELDS, LIVE_DETECTION_FIELDS, STREAM_FIELDS, Camera
 
 VALID = {
     "name": "Gate",
@@ -213,6 +214,31 @@ def test_bad_object_filters_are_refused_next_to_the_field(alice_client, alice, v
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors["object_filters"])
     assert not Camera.objects.filter(user=alice).exists()
+
+
+def test_the_form_marks_each_setting_live_or_restart_from_the_one_classification(
+    alice_client, alice, make_camera
+):
+    camera = make_camera(alice)
+    page = alice_client.get(reverse("dashboard:camera-edit", args=[camera.id])).content.decode()
+
+    def marked(name: str) -> str | None:
+        # The alert types are a fieldset; every other field a div, both with id "field-<name>".
+        block = re.search(rf'id="field-{name}">(.*?)</(?:label|legend)>', page, re.S)
+        assert block, f"the form shows {name}"
+        found = re.search(r'data-applies="(live|restart)"', block.group(1))
+        return found.group(1) if found else None
+
+    shown = set(re.findall(r'id="field-(\w+)"', page))
+    for name in LIVE_DETECTION_FIELDS:
+        if name in shown:  # zones and masks have their own editor
+            assert marked(name) == "live", name
+    for name in [*DETECTION_FIELDS, *STREAM_FIELDS]:
+        if name in shown and name not in LIVE_DETECTION_FIELDS:
+            assert marked(name) == "restart", name
+    assert marked("name") is None  # the worker does not read it
+    # The fields of both kinds are on the form: the test proves something.
+    assert {"confidence_threshold", "alert_types", "frame_skip", "rtsp_url"} <= shown
 
 
 def test_the_camera_page_shows_the_recording_mode_and_the_storage_used(

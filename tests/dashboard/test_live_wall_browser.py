@@ -18,11 +18,11 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from browser_support import chromium, wait_for
+from playwright.sync_api import Page, expect
 from websockets.sync.client import connect as ws_connect
 
 from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
@@ -31,26 +31,9 @@ from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 MAIN_SIZE, SUB_SIZE = (640, 360), (320, 180)
 LOAD_VIEWERS = 50
 
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)  # polling a condition with a deadline, not timing
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 @dataclass
@@ -104,14 +87,8 @@ def wall(tmp_path_factory) -> Iterator[Wall]:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install the Debian package chromium (scripts/bootstrap --system)"
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def signed_in(browser, backend: RunningBackend, username: str = DEMO_USER) -> Page:

@@ -34,6 +34,7 @@ def s3_store(tmp_path_factory) -> Iterator[ObjectStore]:
         access_key=ACCESS_KEY,
         secret_key=secrets.token_hex(20),
         ports=ports,
+        stop_grace=1.0,  # scratch data: no flush to wait for
     ) as store:
         yield store
 

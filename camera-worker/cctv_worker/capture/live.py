@@ -82,10 +82,26 @@ class Viewer:
             self._cond.notify_all()
             return True
 
+    def offer(self, init: bytes, keyframe: bool, seconds: float, wall: float, fragment: bytes) -> bool:
+        """Takes the muxer's next fragment (``init``: the connection's init segment; ``seconds``: stream
+        time, ``wall``: when its packet arrived); False once this viewer has been dropped."""
+        if not self.started:
+            if not keyframe:
+                return True  # a viewer starts at a keyframe
+            self.started = self.put(init)
+            if not self.started:
+                return False
+        return self.put(fragment)
+
     def end(self) -> None:
         with self._cond:
             self.ended = True
             self._cond.notify_all()
+
+    def wait_ended(self, timeout: float) -> bool:
+        """Waits up to ``timeout`` for the viewer to end; whether it has."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.ended, timeout=timeout)
 
     def next_chunk(self, timeout: float) -> bytes | None:
         """The next chunk; ``b""`` when none came within ``timeout``; None once the viewer has ended."""
@@ -132,24 +148,26 @@ class _Muxer:
         self._stream = self._out.add_stream_from_template(template)
         self._base: int | None = None
         self._last_dts = -1
-        self._keyframes: deque[bool] = deque()  # of the packets muxed and not yet written as a fragment
+        # (keyframe, stream seconds, arrival) of the packets muxed and not yet written as a fragment
+        self._pending: deque[tuple[bool, float, float]] = deque()
         self._moof: bytes | None = None
         self.init_segment = b""
 
-    def add(self, item: TimedPacket) -> list[tuple[bool, bytes]]:
-        """Muxes ``item``; returns the fragments completed so far as (starts with a keyframe, bytes)."""
+    def add(self, item: TimedPacket) -> list[tuple[bool, float, float, bytes]]:
+        """Muxes ``item``; returns the fragments completed so far as (starts with a keyframe, stream
+        seconds, arrival time, bytes)."""
         if self._base is None:
             self._base = item.dts
         dts = max(item.dts - self._base, self._last_dts + 1)  # muxers refuse non-increasing dts
         copy = av.Packet(bytes(item.packet))  # other sinks read the same packet: never mutate it
         copy.dts, copy.pts = dts, max(dts, item.pts - self._base)
         copy.time_base, copy.is_keyframe, copy.stream = item.time_base, item.keyframe, self._stream
-        self._keyframes.append(item.keyframe)
+        self._pending.append((item.keyframe, item.seconds, item.wall))
         self._out.mux(copy)
         self._last_dts = dts
         return self._fragments()
 
-    def _fragments(self) -> list[tuple[bool, bytes]]:
+    def _fragments(self) -> list[tuple[bool, float, float, bytes]]:
         fragments = []
         for kind, box in self._file.take_boxes():
             if kind in (b"ftyp", b"moov"):
@@ -157,8 +175,8 @@ class _Muxer:
             elif kind == b"moof":
                 self._moof = box
             elif kind == b"mdat" and self._moof is not None:
-                keyframe = self._keyframes.popleft() if self._keyframes else False
-                fragments.append((keyframe, self._moof + box))
+                keyframe, seconds, wall = self._pending.popleft() if self._pending else (False, 0.0, 0.0)
+                fragments.append((keyframe, seconds, wall, self._moof + box))
                 self._moof = None
         return fragments
 
@@ -209,14 +227,18 @@ class LiveSink(PacketSink):
 
     def attach(self) -> Viewer | None:
         """A new viewer, or None when ``max_viewers`` are watching."""
+        viewer = Viewer(self.max_buffer_bytes)
+        return viewer if self.attach_viewer(viewer) else None
+
+    def attach_viewer(self, viewer: Viewer) -> bool:
+        """Adds ``viewer`` (any kind: an HLS session is one); False when ``max_viewers`` are watching."""
         with self._lock:
             if len(self._viewers) >= self.max_viewers:
-                return None
-            viewer = Viewer(self.max_buffer_bytes)
+                return False
             self._viewers = [*self._viewers, viewer]
             count = len(self._viewers)
         self.on_viewers(count)
-        return viewer
+        return True
 
     def detach(self, viewer: Viewer) -> None:
         viewer.end()
@@ -243,13 +265,11 @@ class LiveSink(PacketSink):
                     return  # a viewer can only start at a keyframe
                 self._muxer = _Muxer(self._template)
             muxer = self._muxer
-        for keyframe, fragment in muxer.add(item):
+        for keyframe, seconds, wall, fragment in muxer.add(item):
             for viewer in viewers:
-                if not viewer.started:
-                    if not keyframe:
-                        continue
-                    viewer.started = viewer.put(muxer.init_segment)
-                if viewer.started and not viewer.put(fragment):
+                if not viewer.ended and not viewer.offer(
+                    muxer.init_segment, keyframe, seconds, wall, fragment
+                ):
                     log.info("live viewer dropped: it fell %d bytes behind", self.max_buffer_bytes)
 
     def on_disconnect(self) -> None:

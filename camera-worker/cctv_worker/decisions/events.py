@@ -79,6 +79,8 @@ class FrameResult:
     changes: tuple[EventChange, ...]
     # Events for which this frame is the clearest view so far, with the boxes to draw.
     best_views: tuple[tuple[str, tuple[Detection, ...]], ...] = ()
+    # The tracks seen on this frame (confirmed or not): the live view's overlay draws them.
+    seen: tuple[Track, ...] = ()
 
 
 _NOUNS = {
@@ -199,7 +201,7 @@ class EventLogic:
             elif joined:
                 event.dirty = True
         changes.extend(self.tick(now, _seen_types=set(by_type)))
-        return FrameResult(tuple(changes), tuple(best_views))
+        return FrameResult(tuple(changes), tuple(best_views), tuple(seen))
 
     def tick(self, now: float, *, _seen_types: set[str] | None = None) -> list[EventChange]:
         """Closes events nobody was seen in for ``grace``, splits long ones, sends coalesced updates.

@@ -99,8 +99,20 @@ class ObjectStore:
     """``with ObjectStore(folder, access_key=..., secret_key=...) as store:`` answers S3 at
     ``store.endpoint`` until the block ends. ``folder`` holds the data, the identities and the log."""
 
-    def __init__(self, folder: Path, *, access_key: str, secret_key: str, ports: StorePorts | None = None):
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        access_key: str,
+        secret_key: str,
+        ports: StorePorts | None = None,
+        stop_grace: float = 15.0,
+    ):
         self.folder, self.access_key, self.secret_key = folder, access_key, secret_key
+        # `weed server` does not exit on SIGTERM (nor SIGINT) within 20 s here: it is killed after this
+        # long. The product gives it time to flush; a test's scratch store, whose data is thrown away,
+        # need not wait (15 s per xdist worker's teardown and per restart otherwise).
+        self.stop_grace = stop_grace
         self.ports = ports or loopback_ports()
         self.process: subprocess.Popen | None = None
 
@@ -176,7 +188,7 @@ class ObjectStore:
             return
         self.process.terminate()
         try:
-            self.process.wait(15)
+            self.process.wait(self.stop_grace)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)

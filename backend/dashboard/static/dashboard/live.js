@@ -1,7 +1,8 @@
 // Live view player: every .live-player on the page asks the API how its camera can be watched
 // (GET /api/cameras/<id>/live/), then streams the fragmented MP4 (the "mse" WebSocket, else the "http"
 // streaming response; this page's own session; a wall tile, data-stream="sub", the sub-stream's where the
-// camera has one) into a MediaSource. The
+// camera has one) into a MediaSource. A browser without MediaSource (Safari on iOS) that plays HLS natively
+// gets the "hls" playlist as the video's source instead (the same session cookie, sent by the browser). The
 // playhead is kept near the live edge and old media is let go; when the stream ends (the camera went down,
 // the worker restarted) the player shows since when it is down and reopens by itself.
 (function () {
@@ -46,6 +47,11 @@
       if (live.state !== "live") { show(player, "down", "Stream down: waiting for it"); retry(player); return; }
       var stream = player.dataset.stream === "sub" && live.sub ? live.sub : live;
       var type = 'video/mp4; codecs="' + stream.codec + '"';
+      if (!window.MediaSource && !window.ManagedMediaSource && stream.hls &&
+          player.querySelector("video").canPlayType("application/vnd.apple.mpegurl")) {
+        playHls(player, stream);
+        return;
+      }
       if (!window.MediaSource || !MediaSource.isTypeSupported(type)) {
         // Never a silent re-encode: the camera sends what this browser cannot play.
         show(player, "unsupported", unsupported(stream.codec || "unknown"));
@@ -53,6 +59,28 @@
       }
       play(player, stream, type);
     }).catch(function () { show(player, "down", "Cannot reach the server: retrying"); retry(player); });
+  }
+
+  // Native HLS (Safari, iOS): the browser fetches the playlist and segments itself; an error or the end
+  // of the stream shows it down and starts over, as the MSE player does.
+  function playHls(player, stream) {
+    var video = player.querySelector("video");
+    var done = false;
+    player.dataset.transport = "hls";
+    show(player, "connecting", "Connecting…");
+    function finish() {
+      if (done) return;
+      done = true;
+      video.removeAttribute("src");
+      video.load();
+      show(player, "down", "Stream down: reconnecting");
+      retry(player);
+    }
+    video.addEventListener("playing", function () { show(player, "playing", "Live"); }, { once: true });
+    video.addEventListener("error", finish, { once: true });
+    video.addEventListener("ended", finish, { once: true });
+    video.src = stream.hls;
+    video.play().catch(function () { /* autoplay refused: the controls show */ });
   }
 
   function retry(player) { window.setTimeout(function () { start(player); }, RETRY_MS); }
