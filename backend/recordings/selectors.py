@@ -3,29 +3,55 @@ rule (``surveillance.selectors.camera_of``: another user's camera is a 404, like
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from recordings.gaps import Gap, find_gaps
+from recordings.gaps import DEFAULT_TOLERANCE, Gap, find_gaps
 from recordings.models import RecordingSegment, StreamOutage
 from surveillance.access import Action, cameras_visible_to
 from surveillance.models import Camera, RecordMode
 from surveillance.selectors import camera_of, cameras_of
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 @dataclass(frozen=True, slots=True)
 class SegmentRow:
-    start: datetime
-    end: datetime
+    """A segment as the recordings query answers it. Times are Unix microseconds: a camera-day is 8,640
+    rows, and turning 17,280 database timestamps into datetime objects took most of the query's time
+    (bench/bench_recording_index.py); ``start``/``end`` give the datetimes where one is wanted."""
+
+    start_us: int
+    end_us: int
     duration: float
     size: int
+
+    @property
+    def start(self) -> datetime:
+        return moment_of(self.start_us)
+
+    @property
+    def end(self) -> datetime:
+        return moment_of(self.end_us)
+
+
+def moment_of(microseconds: int) -> datetime:
+    """Unix microseconds as an aware UTC datetime, exactly (no float on the way)."""
+    return _EPOCH + timedelta(microseconds=microseconds)
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -41,30 +67,136 @@ def camera_recordings(
     """The camera's segments overlapping [start, end) in time order, and the gaps between them."""
     camera = camera_of(user=user, camera_id=camera_id)
     now = now or timezone.now()
-    # A segment overlapping the window starts at most one segment's length before it: with that lower
-    # bound the (camera, start) index is a range scan, whatever the camera's history.
-    longest = timedelta(seconds=settings.RECORDING_SEGMENT_MAX_SECONDS)
-    # Plain rows, not model instances: a camera-day is 8,640 of them, and building models costs most of
-    # the query's time (bench/bench_recording_index.py).
-    segments = [
-        SegmentRow(*row)
-        for row in RecordingSegment.objects.filter(
-            camera=camera, start__gte=start - longest, start__lt=end, end__gt=start
-        )
-        .order_by("start")
-        .values_list("start", "end", "duration", "size")
-    ]
+    segments = _segments(camera.pk, start, end)
     outages = StreamOutage.objects.filter(camera=camera, started_at__lt=end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start)
     )
     gaps = find_gaps(
         window=(start, end),
-        segments=[(segment.start, segment.end) for segment in segments],
+        # The covered runs, not the 8,640 segments: the same holes (find_gaps only looks for uncovered
+        # time over the tolerance), from a loop over integers instead of datetimes.
+        segments=_covered_runs(segments, tolerance=DEFAULT_TOLERANCE // timedelta(microseconds=1)),
         outages=outages.values_list("started_at", "ended_at"),
         continuous=camera.record_mode == RecordMode.CONTINUOUS,
         now=now,
     )
     return Recordings(camera, segments, gaps)
+
+
+def _segments(camera_id: int, start: datetime, end: datetime) -> list[SegmentRow]:
+    # A segment overlapping the window starts at most one segment's length before it: with that lower
+    # bound the (camera, start) key is a range scan, whatever the camera's history, and its covering
+    # columns make it an index-only scan on PostgreSQL.
+    earliest = start - timedelta(seconds=settings.RECORDING_SEGMENT_MAX_SECONDS)
+    rows = RecordingSegment.objects.filter(
+        camera_id=camera_id, start__gte=earliest, start__lt=end, end__gt=start
+    ).order_by("start")
+    if connection.vendor == "postgresql":
+        # The server turns the times into integers (exact: timestamptz is whole microseconds). Constant
+        # SQL, no input in it.
+        micros = '(extract(epoch from "recordings_recordingsegment"."{}") * 1000000)::bigint'
+        rows = rows.annotate(
+            start_us=RawSQL(micros.format("start"), ()),  # noqa: S611
+            end_us=RawSQL(micros.format("end"), ()),  # noqa: S611
+        )
+        return [SegmentRow(*row) for row in rows.values_list("start_us", "end_us", "duration", "size")]
+    return [
+        SegmentRow(_microseconds(first), _microseconds(last), duration, size)
+        for first, last, duration, size in rows.values_list("start", "end", "duration", "size")
+    ]
+
+
+def _covered_runs(segments: list[SegmentRow], *, tolerance: int) -> list[tuple[datetime, datetime]]:
+    """Segments (by start) merged where they touch or leave at most ``tolerance`` microseconds between."""
+    runs: list[tuple[datetime, datetime]] = []
+    run_start: int | None = None
+    run_end: int | None = None
+    for segment in segments:
+        if run_end is not None and segment.start_us - run_end <= tolerance:
+            run_end = max(run_end, segment.end_us)
+            continue
+        if run_start is not None and run_end is not None:
+            runs.append((moment_of(run_start), moment_of(run_end)))
+        run_start, run_end = segment.start_us, segment.end_us
+    if run_start is not None and run_end is not None:
+        runs.append((moment_of(run_start), moment_of(run_end)))
+    return runs
+
+
+# DRF's DateTimeField output in UTC (``2026-12-05T08:00:00Z``, ``.ffffff`` only when there are
+# microseconds), built by PostgreSQL; to_char for the date and time (whatever the session's DateStyle).
+_ISO_UTC = (
+    "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+    "extract(microseconds FROM {c})::bigint %% 1000000 = 0 THEN '' ELSE '.' || "
+    "lpad((extract(microseconds FROM {c})::bigint %% 1000000)::text, 6, '0') END || 'Z'"
+)
+_WINDOW = 'camera_id = %s AND start >= %s AND start < %s AND "end" > %s'
+# The array as text by concatenation: json_build_object per row took half again as long. Every value is a
+# number, a time formatted above or the URL prefix (JSON-escaped by the caller).
+_SEGMENTS_JSON = f"""
+    SELECT '[' || coalesce(string_agg(
+        '{{"start":"' || {_ISO_UTC.format(c="start")} || '","end":"' || {_ISO_UTC.format(c='"end"')}
+        || '","duration":' || duration::text || ',"size":' || size::text
+        || ',"url":"' || %s || round(extract(epoch FROM start) * 1000)::bigint::text || '/"}}',
+        ',' ORDER BY start
+    ), '') || ']'
+    FROM recordings_recordingsegment WHERE {_WINDOW}
+"""  # noqa: S608 - constant SQL, the values are parameters
+# The covered runs (segments merged where the next starts at most the tolerance after the latest end).
+_RUNS = f"""
+    SELECT min(start), max("end") FROM (
+        SELECT start, "end", sum(opens) OVER (ORDER BY start) AS run FROM (
+            SELECT start, "end", CASE WHEN start - max("end") OVER (
+                ORDER BY start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            ) <= %s THEN 0 ELSE 1 END AS opens
+            FROM recordings_recordingsegment WHERE {_WINDOW}
+        ) AS marked
+    ) AS numbered GROUP BY run ORDER BY run
+"""  # noqa: S608 - constant SQL, the values are parameters
+
+
+@dataclass(frozen=True)
+class RecordingsDocument:
+    segments_json: str  # the API's "segments" array as JSON text
+    gaps: list[Gap]
+
+
+def camera_recordings_document(
+    *,
+    user: User,
+    camera_id: int,
+    start: datetime,
+    end: datetime,
+    url_prefix: str,
+    now: datetime | None = None,
+) -> RecordingsDocument | None:
+    """The recordings answer with its segments as JSON text written by PostgreSQL (a camera-day is 8,640
+    segments: no Python object per segment at all), and the gaps from the covered runs. None where that
+    path does not apply (SQLite, a TIME_ZONE other than UTC): the caller builds it from
+    ``camera_recordings``, to the same output (tests/backend/test_recordings.py)."""
+    if connection.vendor != "postgresql" or timezone.get_current_timezone_name() != "UTC":
+        return None
+    camera = camera_of(user=user, camera_id=camera_id)
+    now = now or timezone.now()
+    earliest = start - timedelta(seconds=settings.RECORDING_SEGMENT_MAX_SECONDS)
+    window: list[Any] = [camera.pk, earliest, end, start]
+    with connection.cursor() as cursor:
+        cursor.execute(_SEGMENTS_JSON, [json.dumps(url_prefix)[1:-1], *window])
+        (segments_json,) = cursor.fetchone()
+        runs_params: list[Any] = [DEFAULT_TOLERANCE, *window]
+        cursor.execute(_RUNS, runs_params)
+        runs = cursor.fetchall()
+    outages = StreamOutage.objects.filter(camera=camera, started_at__lt=end).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+    )
+    gaps = find_gaps(
+        window=(start, end),
+        segments=runs,
+        outages=outages.values_list("started_at", "ended_at"),
+        continuous=camera.record_mode == RecordMode.CONTINUOUS,
+        now=now,
+    )
+    return RecordingsDocument(segments_json, gaps)
 
 
 def segment_of(*, user: User, camera_id: int, start: datetime) -> RecordingSegment:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from urllib.parse import urljoin
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -255,6 +257,8 @@ def delete_many(names: Iterable[str | None]) -> int:
     try:
         if isinstance(current, S3MediaStorage):
             left = current.delete_many(wanted)
+        elif isinstance(current, FileSystemStorage):
+            left = _delete_files(current, wanted)
         else:
             left = []
             for name in wanted:
@@ -269,6 +273,28 @@ def delete_many(names: Iterable[str | None]) -> int:
             "%d media file(s) could not be deleted; reconcile_media --repair removes them", len(left)
         )
     return len(left)
+
+
+def _delete_files(storage: FileSystemStorage, names: list[str]) -> list[str]:
+    """Unlinks under the store's folder directly: ``Storage.delete`` takes about 8 µs a name (safe_join's
+    normalisation), and a retention pass of a day of 1,000 cameras is 8.64 M names. A name that is not a
+    plain relative path (absolute, ``..``, a backslash) takes the storage's own checked path instead."""
+    root = os.path.join(storage.location, "")
+    left: list[str] = []
+    for name in names:
+        if name.startswith("/") or ".." in name or "\\" in name:
+            try:
+                storage.delete(name)
+            except (OSError, SuspiciousFileOperation):  # outside the store's folder: never deleted
+                left.append(name)
+            continue
+        try:
+            os.unlink(root + name)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError):  # a folder, no permission; ValueError: a NUL in the name
+            left.append(name)
+    return left
 
 
 def walk(prefix: str, storage: Storage | None = None) -> Iterator[StoredObject]:

@@ -219,6 +219,74 @@ def test_the_recordings_query_lists_segments_and_the_gaps_with_their_causes(
     assert body["gaps"][1]["start"].startswith(iso(T0 + timedelta(seconds=60))[:19])
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_the_recordings_json_is_what_the_documented_serializer_would_answer(
+    alice_client, alice, alice_camera, media_root, settings, zone
+) -> None:
+    # For speed (a camera-day is 8,640 segments) the JSON is written by PostgreSQL in UTC, else built from
+    # plain rows; either must stay exactly RecordingsOutputSerializer's output, URLs as reverse() names
+    # them, microseconds and time zones included.
+    from django.urls import reverse
+    from recordings import selectors
+    from recordings.serializers import RecordingsOutputSerializer
+
+    settings.TIME_ZONE = zone
+    alice_camera.record_mode = "continuous"
+    alice_camera.save()
+    for start in (T0 + timedelta(seconds=1.5), T0 + timedelta(seconds=10.007), T0 + timedelta(seconds=40)):
+        _segment(alice_camera, start, seconds=9.5)
+    window = {"start": iso(T0), "end": iso(T0 + timedelta(minutes=2))}
+    response = alice_client.get(f"/api/cameras/{alice_camera.pk}/recordings/", window)
+    assert response.status_code == 200, response.content
+    found = selectors.camera_recordings(
+        user=alice, camera_id=alice_camera.pk, start=T0, end=T0 + timedelta(minutes=2), now=timezone.now()
+    )
+    expected = RecordingsOutputSerializer(
+        {
+            "segments": [
+                {
+                    "start": row.start,
+                    "end": row.end,
+                    "duration": row.duration,
+                    "size": row.size,
+                    "url": "http://testserver"
+                    + reverse("recording-segment", kwargs={"pk": alice_camera.pk, "start_ms": ms(row.start)}),
+                }
+                for row in found.segments
+            ],
+            "gaps": [{"start": gap.start, "end": gap.end, "cause": gap.cause} for gap in found.gaps],
+        }
+    ).data
+    assert response.json() == expected
+    assert len(expected["segments"]) == 3
+    ending = {"UTC": {"0Z"}, "Europe/Berlin": {"+01:00", "+02:00"}}[zone]
+    assert expected["segments"][0]["start"][-6:] in ending or expected["segments"][0]["start"][-2:] in ending
+    assert [gap["cause"] for gap in expected["gaps"]] == ["unknown", "unknown", "unknown"]
+
+
+def test_the_retention_pass_deletes_in_several_statements_only_what_is_past_retention(
+    alice_camera, bob_camera, media_root, monkeypatch
+) -> None:
+    # Several DELETE … RETURNING statements on PostgreSQL (the portable path's batches on SQLite): every
+    # expired segment goes with its object, nothing newer and nothing of a camera still within its days.
+    monkeypatch.setattr(services, "DELETE_ROWS_PER_STATEMENT", 3)
+    now = timezone.now()
+    alice_camera.retain_continuous_days = alice_camera.retain_events_days = 1
+    alice_camera.save()
+    bob_camera.retain_continuous_days = bob_camera.retain_events_days = 7
+    bob_camera.save()
+    old = now - timedelta(days=2)
+    for index in range(8):
+        _segment(alice_camera, old + timedelta(seconds=10 * index))
+    kept = [_segment(alice_camera, now - timedelta(hours=2) + timedelta(seconds=10 * i)) for i in range(2)]
+    bobs = [_segment(bob_camera, old + timedelta(seconds=10 * i)) for i in range(4)]
+    result = services.recordings_purge(now=now)
+    assert (result.retention, result.bytes) == (8, 8000)
+    assert set(RecordingSegment.objects.values_list("pk", flat=True)) == {s.pk for s in kept + bobs}
+    stored = {str(path.relative_to(media_root)) for path in files_under(media_root / "recordings")}
+    assert stored == {s.file.name for s in kept + bobs}
+
+
 def test_gaps_in_motion_mode_are_not_recorded_by_design(alice_client, alice_camera, media_root) -> None:
     alice_camera.record_mode = "motion"
     alice_camera.save()
@@ -363,3 +431,23 @@ def test_deleting_a_camera_deletes_its_segments_objects(
     with django_capture_on_commit_callbacks(execute=True):
         assert alice_client.delete(f"/api/cameras/{alice_camera.pk}/").status_code == 204
     assert files_under(media_root / "recordings") == []
+
+
+def test_the_filesystem_stores_batch_delete_unlinks_only_names_inside_the_store(media_root, tmp_path) -> None:
+    # delete_many's direct unlink (the retention pass's millions of names): a row's plain relative name
+    # goes; a name that climbs out of the store is left to the storage's own checks, never unlinked; a
+    # folder and a missing file are not errors of the pass (the folder is reported as left behind).
+    from surveillance import media_store
+
+    inside = media_root / "recordings" / "1" / "a.mp4"
+    inside.parent.mkdir(parents=True)
+    inside.write_bytes(b"x")
+    outside = tmp_path / "outside.mp4"
+    outside.write_bytes(b"x")
+    (media_root / "recordings" / "folder").mkdir()
+    left = media_store.delete_many(
+        ["recordings/1/a.mp4", "recordings/1/missing.mp4", "../outside.mp4", "recordings/folder"]
+    )
+    assert not inside.exists()
+    assert outside.exists()
+    assert left == 2  # the name outside the store and the folder
