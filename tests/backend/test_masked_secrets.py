@@ -83,7 +83,8 @@ def test_the_admin_refuses_a_masked_password_for_a_new_host(admin_client, camera
         "confidence_threshold": 0.5, "frame_skip": 30, "cooldown_seconds": 60, "event_grace_seconds": 10,
         "event_max_seconds": 600, "pre_roll_seconds": 5, "post_roll_seconds": 5, "min_box_area": 0,
         "zones": "[]", "motion_masks": "[]", "forced_detect_interval": 5, "object_filters": "{}",
-        "record_mode": "events", "retain_continuous_days": 7, "retain_motion_days": 14, "retain_events_days": 30,
+        "record_mode": "events", "retain_continuous_days": 7, "retain_motion_days": 14,
+        "retain_events_days": 30,
     }  # fmt: skip
     response = admin_client.post(f"/admin/surveillance/camera/{camera.pk}/change/", form)
     assert response.status_code == 200
