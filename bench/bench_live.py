@@ -29,7 +29,7 @@ from support.backend import start_backend
 from support.footage import vtest_avi
 from support.process_tree import cpu_seconds
 from support.rtsp_server import start_rtsp_server
-from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
+from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 
 
 def rtsp_sessions(port: int) -> int:
@@ -99,10 +99,7 @@ def main() -> None:
             return WorkerProcess(
                 {
                     **QUICK_WORKER_ENV,
-                    "CAMERA_ID": str(camera["id"]),
-                    "RTSP_URL": rtsp.url,
-                    "DJANGO_API_URL": backend.url,
-                    "DJANGO_API_TOKEN": camera["ingest_token"],
+                    **camera_env(camera, rtsp.url, backend.url),
                     "DETECTOR_URL": "grpc://127.0.0.1:1",
                     "LIVE_MAX_VIEWERS": str(max(args.viewers, 1)),
                     "CLIPS_ENABLED": "false",

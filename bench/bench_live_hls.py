@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.backend import start_backend
 from support.footage import vtest_avi
 from support.rtsp_server import start_rtsp_server
-from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
+from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 
 
 def p95(values: list[float]) -> float:
@@ -55,10 +55,7 @@ def main() -> None:
         worker = WorkerProcess(
             {
                 **QUICK_WORKER_ENV,
-                "CAMERA_ID": str(camera["id"]),
-                "RTSP_URL": rtsp.url,
-                "DJANGO_API_URL": backend.url,
-                "DJANGO_API_TOKEN": camera["ingest_token"],
+                **camera_env(camera, rtsp.url, backend.url),
                 "DETECTOR_URL": "grpc://127.0.0.1:1",
                 "HEARTBEAT_INTERVAL": "1",
                 "CLIPS_ENABLED": "false",

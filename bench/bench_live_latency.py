@@ -26,7 +26,7 @@ from playwright.sync_api import expect, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.backend import DEMO_PASSWORD, DEMO_USER, start_backend
 from support.net import free_port
-from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
+from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -103,10 +103,7 @@ def main() -> None:
             worker = WorkerProcess(
                 {
                     **QUICK_WORKER_ENV,
-                    "CAMERA_ID": str(camera["id"]),
-                    "RTSP_URL": rtsp,
-                    "DJANGO_API_URL": backend.url,
-                    "DJANGO_API_TOKEN": camera["ingest_token"],
+                    **camera_env(camera, rtsp, backend.url),
                     "DETECTOR_URL": "grpc://127.0.0.1:1",
                     "CLIPS_ENABLED": "false",
                     "DATA_DIR": str(tmp / "data"),

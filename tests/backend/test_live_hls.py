@@ -23,7 +23,7 @@ import requests
 from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
 from support.footage import vtest_avi
 from support.rtsp_server import RtspServer, gstreamer_available, start_rtsp_server
-from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
+from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 
 pytestmark = pytest.mark.slow
 
@@ -75,10 +75,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
         worker = WorkerProcess(
             {
                 **QUICK_WORKER_ENV,
-                "CAMERA_ID": str(camera["id"]),
-                "RTSP_URL": rtsp.url,
-                "DJANGO_API_URL": backend.url,
-                "DJANGO_API_TOKEN": camera["ingest_token"],
+                **camera_env(camera, rtsp.url, backend.url),
                 "DETECTOR_URL": "grpc://127.0.0.1:1",  # the live view needs capture only
                 "HEARTBEAT_INTERVAL": "1",
                 "LIVE_HLS_IDLE_SECONDS": str(IDLE_SECONDS),

@@ -26,7 +26,7 @@ from worker.conftest import person_onnx, person_pt  # noqa: F401
 from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
 from support.footage import vtest_avi
 from support.rtsp_server import gstreamer_available, start_rtsp_server
-from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
+from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -58,10 +58,7 @@ def site(tmp_path_factory, person_onnx) -> Iterator[Site]:  # noqa: F811
         worker = WorkerProcess(
             {
                 **QUICK_WORKER_ENV,
-                "CAMERA_ID": str(camera["id"]),
-                "RTSP_URL": rtsp.url,
-                "DJANGO_API_URL": backend.url,
-                "DJANGO_API_TOKEN": camera["ingest_token"],
+                **camera_env(camera, rtsp.url, backend.url),
                 "MODEL_PATH": str(person_onnx),
                 "ALERT_CLASS_MAP": "Normal=person,Fall=person",
                 "DETECT_FPS": "2",

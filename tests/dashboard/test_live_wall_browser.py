@@ -27,7 +27,7 @@ from websockets.sync.client import connect as ws_connect
 
 from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
 from support.rtsp_server import gstreamer_available, start_rtsp_server
-from support.worker_process import QUICK_WORKER_ENV, WorkerProcess
+from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -59,10 +59,7 @@ def wall(tmp_path_factory) -> Iterator[Wall]:
             for camera in cameras:
                 env = {
                     **QUICK_WORKER_ENV,
-                    "CAMERA_ID": str(camera["id"]),
-                    "RTSP_URL": main.url,
-                    "DJANGO_API_URL": backend.url,
-                    "DJANGO_API_TOKEN": camera["ingest_token"],
+                    **camera_env(camera, main.url, backend.url),
                     # No detector answers: the live view needs capture only, and the test's CPU stays free.
                     "DETECTOR_URL": "grpc://127.0.0.1:1",
                     "CLIPS_ENABLED": "false",

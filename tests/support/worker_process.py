@@ -86,6 +86,17 @@ QUICK_WORKER_ENV = {
 }
 
 
+def camera_env(camera: Mapping[str, Any], rtsp_url: str, api_url: str) -> dict[str, str]:
+    """Who a test's worker is and where it reads and reports: a camera as the backend's API returns it
+    (``id``, ``ingest_token``), its stream and the backend's URL."""
+    return {
+        "CAMERA_ID": str(camera["id"]),
+        "RTSP_URL": rtsp_url,
+        "DJANGO_API_URL": api_url,
+        "DJANGO_API_TOKEN": camera["ingest_token"],
+    }
+
+
 class WorkerStarter:
     """Starts real workers for a test (``make_worker`` fixtures): the camera, a backend (anything with
     ``url`` and ``token``), ``QUICK_WORKER_ENV``, the fixture's own ``base`` and the call's settings, in

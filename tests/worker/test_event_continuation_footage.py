@@ -17,7 +17,7 @@ import pytest
 from support.backend import start_backend
 from support.footage import appearances_video
 from support.rtsp_server import start_rtsp_server
-from support.worker_process import WorkerProcess
+from support.worker_process import WorkerProcess, camera_env
 
 from .helpers import wait_for
 
@@ -59,10 +59,7 @@ def test_a_scene_busy_past_the_length_limit_is_stored_as_continuing_events_with_
         camera = backend.create_camera("Street", rtsp.url)
         worker = WorkerProcess(
             {
-                "CAMERA_ID": str(camera["id"]),
-                "RTSP_URL": rtsp.url,
-                "DJANGO_API_URL": backend.url,
-                "DJANGO_API_TOKEN": camera["ingest_token"],
+                **camera_env(camera, rtsp.url, backend.url),
                 "MODEL_PATH": str(person_onnx),
                 "ALERT_CLASS_MAP": "Normal=person,Fall=person",
                 "ALERT_COOLDOWN": "0",

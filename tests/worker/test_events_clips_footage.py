@@ -27,7 +27,7 @@ from support.backend import start_backend
 from support.footage import appearances_video, read_index
 from support.rtsp_server import start_rtsp_server
 from support.tcp_proxy import TcpProxy
-from support.worker_process import WorkerProcess
+from support.worker_process import WorkerProcess, camera_env
 
 from .helpers import wait_for
 
@@ -114,10 +114,7 @@ def test_people_at_known_times_become_events_with_clips_even_through_a_backend_o
         link.down()  # the backend is unreachable from before the first group arrives
         worker = WorkerProcess(
             {
-                "CAMERA_ID": str(camera["id"]),
-                "RTSP_URL": rtsp.url,
-                "DJANGO_API_URL": link.url,
-                "DJANGO_API_TOKEN": camera["ingest_token"],
+                **camera_env(camera, rtsp.url, link.url),
                 "MODEL_PATH": str(person_onnx),
                 "ALERT_CLASS_MAP": "Normal=person,Fall=person",
                 # No cooldown: the second group, 20 s after the first event closed, must open its own.

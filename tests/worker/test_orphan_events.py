@@ -14,7 +14,7 @@ import pytest
 from support.backend import start_backend
 from support.footage import bus_jpg
 from support.rtsp_server import start_rtsp_server
-from support.worker_process import WorkerProcess
+from support.worker_process import WorkerProcess, camera_env
 
 from .helpers import wait_for
 
@@ -41,10 +41,7 @@ def test_an_event_of_a_killed_worker_is_closed_and_the_new_workers_event_stays_o
         def worker(name: str) -> WorkerProcess:
             return WorkerProcess(
                 {
-                    "CAMERA_ID": str(camera["id"]),
-                    "RTSP_URL": rtsp.url,
-                    "DJANGO_API_URL": backend.url,
-                    "DJANGO_API_TOKEN": camera["ingest_token"],
+                    **camera_env(camera, rtsp.url, backend.url),
                     "MODEL_PATH": str(person_onnx),
                     "ALERT_CLASS_MAP": "Normal=person,Fall=person",
                     "DETECT_FPS": "2",

@@ -12,7 +12,7 @@ import pytest
 
 from support.backend import RunningBackend, start_backend
 from support.rtsp_server import RtspServer
-from support.worker_process import WorkerProcess
+from support.worker_process import WorkerProcess, camera_env
 
 from .helpers import wait_for
 
@@ -30,10 +30,7 @@ def test_people_in_the_footage_reach_the_real_backend_as_one_person_alert_with_a
     camera = real_backend.create_camera("Bus stop", rtsp_people.url)
     worker = WorkerProcess(
         {
-            "CAMERA_ID": str(camera["id"]),
-            "RTSP_URL": rtsp_people.url,
-            "DJANGO_API_URL": real_backend.url,
-            "DJANGO_API_TOKEN": camera["ingest_token"],
+            **camera_env(camera, rtsp_people.url, real_backend.url),
             "MODEL_PATH": str(person_onnx),
             "ALERT_CLASS_MAP": "Normal=person,Fall=person",
             "ALERT_COOLDOWN": "0",  # only the event logic keeps the standing people from re-alerting
@@ -74,10 +71,7 @@ def test_a_worker_whose_alerts_the_backend_refuses_says_so_in_readyz_metrics_and
     camera = real_backend.create_camera("Kiln", rtsp_people.url, alert_types=["fire"])
     worker = WorkerProcess(
         {
-            "CAMERA_ID": str(camera["id"]),
-            "RTSP_URL": rtsp_people.url,
-            "DJANGO_API_URL": real_backend.url,
-            "DJANGO_API_TOKEN": camera["ingest_token"],
+            **camera_env(camera, rtsp_people.url, real_backend.url),
             "MODEL_PATH": str(person_onnx),
             "ALERT_CLASS_MAP": "Normal=person,Fall=person",
             "DETECT_FPS": "4",

@@ -21,7 +21,7 @@ import pytest
 from support.backend import RunningBackend, start_backend
 from support.rtsp_server import RtspServer, start_rtsp_server
 from support.tcp_proxy import TcpProxy
-from support.worker_process import WorkerProcess
+from support.worker_process import WorkerProcess, camera_env
 
 from .helpers import wait_for
 
@@ -46,10 +46,7 @@ def _worker(
 ) -> WorkerProcess:
     return WorkerProcess(
         {
-            "CAMERA_ID": str(camera["id"]),
-            "RTSP_URL": rtsp.url,
-            "DJANGO_API_URL": backend_url,
-            "DJANGO_API_TOKEN": camera["ingest_token"],
+            **camera_env(camera, rtsp.url, backend_url),
             "MODEL_PATH": str(model),
             "RECORD_MODE": "continuous",
             "SEGMENT_SECONDS": str(SEGMENT_SECONDS),
