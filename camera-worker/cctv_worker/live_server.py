@@ -65,6 +65,14 @@ BLOCKING_QUERY = re.compile(r"^_HLS_msn=(?P<msn>[0-9]{1,12})(?:&_HLS_part=(?P<pa
 EMPTY_PLAYLIST = "#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n"
 
 
+class _ListeningServer(ThreadingHTTPServer):
+    # socketserver's listen backlog is 5: a burst of viewers (a wall opening, a backend replica
+    # reconnecting its viewers, HLS part requests) overflowed it, the kernel dropped the SYNs, and the
+    # retransmission a second or three later ran past the backend's LIVE_CONNECT_TIMEOUT_SECONDS (502).
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LiveServer:
     def __init__(
         self,
@@ -225,8 +233,7 @@ class LiveServer:
 
         hls = self.hls
         blocked = threading.BoundedSemaphore(MAX_BLOCKING)
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
+        self.server = _ListeningServer((host, port), Handler)
         self._thread = threading.Thread(target=self.server.serve_forever, name="live", daemon=True)
 
     @property

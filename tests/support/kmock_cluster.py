@@ -234,6 +234,11 @@ class KubernetesCluster(kmock.KubernetesEmulator):
             else:
                 self.objects[key] = body
             await self._publish(resource, "ADDED", body)
+            # The real garbage collector also removes an object created after its owner was gone (every
+            # owner's uid absent): a reconcile in flight while its Camera was deleted can create one.
+            owners = {ref.get("uid") for ref in meta.get("ownerReferences") or []}
+            if owners and owners.isdisjoint(self._live_uids()):
+                await self._remove(key)
             return
 
         key = (resource, request.namespace, request.name)
@@ -283,6 +288,9 @@ class KubernetesCluster(kmock.KubernetesEmulator):
             await self._remove(key)
         else:
             await self._publish(resource, "MODIFIED", new)
+
+    def _live_uids(self) -> set[str]:
+        return {obj.raw["metadata"].get("uid") for obj in self.objects.values() if not obj.deleted}
 
     async def _remove(self, key: tuple[Any, str | None, str]) -> None:
         obj = self.objects[key]
