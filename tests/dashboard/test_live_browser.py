@@ -22,7 +22,7 @@ import av
 import psutil
 import pytest
 import requests
-from browser_support import chromium, wait_for
+from browser_support import chromium, signed_in, wait_for
 from playwright.sync_api import expect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
@@ -35,7 +35,6 @@ from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MAX_VIEWERS = 3
-
 
 
 class Site:
@@ -251,16 +250,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, site):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=site.backend.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto("/dashboard/login/")
-    page.fill("#id_username", DEMO_USER)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
+    page = signed_in(browser, site.backend.url)
     yield page
-    context.close()
+    page.context.close()
 
 
 def test_the_live_page_plays_within_3_s_and_the_wall_opens_it(page, site):

@@ -11,19 +11,18 @@ is remembered for that view across a reload.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-from browser_support import chromium, wait_for
+from browser_support import chromium, signed_in, wait_for
 from playwright.sync_api import expect
 
 # The person detector's fixtures (the model is exported once and cached between runs).
 from worker.conftest import person_onnx, person_pt  # noqa: F401
 
-from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
+from support.backend import RunningBackend, add_user, start_backend
 from support.footage import vtest_avi
 from support.rtsp_server import gstreamer_available, start_rtsp_server
 from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
@@ -112,16 +111,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, site):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=site.backend.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto("/dashboard/login/")
-    page.fill("#id_username", DEMO_USER)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
+    page = signed_in(browser, site.backend.url)
     yield page
-    context.close()
+    page.context.close()
 
 
 # page.evaluate, not wait_for_function: that one evaluates a string, which the page's CSP forbids.

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from browser_support import chromium, wait_for
+from browser_support import chromium, signed_in, wait_for
 from playwright.sync_api import Page, expect
 from websockets.sync.client import connect as ws_connect
 
-from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
+from support.backend import RunningBackend, add_user, start_backend
 from support.rtsp_server import gstreamer_available, start_rtsp_server
 from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 
@@ -86,24 +86,12 @@ def browser():
         yield browser
 
 
-def signed_in(browser, backend: RunningBackend, username: str = DEMO_USER) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=backend.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto("/dashboard/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
-    return page
-
-
 def tile_times(page: Page) -> list[float]:
     return page.evaluate("Array.from(document.querySelectorAll('.live-tile video')).map(v => v.currentTime)")
 
 
 def test_a_wall_of_4_cameras_plays_all_4_and_a_tile_plays_the_sub_stream(browser, wall):
-    page = signed_in(browser, wall.backend)
+    page = signed_in(browser, wall.backend.url)
     try:
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -152,7 +140,7 @@ def test_a_codec_the_browser_cannot_play_gets_a_message_and_a_down_camera_says_s
                 json={"stream_state": "up", "live": report},
             )
             assert beat.status_code == 204, beat.text
-    page = signed_in(browser, wall.backend, "hevc-owner")
+    page = signed_in(browser, wall.backend.url, "hevc-owner")
     try:
         page.goto("/dashboard/live/")
         tiles = page.locator(".live-tile")
@@ -169,7 +157,7 @@ def test_a_codec_the_browser_cannot_play_gets_a_message_and_a_down_camera_says_s
 
 
 def test_a_saved_layout_is_the_wall_after_a_reload_and_the_wall_goes_full_screen(browser, wall):
-    page = signed_in(browser, wall.backend)
+    page = signed_in(browser, wall.backend.url)
     try:
         page.goto("/dashboard/live/")
         page.locator(".wall-layout summary").click()
