@@ -126,6 +126,7 @@ class LiveServer:
                     self._refuse(503, "busy")
                     return
                 metrics.live_session("started")
+                sent, ended = 0, "the stream ended"
                 try:
                     self.send_response(200)
                     self.send_header("Content-Type", "video/mp4")
@@ -137,16 +138,21 @@ class LiveServer:
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
                     while (chunk := viewer.next_chunk(IDLE_TIMEOUT)) is not None:
                         if not chunk:
-                            break  # no fragment for IDLE_TIMEOUT: the stream stalled
+                            ended = f"no fragment for {IDLE_TIMEOUT:g} s"  # the stream stalled
+                            break
                         self.wfile.write(chunk)
+                        sent += len(chunk)
                         metrics.live_bytes_sent.inc(len(chunk))
                     if viewer.dropped:
+                        ended = "it fell behind (its buffer is full)"
                         metrics.live_session("dropped")
-                except OSError:  # TimeoutError included
-                    metrics.live_session("dropped")  # gone, or stopped reading
+                except OSError as error:  # TimeoutError included
+                    ended = f"the write failed ({error.__class__.__name__})"  # gone, or stopped reading
+                    metrics.live_session("dropped")
                 finally:
                     live.detach(viewer)
                     self.close_connection = True
+                    log.info("live session ended: %s", ended, extra={"bytes": sent})
 
             def _hls(self, query: str, match: re.Match[str], sink: LiveSink, sessions: HlsSessions) -> None:
                 if not match["playlist"]:

@@ -101,17 +101,21 @@ def open_stream(site: Site, token: str | None = None) -> requests.Response:
     )
 
 
-def drain(response: requests.Response, stop: threading.Event) -> None:
+def drain(chunks: Iterator[bytes], stop: threading.Event) -> None:
     """Reads a viewer's stream until told to stop or the stream ends (its bytes are not needed)."""
     with contextlib.suppress(requests.RequestException, AttributeError, ValueError):
-        for _ in response.iter_content(16384):
+        for _ in chunks:
             if stop.is_set():
                 return
 
 
-def read_at_least(response: requests.Response, size: int) -> bytes:
+def read_at_least(chunks: Iterator[bytes], size: int) -> bytes:
+    """The first ``size`` bytes or more of ``chunks`` (one ``iter_content`` of a response, kept for the
+    rest of its reading: a second ``iter_content`` is a new generator, and the first one's close, whenever
+    the garbage collector gets to it, closes the connection under urllib3's chunked reads: every viewer of
+    the limit test once ended a second after it started, all at once)."""
     data = b""
-    for chunk in response.iter_content(16384):
+    for chunk in chunks:
         data += chunk
         if len(data) >= size:
             break
@@ -131,7 +135,7 @@ def test_the_stream_is_fragmented_mp4_that_decodes(site):
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"] == "video/mp4"
         assert response.headers["X-Codec"].startswith("avc1.")
-        data = read_at_least(response, 200_000)
+        data = read_at_least(response.iter_content(16384), 200_000)
     assert data[4:8] == b"ftyp"
     with av.open(io.BytesIO(whole_boxes(data)), format="mp4") as container:
         assert sum(1 for _ in container.decode(video=0)) >= 5
@@ -204,12 +208,13 @@ def test_one_rtsp_session_whatever_the_viewers_and_the_viewer_limit(site):
     viewers = [open_stream(site) for _ in range(MAX_VIEWERS)]
     stop = threading.Event()
     try:
-        for viewer in viewers:
-            assert viewer.status_code == 200 and read_at_least(viewer, 1000)[4:8] == b"ftyp"
+        streams = [viewer.iter_content(16384) for viewer in viewers]
+        for viewer, chunks in zip(viewers, streams, strict=True):
+            assert viewer.status_code == 200 and read_at_least(chunks, 1000)[4:8] == b"ftyp"
         # Every viewer keeps reading, as a player does: one that stops is dropped as slow (a test of its
         # own below), which would free its slot while the limit is checked.
-        for viewer in viewers:
-            threading.Thread(target=drain, args=(viewer, stop), daemon=True).start()
+        for chunks in streams:
+            threading.Thread(target=drain, args=(chunks, stop), daemon=True).start()
         assert site.rtsp_sessions() == 1
         assert wait_for(lambda: site.viewers() == MAX_VIEWERS, 10, "every viewer counted")
         busy = open_stream(site)
@@ -278,6 +283,31 @@ def test_the_live_page_plays_within_3_s_and_the_wall_opens_it(page, site):
     expect(tile.locator(".live-state")).to_have_attribute("data-state", "playing")
     tile.click()
     expect(page).to_have_url(re.compile(rf"/dashboard/cameras/{site.camera['id']}/live/$"))
+
+
+def test_a_session_that_sends_nothing_is_given_up_and_reopened(page, site):
+    """A socket that opens and then carries nothing (a proxy that buffers, a relay or worker stuck): the
+    player gives up after its stall limit (8 s), says so, and opens a new session, which plays. The silent
+    socket is made in the browser (Playwright routes the first WebSocket and never answers on it): the real
+    backend and worker have no way to open a session and send nothing. The later sockets are the real ones."""
+    sockets: list[object] = []
+
+    def first_silent(ws) -> None:
+        sockets.append(ws)
+        if len(sockets) > 1:
+            ws.connect_to_server()  # passed through to the real backend
+
+    page.route_web_socket(re.compile(r".*/live/ws/$"), first_silent)
+    state = lambda: page.evaluate("document.querySelector('.live-state').dataset.state")  # noqa: E731
+    opened = time.monotonic()
+    page.goto(f"/dashboard/cameras/{site.camera['id']}/live/")
+    # state() first: the sync API delivers the route's callbacks only while it is called.
+    wait_for(lambda: state() == "connecting" and len(sockets) == 1, 5, "the first socket opened")
+    wait_for(lambda: state() == "down", 15, "the player gave the silent session up")
+    assert 7.5 < time.monotonic() - opened < 14
+    expect(page.locator(".live-state")).to_contain_text("No video for 8 s")
+    wait_for(lambda: state() == "playing", 15, "the next session plays")
+    assert len(sockets) == 2
 
 
 # A browser without MSE that plays HLS natively (Safari, iOS), as Chromium pretends to be one: no

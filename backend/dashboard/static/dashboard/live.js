@@ -10,6 +10,10 @@
   var RETRY_MS = 2000;
   var MAX_LAG_S = 1.5; // further behind the newest frame than this: jump to it
   var KEEP_S = 10; // media older than this is removed from the buffer
+  // No new media for this long (none since connecting, or none since the last): the session is given up
+  // and reopened, whatever the cause (a relay or a proxy that holds the socket open and sends nothing, a
+  // stalled worker). Shorter than the worker's own idle limit (15 s), longer than a keyframe interval.
+  var STALL_MS = 8000;
   var CODEC_NAMES = { hevc: "H.265", hev1: "H.265", hvc1: "H.265", mjpeg: "MJPEG", mpeg4: "MPEG-4 Part 2" };
 
   function show(player, state, text) {
@@ -93,12 +97,18 @@
     var queue = [];
     var buffer = null;
     var ended = false;
+    var newest = 0; // the end of the buffered media, when it last grew
+    var grew = Date.now();
+    var watchdog = window.setInterval(function () {
+      if (Date.now() - grew > STALL_MS) finish("No video for " + STALL_MS / 1000 + " s: reconnecting");
+    }, 1000);
     show(player, "connecting", "Connecting…");
     video.src = URL.createObjectURL(source);
 
     function finish(text) {
       if (ended) return;
       ended = true;
+      window.clearInterval(watchdog);
       controller.abort();
       if (socket) socket.close();
       show(player, "down", text);
@@ -125,6 +135,7 @@
     function chase() {
       if (!buffer || !buffer.buffered.length) return;
       var end = buffer.buffered.end(buffer.buffered.length - 1);
+      if (end > newest) { newest = end; grew = Date.now(); }
       if (video.currentTime < buffer.buffered.start(0) || end - video.currentTime > MAX_LAG_S) {
         video.currentTime = Math.max(buffer.buffered.start(0), end - 0.2);
       }
@@ -160,7 +171,6 @@
       fetch(stream.http, { credentials: "same-origin", signal: controller.signal }).then(function (response) {
         if (!response.ok || !response.body) throw new Error("HTTP " + response.status);
         if (fallback) player.preferHttp = true;
-        if (!response.ok || !response.body) throw new Error("HTTP " + response.status);
         var reader = response.body.getReader();
         function read() {
           return reader.read().then(function (step) {
