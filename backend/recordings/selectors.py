@@ -123,35 +123,40 @@ def _covered_runs(segments: list[SegmentRow], *, tolerance: int) -> list[tuple[d
     return runs
 
 
-# DRF's DateTimeField output in UTC (``2026-12-05T08:00:00Z``, ``.ffffff`` only when there are
-# microseconds), built by PostgreSQL; to_char for the date and time (whatever the session's DateStyle).
-_ISO_UTC = (
-    "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-    "extract(microseconds FROM {c})::bigint %% 1000000 = 0 THEN '' ELSE '.' || "
-    "lpad((extract(microseconds FROM {c})::bigint %% 1000000)::text, 6, '0') END || 'Z'"
-)
+# One statement for the whole answer: the segments' JSON and the covered runs from the same index-only
+# scan of the window. Per row, the text form of the UTC times as the ISO DateStyle writes it (no to_char,
+# which took a third of the time), the 'T', and the microseconds padded to six digits as DRF writes them
+# (the server drops trailing zeros); the start's milliseconds for the URL in float8 (exact to the
+# microsecond for any year before 2200), not numeric. Each row is the text between '{"start":"' and
+# '/"}': those are the aggregate's separator, so a row is a few pieces fewer to concatenate. ``before``
+# is the latest end of the window's earlier segments: a row starting more than the tolerance after it
+# opens a run (recordings.gaps), and that ``before`` closes the previous one. The aggregates take the rows
+# in the window's order (by start: the order the window function computes ``before`` in, and the index's),
+# as PostgreSQL's manual says aggregates over a sorted subquery do where the outer level has no join or
+# grouping; an ORDER BY inside each aggregate would sort the 8,640 rows a second time (a fifth of the
+# statement's time).
 _WINDOW = 'camera_id = %s AND start >= %s AND start < %s AND "end" > %s'
-# The array as text by concatenation: json_build_object per row took half again as long. Every value is a
-# number, a time formatted above or the URL prefix (JSON-escaped by the caller).
-_SEGMENTS_JSON = f"""
-    SELECT '[' || coalesce(string_agg(
-        '{{"start":"' || {_ISO_UTC.format(c="start")} || '","end":"' || {_ISO_UTC.format(c='"end"')}
-        || '","duration":' || duration::text || ',"size":' || size::text
-        || ',"url":"' || %s || round(extract(epoch FROM start) * 1000)::bigint::text || '/"}}',
-        ',' ORDER BY start
-    ), '') || ']'
-    FROM recordings_recordingsegment WHERE {_WINDOW}
-"""  # noqa: S608 - constant SQL, the values are parameters
-# The covered runs (segments merged where the next starts at most the tolerance after the latest end).
-_RUNS = f"""
-    SELECT min(start), max("end") FROM (
-        SELECT start, "end", sum(opens) OVER (ORDER BY start) AS run FROM (
-            SELECT start, "end", CASE WHEN start - max("end") OVER (
-                ORDER BY start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-            ) <= %s THEN 0 ELSE 1 END AS opens
-            FROM recordings_recordingsegment WHERE {_WINDOW}
-        ) AS marked
-    ) AS numbered GROUP BY run ORDER BY run
+_SEGMENTS_AND_RUNS = f"""
+    SELECT
+        string_agg(
+            CASE WHEN length(start_text) = 19 THEN start_text ELSE rpad(start_text, 26, '0') END
+            || 'Z","end":"'
+            || CASE WHEN length(end_text) = 19 THEN end_text ELSE rpad(end_text, 26, '0') END
+            || 'Z","duration":' || duration::text || ',"size":' || size::text || ',"url":"' || %s
+            || round(date_part('epoch', start) * 1000)::bigint::text,
+            '/"}},{{"start":"'
+        ),
+        array_agg(start) FILTER (WHERE before IS NULL OR start - before > %s),
+        array_agg(before) FILTER (WHERE start - before > %s),
+        max("end")
+    FROM (
+        SELECT
+            start, "end", duration, size,
+            replace((start AT TIME ZONE 'UTC')::text, ' ', 'T') AS start_text,
+            replace(("end" AT TIME ZONE 'UTC')::text, ' ', 'T') AS end_text,
+            max("end") OVER (ORDER BY start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+        FROM recordings_recordingsegment WHERE {_WINDOW}
+    ) AS segment
 """  # noqa: S608 - constant SQL, the values are parameters
 
 
@@ -171,21 +176,35 @@ def camera_recordings_document(
     now: datetime | None = None,
 ) -> RecordingsDocument | None:
     """The recordings answer with its segments as JSON text written by PostgreSQL (a camera-day is 8,640
-    segments: no Python object per segment at all), and the gaps from the covered runs. None where that
-    path does not apply (SQLite, a TIME_ZONE other than UTC): the caller builds it from
-    ``camera_recordings``, to the same output (tests/backend/test_recordings.py)."""
+    segments: no Python object per segment at all), and the gaps from the covered runs of the same
+    statement. None where that path does not apply (SQLite, a TIME_ZONE other than UTC, a DateStyle other
+    than ISO): the caller builds it from ``camera_recordings``, to the same output
+    (tests/backend/test_recordings.py)."""
     if connection.vendor != "postgresql" or timezone.get_current_timezone_name() != "UTC":
         return None
     camera = camera_of(user=user, camera_id=camera_id)
+    if not _iso_date_style():
+        return None
     now = now or timezone.now()
     earliest = start - timedelta(seconds=settings.RECORDING_SEGMENT_MAX_SECONDS)
-    window: list[Any] = [camera.pk, earliest, end, start]
+    params: list[Any] = [
+        json.dumps(url_prefix)[1:-1],
+        DEFAULT_TOLERANCE,
+        DEFAULT_TOLERANCE,
+        camera.pk,
+        earliest,
+        end,
+        start,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(_SEGMENTS_JSON, [json.dumps(url_prefix)[1:-1], *window])
-        (segments_json,) = cursor.fetchone()
-        runs_params: list[Any] = [DEFAULT_TOLERANCE, *window]
-        cursor.execute(_RUNS, runs_params)
-        runs = cursor.fetchall()
+        cursor.execute(_SEGMENTS_AND_RUNS, params)
+        rows, openings, closings, last_end = cursor.fetchone()
+    segments_json, runs = "[]", []
+    if rows is not None:
+        segments_json = f'[{{"start":"{rows}/"}}]'
+        # Run i opens at openings[i] and closes where run i + 1 opens (closings[i]), the last at the last
+        # end.
+        runs = list(zip(openings, [*(closings or []), last_end], strict=True))
     outages = StreamOutage.objects.filter(camera=camera, started_at__lt=end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start)
     )
@@ -197,6 +216,14 @@ def camera_recordings_document(
         now=now,
     )
     return RecordingsDocument(segments_json, gaps)
+
+
+def _iso_date_style() -> bool:
+    """Whether the session writes timestamps as ISO (the server's default; the driver reads every time in
+    that form too). Read from what the server reported at connect, no query."""
+    connection.ensure_connection()
+    style = connection.connection.get_parameter_status("DateStyle") or ""
+    return style.startswith("ISO")
 
 
 def segment_of(*, user: User, camera_id: int, start: datetime) -> RecordingSegment:

@@ -15,15 +15,6 @@ from surveillance import media_store
 
 def delete_objects(names: Iterable[str]) -> int:
     """Deletes these stored objects (rows already gone); returns how many were left behind."""
-    left = 0
-    batch: list[str] = []
-    for name in names:
-        if not name:
-            continue
-        batch.append(name)
-        if len(batch) >= settings.RECORDING_DELETE_BATCH:
-            left += media_store.delete_many(batch)
-            batch = []
-    if batch:
-        left += media_store.delete_many(batch)
-    return left
+    wanted = [name for name in names if name]
+    batch = settings.RECORDING_DELETE_BATCH
+    return sum(media_store.delete_many(wanted[at : at + batch]) for at in range(0, len(wanted), batch))

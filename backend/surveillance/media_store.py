@@ -277,23 +277,48 @@ def delete_many(names: Iterable[str | None]) -> int:
 
 def _delete_files(storage: FileSystemStorage, names: list[str]) -> list[str]:
     """Unlinks under the store's folder directly: ``Storage.delete`` takes about 8 µs a name (safe_join's
-    normalisation), and a retention pass of a day of 1,000 cameras is 8.64 M names. A name that is not a
-    plain relative path (absolute, ``..``, a backslash) takes the storage's own checked path instead."""
+    normalisation), and a retention pass of a day of 1,000 cameras is 8.64 M names. The names are grouped
+    by folder (a batch is mostly one camera-day's): each folder is opened once and its files unlinked
+    relative to it (the kernel resolves one component a name, not the whole path), and a folder that is
+    gone takes one call for all its names. A name that is not a plain relative path (absolute, ``..``, a
+    backslash) takes the storage's own checked path instead."""
     root = os.path.join(storage.location, "")
     left: list[str] = []
+    folders: dict[str, list[str]] = {}
+    joined = "\n".join(names)
+    # One look at all the names for the rare unsafe one (then each is looked at).
+    checked = joined.startswith("/") or "\n/" in joined or ".." in joined or "\\" in joined
     for name in names:
-        if name.startswith("/") or ".." in name or "\\" in name:
+        if checked and (name.startswith("/") or ".." in name or "\\" in name):
             try:
                 storage.delete(name)
             except (OSError, SuspiciousFileOperation):  # outside the store's folder: never deleted
                 left.append(name)
             continue
-        try:
-            os.unlink(root + name)
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError):  # a folder, no permission; ValueError: a NUL in the name
+        folder, _, base = name.rpartition("/")
+        if not base:  # a folder's name
             left.append(name)
+            continue
+        folders.setdefault(folder, []).append(base)
+    for folder, bases in folders.items():
+        prefix = f"{folder}/" if folder else ""
+        try:
+            descriptor = os.open(root + folder, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError:  # the folder is gone, and its files with it
+            continue
+        except (OSError, ValueError):  # not a folder, no permission; ValueError: a NUL in the name
+            left += [prefix + base for base in bases]
+            continue
+        try:
+            for base in bases:
+                try:
+                    os.unlink(base, dir_fd=descriptor)
+                except FileNotFoundError:
+                    pass
+                except (OSError, ValueError):  # a folder, no permission, an empty name, a NUL
+                    left.append(prefix + base)
+        finally:
+            os.close(descriptor)
     return left
 
 

@@ -264,6 +264,38 @@ def test_the_recordings_json_is_what_the_documented_serializer_would_answer(
     assert [gap["cause"] for gap in expected["gaps"]] == ["unknown", "unknown", "unknown"]
 
 
+def test_overlapping_and_nearly_touching_segments_make_one_covered_run(
+    alice_client, alice_camera, media_root
+) -> None:
+    # The covered runs behind the gaps (one statement with the segments' JSON on PostgreSQL, a loop over
+    # the rows elsewhere): a segment inside a longer one, and one starting half a second after the
+    # latest end (under the 1 s tolerance), close no run; the first hole is measured from that latest
+    # end, not from the segment just before it.
+    alice_camera.record_mode = "continuous"
+    alice_camera.save()
+    _segment(alice_camera, T0, seconds=60)
+    _segment(alice_camera, T0 + timedelta(seconds=10), seconds=10)
+    _segment(alice_camera, T0 + timedelta(seconds=60.5), seconds=9.5)
+    _segment(alice_camera, T0 + timedelta(seconds=100), seconds=10)
+    listing = f"/api/cameras/{alice_camera.pk}/recordings/"
+    window = {"start": iso(T0 - timedelta(seconds=5)), "end": iso(T0 + timedelta(seconds=120))}
+    body = alice_client.get(listing, window).json()
+    assert [segment["start"] for segment in body["segments"]] == [
+        iso(T0 + timedelta(seconds=offset)) for offset in (0, 10, 60.5, 100)
+    ]
+    assert [(gap["start"], gap["end"], gap["cause"]) for gap in body["gaps"]] == [
+        (iso(T0 - timedelta(seconds=5)), iso(T0), "unknown"),
+        (iso(T0 + timedelta(seconds=70)), iso(T0 + timedelta(seconds=100)), "unknown"),
+        (iso(T0 + timedelta(seconds=110)), iso(T0 + timedelta(seconds=120)), "unknown"),
+    ]
+    empty = {"start": iso(T0 + timedelta(seconds=111)), "end": iso(T0 + timedelta(seconds=115))}
+    body = alice_client.get(listing, empty).json()
+    assert body == {
+        "segments": [],
+        "gaps": [{"start": empty["start"], "end": empty["end"], "cause": "unknown"}],
+    }
+
+
 def test_the_retention_pass_deletes_in_several_statements_only_what_is_past_retention(
     alice_camera, bob_camera, media_root, monkeypatch
 ) -> None:
@@ -422,6 +454,26 @@ def test_past_the_overall_cap_only_owners_over_their_share_lose_footage(
     assert services.recordings_enforce_caps() == (2, 2000)
     assert RecordingSegment.objects.filter(camera=bob_camera).count() == 2
     assert RecordingSegment.objects.filter(camera=alice_camera).count() == 4
+
+
+def test_the_filesystem_stores_batch_delete_takes_each_folder_once(media_root) -> None:
+    # Names grouped by folder (one open each, unlinks relative to it): files in two folders go, names in
+    # a folder that is gone are not left behind, a file that is a folder's name is.
+    from surveillance import media_store
+
+    names = []
+    for day in ("05", "06"):
+        folder = media_root / "recordings" / "7" / "2026" / "12" / day
+        folder.mkdir(parents=True)
+        for index in range(3):
+            (folder / f"{index}.mp4").write_bytes(b"x")
+            names.append(f"recordings/7/2026/12/{day}/{index}.mp4")
+    (media_root / "recordings" / "7" / "2026" / "12" / "06" / "kept.mp4").write_bytes(b"x")
+    (media_root / "top.mp4").write_bytes(b"x")
+    names += ["recordings/7/2026/11/30/0.mp4", "recordings/7/2026/12/05/", "top.mp4"]
+    left = media_store.delete_many(names)
+    assert left == 1  # the folder's name
+    assert [path.name for path in files_under(media_root)] == ["kept.mp4"]
 
 
 def test_deleting_a_camera_deletes_its_segments_objects(
