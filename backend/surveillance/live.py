@@ -19,7 +19,6 @@ LIVE_MAX_SESSIONS sessions per process; more answer 503.
 from __future__ import annotations
 
 import asyncio
-import http.client
 import ipaddress
 import json
 import math
@@ -167,7 +166,14 @@ def open_stream(camera: Camera, *, sub: bool = False) -> WorkerStream:
     return WorkerStream(sock, head_rest, codec or camera.live_codec, places.release, opened=opened)
 
 
-def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, dict[str, str]]:
+def _handshake(
+    camera: Camera, path: str, *, session: bool = True
+) -> tuple[socket.socket, bytes, dict[str, str]]:
+    """Connects to the camera's worker, asks for ``path`` and reads the answer's head: the socket, what
+    followed the head, and the head's fields on a 200; else raises ``LiveUnavailable``. The connect and the
+    whole head each have LIVE_CONNECT_TIMEOUT_SECONDS: a worker (or whatever answers at its address) that
+    trickles its head a byte at a time is given up then, not after a timeout per byte. ``session``: the
+    outcome is counted in cctv_live_sessions_total (a detections poll is no session)."""
     timeout = settings.LIVE_CONNECT_TIMEOUT_SECONDS
     host = camera.live_host or ""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -178,20 +184,22 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, dict[st
         sock.connect((host, camera.live_port))
     except OSError as exc:
         sock.close()
-        metrics.LIVE_SESSIONS.labels(result="failed").inc()
+        _count("failed", session)
         raise LiveUnavailable(502, STATE_DOWN, "The camera's worker does not answer.") from exc
     try:
         request = f"GET {path} HTTP/1.0\r\nHost: worker\r\nAuthorization: Bearer {camera.live_key}\r\n\r\n"
         sock.sendall(request.encode())
+        deadline = time.monotonic() + timeout
         head = b""
         while b"\r\n\r\n" not in head:
+            _until(sock, deadline)
             chunk = sock.recv(4096)
             if not chunk or len(head) + len(chunk) > MAX_HEADER_BYTES:
                 raise OSError("no answer head from the worker")
             head += chunk
     except OSError as exc:
         sock.close()
-        metrics.LIVE_SESSIONS.labels(result="failed").inc()
+        _count("failed", session)
         raise LiveUnavailable(502, STATE_DOWN, "The camera's worker does not answer.") from exc
     head, _, rest = head.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -203,7 +211,7 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, dict[st
     sock.close()
     if status == 503:
         state = _state_of(rest)
-        metrics.LIVE_SESSIONS.labels(result="refused" if state == "busy" else "down").inc()
+        _count("refused" if state == "busy" else "down", session)
         busy = "The camera has as many live viewers as it may."
         detail = busy if state == "busy" else "The stream is down."
         raise LiveUnavailable(503, state, detail)
@@ -211,18 +219,36 @@ def _handshake(camera: Camera, path: str) -> tuple[socket.socket, bytes, dict[st
         raise LiveUnavailable(400, STATE_LIVE, "A blocking reload asked for a part too far ahead.")
     if status == 404 and path.startswith("/hls/"):
         raise LiveUnavailable(404, STATE_DOWN, "Not found (no HLS session, or the segment has gone).")
-    metrics.LIVE_SESSIONS.labels(result="failed").inc()
+    _count("failed", session)
     raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
 
 
-def _read_rest(sock: socket.socket, body: bytes) -> bytes:
-    """The rest of a refusal's short body (the worker closes after it), at most MAX_HEADER_BYTES."""
+def _count(result: str, session: bool) -> None:
+    if session:
+        metrics.LIVE_SESSIONS.labels(result=result).inc()
+
+
+def _until(sock: socket.socket, deadline: float) -> None:
+    """The socket's timeout for its next read: what is left until ``deadline`` (TimeoutError past it)."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the worker's answer took too long")
+    sock.settimeout(left)
+
+
+def _read_rest(sock: socket.socket, body: bytes, limit: int = MAX_HEADER_BYTES) -> bytes:
+    """The rest of a short body (the worker closes after it), at most ``limit`` bytes and
+    LIVE_CONNECT_TIMEOUT_SECONDS; what came until then."""
+    deadline = time.monotonic() + settings.LIVE_CONNECT_TIMEOUT_SECONDS
     try:
-        while len(body) < MAX_HEADER_BYTES and (chunk := sock.recv(MAX_HEADER_BYTES)):
+        while len(body) < limit:
+            _until(sock, deadline)
+            if not (chunk := sock.recv(limit)):
+                break
             body += chunk
-    except OSError:
+    except OSError:  # TimeoutError included
         pass
-    return body[:MAX_HEADER_BYTES]
+    return body[:limit]
 
 
 def _state_of(body: bytes) -> str:
@@ -299,25 +325,17 @@ MAX_DETECTIONS_BYTES = 64 * 1024  # the worker sends at most 50 objects (~6 KB);
 def read_detections(camera: Camera) -> dict:
     """The objects of the last frame the camera's worker analysed (``GET /live/detections`` at the
     worker, with its live key), each given the alert type's display name as ``label``; else raises
-    ``LiveUnavailable``. Short and synchronous: the worker answers at once from memory."""
+    ``LiveUnavailable``. Short and synchronous: the worker answers at once from memory; the head and the
+    body each get LIVE_CONNECT_TIMEOUT_SECONDS in all, however the bytes trickle in."""
     if live_state(camera) != STATE_LIVE:
         raise LiveUnavailable(503, STATE_DOWN, "The camera's stream is not live.")
-    connection = http.client.HTTPConnection(
-        camera.live_host or "", camera.live_port, timeout=settings.LIVE_CONNECT_TIMEOUT_SECONDS
-    )
+    sock, rest, _ = _handshake(camera, "/live/detections", session=False)
     try:
-        connection.request(
-            "GET", "/live/detections", headers={"Authorization": f"Bearer {camera.live_key}"}
-        )
-        response = connection.getresponse()
-        body = response.read(MAX_DETECTIONS_BYTES + 1)
-        status = response.status
-    except (OSError, http.client.HTTPException) as exc:
-        raise LiveUnavailable(502, STATE_DOWN, "The camera's worker does not answer.") from exc
+        body = _read_rest(sock, rest, MAX_DETECTIONS_BYTES + 1)
     finally:
-        connection.close()
-    if status != 200 or len(body) > MAX_DETECTIONS_BYTES:
-        raise LiveUnavailable(502, STATE_DOWN, f"The camera's worker answered {status}.")
+        sock.close()
+    if len(body) > MAX_DETECTIONS_BYTES:
+        raise LiveUnavailable(502, STATE_DOWN, "The camera's worker answered too much.")
     try:
         return _detections_of(json.loads(body))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:

@@ -4,8 +4,10 @@ tests/dashboard/test_live_browser.py (it needs the ASGI server)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+import time
 
 import pytest
 
@@ -254,3 +256,46 @@ def test_a_worker_answering_anything_else_is_a_502_down(alice_client, camera_cli
     heartbeat(camera_client, alice_camera, url=f"http://127.0.0.1:{worker.port}/live")
     response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/detections/")
     assert response.status_code == 502 and response.json()["state"] == "down"
+
+
+class Trickle(OneAnswer):
+    """Answers ``head`` at once, then ``body`` a byte every 50 ms: a worker (or whatever holds its address)
+    that keeps the backend's request thread by never quite answering."""
+
+    def __init__(self, head: bytes, body: bytes) -> None:
+        self.head, self.body = head, body
+        super().__init__(b"")
+
+    def _serve(self) -> None:
+        with self.sock:
+            conn, _ = self.sock.accept()
+            with conn, contextlib.suppress(OSError):  # the backend gives up and closes
+                self.requests.append(conn.recv(4096))
+                conn.sendall(self.head)
+                for byte in self.body:
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("path", "head", "body"),
+    [
+        # The head itself trickled (each byte well inside the timeout; the whole never).
+        ("stream/", b"", b"HTTP/1.0 200 OK\r\n" + b"X: y\r\n" * 200 + b"\r\n"),
+        ("detections/", b"", b"HTTP/1.0 200 OK\r\n" + b"X: y\r\n" * 200 + b"\r\n"),
+        # The head at once, the body trickled: the detections' body has the same deadline.
+        ("detections/", json_answer(b""), b'{"captured_at": 1, "objects": [' + b" " * 400 + b"]}"),
+    ],
+)
+def test_a_worker_that_trickles_its_answer_is_given_up_at_the_deadline(
+    alice_client, camera_client, alice_camera, settings, path, head, body
+):
+    settings.LIVE_CONNECT_TIMEOUT_SECONDS = 1.0
+    worker = Trickle(head, body)
+    heartbeat(camera_client, alice_camera, url=f"http://127.0.0.1:{worker.port}/live")
+    started = time.monotonic()
+    response = alice_client.get(f"/api/cameras/{alice_camera.pk}/live/{path}")
+    took = time.monotonic() - started
+    assert response.status_code == 502 and response.json()["state"] == "down"
+    # A deadline or two (the head's, and the body's), not the trickle's 20 to 60 s (nor 1 s per byte).
+    assert took < 10, took
