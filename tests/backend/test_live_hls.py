@@ -16,80 +16,32 @@ from collections.abc import Iterator
 
 import av
 import m3u8
-import psutil
 import pytest
 import requests
 
-from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
-from support.footage import vtest_avi
-from support.rtsp_server import RtspServer, gstreamer_available, start_rtsp_server
-from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
+from support.backend import DEMO_PASSWORD, DEMO_USER, add_user
+from support.live_site import NO_DETECTOR, LiveSite, one_camera_live, wait_for
 
 pytestmark = pytest.mark.slow
 
 IDLE_SECONDS = 3
 
 
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)  # polling a condition with a deadline, not timing
-    raise AssertionError(f"not within {timeout} s: {what}")
-
-
-class Site:
-    def __init__(
-        self, backend: RunningBackend, camera: dict, worker: WorkerProcess, rtsp: RtspServer
-    ) -> None:
-        self.backend, self.camera, self.worker, self.rtsp = backend, camera, worker, rtsp
-        self.hls = f"{backend.url}/api/cameras/{camera['id']}/live/hls/"
+class Site(LiveSite):
+    @property
+    def hls(self) -> str:
+        return f"{self.backend.url}/api/cameras/{self.camera['id']}/live/hls/"
 
     def get(self, name: str, **kwargs) -> requests.Response:
         kwargs.setdefault("headers", self.backend.headers())
         return requests.get(self.hls + name, timeout=20, **kwargs)
 
-    def viewers(self) -> float:
-        return self.worker.value("cctv_live_viewers", camera=str(self.camera["id"]))
-
-    def rtsp_sessions(self) -> int:
-        return sum(
-            1
-            for conn in psutil.net_connections(kind="tcp")
-            if conn.laddr and conn.laddr.port == self.rtsp.port and conn.status == psutil.CONN_ESTABLISHED
-        )
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[Site]:
-    if not gstreamer_available():
-        pytest.fail("the GStreamer RTSP server is missing: scripts/bootstrap --system")
-    tmp = tmp_path_factory.mktemp("hls")
-    with (
-        start_rtsp_server(vtest_avi(tmp), fps=10, size=(768, 576), loop=True, shared=True) as rtsp,
-        start_backend(tmp / "backend") as backend,
-    ):
-        camera = backend.create_camera("Gate", rtsp.url)
-        worker = WorkerProcess(
-            {
-                **QUICK_WORKER_ENV,
-                **camera_env(camera, rtsp.url, backend.url),
-                "DETECTOR_URL": "grpc://127.0.0.1:1",  # the live view needs capture only
-                "HEARTBEAT_INTERVAL": "1",
-                "LIVE_HLS_IDLE_SECONDS": str(IDLE_SECONDS),
-                "CLIPS_ENABLED": "false",
-                "DATA_DIR": str(tmp / "data"),
-            },
-            tmp / "worker.log",
-        ).start()
-        try:
-            live = lambda: backend.request("GET", f"/api/cameras/{camera['id']}/live/").json()  # noqa: E731
-            wait_for(lambda: live()["state"] == "live", 60, "the worker reports its live address")
-            yield Site(backend, camera, worker, rtsp)
-        finally:
-            worker.close()
+    worker_env = {**NO_DETECTOR, "LIVE_HLS_IDLE_SECONDS": str(IDLE_SECONDS)}
+    with one_camera_live(tmp_path_factory.mktemp("hls"), worker_env=worker_env) as live:
+        yield Site(live.backend, live.camera, live.worker, live.rtsp)
 
 
 def playlist(site: Site, **kwargs) -> m3u8.M3U8:

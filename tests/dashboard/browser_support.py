@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from support.backend import DEMO_PASSWORD, DEMO_USER
+from support.live_site import wait_for as wait_for  # the browser tests' polling, from one place
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's, which plays H.264 (Playwright's own download cannot be had here)
 CHROMIUM_ARGS = [
@@ -36,17 +35,6 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail naming ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)  # polling a condition with a deadline, not timing
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def signed_in(browser: Browser, base_url: str, username: str = DEMO_USER) -> Page:

@@ -19,7 +19,6 @@ import time
 from collections.abc import Iterator
 
 import av
-import psutil
 import pytest
 import requests
 from browser_support import chromium, signed_in, wait_for
@@ -27,72 +26,32 @@ from playwright.sync_api import expect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from support.backend import DEMO_PASSWORD, DEMO_USER, RunningBackend, add_user, start_backend
-from support.footage import vtest_avi
-from support.rtsp_server import RtspServer, gstreamer_available, start_rtsp_server
-from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
+from support.backend import DEMO_PASSWORD, DEMO_USER, add_user
+from support.live_site import NO_DETECTOR, LiveSite, one_camera_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MAX_VIEWERS = 3
 
 
-class Site:
-    def __init__(
-        self, backend: RunningBackend, camera: dict, worker: WorkerProcess, rtsp: RtspServer
-    ) -> None:
-        self.backend, self.camera, self.worker, self.rtsp = backend, camera, worker, rtsp
-
+class Site(LiveSite):
     @property
     def stream_path(self) -> str:
         return f"/api/cameras/{self.camera['id']}/live/stream/"
 
-    def viewers(self) -> float:
-        return self.worker.value("cctv_live_viewers", camera=str(self.camera["id"]))
-
-    def rtsp_sessions(self) -> int:
-        return sum(
-            1
-            for conn in psutil.net_connections(kind="tcp")
-            if conn.laddr and conn.laddr.port == self.rtsp.port and conn.status == psutil.CONN_ESTABLISHED
-        )
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[Site]:
-    if not gstreamer_available():
-        pytest.fail("the GStreamer RTSP server is missing: scripts/bootstrap --system")
-    tmp = tmp_path_factory.mktemp("live")
-    # A real street scene: its bitrate (~100 KB/s) lets a viewer that stops reading fill its buffer soon.
-    source = vtest_avi(tmp)
-    with (
-        start_rtsp_server(source, fps=10, size=(768, 576), loop=True, shared=True) as rtsp,
-        start_backend(tmp / "backend") as backend,
-    ):
-        camera = backend.create_camera("Gate", rtsp.url)
-        worker = WorkerProcess(
-            {
-                **QUICK_WORKER_ENV,
-                **camera_env(camera, rtsp.url, backend.url),
-                # No detector answers: the live view needs capture only, and the test's CPU stays free.
-                "DETECTOR_URL": "grpc://127.0.0.1:1",
-                "HEARTBEAT_INTERVAL": "1",
-                "LIVE_MAX_VIEWERS": str(MAX_VIEWERS),
-                # About 10 s of this stream: a viewer that stops reading is dropped soon enough for its test,
-                # while the reading viewers of the limit test never are, even when a loaded machine
-                # starves their threads for seconds (256 KiB, 2.5 s, dropped one and freed its slot).
-                "LIVE_BUFFER_BYTES": str(1024 * 1024),
-                "CLIPS_ENABLED": "false",
-                "DATA_DIR": str(tmp / "data"),
-            },
-            tmp / "worker.log",
-        ).start()
-        try:
-            live = lambda: backend.request("GET", f"/api/cameras/{camera['id']}/live/").json()  # noqa: E731
-            wait_for(lambda: live()["state"] == "live", 60, "the worker reports its live address")
-            yield Site(backend, camera, worker, rtsp)
-        finally:
-            worker.close()
+    worker_env = {
+        **NO_DETECTOR,
+        "LIVE_MAX_VIEWERS": str(MAX_VIEWERS),
+        # About 10 s of this stream: a viewer that stops reading is dropped soon enough for its test,
+        # while the reading viewers of the limit test never are, even when a loaded machine starves their
+        # threads for seconds.
+        "LIVE_BUFFER_BYTES": str(1024 * 1024),
+    }
+    with one_camera_live(tmp_path_factory.mktemp("live"), worker_env=worker_env) as live:
+        yield Site(live.backend, live.camera, live.worker, live.rtsp)
 
 
 def open_stream(site: Site, token: str | None = None) -> requests.Response:

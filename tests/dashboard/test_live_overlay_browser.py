@@ -22,20 +22,18 @@ from playwright.sync_api import expect
 # The person detector's fixtures (the model is exported once and cached between runs).
 from worker.conftest import person_onnx, person_pt  # noqa: F401
 
-from support.backend import RunningBackend, add_user, start_backend
-from support.footage import vtest_avi
-from support.rtsp_server import gstreamer_available, start_rtsp_server
-from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
+from support.backend import add_user
+from support.live_site import LiveSite, one_camera_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MODEL_CLASS_NAMES = ("Normal", "Fall")  # the bundled model's: they never reach a viewer
 
 
-class Site:
-    def __init__(self, backend: RunningBackend, camera: dict) -> None:
-        self.backend, self.camera = backend, camera
-        self.path = f"/api/cameras/{camera['id']}/live/detections/"
+class Site(LiveSite):
+    @property
+    def path(self) -> str:
+        return f"/api/cameras/{self.camera['id']}/live/detections/"
 
     def detections(self, token: str | None = None) -> requests.Response:
         return requests.get(f"{self.backend.url}{self.path}", headers=self.backend.headers(token), timeout=10)
@@ -43,36 +41,18 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, person_onnx) -> Iterator[Site]:  # noqa: F811
-    if not gstreamer_available():
-        pytest.fail("the GStreamer RTSP server is missing: scripts/bootstrap --system")
-    tmp = tmp_path_factory.mktemp("overlay")
-    with (
-        start_rtsp_server(vtest_avi(tmp), fps=10, size=(768, 576), loop=True, shared=True) as rtsp,
-        start_backend(tmp / "backend") as backend,
-    ):
-        # The street's pedestrians are small: a smaller box than the default minimum counts.
-        camera = backend.create_camera(
-            "Street", rtsp.url, alert_types=["person"], min_box_area=0.001, confidence_threshold=0.3
-        )
-        worker = WorkerProcess(
-            {
-                **QUICK_WORKER_ENV,
-                **camera_env(camera, rtsp.url, backend.url),
-                "MODEL_PATH": str(person_onnx),
-                "ALERT_CLASS_MAP": "Normal=person,Fall=person",
-                "DETECT_FPS": "2",
-                "INFERENCE_THREADS": "1",
-                "CLIPS_ENABLED": "false",
-                "DATA_DIR": str(tmp / "data"),
-            },
-            tmp / "worker.log",
-        ).start()
-        try:
-            live = lambda: backend.request("GET", f"/api/cameras/{camera['id']}/live/").json()  # noqa: E731
-            wait_for(lambda: live()["state"] == "live", 60, "the worker reports its live address")
-            yield Site(backend, camera)
-        finally:
-            worker.close()
+    # The street's pedestrians are small: a smaller box than the default minimum counts.
+    camera = {"alert_types": ["person"], "min_box_area": 0.001, "confidence_threshold": 0.3}
+    worker_env = {
+        "MODEL_PATH": str(person_onnx),
+        "ALERT_CLASS_MAP": "Normal=person,Fall=person",
+        "DETECT_FPS": "2",
+        "INFERENCE_THREADS": "1",
+    }
+    with one_camera_live(
+        tmp_path_factory.mktemp("overlay"), name="Street", camera=camera, worker_env=worker_env
+    ) as live:
+        yield Site(live.backend, live.camera, live.worker, live.rtsp)
 
 
 def test_the_latest_detections_carry_alert_type_labels_and_normalised_boxes(site):
