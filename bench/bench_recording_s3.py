@@ -79,6 +79,7 @@ class StreamMeter:
     def _read_once(self) -> None:
         with av.open(self.url, options={"rtsp_transport": "tcp"}, timeout=5) as container:
             stream = container.streams.video[0]
+            assert stream.time_base is not None
             self.connections += 1
             first: float | None = None
             last = 0.0
@@ -210,6 +211,7 @@ def main() -> int:
                 "DETECTOR_URL": "grpc://127.0.0.1:1",
                 "LIVE_ENABLED": "false",
                 "RECORD_MODE": "continuous",
+                "RECONNECT_MAX_DELAY": "2",  # the gap ends within 2 s of the stream's return
                 "SHUTDOWN_GRACE": "20",
                 "DATA_DIR": str(tmp / "data"),
                 "LOG_LEVEL": "WARNING",
@@ -225,11 +227,11 @@ def main() -> int:
             length = args.minutes * 60
             time.sleep(max(0.0, length / 2 - args.down_seconds / 2))  # recording, first half
             rtsp.kill()
-            down = (datetime.now(UTC), None)
+            down_from = datetime.now(UTC)
             time.sleep(args.down_seconds)  # the camera's outage
             rtsp.start()  # the same port: the worker reconnects on its own
-            down = (down[0], datetime.now(UTC))
-            print(f"stream stopped {down[0]:%H:%M:%S.%f}"[:-3] + f" to {down[1]:%H:%M:%S.%f}"[:-3])
+            down_to = datetime.now(UTC)
+            print(f"stream stopped {down_from:%H:%M:%S.%f}"[:-3] + f" to {down_to:%H:%M:%S.%f}"[:-3])
             time.sleep(max(0.0, t0 + length - time.monotonic()))  # recording, second half
             wait_until(
                 lambda: worker.value("cctv_segment_spool_bytes", camera=cam) == 0, 120, "spool emptied"
@@ -276,11 +278,19 @@ def main() -> int:
         print(f"gaps over {GAP_TOLERANCE:g} s in that span (API): {len(long_gaps)}")
         for gap in long_gaps:
             start, end = when(gap["start"]), when(gap["end"])
-            overlaps_outage = start < down[1] + timedelta(seconds=10) and end > down[0] - timedelta(seconds=1)
+            # The worker notices a stopped stream at once (the connection closes) and tries again at most
+            # RECONNECT_MAX_DELAY apart: a gap from the stop to a few seconds after the restart.
+            overlaps_outage = start < down_to + timedelta(seconds=10) and end > down_from - timedelta(
+                seconds=1
+            )
             where = "the stream was stopped here" if overlaps_outage else "NOT where the stream was stopped"
             seconds = (end - start).total_seconds()
             print(f"  {start:%H:%M:%S.%f}"[:-3] + f" to {end:%H:%M:%S.%f}"[:-3]
                   + f"  {seconds:5.1f} s  cause {gap['cause']:<12}  ({where})")  # fmt: skip
+            if overlaps_outage:
+                after = (end - down_to).total_seconds()
+                print(f"    starts {(start - down_from).total_seconds():+.1f} s from the stop, ends "
+                      f"{after:+.1f} s from the restart (reconnect and first keyframe)")  # fmt: skip
             ok &= overlaps_outage
         reported = [gap for gap in long_gaps if gap["cause"] == "stream_down"]
         if args.down_seconds > 0:
