@@ -11,7 +11,8 @@ MEDIA_STORE=s3 on a SeaweedFS S3 gateway (cctv_local.object_store), on a scratch
 when DATABASE_URL names one (else SQLite), headless Chromium and PyAV.
 
 What it prints, each with PASS or FAIL:
-- coverage: the segments' time over the span from the first segment's start to the last one's end, and
+- coverage: the wall time the segments cover over the span from the first segment's start to the last
+  one's end (outside the stream's outage), the segments' stream time (durations), and
   every gap over 1 s inside it with its cause from ``GET /api/cameras/<id>/recordings/``; the only one
   allowed is where the bench stopped the stream, and it must be reported as ``stream_down``;
 - bytes: the segments' total size against the stream's bitrate x the segments' duration (within 10 %),
@@ -121,6 +122,19 @@ def wait_until(condition, timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise SystemExit(f"not within {timeout:.0f} s: {what}")
         time.sleep(0.5)  # polling a condition with a deadline
+
+
+def covered_seconds(segments: list[dict]) -> float:
+    """Wall time the segments' [start, end] cover (sorted by start; overlaps counted once)."""
+    total, reach = 0.0, None
+    for segment in segments:
+        start, end = when(segment["start"]), when(segment["end"])
+        if reach is not None and start < reach:
+            start = reach
+        if end > start:
+            total += (end - start).total_seconds()
+        reach = end if reach is None else max(reach, end)
+    return total
 
 
 def verdict(ok: bool) -> str:
@@ -270,8 +284,15 @@ def main() -> int:
         ]
         ok = True
 
-        print(f"\n{len(segments)} segments, {first:%H:%M:%S} to {last:%H:%M:%S} ({span:.1f} s): "
-              f"{recorded:.1f} s recorded, coverage {recorded / span * 100:.2f} %")  # fmt: skip
+        wall = covered_seconds(segments)
+        stream_down = sum(
+            (when(gap["end"]) - when(gap["start"])).total_seconds()
+            for gap in long_gaps
+            if gap["cause"] == "stream_down"
+        )
+        print(f"\n{len(segments)} segments, {first:%H:%M:%S} to {last:%H:%M:%S} ({span:.1f} s), "
+              f"{recorded:.1f} s of stream time; their wall times cover {wall:.1f} s, "
+              f"{wall / (span - stream_down) * 100:.2f} % of the span outside stream_down gaps")  # fmt: skip
         durations = sorted(segment["duration"] for segment in segments)
         print(f"segment durations: min {durations[0]:.2f} s, median {durations[len(durations) // 2]:.2f} s, "
               f"max {durations[-1]:.2f} s")  # fmt: skip
