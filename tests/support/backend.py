@@ -7,7 +7,8 @@
 
 The server is ``gunicorn`` with the production config (uvicorn workers serving the ASGI application;
 ``server="runserver"`` for Django's) on a free loopback port, with SQLite under ``tmp_path`` unless a
-``database_url`` is given. Nothing is left running on exit.
+``database_url`` is given. ``backend.stop_server()`` / ``backend.start_server()`` stop the server process and
+start it again on the same port, database and media root (a backend outage). Nothing is left running on exit.
 """
 
 from __future__ import annotations
