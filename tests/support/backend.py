@@ -7,7 +7,8 @@
 
 The server is ``gunicorn`` with the production config (uvicorn workers serving the ASGI application;
 ``server="runserver"`` for Django's) on a free loopback port, with SQLite under ``tmp_path`` unless a
-``database_url`` is given. Nothing is left running on exit.
+``database_url`` is given. ``backend.stop_server()`` / ``backend.start_server()`` stop the server process and
+start it again on the same port, database and media root (a backend outage). Nothing is left running on exit.
 """
 
 from __future__ import annotations
@@ -45,6 +46,26 @@ class RunningBackend:
     env: dict[str, str] = field(default_factory=dict, repr=False)
     log_path: Path | None = None
     pid: int | None = None  # the server's main process (gunicorn's arbiter)
+    process: subprocess.Popen | None = field(default=None, repr=False)
+    argv: list[str] = field(default_factory=list, repr=False)
+
+    def stop_server(self) -> None:
+        """Stops the server process (SIGTERM, gunicorn's graceful stop) and waits until it has exited: the
+        port refuses connections from then on, as a backend that went down would."""
+        if self.process is not None:
+            stop_process(self.process)
+
+    def start_server(self) -> None:
+        """Starts the server again on the same port, database and media root (after ``stop_server``), and
+        waits until it is ready. Its output is appended to the same log."""
+        assert self.process is None or self.process.poll() is not None, "the server is still running"
+        assert self.log_path is not None and self.argv
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                self.argv, cwd=BACKEND_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        self.pid = self.process.pid
+        wait_ready(self.url, self.process, log_path=self.log_path)
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Token {token or self.user_token}"}
@@ -186,27 +207,28 @@ def start_backend(
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "backend.log"
+    argv = server_argv(port, server=server, workers=workers)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            server_argv(port, server=server, workers=workers),
-            cwd=BACKEND_DIR,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            argv, cwd=BACKEND_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT
         )
+    backend = RunningBackend(
+        url=url,
+        user_token=demo["token"],
+        operator_token=operator_token,
+        media_root=Path(environment["MEDIA_ROOT"]),
+        env=environment,
+        log_path=log_path,
+        pid=process.pid,
+        process=process,
+        argv=argv,
+    )
     try:
         wait_ready(url, process, log_path=log_path)
-        yield RunningBackend(
-            url=url,
-            user_token=demo["token"],
-            operator_token=operator_token,
-            media_root=Path(environment["MEDIA_ROOT"]),
-            env=environment,
-            log_path=log_path,
-            pid=process.pid,
-        )
+        yield backend
     finally:
-        stop_process(process)
+        # The one running now: a test may have stopped and started the server again (``start_server``).
+        stop_process(backend.process or process)
 
 
 @contextlib.contextmanager
