@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
@@ -106,16 +106,20 @@ class LiveWebSocket:
             "http_version": "1.1",
         }
         await signals.request_started.asend(sender=ASGIHandler, scope=http_scope)
-        try:
-            request = ASGIRequest(http_scope, io.BytesIO())
-            response = await self.django.get_response_async(request)
-            if response.status_code != 200 or not response.streaming:
-                body = getattr(response, "content", b"")  # a refusal is a plain (rendered) response
-                await _deny(scope, send, response.status_code, body, response.get("Content-Type"))
-                response.close()
-                return
-        finally:
-            await sync_to_async(close_old_connections)()  # the session's database work is done
+        # Django's synchronous parts (middleware, the view, its database connection) run in a thread of
+        # this upgrade's own, as Django's handler gives each request: outside such a context they would all
+        # share one thread, and a wall opening many tiles at once would wait for each handshake in turn.
+        async with ThreadSensitiveContext():
+            try:
+                request = ASGIRequest(http_scope, io.BytesIO())
+                response = await self.django.get_response_async(request)
+                if response.status_code != 200 or not response.streaming:
+                    body = getattr(response, "content", b"")  # a refusal is a plain (rendered) response
+                    await _deny(scope, send, response.status_code, body, response.get("Content-Type"))
+                    response.close()
+                    return
+            finally:
+                await sync_to_async(close_old_connections)()  # the session's database work is done
         await send({"type": "websocket.accept"})
         relay = asyncio.ensure_future(_pump(response, send))
         viewer = asyncio.ensure_future(receive())  # a close (or anything: a viewer has nothing to say)
