@@ -160,8 +160,8 @@ class WorkerConfig(BaseSettings):
     # Stream health.
     stream_timeout: float = Field(10.0, alias="STREAM_TIMEOUT", gt=0.0, le=600.0)
     stall_timeout: float | None = Field(None, alias="STALL_TIMEOUT", gt=0.0, le=600.0)
-    reconnect_delay: float = Field(5.0, alias="RECONNECT_DELAY", ge=0.0, le=3600.0)
-    reconnect_max_delay: float = Field(60.0, alias="RECONNECT_MAX_DELAY", gt=0.0, le=3600.0)
+    reconnect_delay: float = Field(2.0, alias="RECONNECT_DELAY", ge=0.0, le=3600.0)
+    reconnect_max_delay: float = Field(10.0, alias="RECONNECT_MAX_DELAY", gt=0.0, le=3600.0)
 
     # From detections to alerts.
     # Unset or empty: every type the class map yields (the seed pipeline's way); "none": no alerts.

@@ -29,7 +29,7 @@ def test_defaults_match_the_seed_and_the_contract() -> None:
     assert config.confidence_threshold == 0.5
     assert config.frame_skip == 30
     assert config.stream_timeout == 10
-    assert config.reconnect_delay == 5
+    assert config.reconnect_delay == 2
     assert config.detect_fps is None
     assert config.alert_cooldown == 60
     assert config.min_box_area == 0
