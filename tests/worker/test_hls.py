@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import io
 import itertools
+import socket
 import threading
 import time
 
 import av
 import m3u8
+import numpy as np
 import pytest
 import requests
 from prometheus_client import CollectorRegistry
 
+from cctv_worker import live_server
 from cctv_worker.capture.hls import MAX_SEGMENT_FACTOR, HlsViewer, Segmenter
 from cctv_worker.capture.live import LiveSink
 from cctv_worker.live_server import BLOCK_WAIT, LiveServer
@@ -218,3 +221,58 @@ def test_an_hls_session_counts_against_the_viewer_limit(served, stream):  # noqa
     assert live.attach() is not None  # an MSE viewer takes the one place
     response = requests.get(url + "index.m3u8", headers=KEY, timeout=5)
     assert response.status_code == 503 and response.json() == {"state": "busy"}
+
+
+@pytest.fixture(scope="module")
+def noisy_h264(tmp_path_factory):
+    """Noise at 1280x720: every frame is large, so one segment is megabytes, more than the sockets buffer."""
+    path = tmp_path_factory.mktemp("noisy") / "noise.mp4"
+    random = np.random.default_rng(7)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 1280, 720, "yuv420p"
+        video.options = {"g": "10", "bf": "0", "tune": "zerolatency", "preset": "ultrafast", "crf": "0"}
+        for _ in range(25):
+            pixels = random.integers(0, 256, (720, 1280, 3), dtype=np.uint8)
+            out.mux(video.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+        out.mux(video.encode())
+    return path
+
+
+def test_a_client_that_does_not_read_a_segment_holds_a_thread_only_until_the_write_timeout(
+    serve, noisy_h264, monkeypatch
+):
+    """Answers come from memory with a Content-Length; a client that asks for a segment of megabytes and
+    never reads it blocks the answer's write, which gives up after WRITE_TIMEOUT (1 s here): its thread
+    ends, and the others were answered meanwhile."""
+    monkeypatch.setattr(live_server, "WRITE_TIMEOUT", 1.0)
+    live, url = serve(30.0)
+    noisy = Stream(noisy_h264)
+    live.on_connect(noisy.template)
+    asking = threading.Thread(target=lambda: requests.get(url + "index.m3u8", headers=KEY, timeout=15))
+    asking.start()
+    wait_for(lambda: live.watched, what="the playlist request started a session")
+    for item in noisy.packets:
+        live.on_packet(item)
+    asking.join()
+    segment = requests.get(url + "seg-0.m4s", headers=KEY, timeout=5).content
+    assert len(segment) > 4 * 1024 * 1024  # more than the two sockets' buffers hold
+    port = int(url.split(":")[2].split("/")[0])
+    baseline = threading.active_count()
+    stalled = []
+    for _ in range(8):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(b"GET /hls/seg-0.m4s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right-key\r\n\r\n")
+        stalled.append(sock)  # and never read
+    try:
+        wait_for(lambda: threading.active_count() >= baseline + 8, what="each stalled answer holds a thread")
+        started = time.monotonic()
+        assert requests.get(url + "init.mp4", headers=KEY, timeout=5).status_code == 200
+        assert time.monotonic() - started < 1.0  # answered beside them, not after them
+        wait_for(lambda: threading.active_count() <= baseline, timeout=10, what="the stalled writes gave up")
+    finally:
+        for sock in stalled:
+            sock.close()
+        noisy.close()
