@@ -92,3 +92,25 @@ def build_clip(
         "path": path,
         "started_at": iso(started_at),
     }
+
+
+def build_clip_reference(
+    *,
+    camera_id: int,
+    event_key: str,
+    segment: int,
+    started_at: float,
+    ended_at: float,
+    duration: float,
+    size: int,
+) -> dict[str, object]:
+    """A spooled clip that the recording segments hold: its span (first and last packet) instead of a
+    file, PUT as JSON to the same URL as a clip's bytes (docs/contracts.md)."""
+    return {
+        "camera_id": camera_id,
+        "key": event_key,
+        "segment": segment,
+        "recordings": {"start": iso(started_at), "end": iso(ended_at)},
+        "duration": round(duration, 3),
+        "size": size,
+    }

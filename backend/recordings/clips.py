@@ -1,0 +1,185 @@
+"""Event clips that the recording segments hold (issue 23): one copy of the bytes, in the segments.
+
+A worker recording continuously (or on motion, when the motion segments hold the whole event) sends an
+event's clip as the span of its first and last packet (``Clip.recording_start`` / ``recording_end``)
+instead of its bytes. The backend builds the clip's MP4 when it is asked for: the packets of the
+segments overlapping the span, from the last keyframe at or before its start to the first packet at or
+after its end, remuxed (no decoding, no re-encoding) into one MP4 with the index first, on one
+continuous timeline. The build is kept in a local cache folder (``RECORDING_CLIP_CACHE_DIR``, bounded by
+``RECORDING_CLIP_CACHE_BYTES``, oldest used first out) so that a player's range requests read one file;
+its name carries the segments it was built from, so a segment arriving later (or deleted by retention)
+makes a new build. The cache is scratch, never a second copy kept: any replica rebuilds what it lacks,
+and the same segments give the same bytes.
+
+The segments were checked when they were stored (box walk, FFmpeg in a capped child), so they are
+opened here in the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+
+import av
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.views.decorators.http import require_GET
+
+from recordings.models import RecordingSegment
+from surveillance import media_store, selectors, snapshot_files
+from surveillance.models import Clip
+
+log = logging.getLogger(__name__)
+
+_build_lock = threading.Lock()  # one build at a time per process: a player's burst of ranges waits
+
+
+class ClipGone(Exception):
+    """No recording segment holds any of the clip's span any more (retention, a storage cap)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltClip:
+    path: Path
+    size: int
+    duration: float
+
+
+def covering_segments(clip: Clip) -> list[RecordingSegment]:
+    """The camera's segments that overlap the clip's span, oldest first."""
+    assert clip.recording_start is not None and clip.recording_end is not None
+    return list(
+        RecordingSegment.objects.filter(
+            camera_id=clip.alert.camera_id, start__lte=clip.recording_end, end__gt=clip.recording_start
+        ).order_by("start")
+    )
+
+
+def build(clip: Clip) -> BuiltClip:
+    """The clip's MP4 in the cache folder (built now unless the same segments built it before)."""
+    segments = covering_segments(clip)
+    if not segments:
+        raise ClipGone(f"no recording segment holds clip {clip.segment} of alert {clip.alert_id} any more")
+    cache = Path(settings.RECORDING_CLIP_CACHE_DIR)
+    key = hashlib.sha256(
+        repr((clip.pk, clip.recording_start, clip.recording_end, [(s.pk, s.size) for s in segments])).encode()
+    ).hexdigest()[:24]
+    path = cache / f"clip-{clip.pk}-{key}.mp4"
+    with _build_lock:
+        if not path.is_file():
+            cache.mkdir(parents=True, exist_ok=True)
+            _evict(cache, keep=settings.RECORDING_CLIP_CACHE_BYTES)
+            _remux(segments, clip.recording_start, clip.recording_end, path)  # type: ignore[arg-type]
+        os.utime(path)  # used now: the last to leave the cache
+    with av.open(str(path)) as built:
+        duration = float(built.duration or 0) / av.time_base
+    size = path.stat().st_size
+    if clip.size != size or abs(clip.duration - duration) > 0.0005:
+        # The worker's cut of the same packets was shown until now: the built file's figures from here on.
+        Clip.objects.filter(pk=clip.pk).update(size=size, duration=round(duration, 3))
+    return BuiltClip(path, size, duration)
+
+
+@require_GET
+def clip_file(request: HttpRequest, path: str) -> HttpResponseBase:
+    """``/media/clips/recordings/...`` (the alert's ``clip.url``): who may see the alert gets the built
+    clip, whole or one byte range; 401 without credentials, 404 for anyone else and once no segment of
+    it is left. Access is decided before anything is built (``surveillance.selectors.clip_of``)."""
+    user = snapshot_files.caller(request)
+    if user is None:
+        return snapshot_files.unauthenticated()
+    clip = selectors.clip_of(user=user, name=path)
+    if not clip.from_recordings:
+        raise Http404("No such media file.")
+    try:
+        built = build(clip)
+    except ClipGone as gone:
+        raise Http404(str(gone)) from None
+    return media_store.serve_file(request, built.path, content_type="video/mp4")
+
+
+def _remux(segments: list[RecordingSegment], start: datetime, end: datetime, target: Path) -> None:
+    """The packets from the last keyframe at or before ``start`` to the first at or after ``end``, their
+    times the segments' wall clock (a segment's start plus its packets' own offsets) from the first one:
+    touching segments play on as one; a gap between two shows as the last picture held."""
+    first_wall, last_wall = start.timestamp(), end.timestamp()
+    with ExitStack() as stack, tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        packets: list[tuple[float, float, av.Packet]] = []  # (dts wall, pts wall, packet)
+        template = None
+        for index, segment in enumerate(segments):
+            container = stack.enter_context(av.open(_local(segment, Path(scratch), index)))
+            stream = container.streams.video[0]
+            template = template or stream
+            base = segment.start.timestamp()
+            time_base = stream.time_base or Fraction(1, 90_000)
+            first_dts: int | None = None
+            for packet in container.demux(stream):
+                if packet.dts is None or packet.size == 0:
+                    continue
+                first_dts = packet.dts if first_dts is None else first_dts
+                dts_wall = base + float((packet.dts - first_dts) * time_base)
+                pts = packet.pts if packet.pts is not None else packet.dts
+                packets.append((dts_wall, base + float((pts - first_dts) * time_base), packet))
+        assert template is not None
+        begin = 0
+        for index, (wall, _, packet) in enumerate(packets):
+            if packet.is_keyframe and wall <= first_wall + 0.0005:
+                begin = index
+        stop = len(packets)
+        for index in range(begin, len(packets)):
+            if packets[index][0] >= last_wall - 0.0005:
+                stop = index + 1
+                break
+        partial = target.with_name(target.name + ".part")
+        out = av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart"})
+        try:
+            out_stream = out.add_stream_from_template(template)
+            out_base = Fraction(1, 90_000)
+            zero = packets[begin][0]
+            last_dts = -1
+            for dts_wall, pts_wall, packet in packets[begin:stop]:
+                dts = max(round((dts_wall - zero) / out_base), last_dts + 1)  # muxers refuse a step back
+                packet.dts = dts
+                packet.pts = max(dts, round((pts_wall - zero) / out_base))
+                packet.time_base = out_base
+                packet.stream = out_stream
+                out.mux(packet)
+                last_dts = dts
+        finally:
+            out.close()
+        os.replace(partial, target)
+
+
+def _local(segment: RecordingSegment, scratch: Path, index: int) -> str:
+    """A path FFmpeg can open: the file itself on the filesystem store, a copy from a bucket."""
+    name = str(segment.file.name)
+    root = media_store.local_root()
+    if root is not None:
+        return str(root / name)
+    copy = scratch / f"{index}.mp4"
+    with media_store.store().open(name, "rb") as source, copy.open("wb") as sink:
+        shutil.copyfileobj(source, sink, 1024 * 1024)
+    return str(copy)
+
+
+def _evict(cache: Path, *, keep: int) -> None:
+    """Removes the least recently used builds until the folder holds less than ``keep`` bytes."""
+    builds = sorted(
+        (entry.stat().st_mtime, entry.stat().st_size, entry) for entry in cache.glob("clip-*.mp4")
+    )
+    total = sum(size for _, size, _ in builds)
+    for _, size, entry in builds:
+        if total < keep:
+            break
+        entry.unlink(missing_ok=True)
+        total -= size
