@@ -109,48 +109,61 @@ def clip_file(request: HttpRequest, path: str) -> HttpResponseBase:
 
 
 def _remux(segments: list[RecordingSegment], start: datetime, end: datetime, target: Path) -> None:
-    """The packets from the last keyframe at or before ``start`` to the first at or after ``end``, their
-    times the segments' wall clock (a segment's start plus its packets' own offsets) from the first one:
-    touching segments play on as one; a gap between two shows as the last picture held."""
+    """The packets from the keyframe that arrived at ``start`` to the first at or after ``end``, on the
+    stream's own timeline: touching segments play on as one, a gap between two adds its wall time (the
+    last picture held).
+
+    A packet's arrival time is estimated from its segment: the segment's end (its wall clock) less the
+    stream time still to come, never before the segment's start. Anchored at the end because a
+    connection's first segment may hold seconds of stream a server sent in one burst at its start."""
     first_wall, last_wall = start.timestamp(), end.timestamp()
     with ExitStack() as stack, tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        packets: list[tuple[float, float, av.Packet]] = []  # (dts wall, pts wall, packet)
+        # (estimated arrival, output dts and pts in seconds, packet)
+        packets: list[tuple[float, float, float, av.Packet]] = []
         template = None
+        timeline = 0.0  # where the next segment starts on the output's timeline
+        previous_end: float | None = None
         for index, segment in enumerate(segments):
             container = stack.enter_context(av.open(_local(segment, Path(scratch), index)))
             stream = container.streams.video[0]
             template = template or stream
-            base = segment.start.timestamp()
             time_base = stream.time_base or Fraction(1, 90_000)
-            first_dts: int | None = None
-            for packet in container.demux(stream):
-                if packet.dts is None or packet.size == 0:
-                    continue
-                first_dts = packet.dts if first_dts is None else first_dts
-                dts_wall = base + float((packet.dts - first_dts) * time_base)
+            own = [p for p in container.demux(stream) if p.dts is not None and p.size]
+            if not own:
+                continue
+            seg_start, seg_end = segment.start.timestamp(), segment.end.timestamp()
+            if previous_end is not None and seg_start > previous_end:
+                timeline += seg_start - previous_end
+            base = own[0].dts
+            length = max(float((own[-1].dts - base) * time_base) + _frame(own[-1], time_base), 0.0)
+            for packet in own:
+                at = float((packet.dts - base) * time_base)
                 pts = packet.pts if packet.pts is not None else packet.dts
-                packets.append((dts_wall, base + float((pts - first_dts) * time_base), packet))
-        assert template is not None
-        begin = 0
-        for index, (wall, _, packet) in enumerate(packets):
-            if packet.is_keyframe and wall <= first_wall + 0.0005:
-                begin = index
-        stop = len(packets)
-        for index in range(begin, len(packets)):
-            if packets[index][0] >= last_wall - 0.0005:
-                stop = index + 1
-                break
+                arrival = max(seg_start, seg_end - (length - at))
+                packets.append((arrival, timeline + at, timeline + float((pts - base) * time_base), packet))
+            timeline += length
+            previous_end = seg_end
+        if template is None:
+            raise ClipGone("the clip's segments hold no video")
+        keyframes = [i for i, item in enumerate(packets) if item[3].is_keyframe]
+        # The keyframe that arrived closest to the span's start; of equals (a burst), the earliest.
+        begin = (
+            min(keyframes, key=lambda i: (round(abs(packets[i][0] - first_wall), 3), i)) if keyframes else 0
+        )
+        stop = next(
+            (i + 1 for i in range(begin, len(packets)) if packets[i][0] >= last_wall - 0.0005), len(packets)
+        )
         partial = target.with_name(target.name + ".part")
         out = av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart"})
         try:
             out_stream = out.add_stream_from_template(template)
             out_base = Fraction(1, 90_000)
-            zero = packets[begin][0]
+            zero = packets[begin][1]
             last_dts = -1
-            for dts_wall, pts_wall, packet in packets[begin:stop]:
-                dts = max(round((dts_wall - zero) / out_base), last_dts + 1)  # muxers refuse a step back
+            for _, dts_at, pts_at, packet in packets[begin:stop]:
+                dts = max(round((dts_at - zero) / out_base), last_dts + 1)  # muxers refuse a step back
                 packet.dts = dts
-                packet.pts = max(dts, round((pts_wall - zero) / out_base))
+                packet.pts = max(dts, round((pts_at - zero) / out_base))
                 packet.time_base = out_base
                 packet.stream = out_stream
                 out.mux(packet)
@@ -158,6 +171,11 @@ def _remux(segments: list[RecordingSegment], start: datetime, end: datetime, tar
         finally:
             out.close()
         os.replace(partial, target)
+
+
+def _frame(packet: av.Packet, time_base: Fraction) -> float:
+    """A packet's picture duration in seconds (one frame), 0 when the file does not say."""
+    return max(0.0, min(float((packet.duration or 0) * time_base), 1.0))
 
 
 def _local(segment: RecordingSegment, scratch: Path, index: int) -> str:
