@@ -134,11 +134,12 @@ def _remux(segments: list[RecordingSegment], start: datetime, end: datetime, tar
             seg_start, seg_end = segment.start.timestamp(), segment.end.timestamp()
             if previous_end is not None and seg_start > previous_end:
                 timeline += seg_start - previous_end
-            base = own[0].dts
-            length = max(float((own[-1].dts - base) * time_base) + _frame(own[-1], time_base), 0.0)
+            base = int(own[0].dts or 0)
+            length = max(float((int(own[-1].dts or 0) - base) * time_base) + _frame(own[-1], time_base), 0.0)
             for packet in own:
-                at = float((packet.dts - base) * time_base)
-                pts = packet.pts if packet.pts is not None else packet.dts
+                dts = int(packet.dts or 0)
+                pts = int(packet.pts if packet.pts is not None else dts)
+                at = float((dts - base) * time_base)
                 arrival = max(seg_start, seg_end - (length - at))
                 packets.append((arrival, timeline + at, timeline + float((pts - base) * time_base), packet))
             timeline += length

@@ -58,6 +58,11 @@ log = logging.getLogger(__name__)
 #: a restart's stop, model load and reconnect.
 HANDOVER_WINDOW = 120.0
 
+#: How often the clip and segment sinks' threads take the packets gathered in their queues (``QueuedSink``):
+#: one wake-up per quarter second instead of one per packet; files need no lower latency (the live view's
+#: sinks take each packet at once).
+RECORDING_BATCH_SECONDS = 0.25
+
 
 def motion_gate(config: WorkerConfig) -> MotionGate | None:
     if not config.motion_gate:
@@ -123,7 +128,7 @@ class Worker:
         # What the recording capture hands its packets to, each on its own thread (capture never waits).
         self.sinks: list[QueuedSink] = []
         if self.recorder is not None:
-            self.sinks.append(self._queued(self.recorder, "clips"))
+            self.sinks.append(self._queued(self.recorder, "clips", batch_seconds=RECORDING_BATCH_SECONDS))
         # Recording segments (RECORD_MODE motion or continuous): written to their spool folder, uploaded
         # by their own thread. The spool is opened first: it clears what a killed worker left half-written.
         self.motion_window: MotionWindow | None = None
@@ -605,8 +610,10 @@ class Worker:
             report["sub_codec"] = self.live_sub.codec  # served at /live/sub (the wall's)
         return report
 
-    def _queued(self, sink: PacketSink, name: str) -> QueuedSink:
-        return QueuedSink(sink, name=name, on_dropped=self.metrics.sink_packet_dropped(name))
+    def _queued(self, sink: PacketSink, name: str, *, batch_seconds: float = 0.0) -> QueuedSink:
+        return QueuedSink(
+            sink, name=name, on_dropped=self.metrics.sink_packet_dropped(name), batch_seconds=batch_seconds
+        )
 
     def _make_recorder(self) -> Recorder:
         clip_dir = self.config.clip_dir
@@ -656,7 +663,11 @@ class Worker:
             dropped()
             segment_sink.mark_gap(self.wall_clock())
 
-        self.sinks.append(QueuedSink(segment_sink, name="segments", on_dropped=lost_packets))
+        self.sinks.append(
+            QueuedSink(
+                segment_sink, name="segments", on_dropped=lost_packets, batch_seconds=RECORDING_BATCH_SECONDS
+            )
+        )
         token = config.django_api_token.get_secret_value()
         self.segment_uploader = SegmentUploader(
             self.segment_spool,
