@@ -117,8 +117,10 @@ def test_only_who_may_see_the_alert_gets_a_clip_from_the_recordings(
     ("body", "field"),
     [
         ({"recordings": {"start": "yesterday", "end": "today"}, "duration": 1, "size": 1}, "recordings"),
-        ({"recordings": {"start": "2026-01-01T00:00:10", "end": "2026-01-01T00:00:20"}, "duration": 1,
-          "size": 1}, "recordings"),  # fmt: skip
+        (
+            {"recordings": {"start": "2026-01-01T00:00:10", "end": "2026-01-01T00:00:20"}, "size": 1},
+            "recordings",
+        ),
         ({"duration": 1, "size": 1}, "recordings"),
         ({"recordings": {"start": "X", "end": "Y"}, "duration": -1, "size": 1}, "duration"),
     ],
@@ -127,7 +129,9 @@ def test_only_who_may_see_the_alert_gets_a_clip_from_the_recordings(
 def test_a_bad_span_is_a_400_naming_the_field_and_stores_nothing(
     camera_client, alice_camera, event, body, field
 ) -> None:
-    response = camera_client.put(f"/api/cameras/{alice_camera.pk}/events/{event}/clips/0/", body, format="json")
+    response = camera_client.put(
+        f"/api/cameras/{alice_camera.pk}/events/{event}/clips/0/", body, format="json"
+    )
     assert response.status_code == 400 and field in response.json(), response.content
     assert not Clip.objects.exists()
 
