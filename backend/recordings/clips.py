@@ -72,14 +72,22 @@ def build(clip: Clip) -> BuiltClip:
         raise ClipGone(f"no recording segment holds clip {clip.segment} of alert {clip.alert_id} any more")
     cache = Path(settings.RECORDING_CLIP_CACHE_DIR)
     key = hashlib.sha256(
-        repr((clip.pk, clip.recording_start, clip.recording_end, [(s.pk, s.size) for s in segments])).encode()
+        repr(
+            (
+                clip.pk,
+                clip.recording_start,
+                clip.recording_end,
+                clip.recording_cut,
+                [(s.pk, s.size) for s in segments],
+            )
+        ).encode()
     ).hexdigest()[:24]
     path = cache / f"clip-{clip.pk}-{key}.mp4"
     with _build_lock:
         if not path.is_file():
             cache.mkdir(parents=True, exist_ok=True)
             _evict(cache, keep=settings.RECORDING_CLIP_CACHE_BYTES)
-            _remux(segments, clip.recording_start, clip.recording_end, path)  # type: ignore[arg-type]
+            _remux(segments, clip.recording_start, clip.recording_end, path, cut=clip.recording_cut)  # type: ignore[arg-type]
         os.utime(path)  # used now: the last to leave the cache
     with av.open(str(path)) as built:
         duration = float(built.duration or 0) / av.time_base
@@ -108,18 +116,22 @@ def clip_file(request: HttpRequest, path: str) -> HttpResponseBase:
     return media_store.serve_file(request, built.path, content_type="video/mp4")
 
 
-def _remux(segments: list[RecordingSegment], start: datetime, end: datetime, target: Path) -> None:
+def _remux(
+    segments: list[RecordingSegment], start: datetime, end: datetime, target: Path, *, cut: dict | None = None
+) -> None:
     """The packets from the keyframe that arrived at ``start`` to the first at or after ``end``, on the
     stream's own timeline: touching segments play on as one, a gap between two adds its wall time (the
     last picture held).
 
     A packet's arrival time is estimated from its segment: the segment's end (its wall clock) less the
     stream time still to come, never before the segment's start. Anchored at the end because a
-    connection's first segment may hold seconds of stream a server sent in one burst at its start."""
+    connection's first segment may hold seconds of stream a server sent in one burst at its start. Where
+    the worker said in which segment and how far into it the first and last packet lie (``cut``), those
+    places are used instead: exact, however the stream arrived."""
     first_wall, last_wall = start.timestamp(), end.timestamp()
     with ExitStack() as stack, tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        # (estimated arrival, output dts and pts in seconds, packet)
-        packets: list[tuple[float, float, float, av.Packet]] = []
+        # (estimated arrival, output dts and pts in seconds, packet, its segment's start in ms, its offset)
+        packets: list[tuple[float, float, float, av.Packet, int, float]] = []
         template = None
         timeline = 0.0  # where the next segment starts on the output's timeline
         previous_end: float | None = None
@@ -141,19 +153,27 @@ def _remux(segments: list[RecordingSegment], start: datetime, end: datetime, tar
                 pts = int(packet.pts if packet.pts is not None else dts)
                 at = float((dts - base) * time_base)
                 arrival = max(seg_start, seg_end - (length - at))
-                packets.append((arrival, timeline + at, timeline + float((pts - base) * time_base), packet))
+                place = (round(segment.start.timestamp() * 1000), at)
+                packets.append(
+                    (arrival, timeline + at, timeline + float((pts - base) * time_base), packet, *place)
+                )
             timeline += length
             previous_end = seg_end
         if template is None:
             raise ClipGone("the clip's segments hold no video")
         keyframes = [i for i, item in enumerate(packets) if item[3].is_keyframe]
-        # The keyframe that arrived closest to the span's start; of equals (a burst), the earliest.
-        begin = (
-            min(keyframes, key=lambda i: (round(abs(packets[i][0] - first_wall), 3), i)) if keyframes else 0
-        )
-        stop = next(
-            (i + 1 for i in range(begin, len(packets)) if packets[i][0] >= last_wall - 0.0005), len(packets)
-        )
+        begin, stop = _placed(packets, keyframes, cut)
+        if begin is None or stop is None or stop <= begin:
+            # The keyframe that arrived closest to the span's start; of equals (a burst), the earliest.
+            begin = (
+                min(keyframes, key=lambda i: (round(abs(packets[i][0] - first_wall), 3), i))
+                if keyframes
+                else 0
+            )
+            stop = next(
+                (i + 1 for i in range(begin, len(packets)) if packets[i][0] >= last_wall - 0.0005),
+                len(packets),
+            )
         partial = target.with_name(target.name + ".part")
         out = av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart"})
         try:
@@ -161,7 +181,7 @@ def _remux(segments: list[RecordingSegment], start: datetime, end: datetime, tar
             out_base = Fraction(1, 90_000)
             zero = packets[begin][1]
             last_dts = -1
-            for _, dts_at, pts_at, packet in packets[begin:stop]:
+            for _, dts_at, pts_at, packet, _, _ in packets[begin:stop]:
                 dts = max(round((dts_at - zero) / out_base), last_dts + 1)  # muxers refuse a step back
                 packet.dts = dts
                 packet.pts = max(dts, round((pts_at - zero) / out_base))
@@ -172,6 +192,26 @@ def _remux(segments: list[RecordingSegment], start: datetime, end: datetime, tar
         finally:
             out.close()
         os.replace(partial, target)
+
+
+def _placed(packets: list, keyframes: list[int], cut: dict | None) -> tuple[int | None, int | None]:
+    """The first and one past the last packet's indexes from the worker's places (segment start in ms,
+    seconds into it), each matched within 1 ms; None where a place is missing or matches nothing."""
+    if not cut:
+        return None, None
+
+    def find(place: dict, candidates) -> int | None:
+        try:
+            segment, offset = int(place["segment"]), float(place["offset"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return next(
+            (i for i in candidates if packets[i][4] == segment and abs(packets[i][5] - offset) < 0.001), None
+        )
+
+    first = find(cut.get("first") or {}, keyframes)
+    last = find(cut.get("last") or {}, range(len(packets)))
+    return first, None if last is None else last + 1
 
 
 def _frame(packet: av.Packet, time_base: Fraction) -> float:

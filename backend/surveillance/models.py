@@ -414,6 +414,9 @@ class Clip(models.Model):
     # the backend serves the segments' packets remuxed into one MP4 (``recordings.clips``).
     recording_start = models.DateTimeField(null=True, blank=True)
     recording_end = models.DateTimeField(null=True, blank=True)
+    # Where the worker saw the first and last packet inside the segments ({"first": {"segment": start_ms,
+    # "offset": s}, "last": ...}): exact where a wall time is not (a segment holding a burst of stream).
+    recording_cut = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["alert_id", "segment"]

@@ -403,9 +403,18 @@ class EventUpdateInputSerializer(serializers.Serializer):
         return attrs
 
 
+class SegmentPlaceSerializer(serializers.Serializer):
+    segment = serializers.IntegerField(
+        min_value=1, max_value=10**15 - 1, help_text="The segment's start, Unix ms."
+    )
+    offset = serializers.FloatField(min_value=0, max_value=86_400, help_text="Seconds from its first packet.")
+
+
 class ClipSpanSerializer(serializers.Serializer):
     start = serializers.DateTimeField(help_text="Wall time of the clip's first packet (a keyframe).")
     end = serializers.DateTimeField(help_text="Wall time of its last packet.")
+    first = SegmentPlaceSerializer(required=False, help_text="Where the first packet lies in the segments.")
+    last = SegmentPlaceSerializer(required=False, help_text="Where the last packet lies in the segments.")
 
     def validate_start(self, value):
         return _in_window(_aware(value, "start"))

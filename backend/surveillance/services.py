@@ -503,10 +503,19 @@ OWN_BYTES: dict[str, Any] = {"recording_end__isnull": True}
 
 
 def clip_store_reference(
-    *, camera: Camera, key: str, segment: int, start: datetime, end: datetime, duration: float, size: int
+    *,
+    camera: Camera,
+    key: str,
+    segment: int,
+    start: datetime,
+    end: datetime,
+    duration: float,
+    size: int,
+    cut: dict[str, Any] | None = None,
 ) -> tuple[Clip, bool]:
     """Store that the camera's recording segments hold clip ``segment`` of event ``key``, from the packet
-    at ``start`` to the one at ``end`` (issue 23): no bytes are uploaded or stored; the clip is served
+    at ``start`` to the one at ``end`` (issue 23; ``cut``: the segment and offset of each of those two
+    packets, as the worker saw them): no bytes are uploaded or stored; the clip is served
     from the segments (``recordings.clips``). ``duration`` and ``size`` are the worker's cut of the same
     packets, shown until the backend first builds the clip. Idempotent like ``clip_store``: the same
     span again returns the stored clip, another span or a clip with bytes for that segment is an
@@ -525,6 +534,7 @@ def clip_store_reference(
         started_at=start,
         recording_start=start,
         recording_end=end,
+        recording_cut=cut,
     )
     try:
         with transaction.atomic():

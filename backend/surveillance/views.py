@@ -558,6 +558,9 @@ class ClipUploadApi(CountsRejections):
             end=span["end"],
             duration=data.validated_data["duration"],
             size=data.validated_data["size"],
+            cut={"first": span["first"], "last": span["last"]}
+            if "first" in span and "last" in span
+            else None,
         )
         return Response(
             ClipOutputSerializer(clip, context={"request": request}).data,

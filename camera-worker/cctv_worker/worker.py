@@ -724,6 +724,7 @@ class Worker:
             self._pending_clips = keep
 
     def _spool_clip_reference(self, clip: FinishedClip) -> None:
+        assert self.segment_sink is not None
         payload = build_clip_reference(
             camera_id=self.config.camera_id,
             event_key=clip.event_key,
@@ -732,6 +733,8 @@ class Worker:
             ended_at=clip.file.ended_at,
             duration=clip.file.duration,
             size=clip.file.size,
+            first=self.segment_sink.locate(clip.file.started_at, clip.file.first_dts),
+            last=self.segment_sink.locate(clip.file.ended_at, clip.file.last_dts),
         )
         self._put(f"{clip.event_key}:clip{clip.segment}", payload, kind=CLIP)
         clip.file.path.unlink(missing_ok=True)  # the recordings hold these packets: not stored twice

@@ -15,7 +15,7 @@ from recordings import services as recording_services
 from recordings.models import RecordingSegment
 
 from backend.images import files_under
-from backend.test_recordings import T0, _segment, iso, put_segment
+from backend.test_recordings import T0, _segment, iso, ms, put_segment
 from support.clips import make_mp4
 from surveillance import services
 from surveillance.models import Alert, Clip
@@ -197,3 +197,30 @@ def test_clips_from_the_recordings_do_not_count_against_the_clip_storage_cap(
     put_span(camera_client, alice_camera.pk, event, start=0.0, end=5.0, size=10**9)
     assert services.clips_enforce_storage_cap(max_bytes=1000) == 0
     assert Clip.objects.count() == 1
+
+
+def test_where_the_worker_names_the_segments_and_offsets_they_decide_the_cut_not_the_wall_times(
+    alice_client, camera_client, alice_camera, recorded, event, tmp_path
+) -> None:
+    """A connection's first segment may hold a burst of stream (more stream time than wall time): the
+    wall times then point at the wrong pictures, the places the worker saw do not."""
+    first = {"segment": ms(T0), "offset": 1.0}  # the keyframe 1 s into the first segment
+    last = {"segment": ms(T0 + timedelta(seconds=SEGMENT)), "offset": 2.0}  # 2 s into the second
+    body = {
+        "recordings": {
+            "start": iso(T0 + timedelta(seconds=3)),  # wall times 2 s and 3 s off
+            "end": iso(T0 + timedelta(seconds=9)),
+            "first": first,
+            "last": last,
+        },
+        "duration": 5.1,
+        "size": 1,
+    }
+    url = f"/api/cameras/{alice_camera.pk}/events/{event}/clips/0/"
+    assert camera_client.put(url, body, format="json").status_code == 201
+    served = alice_client.get(Clip.objects.get().file.url)
+    (tmp_path / "cut.mp4").write_bytes(_content(served))
+    with av.open(str(tmp_path / "cut.mp4")) as clip:
+        duration = float(clip.duration or 0) / av.time_base
+        frames = list(clip.decode(clip.streams.video[0]))
+    assert abs(duration - 5.1) <= 0.15 and len(frames) == 51, (duration, len(frames))  # 1.0 s to 6.0 s

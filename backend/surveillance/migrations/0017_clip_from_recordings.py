@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='clip',
+            name='recording_cut',
+            field=models.JSONField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name='clip',
             name='recording_start',
             field=models.DateTimeField(blank=True, null=True),
         ),

@@ -24,6 +24,11 @@ class ClipFile:
     ended_at: float  # wall time of the last packet
     duration: float  # seconds, from the stream's own timestamps
     size: int  # bytes
+    # The stream's own decode timestamps of the first and last packet (the connection's, in
+    # ``time_base``): where the clip lies inside recording segments of the same connection.
+    first_dts: int = 0
+    last_dts: int = 0
+    time_base: Any = None
 
 
 class ClipWriter:
@@ -40,6 +45,7 @@ class ClipWriter:
         self._time_base: Any = None
         self._first_wall = 0.0
         self._last_wall = 0.0
+        self._last_item_dts = 0
         self.packets = 0
 
     def write(self, item: TimedPacket) -> None:
@@ -62,6 +68,7 @@ class ClipWriter:
         self._first_pts = pts if self._first_pts is None else min(self._first_pts, pts)
         self._time_base = item.time_base
         self._last_wall = item.wall
+        self._last_item_dts = item.dts
         self.packets += 1
 
     @property
@@ -92,6 +99,9 @@ class ClipWriter:
             ended_at=self._last_wall,
             duration=duration,
             size=self.path.stat().st_size,
+            first_dts=self._base or 0,
+            last_dts=self._last_item_dts,
+            time_base=self._time_base,
         )
 
     def abort(self) -> None:

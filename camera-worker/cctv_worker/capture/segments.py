@@ -137,6 +137,8 @@ class SegmentSink:
         # (start, end) of the segments finished lately, and the wall times packets were lost before this
         # sink saw them (its queue was full): what ``covers`` answers from.
         self._spans: deque[tuple[float, float]] = deque(maxlen=_SPANS_KEPT)
+        # Each of those segments' start and first packet's decode timestamp and time base (``locate``).
+        self._bases: deque[tuple[float, int, Any]] = deque(maxlen=_SPANS_KEPT)
         self._breaks: deque[float] = deque(maxlen=_SPANS_KEPT)
 
     def on_connect(self, template: Any) -> None:
@@ -185,6 +187,19 @@ class SegmentSink:
         holding ``at`` misses pictures, so it covers no clip."""
         with self._lock:
             self._breaks.append(at)
+
+    def locate(self, wall: float, dts: int) -> tuple[int, float] | None:
+        """Where the packet that arrived at ``wall`` with decode timestamp ``dts`` lies in the finished
+        segments: (the segment's start in whole milliseconds, its key on the backend; seconds from the
+        segment's first packet), or None when no finished segment holds that time."""
+        with self._lock:
+            spans = list(zip(self._spans, self._bases, strict=True))
+        for (first, last), (_, base, time_base) in spans:
+            if first <= wall < last and time_base is not None:
+                return SegmentName.of(first, last, self.kind).start_us // 1000, float(
+                    (dts - base) * time_base
+                )
+        return None
 
     def covers(self, start: float, end: float) -> bool | None:
         """Whether finished segments hold every packet from wall time ``start`` to ``end`` (an event
@@ -249,6 +264,7 @@ class SegmentSink:
         if done is not None:
             with self._lock:
                 self._spans.append((start, end))
+                self._bases.append((start, done.first_dts, done.time_base))
             self.on_finished(FinishedSegment(name, done))
 
 
