@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveillance', '0016_recordings'),
+        ("surveillance", "0016_recordings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clip',
-            name='recording_end',
+            model_name="clip",
+            name="recording_end",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='recording_cut',
+            model_name="clip",
+            name="recording_cut",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='recording_start',
+            model_name="clip",
+            name="recording_start",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
