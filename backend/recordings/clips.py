@@ -74,6 +74,8 @@ def build(clip: Clip) -> BuiltClip:
     key = hashlib.sha256(
         repr(
             (
+                # Backends of several databases may share a host's scratch folder (tests, a laptop).
+                settings.DATABASES["default"]["NAME"],
                 clip.pk,
                 clip.recording_start,
                 clip.recording_end,
