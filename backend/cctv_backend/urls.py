@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from recordings.clips import clip_file as recording_clip_file
 
 from surveillance.snapshot_files import clip_file, snapshot_file
 
@@ -18,5 +19,7 @@ if settings.SERVE_MEDIA:
     # Snapshots, each checked against who may see its alert (surveillance.snapshot_files).
     urlpatterns += [
         re_path(r"^media/(?P<path>snapshots/.+)$", snapshot_file, name="snapshot-file"),
+        # An event clip the recording segments hold, built from them (issue 23); before the stored ones.
+        re_path(r"^media/(?P<path>clips/recordings/.+)$", recording_clip_file, name="recording-clip-file"),
         re_path(r"^media/(?P<path>clips/.+)$", clip_file, name="clip-file"),
     ]

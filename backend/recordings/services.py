@@ -24,7 +24,7 @@ from recordings.models import RecordingSegment, SegmentKind
 from surveillance import clips
 from surveillance import metrics as base_metrics
 from surveillance.errors import ApplicationError
-from surveillance.models import Alert, Camera
+from surveillance.models import Alert, Camera, Clip
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,14 @@ def _expired(camera: Camera, now: datetime):
                 event_start=Coalesce("started_at", "occurred_at"),
                 event_end=Coalesce("ended_at", "started_at", "occurred_at"),
             ).filter(camera=camera, event_start__lte=OuterRef("end"), event_end__gte=OuterRef("start"))
-            old = Q(old, Q(end__lt=events_cutoff) | ~Exists(events))
+            # An event clip the recordings hold (issue 23) keeps every segment of its span as long: its
+            # pre-roll and post-roll lie outside the event's own times.
+            spans = Clip.objects.filter(
+                alert__camera=camera,
+                recording_start__lte=OuterRef("end"),
+                recording_end__gte=OuterRef("start"),
+            )
+            old = Q(old, Q(end__lt=events_cutoff) | (~Exists(events) & ~Exists(spans)))
         expired |= old
     # ``start`` before the latest cut-off too (implied: a segment ends after it starts): a range of the
     # camera's (camera, start) key, the only index the table has.

@@ -71,7 +71,14 @@ register(
         _forget_snapshots,
     )
 )
-register(MediaKind("clips/", lambda: Clip.objects.values_list("file", flat=True).iterator(), _forget_clips))
+register(
+    MediaKind(
+        "clips/",
+        # A clip the recordings hold names no object (``Clip.recording_end``): never "missing".
+        lambda: Clip.objects.filter(recording_end__isnull=True).values_list("file", flat=True).iterator(),
+        _forget_clips,
+    )
+)
 
 
 def scan(kind: MediaKind, *, now: datetime, grace: timedelta) -> Findings:

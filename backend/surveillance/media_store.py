@@ -208,6 +208,16 @@ def serve(
         return HttpResponse(str(error), status=503, headers={"Retry-After": str(error.retry_after)})
 
 
+def serve_file(request: HttpRequest, path: Path, *, content_type: str) -> HttpResponseBase:
+    """A file the backend built on its own disk (an event clip from the recordings: ``recordings.clips``)
+    for a caller whose access was checked: streamed, whole or one byte range, never cached by others."""
+    local = FileSystemStorage(location=str(path.parent))
+    try:
+        return _stream(request, local, path.name, content_type, "private, no-store")
+    except FileNotFoundError:
+        raise Http404("No such media file.") from None
+
+
 def _stream(request: HttpRequest, current: Storage, name: str, content_type: str, cache_control: str):
     size = current.size(name)
     wanted = parse_range(request.headers.get("Range"), size)

@@ -33,6 +33,10 @@ EVENTS_CLOSED = Counter(
 EVENT_UPDATES = Counter("cctv_backend_event_updates_total", "Event updates applied.")
 CLIPS_STORED = Counter("cctv_backend_clips_stored_total", "Event clips stored.")
 CLIP_BYTES_STORED = Counter("cctv_backend_clip_stored_bytes_total", "Bytes of event clips stored.")
+CLIPS_FROM_RECORDINGS = Counter(
+    "cctv_backend_clips_from_recordings_total",
+    "Event clips stored as a span of the camera's recording segments (no bytes of their own).",
+)
 CLIPS_REJECTED = Counter("cctv_backend_clips_rejected_total", "Clip uploads refused, by reason.", ["reason"])
 CLIPS_DELETED = Counter(
     "cctv_backend_clips_deleted_total",

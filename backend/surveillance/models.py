@@ -409,6 +409,14 @@ class Clip(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A clip the camera's recording segments hold (issue 23): no bytes of its own, only the span of its
+    # first and last packet; ``file`` is then a name under ``clips/recordings/`` that no store holds, and
+    # the backend serves the segments' packets remuxed into one MP4 (``recordings.clips``).
+    recording_start = models.DateTimeField(null=True, blank=True)
+    recording_end = models.DateTimeField(null=True, blank=True)
+    # Where the worker saw the first and last packet inside the segments ({"first": {"segment": start_ms,
+    # "offset": s}, "last": ...}): exact where a wall time is not (a segment holding a burst of stream).
+    recording_cut = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["alert_id", "segment"]
@@ -419,6 +427,10 @@ class Clip(models.Model):
 
     def __str__(self) -> str:
         return f"clip {self.segment} of alert {self.alert_id}"
+
+    @property
+    def from_recordings(self) -> bool:
+        return self.recording_end is not None
 
 
 class UserQuota(models.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -400,6 +401,48 @@ class EventUpdateInputSerializer(serializers.Serializer):
         if attrs["status"] == EventStatus.CLOSED and not attrs.get("ended_at"):
             raise serializers.ValidationError({"ended_at": "A closed event needs its end."})
         return attrs
+
+
+class SegmentPlaceSerializer(serializers.Serializer):
+    segment = serializers.IntegerField(
+        min_value=1, max_value=10**15 - 1, help_text="The segment's start, Unix ms."
+    )
+    offset = serializers.FloatField(min_value=0, max_value=86_400, help_text="Seconds from its first packet.")
+
+
+class ClipSpanSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="Wall time of the clip's first packet (a keyframe).")
+    end = serializers.DateTimeField(help_text="Wall time of its last packet.")
+    first = SegmentPlaceSerializer(required=False, help_text="Where the first packet lies in the segments.")
+    last = SegmentPlaceSerializer(required=False, help_text="Where the last packet lies in the segments.")
+
+    def validate_start(self, value):
+        return _in_window(_aware(value, "start"))
+
+    def validate_end(self, value):
+        return _in_window(_aware(value, "end"))
+
+    def validate(self, attrs: dict) -> dict:
+        length = (attrs["end"] - attrs["start"]).total_seconds()
+        if not 0 < length <= settings.CLIP_MAX_SECONDS:
+            raise serializers.ValidationError(
+                {"end": f"After start, at most CLIP_MAX_SECONDS={settings.CLIP_MAX_SECONDS} later."}
+            )
+        return attrs
+
+
+class ClipReferenceInputSerializer(serializers.Serializer):
+    """A clip the camera's recording segments hold (issue 23): its span instead of its bytes."""
+
+    recordings = ClipSpanSerializer()
+    duration = serializers.FloatField(min_value=0, max_value=10**6, help_text="Seconds, the worker's cut.")
+    size = serializers.IntegerField(min_value=0, max_value=2**62, help_text="Bytes, the worker's cut.")
+
+
+def _aware(value, name: str):
+    if value.tzinfo is None:
+        raise serializers.ValidationError(f"{name}: an ISO 8601 time with a time zone.")
+    return value
 
 
 class ClipOutputSerializer(serializers.Serializer):

@@ -126,7 +126,7 @@ def camera_update(*, camera: Camera, **fields: Any) -> Camera:
 def camera_delete(*, camera: Camera) -> None:
     """Delete the camera, its alerts and their snapshot and clip files."""
     names = list(camera.alerts.exclude(snapshot="").values_list("snapshot", flat=True))
-    clip_names = list(Clip.objects.filter(alert__camera=camera).values_list("file", flat=True))
+    clip_names = list(Clip.objects.filter(alert__camera=camera, **OWN_BYTES).values_list("file", flat=True))
     camera.delete()
     media_store.delete_many([*names, *clip_names])
 
@@ -497,6 +497,61 @@ def clip_store(
     return clip, True
 
 
+#: Clips with bytes of their own in the store (not held by the recordings): what the clip caps count and
+#: what is deleted from the store with a clip's row.
+OWN_BYTES: dict[str, Any] = {"recording_end__isnull": True}
+
+
+def clip_store_reference(
+    *,
+    camera: Camera,
+    key: str,
+    segment: int,
+    start: datetime,
+    end: datetime,
+    duration: float,
+    size: int,
+    cut: dict[str, Any] | None = None,
+) -> tuple[Clip, bool]:
+    """Store that the camera's recording segments hold clip ``segment`` of event ``key``, from the packet
+    at ``start`` to the one at ``end`` (issue 23; ``cut``: the segment and offset of each of those two
+    packets, as the worker saw them): no bytes are uploaded or stored; the clip is served
+    from the segments (``recordings.clips``). ``duration`` and ``size`` are the worker's cut of the same
+    packets, shown until the backend first builds the clip. Idempotent like ``clip_store``: the same
+    span again returns the stored clip, another span or a clip with bytes for that segment is an
+    ``IdempotencyConflict``. Nothing counts against CLIP_STORAGE_PER_USER_BYTES."""
+    alert = get_object_or_404(Alert, camera=camera, idempotency_key=key)
+    existing = Clip.objects.filter(alert=alert, segment=segment).first()
+    if existing is not None:
+        return _reference_replay(existing, start, end)
+    when = alert.occurred_at or timezone.now()
+    clip = Clip(
+        alert=alert,
+        segment=segment,
+        file=f"clips/recordings/{camera.pk}/{when:%Y/%m/%d}/{alert.pk}-{segment}.mp4",
+        size=size,
+        duration=round(duration, 3),
+        started_at=start,
+        recording_start=start,
+        recording_end=end,
+        recording_cut=cut,
+    )
+    try:
+        with transaction.atomic():
+            clip.save()
+            signals.clip_stored.send(sender=Clip, alert=alert, clip=clip)
+    except IntegrityError:
+        return _reference_replay(Clip.objects.get(alert=alert, segment=segment), start, end)
+    metrics.CLIPS_FROM_RECORDINGS.inc()
+    return clip, True
+
+
+def _reference_replay(existing: Clip, start: datetime, end: datetime) -> tuple[Clip, bool]:
+    if existing.recording_start != start or existing.recording_end != end:
+        raise IdempotencyConflict(f"{existing.alert.idempotency_key}/clips/{existing.segment}")
+    return existing, False
+
+
 def _clip_replay(existing: Clip, digest: str) -> tuple[Clip, bool]:
     if existing.sha256 != digest:
         raise IdempotencyConflict(f"{existing.alert.idempotency_key}/clips/{existing.segment}")
@@ -519,13 +574,16 @@ def clips_enforce_storage_cap(*, user_id: int | None = None, max_bytes: int | No
     limit = settings.CLIP_STORAGE_PER_USER_BYTES if max_bytes is None else max_bytes
     if limit <= 0:
         return 0
-    usage = Clip.objects.values("alert__camera__user_id").annotate(total=Sum("size"))
+    # A clip the recordings hold has no bytes of its own: the recordings' caps count them (issue 23).
+    usage = Clip.objects.filter(**OWN_BYTES).values("alert__camera__user_id").annotate(total=Sum("size"))
     if user_id is not None:
         usage = usage.filter(alert__camera__user_id=user_id)
     deleted = 0
     for row in usage.filter(total__gt=limit):
         owner, total = row["alert__camera__user_id"], row["total"]
-        candidates = Clip.objects.filter(alert__camera__user_id=owner, alert__status=EventStatus.CLOSED)
+        candidates = Clip.objects.filter(
+            alert__camera__user_id=owner, alert__status=EventStatus.CLOSED, **OWN_BYTES
+        )
         for clip in candidates.order_by("created_at", "pk").iterator(chunk_size=200):
             if total <= limit:
                 break
@@ -550,7 +608,9 @@ def _check_clip_room(*, camera: Camera, adding: int) -> None:
     limit = settings.CLIP_STORAGE_PER_USER_BYTES
     if limit <= 0:
         return
-    held = Clip.objects.filter(alert__camera__user_id=camera.user_id, alert__status=EventStatus.OPEN)
+    held = Clip.objects.filter(
+        alert__camera__user_id=camera.user_id, alert__status=EventStatus.OPEN, **OWN_BYTES
+    )
     pinned = held.aggregate(total=Sum("size"))["total"] or 0
     if quotas.over_quota(pinned, adding, limit):
         raise InsufficientStorage(
@@ -588,7 +648,7 @@ def alerts_purge(*, older_than: datetime) -> int:
         if not batch:
             return deleted
         ids = [pk for pk, _ in batch]
-        clip_names = list(Clip.objects.filter(alert_id__in=ids).values_list("file", flat=True))
+        clip_names = list(Clip.objects.filter(alert_id__in=ids, **OWN_BYTES).values_list("file", flat=True))
         with transaction.atomic():
             Alert.objects.filter(pk__in=ids).delete()
         # Files go after the rows are gone: a crash in between leaves an orphan file, never a broken row

@@ -21,7 +21,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from surveillance import media_store, selectors
 
 
-def _caller(request: HttpRequest) -> User | None:
+def caller(request: HttpRequest) -> User | None:
     if isinstance(request.user, User):  # signed in (a session); else AnonymousUser
         return request.user
     try:
@@ -33,7 +33,7 @@ def _caller(request: HttpRequest) -> User | None:
     return found[0] if found else None
 
 
-def _unauthenticated() -> HttpResponse:
+def unauthenticated() -> HttpResponse:
     return HttpResponse(
         "Authentication credentials were not provided.", status=401, headers={"WWW-Authenticate": "Token"}
     )
@@ -41,9 +41,9 @@ def _unauthenticated() -> HttpResponse:
 
 @require_GET
 def snapshot_file(request: HttpRequest, path: str) -> HttpResponseBase:
-    user = _caller(request)
+    user = caller(request)
     if user is None:
-        return _unauthenticated()
+        return unauthenticated()
     alert = selectors.snapshot_alert_of(user=user, name=path)
     content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
     # A snapshot never changes; only this user's browser may keep it.
@@ -53,8 +53,8 @@ def snapshot_file(request: HttpRequest, path: str) -> HttpResponseBase:
 @require_GET
 def clip_file(request: HttpRequest, path: str) -> HttpResponseBase:
     """An event's MP4, whole or one byte range (``Range: bytes=a-b`` -> 206): browsers seek with it."""
-    user = _caller(request)
+    user = caller(request)
     if user is None:
-        return _unauthenticated()
+        return unauthenticated()
     clip = selectors.clip_of(user=user, name=path)
     return media_store.serve(request, clip.file.name, content_type="video/mp4")

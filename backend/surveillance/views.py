@@ -3,6 +3,8 @@ with an output serializer. Paths are the seed's (see urls.py); status codes are 
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.http import StreamingHttpResponse
@@ -34,6 +36,7 @@ from surveillance.serializers import (
     CameraInputSerializer,
     CameraOutputSerializer,
     ClipOutputSerializer,
+    ClipReferenceInputSerializer,
     EventUpdateInputSerializer,
     HeartbeatInputSerializer,
     IngestTokenOutputSerializer,
@@ -520,16 +523,45 @@ class ClipUploadApi(CountsRejections):
     parser_classes: list = []  # the body is read here, in chunks
 
     @extend_schema(
-        request={"video/mp4": OpenApiTypes.BINARY},
+        request={"video/mp4": OpenApiTypes.BINARY, "application/json": ClipReferenceInputSerializer},
         responses={200: ClipOutputSerializer, 201: ClipOutputSerializer},
     )
     def put(self, request: Request, pk: int, key: str, segment: int) -> Response:
         camera = _camera_for_ingest(request, pk)
+        if (request.content_type or "").split(";")[0].strip() == "application/json":
+            return self._reference(request, camera, key, segment)
         started_at = clip_started_at(segment=segment, header=request.headers.get("X-Clip-Started-At"))
         with spooled_clip(request) as upload:
             clip, created = services.clip_store(
                 camera=camera, key=key, segment=segment, upload=upload, started_at=started_at
             )
+        return Response(
+            ClipOutputSerializer(clip, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def _reference(self, request: Request, camera, key: str, segment: int) -> Response:
+        """The JSON form (issue 23): the recording segments hold the clip; its span, not its bytes."""
+        clip_started_at(segment=segment, header=None)  # the segment number's bound
+        try:
+            body = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise exceptions.ParseError("The body is not JSON.") from None
+        data = ClipReferenceInputSerializer(data=body)
+        data.is_valid(raise_exception=True)
+        span = data.validated_data["recordings"]
+        clip, created = services.clip_store_reference(
+            camera=camera,
+            key=key,
+            segment=segment,
+            start=span["start"],
+            end=span["end"],
+            duration=data.validated_data["duration"],
+            size=data.validated_data["size"],
+            cut={"first": span["first"], "last": span["last"]}
+            if "first" in span and "last" in span
+            else None,
+        )
         return Response(
             ClipOutputSerializer(clip, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

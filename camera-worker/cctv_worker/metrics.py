@@ -96,6 +96,10 @@ class WorkerMetrics:
         self.clip_recorded_bytes = counter(
             "cctv_clip_recorded_bytes_total", "Bytes of event clips finished on disk."
         )
+        self.clips_from_recordings = counter(
+            "cctv_clips_from_recordings_total",
+            "Event clips sent as a reference to the recording segments that hold them (not their bytes).",
+        )
         self.clips_sent = counter("cctv_clips_sent_total", "Event clips acknowledged by the backend.")
         self.clip_upload_duration = Histogram(
             "cctv_clip_upload_duration_seconds",

@@ -38,7 +38,7 @@ from cctv_worker.decisions.decode_policy import DecodePolicy
 from cctv_worker.decisions.events import Change, EventChange, EventLogic, EventObject
 from cctv_worker.decisions.filters import Rules, classify
 from cctv_worker.delivery.client import BackendClient, read_settings
-from cctv_worker.delivery.payload import build_clip, build_payload, build_update
+from cctv_worker.delivery.payload import build_clip, build_clip_reference, build_payload, build_update
 from cctv_worker.delivery.segments import SegmentSpool, SegmentUploader
 from cctv_worker.delivery.sender import Sender
 from cctv_worker.delivery.spool import CLIP, EVENT_UPDATE, Spool
@@ -57,6 +57,11 @@ log = logging.getLogger(__name__)
 #: Seconds (beyond EVENT_GRACE) an open event may have gone unseen and still be continued by a new worker:
 #: a restart's stop, model load and reconnect.
 HANDOVER_WINDOW = 120.0
+
+#: How often the clip and segment sinks' threads take the packets gathered in their queues (``QueuedSink``):
+#: one wake-up per quarter second instead of one per packet; files need no lower latency (the live view's
+#: sinks take each packet at once).
+RECORDING_BATCH_SECONDS = 0.25
 
 
 def motion_gate(config: WorkerConfig) -> MotionGate | None:
@@ -123,7 +128,7 @@ class Worker:
         # What the recording capture hands its packets to, each on its own thread (capture never waits).
         self.sinks: list[QueuedSink] = []
         if self.recorder is not None:
-            self.sinks.append(self._queued(self.recorder, "clips"))
+            self.sinks.append(self._queued(self.recorder, "clips", batch_seconds=RECORDING_BATCH_SECONDS))
         # Recording segments (RECORD_MODE motion or continuous): written to their spool folder, uploaded
         # by their own thread. The spool is opened first: it clears what a killed worker left half-written.
         self.motion_window: MotionWindow | None = None
@@ -132,6 +137,10 @@ class Worker:
         self.segment_sink: SegmentSink | None = None
         if config.records_segments:
             self._make_segments()
+        # Event clips finished while the segment that holds their end is still being written: each is
+        # sent as a reference to the recordings or as its own bytes once ``SegmentSink.covers`` knows.
+        self._pending_clips: list[tuple[FinishedClip, float]] = []
+        self._pending_lock = threading.Lock()
         # What capture hands packets to: the queued sinks, the live one behind its gate (nobody watching:
         # not even queued).
         packet_sinks: list[PacketSink] = list(self.sinks)
@@ -349,6 +358,8 @@ class Worker:
             answer = self.settings.take()
             if answer is not None:
                 self._apply_settings(answer)
+        if self._pending_clips:
+            self._resolve_clips()
         frame = self.mailbox.get(timeout=wait)
         if frame is not None:
             self.process(frame)  # event time is the frames' time (a slow detector sees them late)
@@ -599,8 +610,10 @@ class Worker:
             report["sub_codec"] = self.live_sub.codec  # served at /live/sub (the wall's)
         return report
 
-    def _queued(self, sink: PacketSink, name: str) -> QueuedSink:
-        return QueuedSink(sink, name=name, on_dropped=self.metrics.sink_packet_dropped(name))
+    def _queued(self, sink: PacketSink, name: str, *, batch_seconds: float = 0.0) -> QueuedSink:
+        return QueuedSink(
+            sink, name=name, on_dropped=self.metrics.sink_packet_dropped(name), batch_seconds=batch_seconds
+        )
 
     def _make_recorder(self) -> Recorder:
         clip_dir = self.config.clip_dir
@@ -643,7 +656,18 @@ class Worker:
             pre_roll=config.pre_roll,
             lag=config.effective_stall_timeout,
         )
-        self.sinks.append(self._queued(self.segment_sink, "segments"))
+        segment_sink = self.segment_sink
+        dropped = self.metrics.sink_packet_dropped("segments")
+
+        def lost_packets() -> None:  # from the capture thread: these packets never reach a segment
+            dropped()
+            segment_sink.mark_gap(self.wall_clock())
+
+        self.sinks.append(
+            QueuedSink(
+                segment_sink, name="segments", on_dropped=lost_packets, batch_seconds=RECORDING_BATCH_SECONDS
+            )
+        )
         token = config.django_api_token.get_secret_value()
         self.segment_uploader = SegmentUploader(
             self.segment_spool,
@@ -663,11 +687,66 @@ class Worker:
         self.metrics.segment_spool_bytes.set(self.segment_spool.bytes)
         self.segment_uploader.wake()
         log.debug("segment recorded: %.1f s, %d bytes", segment.file.duration, segment.file.size)
+        if self._pending_clips:
+            self._resolve_clips()
 
     def _clip_finished(self, clip: FinishedClip) -> None:
-        """From the clip sink's thread: the clip's file is complete; spool it for upload."""
+        """From the clip sink's thread: the clip's file is complete. Without recording segments it is
+        spooled for upload; with them it waits until the segments say whether they hold it all."""
         self.metrics.clips_recorded.inc()
         self.metrics.clip_recorded_bytes.inc(clip.file.size)
+        if self.segment_sink is None:
+            self._spool_clip(clip)
+            return
+        with self._pending_lock:
+            self._pending_clips.append((clip, self.clock()))
+        self._resolve_clips()
+
+    def _resolve_clips(self, *, force: bool = False) -> None:
+        """Sends each pending clip once the segment sink knows: covered, a reference to the recordings
+        (one copy of the bytes in the store); not covered, or undecided past twice a segment's length plus
+        10 s (a stalled stream) or at shutdown (``force``), the clip's own bytes, as without recording."""
+        assert self.segment_sink is not None
+        patience = 2 * self.config.segment_seconds + 10.0
+        with self._pending_lock:
+            pending, self._pending_clips = self._pending_clips, []
+            keep: list[tuple[FinishedClip, float]] = []
+            for clip, since in pending:
+                covered = self.segment_sink.covers(clip.file.started_at, clip.file.ended_at)
+                if covered is None and (force or self.clock() - since > patience):
+                    covered = False
+                if covered is None:
+                    keep.append((clip, since))
+                elif covered:
+                    self._spool_clip_reference(clip)
+                else:
+                    self._spool_clip(clip)
+            self._pending_clips = keep
+
+    def _spool_clip_reference(self, clip: FinishedClip) -> None:
+        assert self.segment_sink is not None
+        payload = build_clip_reference(
+            camera_id=self.config.camera_id,
+            event_key=clip.event_key,
+            segment=clip.segment,
+            started_at=clip.file.started_at,
+            ended_at=clip.file.ended_at,
+            duration=clip.file.duration,
+            size=clip.file.size,
+            first=self.segment_sink.locate(clip.file.started_at, clip.file.first_dts),
+            last=self.segment_sink.locate(clip.file.ended_at, clip.file.last_dts),
+        )
+        self._put(f"{clip.event_key}:clip{clip.segment}", payload, kind=CLIP)
+        clip.file.path.unlink(missing_ok=True)  # the recordings hold these packets: not stored twice
+        self.metrics.clips_from_recordings.inc()
+        self.sender.wake()
+        log.info(
+            "clip taken from the recordings: %.1f s",
+            clip.file.duration,
+            extra={"key": clip.event_key, "segment": clip.segment},
+        )
+
+    def _spool_clip(self, clip: FinishedClip) -> None:
         payload = build_clip(
             camera_id=self.config.camera_id,
             event_key=clip.event_key,
@@ -722,6 +801,7 @@ class Worker:
             self.recorder.close()
         if self.segment_sink is not None:
             self.segment_sink.close()  # the running segment is kept, shorter
+            self._resolve_clips(force=True)  # what the segments do not hold yet is sent as its bytes
         self.heartbeat.stop()
         deadline = time.monotonic() + self.config.shutdown_grace
         flushed = self.sender.drain(deadline)

@@ -34,7 +34,7 @@ def test_the_worker_exposes_exactly_the_contract_metrics() -> None:
     registry = CollectorRegistry()
     WorkerMetrics(registry, camera=1)
     expected = contract_names()
-    assert len(expected) == 31  # 26, and 5 of recording (issue 23)
+    assert len(expected) == 32  # 26, 5 of recording and 1 of clips from the recordings (issue 23)
     assert exposed_names(registry) == expected
 
 

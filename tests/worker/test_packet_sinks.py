@@ -85,3 +85,53 @@ def test_the_dropped_counter_starts_at_zero_for_each_sink() -> None:
     metrics.sink_packet_dropped("clips")
     labels = {"camera": "7", "sink": "clips"}
     assert metrics.registry.get_sample_value("cctv_sink_packets_dropped_total", labels) == 0
+
+
+def test_a_batched_sink_gets_every_packet_in_order_in_a_few_turns_and_a_disconnect_still_waits() -> None:
+    class Turns(Recording):
+        """Counts the sink thread's turns: packets handed over between two waits are one batch."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.threads: set[int] = set()
+
+        def on_packet(self, item: TimedPacket) -> None:
+            self.threads.add(threading.get_ident())
+            super().on_packet(item)
+
+    sink = Turns()
+    queued = QueuedSink(sink, name="batched", batch_seconds=0.2)
+    woken = 0
+    original = queued._cond.notify_all
+
+    def counting_notify() -> None:
+        nonlocal woken
+        woken += 1
+        original()
+
+    queued._cond.notify_all = counting_notify  # type: ignore[method-assign]
+    try:
+        queued.on_connect("template")
+        before = woken
+        for n in range(60):
+            queued.on_packet(packet(n, keyframe=n % 30 == 0))
+        assert woken == before  # no wake-up per packet: the thread takes them at its next turn
+        queued.on_disconnect()  # returns once the sink has handled the connection's packets
+        assert sink.got == [("connect", "template"), *range(60), "disconnect"]
+    finally:
+        queued.close()
+
+
+def test_a_batched_sink_is_woken_early_when_half_its_queue_is_full() -> None:
+    sink = Recording()
+    queued = QueuedSink(sink, name="batched", batch_seconds=30.0, max_packets=20)
+    try:
+        queued.on_connect("template")
+        wait_for(lambda: sink.got == [("connect", "template")], 5)
+        started = time.monotonic()
+        for n in range(10):
+            queued.on_packet(packet(n, keyframe=n == 0))
+        wait_for(lambda: len(sink.got) == 11, 5, what="the half-full queue handled")
+        assert time.monotonic() - started < 5  # long before the 30 s turn
+    finally:
+        queued.close()

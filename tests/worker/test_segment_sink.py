@@ -80,3 +80,43 @@ def test_motion_mode_records_from_the_pre_roll_to_past_the_post_roll_only(tmp_pa
     assert 17.0 <= end <= 18.5  # the first keyframe past 14 + 3 s
     frames, keyframe_first = _frames(finished[0].file.path)
     assert keyframe_first and frames >= (end - start) * FPS - 1
+
+
+def test_a_span_inside_touching_segments_is_covered_and_one_across_a_gap_or_lost_packets_is_not(
+    tmp_path: Path,
+) -> None:
+    clip = make_mp4(tmp_path / "in.mp4", seconds=25, fps=FPS)
+    sink = SegmentSink(tmp_path / "out", kind=CONTINUOUS, seconds=10, on_finished=lambda _: None)
+    (tmp_path / "out").mkdir()
+    answers: dict[str, bool | None] = {}
+
+    def ask(seconds: float) -> None:
+        if seconds == 12.0:  # the second segment is being written: its end is not known yet
+            answers["running"] = sink.covers(T0 + 3, T0 + 11.5)
+        if seconds == 21.0:
+            answers["across"] = sink.covers(T0 + 3, T0 + 15)  # through the boundary at 10 s
+
+    _feed(sink, clip, on_packet=ask)
+    assert answers == {"running": None, "across": True}
+    assert sink.covers(T0 + 0, T0 + 24.5) is True  # the whole connection: three touching segments
+    assert sink.covers(T0 - 5, T0 + 3) is False  # before the first segment: never recorded
+    sink.mark_gap(T0 + 14)  # packets around 14 s never reached the sink (its queue was full)
+    assert sink.covers(T0 + 3, T0 + 15) is False
+    assert sink.covers(T0 + 20, T0 + 24) is True
+    # A second connection after a gap: a span across the gap is not covered.
+    later = make_mp4(tmp_path / "later.mp4", seconds=12, fps=FPS, seed=2)
+    with av.open(str(later)) as container:
+        stream = container.streams.video[0]
+        sink.on_connect(stream)
+        for packet in container.demux(stream):
+            if packet.dts is None or packet.size == 0:
+                continue
+            at = T0 + 40 + float(packet.dts * stream.time_base)
+            sink.on_packet(
+                TimedPacket(
+                    packet, at, packet.dts, packet.pts, stream.time_base, packet.is_keyframe, packet.size
+                )
+            )
+        sink.on_disconnect()
+    assert sink.covers(T0 + 20, T0 + 45) is False
+    assert sink.covers(T0 + 41, T0 + 45) is True

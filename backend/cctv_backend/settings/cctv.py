@@ -1,6 +1,9 @@
 """Product limits of the CCTV backend: each is an environment variable with a documented default."""
 
-from cctv_backend.env import env_bool, env_float, env_int, env_list
+import os
+import tempfile
+
+from cctv_backend.env import env_bool, env_float, env_int, env_list, env_str
 
 # Largest snapshot accepted by /api/send-alert/ (decoded bytes). Bigger answers 413.
 ALERT_IMAGE_MAX_BYTES = env_int("ALERT_IMAGE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
@@ -95,3 +98,9 @@ RECORDING_STORAGE_TOTAL_BYTES = env_int("RECORDING_STORAGE_TOTAL_BYTES", 0, mini
 RECORDINGS_QUERY_MAX_SECONDS = env_int("RECORDINGS_QUERY_MAX_SECONDS", 86_400, minimum=60, maximum=7 * 86_400)
 # Stored objects deleted per storage call by the retention pass (S3's DeleteObjects takes up to 1,000).
 RECORDING_DELETE_BATCH = env_int("RECORDING_DELETE_BATCH", 500, minimum=1, maximum=1000)
+# Event clips the recording segments hold are built on request (recordings.clips) into this scratch
+# folder, least recently used out past RECORDING_CLIP_CACHE_BYTES: a cache, never a second copy kept.
+RECORDING_CLIP_CACHE_DIR = env_str(
+    "RECORDING_CLIP_CACHE_DIR", os.path.join(tempfile.gettempdir(), "cctv-recording-clips")
+)
+RECORDING_CLIP_CACHE_BYTES = env_int("RECORDING_CLIP_CACHE_BYTES", 512 * 1024 * 1024, minimum=0)

@@ -24,6 +24,11 @@ class ClipFile:
     ended_at: float  # wall time of the last packet
     duration: float  # seconds, from the stream's own timestamps
     size: int  # bytes
+    # The stream's own decode timestamps of the first and last packet (the connection's, in
+    # ``time_base``): where the clip lies inside recording segments of the same connection.
+    first_dts: int = 0
+    last_dts: int = 0
+    time_base: Any = None
 
 
 class ClipWriter:
@@ -36,8 +41,11 @@ class ClipWriter:
         self._base: int | None = None
         self._last_dts = -1
         self._end_ts = 0
+        self._first_pts: int | None = None
+        self._time_base: Any = None
         self._first_wall = 0.0
         self._last_wall = 0.0
+        self._last_item_dts = 0
         self.packets = 0
 
     def write(self, item: TimedPacket) -> None:
@@ -53,10 +61,14 @@ class ClipWriter:
         copy.time_base = item.time_base
         copy.is_keyframe = item.keyframe
         copy.stream = self._stream
+        pts = copy.pts
         self._out.mux(copy)
         self._last_dts = dts
-        self._end_ts = max(self._end_ts, copy.pts + max(1, (item.packet.duration or 0)))
+        self._end_ts = max(self._end_ts, pts + max(1, (item.packet.duration or 0)))
+        self._first_pts = pts if self._first_pts is None else min(self._first_pts, pts)
+        self._time_base = item.time_base
         self._last_wall = item.wall
+        self._last_item_dts = item.dts
         self.packets += 1
 
     @property
@@ -78,13 +90,18 @@ class ClipWriter:
         if rename_to is not None:
             self.path = rename_to
         os.replace(self._partial, self.path)
-        duration = self._measure_duration()
+        # From the timestamps written, not by opening the file again (a probe per segment was a tenth
+        # of recording's CPU): the span from the first picture's start to the last one's end.
+        duration = float((self._end_ts - (self._first_pts or 0)) * self._time_base)
         return ClipFile(
             path=self.path,
             started_at=self._first_wall,
             ended_at=self._last_wall,
             duration=duration,
             size=self.path.stat().st_size,
+            first_dts=self._base or 0,
+            last_dts=self._last_item_dts,
+            time_base=self._time_base,
         )
 
     def abort(self) -> None:
@@ -92,7 +109,3 @@ class ClipWriter:
             self._out.close()
         finally:
             self._partial.unlink(missing_ok=True)
-
-    def _measure_duration(self) -> float:
-        with av.open(str(self.path)) as clip:
-            return float(clip.duration or 0) / av.time_base

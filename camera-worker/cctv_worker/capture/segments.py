@@ -7,6 +7,10 @@ consecutive segments of one connection touch (the end of one is the start of the
 written under a temporary name and renamed when complete (``SegmentName``): a file with a segment's name
 is always whole; a worker killed mid-segment loses that segment and nothing else.
 
+The sink remembers the spans of the segments it finished lately (``covers``): an event clip whose span
+one unbroken run of them holds is not cut a second time (the worker sends the backend a reference to the
+recordings instead of the clip's bytes).
+
 Motion mode records while ``MotionWindow`` says so: from ``pre_roll`` before the motion (kept in a ring
 of packets, from a keyframe) to ``post_roll`` after the last motion seen.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +33,10 @@ log = logging.getLogger(__name__)
 
 CONTINUOUS, MOTION = "continuous", "motion"
 KINDS = (CONTINUOUS, MOTION)
+
+# Finished segments remembered for ``covers``: about 40 minutes of 10 s segments, far more than a clip
+# waits for its last segment.
+_SPANS_KEPT = 256
 
 _NAME = re.compile(r"^(?P<start>\d{1,17})-(?P<end>\d{1,17})-(?P<kind>continuous|motion)\.mp4$")
 
@@ -125,6 +134,12 @@ class SegmentSink:
         self._start = 0.0
         self._last: TimedPacket | None = None
         self._written_until = float("-inf")  # wall time up to which packets went into segments
+        # (start, end) of the segments finished lately, and the wall times packets were lost before this
+        # sink saw them (its queue was full): what ``covers`` answers from.
+        self._spans: deque[tuple[float, float]] = deque(maxlen=_SPANS_KEPT)
+        # Each of those segments' start and first packet's decode timestamp and time base (``locate``).
+        self._bases: deque[tuple[float, int, Any]] = deque(maxlen=_SPANS_KEPT)
+        self._breaks: deque[float] = deque(maxlen=_SPANS_KEPT)
 
     def on_connect(self, template: Any) -> None:
         with self._lock:
@@ -167,6 +182,53 @@ class SegmentSink:
         """Shutdown: the running segment is kept as it is (shorter than the others)."""
         self.on_disconnect()
 
+    def mark_gap(self, at: float) -> None:
+        """Packets around wall time ``at`` never reached this sink (its queue dropped them): a segment
+        holding ``at`` misses pictures, so it covers no clip."""
+        with self._lock:
+            self._breaks.append(at)
+
+    def locate(self, wall: float, dts: int) -> tuple[int, float] | None:
+        """Where the packet that arrived at ``wall`` with decode timestamp ``dts`` lies in the finished
+        segments: (the segment's start in whole milliseconds, its key on the backend; seconds from the
+        segment's first packet), or None when no finished segment holds that time."""
+        with self._lock:
+            spans = list(zip(self._spans, self._bases, strict=True))
+        for (first, last), (_, base, time_base) in spans:
+            if first <= wall < last and time_base is not None:
+                return SegmentName.of(first, last, self.kind).start_us // 1000, float(
+                    (dts - base) * time_base
+                )
+        return None
+
+    def covers(self, start: float, end: float) -> bool | None:
+        """Whether finished segments hold every packet from wall time ``start`` to ``end`` (an event
+        clip's first and last packet): True when one unbroken run of touching segments does; False when
+        they cannot any more (a gap, lost packets, or this sink is past ``end`` without them); None while
+        the segment that would hold ``end`` is still being written."""
+        with self._lock:
+            spans = sorted(self._spans)
+            breaks = list(self._breaks)
+            writing = self._writer is not None
+            last_wall = self._last.wall if self._last is not None else None
+        if any(start - 1.0 <= at <= end + 1.0 for at in breaks):
+            return False
+        reach: float | None = None  # the end of the unbroken run that holds ``start``
+        for first, last in spans:
+            if reach is None:
+                if first <= start < last:
+                    reach = last
+            elif first <= reach:  # touching: a connection's segments share their boundary keyframe
+                reach = max(reach, last)
+            else:
+                break
+            if reach is not None and reach > end:
+                return True
+        passed = (spans and max(last for _, last in spans) > end) or (
+            not writing and last_wall is not None and last_wall >= end
+        )
+        return False if passed else None
+
     def _open(self, item: TimedPacket) -> ClipWriter | None:
         """A writer for a new segment starting at ``item`` (a keyframe), or in motion mode at the ring's
         keyframe ``pre_roll`` before it (never before what earlier segments already hold)."""
@@ -200,6 +262,9 @@ class SegmentSink:
             writer.abort()
             return
         if done is not None:
+            with self._lock:
+                self._spans.append((start, end))
+                self._bases.append((start, done.first_dts, done.time_base))
             self.on_finished(FinishedSegment(name, done))
 
 

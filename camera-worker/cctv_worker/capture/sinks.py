@@ -8,6 +8,11 @@ reference pictures it never got) and counted (``cctv_sink_packets_dropped_total{
 disconnects are never dropped. A disconnect waits, boundedly, for the sink to finish the connection's
 packets: the capture thread closes its input only after that (a sink may still read the stream's codec
 parameters until then).
+
+A sink that need not see each packet at once (recording segments and clips, not the live view) is run
+with ``batch_seconds``: packets are queued without waking its thread, which takes what has gathered every
+``batch_seconds`` (or sooner, once half the queue is full). One wake-up per batch instead of one per
+packet: the thread switches were most of recording's CPU cost (bench/bench_recording.py).
 """
 
 from __future__ import annotations
@@ -55,9 +60,11 @@ class QueuedSink:
         max_packets: int = DEFAULT_MAX_PACKETS,
         on_dropped: Callable[[], None] = lambda: None,
         disconnect_wait: float = DISCONNECT_WAIT_SECONDS,
+        batch_seconds: float = 0.0,
     ) -> None:
         self.sink, self.name, self.max_packets = sink, name, max_packets
         self.on_dropped, self.disconnect_wait = on_dropped, disconnect_wait
+        self.batch_seconds = batch_seconds
         self._cond = threading.Condition()
         self._items: deque[tuple[str, Any]] = deque()
         # Packets in the queue; dropping until a keyframe; items queued and handled so far (a
@@ -87,7 +94,9 @@ class QueuedSink:
                 self._dropping = False
                 dropped = False
                 self._packets += 1
-                self._append(_PACKET, item)
+                # Batched: the thread finds the packet at its next turn, unless the queue fills up.
+                wake = not self.batch_seconds or self._packets >= self.max_packets // 2
+                self._append(_PACKET, item, wake=wake)
         if dropped:
             self.on_dropped()
 
@@ -106,10 +115,11 @@ class QueuedSink:
         with self._cond:
             return self._append(kind, value)
 
-    def _append(self, kind: str, value: Any) -> int:
+    def _append(self, kind: str, value: Any, *, wake: bool = True) -> int:
         self._items.append((kind, value))
         self._queued += 1
-        self._cond.notify_all()
+        if wake:
+            self._cond.notify_all()
         return self._queued
 
     # ---- the sink's thread ----
@@ -117,22 +127,26 @@ class QueuedSink:
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: bool(self._items))
-                kind, value = self._items.popleft()
-                if kind == _PACKET:
-                    self._packets -= 1
-            try:
-                if kind == _PACKET:
-                    self.sink.on_packet(value)
-                elif kind == _CONNECT:
-                    self.sink.on_connect(value)
-                elif kind == _DISCONNECT:
-                    self.sink.on_disconnect()
-            except Exception:
-                # One sink's bug must cost that sink its packet, never the others or capture.
-                log.exception("packet sink %s failed on a %s", self.name, kind)
+                while not self._items:
+                    self._cond.wait(self.batch_seconds or None)
+                items = list(self._items)  # all that has gathered: one lock turn per batch
+                self._items.clear()
+                self._packets -= sum(1 for kind, _ in items if kind == _PACKET)
+            stop = False
+            for kind, value in items:
+                try:
+                    if kind == _PACKET:
+                        self.sink.on_packet(value)
+                    elif kind == _CONNECT:
+                        self.sink.on_connect(value)
+                    elif kind == _DISCONNECT:
+                        self.sink.on_disconnect()
+                except Exception:
+                    # One sink's bug must cost that sink its packet, never the others or capture.
+                    log.exception("packet sink %s failed on a %s", self.name, kind)
+                stop = stop or kind == _STOP
             with self._cond:
-                self._done += 1
+                self._done += len(items)
                 self._cond.notify_all()
-            if kind == _STOP:
+            if stop:
                 return

@@ -77,11 +77,19 @@ class BackendClient:
         )
 
     def send_clip(self, payload: dict[str, object]) -> SendResult:
+        event = f"{self.base_url}/api/cameras/{payload['camera_id']}/events/{payload['key']}"
+        if "recordings" in payload:  # the recording segments hold it: its span, not its bytes
+            body = {key: payload[key] for key in ("recordings", "duration", "size")}
+            return self._send(
+                "PUT",
+                f"{event}/clips/{payload['segment']}/",
+                data=json.dumps(body),
+                headers={"Content-Type": "application/json"},
+            )
         path = Path(str(payload["path"]))
         if not path.is_file():
             # Only a file deleted behind the worker's back gets here: nothing to retry.
             return SendResult(Outcome.REJECTED, failure="rejected", detail=f"clip file {path} is gone")
-        event = f"{self.base_url}/api/cameras/{payload['camera_id']}/events/{payload['key']}"
         url = f"{event}/clips/{payload['segment']}/"
         with path.open("rb") as body:  # streamed: requests sends the file in chunks with its Content-Length
             return self._send(

@@ -92,3 +92,32 @@ def build_clip(
         "path": path,
         "started_at": iso(started_at),
     }
+
+
+def build_clip_reference(
+    *,
+    camera_id: int,
+    event_key: str,
+    segment: int,
+    started_at: float,
+    ended_at: float,
+    duration: float,
+    size: int,
+    first: tuple[int, float] | None = None,
+    last: tuple[int, float] | None = None,
+) -> dict[str, object]:
+    """A spooled clip that the recording segments hold: its span (first and last packet) instead of a
+    file, PUT as JSON to the same URL as a clip's bytes (docs/contracts.md). ``first`` / ``last``: the
+    segment (start, ms) and the seconds into it of those packets, where the worker knows them."""
+    span: dict[str, object] = {"start": iso(started_at), "end": iso(ended_at)}
+    if first is not None and last is not None:
+        span["first"] = {"segment": first[0], "offset": round(first[1], 6)}
+        span["last"] = {"segment": last[0], "offset": round(last[1], 6)}
+    return {
+        "camera_id": camera_id,
+        "key": event_key,
+        "segment": segment,
+        "recordings": span,
+        "duration": round(duration, 3),
+        "size": size,
+    }
