@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 # Progress is written at most this often (a database write per segment would be 12 per second).
 PROGRESS_INTERVAL_SECONDS = 0.5
+# The filesystem store's folder of exports in the making (a job deletes its own; run_forever
+# deletes those a killed job left).
+SCRATCH_FOLDER = ".export-scratch"
 
 
 class _Gone(Exception):
@@ -81,6 +85,26 @@ def pieces_of(export: Export) -> list[Piece]:
     ]
 
 
+def _scratch_folder() -> str | None:
+    """Where the export is written before it is stored: beside the filesystem store's files (outside any
+    media prefix, so reconcile_media never sees it), so storing it is a rename and not a second copy;
+    the system's temporary folder for a bucket."""
+    root = media_store.local_root()
+    if root is None:
+        return None
+    folder = root / SCRATCH_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
+
+
+class _Scratch(File):
+    """The finished scratch file: FileSystemStorage moves a file that names its temporary path (a rename
+    on the same disk) instead of copying it."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
 def _open(piece: Piece) -> Any:
     store = media_store.store()
     if isinstance(store, FileSystemStorage):
@@ -88,9 +112,14 @@ def _open(piece: Piece) -> Any:
     return store.open(piece.source, "rb")
 
 
+def _no_beat() -> None:
+    pass
+
+
 class _Progress:
-    def __init__(self, export: Export) -> None:
+    def __init__(self, export: Export, beat: Callable[[], None]) -> None:
         self.export = export
+        self.beat = beat
         self.written = 0.0
 
     def __call__(self, fraction: float) -> None:
@@ -98,6 +127,7 @@ class _Progress:
         if moment - self.written < PROGRESS_INTERVAL_SECONDS:
             return
         self.written = moment
+        self.beat()
         _update(self.export, progress=round(fraction * 0.99, 4), heartbeat_at=timezone.now())
 
 
@@ -107,9 +137,11 @@ def _update(export: Export, **fields: Any) -> None:
         raise _Gone
 
 
-def run(export: Export) -> str:
+def run(export: Export, *, beat: Callable[[], None] = _no_beat) -> str:
     """Makes a claimed export; returns its final status (``done`` or ``failed``, or ``deleted``)."""
-    handle, scratch_name = tempfile.mkstemp(prefix=f"export-{export.pk}-", suffix=".mp4")
+    handle, scratch_name = tempfile.mkstemp(
+        prefix=f"export-{export.pk}-", suffix=".mp4", dir=_scratch_folder()
+    )
     os.close(handle)
     scratch = Path(scratch_name)
     stored = ""
@@ -119,11 +151,11 @@ def run(export: Export) -> str:
             span=(export.end - export.start).total_seconds(),
             target=scratch,
             opener=_open,
-            on_progress=_Progress(export),
+            on_progress=_Progress(export, beat),
         )
         size = scratch.stat().st_size
         with scratch.open("rb") as body:
-            stored = media_store.store().save(export_path(export, f"{uuid.uuid4().hex}.mp4"), File(body))
+            stored = media_store.store().save(export_path(export, f"{uuid.uuid4().hex}.mp4"), _Scratch(body))
         _update(
             export,
             status=ExportStatus.DONE,
@@ -162,16 +194,34 @@ def _fail(export: Export, reason: str, stored: str) -> str:
     return ExportStatus.FAILED
 
 
-def run_once() -> bool:
+def run_once(*, beat: Callable[[], None] = _no_beat) -> bool:
     """Makes one due export; False when there was none."""
     export = claim_next()
     if export is None:
         return False
-    run(export)
+    run(export, beat=beat)
     return True
 
 
-def run_forever(stop: threading.Event) -> None:
+def _forget_dead_scratch() -> None:
+    """Deletes the scratch files a killed job left (not written for EXPORT_STALE_SECONDS)."""
+    folder = _scratch_folder()
+    if folder is None:
+        return
+    oldest = time.time() - settings.EXPORT_STALE_SECONDS
+    for path in Path(folder).glob("export-*.mp4"):
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def run_forever(stop: threading.Event, *, beat: Callable[[], None] = _no_beat) -> None:
+    """Makes exports until ``stop``; ``beat`` is called at least every EXPORT_POLL_SECONDS and as an export
+    progresses (the chart's liveness probe reads the file it touches)."""
+    _forget_dead_scratch()
     while not stop.is_set():
-        if not run_once():
+        beat()
+        if not run_once(beat=beat):
             stop.wait(settings.EXPORT_POLL_SECONDS)

@@ -82,7 +82,7 @@ def frame_at(path: Path, seconds: float) -> np.ndarray:
 
 
 def test_a_two_minute_export_decodes_fully_from_the_keyframe_at_or_before_its_start(
-    alice_client, recorded, segment_files, t0, tmp_path, caplog
+    alice_client, recorded, segment_files, t0, tmp_path, caplog, media_root
 ) -> None:
     start = t0 + timedelta(seconds=3.5)  # mid-GOP: keyframes are on whole seconds
     caplog.set_level(logging.INFO, logger="exports.audit")
@@ -99,6 +99,7 @@ def test_a_two_minute_export_decodes_fully_from_the_keyframe_at_or_before_its_st
     assert done["url"].endswith(f"/api/exports/{body['id']}/download/")
     exported = download(alice_client, body["id"], tmp_path / "export.mp4")
     assert exported.stat().st_size == done["size"]
+    assert files_under(media_root / jobs.SCRATCH_FOLDER) == []  # stored by a rename, nothing left
     with av.open(str(exported)) as container:
         stream = container.streams.video[0]
         frames = list(container.decode(stream))
@@ -153,7 +154,7 @@ def test_an_export_whose_segments_retention_deletes_fails_with_the_reason_and_st
     failed = alice_client.get(f"/api/exports/{created['id']}/").json()
     assert failed["status"] == "failed" and failed["url"] is None
     assert "was deleted (retention) while the export ran" in failed["error"]
-    assert files_under(media_root / "exports") == []
+    assert files_under(media_root / "exports") == [] and files_under(media_root / jobs.SCRATCH_FOLDER) == []
     assert alice_client.get(f"/api/exports/{created['id']}/download/").status_code == 409
 
 

@@ -7,7 +7,7 @@ docs/contracts.md "Exports").
 from cctv_backend.env import env_float, env_int
 
 # The longest range one export may cover. A longer one is refused (400) when it is asked for.
-EXPORT_MAX_SECONDS = env_int("EXPORT_MAX_SECONDS", 6 * 3600, minimum=60, maximum=7 * 86_400)
+EXPORT_MAX_SECONDS = env_int("EXPORT_MAX_SECONDS", 7200, minimum=60, maximum=7 * 86_400)
 # Exports of one user waiting or being made at a time; one more is refused (429) until one finishes:
 # each is a job's time and a file in the store.
 EXPORT_ACTIVE_PER_USER = env_int("EXPORT_ACTIVE_PER_USER", 4, minimum=1, maximum=100)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
@@ -22,8 +23,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="Make what is waiting now, then exit.")
+        parser.add_argument(
+            "--alive-file",
+            type=Path,
+            help="Touched while the job works or waits (a liveness probe checks its age).",
+        )
 
-    def handle(self, *args, once: bool = False, **options) -> None:
+    def handle(self, *args, once: bool = False, alive_file: Path | None = None, **options) -> None:
         if once:
             while jobs.run_once():
                 pass
@@ -32,4 +38,4 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         logger.warning("making exports")
-        jobs.run_forever(stop)
+        jobs.run_forever(stop, beat=alive_file.touch if alive_file else lambda: None)
