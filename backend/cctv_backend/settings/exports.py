@@ -18,3 +18,6 @@ EXPORT_POLL_SECONDS = env_float("EXPORT_POLL_SECONDS", 2.0, minimum=0.05, maximu
 # A running export whose job has not written progress for this long was left by a job that died (a
 # deploy, an OOM kill): the next job starts it again.
 EXPORT_STALE_SECONDS = env_int("EXPORT_STALE_SECONDS", 300, minimum=30, maximum=86_400)
+# Recording segments one backend process remuxes to fMP4 for HLS playback at a time (each held in memory,
+# up to RECORDING_SEGMENT_MAX_BYTES); one more answers 503 + Retry-After.
+PLAYBACK_REMUX_CONCURRENCY = env_int("PLAYBACK_REMUX_CONCURRENCY", 4, minimum=1, maximum=64)
