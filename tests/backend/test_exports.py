@@ -302,3 +302,38 @@ def test_one_job_claims_an_export_and_a_dead_jobs_export_is_taken_up_again(
     again = jobs.claim_next(now=later)
     assert again is not None and again.pk == created["id"]
     assert jobs.claim_next(now=later) is None
+
+
+def test_an_export_from_and_to_the_s3_store_decodes_and_a_deleted_segment_fails_it(
+    alice_client, alice_camera, segment_files, t0, tmp_path, settings, use_s3, s3_store, monkeypatch
+) -> None:
+    """The same job against the real S3 gateway (SeaweedFS): segments read from the bucket, the export
+    stored there and streamed back (proxy mode); a segment retention deleted before the job reached it
+    fails the export with the reason, and nothing is left under exports/ in the bucket."""
+    settings.MEDIA_SERVE_MODE = "proxy"
+    for index, source in enumerate(segment_files[:4]):
+        upload = tmp_path / f"s3-upload-{index}.mp4"
+        shutil.copyfile(source, upload)
+        start = t0 + timedelta(seconds=index * SEGMENT_SECONDS)
+        recording_services.segment_store(
+            camera=alice_camera, start=start, end=start + timedelta(seconds=SEGMENT_SECONDS),
+            kind="continuous", upload=upload,
+        )  # fmt: skip
+    created = ask(
+        alice_client, alice_camera.pk, t0 + timedelta(seconds=2.5), t0 + timedelta(seconds=32.5)
+    ).json()
+    assert jobs.run_once()
+    done = alice_client.get(f"/api/exports/{created['id']}/").json()
+    assert done["status"] == "done", done
+    with av.open(str(download(alice_client, created["id"], tmp_path / "s3.mp4"))) as container:
+        frames = list(container.decode(video=0))
+    assert len(frames) == 305 and frames[0].key_frame  # 30 s from the keyframe at 2.0 s
+
+    failing = ask(alice_client, alice_camera.pk, t0, t0 + timedelta(seconds=40)).json()
+    _retention_during_export(monkeypatch, at_piece=2, now=t0 + timedelta(days=3650))
+    assert jobs.run_once()
+    failed = alice_client.get(f"/api/exports/{failing['id']}/").json()
+    assert failed["status"] == "failed" and "deleted (retention)" in failed["error"]
+    listed = s3_store.client().list_objects_v2(Bucket="cctv-test", Prefix=f"{use_s3}/exports/")
+    names = [entry["Key"] for entry in listed.get("Contents", ())]
+    assert names == [f"{use_s3}/{Export.objects.get(pk=created['id']).file.name}"]
