@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,13 +21,20 @@ from exports.models import ExportStatus
 from exports.serializers import ExportInputSerializer, ExportOutputSerializer
 from surveillance import media_store
 from surveillance.pagination import PagePagination
+from surveillance.serializers import paginated
 from surveillance.users import signed_in_user
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 class ExportListApi(APIView):
-    @extend_schema(responses={200: ExportOutputSerializer(many=True)})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int, description="Page number."),
+            OpenApiParameter("page_size", int, description="Items per page (up to 500)."),
+        ],
+        responses={200: paginated(ExportOutputSerializer, name="PaginatedExportList")},
+    )
     def get(self, request: Request) -> Response:
         paginator = PagePagination()
         page = paginator.paginate_queryset(selectors.exports_of(signed_in_user(request)), request, view=self)
