@@ -112,7 +112,7 @@ def _open(piece: Piece) -> Any:
     return store.open(piece.source, "rb")
 
 
-def _no_beat() -> None:
+def no_beat() -> None:
     pass
 
 
@@ -137,7 +137,7 @@ def _update(export: Export, **fields: Any) -> None:
         raise _Gone
 
 
-def run(export: Export, *, beat: Callable[[], None] = _no_beat) -> str:
+def run(export: Export, *, beat: Callable[[], None] = no_beat) -> str:
     """Makes a claimed export; returns its final status (``done`` or ``failed``, or ``deleted``)."""
     handle, scratch_name = tempfile.mkstemp(
         prefix=f"export-{export.pk}-", suffix=".mp4", dir=_scratch_folder()
@@ -194,7 +194,7 @@ def _fail(export: Export, reason: str, stored: str) -> str:
     return ExportStatus.FAILED
 
 
-def run_once(*, beat: Callable[[], None] = _no_beat) -> bool:
+def run_once(*, beat: Callable[[], None] = no_beat) -> bool:
     """Makes one due export; False when there was none."""
     export = claim_next()
     if export is None:
@@ -217,7 +217,7 @@ def _forget_dead_scratch() -> None:
             pass
 
 
-def run_forever(stop: threading.Event, *, beat: Callable[[], None] = _no_beat) -> None:
+def run_forever(stop: threading.Event, *, beat: Callable[[], None] = no_beat) -> None:
     """Makes exports until ``stop``; ``beat`` is called at least every EXPORT_POLL_SECONDS and as an export
     progresses (the chart's liveness probe reads the file it touches)."""
     _forget_dead_scratch()

@@ -145,7 +145,8 @@ def _remux_slots() -> threading.BoundedSemaphore:
 
 
 def fragmented_segment(segment: RecordingSegment) -> Fragmented:
-    key = (segment.file.name, segment.size)
+    name = segment.file.name or ""
+    key = (name, segment.size)
     found = _recent.get(key)
     if found is not None:
         return found
@@ -158,7 +159,6 @@ def fragmented_segment(segment: RecordingSegment) -> Fragmented:
         )
     try:
         store = media_store.store()
-        name = segment.file.name
         source = store.path(name) if isinstance(store, FileSystemStorage) else store.open(name, "rb")
         made = fragment(source, start_seconds=segment.start.timestamp())
     finally:

@@ -337,3 +337,25 @@ def test_an_export_from_and_to_the_s3_store_decodes_and_a_deleted_segment_fails_
     listed = s3_store.client().list_objects_v2(Bucket="cctv-test", Prefix=f"{use_s3}/exports/")
     names = [entry["Key"] for entry in listed.get("Contents", ())]
     assert names == [f"{use_s3}/{Export.objects.get(pk=created['id']).file.name}"]
+
+
+def test_the_job_loop_beats_and_clears_scratch_a_killed_job_left(db, media_root, settings) -> None:
+    import os
+    import threading
+    import time
+
+    folder = media_root / jobs.SCRATCH_FOLDER
+    folder.mkdir(parents=True)
+    dead, live = folder / "export-1-dead.mp4", folder / "export-2-live.mp4"
+    dead.write_bytes(b"partial")
+    live.write_bytes(b"in the making")
+    old = time.time() - settings.EXPORT_STALE_SECONDS - 5
+    os.utime(dead, (old, old))
+    stop, beats = threading.Event(), []
+
+    def beat() -> None:
+        beats.append(time.monotonic())
+        stop.set()
+
+    jobs.run_forever(stop, beat=beat)
+    assert len(beats) == 1 and not dead.exists() and live.exists()

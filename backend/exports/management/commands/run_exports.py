@@ -38,4 +38,4 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         logger.warning("making exports")
-        jobs.run_forever(stop, beat=alive_file.touch if alive_file else lambda: None)
+        jobs.run_forever(stop, beat=alive_file.touch if alive_file else jobs.no_beat)
