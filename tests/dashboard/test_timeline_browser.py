@@ -66,7 +66,7 @@ def site(tmp_path_factory) -> Iterator[tuple[RunningBackend, dict, datetime]]:
             timeout=30,
         )  # fmt: skip
         assert sent.status_code == 201, sent.text
-        yield backend, camera, t0
+        yield backend, {**camera, "alert_id": sent.json()["id"]}, t0
 
 
 def test_the_timeline_draws_plays_seeks_and_exports(site) -> None:
@@ -137,5 +137,10 @@ def test_the_timeline_draws_plays_seeks_and_exports(site) -> None:
         link = page.locator("#tl-export-link")
         wait_for(lambda: link.count() == 1, 10, "the export's download link")
         assert link.get_attribute("href").endswith("/download/")
+        # From the event's page straight to its moment in the recordings, with the camera's pre-roll.
+        page.goto(f"/dashboard/alerts/{camera['alert_id']}/")
+        page.click("#recording-link")
+        expected = offset + 25 - camera["pre_roll_seconds"]
+        wait_for(lambda: abs(position() - expected) < 0.2, 10, "the event's moment less the pre-roll")
         assert violations == []
         page.context.close()

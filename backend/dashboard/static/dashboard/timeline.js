@@ -176,8 +176,10 @@
     video.src = URL.createObjectURL(mediaSource);
     mediaSource.addEventListener("sourceopen", function () {
       mediaSource.duration = daySeconds;
-      var at = new URLSearchParams(window.location.search).get("at");
-      seek(at ? Math.max(0, secondsOf(at)) : segments[0].start);
+      // From an event (?at=, its start, and ?pre=, the camera's pre-roll): its moment with the pre-roll.
+      var query = new URLSearchParams(window.location.search);
+      var at = query.get("at"), pre = Number(query.get("pre")) || 0;
+      seek(at ? Math.max(0, secondsOf(at) - pre) : segments[0].start);
     }, { once: true });
   });
 
