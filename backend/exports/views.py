@@ -29,6 +29,7 @@ _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 class ExportListApi(APIView):
     @extend_schema(
+        operation_id="api_exports_list",
         parameters=[
             OpenApiParameter("page", int, description="Page number."),
             OpenApiParameter("page_size", int, description="Items per page (up to 500)."),
