@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dashboard/", include("dashboard.urls")),
     path("api/notifications/", include("notifications.urls")),
     path("", include("recordings.urls")),
+    path("", include("exports.urls")),
     path("", include("surveillance.urls")),
 ]
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import alerts, cameras, live, notifications, stats, zones
+from dashboard.views import alerts, cameras, live, notifications, stats, timeline, zones
 
 app_name = "dashboard"
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     path("cameras/<int:camera_id>/deactivate/", cameras.camera_deactivate, name="camera-deactivate"),
     path("cameras/<int:camera_id>/zones/", zones.zone_editor, name="zones"),
     path("cameras/<int:camera_id>/live/", live.camera_live, name="live"),
+    path("cameras/<int:camera_id>/timeline/", timeline.camera_timeline, name="timeline"),
     path("live/", live.camera_wall, name="wall"),
     path("statistics/", stats.statistics, name="statistics"),
     path("notifications/", notifications.channel_list, name="notifications"),

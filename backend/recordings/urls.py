@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from recordings import views
+from recordings import playback, views
 
 urlpatterns = [
     path("api/cameras/<int:pk>/recordings/", views.RecordingsApi.as_view(), name="camera-recordings"),
@@ -12,4 +12,20 @@ urlpatterns = [
         name="recording-segment",
     ),
     path("api/recordings/usage/", views.RecordingUsageApi.as_view(), name="recordings-usage"),
+    # HLS playback (recordings.playback, issue 24).
+    path(
+        "api/cameras/<int:pk>/recordings/playlist.m3u8",
+        playback.PlaylistApi.as_view(),
+        name="recordings-playlist",
+    ),
+    path(
+        "api/cameras/<int:pk>/recordings/segments/<int:start_ms>/hls/init.mp4",
+        playback.SegmentHlsApi.as_view(part="init"),
+        name="recording-segment-hls-init",
+    ),
+    path(
+        "api/cameras/<int:pk>/recordings/segments/<int:start_ms>/hls/media.m4s",
+        playback.SegmentHlsApi.as_view(part="media"),
+        name="recording-segment-hls-media",
+    ),
 ]

@@ -470,3 +470,18 @@ class WallLayout(models.Model):
 
     def __str__(self) -> str:
         return f"wall layout of user {self.user_id}: {self.columns} columns"
+
+
+class AlertReview(models.Model):
+    """An event one user has reviewed (issue 24): per user, unlike the acknowledgement, which is one for
+    all who see the alert. Its absence is "not reviewed"."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reviews")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_reviews")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "alert"], name="alert_review_user_alert")]
+
+    def __str__(self) -> str:
+        return f"alert {self.alert_id} reviewed by user {self.user_id}"

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from surveillance import tokens
+from surveillance import reviews, tokens
 from surveillance.access import Action, alerts_visible_to, cameras_visible_to, clips_visible_to
 from surveillance.models import Alert, Camera, Clip
 
@@ -52,9 +52,13 @@ def alerts_of(
     acknowledged: bool | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    reviewed: bool | None = None,
 ) -> QuerySet[Alert]:
-    """The user's alerts, newest first, optionally filtered; ``since`` inclusive, ``until`` exclusive."""
+    """The user's alerts, newest first, optionally filtered; ``since`` inclusive, ``until`` exclusive;
+    ``reviewed``: by this user (surveillance.reviews)."""
     queryset = alerts_visible_to(user, Action.VIEW)
+    if reviewed is not None:
+        queryset = reviews.filter_reviewed(queryset, user, reviewed)
     if camera_id is not None:
         queryset = queryset.filter(camera_id=camera_id)
     if alert_type is not None:

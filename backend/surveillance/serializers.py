@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from cctv_common.redact import mask_url
-from surveillance import quotas
+from surveillance import quotas, reviews
 from surveillance.ids import is_id
 from surveillance.models import AlertType, Camera, EventStatus, RecordMode, StreamState
 from surveillance.selectors import camera_ingest_token
@@ -465,6 +466,9 @@ class AlertFilterSerializer(serializers.Serializer):
     camera = IdField(required=False)
     alert_type = serializers.ChoiceField(choices=AlertType.choices, required=False)
     acknowledged = serializers.BooleanField(required=False, allow_null=True, default=None)
+    reviewed = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Reviewed by the caller (or not)."
+    )
     since = serializers.DateTimeField(required=False, help_text="Alerts at or after this time.")
     until = serializers.DateTimeField(required=False, help_text="Alerts before this time.")
 
@@ -489,6 +493,7 @@ class AlertOutputSerializer(serializers.Serializer):
     acknowledged = serializers.BooleanField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     acknowledged_by = serializers.SerializerMethodField()
+    reviewed = serializers.SerializerMethodField(help_text="Reviewed by the caller (per user).")
     idempotency_key = serializers.CharField(allow_null=True)
     # The event.
     status = serializers.ChoiceField(choices=EventStatus.choices)
@@ -516,9 +521,21 @@ class AlertOutputSerializer(serializers.Serializer):
     def get_acknowledged_by(self, alert) -> str | None:
         return alert.acknowledged_by.get_username() if alert.acknowledged_by_id else None
 
+    def get_reviewed(self, alert) -> bool:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        # A camera's ingest token (whose principal is not a user) has no review state.
+        if not isinstance(user, get_user_model()) or not user.is_authenticated:
+            return False
+        return reviews.is_reviewed(alert=alert, user=user)
+
 
 class AlertsAcknowledgeInputSerializer(serializers.Serializer):
     ids = serializers.ListField(child=IdField(), min_length=1, max_length=1000)
+
+
+class AlertsReviewOutputSerializer(serializers.Serializer):
+    reviewed = serializers.IntegerField(help_text="How many alerts changed to reviewed by the caller.")
 
 
 class AlertsAcknowledgeOutputSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from surveillance import health, views
+from surveillance import health, review_views, views
 
 urlpatterns = [
     path("api-token-auth/", views.TokenObtainApi.as_view(), name="api-token-auth"),
@@ -56,6 +56,8 @@ urlpatterns = [
     path("api/alerts/acknowledge/", views.AlertsAcknowledgeApi.as_view(), name="alerts-acknowledge"),
     path("api/alerts/<int:pk>/", views.AlertDetailApi.as_view(), name="alert-detail"),
     path("api/alerts/<int:pk>/acknowledge/", views.AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
+    path("api/alerts/review/", review_views.AlertsReviewApi.as_view(), name="alerts-review"),
+    path("api/alerts/<int:pk>/review/", review_views.AlertReviewApi.as_view(), name="alert-review"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start script as a file: the Content-Security-Policy allows no
     # inline script.

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from surveillance import live, metrics, selectors, services, worker_settings
+from surveillance import live, metrics, reviews, selectors, services, worker_settings
 from surveillance.clips import clip_started_at
 from surveillance.exceptions import rejection_reason
 from surveillance.pagination import AlertCursorPagination, PagePagination
@@ -454,7 +454,9 @@ class AlertListApi(APIView):
             acknowledged=args.get("acknowledged"),
             since=args.get("since"),
             until=args.get("until"),
+            reviewed=args.get("reviewed"),
         )
+        queryset = reviews.with_review_state(queryset, signed_in_user(request))
         cursor = request.query_params.get("pagination") == "cursor" or "cursor" in request.query_params
         paginator = AlertCursorPagination() if cursor else PagePagination()
         return _paginated(paginator, queryset, request, self, AlertOutputSerializer)

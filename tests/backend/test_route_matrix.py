@@ -17,6 +17,7 @@ from django.urls.converters import IntConverter
 from django.urls.resolvers import RoutePattern
 
 from backend.images import jpeg_base64
+from exports.models import Export
 from notifications import services as notification_services
 from notifications.models import Delivery
 from surveillance import services
@@ -121,11 +122,20 @@ def bobs_objects(bob, bob_camera):
         description="bob-x",
     )
     delivery = Delivery.objects.get(channel=channel, alert=alert)
-    return {"cameras": bob_camera.pk, "alerts": alert.pk, "channels": channel.pk, "deliveries": delivery.pk}
+    export = Export.objects.create(
+        user=bob, camera=bob_camera, name="bob-x", start=alert.occurred_at, end=alert.occurred_at
+    )
+    return {
+        "cameras": bob_camera.pk,
+        "alerts": alert.pk,
+        "channels": channel.pk,
+        "deliveries": delivery.pk,
+        "exports": export.pk,
+    }
 
 
 def _owner_kind(route: Route) -> str:
-    for kind in ("channels", "deliveries", "alerts"):
+    for kind in ("channels", "deliveries", "alerts", "exports"):
         if f"/{kind}/" in f"/{route.template}":
             return kind
     return "cameras"

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "axes",
     "surveillance",
     "recordings",
+    "exports",
     "notifications",
     "dashboard",
 ]

@@ -265,6 +265,13 @@ async def _run(options: LocalOptions, *, stop: asyncio.Event, store: ObjectStore
         cwd=options.backend_dir,
         log_path=options.data_dir / "logs" / "notifications.log",
     )
+    # The export job makes the MP4 exports users ask for (exports.jobs), from the same media store.
+    exporter = await start_process(
+        [*manage, "run_exports"],
+        env=env,
+        cwd=options.backend_dir,
+        log_path=options.data_dir / "logs" / "exports.log",
+    )
     model_env = await asyncio.to_thread(
         worker_model_env, options.model_path, models_dir=options.data_dir / "models"
     )
@@ -307,13 +314,14 @@ async def _run(options: LocalOptions, *, stop: asyncio.Event, store: ObjectStore
         )
         await stop.wait()
     finally:
-        log.info("stopping: workers, notifications, backend, demo stream")
+        log.info("stopping: workers, exports, notifications, backend, demo stream")
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await runtime.close()
         if backend_client is not None:
             await backend_client.close()
+        await stop_process(exporter, grace=10)
         await stop_process(notifier, grace=10)
         await stop_process(backend, grace=10)
         if detector is not None:

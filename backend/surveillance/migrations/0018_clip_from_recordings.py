@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveillance", "0016_recordings"),
+        ("surveillance", "0017_alert_reviews"),
     ]
 
     operations = [

@@ -1,0 +1,262 @@
+// Footage review (timeline.html): one camera's day from the API (recordings, gaps, events), played from
+// the recordings' HLS playlist by this file's own Media Source Extensions code (no hls.js, no CDN: the
+// dashboard's CSP allows only this origin's scripts). The playlist's segments are fMP4 (an init section
+// and a media part each), laid on one timeline by the backend (Unix time); timestampOffset moves it to
+// seconds since the day's start, which is also the video's currentTime.
+(function () {
+  "use strict";
+  var root = document.getElementById("timeline");
+  if (!root) return;
+  var camera = root.dataset.camera;
+  var dayStart = new Date(root.dataset.dayStart).getTime();
+  var dayEnd = new Date(root.dataset.dayEnd).getTime();
+  var daySeconds = (dayEnd - dayStart) / 1000;
+  var video = document.getElementById("tl-video");
+  var bar = document.getElementById("tl-bar");
+  var head = document.getElementById("tl-head");
+  var clock = document.getElementById("tl-clock");
+  var api = "/api/cameras/" + camera + "/recordings/";
+  var range = "start=" + encodeURIComponent(root.dataset.dayStart) + "&end=" + encodeURIComponent(root.dataset.dayEnd);
+  var AHEAD_SECONDS = 60;
+  var segments = [];  // {start, end (s since day start), init, media (URLs)}
+  var events = [];  // s since day start, ascending
+  var generation = 0;  // bumped on each seek outside the buffer: older loaders stop
+  var sourceBuffer = null;
+  var mediaSource = null;
+  var pendingSeek = null;  // a position asked for before the media there was buffered
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) throw new Error(url + ": " + r.status);
+      return r.json();
+    });
+  }
+  function secondsOf(iso) { return (new Date(iso).getTime() - dayStart) / 1000; }
+  function percent(seconds) { return Math.max(0, Math.min(100, seconds / daySeconds * 100)) + "%"; }
+  function place(kind, from, to, title) {
+    var el = document.createElement(kind === "tl-marker" ? "button" : "div");
+    el.className = kind;
+    el.style.left = percent(from);
+    if (to !== null) el.style.width = "calc(" + percent(to - from) + " + 1px)";
+    if (title) el.title = title;
+    bar.appendChild(el);
+    return el;
+  }
+  function hhmmss(seconds) {
+    return new Date(dayStart + seconds * 1000).toISOString().slice(11, 19);
+  }
+
+  // --- the day on the bar ---------------------------------------------------------------------------
+  getJSON(api + "?" + range).then(function (day) {
+    var runStart = null, runEnd = null;
+    day.segments.forEach(function (s) {
+      var a = secondsOf(s.start), b = secondsOf(s.end);
+      if (runEnd !== null && a - runEnd <= 1) { runEnd = Math.max(runEnd, b); return; }
+      if (runStart !== null) place("tl-span", runStart, runEnd);
+      runStart = a; runEnd = b;
+    });
+    if (runStart !== null) place("tl-span", runStart, runEnd);
+    day.gaps.forEach(function (g) { place("tl-gap", secondsOf(g.start), secondsOf(g.end), "gap: " + g.cause); });
+  });
+  var since = encodeURIComponent(root.dataset.dayStart), until = encodeURIComponent(root.dataset.dayEnd);
+  getJSON("/api/alerts/?camera=" + camera + "&since=" + since + "&until=" + until + "&page_size=500").then(function (page) {
+    page.results.forEach(function (alert) {
+      var at = secondsOf(alert.started_at || alert.occurred_at);
+      events.push(at);
+      var marker = place("tl-marker", at, null, alert.alert_type + " at " + hhmmss(at));
+      marker.classList.add("type-" + alert.alert_type);
+      marker.addEventListener("click", function (e) { e.stopPropagation(); seek(at); });
+    });
+    events.sort(function (a, b) { return a - b; });
+  });
+
+  // --- the player ----------------------------------------------------------------------------------
+  function parsePlaylist(text) {
+    var found = [], pending = {};
+    text.split("\n").forEach(function (line) {
+      if (line.indexOf("#EXT-X-PROGRAM-DATE-TIME:") === 0) pending.start = secondsOf(line.slice(25));
+      else if (line.indexOf("#EXT-X-MAP:URI=") === 0) pending.init = line.slice(16, -1);
+      else if (line.indexOf("#EXTINF:") === 0) pending.duration = parseFloat(line.slice(8));
+      else if (line && line[0] !== "#") {
+        pending.media = line;
+        pending.end = pending.start + pending.duration;
+        found.push(pending);
+        pending = {};
+      }
+    });
+    return found;
+  }
+  function bytes(url) {
+    return fetch(api + url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(url + ": " + r.status);
+      return r.arrayBuffer();
+    });
+  }
+  function codecOf(init) {
+    var data = new Uint8Array(init);
+    for (var i = 0; i + 8 < data.length; i++) {
+      if (data[i] === 0x61 && data[i + 1] === 0x76 && data[i + 2] === 0x63 && data[i + 3] === 0x43) {  // avcC
+        var hex = function (b) { return ("0" + b.toString(16)).slice(-2); };
+        return "avc1." + hex(data[i + 5]) + hex(data[i + 6]) + hex(data[i + 7]);
+      }
+    }
+    return "avc1.42E01E";
+  }
+  function append(buffer) {
+    return new Promise(function (resolve, reject) {
+      sourceBuffer.addEventListener("updateend", function () { applyPendingSeek(); resolve(); }, { once: true });
+      sourceBuffer.addEventListener("error", reject, { once: true });
+      sourceBuffer.appendBuffer(buffer);
+    });
+  }
+  function applyPendingSeek() {
+    // A seek before any media (readyState 0) is not kept by every browser: set it once it is buffered.
+    if (pendingSeek === null) return;
+    var ranges = video.buffered;
+    for (var i = 0; i < ranges.length; i++) {
+      if (ranges.start(i) <= pendingSeek + 0.1 && pendingSeek < ranges.end(i)) {
+        video.currentTime = Math.max(pendingSeek, ranges.start(i));
+        pendingSeek = null;
+        return;
+      }
+    }
+  }
+  function bufferedAhead() {
+    var t = video.currentTime, ranges = video.buffered;
+    for (var i = 0; i < ranges.length; i++) {
+      if (ranges.start(i) <= t + 0.2 && t <= ranges.end(i)) return ranges.end(i) - t;
+    }
+    return 0;
+  }
+  function indexAt(seconds) {
+    for (var i = 0; i < segments.length; i++) if (segments[i].end > seconds) return i;
+    return -1;
+  }
+  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+  function load(from, mine) {
+    // One segment after another: its init section, then its media; never more than AHEAD_SECONDS ahead.
+    var i = from;
+    function next() {
+      if (mine !== generation || i < 0 || i >= segments.length) return Promise.resolve();
+      if (bufferedAhead() > AHEAD_SECONDS) return wait(250).then(next);
+      var segment = segments[i++];
+      return bytes(segment.init).then(function (init) {
+        if (mine !== generation) return null;
+        if (!sourceBuffer) {
+          sourceBuffer = mediaSource.addSourceBuffer('video/mp4; codecs="' + codecOf(init) + '"');
+          sourceBuffer.timestampOffset = -dayStart / 1000;
+        }
+        return append(init).then(function () { return bytes(segment.media); }).then(function (media) {
+          if (mine === generation) return append(media);
+          return null;
+        });
+      }).then(next);
+    }
+    return next();
+  }
+  function seek(seconds) {
+    var buffered = false, ranges = video.buffered;
+    for (var i = 0; i < ranges.length; i++) if (ranges.start(i) <= seconds && seconds < ranges.end(i)) buffered = true;
+    video.currentTime = seconds;
+    if (!buffered) {
+      pendingSeek = seconds;
+      generation += 1;
+      var mine = generation;
+      var start = indexAt(seconds);
+      var go = function () { load(start, mine); };
+      if (sourceBuffer && sourceBuffer.updating) sourceBuffer.addEventListener("updateend", go, { once: true });
+      else go();
+    }
+  }
+  fetch(api + "playlist.m3u8?" + range, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (text) {
+    segments = parsePlaylist(text);
+    root.dataset.segments = String(segments.length);
+    if (!segments.length || !window.MediaSource) return;
+    mediaSource = new MediaSource();
+    video.src = URL.createObjectURL(mediaSource);
+    mediaSource.addEventListener("sourceopen", function () {
+      mediaSource.duration = daySeconds;
+      // From an event (?at=, its start, and ?pre=, the camera's pre-roll): its moment with the pre-roll.
+      var query = new URLSearchParams(window.location.search);
+      var at = query.get("at"), pre = Number(query.get("pre")) || 0;
+      seek(at ? Math.max(0, secondsOf(at) - pre) : segments[0].start);
+    }, { once: true });
+  });
+
+  // --- controls --------------------------------------------------------------------------------------
+  var playButton = document.getElementById("tl-play");
+  function toggle() { if (video.paused) video.play(); else video.pause(); }
+  playButton.addEventListener("click", toggle);
+  video.addEventListener("play", function () { playButton.textContent = "Pause"; });
+  video.addEventListener("pause", function () { playButton.textContent = "Play"; });
+  document.getElementById("tl-speed").addEventListener("change", function (e) { video.playbackRate = Number(e.target.value); });
+  function jumpEvent(direction) {
+    var t = video.currentTime, target = null;
+    events.forEach(function (at) {
+      if (direction > 0 && at > t + 0.5 && target === null) target = at;
+      if (direction < 0 && at < t - 0.5) target = at;
+    });
+    if (target !== null) seek(target);
+  }
+  document.getElementById("tl-next").addEventListener("click", function () { jumpEvent(1); });
+  document.getElementById("tl-prev").addEventListener("click", function () { jumpEvent(-1); });
+  bar.addEventListener("click", function (e) {
+    var box = bar.getBoundingClientRect();
+    seek((e.clientX - box.left) / box.width * daySeconds);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
+    if (e.key === " ") { e.preventDefault(); toggle(); }
+    else if (e.key === "ArrowRight") seek(video.currentTime + 10);
+    else if (e.key === "ArrowLeft") seek(Math.max(0, video.currentTime - 10));
+    else if (e.key === "n") jumpEvent(1);
+    else if (e.key === "p") jumpEvent(-1);
+  });
+  video.addEventListener("timeupdate", function () {
+    head.style.left = percent(video.currentTime);
+    clock.textContent = hhmmss(video.currentTime);
+    root.dataset.position = String(video.currentTime);
+  });
+
+  // --- exports ---------------------------------------------------------------------------------------
+  var form = document.getElementById("tl-export");
+  var status = document.getElementById("tl-export-status");
+  function atTime(value) {
+    var parts = value.split(":").map(Number);
+    return new Date(dayStart + ((parts[0] * 60 + parts[1]) * 60 + (parts[2] || 0)) * 1000).toISOString();
+  }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var token = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+    var body = {
+      camera: Number(camera),
+      start: atTime(document.getElementById("tl-export-start").value),
+      end: atTime(document.getElementById("tl-export-end").value),
+      name: document.getElementById("tl-export-name").value,
+    };
+    fetch("/api/exports/", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(body),
+    }).then(function (r) { return r.json().then(function (answer) { return { ok: r.ok, answer: answer }; }); })
+      .then(function (result) {
+        if (!result.ok) { status.textContent = JSON.stringify(result.answer); return; }
+        follow(result.answer.id);
+      });
+  });
+  function follow(id) {
+    getJSON("/api/exports/" + id + "/").then(function (exp) {
+      if (exp.status === "done") {
+        status.textContent = "";
+        var link = document.createElement("a");
+        link.href = exp.url; link.textContent = "Download " + exp.name; link.id = "tl-export-link";
+        status.appendChild(link);
+      } else if (exp.status === "failed") {
+        status.textContent = "Failed: " + exp.error;
+      } else {
+        status.textContent = exp.status + " " + Math.round(exp.progress * 100) + " %";
+        setTimeout(function () { follow(id); }, 1000);
+      }
+    });
+  }
+})();
