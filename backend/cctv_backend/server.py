@@ -18,6 +18,7 @@ bytes is a socket on the event loop; Django runs only once a request has fully a
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 
@@ -26,6 +27,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn_worker import UvicornWorker
 
 from cctv_backend.env import env_float
+
+log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT = env_float("GUNICORN_HEADER_TIMEOUT", 10.0, minimum=1.0, maximum=300.0)
 # A request line and headers larger than this answer 400 (h11's default, 16 KiB, stated).
@@ -66,6 +69,8 @@ class HeadDeadlineH11Protocol(H11Protocol):
         waiting_for_head = self.conn.their_state is h11.IDLE
         idle = self.cycle is None or self.cycle.response_complete
         if waiting_for_head and idle and not self.transport.is_closing():
+            # Logged: a burst of clients on a starved machine once lost a viewer this way, unexplained.
+            log.warning("closed a connection whose request head did not arrive within %g s", HEADER_TIMEOUT)
             self.transport.close()
 
 
