@@ -26,14 +26,14 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from recordings import selectors, services
 from recordings.fmp4 import Fragmented, NotFragmentable, fragment
 from recordings.models import RecordingSegment
-from recordings.serializers import RecordingsQuerySerializer
+from recordings.serializers import WINDOW_PARAMETERS, RecordingsQuerySerializer
 from surveillance import media_store
 from surveillance.errors import ApplicationError, StoreUnavailable
 from surveillance.metrics import REJECT_BUSY
@@ -82,17 +82,7 @@ def playlist(rows: list[selectors.SegmentRow], *, camera_id: int) -> str:
 
 class PlaylistApi(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "start", OpenApiTypes.DATETIME, required=True, description="ISO 8601 with a zone."
-            ),
-            OpenApiParameter(
-                "end",
-                OpenApiTypes.DATETIME,
-                required=True,
-                description="After start, at most RECORDINGS_QUERY_MAX_SECONDS later.",
-            ),
-        ],
+        parameters=WINDOW_PARAMETERS,
         responses={(200, PLAYLIST_TYPE): OpenApiTypes.STR},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from surveillance.validators import parse_aware
@@ -78,3 +80,16 @@ class UsageOutputSerializer(serializers.Serializer):
     bytes = serializers.IntegerField()
     cap_bytes = serializers.IntegerField(help_text="RECORDING_STORAGE_PER_USER_BYTES; 0: no cap.")
     cameras = CameraUsageOutputSerializer(many=True)
+
+
+# The window of a recordings query and of a playlist, as the API schema shows it (checked by
+# RecordingsQuerySerializer).
+WINDOW_PARAMETERS = [
+    OpenApiParameter("start", OpenApiTypes.DATETIME, required=True, description="ISO 8601 with a zone."),
+    OpenApiParameter(
+        "end",
+        OpenApiTypes.DATETIME,
+        required=True,
+        description="After start, at most RECORDINGS_QUERY_MAX_SECONDS later.",
+    ),
+]

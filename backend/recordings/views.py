@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from recordings import metrics, selectors, services
 from recordings.serializers import (
+    WINDOW_PARAMETERS,
     RecordingsOutputSerializer,
     RecordingsQuerySerializer,
     StoredSegmentOutputSerializer,
@@ -45,17 +46,7 @@ def _start_ms(moment: datetime) -> int:
 
 class RecordingsApi(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "start", OpenApiTypes.DATETIME, required=True, description="ISO 8601 with a zone."
-            ),
-            OpenApiParameter(
-                "end",
-                OpenApiTypes.DATETIME,
-                required=True,
-                description="After start, at most RECORDINGS_QUERY_MAX_SECONDS later.",
-            ),
-        ],
+        parameters=WINDOW_PARAMETERS,
         responses={200: RecordingsOutputSerializer},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
