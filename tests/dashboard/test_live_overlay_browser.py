@@ -24,8 +24,9 @@ from worker.conftest import person_onnx, person_pt  # noqa: F401
 
 from support.backend import add_user
 from support.live_site import LiveSite, one_camera_live
+from support.parallel import LIVE_BROWSER
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, LIVE_BROWSER]
 
 MODEL_CLASS_NAMES = ("Normal", "Fall")  # the bundled model's: they never reach a viewer
 
