@@ -28,9 +28,8 @@ from websockets.sync.client import connect as ws_connect
 
 from support.backend import DEMO_PASSWORD, DEMO_USER, add_user
 from support.live_site import NO_DETECTOR, LiveSite, one_camera_live
-from support.parallel import LIVE_BROWSER
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, LIVE_BROWSER]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MAX_VIEWERS = 3
 

@@ -24,9 +24,8 @@ from worker.conftest import person_onnx, person_pt  # noqa: F401
 
 from support.backend import add_user
 from support.live_site import LiveSite, one_camera_live
-from support.parallel import LIVE_BROWSER
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, LIVE_BROWSER]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MODEL_CLASS_NAMES = ("Normal", "Fall")  # the bundled model's: they never reach a viewer
 

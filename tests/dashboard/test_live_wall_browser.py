@@ -25,11 +25,10 @@ from playwright.sync_api import Page, expect
 from websockets.sync.client import connect as ws_connect
 
 from support.backend import RunningBackend, add_user, start_backend
-from support.parallel import LIVE_BROWSER
 from support.rtsp_server import gstreamer_available, start_rtsp_server
 from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, LIVE_BROWSER]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MAIN_SIZE, SUB_SIZE = (640, 360), (320, 180)
 LOAD_VIEWERS = 50

@@ -38,11 +38,6 @@ FOLDER_GROUPS = {
 }
 
 GROUP_MARK = "xdist_group"
-#: The live view's end-to-end browser modules (relay, wall, overlay): each starts an RTSP server, a worker, a
-#: backend and Chromium, and asserts what a viewer sees within seconds. Side by side on the 2 cores, with the
-#: rest of the suite's real-time tests, they starved each other (a wall tile without media for 8 s, one of
-#: 50 viewers refused): one after another on one worker instead.
-LIVE_BROWSER = pytest.mark.xdist_group("live-browser")
 #: Where the workers leave {test id: group} for the controller's scheduler (set by the controller).
 GROUPS_FILE = "CCTV_TEST_GROUPS_DIR"
 
