@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cctv_worker.detect.base import Detection
+from cctv_worker.metrics import SEGMENT_DROP_REASONS
 
 
 def det(
@@ -25,3 +26,10 @@ def wait_for(condition, timeout: float = 15.0, interval: float = 0.02, what: str
             raise AssertionError(f"{what} not met within {timeout} s")
         time.sleep(interval)
     return time.monotonic() - started
+
+
+def assert_no_segment_dropped(worker, camera: str) -> None:
+    """No recording segment of ``camera`` was dropped by ``worker`` (a WorkerProcess), for any reason the
+    worker counts (cctv_segments_dropped_total{reason})."""
+    for reason in SEGMENT_DROP_REASONS:
+        assert worker.value("cctv_segments_dropped_total", camera=camera, reason=reason) == 0, reason
