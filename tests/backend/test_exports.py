@@ -349,8 +349,12 @@ def test_the_job_loop_beats_and_clears_scratch_a_killed_job_left(db, media_root,
     dead, live = folder / "export-1-dead.mp4", folder / "export-2-live.mp4"
     dead.write_bytes(b"partial")
     live.write_bytes(b"in the making")
-    old = time.time() - settings.EXPORT_STALE_SECONDS - 5
+    # Both times set from this process's clock: under the suite's faked clock (libfaketime, a year on) the
+    # file system still stamps real time, which would make the fresh file look a year old.
+    now = time.time()
+    old = now - settings.EXPORT_STALE_SECONDS - 5
     os.utime(dead, (old, old))
+    os.utime(live, (now, now))
     stop, beats = threading.Event(), []
 
     def beat() -> None:
