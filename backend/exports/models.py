@@ -25,8 +25,11 @@ def export_path(export: Export, filename: str) -> str:
 
 
 class Export(models.Model):
-    # The user who asked: the only one who may see, download or delete it (exports.selectors).
+    # The user who asked.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    # The team that owns it: its camera's (issue 25); who may see, download or delete it is the team's
+    # roles' (exports.selectors).
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="exports")
     # A deleted camera takes its exports with it, as it takes its recordings and alerts.
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="exports")
     name = models.CharField(max_length=NAME_MAX_LENGTH)
@@ -52,3 +55,9 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} of camera {self.camera_id} ({self.status})"
+
+    def save(self, *args, **kwargs) -> None:
+        # An export belongs to its camera's team (code that creates one directly need not say so).
+        if self.team_id is None and self.camera_id is not None:
+            self.team_id = self.camera.team_id
+        super().save(*args, **kwargs)

@@ -33,7 +33,7 @@ class ExportOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Export
         fields = [
-            "id", "camera", "name", "start", "end", "status", "progress", "error", "size", "duration",
+            "id", "camera", "team", "name", "start", "end", "status", "progress", "error", "size", "duration",
             "created_at", "finished_at", "url",
         ]  # fmt: skip
         read_only_fields = fields

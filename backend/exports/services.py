@@ -12,12 +12,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from exports.models import Export, ExportStatus
-from exports.selectors import export_of, exports_of
-from surveillance import media_store
+from exports.selectors import export_of
+from surveillance import access, media_store
 from surveillance import metrics as base_metrics
-from surveillance.access import Action
+from surveillance.access import Action, cameras_visible_to
 from surveillance.errors import ApplicationError
-from surveillance.selectors import cameras_of
 
 # Who asked for which footage, and when: an export takes footage out of the product (an audit trail).
 audit = logging.getLogger("exports.audit")
@@ -45,10 +44,12 @@ def export_create(
         raise ExportInvalid({"end": f"At most EXPORT_MAX_SECONDS={longest} s between start and end."})
     if end > now:
         raise ExportInvalid({"end": "The range has not been recorded yet: end lies in the future."})
-    camera = cameras_of(user).filter(pk=camera_id).first()
+    camera = cameras_visible_to(user, Action.VIEW_MEDIA).filter(pk=camera_id).first()
     if camera is None:
         raise ExportInvalid({"camera": f"You have no camera with id {camera_id}."})
-    mine = exports_of(user, Action.CHANGE)
+    access.check(user, Action.EXPORT, team_id=camera.team_id)
+    # The limits count what this user asked for, in whichever team (accounting, not access).
+    mine = Export.objects.filter(user_id=user.pk)
     if mine.filter(status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]).count() >= (
         active := settings.EXPORT_ACTIVE_PER_USER
     ):
@@ -59,7 +60,9 @@ def export_create(
         )
     if mine.count() >= (kept := settings.EXPORT_KEPT_PER_USER):
         raise ExportInvalid({"detail": f"You keep {kept} exports (EXPORT_KEPT_PER_USER): delete one first."})
-    export = Export.objects.create(user=user, camera=camera, name=name, start=start, end=end)
+    export = Export.objects.create(
+        user=user, team_id=camera.team_id, camera=camera, name=name, start=start, end=end
+    )
     audit.info(
         "export %s created by user %s (%s): camera %s (%s) from %s to %s, named %r",
         export.pk,
@@ -77,7 +80,7 @@ def export_create(
 def export_delete(*, user: User, export_id: int) -> None:
     """Deletes the user's export and its stored file (404 for another user's). A job still making it
     notices at its next progress write and stores nothing."""
-    export = export_of(user=user, export_id=export_id, action=Action.CHANGE)
+    export = export_of(user=user, export_id=export_id, action=Action.EXPORT)
     name = export.file.name
     export.delete()
     media_store.delete_many([name])

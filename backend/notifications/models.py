@@ -24,6 +24,7 @@ from notifications.validators import (
     validate_topic_prefix,
     validate_zone_names,
 )
+from teams.models import OwnedByTeam
 
 
 class ChannelKind(models.TextChoices):
@@ -51,10 +52,12 @@ def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Channel(models.Model):
-    """Where a user's alerts go (a webhook, an MQTT broker, e-mail addresses) and which alerts go there."""
+class Channel(OwnedByTeam, models.Model):
+    """Where a team's alerts go (a webhook, an MQTT broker, e-mail addresses) and which alerts go there."""
 
+    # Who added it; the team owns it (issue 25) and hears about its cameras' alerts.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channels")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="channels")
     kind = models.CharField(max_length=16, choices=ChannelKind.choices)
     name = models.CharField(max_length=100)
     enabled = models.BooleanField(default=True)

@@ -10,6 +10,7 @@ from django.db.models import Count, Min, QuerySet
 from django.shortcuts import get_object_or_404
 
 from notifications.models import Channel, Delivery, DeliveryStatus
+from surveillance import access
 from surveillance.access import Action, rule
 
 
@@ -17,9 +18,13 @@ def channels_of(user: User) -> QuerySet[Channel]:
     return Channel.objects.filter(rule(user, Action.VIEW)).order_by("id")
 
 
-def channel_of(*, user: User, channel_id: int) -> Channel:
-    """The user's channel; ``Http404`` for a missing id and another user's channel alike."""
-    return get_object_or_404(channels_of(user), pk=channel_id)
+def channel_of(*, user: User, channel_id: int, action: Action = Action.VIEW) -> Channel:
+    """The channel if the user may see it (``Http404`` for a missing id and another team's channel alike),
+    and ``PermissionDenied`` (403) when their role there does not allow ``action``."""
+    channel = get_object_or_404(channels_of(user), pk=channel_id)
+    if action != Action.VIEW:
+        access.check(user, action, team_id=channel.team_id)
+    return channel
 
 
 def deliveries_of(

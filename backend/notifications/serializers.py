@@ -16,6 +16,12 @@ class ChannelInputSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=ChannelKind.choices)
     name = serializers.CharField(max_length=100)
+    team = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The owning team's id, on create only (default: your personal team); your role there must "
+        "allow changing channels (admin or owner). The channel hears about that team's cameras.",
+    )
     enabled = serializers.BooleanField(required=False)
     url = serializers.CharField(max_length=2048, required=False, allow_blank=True)
     secret = serializers.CharField(max_length=255, required=False, allow_blank=True, trim_whitespace=False)
@@ -59,7 +65,7 @@ class ChannelOutputSerializer(serializers.ModelSerializer):
         model = Channel
         fields = (
             "id", "kind", "name", "enabled", "url", "secret", "topic_prefix", "username", "password",
-            "addresses", *CHANNEL_RULE_FIELDS, "created_at", "updated_at",
+            "addresses", *CHANNEL_RULE_FIELDS, "team", "created_at", "updated_at",
         )  # fmt: skip
 
     def get_url(self, channel: Channel) -> str:

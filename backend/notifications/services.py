@@ -31,9 +31,10 @@ from notifications.models import (
 )
 from notifications.senders import Outcome
 from surveillance import access
-from surveillance.access import Action, cameras_visible_to
+from surveillance.access import Action
 from surveillance.models import Alert, Clip
 from surveillance.services import url_with_kept_secrets
+from teams.services import team_for_new_row
 
 logger = logging.getLogger(__name__)
 
@@ -59,23 +60,27 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise TypeError(f"not editable channel fields: {', '.join(sorted(unknown))}")
 
 
-def _check_cameras_visible(channel: Channel, user: User) -> None:
-    visible = cameras_visible_to(user, Action.VIEW).filter(pk__in=channel.cameras)
+def _check_cameras_visible(channel: Channel) -> None:
+    """A channel's rules name cameras of its own team (the only ones it hears about); whoever may change
+    the channel may see every one of them (``Action.CHANGE`` includes ``Action.VIEW``)."""
+    visible = access.team_cameras(channel.team_id).filter(pk__in=channel.cameras)
     unknown = sorted(set(channel.cameras) - set(visible.values_list("pk", flat=True)))
     if unknown:
         raise ValidationError({"cameras": f"No camera of yours has the id {', '.join(map(str, unknown))}."})
 
 
-def channel_create(*, user: User, kind: str, name: str, **fields: Any) -> Channel:
-    """A new channel; a webhook without a secret gets a generated one (shown once by the API)."""
+def channel_create(*, user: User, kind: str, name: str, team: int | None = None, **fields: Any) -> Channel:
+    """A new channel of ``team`` (default: the user's personal team; the user's role there must allow
+    changing channels); a webhook without a secret gets a generated one (shown once by the API)."""
     _check_fields(fields)
+    owner = team_for_new_row(user=user, team_id=team, action=Action.CHANGE)
     if kind == ChannelKind.MQTT and not fields.get("topic_prefix"):
         fields["topic_prefix"] = "cctv"
     if kind == ChannelKind.WEBHOOK and not fields.get("secret"):
         fields["secret"] = new_webhook_secret()
-    channel = Channel(user=user, kind=kind, name=name, **fields)
+    channel = Channel(user=user, team=owner, kind=kind, name=name, **fields)
     channel.full_clean()
-    _check_cameras_visible(channel, user)
+    _check_cameras_visible(channel)
     channel.save()
     logger.info("notification channel %s (%s) created by user %s", channel.pk, kind, user.pk)
     return channel
@@ -83,6 +88,9 @@ def channel_create(*, user: User, kind: str, name: str, **fields: Any) -> Channe
 
 def channel_update(*, channel: Channel, **fields: Any) -> Channel:
     """Change a channel; a ``***`` left in its URL (shown masked) keeps the stored secret, as for cameras."""
+    team = fields.pop("team", None)
+    if team is not None and team != channel.team_id:
+        raise ValidationError({"team": ["A channel stays in the team it was added to."]})
     _check_fields(fields)
     if fields.get("url"):
         try:
@@ -95,7 +103,7 @@ def channel_update(*, channel: Channel, **fields: Any) -> Channel:
     for name in changed:
         setattr(channel, name, fields[name])
     channel.full_clean()
-    _check_cameras_visible(channel, channel.user)
+    _check_cameras_visible(channel)
     channel.save(update_fields=[*changed, "updated_at"])
     return channel
 
@@ -145,7 +153,8 @@ def _enqueue_alert_event(
     *, alert: Alert, event: str, now: datetime | None, hold_seconds: float = 0.0
 ) -> list[Delivery]:
     now = now or timezone.now()
-    channels = Channel.objects.filter(user_id__in=access.viewer_ids(alert.camera), enabled=True)
+    # A team's channels hear about the team's cameras.
+    channels = Channel.objects.filter(team_id=alert.camera.team_id, enabled=True)
     facts = _facts_of(alert)
     wanted = [channel for channel in channels if rules.wants(_rules_of(channel), facts, event=event, now=now)]
     wanted = _within_channel_rate(wanted, now=now)
@@ -391,14 +400,14 @@ def availability_sweep(*, now: datetime) -> int:
     channels = list(Channel.objects.filter(kind=ChannelKind.MQTT, enabled=True))
     if not channels:
         return 0
-    by_user = access.cameras_by_viewer({channel.user_id for channel in channels})
+    by_team = access.cameras_by_team({channel.team_id for channel in channels})
     known = {
         (row.channel_id, row.camera_id): row
         for row in ChannelCameraAvailability.objects.filter(channel__in=channels)
     }
     with transaction.atomic():
         for channel in channels:
-            for camera in by_user.get(channel.user_id, []):
+            for camera in by_team.get(channel.team_id, []):
                 if channel.cameras and camera.pk not in channel.cameras:
                     continue
                 online = camera.is_active and camera.is_online(now)

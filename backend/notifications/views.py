@@ -21,6 +21,7 @@ from notifications.serializers import (
     DeliveryFilterSerializer,
     DeliveryOutputSerializer,
 )
+from surveillance.access import Action
 from surveillance.pagination import PagePagination
 from surveillance.serializers import paginated
 from surveillance.users import signed_in_user
@@ -63,7 +64,7 @@ class ChannelDetailApi(APIView):
         return Response(ChannelOutputSerializer(channel).data)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
-        channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk)
+        channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk, action=Action.CHANGE)
         data = ChannelInputSerializer(data=request.data, partial=partial, context={"channel": channel})
         data.is_valid(raise_exception=True)
         channel = services.channel_update(channel=channel, **data.validated_data)
@@ -79,7 +80,8 @@ class ChannelDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        services.channel_delete(channel=selectors.channel_of(user=signed_in_user(request), channel_id=pk))
+        channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk, action=Action.CHANGE)
+        services.channel_delete(channel=channel)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -88,7 +90,7 @@ class ChannelTestApi(APIView):
 
     @extend_schema(request=None, responses={200: DeliveryOutputSerializer, 503: None})
     def post(self, request: Request, pk: int) -> Response:
-        channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk)
+        channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk, action=Action.CHANGE)
         # The attempt runs in this request's thread: at most CHANNEL_TEST_CONCURRENCY of a process at once
         # (the others answer 503 at once), so slow receivers cannot hold every request thread; the
         # sender's one deadline per attempt bounds how long each is held.

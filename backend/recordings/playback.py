@@ -35,6 +35,7 @@ from recordings.fmp4 import Fragmented, NotFragmentable, fragment
 from recordings.models import RecordingSegment
 from recordings.serializers import WINDOW_PARAMETERS, RecordingsQuerySerializer
 from surveillance import media_store
+from surveillance.access import Action
 from surveillance.errors import ApplicationError, StoreUnavailable
 from surveillance.metrics import REJECT_BUSY
 from surveillance.selectors import camera_of
@@ -87,7 +88,8 @@ class PlaylistApi(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         user = signed_in_user(request)
-        camera_of(user=user, camera_id=pk)  # 404 before anything else for another's
+        # 404 for another team's camera, 403 for a role that may not watch.
+        camera_of(user=user, camera_id=pk, action=Action.VIEW_MEDIA)
         query = RecordingsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = selectors.camera_recordings(user=user, camera_id=pk, **query.validated_data)

@@ -65,7 +65,7 @@ def camera_recordings(
     *, user: User, camera_id: int, start: datetime, end: datetime, now: datetime | None = None
 ) -> Recordings:
     """The camera's segments overlapping [start, end) in time order, and the gaps between them."""
-    camera = camera_of(user=user, camera_id=camera_id)
+    camera = camera_of(user=user, camera_id=camera_id, action=Action.VIEW_MEDIA)
     now = now or timezone.now()
     segments = _segments(camera.pk, start, end)
     outages = StreamOutage.objects.filter(camera=camera, started_at__lt=end).filter(
@@ -182,7 +182,7 @@ def camera_recordings_document(
     (tests/backend/test_recordings.py)."""
     if connection.vendor != "postgresql" or timezone.get_current_timezone_name() != "UTC":
         return None
-    camera = camera_of(user=user, camera_id=camera_id)
+    camera = camera_of(user=user, camera_id=camera_id, action=Action.VIEW_MEDIA)
     if not _iso_date_style():
         return None
     now = now or timezone.now()

@@ -32,6 +32,7 @@ from recordings.serializers import (
     UsageOutputSerializer,
 )
 from surveillance import media_store
+from surveillance.access import Action
 from surveillance.parsers import spooled_clip
 from surveillance.permissions import IsUser, IsUserOrCamera, is_camera
 from surveillance.selectors import camera_of
@@ -50,7 +51,8 @@ class RecordingsApi(APIView):
         responses={200: RecordingsOutputSerializer},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        camera_of(user=signed_in_user(request), camera_id=pk)  # 404 before anything else for another's
+        # 404 before anything else for another team's camera, 403 for a role that may not watch.
+        camera_of(user=signed_in_user(request), camera_id=pk, action=Action.VIEW_MEDIA)
         query = RecordingsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         iso = _iso_formatter()
@@ -158,12 +160,12 @@ class SegmentApi(CountsRejections):
 
 
 def _camera_for_upload(request: Request, camera_id: int):
-    """An ingest token may only name its own camera, a user only their own (as for clips)."""
+    """An ingest token may only name its own camera, a user one their role lets them change (as for clips)."""
     if is_camera(request):
         if request.auth.pk != camera_id:
             raise exceptions.PermissionDenied(f"This ingest token belongs to camera {request.auth.pk}.")
         return request.auth
-    return camera_of(user=signed_in_user(request), camera_id=camera_id)
+    return camera_of(user=signed_in_user(request), camera_id=camera_id, action=Action.CHANGE)
 
 
 class RecordingUsageApi(APIView):

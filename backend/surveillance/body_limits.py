@@ -127,8 +127,8 @@ def clip_uploader_is_authorized(camera_id: int, authorization: str | None) -> bo
     from rest_framework.authentication import TokenAuthentication
     from rest_framework.request import Request
 
+    from surveillance.access import Action, cameras_visible_to
     from surveillance.authentication import CameraIngestTokenAuthentication
-    from surveillance.models import Camera
     from surveillance.selectors import is_operator_service_user
 
     if not authorization:
@@ -146,7 +146,11 @@ def clip_uploader_is_authorized(camera_id: int, authorization: str | None) -> bo
     if found is None:
         return False
     user = found[0]
-    return not is_operator_service_user(user) and Camera.objects.filter(pk=camera_id, user=user).exists()
+    # The same rule the view applies after the body is read (surveillance.views._camera_for_ingest).
+    return (
+        not is_operator_service_user(user)
+        and cameras_visible_to(user, Action.CHANGE).filter(pk=camera_id).exists()
+    )
 
 
 def declared_too_large(content_length: str | None, limit: BodyLimit) -> bool:

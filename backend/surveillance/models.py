@@ -23,6 +23,7 @@ from surveillance.validators import (
     validate_rtsp_url,
     validate_zones,
 )
+from teams.models import OwnedByTeam
 
 
 class AlertType(models.TextChoices):
@@ -108,10 +109,12 @@ def new_token_nonce() -> str:
     return secrets.token_hex(16)
 
 
-class Camera(models.Model):
-    """An RTSP camera of one user, with the detection config its worker runs and the status it reports."""
+class Camera(OwnedByTeam, models.Model):
+    """An RTSP camera of a team, with the detection config its worker runs and the status it reports."""
 
+    # Who added it (quotas and storage caps count against this account); the team owns it (issue 25).
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cameras")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="cameras")
     name = models.CharField(max_length=100)
     rtsp_url = models.CharField("RTSP URL", max_length=1024, validators=[validate_rtsp_url])
     # Optional low-resolution sub-stream: the worker detects on it and records rtsp_url into clips. It

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from surveillance import reviews, selectors
+from surveillance.access import Action
 from surveillance.serializers import (
     AlertOutputSerializer,
     AlertsAcknowledgeInputSerializer,
@@ -25,14 +26,14 @@ class AlertReviewApi(APIView):
     @extend_schema(request=None, responses={200: AlertOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         user = signed_in_user(request)
-        alert = selectors.alert_of(user=user, alert_id=pk)
+        alert = selectors.alert_of(user=user, alert_id=pk, action=Action.REVIEW)
         reviews.alerts_review(user=user, alert_ids=[alert.pk])
         return self._answer(request, pk)
 
     @extend_schema(request=None, responses={200: AlertOutputSerializer})
     def delete(self, request: Request, pk: int) -> Response:
         user = signed_in_user(request)
-        alert = selectors.alert_of(user=user, alert_id=pk)
+        alert = selectors.alert_of(user=user, alert_id=pk, action=Action.REVIEW)
         reviews.alert_unreview(user=user, alert=alert)
         return self._answer(request, pk)
 

@@ -40,7 +40,9 @@ def is_reviewed(*, alert: Alert, user: User) -> bool:
 def alerts_review(*, user: User, alert_ids: list[int], now: datetime | None = None) -> int:
     """Marks the user's visible alerts among ``alert_ids`` reviewed by them; returns how many changed
     (an alert already reviewed keeps its first time)."""
-    visible = set(alerts_visible_to(user, Action.VIEW).filter(pk__in=alert_ids).values_list("pk", flat=True))
+    visible = set(
+        alerts_visible_to(user, Action.REVIEW).filter(pk__in=alert_ids).values_list("pk", flat=True)
+    )
     done = set(
         AlertReview.objects.filter(user_id=user.pk, alert_id__in=visible).values_list("alert_id", flat=True)
     )

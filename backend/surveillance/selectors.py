@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from surveillance import reviews, tokens
+from surveillance import access, reviews, tokens
 from surveillance.access import Action, alerts_visible_to, cameras_visible_to, clips_visible_to
 from surveillance.models import Alert, Camera, Clip
 
@@ -25,9 +25,13 @@ def cameras_of(user: User) -> QuerySet[Camera]:
     return cameras_visible_to(user, Action.VIEW).order_by("id")
 
 
-def camera_of(*, user: User, camera_id: int) -> Camera:
-    """The user's camera with this id; ``Http404`` for a missing id and for another user's camera alike."""
-    return get_object_or_404(cameras_of(user), pk=camera_id)
+def camera_of(*, user: User, camera_id: int, action: Action = Action.VIEW) -> Camera:
+    """The camera with this id if the user may see it (``Http404`` for a missing id and for another
+    team's camera alike), and ``PermissionDenied`` (403) when their role does not allow ``action``."""
+    camera = get_object_or_404(cameras_of(user), pk=camera_id)
+    if action != Action.VIEW:
+        access.check(user, action, team_id=camera.team_id)
+    return camera
 
 
 def active_cameras_of(user: User) -> QuerySet[Camera]:
@@ -76,8 +80,12 @@ def alerts_of(
     )
 
 
-def alert_of(*, user: User, alert_id: int) -> Alert:
-    return get_object_or_404(alerts_of(user), pk=alert_id)
+def alert_of(*, user: User, alert_id: int, action: Action = Action.VIEW) -> Alert:
+    """As ``camera_of``, for an alert (its camera's team decides)."""
+    alert = get_object_or_404(alerts_of(user), pk=alert_id)
+    if action != Action.VIEW:
+        access.check(user, action, team_id=alert.camera.team_id)
+    return alert
 
 
 def snapshot_alert_of(*, user: User, name: str) -> Alert:

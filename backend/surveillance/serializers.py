@@ -130,6 +130,12 @@ class CameraInputSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=100)
     rtsp_url = RtspUrlField(help_text="rtsp://user:pass@host:554/path")
+    team = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The owning team's id, on create only (default: your personal team); your role there must "
+        "allow changing cameras (admin or owner).",
+    )
     detect_rtsp_url = RtspUrlField(
         required=False,
         allow_blank=True,
@@ -231,6 +237,7 @@ class CameraOutputSerializer(_DetectionConfigOutput):
         "refused, 401, not found, timeout, unsupported codec) or a message the backend refused; empty: none."
     )
     online = serializers.SerializerMethodField()
+    team = serializers.IntegerField(source="team_id", help_text="The owning team's id.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -29,6 +29,7 @@ from rest_framework.authtoken.models import Token
 
 from cctv_common.redact import MASK, mask_url, restore_masked, same_origin
 from surveillance import clips, media_store, metrics, quotas, signals, snapshots
+from surveillance.access import Action, alerts_visible_to
 from surveillance.errors import IdempotencyConflict, InsufficientStorage
 from surveillance.live import parse_live_url
 from surveillance.models import (
@@ -42,8 +43,9 @@ from surveillance.models import (
     WallLayout,
     new_token_nonce,
 )
-from surveillance.selectors import OPERATOR_GROUP, alerts_of, camera_ingest_token
+from surveillance.selectors import OPERATOR_GROUP, camera_ingest_token
 from surveillance.validators import parse_aware
+from teams.services import team_for_new_row
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +66,15 @@ def _lock_user(user: User) -> None:
 
 
 def camera_create(
-    *, user: User, name: str, rtsp_url: str, detect_rtsp_url: str = "", **config: Any
+    *, user: User, name: str, rtsp_url: str, detect_rtsp_url: str = "", team: int | None = None, **config: Any
 ) -> Camera:
+    """A new camera of ``team`` (default: the user's personal team), where the user's role must allow
+    changing cameras (``PermissionDenied`` otherwise; ``ValidationError`` for a team they are not in)."""
     _check_fields(config, CAMERA_CONFIG_FIELDS)
-    camera = Camera(user=user, name=name, rtsp_url=rtsp_url, detect_rtsp_url=detect_rtsp_url, **config)
+    owner = team_for_new_row(user=user, team_id=team, action=Action.CHANGE)
+    camera = Camera(
+        user=user, team=owner, name=name, rtsp_url=rtsp_url, detect_rtsp_url=detect_rtsp_url, **config
+    )
     camera.full_clean()
     with transaction.atomic():
         _lock_user(user)
@@ -97,6 +104,9 @@ def url_with_kept_secrets(*, submitted: str, stored: str) -> str:
 
 
 def camera_update(*, camera: Camera, **fields: Any) -> Camera:
+    team = fields.pop("team", None)
+    if team is not None and team != camera.team_id:
+        raise ValidationError({"team": ["A camera stays in the team it was added to."]})
     _check_fields(fields, CAMERA_EDITABLE_FIELDS)
     for name in CAMERA_SECRET_URL_FIELDS:
         if fields.get(name):
@@ -631,9 +641,10 @@ def alert_acknowledge(*, alert: Alert, user: User, now: datetime | None = None) 
 
 
 def alerts_acknowledge(*, user: User, alert_ids: list[int], now: datetime | None = None) -> int:
-    """Acknowledge the user's not yet acknowledged alerts among ``alert_ids``; returns how many changed."""
+    """Acknowledge the not yet acknowledged alerts among ``alert_ids`` that the user's roles let them
+    acknowledge; returns how many changed."""
     return (
-        alerts_of(user)
+        alerts_visible_to(user, Action.ACKNOWLEDGE)
         .filter(pk__in=alert_ids, acknowledged=False)
         .update(acknowledged=True, acknowledged_at=now or timezone.now(), acknowledged_by=user)
     )

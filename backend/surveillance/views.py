@@ -19,6 +19,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from surveillance import live, metrics, reviews, selectors, services, worker_settings
+from surveillance.access import Action
 from surveillance.clips import clip_started_at
 from surveillance.exceptions import rejection_reason
 from surveillance.pagination import AlertCursorPagination, PagePagination
@@ -117,7 +118,7 @@ class CameraDetailApi(APIView):
         return Response(CameraDetailOutputSerializer(camera).data)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
-        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.CHANGE)
         data = CameraInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         camera = services.camera_update(camera=camera, **data.validated_data)
@@ -133,7 +134,7 @@ class CameraDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.CHANGE)
         services.camera_delete(camera=camera)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -145,7 +146,7 @@ class CameraActivateApi(APIView):
 
     @extend_schema(request=None, responses={200: CameraDetailOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.CHANGE)
         camera = services.camera_set_active(camera=camera, active=self.active)
         return Response(CameraDetailOutputSerializer(camera).data)
 
@@ -161,7 +162,7 @@ class CameraRotateTokenApi(APIView):
 
     @extend_schema(request=None, responses={200: IngestTokenOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.CHANGE)
         token = services.camera_rotate_ingest_token(camera=camera)
         return Response(IngestTokenOutputSerializer({"camera_id": camera.pk, "ingest_token": token}).data)
 
@@ -172,7 +173,7 @@ def _camera_for_ingest(request: Request, camera_id: int):
         if request.auth.pk != camera_id:
             raise exceptions.PermissionDenied(f"This ingest token belongs to camera {request.auth.pk}.")
         return request.auth
-    return selectors.camera_of(user=signed_in_user(request), camera_id=camera_id)
+    return selectors.camera_of(user=signed_in_user(request), camera_id=camera_id, action=Action.CHANGE)
 
 
 class CameraHeartbeatApi(APIView):
@@ -231,7 +232,7 @@ class CameraLiveApi(APIView):
 
     @extend_schema(responses={200: LiveOutputSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.VIEW_MEDIA)
         state = live.live_state(camera)
         is_live = state == live.STATE_LIVE
 
@@ -265,7 +266,7 @@ class CameraLiveStreamApi(APIView):
 
     @extend_schema(responses={(200, "video/mp4"): OpenApiTypes.BINARY, 503: None})
     def get(self, request: Request, pk: int):
-        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.VIEW_MEDIA)
         try:
             stream = live.open_stream(camera, sub=self.sub)
         except live.LiveUnavailable as exc:
@@ -288,7 +289,7 @@ class CameraLiveHlsApi(APIView):
 
     @extend_schema(responses={(200, "application/vnd.apple.mpegurl"): OpenApiTypes.BINARY, 503: None})
     def get(self, request: Request, pk: int, name: str):
-        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.VIEW_MEDIA)
         try:
             query = live.hls_query(
                 name, request.query_params.get("_HLS_msn"), request.query_params.get("_HLS_part")
@@ -324,7 +325,7 @@ class CameraLiveDetectionsApi(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: None})
     def get(self, request: Request, pk: int) -> Response:
-        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
+        camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.VIEW_MEDIA)
         try:
             body = live.read_detections(camera)
         except live.LiveUnavailable as exc:
@@ -477,7 +478,7 @@ class AlertAcknowledgeApi(APIView):
     @extend_schema(request=None, responses={200: AlertOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         user = signed_in_user(request)
-        alert = selectors.alert_of(user=user, alert_id=pk)
+        alert = selectors.alert_of(user=user, alert_id=pk, action=Action.ACKNOWLEDGE)
         alert = services.alert_acknowledge(alert=alert, user=user)
         return Response(AlertOutputSerializer(alert, context={"request": request}).data)
 

@@ -1,8 +1,8 @@
 """Settings of the CCTV backend, read from the environment and validated at start-up.
 
 Split by concern: ``django`` (core, database, security), ``rest`` (DRF, OpenAPI), ``cctv`` (product
-limits), ``media`` (the media store), ``exports`` (footage review), ``security`` (abuse limits). Every
-value has a documented default in README.md "Configuration".
+limits), ``media`` (the media store), ``exports`` (footage review), ``security`` (abuse limits),
+``teams`` (team sizes). Every value has a documented default in README.md "Configuration".
 """
 
 from .cctv import *  # noqa: F403
@@ -12,3 +12,4 @@ from .media import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .rest import *  # noqa: F403
 from .security import *  # noqa: F403
+from .teams import *  # noqa: F403

@@ -20,6 +20,7 @@ from dashboard.forms import AlertFilterForm
 from dashboard.paging import page_before
 from dashboard.presentation import TIMELINE_HOURS, detection_boxes, object_groups, timeline_bars
 from surveillance import services
+from surveillance.access import Action
 from surveillance.ids import parse_id
 from surveillance.selectors import alert_of, alerts_of, cameras_of
 from surveillance.users import signed_in_user
@@ -135,7 +136,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 @login_required
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    alert = alert_of(user=user, alert_id=alert_id)
+    alert = alert_of(user=user, alert_id=alert_id, action=Action.ACKNOWLEDGE)
     services.alert_acknowledge(alert=alert, user=user)
     messages.success(request, f"Alert #{alert.id} acknowledged.")
     return redirect(_safe_next(request))

@@ -19,6 +19,7 @@ from dashboard import selectors
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from dashboard.presentation import STATE_LABELS, camera_state
 from surveillance import services
+from surveillance.access import Action
 from surveillance.models import Camera, default_alert_types
 from surveillance.selectors import camera_of
 from surveillance.users import signed_in_user
@@ -86,7 +87,7 @@ def camera_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    camera = camera_of(user=user, camera_id=camera_id)
+    camera = camera_of(user=user, camera_id=camera_id, action=Action.CHANGE)
     if request.method == "POST":
         form = CameraForm(request.POST, user=user, camera=camera)
         if form.is_valid():
@@ -112,8 +113,13 @@ def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
     return render(
         request,
         "dashboard/camera_form.html",
-        {"form": form, "camera": camera, "nav": "cameras", "recording": recording,
-         "latest_start_ms": latest_start_ms},
+        {
+            "form": form,
+            "camera": camera,
+            "nav": "cameras",
+            "recording": recording,
+            "latest_start_ms": latest_start_ms,
+        },
     )
 
 
@@ -130,7 +136,7 @@ def camera_deactivate(request: HttpRequest, camera_id: int) -> HttpResponse:
 
 
 def _set_active(request: HttpRequest, camera_id: int, *, active: bool) -> HttpResponse:
-    camera = camera_of(user=signed_in_user(request), camera_id=camera_id)
+    camera = camera_of(user=signed_in_user(request), camera_id=camera_id, action=Action.CHANGE)
     try:
         services.camera_set_active(camera=camera, active=active)
     except ValidationError as error:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dashboard.live_forms import WallLayoutForm
+from surveillance.access import Action
 from surveillance.models import WallLayout
 from surveillance.selectors import camera_of, cameras_of
 from surveillance.services import wall_layout_save
@@ -20,7 +21,7 @@ from surveillance.users import signed_in_user
 
 @login_required
 def camera_live(request: HttpRequest, camera_id: int) -> HttpResponse:
-    camera = camera_of(user=signed_in_user(request), camera_id=camera_id)
+    camera = camera_of(user=signed_in_user(request), camera_id=camera_id, action=Action.VIEW_MEDIA)
     return render(request, "dashboard/live.html", {"camera": camera, "nav": "live"})
 
 

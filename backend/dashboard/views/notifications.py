@@ -17,6 +17,7 @@ from notifications import selectors, services
 from notifications.models import Channel, Delivery
 from notifications.senders import send as send_message
 from notifications.serializers import mask_url
+from surveillance.access import Action
 from surveillance.selectors import cameras_of
 from surveillance.users import signed_in_user
 
@@ -75,7 +76,7 @@ def channel_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    channel = selectors.channel_of(user=user, channel_id=channel_id)
+    channel = selectors.channel_of(user=user, channel_id=channel_id, action=Action.CHANGE)
     cameras = cameras_of(user)
     if request.method == "POST":
         form = ChannelForm(request.POST, cameras=cameras, channel=channel, initial=initial_of(channel))
@@ -95,7 +96,7 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = selectors.channel_of(user=signed_in_user(request), channel_id=channel_id)
+    channel = selectors.channel_of(user=signed_in_user(request), channel_id=channel_id, action=Action.CHANGE)
     delivery = services.channel_send_test(channel=channel, send=send_message)
     if delivery.status == "delivered":
         messages.success(request, f"Test message delivered to “{channel.name}”.")
@@ -107,7 +108,7 @@ def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = selectors.channel_of(user=signed_in_user(request), channel_id=channel_id)
+    channel = selectors.channel_of(user=signed_in_user(request), channel_id=channel_id, action=Action.CHANGE)
     services.channel_delete(channel=channel)
     messages.success(request, f"Channel “{channel.name}” deleted.")
     return redirect("dashboard:notifications")

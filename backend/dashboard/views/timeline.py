@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from surveillance.access import Action
 from surveillance.selectors import camera_of
 from surveillance.users import signed_in_user
 
@@ -24,7 +25,7 @@ def _day(text: str | None) -> datetime:
 
 @login_required
 def camera_timeline(request: HttpRequest, camera_id: int) -> HttpResponse:
-    camera = camera_of(user=signed_in_user(request), camera_id=camera_id)
+    camera = camera_of(user=signed_in_user(request), camera_id=camera_id, action=Action.VIEW_MEDIA)
     start = _day(request.GET.get("day"))
     context = {
         "camera": camera,

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from dashboard import selectors
 from dashboard.forms import ZonesForm
 from surveillance import services
+from surveillance.access import Action
 from surveillance.selectors import camera_of
 from surveillance.users import signed_in_user
 
@@ -21,7 +22,7 @@ from surveillance.users import signed_in_user
 @login_required
 def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    camera = camera_of(user=user, camera_id=camera_id)
+    camera = camera_of(user=user, camera_id=camera_id, action=Action.CHANGE)
     if request.method == "POST":
         form = ZonesForm(request.POST)
         if form.is_valid():

@@ -1,0 +1,71 @@
+"""Teams own cameras (and all that hangs off them), notification channels and exports; users hold a role
+in each team they belong to (teams.permissions says what a role may do)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from teams.permissions import Role
+
+TEAM_NAME_MAX_LENGTH = 100
+
+
+class Team(models.Model):
+    """A group of users sharing cameras. Every user has one personal team (``personal_of``), made when
+    the user is; it holds what they add unless they name another team."""
+
+    name = models.CharField(max_length=TEAM_NAME_MAX_LENGTH)
+    personal_of = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="personal_team",
+        help_text="The user whose personal team this is (empty for a shared team).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in a team. Read on every request (``surveillance.access``), never cached, so a
+    removed member loses the team's rows at their next request."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=[(role.value, role.value.title()) for role in Role])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="membership_user_team")]
+        # The access rule's subquery: a user's teams where the role allows an action.
+        indexes = [models.Index(fields=["user", "role", "team"], name="membership_user_role_team")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} is {self.role} of team {self.team_id}"
+
+
+class OwnedByTeam:
+    """For models with a ``team`` (the owner) and a ``user`` (who added the row): a row saved without a
+    team lands in its user's personal team, as every row did before teams (the seed's single-user API
+    and code that creates rows directly keep working)."""
+
+    def _fill_team(self) -> None:
+        if getattr(self, "team_id", None) is None and getattr(self, "user_id", None) is not None:
+            from teams.services import personal_team_of
+
+            self.team = personal_team_of(self.user)  # type: ignore[attr-defined]
+
+    def full_clean(self, *args, **kwargs) -> None:
+        self._fill_team()
+        super().full_clean(*args, **kwargs)  # type: ignore[misc]
+
+    def save(self, *args, **kwargs) -> None:
+        self._fill_team()
+        super().save(*args, **kwargs)  # type: ignore[misc]
