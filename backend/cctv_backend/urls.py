@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/notifications/", include("notifications.urls")),
     path("", include("recordings.urls")),
     path("", include("exports.urls")),
+    path("", include("teams.urls")),
     path("", include("surveillance.urls")),
 ]
 

@@ -131,11 +131,12 @@ def bobs_objects(bob, bob_camera):
         "channels": channel.pk,
         "deliveries": delivery.pk,
         "exports": export.pk,
+        "teams": bob.personal_team.pk,
     }
 
 
 def _owner_kind(route: Route) -> str:
-    for kind in ("channels", "deliveries", "alerts", "exports"):
+    for kind in ("channels", "deliveries", "alerts", "exports", "teams"):
         if f"/{kind}/" in f"/{route.template}":
             return kind
     return "cameras"
