@@ -4,12 +4,13 @@ the team's owners. Thin views over teams.selectors and teams.services; errors an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -36,7 +37,7 @@ def _user(request: Request) -> User:
 
 class _PagedListApi(APIView):
     # Pages as every list of the API; drf-spectacular reads ``pagination_class`` for the schema's shape.
-    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    pagination_class: type[BasePagination] = cast(type[BasePagination], api_settings.DEFAULT_PAGINATION_CLASS)
 
     def _paginated(self, queryset, request: Request, serializer_class) -> Response:
         paginator = self.pagination_class()
