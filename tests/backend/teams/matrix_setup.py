@@ -1,0 +1,86 @@
+"""Run inside the matrix test's backend (``manage.py shell``): one team ``T`` with a member of every role
+and a row of every kind, another team ``U`` (its owner is the outsider; its camera's ingest token is the
+camera principal), and a former member of ``T``. Prints the ids, tokens and session keys as JSON."""
+
+import base64
+import io
+import json
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from PIL import Image
+from rest_framework.authtoken.models import Token
+
+from exports.models import Export
+from notifications import services as notification_services
+from notifications.models import Delivery
+from surveillance import selectors, services
+from teams.services import member_add, team_create
+
+MARK = "zq7secret"  # in every row of T: an answer that holds it shows T's rows
+
+
+def jpeg() -> str:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 40, 40)).save(out, format="JPEG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def principal(user) -> dict:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return {
+        "id": user.pk,
+        "token": Token.objects.get_or_create(user=user)[0].key,
+        "session": session.session_key,
+    }
+
+
+User = get_user_model()
+owner = User.objects.create_user(username="t-owner", password="x-unused-password-1")
+team = team_create(user=owner, name=f"{MARK} team")
+out: dict = {"principals": {"owner": principal(owner)}}
+for role in ("admin", "operator", "viewer", "auditor", "removed"):
+    user = User.objects.create_user(username=f"t-{role}", password="x-unused-password-1")
+    member_add(team=team, username=user.username, role="viewer" if role == "removed" else role)
+    out["principals"][role] = principal(user)
+outsider = User.objects.create_user(username="u-owner", password="x-unused-password-1")
+other = team_create(user=outsider, name="U")
+out["principals"]["outsider"] = principal(outsider)
+u_camera = services.camera_create(
+    user=outsider, team=other.pk, name="U cam", rtsp_url="rtsp://10.0.0.2/u", is_active=True
+)
+out["ingest_token"] = selectors.camera_ingest_token(camera=u_camera)
+
+camera = services.camera_create(
+    user=owner, team=team.pk, name=f"{MARK} cam", rtsp_url=f"rtsp://{MARK}:pw@10.0.0.3/t", is_active=True
+)
+alert, _ = services.alert_ingest(
+    camera=camera, alert_type="person", confidence=0.9, image_base64=jpeg(), description=f"{MARK} alert"
+)
+channel = notification_services.channel_create(
+    user=owner, team=team.pk, kind="email", name=f"{MARK} channel", addresses=["guard@example.com"]
+)
+services.alert_ingest(camera=camera, alert_type="fire", confidence=0.8, image_base64=jpeg(), description=MARK)
+delivery = Delivery.objects.filter(channel=channel).first()
+moment = timezone.now()
+export = Export.objects.create(user=owner, camera=camera, name=f"{MARK} export", start=moment, end=moment)
+out.update(
+    team=team.pk,
+    rows={
+        "cameras": camera.pk,
+        "alerts": alert.pk,
+        "channels": channel.pk,
+        "deliveries": delivery.pk if delivery else 0,
+        "exports": export.pk,
+        "teams": team.pk,
+    },
+    snapshot=alert.snapshot.name,
+    mark=MARK,
+)
+print(json.dumps(out))
