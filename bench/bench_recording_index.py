@@ -86,12 +86,20 @@ def run(args: argparse.Namespace) -> None:
     from recordings.models import RecordingSegment
 
     from surveillance.models import Camera
+    from teams.services import personal_team_of
 
     call_command("migrate", "--noinput", "-v0")
     owner = User.objects.create_user("bench", password="bench-password-1")
+    team = personal_team_of(owner)
     Camera.objects.bulk_create(
         [
-            Camera(user=owner, name=f"cam {i}", rtsp_url=f"rtsp://10.0.0.1:554/{i}", record_mode="continuous")
+            Camera(
+                user=owner,
+                team=team,  # bulk_create skips Camera.save(), which would pick the personal team
+                name=f"cam {i}",
+                rtsp_url=f"rtsp://10.0.0.1:554/{i}",
+                record_mode="continuous",
+            )
             for i in range(args.cameras)
         ]
     )
