@@ -62,9 +62,13 @@ class OwnedByTeam:
 
             self.team = personal_team_of(self.user)  # type: ignore[attr-defined]
 
-    def full_clean(self, *args, **kwargs) -> None:
+    def full_clean(self, exclude=None, *args, **kwargs) -> None:
         self._fill_team()
-        super().full_clean(*args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "team_id", None) is None and exclude is not None and "user" in exclude:
+            # The team follows the user: a check that leaves the user out (no one to own the row yet)
+            # leaves the team out too.
+            exclude = {*exclude, "team"}
+        super().full_clean(exclude, *args, **kwargs)  # type: ignore[misc]
 
     def save(self, *args, **kwargs) -> None:
         self._fill_team()
