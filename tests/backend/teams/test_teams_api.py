@@ -158,3 +158,23 @@ def test_viewer_ids_are_the_members_who_may_view(alice, shared, bob, make_user, 
     member_add(team=shared, username="bob", role="auditor")
     make_user("carol")
     assert viewer_ids(camera) == sorted([alice.pk, bob.pk])
+
+
+def test_a_teams_channels_hear_about_the_teams_cameras_only(alice, shared, bob, make_camera):
+    from backend.images import jpeg_base64
+    from notifications import services as notification_services
+    from notifications.models import Delivery
+    from surveillance import services
+
+    member_add(team=shared, username="bob", role="admin")
+    camera = make_camera(alice, name="Shared", team=shared.pk)
+    mail = {"kind": "email", "addresses": ["guard@example.com"]}
+    team_channel = notification_services.channel_create(user=bob, team=shared.pk, name="team", **mail)
+    personal_channel = notification_services.channel_create(user=bob, name="mine", **mail)
+    alert, _ = services.alert_ingest(
+        camera=camera, alert_type="fire", confidence=0.9, image_base64=jpeg_base64()
+    )
+    assert list(Delivery.objects.filter(alert=alert).values_list("channel_id", flat=True)) == [
+        team_channel.pk
+    ]
+    assert personal_channel.team_id == personal_team_of(bob).pk
