@@ -55,6 +55,7 @@ class CameraAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "user",
+        "team",
         "masked_rtsp_url",
         "is_active",
         "stream_state",
@@ -64,7 +65,9 @@ class CameraAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "stream_state", "user")
     search_fields = ("name", "user__username")
     list_select_related = ("user",)
-    readonly_fields = ("stream_state", "fps", "last_heartbeat_at", "created_at", "updated_at")
+    # The team is shown, not edited: a camera added here goes to its user's personal team (Camera.save),
+    # and a camera stays in the team it was added to (docs/contracts.md "Teams and roles").
+    readonly_fields = ("team", "stream_state", "fps", "last_heartbeat_at", "created_at", "updated_at")
     actions = ("activate", "deactivate")
 
     @admin.display(description="RTSP URL")
