@@ -60,7 +60,10 @@ def check(user: User, action: Action, *, team_id: int) -> None:
     """``PermissionDenied`` (403) unless ``user`` may ``action`` team ``team_id``'s rows: for a row the
     caller already may see (a row they may not see is a 404 before this)."""
     if not allowed(user, action, team_id=team_id):
-        raise PermissionDenied(f"Your role in this camera's team does not allow this ({action.value}).")
+        raise PermissionDenied(
+            f"Your role in this team does not allow this ({action.value}; docs/contracts.md lists what each "
+            "role may do)."
+        )
 
 
 def cameras_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Camera]:

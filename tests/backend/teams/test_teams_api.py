@@ -178,3 +178,15 @@ def test_a_teams_channels_hear_about_the_teams_cameras_only(alice, shared, bob, 
         team_channel.pk
     ]
     assert personal_channel.team_id == personal_team_of(bob).pk
+
+
+def test_a_role_that_may_see_but_not_change_a_row_gets_403_naming_the_action(alice, shared, bob, make_camera):
+    camera = make_camera(alice, name="Shared", team=shared.pk)
+    member_add(team=shared, username="bob", role="viewer")
+    client = _client(bob)
+    assert client.get(f"/api/cameras/{camera.pk}/").status_code == 200
+    refused = client.patch(f"/api/cameras/{camera.pk}/", {"name": "mine now"}, format="json")
+    assert refused.status_code == 403 and "(change;" in refused.json()["detail"]
+    assert client.post("/api/alerts/acknowledge/", {"ids": [1]}, format="json").json() == {"acknowledged": 0}
+    camera.refresh_from_db()
+    assert camera.name == "Shared"
