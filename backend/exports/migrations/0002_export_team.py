@@ -10,18 +10,22 @@ from teams.migration_fill import rows_into_personal_teams
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exports', '0001_initial'),
-        ('teams', '0002_personal_teams'),
-        ('surveillance', '0020_camera_team_required'),
+        ("exports", "0001_initial"),
+        ("teams", "0002_personal_teams"),
+        ("surveillance", "0020_camera_team_required"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='export',
-            name='team',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='exports', to='teams.team'),
+            model_name="export",
+            name="team",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="exports",
+                to="teams.team",
+            ),
         ),
-        migrations.RunPython(rows_into_personal_teams('exports', 'Export'), migrations.RunPython.noop),
+        migrations.RunPython(rows_into_personal_teams("exports", "Export"), migrations.RunPython.noop),
     ]

@@ -10,17 +10,21 @@ from teams.migration_fill import rows_into_personal_teams
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
-        ('teams', '0002_personal_teams'),
+        ("notifications", "0001_initial"),
+        ("teams", "0002_personal_teams"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channel',
-            name='team',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='channels', to='teams.team'),
+            model_name="channel",
+            name="team",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="channels",
+                to="teams.team",
+            ),
         ),
-        migrations.RunPython(rows_into_personal_teams('notifications', 'Channel'), migrations.RunPython.noop),
+        migrations.RunPython(rows_into_personal_teams("notifications", "Channel"), migrations.RunPython.noop),
     ]

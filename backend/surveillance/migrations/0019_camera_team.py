@@ -10,17 +10,21 @@ from teams.migration_fill import rows_into_personal_teams
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveillance', '0018_clip_from_recordings'),
-        ('teams', '0002_personal_teams'),
+        ("surveillance", "0018_clip_from_recordings"),
+        ("teams", "0002_personal_teams"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='camera',
-            name='team',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='cameras', to='teams.team'),
+            model_name="camera",
+            name="team",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="cameras",
+                to="teams.team",
+            ),
         ),
-        migrations.RunPython(rows_into_personal_teams('surveillance', 'Camera'), migrations.RunPython.noop),
+        migrations.RunPython(rows_into_personal_teams("surveillance", "Camera"), migrations.RunPython.noop),
     ]
