@@ -455,6 +455,7 @@ class AlertListApi(APIView):
             since=args.get("since"),
             until=args.get("until"),
             reviewed=args.get("reviewed"),
+            zone=args.get("zone"),
         )
         queryset = reviews.with_review_state(queryset, signed_in_user(request))
         cursor = request.query_params.get("pagination") == "cursor" or "cursor" in request.query_params
