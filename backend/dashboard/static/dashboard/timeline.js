@@ -15,15 +15,10 @@
   var bar = document.getElementById("tl-bar");
   var head = document.getElementById("tl-head");
   var clock = document.getElementById("tl-clock");
-  var api = "/api/cameras/" + camera + "/recordings/";
+  var api = "/api/cameras/" + camera + "/recordings/";  // this camera's day (the bar)
   var range = "start=" + encodeURIComponent(root.dataset.dayStart) + "&end=" + encodeURIComponent(root.dataset.dayEnd);
   var AHEAD_SECONDS = 60;
-  var segments = [];  // {start, end (s since day start), init, media (URLs)}
   var events = [];  // s since day start, ascending
-  var generation = 0;  // bumped on each seek outside the buffer: older loaders stop
-  var sourceBuffer = null;
-  var mediaSource = null;
-  var pendingSeek = null;  // a position asked for before the media there was buffered
 
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
@@ -56,6 +51,19 @@
       runStart = a; runEnd = b;
     });
     if (runStart !== null) place("tl-span", runStart, runEnd);
+    // Motion activity, from what the index holds: the worker keeps no per-segment motion measure, but in
+    // RECORD_MODE=motion every segment was written because something moved (with its pre- and post-roll),
+    // so their runs are the band; events add their own spans below (the only activity a continuous
+    // recording shows there).
+    var motionStart = null, motionEnd = null;
+    day.segments.forEach(function (s) {
+      if (s.kind !== "motion") return;
+      var a = secondsOf(s.start), b = secondsOf(s.end);
+      if (motionEnd !== null && a - motionEnd <= 1) { motionEnd = Math.max(motionEnd, b); return; }
+      if (motionStart !== null) place("tl-motion", motionStart, motionEnd, "motion: " + hhmmss(motionStart) + "–" + hhmmss(motionEnd));
+      motionStart = a; motionEnd = b;
+    });
+    if (motionStart !== null) place("tl-motion", motionStart, motionEnd, "motion: " + hhmmss(motionStart) + "–" + hhmmss(motionEnd));
     day.gaps.forEach(function (g) { place("tl-gap", secondsOf(g.start), secondsOf(g.end), "gap: " + g.cause); });
   });
   var since = encodeURIComponent(root.dataset.dayStart), until = encodeURIComponent(root.dataset.dayEnd);
@@ -66,11 +74,121 @@
       var marker = place("tl-marker", at, null, alert.alert_type + " at " + hhmmss(at));
       marker.classList.add("type-" + alert.alert_type);
       marker.addEventListener("click", function (e) { e.stopPropagation(); seek(at); });
+      if (alert.started_at && alert.ended_at && alert.ended_at > alert.started_at) {
+        place("tl-motion", at, secondsOf(alert.ended_at), alert.alert_type + " event: " + hhmmss(at) + "–" + hhmmss(secondsOf(alert.ended_at))).classList.add("is-event");
+      }
     });
     events.sort(function (a, b) { return a - b; });
   });
 
-  // --- the player ----------------------------------------------------------------------------------
+  // --- a player: one camera's recordings in one <video> ------------------------------------------------
+  // Every player puts its camera's footage at seconds since the day's start, so the same currentTime is
+  // the same wall-clock moment in each: that is what keeps several cameras in sync.
+  function Player(cameraId, video) {
+    var api = "/api/cameras/" + cameraId + "/recordings/";
+    var segments = [];  // {start, end (s since day start), init, media (URLs)}
+    var generation = 0;  // bumped on each seek outside the buffer: older loaders stop
+    var sourceBuffer = null;
+    var mediaSource = null;
+    var pendingSeek = null;  // a position asked for before the media there was buffered
+
+    function bytes(url) {
+      return fetch(api + url, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error(url + ": " + r.status);
+        return r.arrayBuffer();
+      });
+    }
+    function append(buffer) {
+      return new Promise(function (resolve, reject) {
+        sourceBuffer.addEventListener("updateend", function () { applyPendingSeek(); resolve(); }, { once: true });
+        sourceBuffer.addEventListener("error", reject, { once: true });
+        sourceBuffer.appendBuffer(buffer);
+      });
+    }
+    function applyPendingSeek() {
+      // A seek before any media (readyState 0) is not kept by every browser: set it once it is buffered.
+      if (pendingSeek === null) return;
+      var ranges = video.buffered;
+      for (var i = 0; i < ranges.length; i++) {
+        if (ranges.start(i) <= pendingSeek + 0.1 && pendingSeek < ranges.end(i)) {
+          video.currentTime = Math.max(pendingSeek, ranges.start(i));
+          pendingSeek = null;
+          return;
+        }
+      }
+    }
+    function bufferedAhead() {
+      var t = video.currentTime, ranges = video.buffered;
+      for (var i = 0; i < ranges.length; i++) {
+        if (ranges.start(i) <= t + 0.2 && t <= ranges.end(i)) return ranges.end(i) - t;
+      }
+      return 0;
+    }
+    function isBuffered(seconds) {
+      var ranges = video.buffered;
+      for (var i = 0; i < ranges.length; i++) if (ranges.start(i) <= seconds && seconds < ranges.end(i)) return true;
+      return false;
+    }
+    function indexAt(seconds) {
+      for (var i = 0; i < segments.length; i++) if (segments[i].end > seconds) return i;
+      return -1;
+    }
+    function load(from, mine) {
+      // One segment after another: its init section, then its media; never more than AHEAD_SECONDS ahead.
+      var i = from;
+      function next() {
+        if (mine !== generation || i < 0 || i >= segments.length) return Promise.resolve();
+        if (bufferedAhead() > AHEAD_SECONDS) return wait(250).then(next);
+        var segment = segments[i++];
+        return bytes(segment.init).then(function (init) {
+          if (mine !== generation) return null;
+          if (!sourceBuffer) {
+            sourceBuffer = mediaSource.addSourceBuffer('video/mp4; codecs="' + codecOf(init) + '"');
+            sourceBuffer.timestampOffset = -dayStart / 1000;
+          }
+          return append(init).then(function () { return bytes(segment.media); }).then(function (media) {
+            if (mine === generation) return append(media);
+            return null;
+          });
+        }).then(next);
+      }
+      return next();
+    }
+    function seek(seconds) {
+      var buffered = isBuffered(seconds);
+      video.currentTime = seconds;
+      if (!buffered && mediaSource) {
+        pendingSeek = seconds;
+        generation += 1;
+        var mine = generation;
+        var start = indexAt(seconds);
+        var go = function () { load(start, mine); };
+        if (sourceBuffer && sourceBuffer.updating) sourceBuffer.addEventListener("updateend", go, { once: true });
+        else go();
+      }
+    }
+    // Resolves with the playlist's segments once the player can seek (none: nothing to play).
+    function open() {
+      return fetch(api + "playlist.m3u8?" + range, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (text) {
+        segments = parsePlaylist(text);
+        if (!segments.length || !window.MediaSource) return segments;
+        mediaSource = new MediaSource();
+        video.src = URL.createObjectURL(mediaSource);
+        return new Promise(function (resolve) {
+          mediaSource.addEventListener("sourceopen", function () {
+            mediaSource.duration = daySeconds;
+            resolve(segments);
+          }, { once: true });
+        });
+      });
+    }
+    function loadingFor(seconds) {
+      // Already loading that moment (a follower is not sent back to the start of a load every tick).
+      return pendingSeek !== null && Math.abs(pendingSeek - seconds) < AHEAD_SECONDS / 4;
+    }
+    return { video: video, open: open, seek: seek, isBuffered: isBuffered, loadingFor: loadingFor };
+  }
+
   function parsePlaylist(text) {
     var found = [], pending = {};
     text.split("\n").forEach(function (line) {
@@ -86,12 +204,6 @@
     });
     return found;
   }
-  function bytes(url) {
-    return fetch(api + url, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) throw new Error(url + ": " + r.status);
-      return r.arrayBuffer();
-    });
-  }
   function codecOf(init) {
     var data = new Uint8Array(init);
     for (var i = 0; i + 8 < data.length; i++) {
@@ -102,85 +214,45 @@
     }
     return "avc1.42E01E";
   }
-  function append(buffer) {
-    return new Promise(function (resolve, reject) {
-      sourceBuffer.addEventListener("updateend", function () { applyPendingSeek(); resolve(); }, { once: true });
-      sourceBuffer.addEventListener("error", reject, { once: true });
-      sourceBuffer.appendBuffer(buffer);
+  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  // --- the page's players: this camera's, and up to three more in sync with it ------------------------
+  var main = Player(camera, video);
+  var followers = Array.prototype.map.call(document.querySelectorAll("video.tl-follower"), function (el) {
+    return Player(el.dataset.camera, el);
+  });
+  // How far a follower may drift from the main player before it is put back on the same moment.
+  var SYNC_TOLERANCE = 0.2;
+  function seek(seconds) {
+    main.seek(seconds);
+    followers.forEach(function (p) { p.seek(seconds); });
+  }
+  function keepInSync() {
+    var t = video.currentTime;
+    followers.forEach(function (p) {
+      var v = p.video;
+      if (v.playbackRate !== video.playbackRate) v.playbackRate = video.playbackRate;
+      if (Math.abs(v.currentTime - t) > SYNC_TOLERANCE) {
+        if (p.isBuffered(t)) v.currentTime = t;
+        else if (!p.loadingFor(t)) p.seek(t);
+      }
+      if (video.paused && !v.paused) v.pause();
+      if (!video.paused && v.paused && p.isBuffered(v.currentTime)) v.play().catch(function () {});
     });
   }
-  function applyPendingSeek() {
-    // A seek before any media (readyState 0) is not kept by every browser: set it once it is buffered.
-    if (pendingSeek === null) return;
-    var ranges = video.buffered;
-    for (var i = 0; i < ranges.length; i++) {
-      if (ranges.start(i) <= pendingSeek + 0.1 && pendingSeek < ranges.end(i)) {
-        video.currentTime = Math.max(pendingSeek, ranges.start(i));
-        pendingSeek = null;
-        return;
-      }
-    }
+  if (followers.length) {
+    ["play", "pause", "seeking", "ratechange", "timeupdate"].forEach(function (name) { video.addEventListener(name, keepInSync); });
+    setInterval(keepInSync, 100);
   }
-  function bufferedAhead() {
-    var t = video.currentTime, ranges = video.buffered;
-    for (var i = 0; i < ranges.length; i++) {
-      if (ranges.start(i) <= t + 0.2 && t <= ranges.end(i)) return ranges.end(i) - t;
-    }
-    return 0;
-  }
-  function indexAt(seconds) {
-    for (var i = 0; i < segments.length; i++) if (segments[i].end > seconds) return i;
-    return -1;
-  }
-  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
-  function load(from, mine) {
-    // One segment after another: its init section, then its media; never more than AHEAD_SECONDS ahead.
-    var i = from;
-    function next() {
-      if (mine !== generation || i < 0 || i >= segments.length) return Promise.resolve();
-      if (bufferedAhead() > AHEAD_SECONDS) return wait(250).then(next);
-      var segment = segments[i++];
-      return bytes(segment.init).then(function (init) {
-        if (mine !== generation) return null;
-        if (!sourceBuffer) {
-          sourceBuffer = mediaSource.addSourceBuffer('video/mp4; codecs="' + codecOf(init) + '"');
-          sourceBuffer.timestampOffset = -dayStart / 1000;
-        }
-        return append(init).then(function () { return bytes(segment.media); }).then(function (media) {
-          if (mine === generation) return append(media);
-          return null;
-        });
-      }).then(next);
-    }
-    return next();
-  }
-  function seek(seconds) {
-    var buffered = false, ranges = video.buffered;
-    for (var i = 0; i < ranges.length; i++) if (ranges.start(i) <= seconds && seconds < ranges.end(i)) buffered = true;
-    video.currentTime = seconds;
-    if (!buffered) {
-      pendingSeek = seconds;
-      generation += 1;
-      var mine = generation;
-      var start = indexAt(seconds);
-      var go = function () { load(start, mine); };
-      if (sourceBuffer && sourceBuffer.updating) sourceBuffer.addEventListener("updateend", go, { once: true });
-      else go();
-    }
-  }
-  fetch(api + "playlist.m3u8?" + range, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (text) {
-    segments = parsePlaylist(text);
-    root.dataset.segments = String(segments.length);
-    if (!segments.length || !window.MediaSource) return;
-    mediaSource = new MediaSource();
-    video.src = URL.createObjectURL(mediaSource);
-    mediaSource.addEventListener("sourceopen", function () {
-      mediaSource.duration = daySeconds;
-      // From an event (?at=, its start, and ?pre=, the camera's pre-roll): its moment with the pre-roll.
-      var query = new URLSearchParams(window.location.search);
-      var at = query.get("at"), pre = Number(query.get("pre")) || 0;
-      seek(at ? Math.max(0, secondsOf(at) - pre) : segments[0].start);
-    }, { once: true });
+  main.open().then(function (found) {
+    root.dataset.segments = String(found.length);
+    if (!found.length || !window.MediaSource) return;
+    // From an event (?at=, its start, and ?pre=, the camera's pre-roll): its moment with the pre-roll.
+    var query = new URLSearchParams(window.location.search);
+    var at = query.get("at"), pre = Number(query.get("pre")) || 0;
+    var first = at ? Math.max(0, secondsOf(at) - pre) : found[0].start;
+    main.seek(first);
+    followers.forEach(function (p) { p.open().then(function () { p.seek(video.currentTime || first); }); });
   });
 
   // --- controls --------------------------------------------------------------------------------------
