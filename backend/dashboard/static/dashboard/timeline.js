@@ -51,20 +51,16 @@
       runStart = a; runEnd = b;
     });
     if (runStart !== null) place("tl-span", runStart, runEnd);
-    // Motion activity, from what the index holds: the worker keeps no per-segment motion measure, but in
-    // RECORD_MODE=motion every segment was written because something moved (with its pre- and post-roll),
-    // so their runs are the band; events add their own spans below (the only activity a continuous
-    // recording shows there).
-    var motionStart = null, motionEnd = null;
-    day.segments.forEach(function (s) {
-      if (s.kind !== "motion") return;
-      var a = secondsOf(s.start), b = secondsOf(s.end);
-      if (motionEnd !== null && a - motionEnd <= 1) { motionEnd = Math.max(motionEnd, b); return; }
-      if (motionStart !== null) place("tl-motion", motionStart, motionEnd, "motion: " + hhmmss(motionStart) + "–" + hhmmss(motionEnd));
-      motionStart = a; motionEnd = b;
-    });
-    if (motionStart !== null) place("tl-motion", motionStart, motionEnd, "motion: " + hhmmss(motionStart) + "–" + hhmmss(motionEnd));
     day.gaps.forEach(function (g) { place("tl-gap", secondsOf(g.start), secondsOf(g.end), "gap: " + g.cause); });
+  });
+  // Motion activity: the runs of motion-mode segments (recordings.motion: the worker measures no motion per
+  // segment, but in RECORD_MODE=motion each segment was written because something moved); events add
+  // their own spans below, the only activity a continuous recording shows on the band.
+  getJSON(api + "motion/?" + range).then(function (motion) {
+    motion.runs.forEach(function (run) {
+      var a = secondsOf(run.start), b = secondsOf(run.end);
+      place("tl-motion", a, b, "motion: " + hhmmss(a) + "–" + hhmmss(b));
+    });
   });
   var since = encodeURIComponent(root.dataset.dayStart), until = encodeURIComponent(root.dataset.dayEnd);
   getJSON("/api/alerts/?camera=" + camera + "&since=" + since + "&until=" + until + "&page_size=500").then(function (page) {
