@@ -5,8 +5,11 @@ same wall-clock moment within 0.5 s; the motion-mode camera's bar carries the mo
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -19,6 +22,12 @@ from support.clock import recent
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SEGMENTS = 4  # 40 s of each camera
+# CCTV_UPDATE_SCREENSHOTS=1 writes the page's picture to docs/screenshots/ (the README shows it).
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("CCTV_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / f"cctv-screenshots-{os.getpid()}"
+)
 # Both players' positions (seconds since the day's start, the same wall clock in each) in one JS turn.
 POSITIONS = "Array.from(document.querySelectorAll('video')).map(v => [v.currentTime, v.paused])"
 
@@ -98,5 +107,7 @@ def test_two_cameras_play_at_the_same_wall_clock_moment(site) -> None:
         assert max(samples) <= 0.5, samples
         page.click("#tl-play")  # pause: both stop
         wait_for(lambda: all(paused for _, paused in positions()), 5, "both players paused")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "timeline-sync.png"), full_page=True)
         assert violations == []
         page.context.close()
