@@ -1,7 +1,8 @@
 """Two cameras played in sync from one timeline, in real Chromium (issue 24), nothing mocked: the
 production server, real H.264 segments of two cameras over the same minute (one recorded in motion mode),
 the page's own MSE players. While playing, and across a jump of the one playhead, the two players show the
-same wall-clock moment within 0.5 s; the motion-mode camera's bar carries the motion band."""
+same wall-clock moment within 0.5 s; the motion-mode camera's bar carries the motion band; the export form
+makes one file per camera shown."""
 
 from __future__ import annotations
 
@@ -109,5 +110,18 @@ def test_two_cameras_play_at_the_same_wall_clock_moment(site) -> None:
         wait_for(lambda: all(paused for _, paused in positions()), 5, "both players paused")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "timeline-sync.png"), full_page=True)
+
+        # The export form takes the range of every camera shown: one file each.
+        start, end = t0 + timedelta(seconds=5), t0 + timedelta(seconds=25)
+        page.fill("#tl-export-start", f"{start:%H:%M:%S}")
+        page.fill("#tl-export-end", f"{end:%H:%M:%S}")
+        page.click("#tl-export button[type=submit]")
+        wait_for(lambda: page.locator(".tl-export-item").count() == 2, 10, "two exports queued")
+        backend.manage("run_exports", "--once")
+        backend.manage("run_exports", "--once")
+        for camera in (gate, yard):
+            link = page.locator(f"#tl-export-link-{camera['id']}")
+            wait_for(lambda link=link: link.count() == 1, 10, f"the download of {camera['name']}")
+            assert camera["name"] in (link.text_content() or "")
         assert violations == []
         page.context.close()

@@ -296,12 +296,14 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var token = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+    // With cameras played in sync, the range of each of them: one export (file) per camera.
+    var shown = [Number(camera)].concat(followers.map(function (p) { return Number(p.video.dataset.camera); }));
     var body = {
-      camera: Number(camera),
       start: atTime(document.getElementById("tl-export-start").value),
       end: atTime(document.getElementById("tl-export-end").value),
       name: document.getElementById("tl-export-name").value,
     };
+    if (shown.length > 1) body.cameras = shown; else body.camera = shown[0];
     fetch("/api/exports/", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
@@ -309,21 +311,28 @@
     }).then(function (r) { return r.json().then(function (answer) { return { ok: r.ok, answer: answer }; }); })
       .then(function (result) {
         if (!result.ok) { status.textContent = JSON.stringify(result.answer); return; }
-        follow(result.answer.id);
+        status.textContent = "";
+        if (!result.answer.exports) { follow(result.answer.id, status, "tl-export-link"); return; }
+        result.answer.exports.forEach(function (exp) {
+          var item = document.createElement("span");
+          item.className = "tl-export-item";
+          status.appendChild(item);
+          follow(exp.id, item, "tl-export-link-" + exp.camera);
+        });
       });
   });
-  function follow(id) {
+  function follow(id, where, linkId) {
     getJSON("/api/exports/" + id + "/").then(function (exp) {
       if (exp.status === "done") {
-        status.textContent = "";
+        where.textContent = "";
         var link = document.createElement("a");
-        link.href = exp.url; link.textContent = "Download " + exp.name; link.id = "tl-export-link";
-        status.appendChild(link);
+        link.href = exp.url; link.textContent = "Download " + exp.name; link.id = linkId;
+        where.appendChild(link);
       } else if (exp.status === "failed") {
-        status.textContent = "Failed: " + exp.error;
+        where.textContent = "Failed: " + exp.error;
       } else {
-        status.textContent = exp.status + " " + Math.round(exp.progress * 100) + " %";
-        setTimeout(function () { follow(id); }, 1000);
+        where.textContent = exp.status + " " + Math.round(exp.progress * 100) + " %";
+        setTimeout(function () { follow(id, where, linkId); }, 1000);
       }
     });
   }
