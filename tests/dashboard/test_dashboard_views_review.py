@@ -109,3 +109,18 @@ def test_the_count_and_the_shift_filter_cover_the_last_shift(alice_client, alice
     reviews.alerts_review(user=alice, alert_ids=[inside.id])
     polled = alice_client.get(POLL, {"after": newest.id})
     assert polled.status_code == 200 and polled.json()["to_review"] == 1
+
+
+def test_the_alert_page_marks_its_alert_reviewed_and_back(alice_client, alice, gate, make_alert):
+    alert = make_alert(gate)
+    page = reverse("dashboard:alert", args=[alert.id])
+    assert "Not reviewed by you" in alice_client.get(page).content.decode()
+    back = alice_client.post(reverse("dashboard:alert-review", args=[alert.id]), {"next": page}, follow=True)
+    assert back.redirect_chain[-1][0] == page
+    assert "Reviewed by you" in back.content.decode() and "Mark not reviewed" in back.content.decode()
+    # A next that leaves the site is not followed.
+    away = alice_client.post(
+        reverse("dashboard:alert-review", args=[alert.id]), {"undo": "1", "next": "https://evil.example/"}
+    )
+    assert away.status_code == 302 and not away["Location"].startswith("https://evil")
+    assert not AlertReview.objects.filter(alert=alert, user=alice).exists()

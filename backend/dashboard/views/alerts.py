@@ -138,6 +138,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "timeline": timeline_bars(day[:500], now=now, current_id=alert.pk),
             "boxes": detection_boxes(alert.detections, alert_type=alert.alert_type),
             "object_groups": object_groups(alert.seen_objects),
+            "reviewed": reviews.is_reviewed(alert=alert, user=user),
             "nav": "alerts",
             "back": _safe_next(request, default=""),
         },
