@@ -108,8 +108,18 @@ def test_two_cameras_play_at_the_same_wall_clock_moment(site) -> None:
         assert max(samples) <= 0.5, samples
         page.click("#tl-play")  # pause: both stop
         wait_for(lambda: all(paused for _, paused in positions()), 5, "both players paused")
+        # Zoomed to 10 minutes a bar, the 40 s of motion are a band one can see, under the playhead.
+        page.select_option("#tl-zoom", "144")
+        wait_for(
+            lambda: page.locator(".tl-bar .tl-motion").bounding_box()["width"] > 40, 5, "the zoomed band"
+        )
+        head = page.locator("#tl-head").bounding_box()
+        frame = page.locator("#tl-scroll").bounding_box()
+        assert head is not None and frame is not None
+        assert frame["x"] <= head["x"] <= frame["x"] + frame["width"], (head, frame)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "timeline-sync.png"), full_page=True)
+        # The viewport, not full_page: a full-page capture resizes the page and loses the bar's scroll.
+        page.screenshot(path=str(SCREENSHOTS / "timeline-sync.png"))
 
         # The export form takes the range of every camera shown: one file each.
         start, end = t0 + timedelta(seconds=5), t0 + timedelta(seconds=25)

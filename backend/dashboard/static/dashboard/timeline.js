@@ -272,6 +272,27 @@
     var box = bar.getBoundingClientRect();
     seek((e.clientX - box.left) / box.width * daySeconds);
   });
+  // Zoom: the bar is drawn in % of the day, so a zoom widens it inside its scrolling frame; the frame
+  // follows the playhead.
+  var scroller = document.getElementById("tl-scroll");
+  var zoom = document.getElementById("tl-zoom");
+  function followHead() {
+    var x = video.currentTime / daySeconds * bar.offsetWidth;
+    if (x < scroller.scrollLeft || x > scroller.scrollLeft + scroller.clientWidth) {
+      scroller.scrollLeft = Math.max(0, x - scroller.clientWidth / 2);
+    }
+  }
+  function setZoom(factor) {
+    bar.style.width = factor * 100 + "%";
+    scroller.scrollLeft = Math.max(0, video.currentTime / daySeconds * bar.offsetWidth - scroller.clientWidth / 2);
+  }
+  zoom.addEventListener("change", function () { setZoom(Number(zoom.value)); });
+  function stepZoom(direction) {
+    var next = zoom.selectedIndex + direction;
+    if (next < 0 || next >= zoom.options.length) return;
+    zoom.selectedIndex = next;
+    setZoom(Number(zoom.value));
+  }
   document.addEventListener("keydown", function (e) {
     if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
     if (e.key === " ") { e.preventDefault(); toggle(); }
@@ -279,11 +300,14 @@
     else if (e.key === "ArrowLeft") seek(Math.max(0, video.currentTime - 10));
     else if (e.key === "n") jumpEvent(1);
     else if (e.key === "p") jumpEvent(-1);
+    else if (e.key === "+") stepZoom(1);
+    else if (e.key === "-") stepZoom(-1);
   });
   video.addEventListener("timeupdate", function () {
     head.style.left = percent(video.currentTime);
     clock.textContent = hhmmss(video.currentTime);
     root.dataset.position = String(video.currentTime);
+    followHead();
   });
 
   // --- exports ---------------------------------------------------------------------------------------
