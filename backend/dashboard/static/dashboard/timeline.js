@@ -225,6 +225,9 @@
   }
   function keepInSync() {
     var t = video.currentTime;
+    // The main player waiting for data (a gap, a slow segment) holds the others too, rather than have
+    // them run ahead and be pulled back.
+    var moving = !video.paused && video.readyState >= 3;
     followers.forEach(function (p) {
       var v = p.video;
       if (v.playbackRate !== video.playbackRate) v.playbackRate = video.playbackRate;
@@ -232,12 +235,12 @@
         if (p.isBuffered(t)) v.currentTime = t;
         else if (!p.loadingFor(t)) p.seek(t);
       }
-      if (video.paused && !v.paused) v.pause();
-      if (!video.paused && v.paused && p.isBuffered(v.currentTime)) v.play().catch(function () {});
+      if (!moving && !v.paused) v.pause();
+      if (moving && v.paused && p.isBuffered(v.currentTime)) v.play().catch(function () {});
     });
   }
   if (followers.length) {
-    ["play", "pause", "seeking", "ratechange", "timeupdate"].forEach(function (name) { video.addEventListener(name, keepInSync); });
+    ["play", "pause", "playing", "waiting", "seeking", "ratechange", "timeupdate"].forEach(function (name) { video.addEventListener(name, keepInSync); });
     setInterval(keepInSync, 100);
   }
   main.open().then(function (found) {
