@@ -16,6 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.actions import AuditAction
+from audit.services import audit_export_downloaded, audit_object
 from exports import selectors, services
 from exports.models import ExportStatus
 from exports.serializers import ExportInputSerializer, ExportOutputSerializer
@@ -54,6 +56,7 @@ class ExportListApi(APIView):
             end=fields["end"],
             name=fields["name"],
         )
+        audit_object(request, AuditAction.EXPORT_CREATED, export)
         return Response(
             ExportOutputSerializer(export, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
@@ -83,6 +86,7 @@ class ExportDownloadApi(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         response = media_store.serve(request, export.file.name, content_type="video/mp4")
+        audit_export_downloaded(request, export)
         # The user's name, reduced to characters every browser and header parser takes.
         filename = _UNSAFE_FILENAME.sub("_", export.name).strip(" .") or f"export-{export.pk}"
         response["Content-Disposition"] = f'attachment; filename="{filename[:100]}.mp4"'
