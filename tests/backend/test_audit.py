@@ -4,6 +4,7 @@ the list filters, refuses bad filters, streams CSV; old records go with the rete
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import time
 from datetime import timedelta
@@ -272,6 +273,57 @@ def test_a_live_view_leaves_one_start_and_one_stop(alice_client, camera_client, 
     assert len(stopped) == 1 and stopped[0].username == "alice" and stopped[0].client_address == "127.0.0.1"
     time.sleep(0.2)  # nothing more comes: the close and the end of the stream are one stop
     assert len(records(action=AuditAction.LIVE_STOPPED)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_live_view_over_the_websocket_leaves_one_start_and_one_stop(
+    alice, camera_client, alice_camera, monkeypatch
+):
+    from django.core.handlers.asgi import ASGIHandler
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from surveillance.live_ws import LiveWebSocket
+
+    # The handler's threads close their connections when the request is done (the test database is dropped
+    # after the test, which an idle kept connection would hold up).
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    worker = OneAnswer(b"HTTP/1.0 200 OK\r\nX-Codec: avc1.64001f\r\n\r\n" + b"\0" * 3000)
+    heartbeat(camera_client, alice_camera, url=f"http://127.0.0.1:{worker.port}/live")
+    token = Token.objects.create(user=alice).key
+    scope = {
+        "type": "websocket", "path": f"/api/cameras/{alice_camera.pk}/live/ws/", "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Token {token}".encode())],
+        "scheme": "ws", "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80), "extensions": {},
+    }  # fmt: skip
+    sent: list[dict] = []
+
+    async def watch() -> None:
+        connected = False
+        never = asyncio.Event()
+
+        async def receive() -> dict:
+            nonlocal connected
+            if not connected:
+                connected = True
+                return {"type": "websocket.connect"}
+            await never.wait()  # the viewer stays until the worker ends the session
+            return {"type": "websocket.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        async def not_http(scope, receive, send) -> None:
+            raise AssertionError("a live WebSocket path goes to the relay")
+
+        await LiveWebSocket(not_http, ASGIHandler())(scope, receive, send)
+
+    asyncio.run(watch())
+    assert sent[0]["type"] == "websocket.accept"
+    assert sum(len(m.get("bytes", b"")) for m in sent) == 3000
+    only_record(action=AuditAction.LIVE_STARTED, camera_id=alice_camera.pk)
+    stopped = wait_for(lambda: records(action=AuditAction.LIVE_STOPPED))
+    assert len(stopped) == 1 and stopped[0].user_id == alice.pk
 
 
 def test_a_refused_live_view_leaves_no_record(alice_client, alice_camera):
