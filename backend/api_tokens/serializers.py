@@ -11,7 +11,7 @@ from rest_framework import serializers
 from api_tokens.models import NAME_MAX_LENGTH, ApiToken, TokenScope
 
 
-class TokenCreateInputSerializer(serializers.Serializer):
+class ApiTokenCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     scope = serializers.ChoiceField(choices=TokenScope.choices)
     expires_in_days = serializers.IntegerField(required=False, min_value=1, max_value=36_500)
@@ -31,7 +31,7 @@ class TokenCreateInputSerializer(serializers.Serializer):
         return attrs
 
 
-class TokenOutputSerializer(serializers.ModelSerializer):
+class ApiTokenOutputSerializer(serializers.ModelSerializer):
     prefix = serializers.CharField(read_only=True)
     expired = serializers.SerializerMethodField()
 
@@ -44,9 +44,9 @@ class TokenOutputSerializer(serializers.ModelSerializer):
         return token.is_expired()
 
 
-class TokenCreatedOutputSerializer(TokenOutputSerializer):
+class ApiTokenCreatedOutputSerializer(ApiTokenOutputSerializer):
     token = serializers.CharField(read_only=True, help_text="The token itself: shown this once, never again.")
 
-    class Meta(TokenOutputSerializer.Meta):
-        fields = [*TokenOutputSerializer.Meta.fields, "token"]
+    class Meta(ApiTokenOutputSerializer.Meta):
+        fields = [*ApiTokenOutputSerializer.Meta.fields, "token"]
         read_only_fields = fields

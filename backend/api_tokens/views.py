@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 from api_tokens import selectors, services
 from api_tokens.models import ApiToken
 from api_tokens.serializers import (
-    TokenCreatedOutputSerializer,
-    TokenCreateInputSerializer,
-    TokenOutputSerializer,
+    ApiTokenCreatedOutputSerializer,
+    ApiTokenCreateInputSerializer,
+    ApiTokenOutputSerializer,
 )
 from audit.actions import AuditAction
 from audit.services import audit_object
@@ -28,26 +28,26 @@ class TokenListCreateApi(APIView):
             OpenApiParameter("page", int, description="Page number."),
             OpenApiParameter("page_size", int, description="Items per page (up to 500)."),
         ],
-        responses={200: TokenOutputSerializer(many=True)},
+        responses={200: ApiTokenOutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
         paginator = default_paginator()
         page = paginator.paginate_queryset(selectors.tokens_of(request.user), request, view=self)
-        return paginator.get_paginated_response(TokenOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(ApiTokenOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=TokenCreateInputSerializer, responses={201: TokenCreatedOutputSerializer})
+    @extend_schema(request=ApiTokenCreateInputSerializer, responses={201: ApiTokenCreatedOutputSerializer})
     def post(self, request: Request) -> Response:
         if isinstance(request.auth, ApiToken):
             # A leaked token must not mint itself a longer-lived successor.
             raise exceptions.PermissionDenied("An API token cannot create API tokens: sign in to do that.")
-        data = TokenCreateInputSerializer(data=request.data)
+        data = ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             created = services.token_create(user=request.user, **data.validated_data)
         except DjangoValidationError as error:
             raise exceptions.ValidationError(error.message_dict) from None
         audit_object(request, AuditAction.TOKEN_CREATED, created.token)
-        body = TokenCreatedOutputSerializer(created.token).data | {"token": created.secret}
+        body = ApiTokenCreatedOutputSerializer(created.token).data | {"token": created.secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
