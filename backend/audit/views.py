@@ -14,7 +14,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -125,12 +125,16 @@ def _chunk(records: QuerySet[AuditRecord], after: tuple | None) -> list[AuditRec
     return list(records[:CSV_CHUNK_ROWS])
 
 
+_AT = serializers.DateTimeField()  # the JSON list's spelling of a time, without a serializer per row
+# Each CSV column's model attribute (the output serializer's field names, in its order).
+_ATTRIBUTES = {"user": "user_id", "camera": "camera_id"}
+
+
 def _cells(record: AuditRecord) -> list[str]:
-    data = AuditRecordOutputSerializer(record).data
     cells = []
     for column in CSV_COLUMNS:
-        value = data[column]
-        text = "" if value is None else str(value)
+        value = getattr(record, _ATTRIBUTES.get(column, column))
+        text = "" if value is None else _AT.to_representation(value) if column == "at" else str(value)
         cells.append("'" + text if text.startswith(_FORMULA_START) else text)
     return cells
 
