@@ -17,6 +17,7 @@ from api_tokens.serializers import (
     ApiTokenOutputSerializer,
 )
 from audit.actions import AuditAction
+from audit.serializers import page_of
 from audit.services import audit_object
 from audit.views import default_paginator
 
@@ -28,7 +29,7 @@ class TokenListCreateApi(APIView):
             OpenApiParameter("page", int, description="Page number."),
             OpenApiParameter("page_size", int, description="Items per page (up to 500)."),
         ],
-        responses={200: ApiTokenOutputSerializer(many=True)},
+        responses={200: page_of(ApiTokenOutputSerializer, name="PaginatedApiTokenList")},
     )
     def get(self, request: Request) -> Response:
         paginator = default_paginator()

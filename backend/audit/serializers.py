@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from audit.actions import AuditAction
@@ -49,3 +50,17 @@ class AuditRecordOutputSerializer(serializers.ModelSerializer):
 
 
 CSV_COLUMNS = AuditRecordOutputSerializer.Meta.fields
+
+
+def page_of(serializer_class: type[serializers.Serializer], *, name: str) -> serializers.Serializer:
+    """The OpenAPI shape of a page of ``serializer_class``: ``surveillance.serializers.paginated``'s, which
+    this app (below surveillance in the layers) cannot import."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(help_text="Total matches."),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from audit import selectors
 from audit.models import AuditRecord
-from audit.serializers import CSV_COLUMNS, AuditFilterSerializer, AuditRecordOutputSerializer
+from audit.serializers import CSV_COLUMNS, AuditFilterSerializer, AuditRecordOutputSerializer, page_of
 
 FORMATS = ("json", "csv")
 CSV_CHUNK_ROWS = 2000
@@ -53,7 +53,10 @@ class AuditListApi(APIView):
             OpenApiParameter("page_size", int, description="Items per page (up to 500)."),
             OpenApiParameter("format", str, enum=list(FORMATS), description="csv: every match as CSV."),
         ],
-        responses={200: AuditRecordOutputSerializer(many=True), (200, "text/csv"): OpenApiTypes.BINARY},
+        responses={
+            200: page_of(AuditRecordOutputSerializer, name="PaginatedAuditRecordList"),
+            (200, "text/csv"): OpenApiTypes.BINARY,
+        },
     )
     def get(self, request: Request):
         visible = selectors.audit_visible_to(request.user)
