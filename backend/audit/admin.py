@@ -7,6 +7,7 @@ from django.contrib import admin
 
 from audit.actions import AuditAction
 from audit.models import AuditRecord
+from audit.selectors import audit_visible_to
 from audit.services import audit_object
 
 # The actions an admin change of these models records (by the model's label).
@@ -27,6 +28,17 @@ class AuditRecordAdmin(admin.ModelAdmin):
     search_fields = ("username", "summary", "object_id")
     date_hierarchy = "at"
     show_full_result_count = False  # a count of a million rows on every page
+
+    # Who may read records here is the API's rule (audit.selectors.audit_visible_to), not the admin's own.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return audit_visible_to(request.user) is not None
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def get_queryset(self, request):
+        visible = audit_visible_to(request.user)
+        return AuditRecord.objects.none() if visible is None else visible
 
     def has_add_permission(self, request) -> bool:
         return False

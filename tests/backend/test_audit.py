@@ -374,6 +374,18 @@ def test_the_admin_shows_records_but_offers_no_add_change_or_delete(admin_client
     assert AuditRecord.objects.filter(pk=record.pk).exists()
 
 
+def test_the_admin_shows_the_trail_to_whom_the_api_does(client, make_user):
+    some_record()
+    staff = make_user("desk")
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)  # staff without any admin permission: audit_visible_to lets them read
+    assert client.get("/admin/audit/auditrecord/").status_code == 200
+    plain = make_user("plain")
+    client.force_login(plain)
+    assert client.get("/admin/audit/auditrecord/").status_code == 302  # not staff: to the admin's login
+
+
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_the_api_offers_no_way_to_change_or_delete_a_record(staff_client, method):
     record = some_record()
