@@ -127,6 +127,7 @@ def run(args: argparse.Namespace) -> None:
         return statistics.median(times) * 1000, times[int(0.95 * (len(times) - 1))] * 1000, matched
 
     cases = {
+        "newest, no filter": lambda i: {"page": i % 5 + 1},
         "by user": lambda i: {"user": user_ids[i % len(user_ids)]},
         "by day": day,
         "by user and day": lambda i: {"user": user_ids[i % len(user_ids)], **day(i)},
