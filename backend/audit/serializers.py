@@ -10,7 +10,7 @@ from audit.models import AuditRecord
 
 # Query parameters the list understands besides the filters: a parameter outside both is a 400, so that a
 # misspelt filter (``?usr=``) is never answered with every record as if it had matched.
-PAGING_PARAMETERS = frozenset({"page", "page_size", "format"})
+PAGING_PARAMETERS = frozenset({"page", "page_size", "format", "pagination", "cursor"})
 ID_MAX = 2**63 - 1
 
 
@@ -58,7 +58,7 @@ def page_of(serializer_class: type[serializers.Serializer], *, name: str) -> ser
     return inline_serializer(
         name=name,
         fields={
-            "count": serializers.IntegerField(help_text="Total matches."),
+            "count": serializers.IntegerField(required=False, help_text="Total matches (page pages only)."),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": serializer_class(many=True),

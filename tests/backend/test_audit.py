@@ -436,6 +436,14 @@ def test_the_list_filters_by_user_action_camera_and_time(staff_client, alice, bo
     assert ids(until=iso(now - timedelta(hours=24))) == [("bob", "sign_in")]
     page = staff_client.get("/api/audit/", {"page_size": 1}).json()
     assert page["count"] == 4 and len(page["results"]) == 1 and page["next"]
+    # Cursor pages: no count, every record once, newest first, filters kept.
+    seen, url = [], "/api/audit/?pagination=cursor&page_size=1&since=" + iso(now - timedelta(hours=24))
+    while url:
+        body = staff_client.get(url).json()
+        assert "count" not in body
+        seen += [(row["username"], row["action"]) for row in body["results"]]
+        url = body["next"]
+    assert seen == [("alice", "sign_in"), ("alice", "live_started"), ("bob", "live_started")]
 
 
 @pytest.mark.parametrize(
@@ -449,6 +457,7 @@ def test_the_list_filters_by_user_action_camera_and_time(staff_client, alice, bo
         ({"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, "until"),
         ({"usr": "1"}, "usr"),
         ({"format": "xml"}, "format"),
+        ({"pagination": "offset"}, "pagination"),
     ],
 )
 def test_a_bad_filter_is_a_400_naming_it(staff_client, query, field):
