@@ -9,6 +9,7 @@ written from a short thread of its own.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import weakref
@@ -20,28 +21,39 @@ from django.db import connection
 from audit.actions import AuditAction
 from audit.services import audit_record
 
+logger = logging.getLogger(__name__)
+
 
 def watched(stream: Any, *, request: Any, camera: Any, sub: bool = False) -> WatchedStream:
     """``stream`` (a ``surveillance.live.WorkerStream``) with its start recorded now and its end when it
     closes. Call it once the stream is open: a refused one is no live view."""
     which = "sub-stream" if sub else "main stream"
     common = {"object_type": "camera", "object_id": camera.pk, "camera_id": camera.pk}
-    started = audit_record(request=request, action=AuditAction.LIVE_STARTED, summary=which, **common)
+    try:
+        started = audit_record(request=request, action=AuditAction.LIVE_STARTED, summary=which, **common)
+    except BaseException:
+        stream.close()  # no view unrecorded: the viewer gets the error, the worker's session is freed
+        raise
     opened = time.monotonic()
     user_id, username, address = started.user_id, started.username, started.client_address
 
     def stopped() -> None:
         summary = f"{which}, {time.monotonic() - opened:.0f} s"
-        _write_outside_the_loop(
-            lambda: audit_record(
-                request=None,
-                user=_Who(user_id, username),
-                address=address,
-                action=AuditAction.LIVE_STOPPED,
-                summary=summary,
-                **common,
-            )
-        )
+
+        def write() -> None:
+            try:
+                audit_record(
+                    request=None,
+                    user=_Who(user_id, username),
+                    address=address,
+                    action=AuditAction.LIVE_STOPPED,
+                    summary=summary,
+                    **common,
+                )
+            except Exception:  # the stream is closed either way; a lost stop is logged, never raised into it
+                logger.exception("audit: the end of a live view of camera %s was not recorded", camera.pk)
+
+        _write_outside_the_loop(write)
 
     return WatchedStream(stream, stopped)
 
@@ -54,6 +66,9 @@ class WatchedStream:
         self.codec = stream.codec
         self.content_type = stream.content_type
         self._ended = weakref.finalize(self, on_end)
+        # A process that exits writes no records on its way out. (typeshed lists no setter for the documented,
+        # writable attribute.)
+        self._ended.atexit = False  # type: ignore[misc]
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
