@@ -13,6 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/notifications/", include("notifications.urls")),
     path("", include("recordings.urls")),
     path("", include("exports.urls")),
+    path("", include("audit.urls")),
+    path("", include("api_tokens.urls")),
     path("", include("surveillance.urls")),
 ]
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import alerts, cameras, live, notifications, stats, timeline, zones
+from dashboard.views import alerts, cameras, live, notifications, stats, timeline, tokens, zones
 
 app_name = "dashboard"
 urlpatterns = [
@@ -38,4 +38,6 @@ urlpatterns = [
         "notifications/channels/<int:channel_id>/delete/", notifications.channel_delete, name="channel-delete"
     ),
     path("notifications/deliveries/", notifications.delivery_log, name="deliveries"),
+    path("tokens/", tokens.token_list, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token-revoke"),
 ]

@@ -17,6 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.actions import AuditAction
+from audit.services import audit_export_downloaded, audit_object
 from exports import selectors, services
 from exports.models import ExportStatus
 from exports.serializers import ExportBatchOutputSerializer, ExportInputSerializer, ExportOutputSerializer
@@ -66,6 +68,8 @@ class ExportListApi(APIView):
             name=fields["name"],
             camera_field="cameras" if several else "camera",
         )
+        for export in exports:
+            audit_object(request, AuditAction.EXPORT_CREATED, export)
         made = ExportOutputSerializer(exports, many=True, context={"request": request}).data
         return Response({"exports": made} if several else made[0], status=status.HTTP_201_CREATED)
 
@@ -94,6 +98,7 @@ class ExportDownloadApi(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         response = media_store.serve(request, export.file.name, content_type="video/mp4")
+        audit_export_downloaded(request, export)
         # The user's name, reduced to characters every browser and header parser takes.
         filename = _UNSAFE_FILENAME.sub("_", export.name).strip(" .") or f"export-{export.pk}"
         response["Content-Disposition"] = f'attachment; filename="{filename[:100]}.mp4"'

@@ -18,6 +18,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from audit import streams as audit_streams
+from audit.actions import AuditAction
+from audit.services import audit_object
 from surveillance import live, metrics, reviews, selectors, services, worker_settings
 from surveillance.clips import clip_started_at
 from surveillance.exceptions import rejection_reason
@@ -105,6 +108,7 @@ class CameraListCreateApi(APIView):
         data = CameraInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         camera = services.camera_create(user=signed_in_user(request), **data.validated_data)
+        audit_object(request, AuditAction.CAMERA_CREATED, camera)
         return Response(CameraCreatedOutputSerializer(camera).data, status=status.HTTP_201_CREATED)
 
 
@@ -121,6 +125,7 @@ class CameraDetailApi(APIView):
         data = CameraInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         camera = services.camera_update(camera=camera, **data.validated_data)
+        audit_object(request, AuditAction.CAMERA_UPDATED, camera)
         return Response(CameraDetailOutputSerializer(camera).data)
 
     @extend_schema(request=CameraInputSerializer, responses={200: CameraDetailOutputSerializer})
@@ -135,6 +140,7 @@ class CameraDetailApi(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         services.camera_delete(camera=camera)
+        audit_object(request, AuditAction.CAMERA_DELETED, camera, pk=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -147,6 +153,9 @@ class CameraActivateApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         camera = services.camera_set_active(camera=camera, active=self.active)
+        audit_object(
+            request, AuditAction.CAMERA_UPDATED, camera, detail="activated" if self.active else "deactivated"
+        )
         return Response(CameraDetailOutputSerializer(camera).data)
 
 
@@ -163,6 +172,7 @@ class CameraRotateTokenApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk)
         token = services.camera_rotate_ingest_token(camera=camera)
+        audit_object(request, AuditAction.CAMERA_UPDATED, camera, detail="ingest token rotated")
         return Response(IngestTokenOutputSerializer({"camera_id": camera.pk, "ingest_token": token}).data)
 
 
@@ -270,7 +280,8 @@ class CameraLiveStreamApi(APIView):
             stream = live.open_stream(camera, sub=self.sub)
         except live.LiveUnavailable as exc:
             return Response({"detail": exc.detail, "state": exc.state}, status=exc.status)
-        response = StreamingHttpResponse(stream, content_type="video/mp4")
+        watched = audit_streams.watched(stream, request=request, camera=camera, sub=self.sub)  # audit trail
+        response = StreamingHttpResponse(watched, content_type="video/mp4")
         response["X-Codec"] = stream.codec
         response["Cache-Control"] = "no-store"
         response["X-Accel-Buffering"] = "no"  # a proxy in front must pass fragments on as they come

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "audit",
+    "api_tokens",
     "surveillance",
     "recordings",
     "exports",
