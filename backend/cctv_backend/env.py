@@ -118,6 +118,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def env_clock_times(name: str, default: list[str]) -> list[str]:
+    """Times of day as ``HH:MM`` (24 h), comma-separated, at least one, no repeats; sorted."""
+    values = env_list(name, default)
+    bad = [value for value in values if not _CLOCK_TIME.match(value)]
+    if bad or not values or len(set(values)) != len(values):
+        raise ImproperlyConfigured(f"{name}={os.environ.get(name)!r} is not distinct times like 06:00,18:00")
+    return sorted(values)
+
+
 _RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 

@@ -9,8 +9,9 @@ bytes is a socket on the event loop; Django runs only once a request has fully a
 ``keepalive``), this adds:
 
 - a deadline for the request head: a connection that has not sent a complete request line and headers
-  within ``GUNICORN_HEADER_TIMEOUT`` seconds of opening (or of its previous answer) is closed, as
-  nginx's ``client_header_timeout`` does, so trickled headers cannot keep a socket for ever;
+  within ``GUNICORN_HEADER_TIMEOUT`` seconds of opening (on a kept-alive connection: of the next
+  request's first byte) is closed, as nginx's ``client_header_timeout`` does, so trickled headers cannot
+  keep a socket for ever;
 - at most gunicorn's ``worker_connections`` connections per process; past it, requests answer 503;
 - a worker whose arbiter is gone shuts down (within a second), as gunicorn's own workers do.
 """
@@ -45,9 +46,22 @@ class HeadDeadlineH11Protocol(H11Protocol):
         self._arm_head_deadline()
 
     def on_response_complete(self) -> None:
+        # Between requests an idle kept-alive connection is uvicorn's to close (gunicorn's ``keepalive``).
+        # Armed here, the deadline overruled a longer keep-alive and closed idle connections just as
+        # clients reused them ("connection reset" on a wall's next request).
+        self._disarm_head_deadline()
         super().on_response_complete()
-        if not self.transport.is_closing():
-            self._arm_head_deadline()  # the next request's head, on a kept-alive connection
+        if self._next_head_begun():
+            self._arm_head_deadline()  # pipelined: the next head's first bytes are already here
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_deadline is None and self.conn.their_state is h11.IDLE and data:
+            self._arm_head_deadline()  # the first bytes of the next request on a kept-alive connection
+        super().data_received(data)
+
+    def _next_head_begun(self) -> bool:
+        buffered, _ = self.conn.trailing_data
+        return not self.transport.is_closing() and self.conn.their_state is h11.IDLE and bool(buffered)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_deadline()

@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("recordings.urls")),
     path("", include("exports.urls")),
     path("", include("teams.urls")),
+    path("", include("audit.urls")),
+    path("", include("api_tokens.urls")),
     path("", include("surveillance.urls")),
 ]
 

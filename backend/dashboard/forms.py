@@ -193,6 +193,7 @@ class CameraForm(forms.Form):
 
     def clean_retain_events_days(self) -> int:
         return self._or_default("retain_events_days")
+
     # --- end of recording ---
 
     def __init__(self, *args, user, camera: Camera | None = None, **kwargs) -> None:
@@ -295,6 +296,9 @@ def _bounded_date_field(label: str) -> forms.DateField:
 
 # "Open" is an event still going (the API's status: open); an alert nobody acknowledged is "unacknowledged".
 ACK_CHOICES = [("", "Any"), ("no", "Unacknowledged"), ("yes", "Acknowledged")]
+REVIEW_CHOICES = [("", "Any"), ("no", "Not reviewed by me"), ("yes", "Reviewed by me")]
+# "shift": since the start of the last shift (surveillance.shifts), the window of the to-review count.
+PERIOD_CHOICES = [("", "Any time"), ("shift", "Since the last shift")]
 
 
 class AlertFilterForm(forms.Form):
@@ -302,14 +306,19 @@ class AlertFilterForm(forms.Form):
 
     camera = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     type = forms.ChoiceField(choices=[("", "All types"), *AlertType.choices], required=False)
+    zone = forms.ChoiceField(required=False)
     ack = forms.ChoiceField(label="Status", choices=ACK_CHOICES, required=False)
+    review = forms.ChoiceField(label="Review", choices=REVIEW_CHOICES, required=False)
+    period = forms.ChoiceField(label="When", choices=PERIOD_CHOICES, required=False)
     date_from = _bounded_date_field("From")
     date_to = _bounded_date_field("To")
     before = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, cameras: list[tuple[int, str]], **kwargs) -> None:
+    def __init__(self, *args, cameras: list[tuple[int, str]], zones: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.TypedChoiceField, self.fields["camera"]).choices = [("", "All cameras"), *cameras]
+        # Only the names of the user's cameras' zones: the choice is the check on what the filter gets.
+        cast(forms.ChoiceField, self.fields["zone"]).choices = [("", "All zones"), *((z, z) for z in zones)]
 
     def clean_before(self) -> str:
         cursor = self.cleaned_data["before"]
@@ -328,8 +337,9 @@ class AlertFilterForm(forms.Form):
             self.add_error("date_to", "The end date is before the start date.")
         return data
 
-    def selector_kwargs(self) -> dict:
-        """The ``alerts_of`` filters this form asks for (only call after ``is_valid``)."""
+    def selector_kwargs(self, *, shift_start: datetime) -> dict:
+        """The ``alerts_of`` filters this form asks for (only call after ``is_valid``); ``shift_start``:
+        where "since the last shift" begins."""
         data = self.cleaned_data
         tz = timezone.get_current_timezone()
         kwargs: dict = {}
@@ -337,10 +347,17 @@ class AlertFilterForm(forms.Form):
             kwargs["camera_id"] = data["camera"]
         if data.get("type"):
             kwargs["alert_type"] = data["type"]
+        if data.get("zone"):
+            kwargs["zone"] = data["zone"]
         if data.get("ack"):
             kwargs["acknowledged"] = data["ack"] == "yes"
+        if data.get("review"):
+            kwargs["reviewed"] = data["review"] == "yes"
+        since = [shift_start] if data.get("period") == "shift" else []
         if data.get("date_from"):
-            kwargs["since"] = datetime.combine(data["date_from"], time.min, tzinfo=tz)
+            since.append(datetime.combine(data["date_from"], time.min, tzinfo=tz))
+        if since:
+            kwargs["since"] = max(since)
         if data.get("date_to"):
             # "To 25 Nov" includes the whole of that day.
             kwargs["until"] = datetime.combine(data["date_to"] + timedelta(days=1), time.min, tzinfo=tz)

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import alerts, cameras, live, notifications, stats, timeline, zones
+from dashboard.views import alerts, cameras, live, notifications, stats, timeline, tokens, zones
 
 app_name = "dashboard"
 urlpatterns = [
@@ -18,6 +18,8 @@ urlpatterns = [
     path("alerts/acknowledge/", alerts.alerts_acknowledge, name="alerts-acknowledge"),
     path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert"),
     path("alerts/<int:alert_id>/acknowledge/", alerts.alert_acknowledge, name="alert-acknowledge"),
+    path("alerts/review/", alerts.alerts_review, name="alerts-review"),
+    path("alerts/<int:alert_id>/review/", alerts.alert_review, name="alert-review"),
     path("cameras/", cameras.camera_list, name="cameras"),
     path("cameras/new/", cameras.camera_create, name="camera-create"),
     path("cameras/<int:camera_id>/", cameras.camera_edit, name="camera-edit"),
@@ -36,4 +38,6 @@ urlpatterns = [
         "notifications/channels/<int:channel_id>/delete/", notifications.channel_delete, name="channel-delete"
     ),
     path("notifications/deliveries/", notifications.delivery_log, name="deliveries"),
+    path("tokens/", tokens.token_list, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token-revoke"),
 ]

@@ -1,6 +1,7 @@
 """The exports API: thin views over ``exports.selectors`` / ``exports.services``; the owner only.
 
-- ``GET /api/exports/``: the caller's exports, newest first (pages); ``POST``: ask for one (201, pending).
+- ``GET /api/exports/``: the caller's exports, newest first (pages); ``POST``: ask for one (201, pending),
+  or one per camera of ``cameras`` (201 ``{"exports": [...]}``).
 - ``GET /api/exports/<id>/``: one export, its status and progress; ``DELETE``: it and its file.
 - ``GET /api/exports/<id>/download/``: the MP4 once done (range requests), as an attachment.
 """
@@ -10,15 +11,17 @@ from __future__ import annotations
 import re
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.actions import AuditAction
+from audit.services import audit_export_downloaded, audit_object
 from exports import selectors, services
 from exports.models import ExportStatus
-from exports.serializers import ExportInputSerializer, ExportOutputSerializer
+from exports.serializers import ExportBatchOutputSerializer, ExportInputSerializer, ExportOutputSerializer
 from surveillance import media_store
 from surveillance.pagination import PagePagination
 from surveillance.serializers import paginated
@@ -42,21 +45,33 @@ class ExportListApi(APIView):
         data = ExportOutputSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
-    @extend_schema(request=ExportInputSerializer, responses={201: ExportOutputSerializer})
+    @extend_schema(
+        request=ExportInputSerializer,
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="ExportCreated",
+                serializers=[ExportOutputSerializer, ExportBatchOutputSerializer],
+                resource_type_field_name=None,
+            )
+        },
+    )
     def post(self, request: Request) -> Response:
         data = ExportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        export = services.export_create(
+        several = "cameras" in fields
+        exports = services.exports_create(
             user=signed_in_user(request),
-            camera_id=fields["camera"],
+            camera_ids=fields["cameras"] if several else [fields["camera"]],
             start=fields["start"],
             end=fields["end"],
             name=fields["name"],
+            camera_field="cameras" if several else "camera",
         )
-        return Response(
-            ExportOutputSerializer(export, context={"request": request}).data, status=status.HTTP_201_CREATED
-        )
+        for export in exports:
+            audit_object(request, AuditAction.EXPORT_CREATED, export)
+        made = ExportOutputSerializer(exports, many=True, context={"request": request}).data
+        return Response({"exports": made} if several else made[0], status=status.HTTP_201_CREATED)
 
 
 class ExportDetailApi(APIView):
@@ -83,6 +98,7 @@ class ExportDownloadApi(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         response = media_store.serve(request, export.file.name, content_type="video/mp4")
+        audit_export_downloaded(request, export)
         # The user's name, reduced to characters every browser and header parser takes.
         filename = _UNSAFE_FILENAME.sub("_", export.name).strip(" .") or f"export-{export.pk}"
         response["Content-Disposition"] = f'attachment; filename="{filename[:100]}.mp4"'

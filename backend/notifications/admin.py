@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
+from audit.admin import AuditedAdmin
 from notifications.models import Channel, Delivery, DeliveryStatus
 from notifications.serializers import MASK, mask_url
 from surveillance.services import url_with_kept_secrets
@@ -43,7 +44,7 @@ class ChannelForm(forms.ModelForm):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(AuditedAdmin):
     form = ChannelForm
     list_display = ("name", "kind", "user", "masked_url", "enabled", "notify_on_open", "notify_on_close")
     list_filter = ("kind", "enabled", "user")

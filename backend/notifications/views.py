@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.actions import AuditAction
+from audit.services import audit_object
 from notifications import selectors, services
 from notifications.senders import send as send_message
 from notifications.serializers import (
@@ -52,6 +54,7 @@ class ChannelListCreateApi(APIView):
         data = ChannelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         channel = services.channel_create(user=signed_in_user(request), **data.validated_data)
+        audit_object(request, AuditAction.CHANNEL_CREATED, channel)
         return Response(ChannelCreatedOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
@@ -68,6 +71,7 @@ class ChannelDetailApi(APIView):
         data = ChannelInputSerializer(data=request.data, partial=partial, context={"channel": channel})
         data.is_valid(raise_exception=True)
         channel = services.channel_update(channel=channel, **data.validated_data)
+        audit_object(request, AuditAction.CHANNEL_UPDATED, channel)
         return Response(ChannelOutputSerializer(channel).data)
 
     @extend_schema(request=ChannelInputSerializer, responses={200: ChannelOutputSerializer})
@@ -82,6 +86,7 @@ class ChannelDetailApi(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         channel = selectors.channel_of(user=signed_in_user(request), channel_id=pk, action=Action.CHANGE)
         services.channel_delete(channel=channel)
+        audit_object(request, AuditAction.CHANNEL_DELETED, channel, pk=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

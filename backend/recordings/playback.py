@@ -30,6 +30,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from audit.services import audit_footage_played
 from recordings import selectors, services
 from recordings.fmp4 import Fragmented, NotFragmentable, fragment
 from recordings.models import RecordingSegment
@@ -93,6 +94,7 @@ class PlaylistApi(APIView):
         query = RecordingsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = selectors.camera_recordings(user=user, camera_id=pk, **query.validated_data)
+        audit_footage_played(request, camera_id=pk, window=query.validated_data)
         return HttpResponse(
             playlist(found.segments, camera_id=pk),
             content_type=PLAYLIST_TYPE,

@@ -38,6 +38,15 @@ class RecordingsQuerySerializer(serializers.Serializer):
         return data
 
 
+class MotionRunSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class MotionOutputSerializer(serializers.Serializer):
+    runs = MotionRunSerializer(many=True, help_text="Runs of motion-mode segments, in time order.")
+
+
 class SegmentOutputSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()

@@ -11,6 +11,7 @@ urlpatterns = [
         views.SegmentApi.as_view(),
         name="recording-segment",
     ),
+    path("api/cameras/<int:pk>/recordings/motion/", views.MotionApi.as_view(), name="recordings-motion"),
     path("api/recordings/usage/", views.RecordingUsageApi.as_view(), name="recordings-usage"),
     # HLS playback (recordings.playback, issue 24).
     path(

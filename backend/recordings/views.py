@@ -5,6 +5,7 @@
   ingest token or its owner's token), the MP4 as the body; idempotent by camera and start.
 - ``GET`` of that same path: the segment's MP4 with range requests, for whoever may see the camera.
 - ``GET /api/recordings/usage/``: what the caller's recordings take, per camera and in all.
+- ``GET /api/cameras/<id>/recordings/motion/?start=&end=``: the window's motion activity (the owner).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recordings import metrics, selectors, services
+from recordings import metrics, motion, selectors, services
 from recordings.serializers import (
     WINDOW_PARAMETERS,
+    MotionOutputSerializer,
     RecordingsOutputSerializer,
     RecordingsQuerySerializer,
     StoredSegmentOutputSerializer,
@@ -43,6 +45,19 @@ from surveillance.views import CountsRejections
 
 def _start_ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
+
+
+class MotionApi(APIView):
+    """The runs of motion-mode segments in a window (recordings.motion), by the recordings list's rules."""
+
+    @extend_schema(parameters=WINDOW_PARAMETERS, responses={200: MotionOutputSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        # 404 before anything else for another team's camera, 403 for a role that may not watch.
+        camera_of(user=signed_in_user(request), camera_id=pk, action=Action.VIEW_MEDIA)
+        query = RecordingsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        runs = motion.motion_runs(user=signed_in_user(request), camera_id=pk, **query.validated_data)
+        return Response(MotionOutputSerializer({"runs": [{"start": a, "end": b} for a, b in runs]}).data)
 
 
 class RecordingsApi(APIView):

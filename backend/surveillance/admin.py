@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from audit.admin import AuditedAdmin
 from cctv_common.redact import mask_url
 from surveillance import services
 from surveillance.models import Alert, Camera, Clip, UserQuota
@@ -50,7 +51,7 @@ class CameraAdminForm(forms.ModelForm):
 
 
 @admin.register(Camera)
-class CameraAdmin(admin.ModelAdmin):
+class CameraAdmin(AuditedAdmin):
     form = CameraAdminForm
     list_display = (
         "name",

@@ -2,11 +2,13 @@
 
 - ``POST /api/alerts/<id>/review/``: the caller has reviewed the alert (idempotent); ``DELETE``: not.
 - ``POST /api/alerts/review/ {"ids": [...]}``: several at once; answers how many changed.
-Both answer the alert(s) as the caller sees them; another user's alert is a 404 (or not counted).
+- ``GET /api/alerts/to-review/``: how many of the caller's alerts since the last shift they have not reviewed.
+The first two answer the alert(s) as the caller sees them; another user's alert is a 404 (or not counted).
 """
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +20,7 @@ from surveillance.serializers import (
     AlertOutputSerializer,
     AlertsAcknowledgeInputSerializer,
     AlertsReviewOutputSerializer,
+    AlertsToReviewOutputSerializer,
 )
 from surveillance.users import signed_in_user
 
@@ -54,3 +57,13 @@ class AlertsReviewApi(APIView):
         data.is_valid(raise_exception=True)
         count = reviews.alerts_review(user=signed_in_user(request), alert_ids=data.validated_data["ids"])
         return Response({"reviewed": count})
+
+
+class AlertsToReviewApi(APIView):
+    """No parameters: the window is the site's shift rota (``REVIEW_SHIFT_STARTS``), not the caller's."""
+
+    @extend_schema(responses={200: AlertsToReviewOutputSerializer})
+    def get(self, request: Request) -> Response:
+        since = reviews.review_backlog_since(timezone.now())
+        count = reviews.unreviewed_count(user=signed_in_user(request), since=since)
+        return Response(AlertsToReviewOutputSerializer({"count": count, "since": since}).data)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from surveillance import shifts
 from surveillance.access import Action, alerts_visible_to
 from surveillance.models import Alert, AlertReview
 
@@ -56,3 +58,15 @@ def alerts_review(*, user: User, alert_ids: list[int], now: datetime | None = No
 
 def alert_unreview(*, user: User, alert: Alert) -> None:
     AlertReview.objects.filter(alert_id=alert.pk, user_id=user.pk).delete()
+
+
+def review_backlog_since(now: datetime) -> datetime:
+    """Where the "left to review since the last shift" count begins (surveillance.shifts)."""
+    starts = [shifts.parse_clock_time(value) for value in settings.REVIEW_SHIFT_STARTS]
+    return shifts.last_shift_start(now, starts=starts, zone=timezone.get_current_timezone())
+
+
+def unreviewed_count(*, user: User, since: datetime) -> int:
+    """The user's visible alerts at or after ``since`` that they have not reviewed."""
+    visible = alerts_visible_to(user, Action.VIEW).filter(occurred_at__gte=since)
+    return filter_reviewed(visible, user, False).order_by().count()

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from surveillance import access, reviews, tokens
+from surveillance import access, event_zones, reviews, tokens
 from surveillance.access import Action, alerts_visible_to, cameras_visible_to, clips_visible_to
 from surveillance.models import Alert, Camera, Clip
 
@@ -57,10 +57,13 @@ def alerts_of(
     since: datetime | None = None,
     until: datetime | None = None,
     reviewed: bool | None = None,
+    zone: str | None = None,
 ) -> QuerySet[Alert]:
     """The user's alerts, newest first, optionally filtered; ``since`` inclusive, ``until`` exclusive;
-    ``reviewed``: by this user (surveillance.reviews)."""
+    ``reviewed``: by this user (surveillance.reviews); ``zone``: an object seen in it."""
     queryset = alerts_visible_to(user, Action.VIEW)
+    if zone is not None:
+        queryset = event_zones.filter_in_zone(queryset, zone)
     if reviewed is not None:
         queryset = reviews.filter_reviewed(queryset, user, reviewed)
     if camera_id is not None:

@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from cctv_common.redact import mask_url
-from surveillance import quotas, reviews
+from surveillance import event_zones, quotas, reviews
 from surveillance.ids import is_id
 from surveillance.models import AlertType, Camera, EventStatus, RecordMode, StreamState
 from surveillance.selectors import camera_ingest_token
@@ -478,6 +478,11 @@ class AlertFilterSerializer(serializers.Serializer):
     )
     since = serializers.DateTimeField(required=False, help_text="Alerts at or after this time.")
     until = serializers.DateTimeField(required=False, help_text="Alerts before this time.")
+    zone = serializers.CharField(
+        required=False,
+        max_length=event_zones.ZONE_NAME_MAX,
+        help_text="Alerts with an object seen in the zone of this name.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         since, until = attrs.get("since"), attrs.get("until")
@@ -543,6 +548,11 @@ class AlertsAcknowledgeInputSerializer(serializers.Serializer):
 
 class AlertsReviewOutputSerializer(serializers.Serializer):
     reviewed = serializers.IntegerField(help_text="How many alerts changed to reviewed by the caller.")
+
+
+class AlertsToReviewOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="The caller's alerts since `since` they have not reviewed.")
+    since = serializers.DateTimeField(help_text="The start of the last shift (REVIEW_SHIFT_STARTS).")
 
 
 class AlertsAcknowledgeOutputSerializer(serializers.Serializer):

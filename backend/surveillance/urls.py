@@ -57,6 +57,7 @@ urlpatterns = [
     path("api/alerts/<int:pk>/", views.AlertDetailApi.as_view(), name="alert-detail"),
     path("api/alerts/<int:pk>/acknowledge/", views.AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
     path("api/alerts/review/", review_views.AlertsReviewApi.as_view(), name="alerts-review"),
+    path("api/alerts/to-review/", review_views.AlertsToReviewApi.as_view(), name="alerts-to-review"),
     path("api/alerts/<int:pk>/review/", review_views.AlertReviewApi.as_view(), name="alert-review"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start script as a file: the Content-Security-Policy allows no

@@ -18,6 +18,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from audit import streams as audit_streams
+from audit.actions import AuditAction
+from audit.services import audit_object
 from surveillance import live, metrics, reviews, selectors, services, worker_settings
 from surveillance.access import Action
 from surveillance.clips import clip_started_at
@@ -106,6 +109,7 @@ class CameraListCreateApi(APIView):
         data = CameraInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         camera = services.camera_create(user=signed_in_user(request), **data.validated_data)
+        audit_object(request, AuditAction.CAMERA_CREATED, camera)
         return Response(CameraCreatedOutputSerializer(camera).data, status=status.HTTP_201_CREATED)
 
 
@@ -122,6 +126,7 @@ class CameraDetailApi(APIView):
         data = CameraInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         camera = services.camera_update(camera=camera, **data.validated_data)
+        audit_object(request, AuditAction.CAMERA_UPDATED, camera)
         return Response(CameraDetailOutputSerializer(camera).data)
 
     @extend_schema(request=CameraInputSerializer, responses={200: CameraDetailOutputSerializer})
@@ -136,6 +141,7 @@ class CameraDetailApi(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.CHANGE)
         services.camera_delete(camera=camera)
+        audit_object(request, AuditAction.CAMERA_DELETED, camera, pk=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -148,6 +154,9 @@ class CameraActivateApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.CHANGE)
         camera = services.camera_set_active(camera=camera, active=self.active)
+        audit_object(
+            request, AuditAction.CAMERA_UPDATED, camera, detail="activated" if self.active else "deactivated"
+        )
         return Response(CameraDetailOutputSerializer(camera).data)
 
 
@@ -164,6 +173,7 @@ class CameraRotateTokenApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         camera = selectors.camera_of(user=signed_in_user(request), camera_id=pk, action=Action.CHANGE)
         token = services.camera_rotate_ingest_token(camera=camera)
+        audit_object(request, AuditAction.CAMERA_UPDATED, camera, detail="ingest token rotated")
         return Response(IngestTokenOutputSerializer({"camera_id": camera.pk, "ingest_token": token}).data)
 
 
@@ -271,7 +281,8 @@ class CameraLiveStreamApi(APIView):
             stream = live.open_stream(camera, sub=self.sub)
         except live.LiveUnavailable as exc:
             return Response({"detail": exc.detail, "state": exc.state}, status=exc.status)
-        response = StreamingHttpResponse(stream, content_type="video/mp4")
+        watched = audit_streams.watched(stream, request=request, camera=camera, sub=self.sub)  # audit trail
+        response = StreamingHttpResponse(watched, content_type="video/mp4")
         response["X-Codec"] = stream.codec
         response["Cache-Control"] = "no-store"
         response["X-Accel-Buffering"] = "no"  # a proxy in front must pass fragments on as they come
@@ -456,6 +467,7 @@ class AlertListApi(APIView):
             since=args.get("since"),
             until=args.get("until"),
             reviewed=args.get("reviewed"),
+            zone=args.get("zone"),
         )
         queryset = reviews.with_review_state(queryset, signed_in_user(request))
         cursor = request.query_params.get("pagination") == "cursor" or "cursor" in request.query_params

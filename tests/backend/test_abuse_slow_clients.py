@@ -9,6 +9,7 @@ took every thread and both probes timed out.
 
 from __future__ import annotations
 
+import http.client
 import json
 import select
 import socket
@@ -34,6 +35,7 @@ TRICKLE_SECONDS = 0.5  # one byte per client this often
 PROBE_MEDIAN_LIMIT = 1.0  # seconds
 PROBE_LIMIT = 2.0  # seconds
 HEAD_DEADLINE = 6  # GUNICORN_HEADER_TIMEOUT of the server under test (default 10)
+KEEPALIVE = 3 * HEAD_DEADLINE  # GUNICORN_KEEPALIVE, longer than the head deadline (as behind a load balancer)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,7 @@ def backend(tmp_path_factory):
             tmp_path_factory.mktemp("slow"),
             database_url=database_url,
             workers=2,
-            env={"GUNICORN_HEADER_TIMEOUT": str(HEAD_DEADLINE)},
+            env={"GUNICORN_HEADER_TIMEOUT": str(HEAD_DEADLINE), "GUNICORN_KEEPALIVE": str(KEEPALIVE)},
         ) as running,
     ):
         yield running
@@ -194,6 +196,50 @@ def test_a_request_head_not_finished_in_time_is_closed_but_a_request_sending_its
     assert all(HEAD_DEADLINE - 1 <= seconds <= HEAD_DEADLINE + 10 for seconds in closed_after.values())
     assert body_still_open
     assert backend.alerts(camera["id"]) == []
+
+
+def test_an_idle_kept_alive_connection_outlives_the_head_deadline_but_its_next_head_is_held_to_it(backend):
+    """Between requests a connection is idle until GUNICORN_KEEPALIVE; the head deadline counts again from
+    the next request's first byte. (It used to restart at each answer, cutting every keep-alive down to
+    the deadline and closing connections just as clients reused them.)"""
+    host, port = backend.url.removeprefix("http://").split(":")
+
+    def answered_once() -> http.client.HTTPConnection:
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200 and not response.will_close
+        return connection
+
+    idle, trickling = answered_once(), answered_once()
+    answered = time.monotonic()
+    time.sleep(2)  # the next head begins well after the answer
+    at_once, rest = slow_head(1)
+    trickling.sock.sendall(at_once)
+    first_byte = time.monotonic()
+    closed_after = None
+    sent = 0
+    while time.monotonic() - first_byte < HEAD_DEADLINE + 6 and closed_after is None:
+        try:
+            if sent < len(rest) - 1:
+                trickling.sock.send(rest[sent : sent + 1])
+                sent += 1
+        except OSError:
+            closed_after = time.monotonic() - first_byte
+        if closed_after is None and closed_by_server(trickling.sock):
+            closed_after = time.monotonic() - first_byte
+        time.sleep(TRICKLE_SECONDS)
+    idle_for = time.monotonic() - answered
+    idle_still_open = not closed_by_server(idle.sock)
+    idle.request("GET", "/healthz")  # reused, as a client reuses a kept-alive connection
+    reused = idle.getresponse()
+    reused.read()
+    idle.close()
+    trickling.close()
+
+    assert closed_after is not None and HEAD_DEADLINE - 1 <= closed_after <= HEAD_DEADLINE + 4, closed_after
+    assert idle_for > HEAD_DEADLINE + 2 and idle_still_open and reused.status == 200
 
 
 def test_a_chunked_body_over_the_limit_is_refused_as_it_is_counted_and_nothing_is_written(backend):

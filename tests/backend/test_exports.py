@@ -363,3 +363,102 @@ def test_the_job_loop_beats_and_clears_scratch_a_killed_job_left(db, media_root,
 
     jobs.run_forever(stop, beat=beat)
     assert len(beats) == 1 and not dead.exists() and live.exists()
+
+
+def ask_many(client, camera_ids: list, start: datetime, end: datetime, name: str = "Yard, night"):
+    body = {"cameras": camera_ids, "start": iso(start), "end": iso(end), "name": name}
+    return client.post("/api/exports/", body, format="json")
+
+
+def test_several_cameras_make_one_export_each_that_decodes(
+    alice, alice_client, recorded, make_camera, segment_files, t0, tmp_path, caplog, media_root
+) -> None:
+    second = make_camera(alice, "Back gate", "rtsp://10.0.0.9/s")
+    for index, source in enumerate(segment_files[:4]):
+        upload = tmp_path / f"second-{index}.mp4"
+        shutil.copyfile(source, upload)
+        start = t0 + timedelta(seconds=index * SEGMENT_SECONDS)
+        recording_services.segment_store(
+            camera=second, start=start, end=start + timedelta(seconds=SEGMENT_SECONDS), kind="continuous",
+            upload=upload,
+        )  # fmt: skip
+    caplog.set_level(logging.INFO, logger="exports.audit")
+    answer = ask_many(alice_client, [second.pk, recorded.pk], t0, t0 + timedelta(seconds=30))
+    assert answer.status_code == 201, answer.content
+    made = answer.json()["exports"]
+    assert [item["camera"] for item in made] == [second.pk, recorded.pk]
+    assert [item["name"] for item in made] == ["Yard, night - Back gate", "Yard, night - Front door"]
+    assert {item["status"] for item in made} == {"pending"}
+    assert sum(line.startswith("export ") and "created by user" in line for line in caplog.messages) == 2
+    jobs.run_once()
+    jobs.run_once()
+    for item in made:
+        done = alice_client.get(f"/api/exports/{item['id']}/").json()
+        assert done["status"] == "done", done
+        with av.open(str(download(alice_client, item["id"], tmp_path / f"{item['id']}.mp4"))) as container:
+            assert abs(float(container.duration / av.time_base) - 30) <= 1.0
+    # The single form still answers one export, not a list.
+    single = ask(alice_client, recorded.pk, t0, t0 + timedelta(seconds=20)).json()
+    assert single["camera"] == recorded.pk and "exports" not in single
+
+
+def test_several_cameras_with_one_not_the_users_make_nothing(
+    alice_client, bob_client, alice_camera, bob_camera, t0
+) -> None:
+    refused = ask_many(alice_client, [alice_camera.pk, bob_camera.pk], t0, t0 + timedelta(seconds=30))
+    assert refused.status_code == 400
+    assert f"no camera with id {bob_camera.pk}" in str(refused.json()["cameras"])
+    unknown = ask_many(bob_client, [bob_camera.pk, 10**9], t0, t0 + timedelta(seconds=30))
+    assert unknown.status_code == 400 and "no camera with id 1000000000" in str(unknown.json()["cameras"])
+    assert not Export.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"cameras": []}, "cameras", "at least 1"),
+        ({"cameras": "1"}, "cameras", "list"),
+        ({"cameras": ["x"]}, "cameras", "valid integer"),
+        ({"cameras": [0]}, "cameras", "greater than or equal"),
+        ({"cameras": list(range(1, 102))}, "cameras", "no more than 100"),
+        ({"cameras": "dup"}, "cameras", "each camera once"),
+        ({"cameras": "both"}, "camera", "not both"),
+        ({"cameras": "neither"}, "camera", "not both"),
+        ({"cameras": "five"}, "cameras", "EXPORT_ACTIVE_PER_USER=4"),
+    ],
+    ids=lambda value: str(value)[:20],
+)
+def test_bad_camera_lists_are_refused_and_make_nothing(
+    alice, alice_client, alice_camera, make_camera, t0, settings, body, field, words
+) -> None:
+    settings.EXPORT_ACTIVE_PER_USER = 4
+    request = {"start": iso(t0), "end": iso(t0 + timedelta(seconds=30)), "name": "n", **body}
+    if body["cameras"] == "dup":
+        request["cameras"] = [alice_camera.pk, alice_camera.pk]
+    elif body["cameras"] == "both":
+        request.update(camera=alice_camera.pk, cameras=[alice_camera.pk])
+    elif body["cameras"] == "neither":
+        del request["cameras"]
+    elif body["cameras"] == "five":
+        request["cameras"] = [make_camera(alice, f"c{i}", f"rtsp://10.0.1.{i}/s").pk for i in range(5)]
+    response = alice_client.post("/api/exports/", request, format="json")
+    assert response.status_code == 400, response.content
+    assert words in str(response.json()[field]), response.json()
+    assert not Export.objects.exists()
+
+
+def test_several_cameras_count_against_the_limits_together(
+    alice, alice_client, alice_camera, make_camera, t0, settings
+) -> None:
+    settings.EXPORT_ACTIVE_PER_USER = 3
+    other = make_camera(alice, "Other", "rtsp://10.0.0.10/s")
+    assert ask(alice_client, alice_camera.pk, t0, t0 + timedelta(seconds=30)).status_code == 201
+    assert (
+        ask_many(alice_client, [alice_camera.pk, other.pk], t0, t0 + timedelta(seconds=30)).status_code == 201
+    )
+    over = ask_many(alice_client, [alice_camera.pk, other.pk], t0, t0 + timedelta(seconds=30))
+    assert over.status_code == 429 and Export.objects.count() == 3
+    settings.EXPORT_ACTIVE_PER_USER, settings.EXPORT_KEPT_PER_USER = 10, 4
+    kept = ask_many(alice_client, [alice_camera.pk, other.pk], t0, t0 + timedelta(seconds=30))
+    assert kept.status_code == 400 and "EXPORT_KEPT_PER_USER" in str(kept.json())
+    assert Export.objects.count() == 3

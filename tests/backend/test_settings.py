@@ -49,6 +49,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
         ({"ALERT_IMAGE_MAX_BYTES": "lots", "DEBUG": "1"}, "ALERT_IMAGE_MAX_BYTES='lots' is not an integer"),
         ({"ALERT_RETENTION_DAYS": "0", "DEBUG": "1"}, "ALERT_RETENTION_DAYS=0 is below the minimum 1"),
+        ({"AUDIT_RETENTION_DAYS": "0", "DEBUG": "1"}, "AUDIT_RETENTION_DAYS=0 is below the minimum 1"),
+        ({"API_TOKEN_MAX_DAYS": "forever", "DEBUG": "1"}, "API_TOKEN_MAX_DAYS='forever' is not an integer"),
         ({"API_PAGE_SIZE": "5000", "DEBUG": "1"}, "API_PAGE_SIZE=5000 is above the maximum 1000"),
         ({"DATABASE_URL": "nosuchdb://x", "DEBUG": "1"}, "DATABASE_URL"),
         ({"AUTH_THROTTLE_RATE": "often", "DEBUG": "1"}, "AUTH_THROTTLE_RATE='often' is not a rate"),

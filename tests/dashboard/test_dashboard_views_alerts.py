@@ -101,6 +101,31 @@ def test_poll_honours_the_feed_filters_but_still_moves_past_other_alerts(alice_c
     assert data["last_id"] == other.id
 
 
+def test_an_alert_committed_while_a_poll_runs_shows_in_the_next_poll(
+    alice_client, cams, make_alert, monkeypatch
+):
+    """The poll reads twice (the cursor's next place, the cards); an alert that lands between the two
+    reads must not be skipped by the cursor."""
+    from dashboard.views import alerts as feed_views
+
+    first = make_alert(cams[0], image=False)
+    landed = []
+    real_alerts_of = feed_views.alerts_of
+
+    def alerts_of_with_an_arrival(*args, **kwargs):
+        if len(landed) < 2:
+            landed.append(make_alert(cams[0], "vehicle", image=False) if len(landed) == 1 else None)
+        return real_alerts_of(*args, **kwargs)
+
+    monkeypatch.setattr(feed_views, "alerts_of", alerts_of_with_an_arrival)
+    polled = alice_client.get(POLL, {"after": first.id}).json()
+    monkeypatch.setattr(feed_views, "alerts_of", real_alerts_of)
+    arrived = landed[1]
+    following = alice_client.get(POLL, {"after": polled["last_id"]}).json()
+    shown = polled["html"] + following["html"]
+    assert shown.count(f'id="alert-{arrived.id}"') == 1
+
+
 @pytest.mark.parametrize("after", ["", "-1", "abc"])
 def test_poll_without_a_valid_after_id_is_a_400_with_a_reason(alice_client, after):
     response = alice_client.get(POLL, {"after": after})

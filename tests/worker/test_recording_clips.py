@@ -11,7 +11,7 @@ before.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import av
@@ -67,6 +67,10 @@ def _time(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
+def _moment(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=UTC).isoformat()
+
+
 def _closed_with_clips(backend: RunningBackend, camera_id: int) -> list[dict]:
     alerts = sorted(backend.alerts(camera_id), key=lambda a: a["started_at"])
     return [alert for alert in alerts if alert["status"] == "closed" and alert["clip"]]
@@ -86,6 +90,23 @@ def _decoded(backend: RunningBackend, url: str, scratch: Path) -> tuple[int, flo
         duration = float(clip.duration or 0) / av.time_base
         frames = list(clip.decode(clip.streams.video[0]))
     return len(frames), duration, bool(frames and frames[0].key_frame)
+
+
+def _stream_ahead_of_wall(backend: RunningBackend, camera_id: int, alert: dict) -> float:
+    """Seconds the recorded stream's own time exceeds the wall-clock span of its packets' arrival, over
+    the segments around ``alert`` (a frame per segment is the last packet's own length, not drift)."""
+    listed = backend.request(
+        "GET",
+        f"/api/cameras/{camera_id}/recordings/",
+        params={
+            "start": _moment(_time(alert["started_at"]) - PRE_ROLL - KEYFRAME_INTERVAL),
+            "end": _moment(_time(alert["ended_at"]) + POST_ROLL),
+        },
+    )
+    assert listed.status_code == 200, listed.text
+    segments = listed.json()["segments"]
+    ahead = sum(s["duration"] - 1 / FPS - (_time(s["end"]) - _time(s["start"])) for s in segments)
+    return max(0.0, ahead)
 
 
 def _stored(backend: RunningBackend, prefix: str) -> list[Path]:
@@ -130,7 +151,11 @@ def test_a_continuous_cameras_event_clip_comes_from_the_recordings_plays_and_is_
     # packet at or after the end), give or take a frame of the wall-clock stamps (15.5 s against 14.498 s
     # once: within this bound, over a bound of 1 s); shorter by no more than the stream's time may lag the
     # wall clock's on a loaded machine (the duration is the stream's, the event's times the wall clock's).
-    assert -0.5 <= duration - expected <= KEYFRAME_INTERVAL + 2 / FPS, (duration, expected)
+    # Plus what the stream's time ran ahead of the wall clock over the clip's segments, measured: a
+    # starved capture thread reads a burst of packets late, stamping them closer together than the
+    # server sent them (16.1 s against 14.89 s once, at load 14).
+    drift = _stream_ahead_of_wall(real_backend, camera["id"], alert)
+    assert -0.5 <= duration - expected <= KEYFRAME_INTERVAL + 2 / FPS + drift, (duration, expected, drift)
     assert abs(frames - duration * FPS) <= 2, (frames, duration)
     # The API's figures are the served file's once it was built.
     again = next(a for a in real_backend.alerts(camera["id"]) if a["id"] == alert["id"])["clip"]
@@ -148,7 +173,10 @@ def test_a_continuous_cameras_event_clip_comes_from_the_recordings_plays_and_is_
     listed = real_backend.request(
         "GET",
         f"/api/cameras/{camera['id']}/recordings/",
-        params={"start": alert["started_at"], "end": alert["ended_at"]},
+        params={
+            "start": _moment(_time(alert["started_at"]) - PRE_ROLL - KEYFRAME_INTERVAL),
+            "end": _moment(_time(alert["ended_at"]) + POST_ROLL),
+        },
     ).json()["segments"]
     assert listed and len(segments) >= len(listed)
     # Only who may see the alert gets it.

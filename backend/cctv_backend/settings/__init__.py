@@ -2,9 +2,11 @@
 
 Split by concern: ``django`` (core, database, security), ``rest`` (DRF, OpenAPI), ``cctv`` (product
 limits), ``media`` (the media store), ``exports`` (footage review), ``security`` (abuse limits),
-``teams`` (team sizes). Every value has a documented default in README.md "Configuration".
+``audit`` (the audit trail, users' API tokens), ``teams`` (team sizes). Every value has a documented
+default in README.md "Configuration".
 """
 
+from .audit import *  # noqa: F403
 from .cctv import *  # noqa: F403
 from .django import *  # noqa: F403
 from .exports import *  # noqa: F403

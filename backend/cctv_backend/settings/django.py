@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "teams",
+    "audit",
+    "api_tokens",
     "surveillance",
     "recordings",
     "exports",

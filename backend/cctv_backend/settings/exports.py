@@ -4,7 +4,7 @@ Every value is an environment variable with a documented default (README "Config
 docs/contracts.md "Exports").
 """
 
-from cctv_backend.env import env_float, env_int
+from cctv_backend.env import env_clock_times, env_float, env_int
 
 # The longest range one export may cover. A longer one is refused (400) when it is asked for.
 EXPORT_MAX_SECONDS = env_int("EXPORT_MAX_SECONDS", 7200, minimum=60, maximum=7 * 86_400)
@@ -21,3 +21,7 @@ EXPORT_STALE_SECONDS = env_int("EXPORT_STALE_SECONDS", 300, minimum=30, maximum=
 # Recording segments one backend process remuxes to fMP4 for HLS playback at a time (each held in memory,
 # up to RECORDING_SEGMENT_MAX_BYTES); one more answers 503 + Retry-After.
 PLAYBACK_REMUX_CONCURRENCY = env_int("PLAYBACK_REMUX_CONCURRENCY", 4, minimum=1, maximum=64)
+# When shifts start, as local times of day (TIME_ZONE): the dashboard's and the API's count of events left
+# to review covers the last shift (the one before the shift in progress) and the current one, so whoever
+# takes over sees what the previous shift left undone (surveillance.shifts).
+REVIEW_SHIFT_STARTS = env_clock_times("REVIEW_SHIFT_STARTS", ["06:00", "18:00"])

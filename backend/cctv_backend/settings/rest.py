@@ -7,6 +7,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Camera ingest tokens (cam_<id>_...) first: they share the "Token" keyword with user tokens.
         "surveillance.authentication.CameraIngestTokenAuthentication",
+        # Users' own API tokens (pat_<id>_<secret>, issue 25): read-only or full, with an expiry.
+        "api_tokens.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

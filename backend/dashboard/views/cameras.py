@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from recordings.selectors import camera_recording_summary
 
+from audit.actions import AuditAction
+from audit.services import audit_object
 from cctv_common.redact import mask_url
 from dashboard import selectors
 from dashboard.forms import CAMERA_FIELDS, CameraForm
@@ -77,6 +79,7 @@ def camera_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
+                audit_object(request, AuditAction.CAMERA_CREATED, camera)
                 messages.success(request, f"Camera “{camera.name}” added. Activate it to start detection.")
                 return redirect("dashboard:cameras")
     else:
@@ -98,6 +101,7 @@ def camera_edit(request: HttpRequest, camera_id: int) -> HttpResponse:
                 form.add_service_errors(error)
                 camera.refresh_from_db()
             else:
+                audit_object(request, AuditAction.CAMERA_UPDATED, camera)
                 messages.success(request, f"Camera “{camera.name}” saved.")
                 return redirect("dashboard:cameras")
         # An invalid form shows back what the user typed (never the stored URL), so nothing they typed
@@ -145,5 +149,8 @@ def _set_active(request: HttpRequest, camera_id: int, *, active: bool) -> HttpRe
             request, f"“{camera.name}” cannot be changed: {'; '.join(error.messages)} Edit it first."
         )
     else:
+        audit_object(
+            request, AuditAction.CAMERA_UPDATED, camera, detail="activated" if active else "deactivated"
+        )
         messages.success(request, f"“{camera.name}” {'activated' if active else 'deactivated'}.")
     return redirect("dashboard:cameras")

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.actions import AuditAction
+from audit.services import audit_object
 from dashboard.notification_forms import ChannelForm, initial_of
 from notifications import selectors, services
 from notifications.models import Channel, Delivery
@@ -67,6 +69,7 @@ def channel_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_service_errors(error)
         else:
+            audit_object(request, AuditAction.CHANNEL_CREATED, channel)
             shown = f" Its signing secret (shown once): {channel.secret}" if channel.kind == "webhook" else ""
             messages.success(request, f"Channel “{channel.name}” added.{shown}")
             return redirect("dashboard:notifications")
@@ -86,6 +89,7 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
+                audit_object(request, AuditAction.CHANNEL_UPDATED, channel)
                 messages.success(request, f"Channel “{channel.name}” saved.")
                 return redirect("dashboard:notifications")
     else:
@@ -110,6 +114,7 @@ def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
 def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = selectors.channel_of(user=signed_in_user(request), channel_id=channel_id, action=Action.CHANGE)
     services.channel_delete(channel=channel)
+    audit_object(request, AuditAction.CHANNEL_DELETED, channel, pk=channel_id)
     messages.success(request, f"Channel “{channel.name}” deleted.")
     return redirect("dashboard:notifications")
 

@@ -1,18 +1,25 @@
 """Footage review (issue 24): one camera's day on a timeline (recorded spans, gaps with their cause,
-events), a player over the recordings' HLS playlist (static/dashboard/timeline.js, its own MSE code), and
-exports of a chosen range. The page holds the frame only; everything comes from the API in the session."""
+motion activity, events), a player over the recordings' HLS playlist (static/dashboard/timeline.js, its own
+MSE code) with up to three more cameras played in sync, and exports of a chosen range. The page holds the
+frame only; everything comes from the API in the session."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from surveillance.access import Action
-from surveillance.selectors import camera_of
+from surveillance.ids import parse_id
+from surveillance.models import Camera
+from surveillance.selectors import camera_of, cameras_of
 from surveillance.users import signed_in_user
+
+# Cameras played in sync with the page's own (?with=ID, repeated): four players in all at most, what one
+# screen shows legibly and what a browser decodes at once without dropping frames.
+MAX_FOLLOWERS = 3
 
 
 def _day(text: str | None) -> datetime:
@@ -23,12 +30,42 @@ def _day(text: str | None) -> datetime:
         return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+class _BadFollowers(ValueError):
+    pass
+
+
+def _followers(request: HttpRequest, camera: Camera) -> list[Camera]:
+    """The cameras ``?with=`` names, in order: the user's own (another's is a 404, as the page's camera),
+    distinct, not the page's camera, at most ``MAX_FOLLOWERS``."""
+    raw = request.GET.getlist("with")
+    if len(raw) > MAX_FOLLOWERS:
+        raise _BadFollowers(f"At most {MAX_FOLLOWERS} cameras play in sync with this one.")
+    ids = [parse_id(value) for value in raw]
+    if any(camera_id is None for camera_id in ids) or len(set(ids)) != len(ids) or camera.pk in ids:
+        raise _BadFollowers("with= takes the ids of other cameras, each once.")
+    user = signed_in_user(request)
+    return [
+        camera_of(user=user, camera_id=camera_id, action=Action.VIEW_MEDIA)
+        for camera_id in ids
+        if camera_id is not None
+    ]
+
+
 @login_required
 def camera_timeline(request: HttpRequest, camera_id: int) -> HttpResponse:
-    camera = camera_of(user=signed_in_user(request), camera_id=camera_id, action=Action.VIEW_MEDIA)
+    user = signed_in_user(request)
+    camera = camera_of(user=user, camera_id=camera_id, action=Action.VIEW_MEDIA)
+    try:
+        followers = _followers(request, camera)
+    except _BadFollowers as problem:
+        return HttpResponseBadRequest(str(problem), content_type="text/plain; charset=utf-8")
     start = _day(request.GET.get("day"))
     context = {
         "camera": camera,
+        "followers": followers,
+        "follower_ids": [follower.pk for follower in followers],
+        "other_cameras": cameras_of(user).exclude(pk=camera.pk).only("id", "name"),
+        "max_followers": MAX_FOLLOWERS,
         "day_start": start,
         "day_end": start + timedelta(days=1),
         "previous_day": (start - timedelta(days=1)).date(),

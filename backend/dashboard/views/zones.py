@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from audit.actions import AuditAction
+from audit.services import audit_object
 from dashboard import selectors
 from dashboard.forms import ZonesForm
 from surveillance import services
@@ -40,6 +42,7 @@ def zone_editor(request: HttpRequest, camera_id: int) -> HttpResponse:
                     form.add_error("zones", errors.get("zones", error.messages))
                 camera.refresh_from_db()
             else:
+                audit_object(request, AuditAction.CAMERA_UPDATED, camera, detail="zones")
                 count, mask_count = len(camera.zones), len(camera.motion_masks)
                 saved = f"{count} zone{'s' if count != 1 else ''}"
                 if mask_count:

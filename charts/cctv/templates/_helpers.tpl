@@ -256,6 +256,8 @@ The environment that the backend container and the migrations Job share: databas
 {{ include "cctv.mediaStore.env" . }}
 - name: ALERT_RETENTION_DAYS
   value: {{ .Values.backend.alertRetentionDays | quote }}
+- name: AUDIT_RETENTION_DAYS
+  value: {{ .Values.backend.auditRetentionDays | quote }}
 - name: RECORDING_SEGMENT_MAX_BYTES
   value: {{ .Values.backend.recordings.segmentMaxBytes | int64 | quote }}
 - name: RECORDING_STORAGE_PER_USER_BYTES

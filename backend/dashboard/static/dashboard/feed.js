@@ -1,6 +1,6 @@
 // Live alert feed: polls the dashboard's JSON endpoint for alerts newer than the newest one shown and
 // puts them on top of the grid, without reloading (filters and selections stay as they are).
-// Also: "select all unacknowledged" for bulk acknowledge. Plain JS, no build step, no dependencies.
+// Also: "select all" for bulk acknowledge and review, and the count of events left to review. Plain JS, no build step, no dependencies.
 (function () {
   "use strict";
   var live = document.getElementById("live");
@@ -55,6 +55,11 @@
     document.title = (n ? "(" + n + ") " : "") + baseTitle;
   }
 
+  function setToReview(n) {
+    var badge = document.getElementById("to-review");
+    if (badge && typeof n === "number") badge.textContent = n + " to review since the last shift";
+  }
+
   function schedule() {
     // Back off while the server is unreachable (up to 30 s), so a restart does not get hammered.
     var wait = Math.min(period * Math.pow(2, failures), 30000);
@@ -88,6 +93,7 @@
           beep();
         }
         setOpenCount(data.open_count);
+        setToReview(data.to_review);
         schedule();
       })
       .catch(function (error) {

@@ -38,3 +38,4 @@ class Command(BaseCommand):
         if capped:
             self.stdout.write(f"Deleted {capped} clip(s) to stay under CLIP_STORAGE_PER_USER_BYTES.")
         call_command("purge_recordings", stdout=self.stdout)
+        call_command("purge_audit", stdout=self.stdout)  # the audit trail's AUDIT_RETENTION_DAYS
