@@ -13,7 +13,8 @@ MAP = parse_role_map(
 
 
 def test_entries_read_as_group_team_role_with_any_separator_and_spaces_in_team_names():
-    assert MAP == (
+    grants = MAP
+    assert grants == (
         RoleGrant("cctv-admins", "Warehouse", "admin"),
         RoleGrant("cctv-guards", "Warehouse", "operator"),
         RoleGrant("cctv-guards", "Front gate", "viewer"),

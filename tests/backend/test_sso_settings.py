@@ -50,7 +50,8 @@ def test_the_client_secret_comes_from_a_file_and_the_role_map_is_parsed_once(tmp
     (tmp_path / "secret").write_text("from-the-secret\n")
     show = (
         "from django.conf import settings as s\n"
-        "print(s.OIDC_RP_CLIENT_SECRET, s.OIDC_ENABLED, s.LOCAL_PASSWORDS, [tuple(vars(g).values()) for g in s.OIDC_ROLE_MAP])\n"
+        "print(s.OIDC_RP_CLIENT_SECRET, s.OIDC_ENABLED, s.LOCAL_PASSWORDS,"
+        " [tuple(vars(g).values()) for g in s.OIDC_ROLE_MAP])\n"
         "print(s.AUTHENTICATION_BACKENDS)"
     )
     result = manage(
