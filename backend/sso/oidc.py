@@ -104,17 +104,19 @@ class OidcLoginView(OIDCAuthenticationRequestView):
     challenge kept in its session. 404 while OIDC is not configured."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super(OIDCAuthenticationRequestView, self).__init__(
-            **kwargs
-        )  # the library's reads settings we set here
+        # Not the library's __init__: it reads the authorization endpoint from settings; it comes from
+        # discovery here, at each start.
+        super(OIDCAuthenticationRequestView, self).__init__(**kwargs)
         self.OIDC_RP_CLIENT_ID = settings.OIDC_CLIENT_ID
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not settings.OIDC_ENABLED:
             raise Http404
         if len(request.GET.get("next", "")) > NEXT_MAX_CHARS:
-            request.GET = request.GET.copy()
-            del request.GET["next"]
+            # The library keeps a valid ``next`` in the session; one this long is no page of ours.
+            without_next = request.GET.copy()
+            del without_next["next"]
+            request.GET = without_next  # type: ignore[assignment]  # the stubs type GET as immutable
         try:
             self.OIDC_OP_AUTH_ENDPOINT = discovery.provider().authorization_endpoint
         except discovery.ProviderUnavailable as exc:
