@@ -16,6 +16,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -148,4 +149,7 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
         except (SuspiciousOperation, discovery.ProviderUnavailable, requests.RequestException, jwt.PyJWTError,
                 ValueError, KeyError) as exc:  # fmt: skip
             log.warning("single sign-on refused: %s", exc)
+            # As a refused password is: the audit trail's sign_in_failed and the login throttle's count
+            # (a user the provider vouched for but who is refused here already sent it from authenticate).
+            user_login_failed.send(sender=__name__, credentials={"username": ""}, request=request)
             return self.login_failure()

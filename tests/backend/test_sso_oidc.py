@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import SuspiciousOperation
 from rest_framework.authtoken.models import Token
 
+from audit.actions import AuditAction
+from audit.models import AuditRecord
 from sso import discovery
 from sso.oidc import OidcBackend
 
@@ -176,6 +178,19 @@ def test_a_callback_this_session_did_not_start_sends_nothing_and_signs_no_one_in
     response = client.get("/sso/oidc/callback/", query)
     assert response.status_code == 302 and response["Location"] == "/dashboard/login/?sso=failed"
     assert "_auth_user_id" not in client.session
+
+
+def test_a_callback_whose_exchange_fails_ends_on_the_login_page_with_a_failed_sign_in_record(
+    client, db, oidc, monkeypatch
+):
+    monkeypatch.setattr(discovery, "provider", lambda: PROVIDER)  # its token endpoint (port 9) refuses
+    client.get("/sso/oidc/login/")
+    state = next(iter(client.session["oidc_states"]))
+    response = client.get("/sso/oidc/callback/", {"code": "c", "state": state})
+    assert response.status_code == 302 and response["Location"] == "/dashboard/login/?sso=failed"
+    assert state not in client.session["oidc_states"]  # used once
+    record = AuditRecord.objects.get()
+    assert (record.action, record.summary) == (AuditAction.SIGN_IN_FAILED, "via /sso/oidc/callback/")
 
 
 def test_a_callback_error_from_anywhere_does_not_sign_the_user_out(client, oidc, alice):
