@@ -151,5 +151,5 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
             log.warning("single sign-on refused: %s", exc)
             # As a refused password is: the audit trail's sign_in_failed and the login throttle's count
             # (a user the provider vouched for but who is refused here already sent it from authenticate).
-            user_login_failed.send(sender=__name__, credentials={"username": ""}, request=request)
+            user_login_failed.send(sender=__name__, credentials={}, request=request)
             return self.login_failure()

@@ -56,6 +56,8 @@ def oidc(settings):
     settings.OIDC_CLIENT_ID = CLIENT_ID
     settings.OIDC_CLIENT_SECRET = "s3cret"
     settings.OIDC_PROVIDER_NAME = "Test IdP"
+    # As settings.security lists it when OIDC_ISSUER is set at start-up.
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "sso.oidc.OidcBackend"]
     return settings
 
 
@@ -191,6 +193,25 @@ def test_a_callback_whose_exchange_fails_ends_on_the_login_page_with_a_failed_si
     assert state not in client.session["oidc_states"]  # used once
     record = AuditRecord.objects.get()
     assert (record.action, record.summary) == (AuditAction.SIGN_IN_FAILED, "via /sso/oidc/callback/")
+
+
+def test_failed_callbacks_from_one_address_are_locked_out_before_the_provider_is_asked(
+    client, db, oidc, monkeypatch
+):
+    oidc.AXES_FAILURE_LIMIT = 2
+    asked: list[int] = []
+
+    def provider():
+        asked.append(1)
+        return PROVIDER  # its token endpoint (port 9) refuses: each exchange fails
+
+    monkeypatch.setattr(discovery, "provider", provider)
+    for _ in range(4):
+        client.get("/sso/oidc/login/")
+        state = next(reversed(client.session["oidc_states"]))
+        client.get("/sso/oidc/callback/", {"code": "c", "state": state})
+    # Two starts and two failed exchanges asked the provider; then the lockout refused before it.
+    assert len(asked) == 4 + 2
 
 
 def test_a_callback_error_from_anywhere_does_not_sign_the_user_out(client, oidc, alice):
