@@ -22,7 +22,7 @@ OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "").strip()
 # OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE (the chart mounts its Secret as a file). Empty for a
 # public client: PKCE protects the code exchange.
 OIDC_CLIENT_SECRET = env_secret("OIDC_CLIENT_SECRET")
-OIDC_SCOPES = " ".join(env_str("OIDC_SCOPES", "openid profile email groups").split())
+OIDC_SCOPES = " ".join(env_str("OIDC_SCOPES", "openid profile email").split())
 # The ID-token or userinfo claim that lists the user's groups (Keycloak, Authentik, Dex: "groups").
 OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups").strip()
 # The login page's button: "Sign in with <OIDC_PROVIDER_NAME>".
