@@ -10,6 +10,7 @@ from surveillance.snapshot_files import clip_file, snapshot_file
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
+    path("sso/", include("sso.urls")),
     path("api/notifications/", include("notifications.urls")),
     path("", include("recordings.urls")),
     path("", include("exports.urls")),

@@ -3,16 +3,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import alerts, cameras, live, notifications, stats, timeline, tokens, zones
+from dashboard.views import alerts, cameras, live, login, notifications, stats, timeline, tokens, zones
 
 app_name = "dashboard"
 urlpatterns = [
     path("", alerts.alert_list, name="index"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="dashboard/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("alerts/poll/", alerts.alert_poll, name="alert-poll"),
     path("alerts/acknowledge/", alerts.alerts_acknowledge, name="alerts-acknowledge"),

@@ -44,6 +44,16 @@ class ApplicationError(Refusal, Exception):
         self.retry_after = retry_after
 
 
+class LocalPasswordsOff(ApplicationError, status_code=403, reason=metrics.REJECT_FORBIDDEN):
+    """``LOCAL_PASSWORDS`` is off: a user name and password sign no one in (single sign-on does)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Password sign-in is turned off on this server (LOCAL_PASSWORDS): sign in through single sign-on "
+            "and make an API token in the dashboard; existing tokens keep working."
+        )
+
+
 class SnapshotTooLarge(Refusal, ValidationError, status_code=413, reason=metrics.REJECT_TOO_LARGE):
     """The decoded snapshot is over ``ALERT_IMAGE_MAX_BYTES``."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.http import StreamingHttpResponse
@@ -24,6 +25,7 @@ from audit.services import audit_object
 from surveillance import live, metrics, reviews, selectors, services, worker_settings
 from surveillance.access import Action
 from surveillance.clips import clip_started_at
+from surveillance.errors import LocalPasswordsOff
 from surveillance.exceptions import rejection_reason
 from surveillance.pagination import AlertCursorPagination, PagePagination
 from surveillance.parsers import spooled_clip
@@ -73,6 +75,8 @@ class TokenObtainApi(APIView):
 
     @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer}, auth=[])
     def post(self, request: Request) -> Response:
+        if not settings.LOCAL_PASSWORDS:
+            raise LocalPasswordsOff()
         data = TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(

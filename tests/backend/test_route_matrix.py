@@ -28,6 +28,8 @@ from surveillance import services
 # ReDoc address, now only a redirect to the API docs (which ask for credentials themselves).
 PUBLIC = {"healthz", "readyz", "metrics", "api-token-auth", "redoc"}
 PUBLIC_HTML = {"login", "logout", "password_reset", "jsi18n"}
+# Single sign-on's start and callback are how anonymous users sign in (their refusals: test_sso_oidc.py).
+PUBLIC_HTML |= {"oidc-login", "oidc-callback"}
 # Lists only staff and holders of audit.view_auditrecord read (audit.selectors.audit_visible_to): 403.
 AUDITORS_ONLY = {"audit-list", "audit-csv"}
 

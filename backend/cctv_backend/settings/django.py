@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "teams",
     "audit",
     "api_tokens",
+    "sso",
     "surveillance",
     "recordings",
     "exports",
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the session's user is known: signs in the user a trusted proxy names (TRUSTED_PROXY_NETWORKS).
+    "sso.proxy.TrustedProxyHeaderMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused for too many failures into the lockout answer (429).

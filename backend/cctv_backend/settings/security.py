@@ -8,6 +8,7 @@ from cctv_backend.env import env_int, env_str
 from cctv_common.network_policy import NetworkPolicy
 
 from .media import MEDIA_BROWSER_ORIGINS
+from .sso import LOCAL_PASSWORDS, OIDC_ENABLED
 
 # How many proxies (an Ingress) sit in front. Their headers (X-Forwarded-For for the client's address,
 # X-Forwarded-Proto for HTTPS) are trusted only then: without a proxy any client could forge them.
@@ -31,7 +32,12 @@ AXES_DISABLE_ACCESS_LOG = True
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out client before any password is checked.
     "surveillance.login_throttle.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords only while LOCAL_PASSWORDS is on (settings.sso).
+    *(["django.contrib.auth.backends.ModelBackend"] if LOCAL_PASSWORDS else []),
+    *(["sso.oidc.OidcBackend"] if OIDC_ENABLED else []),
+    # Checks no credentials: it holds the sessions of users signed in by a trusted proxy, and Django's
+    # permissions for everyone while passwords are off (sso.backends).
+    "sso.backends.SignedInElsewhereBackend",
 ]
 
 # Content-Security-Policy of every response: scripts and styles from this site only (the dashboard has

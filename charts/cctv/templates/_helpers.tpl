@@ -194,6 +194,15 @@ pod's group only (fsGroup); the mount is read-only. Empty when the secrets go in
             - key: {{ include "cctv.database.secretKey" . }}
               path: database-url
       {{- end }}
+      {{- with .Values.backend.sso.oidc }}
+      {{- if and .issuer .existingSecret }}
+      - secret:
+          name: {{ .existingSecret }}
+          items:
+            - key: {{ .existingSecretKey }}
+              path: oidc-client-secret
+      {{- end }}
+      {{- end }}
 {{- end }}
 {{- end }}
 {{- define "cctv.backend.secretsMount" -}}
@@ -269,6 +278,46 @@ The environment that the backend container and the migrations Job share: databas
 - name: NUM_PROXIES
   value: {{ ternary "1" "0" .Values.backend.ingress.enabled | quote }}
 {{ include "cctv.cameraNetworksEnv" . }}
+{{ include "cctv.sso.env" . }}
+{{- end }}
+
+{{/*
+Single sign-on (backend.sso): every backend process reads these settings at start-up. The client secret
+comes from backend.sso.oidc.existingSecret only, as a mounted file when backend.secretsAsFiles.
+*/}}
+{{- define "cctv.sso.env" -}}
+{{- $sso := .Values.backend.sso }}
+{{- $oidc := $sso.oidc }}
+- name: LOCAL_PASSWORDS
+  value: {{ ternary "1" "0" $sso.localPasswords | quote }}
+- name: TRUSTED_PROXY_NETWORKS
+  value: {{ join "," $sso.trustedProxyNetworks | quote }}
+{{- if $oidc.issuer }}
+- name: OIDC_ISSUER
+  value: {{ $oidc.issuer | quote }}
+- name: OIDC_CLIENT_ID
+  value: {{ required "backend.sso.oidc.clientId is required with backend.sso.oidc.issuer" $oidc.clientId | quote }}
+- name: OIDC_PROVIDER_NAME
+  value: {{ $oidc.providerName | quote }}
+- name: OIDC_SCOPES
+  value: {{ $oidc.scopes | quote }}
+- name: OIDC_GROUPS_CLAIM
+  value: {{ $oidc.groupsClaim | quote }}
+- name: OIDC_ROLE_MAP
+  value: {{ $oidc.roleMap | quote }}
+{{- if $oidc.existingSecret }}
+{{- if .Values.backend.secretsAsFiles }}
+- name: OIDC_CLIENT_SECRET_FILE
+  value: {{ printf "%s/oidc-client-secret" (include "cctv.backend.secretsDir" .) | quote }}
+{{- else }}
+- name: OIDC_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $oidc.existingSecret }}
+      key: {{ $oidc.existingSecretKey }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* Notification settings, shared by gunicorn (the channel test action sends) and the notifier. */}}

@@ -51,6 +51,8 @@ NOT_TEAM_ROWS = {
     # The audit trail: staff and holders of audit.view_auditrecord (issue 25's audit part; narrowing it
     # to a team's owners and auditors, Action.VIEW_AUDIT, is still to do).
     "audit-list", "audit-csv",
+    # Single sign-on: anyone may start or finish a sign-in (404 while OIDC_ISSUER is empty).
+    "oidc-login", "oidc-callback",
 }  # fmt: skip
 CAMERA_TOKEN_ONLY = object()  # a route only the camera's own ingest token may call
 
