@@ -104,3 +104,28 @@ def member_remove(*, membership: Membership) -> None:
     if locked.role == Role.OWNER and not _owners_left(locked.team, without=locked):
         raise ValidationError({"non_field_errors": ["The team's last owner cannot be removed."]})
     locked.delete()
+
+
+def shared_team_named(name: str) -> Team | None:
+    """The one shared (not personal) team called ``name``; None where none or several are."""
+    found = list(Team.objects.filter(name=name, personal_of__isnull=True)[:2])
+    return found[0] if len(found) == 1 else None
+
+
+@transaction.atomic
+def member_grant(*, team: Team, user: User, role: str) -> Membership:
+    """``user``'s role in ``team`` set to ``role``, the membership made where missing (single sign-on)."""
+    membership = Membership.objects.filter(team=team, user=user).first()
+    if membership is None:
+        _check_room_for(user)
+        return Membership.objects.create(team=team, user=user, role=role)
+    if membership.role == role:
+        return membership
+    return member_set_role(membership=membership, role=role)
+
+
+def member_revoke(*, team: Team, user: User) -> None:
+    """``user`` out of ``team`` (single sign-on no longer grants it); nothing if they are not in it."""
+    membership = Membership.objects.filter(team=team, user=user).first()
+    if membership is not None:
+        member_remove(membership=membership)
