@@ -17,17 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO / "backend"))
-
-from support.backend import scratch_postgres_database  # noqa: E402
+from scratch_django import django_on_scratch_database
 
 GOAL_P95_MS = 100
 
@@ -41,22 +34,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--queries", type=int, default=50)
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("DATABASE_URL must name a PostgreSQL server")
-    prefix = server.rpartition("/")[2].split("?")[0] or "cctv_bench_audit"
-    with scratch_postgres_database(server, prefix=prefix) as url:
-        os.environ["DATABASE_URL"] = url
-        os.environ.setdefault("DEBUG", "1")
-        os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-audit-media-"))
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cctv_backend.settings")
-        import django
-
-        django.setup()
+    with django_on_scratch_database("audit"):
         run(args)
-        from django.db import connections
-
-        connections.close_all()
 
 
 def run(args: argparse.Namespace) -> None:

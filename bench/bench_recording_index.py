@@ -27,18 +27,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO / "backend"))
-
-from support.backend import scratch_postgres_database  # noqa: E402
+from scratch_django import django_on_scratch_database
 
 SEGMENT = 10.0
 
@@ -59,23 +53,8 @@ def main() -> None:
         help="how much of every camera's oldest footage the retention pass deletes",
     )
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("DATABASE_URL must name a PostgreSQL server")
-    # Named after DATABASE_URL's database (a prefix of one's own on a shared server), with a suffix.
-    prefix = server.rpartition("/")[2].split("?")[0] or "cctv_bench_index"
-    with scratch_postgres_database(server, prefix=prefix) as url:
-        os.environ["DATABASE_URL"] = url
-        os.environ.setdefault("DEBUG", "1")
-        os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-index-media-"))
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cctv_backend.settings")
-        import django
-
-        django.setup()
+    with django_on_scratch_database("index"):
         run(args)
-        from django.db import connections
-
-        connections.close_all()
 
 
 def run(args: argparse.Namespace) -> None:

@@ -86,6 +86,20 @@ def browser():
         yield browser
 
 
+def players(page: Page) -> list[dict]:
+    """Each player's state for a failure message: its data (state, transport, bytes received and
+    appended), its label, and its video's ready state, error and buffered ranges."""
+    return page.evaluate(
+        """Array.from(document.querySelectorAll('.live-player')).map(p => {
+             const v = p.querySelector('video');
+             const ranges = Array.from({length: v.buffered.length},
+                                       (_, i) => [v.buffered.start(i), v.buffered.end(i)]);
+             return {...p.dataset, label: p.querySelector('.live-state').textContent, ready: v.readyState,
+                     error: v.error && v.error.message, buffered: ranges, time: v.currentTime};
+           })"""
+    )
+
+
 def tile_times(page: Page) -> list[float]:
     return page.evaluate("Array.from(document.querySelectorAll('.live-tile video')).map(v => v.currentTime)")
 
@@ -97,7 +111,7 @@ def test_a_wall_of_4_cameras_plays_all_4_and_a_tile_plays_the_sub_stream(browser
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto("/dashboard/live/")
         expect(page.locator(".live-tile")).to_have_count(4)
-        wait_for(lambda: all(t > 0 for t in tile_times(page)), 15, "every tile plays")
+        wait_for(lambda: all(t > 0 for t in tile_times(page)), 15, "every tile plays", lambda: players(page))
         started = tile_times(page)
         wait_for(
             lambda: all(now > then + 0.5 for now, then in zip(tile_times(page), started, strict=True)),
@@ -115,7 +129,12 @@ def test_a_wall_of_4_cameras_plays_all_4_and_a_tile_plays_the_sub_stream(browser
         page.locator(".live-tile").nth(3).click()
         expect(page).to_have_url(re.compile(rf"/dashboard/cameras/{wall.cameras[3]['id']}/live/$"))
         width = lambda: page.evaluate("document.querySelector('.live-player video').videoWidth")  # noqa: E731
-        assert wait_for(lambda: width() == MAIN_SIZE[0], 10, "the single view plays the main stream")
+        assert wait_for(
+            lambda: width() == MAIN_SIZE[0],
+            10,
+            "the single view plays the main stream",
+            lambda: players(page),
+        )
         assert not errors, errors
     finally:
         page.context.close()

@@ -25,15 +25,18 @@ from support.worker_process import QUICK_WORKER_ENV, WorkerProcess, camera_env
 NO_DETECTOR = {"DETECTOR_URL": "grpc://127.0.0.1:1"}
 
 
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail naming ``what`` after ``timeout`` s."""
+def wait_for(
+    condition: Callable[[], Any], timeout: float, what: str, state: Callable[[], Any] | None = None
+) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail naming ``what`` after ``timeout`` s (and
+    what ``state`` says then, where given: a page's players, for one)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(0.1)  # polling a condition with a deadline, not timing
-    raise AssertionError(f"not within {timeout} s: {what}")
+    raise AssertionError(f"not within {timeout} s: {what}" + (f"; then: {state()!r}" if state else ""))
 
 
 @dataclass

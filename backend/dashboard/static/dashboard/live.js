@@ -129,7 +129,11 @@
       var at = 0;
       queue.forEach(function (chunk) { joined.set(chunk, at); at += chunk.length; });
       queue = [];
-      try { buffer.appendBuffer(joined); } catch (error) { finish("Playback error: reconnecting"); }
+      try {
+        buffer.appendBuffer(joined);
+        appended += size;
+        player.dataset.appended = appended;
+      } catch (error) { finish("Playback error: reconnecting"); }
     }
 
     function chase() {
@@ -143,7 +147,13 @@
       if (player.dataset.state !== "playing") show(player, "playing", "Live");
     }
 
+    // What this session received and handed to the buffer, on the element (data-received, data-appended:
+    // bytes): where a tile stays "Connecting…", they say whether media reached the page at all.
+    var received = 0;
+    var appended = 0;
     function take(chunk) {
+      received += chunk.length;
+      player.dataset.received = received;
       queue.push(chunk);
       pump();
     }
