@@ -1,92 +1,42 @@
 """The footage review page in real Chromium (issue 24), nothing mocked: the production server (gunicorn
 + uvicorn), 18 real H.264 segments (3 minutes) uploaded by the worker's route, an event sent by the
 camera, the page's own MSE player over the recordings' HLS playlist. It draws the day (one recorded span,
-the event's marker); plays through a segment boundary at 1x (12 s of it, not all 3 minutes: test time)
-without a stall over 0.5 s, then 80 s of footage at 8x with the playhead moving 8x (±10 %) and no stall
-over 0.5 s; shows the event's moment within 1 s of a click on its marker; makes an export to download;
-and the strict CSP reports nothing."""
+the event's marker); plays through a segment boundary at 1x (12 s of it, not all 3 minutes: test time;
+bench/bench_timeline_playback.py plays the whole range) without a stall over 0.5 s, then 80 s of
+footage at 8x with the playhead moving 8x (±10 %) and no stall over 0.5 s; shows the event's moment
+within 1 s of a click on its marker; makes an export to download; and the strict CSP reports nothing."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import requests
-from backend.images import jpeg_base64
 from browser_support import chromium, signed_in, wait_for
 
-from support.backend import RunningBackend, server_database, start_backend
-from support.clips import make_mp4
-from support.clock import recent
+from support.timeline_site import STALL_RECORDER, STALLS_NOW, TimelineSite, recorded_camera
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SEGMENTS = 18  # 3 minutes of footage in 18 segments
 
 
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[tuple[RunningBackend, dict, datetime]]:
-    tmp = tmp_path_factory.mktemp("timeline")
-    t0 = recent(minutes=30)
-    if (t0 + timedelta(seconds=190)).date() != t0.date():  # keep the footage inside one UTC day
-        t0 -= timedelta(minutes=5)
-    with (
-        server_database(prefix="cctv_timeline") as database_url,
-        start_backend(tmp / "b", database_url=database_url) as backend,
-    ):
-        camera = backend.create_camera("Yard", "rtsp://10.9.8.2/yard", record_mode="continuous")
-        for index in range(SEGMENTS):
-            path = make_mp4(tmp / f"{index}.mp4", seconds=10, size=(320, 240), seed=index)
-            start = t0 + timedelta(seconds=10 * index)
-            segment = f"/api/cameras/{camera['id']}/recordings/segments/{round(start.timestamp() * 1000)}/"
-            answer = requests.put(
-                f"{backend.url}{segment}",
-                data=path.read_bytes(),
-                headers={
-                    "Authorization": f"Token {camera['ingest_token']}", "Content-Type": "video/mp4",
-                    "X-Segment-Ended-At": iso(start + timedelta(seconds=10)), "X-Segment-Kind": "continuous",
-                },
-                timeout=30,
-            )  # fmt: skip
-            assert answer.status_code == 201, answer.text
-        sent = requests.post(
-            f"{backend.url}/api/send-alert/",
-            json={
-                "camera_id": camera["id"], "alert_type": "person", "confidence": 0.9,
-                "image_base64": jpeg_base64(), "description": "at 25 s",
-                "timestamp": iso(t0 + timedelta(seconds=25)),
-            },
-            headers={"Authorization": f"Token {camera['ingest_token']}"},
-            timeout=30,
-        )  # fmt: skip
-        assert sent.status_code == 201, sent.text
-        yield backend, {**camera, "alert_id": sent.json()["id"]}, t0
+def site(tmp_path_factory) -> Iterator[TimelineSite]:
+    with recorded_camera(tmp_path_factory.mktemp("timeline"), segments=SEGMENTS, event_at=25) as site:
+        yield site
 
 
 def test_the_timeline_draws_plays_seeks_and_exports(site) -> None:
-    backend, camera, t0 = site
-    day_start = t0.replace(hour=0, minute=0, second=0, microsecond=0)
-    offset = (t0 - day_start).total_seconds()
+    backend, camera, t0, offset = site.backend, site.camera, site.t0, site.offset
     with chromium() as browser:
         page = signed_in(browser, backend.url)
         violations: list[str] = []
         page.on("console", lambda message: violations.append(message.text)
                 if "Content Security Policy" in message.text else None)  # fmt: skip
-        page.add_init_script(
-            """window.__stalls = []; document.addEventListener('waiting', function () {
-                 var began = performance.now(), v = document.getElementById('tl-video');
-                 v.addEventListener('playing', function () {
-                   window.__stalls.push(performance.now() - began);
-                 }, { once: true });
-               }, true);"""
-        )
-        page.goto(f"/dashboard/cameras/{camera['id']}/timeline/?day={t0:%Y-%m-%d}")
+        page.add_init_script(STALL_RECORDER)
+        page.goto(site.timeline_path)
         wait_for(lambda: page.locator(".tl-bar .tl-marker").count() == 1, 10, "the event's marker")
         assert page.locator(".tl-bar .tl-span").count() == 1  # six touching segments: one recorded span
         wait_for(
@@ -102,17 +52,17 @@ def test_the_timeline_draws_plays_seeks_and_exports(site) -> None:
         page.evaluate("window.__stalls = []")  # the start's own wait is not a stall
         # 1x across a segment boundary (10 s): no stall over 0.5 s.
         wait_for(lambda: position() > offset + 12, 20, "1x playback through a segment boundary")
-        stalls = page.evaluate("window.__stalls")
-        assert all(stall <= 500 for stall in stalls), stalls
+        stalls = page.evaluate(STALLS_NOW)
+        assert all(stall["length"] <= 500 for stall in stalls), stalls
         # 8x: the playhead moves 8 s of footage a second (±10 %), through several boundaries.
         page.select_option("#tl-speed", "8")
         wait_for(lambda: page.evaluate("document.getElementById('tl-video').playbackRate") == 8, 5, "8x")
         began_wall, began_at = time.monotonic(), position()
         wait_for(lambda: position() > began_at + 80, 20, "8x playback through eight segment boundaries")
         rate = (position() - began_at) / (time.monotonic() - began_wall)
-        stalls = page.evaluate("window.__stalls")
+        stalls = page.evaluate(STALLS_NOW)
         assert 8 * 0.9 <= rate <= 8 * 1.1, rate
-        assert all(stall <= 500 for stall in stalls), stalls
+        assert all(stall["length"] <= 500 for stall in stalls), stalls
 
         page.click("#tl-play")  # pause
         clicked = time.monotonic()
