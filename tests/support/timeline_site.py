@@ -24,15 +24,17 @@ SEGMENT_SECONDS = 10
 
 # Run before the page's own scripts (``page.add_init_script``): every ``waiting`` of the timeline's main
 # player opens a stall, ended by the next ``playing`` or the next ``timeupdate`` that finds the playhead
-# past where it waited (whichever comes first). ``window.__stalls`` holds the ended ones ({at: the media
-# second it waited at, length: ms}), ``window.__stalling`` the open one ({at, began: performance.now()}).
+# past where it waited with data ahead of it (readyState HAVE_FUTURE_DATA: Chromium's timeupdate just
+# after a waiting can report the playhead a little further on, still stalled). ``window.__stalls`` holds
+# the ended ones ({at: the media second it waited at, length: ms, by: the event that ended it}),
+# ``window.__stalling`` the open one ({at, began: performance.now()}).
 STALL_RECORDER = """
 window.__stalls = []; window.__stalling = null;
 function __stallEnded(e) {
   var open = window.__stalling;
   if (!open || e.target.id !== 'tl-video') return;
-  if (e.type === 'timeupdate' && !(e.target.currentTime > open.at)) return;
-  window.__stalls.push({ at: open.at, length: performance.now() - open.began });
+  if (e.type === 'timeupdate' && !(e.target.readyState >= 3 && e.target.currentTime > open.at)) return;
+  window.__stalls.push({ at: open.at, length: performance.now() - open.began, by: e.type });
   window.__stalling = null;
 }
 document.addEventListener('waiting', function (e) {
