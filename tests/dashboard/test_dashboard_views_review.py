@@ -124,3 +124,15 @@ def test_the_alert_page_marks_its_alert_reviewed_and_back(alice_client, alice, g
     )
     assert away.status_code == 302 and not away["Location"].startswith("https://evil")
     assert not AlertReview.objects.filter(alert=alert, user=alice).exists()
+
+
+def test_an_auditor_sees_the_alert_but_may_not_mark_it_reviewed(client, bob, gate, make_alert):
+    from teams.models import Membership
+
+    Membership.objects.create(team_id=gate.team_id, user=bob, role="auditor")
+    alert = make_alert(gate)
+    client.force_login(bob)
+    assert client.get(reverse("dashboard:alert", args=[alert.id])).status_code == 200
+    refused = client.post(reverse("dashboard:alert-review", args=[alert.id]))
+    assert refused.status_code == 403
+    assert not AlertReview.objects.filter(alert=alert).exists()

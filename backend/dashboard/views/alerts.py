@@ -175,9 +175,10 @@ def alerts_acknowledge(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
-    """Marks the alert reviewed by the user, or (``undo``) not."""
+    """Marks the alert reviewed by the user, or (``undo``) not: for a role that may review (an auditor
+    sees the alert but may not, as in the API)."""
     user = signed_in_user(request)
-    alert = alert_of(user=user, alert_id=alert_id)
+    alert = alert_of(user=user, alert_id=alert_id, action=Action.REVIEW)
     if request.POST.get("undo"):
         reviews.alert_unreview(user=user, alert=alert)
         messages.success(request, f"Alert #{alert.id} marked not reviewed.")
