@@ -49,3 +49,17 @@ def signed_in(browser: Browser, base_url: str, username: str = DEMO_USER) -> Pag
     page.click("button[type=submit]")
     expect(page).not_to_have_url(re.compile(r"/login/"))
     return page
+
+
+def players(page: Page) -> list[dict]:
+    """Each player's state for a failure message: its data (state, transport, bytes received and
+    appended), its label, and its video's ready state, error and buffered ranges."""
+    return page.evaluate(
+        """Array.from(document.querySelectorAll('.live-player')).map(p => {
+             const v = p.querySelector('video');
+             const ranges = Array.from({length: v.buffered.length},
+                                       (_, i) => [v.buffered.start(i), v.buffered.end(i)]);
+             return {...p.dataset, label: p.querySelector('.live-state').textContent, ready: v.readyState,
+                     error: v.error && v.error.message, buffered: ranges, time: v.currentTime};
+           })"""
+    )

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import av
 import pytest
 import requests
-from browser_support import chromium, signed_in, wait_for
+from browser_support import chromium, players, signed_in, wait_for
 from playwright.sync_api import expect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
@@ -239,7 +239,8 @@ def test_the_live_page_plays_within_3_s_and_the_wall_opens_it(page, site):
     page.goto("/dashboard/live/")
     tile = page.locator(".live-tile")
     expect(tile).to_have_count(1)
-    expect(tile.locator(".live-state")).to_have_attribute("data-state", "playing")
+    tile_state = lambda: tile.locator(".live-state").get_attribute("data-state") == "playing"  # noqa: E731
+    wait_for(tile_state, 10, "the wall's tile plays", lambda: players(page))
     tile.click()
     expect(page).to_have_url(re.compile(rf"/dashboard/cameras/{site.camera['id']}/live/$"))
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from browser_support import chromium, signed_in, wait_for
+from browser_support import chromium, players, signed_in, wait_for
 from playwright.sync_api import Page, expect
 from websockets.sync.client import connect as ws_connect
 
@@ -84,20 +84,6 @@ def wall(tmp_path_factory) -> Iterator[Wall]:
 def browser():
     with chromium() as browser:
         yield browser
-
-
-def players(page: Page) -> list[dict]:
-    """Each player's state for a failure message: its data (state, transport, bytes received and
-    appended), its label, and its video's ready state, error and buffered ranges."""
-    return page.evaluate(
-        """Array.from(document.querySelectorAll('.live-player')).map(p => {
-             const v = p.querySelector('video');
-             const ranges = Array.from({length: v.buffered.length},
-                                       (_, i) => [v.buffered.start(i), v.buffered.end(i)]);
-             return {...p.dataset, label: p.querySelector('.live-state').textContent, ready: v.readyState,
-                     error: v.error && v.error.message, buffered: ranges, time: v.currentTime};
-           })"""
-    )
 
 
 def tile_times(page: Page) -> list[float]:
