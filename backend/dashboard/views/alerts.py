@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -162,14 +163,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def alerts_acknowledge(request: HttpRequest) -> HttpResponse:
-    ids = _picked_ids(request)
-    if not ids:
-        messages.error(request, "Select the alerts to acknowledge first.")
-        return redirect(_safe_next(request))
-    # Ids of other users' alerts are simply not found by the user-scoped service.
-    done = services.alerts_acknowledge(user=signed_in_user(request), alert_ids=ids)
-    messages.success(request, f"{done} alert{'s' if done != 1 else ''} acknowledged.")
-    return redirect(_safe_next(request))
+    return _on_picked(request, services.alerts_acknowledge, verb="acknowledge", done="acknowledged")
 
 
 @require_POST
@@ -191,13 +185,18 @@ def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def alerts_review(request: HttpRequest) -> HttpResponse:
+    return _on_picked(request, reviews.alerts_review, verb="mark reviewed", done="marked reviewed")
+
+
+def _on_picked(request: HttpRequest, act: Callable[..., int], *, verb: str, done: str) -> HttpResponse:
+    """Applies a bulk service (``act(user=, alert_ids=)``, returning how many it changed) to the feed's
+    ticked alerts. Ids the user may not act on are simply not found by the user-scoped service."""
     ids = _picked_ids(request)
     if not ids:
-        messages.error(request, "Select the alerts to mark reviewed first.")
+        messages.error(request, f"Select the alerts to {verb} first.")
         return redirect(_safe_next(request))
-    # As for acknowledging: others' ids are not found by the user-scoped service, and not counted.
-    done = reviews.alerts_review(user=signed_in_user(request), alert_ids=ids)
-    messages.success(request, f"{done} alert{'s' if done != 1 else ''} marked reviewed.")
+    count = act(user=signed_in_user(request), alert_ids=ids)
+    messages.success(request, f"{count} alert{'s' if count != 1 else ''} {done}.")
     return redirect(_safe_next(request))
 
 
