@@ -280,3 +280,20 @@ def test_a_clip_upload_may_be_larger_than_the_other_bodies(backend):
     )
     assert answer.status_code in (400, 404), (answer.status_code, answer.text[:300])
     assert list(files_under(backend.media_root)) == []
+
+
+NEW_ROUTES = ["/api/tokens/", "/api/teams/", "/api/teams/1/members/", "/sso/oidc/callback/"]
+
+
+@pytest.mark.parametrize("path", NEW_ROUTES)
+def test_the_new_routes_refuse_an_oversized_body_before_authentication_and_before_reading_it(backend, path):
+    """What these routes read before authentication: a declared Content-Length over the limit answers 413
+    from the head alone (the server's guard, in front of every route), with no credentials, no body."""
+    host, port = backend.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {1024**3}\r\n\r\n".encode()
+        )
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
