@@ -262,7 +262,15 @@ def _state_of(body: bytes) -> str:
 class WorkerStream:
     """The bytes of one open worker stream, for ``StreamingHttpResponse`` (async). Closing it (the
     response's close, the end of the iteration, or a cancelled one) closes the socket and frees the
-    session's place, once."""
+    session's place, once.
+
+    Once iterated, the socket belongs to an asyncio transport on the event loop, and only that transport
+    may close it: it takes the socket out of the loop's selector first. A relay cancelled while it waits
+    to send (a slow viewer) leaves this generator suspended at a ``yield``, so its ``finally`` runs late or
+    never; a close of the raw socket there freed the descriptor while the selector still listed it, the
+    kernel gave the number to the next worker socket, and the loop, believing it already registered, never
+    watched that one: the next viewer got no byte (the worker's writes piled up unread) until its player
+    gave up."""
 
     def __init__(
         self,
@@ -279,18 +287,35 @@ class WorkerStream:
         self._sock, self._first = sock, first
         self._opened = time.monotonic() if opened is None else opened  # for the time to the first frame
         self._counted = not first_frame  # HLS requests are no stream sessions: no time to a first frame
-        self._release = release
+        self._release = _Once(release)
+        self._transport: asyncio.BaseTransport | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
         # If the response is dropped before it is iterated (the viewer left at once), still free both.
-        self._finalizer = weakref.finalize(self, _close_and_release, sock, release)
+        self._finalizer = weakref.finalize(self, _close_and_release, sock, self._release)
 
     def close(self) -> None:
-        self._finalizer()
+        """Ends the session, from any thread (Django closes a response in a worker thread)."""
+        self._closed = True
+        transport, loop = self._transport, self._loop
+        if transport is None or loop is None:
+            self._finalizer()  # never handed to the event loop: the socket is closed here
+            return
+        self._transport = None
+        self._finalizer.detach()  # the transport closes the socket
+        if _running_loop() is loop:
+            transport.close()
+        else:
+            loop.call_soon_threadsafe(transport.close)
+        self._release()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        writer = None
+        if self._closed:
+            return
         try:
             self._sock.setblocking(False)
             reader, writer = await asyncio.open_connection(sock=self._sock)
+            self._transport, self._loop = writer.transport, asyncio.get_running_loop()
             if self._first:
                 self._sent(self._first)
                 yield self._first
@@ -300,8 +325,6 @@ class WorkerStream:
         except (OSError, TimeoutError):
             return  # the worker ended the session (the stream went down, a restart): the player reopens
         finally:
-            if writer is not None:
-                writer.close()  # the transport first: it owns the socket now
             self.close()
 
     def _sent(self, chunk: bytes) -> None:
@@ -310,6 +333,27 @@ class WorkerStream:
             self._counted = True
             metrics.LIVE_FIRST_FRAME.observe(time.monotonic() - self._opened)
         metrics.LIVE_BYTES_SENT.inc(len(chunk))
+
+
+class _Once:
+    """Calls ``action`` the first time it is called, from whichever thread; later calls do nothing."""
+
+    def __init__(self, action) -> None:
+        self._action: object = action
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            action, self._action = self._action, None
+        if callable(action):
+            action()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _close_and_release(sock: socket.socket, release) -> None:

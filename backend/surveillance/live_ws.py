@@ -120,6 +120,14 @@ class LiveWebSocket:
                     return
             finally:
                 await sync_to_async(close_old_connections)()  # the session's database work is done
+        try:
+            await self._accept_and_pump(receive, send, response)
+        finally:
+            # Frees the session's place and the worker's socket, once, however the relay ended: the
+            # viewer may have gone before the accept (the server then raises on it).
+            response.close()
+
+    async def _accept_and_pump(self, receive: Receive, send: Send, response: Any) -> None:
         await send({"type": "websocket.accept"})
         relay = asyncio.ensure_future(_pump(response, send))
         viewer = asyncio.ensure_future(receive())  # a close (or anything: a viewer has nothing to say)
@@ -130,7 +138,6 @@ class LiveWebSocket:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-            response.close()  # frees the session's place and the worker's socket, once
             if (
                 not viewer.done()
                 or viewer.cancelled()
