@@ -223,7 +223,27 @@ def test_a_picked_metrics_port_stays_the_cameras_across_runtimes_while_free(tmp_
     assert runtime().metrics_port_for(1) == port  # the next start of the product
     with socket.socket() as taken:  # something else holds it now: another free one
         taken.bind(("127.0.0.1", port))
+        taken.listen()
         assert runtime().metrics_port_for(1) not in (None, port)
+
+
+def test_a_metrics_port_whose_last_connection_lingers_in_time_wait_stays_the_cameras(tmp_path):
+    # The previous worker closed a scrape's connection first: its end waits in TIME_WAIT for a minute, and
+    # a check that bound without SO_REUSEADDR (which the worker's server sets) called the port taken.
+    def runtime() -> LocalRuntime:
+        return LocalRuntime(api_url="http://127.0.0.1:1", data_dir=tmp_path, base_env={"METRICS_PORT": "0"})
+
+    port = runtime().metrics_port_for(1)
+    assert port
+    server = socket.create_server(("127.0.0.1", port))  # reuse_port unset; SO_REUSEADDR set, as http.server
+    client = socket.create_connection(("127.0.0.1", port))
+    served, _ = server.accept()
+    served.close()  # the server's side closes first: its end of the connection goes to TIME_WAIT
+    server.close()
+    client.close()
+    with socket.socket() as strict, pytest.raises(OSError):  # what the old check did
+        strict.bind(("127.0.0.1", port))
+    assert runtime().metrics_port_for(1) == port
 
 
 def test_a_fixed_metrics_port_is_left_to_the_base_environment(tmp_path):

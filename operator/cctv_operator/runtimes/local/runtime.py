@@ -199,7 +199,11 @@ class LocalRuntime:
 
 
 def _is_free(host: str, port: int) -> bool:
+    """Whether the worker could listen on ``port`` now. Checked as its server binds (SO_REUSEADDR, as
+    every HTTP server of the standard library does): without it a connection of the previous worker
+    still in TIME_WAIT called the port taken, and the camera's port changed at a restart."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
