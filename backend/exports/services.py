@@ -79,7 +79,7 @@ def exports_create(
         if camera_id not in cameras:
             raise ExportInvalid({camera_field: f"You have no camera with id {camera_id}."})
     for camera in cameras.values():  # each camera's team must let the user export (403 otherwise)
-        access.check(user, Action.EXPORT, team_id=camera.team_id)
+        access.check(user, Action.EXPORT, team_id=camera.team_id, camera_id=camera.pk)
     # The limits count what this user asked for, in whichever team (accounting, not access).
     mine = Export.objects.filter(user_id=user.pk)
     if (

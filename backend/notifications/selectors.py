@@ -15,6 +15,8 @@ from surveillance.access import Action, rule
 
 
 def channels_of(user: User) -> QuerySet[Channel]:
+    # A channel is the team's settings (no camera's row): a member narrowed to camera groups reads the
+    # team's channels as their role allows and changes none (surveillance.access.rule).
     return Channel.objects.filter(rule(user, Action.VIEW)).order_by("id")
 
 
@@ -30,7 +32,11 @@ def channel_of(*, user: User, channel_id: int, action: Action = Action.VIEW) -> 
 def deliveries_of(
     user: User, *, channel_id: int | None = None, status: str | None = None
 ) -> QuerySet[Delivery]:
-    queryset = Delivery.objects.filter(rule(user, Action.VIEW, via="channel__"))
+    queryset = Delivery.objects.filter(
+        # A delivery tells of its alert: a member narrowed to camera groups sees those of their groups'
+        # cameras' alerts (none of the team's test or availability messages, which name no alert).
+        rule(user, Action.VIEW, via="channel__", camera="alert__camera_id")
+    )
     if channel_id is not None:
         queryset = queryset.filter(channel_id=channel_id)
     if status is not None:

@@ -30,7 +30,7 @@ def camera_of(*, user: User, camera_id: int, action: Action = Action.VIEW) -> Ca
     team's camera alike), and ``PermissionDenied`` (403) when their role does not allow ``action``."""
     camera = get_object_or_404(cameras_of(user), pk=camera_id)
     if action != Action.VIEW:
-        access.check(user, action, team_id=camera.team_id)
+        access.check(user, action, team_id=camera.team_id, camera_id=camera.pk)
     return camera
 
 
@@ -87,7 +87,7 @@ def alert_of(*, user: User, alert_id: int, action: Action = Action.VIEW) -> Aler
     """As ``camera_of``, for an alert (its camera's team decides)."""
     alert = get_object_or_404(alerts_of(user), pk=alert_id)
     if action != Action.VIEW:
-        access.check(user, action, team_id=alert.camera.team_id)
+        access.check(user, action, team_id=alert.camera.team_id, camera_id=alert.camera_id)
     return alert
 
 

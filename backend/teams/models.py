@@ -1,5 +1,6 @@
-"""Teams own cameras (and all that hangs off them), notification channels and exports; users hold a role
-in each team they belong to (teams.permissions says what a role may do)."""
+"""Teams own cameras (and all that hangs off them), camera groups, notification channels and exports; users
+hold a role in each team they belong to (teams.permissions says what a role may do), optionally narrowed
+to some of the team's camera groups."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db import models
 from teams.permissions import Role
 
 TEAM_NAME_MAX_LENGTH = 100
+CAMERA_GROUP_NAME_MAX_LENGTH = 100
 
 
 class Team(models.Model):
@@ -33,13 +35,40 @@ class Team(models.Model):
         return self.name
 
 
+class CameraGroup(models.Model):
+    """A site of a team ("Warehouse", "Front gate"): some of the team's cameras (a camera may be in several
+    groups). A membership narrowed to groups reaches only their cameras (``surveillance.access``); a camera
+    of another team is never put in one (``teams.services``)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="camera_groups")
+    name = models.CharField(max_length=CAMERA_GROUP_NAME_MAX_LENGTH)
+    # Named by string: teams sit below surveillance in the layers and import none of its modules.
+    cameras = models.ManyToManyField("surveillance.Camera", related_name="groups", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="camera_group_team_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Membership(models.Model):
     """A user's role in a team. Read on every request (``surveillance.access``), never cached, so a
-    removed member loses the team's rows at their next request."""
+    removed member loses the team's rows at their next request. With ``groups`` the role holds only for
+    the cameras of those groups (a narrowed membership); without, for the whole team."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=[(role.value, role.value.title()) for role in Role])
+    groups = models.ManyToManyField(
+        CameraGroup,
+        through="MembershipGroup",
+        related_name="memberships",
+        blank=True,
+        help_text="Narrows the role to these groups' cameras; none: the whole team.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -49,6 +78,23 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} is {self.role} of team {self.team_id}"
+
+
+class MembershipGroup(models.Model):
+    """One group a membership is narrowed to. A group that narrows a membership cannot be deleted
+    (``RESTRICT``): deleting it would leave the membership without groups, which is the whole team. A
+    removed membership or a deleted team takes these rows with it."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="narrowing")
+    group = models.ForeignKey(CameraGroup, on_delete=models.RESTRICT, related_name="narrowing")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "group"], name="membership_group_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"membership {self.membership_id} narrowed to group {self.group_id}"
 
 
 class OwnedByTeam:

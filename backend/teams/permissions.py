@@ -35,7 +35,8 @@ _OPERATOR = _WATCHER | {Action.ACKNOWLEDGE, Action.EXPORT}
 _ADMIN = _OPERATOR | {Action.CHANGE, Action.RUN}
 
 #: role -> the actions it allows on its team's rows. A user with several teams holds each role only in
-#: its team. Narrowing a membership to camera groups (issue 25, later) filters the rows, not this table.
+#: its team. A membership narrowed to camera groups holds its role for those groups' cameras only: that
+#: filters the rows (surveillance.access.rule), not this table.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.OWNER: _ADMIN | {Action.MANAGE_MEMBERS, Action.VIEW_AUDIT},
     Role.ADMIN: _ADMIN,

@@ -1,14 +1,18 @@
-"""Writes on teams and memberships: personal teams, new teams, members added, re-roled and removed."""
+"""Writes on teams and memberships: personal teams, new teams, members added, re-roled, narrowed to camera
+groups and removed; camera groups made, changed and deleted."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
 
 from teams.migration_fill import PERSONAL_TEAM_NAME
-from teams.models import Membership, Team
+from teams.models import CameraGroup, Membership, Team
 from teams.permissions import Action, Role, role_allows
 
 
@@ -43,6 +47,12 @@ def team_for_new_row(*, user: User, team_id: int | None, action: Action) -> Team
         raise PermissionDenied(
             f"Your role in team {team_id} ({membership.role}) does not allow this ({action.value})."
         )
+    if membership.narrowing.exists():
+        # A row added to the team is no group's yet: only a member of the whole team adds one.
+        raise PermissionDenied(
+            f"Your membership of team {team_id} is narrowed to camera groups: adding to the team takes a "
+            "membership of the whole team."
+        )
     return membership.team
 
 
@@ -66,8 +76,35 @@ def _owners_left(team: Team, *, without: Membership) -> bool:
     return team.memberships.filter(role=Role.OWNER).exclude(pk=without.pk).exists()
 
 
+def _groups_of_team(team: Team, group_ids: Iterable[int]) -> list[CameraGroup]:
+    """The team's groups of ``group_ids`` (distinct); 400 naming the ids that are not the team's groups."""
+    wanted = set(group_ids)
+    groups = list(team.camera_groups.filter(pk__in=wanted).order_by("id"))
+    missing = sorted(wanted - {group.pk for group in groups})
+    if missing:
+        raise ValidationError({"groups": [f"Not camera groups of this team: {_some(missing)}."]})
+    return groups
+
+
+def _some(ids: list[int], most: int = 10) -> str:
+    shown = ", ".join(str(i) for i in ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def _narrow(membership: Membership, group_ids: Iterable[int] | None) -> None:
+    """Sets the groups ``membership`` is narrowed to (none: the whole team); an owner is never narrowed."""
+    if group_ids is None:
+        return
+    groups = _groups_of_team(membership.team, group_ids)
+    if groups and membership.role == Role.OWNER:
+        raise ValidationError(
+            {"groups": ["An owner manages the whole team and cannot be narrowed to camera groups."]}
+        )
+    membership.groups.set(groups)
+
+
 @transaction.atomic
-def member_add(*, team: Team, username: str, role: str) -> Membership:
+def member_add(*, team: Team, username: str, role: str, groups: Iterable[int] | None = None) -> Membership:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise ValidationError({"username": [f"No user named {username!r}."]})
@@ -80,11 +117,26 @@ def member_add(*, team: Team, username: str, role: str) -> Membership:
             {"non_field_errors": [f"The team has {most} members already (TEAM_MEMBERS_MAX)."]}
         )
     _check_room_for(user)
-    return Membership.objects.create(team=team, user=user, role=role)
+    membership = Membership.objects.create(team=team, user=user, role=role)
+    _narrow(membership, groups)
+    return membership
+
+
+@transaction.atomic
+def member_update(
+    *, membership: Membership, role: str | None = None, groups: Iterable[int] | None = None
+) -> Membership:
+    """The member's role and/or the camera groups their role is narrowed to (``[]``: the whole team);
+    what is not given stays."""
+    if role is not None:
+        membership = member_set_role(membership=membership, role=role)
+    _narrow(membership, groups)
+    return membership
 
 
 @transaction.atomic
 def member_set_role(*, membership: Membership, role: str) -> Membership:
+    """The member's role; an owner is never narrowed, so making one widens them to the whole team."""
     # Locked so that two owners demoting each other at once cannot leave the team without one.
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     list(Membership.objects.select_for_update().filter(team_id=locked.team_id, role=Role.OWNER))
@@ -94,6 +146,8 @@ def member_set_role(*, membership: Membership, role: str) -> Membership:
         )
     locked.role = role
     locked.save(update_fields=["role"])
+    if role == Role.OWNER:
+        locked.groups.clear()
     return locked
 
 
@@ -129,3 +183,72 @@ def member_revoke(*, team: Team, user: User) -> None:
     membership = Membership.objects.filter(team=team, user=user).first()
     if membership is not None:
         member_remove(membership=membership)
+
+
+def _team_camera_ids(team: Team, camera_ids: Iterable[int]) -> list[int]:
+    """``camera_ids`` (distinct) if each is a camera of ``team``; 400 naming the others (a missing camera
+    and another team's alike: which ids exist elsewhere is not told)."""
+    wanted = set(camera_ids)
+    found = set(team.cameras.filter(pk__in=wanted).values_list("pk", flat=True))  # type: ignore[attr-defined]
+    missing = sorted(wanted - found)
+    if missing:
+        raise ValidationError({"cameras": [f"Not cameras of this team: {_some(missing)}."]})
+    return sorted(found)
+
+
+def _check_group_name(team: Team, name: str, *, without: CameraGroup | None = None) -> None:
+    taken = team.camera_groups.filter(name=name)
+    if without is not None:
+        taken = taken.exclude(pk=without.pk)
+    if taken.exists():
+        raise ValidationError({"name": [f"The team has a camera group named {name!r} already."]})
+
+
+@transaction.atomic
+def camera_group_create(*, team: Team, name: str, cameras: Iterable[int] = ()) -> CameraGroup:
+    """A camera group of ``team`` named ``name`` (unique in the team) holding the team's ``cameras``."""
+    # The team's row is locked: two groups made at once cannot both pass the count or the name check.
+    Team.objects.select_for_update().filter(pk=team.pk).first()
+    if team.camera_groups.count() >= (most := settings.CAMERA_GROUPS_PER_TEAM_MAX):
+        raise ValidationError(
+            {"non_field_errors": [f"The team has {most} camera groups already (CAMERA_GROUPS_PER_TEAM_MAX)."]}
+        )
+    _check_group_name(team, name)
+    camera_ids = _team_camera_ids(team, cameras)
+    group = CameraGroup.objects.create(team=team, name=name)
+    group.cameras.set(camera_ids)
+    return group
+
+
+@transaction.atomic
+def camera_group_update(
+    *, group: CameraGroup, name: str | None = None, cameras: Iterable[int] | None = None
+) -> CameraGroup:
+    """A new name and/or a new set of cameras (the team's) for ``group``; what is not given stays. A camera
+    taken out is out of reach of the members narrowed to the group at their next request."""
+    Team.objects.select_for_update().filter(pk=group.team_id).first()
+    if name is not None and name != group.name:
+        _check_group_name(group.team, name, without=group)
+        group.name = name
+        group.save(update_fields=["name"])
+    if cameras is not None:
+        group.cameras.set(_team_camera_ids(group.team, cameras))
+    return group
+
+
+def camera_group_delete(*, group: CameraGroup) -> None:
+    """Deletes ``group``; 400 while it narrows a membership (deleting it would widen that member to the
+    whole team or to their other groups: change their groups first)."""
+    try:
+        with transaction.atomic():
+            group.delete()
+    except RestrictedError:
+        users = list(group.memberships.order_by("user_id").values_list("user__username", flat=True))
+        raise ValidationError(
+            {
+                "non_field_errors": [
+                    f"The group narrows the membership of {', '.join(users[:10])}"
+                    f"{' and more' if len(users) > 10 else ''}: change their groups first."
+                ]
+            }
+        ) from None

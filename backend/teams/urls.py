@@ -12,4 +12,10 @@ urlpatterns = [
         views.MemberDetailApi.as_view(),
         name="team-member-detail",
     ),
+    path("api/teams/<int:pk>/groups/", views.CameraGroupListCreateApi.as_view(), name="team-groups"),
+    path(
+        "api/teams/<int:pk>/groups/<int:group_id>/",
+        views.CameraGroupDetailApi.as_view(),
+        name="team-group-detail",
+    ),
 ]

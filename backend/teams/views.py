@@ -1,5 +1,6 @@
-"""The teams API: a user's teams and their roles, new teams, and members added, re-roled and removed by
-the team's owners. Thin views over teams.selectors and teams.services; errors answer as everywhere
+"""The teams API: a user's teams and their roles, new teams, members added, re-roled, narrowed to camera
+groups and removed by the team's owners, and the team's camera groups (sites) kept by its admins and
+owners. Thin views over teams.selectors and teams.services; errors answer as everywhere
 (docs/contracts.md "Teams")."""
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from rest_framework.views import APIView
 from teams import selectors, services
 from teams.permissions import Action
 from teams.serializers import (
+    CameraGroupInputSerializer,
+    CameraGroupOutputSerializer,
+    CameraGroupUpdateInputSerializer,
     MemberInputSerializer,
     MemberOutputSerializer,
-    MemberRoleInputSerializer,
+    MemberUpdateInputSerializer,
     TeamInputSerializer,
     TeamOutputSerializer,
 )
@@ -80,19 +84,65 @@ class MemberListCreateApi(_PagedListApi):
 
 
 class MemberDetailApi(APIView):
-    """PATCH/DELETE /api/teams/<id>/members/<user_id>/ (owners; the last owner stays)."""
+    """PATCH/DELETE /api/teams/<id>/members/<user_id>/ (owners; the last owner stays). PATCH sets the role,
+    the camera groups the role is narrowed to (``[]``: the whole team), or both."""
 
-    @extend_schema(request=MemberRoleInputSerializer, responses={200: MemberOutputSerializer})
+    @extend_schema(request=MemberUpdateInputSerializer, responses={200: MemberOutputSerializer})
     def patch(self, request: Request, pk: int, user_id: int) -> Response:
         team = selectors.team_of(user=_user(request), team_id=pk, action=Action.MANAGE_MEMBERS)
         membership = selectors.membership_in(team=team, user_id=user_id)
-        data = MemberRoleInputSerializer(data=request.data)
+        data = MemberUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.member_set_role(membership=membership, role=data.validated_data["role"])
+        membership = services.member_update(membership=membership, **data.validated_data)
         return Response(MemberOutputSerializer(membership).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int, user_id: int) -> Response:
         team = selectors.team_of(user=_user(request), team_id=pk, action=Action.MANAGE_MEMBERS)
         services.member_remove(membership=selectors.membership_in(team=team, user_id=user_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CameraGroupListCreateApi(_PagedListApi):
+    """GET /api/teams/<id>/groups/ (any member), POST (``change`` in the whole team: admins, owners)."""
+
+    @extend_schema(
+        operation_id="api_team_groups_list", responses={200: CameraGroupOutputSerializer(many=True)}
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        team = selectors.team_of(user=_user(request), team_id=pk)
+        return self._paginated(selectors.groups_of(team), request, CameraGroupOutputSerializer)
+
+    @extend_schema(request=CameraGroupInputSerializer, responses={201: CameraGroupOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        team = selectors.team_of(user=_user(request), team_id=pk, action=Action.CHANGE)
+        data = CameraGroupInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        group = services.camera_group_create(team=team, **data.validated_data)
+        group = selectors.group_of(team=team, group_id=group.pk)
+        return Response(CameraGroupOutputSerializer(group).data, status=status.HTTP_201_CREATED)
+
+
+class CameraGroupDetailApi(APIView):
+    """GET /api/teams/<id>/groups/<group_id>/ (any member), PATCH name and/or cameras, DELETE (``change``
+    in the whole team; a group that narrows a membership is not deleted: 400)."""
+
+    @extend_schema(responses={200: CameraGroupOutputSerializer})
+    def get(self, request: Request, pk: int, group_id: int) -> Response:
+        team = selectors.team_of(user=_user(request), team_id=pk)
+        return Response(CameraGroupOutputSerializer(selectors.group_of(team=team, group_id=group_id)).data)
+
+    @extend_schema(request=CameraGroupUpdateInputSerializer, responses={200: CameraGroupOutputSerializer})
+    def patch(self, request: Request, pk: int, group_id: int) -> Response:
+        team = selectors.team_of(user=_user(request), team_id=pk, action=Action.CHANGE)
+        group = selectors.group_of(team=team, group_id=group_id)
+        data = CameraGroupUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.camera_group_update(group=group, **data.validated_data)
+        return Response(CameraGroupOutputSerializer(selectors.group_of(team=team, group_id=group_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int, group_id: int) -> Response:
+        team = selectors.team_of(user=_user(request), team_id=pk, action=Action.CHANGE)
+        services.camera_group_delete(group=selectors.group_of(team=team, group_id=group_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

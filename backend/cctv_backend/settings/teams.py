@@ -8,3 +8,8 @@ from cctv_backend.env import env_int
 TEAMS_PER_USER_MAX = env_int("TEAMS_PER_USER_MAX", 100, minimum=1, maximum=10_000)
 # Members of one team; adding one more is refused (400).
 TEAM_MEMBERS_MAX = env_int("TEAM_MEMBERS_MAX", 500, minimum=1, maximum=100_000)
+# Camera groups (sites) of one team; creating one more is refused (400). A membership is narrowed to at
+# most this many groups too (a longer list is refused before any lookup).
+CAMERA_GROUPS_PER_TEAM_MAX = env_int("CAMERA_GROUPS_PER_TEAM_MAX", 100, minimum=1, maximum=10_000)
+# Cameras in one group; a longer list is refused (400) before any lookup.
+CAMERA_GROUP_CAMERAS_MAX = env_int("CAMERA_GROUP_CAMERAS_MAX", 1000, minimum=1, maximum=100_000)

@@ -1,6 +1,7 @@
 """Run inside the matrix test's backend (``manage.py shell``): one team ``T`` with a member of every role
 and a row of every kind, another team ``U`` (its owner is the outsider; its camera's ingest token is the
-camera principal), and a former member of ``T``. Prints the ids, tokens and session keys as JSON."""
+camera principal), a former member of ``T``, and an admin of ``T`` narrowed to a camera group that holds
+another camera of ``T`` (none of the marked rows). Prints the ids, tokens and session keys as JSON."""
 
 import base64
 import io
@@ -17,7 +18,7 @@ from exports.models import Export
 from notifications import services as notification_services
 from notifications.models import Delivery
 from surveillance import selectors, services
-from teams.services import member_add, team_create
+from teams.services import camera_group_create, member_add, team_create
 
 MARK = "zq7secret"  # in every row of T: an answer that holds it shows T's rows
 
@@ -70,6 +71,14 @@ services.alert_ingest(camera=camera, alert_type="fire", confidence=0.8, image_ba
 delivery = Delivery.objects.filter(channel=channel).first()
 moment = timezone.now()
 export = Export.objects.create(user=owner, camera=camera, name=f"{MARK} export", start=moment, end=moment)
+# The narrowed admin's camera: in T, in their group, no mark (what they may reach must not hold one).
+inside = services.camera_create(
+    user=owner, team=team.pk, name="inside cam", rtsp_url="rtsp://10.0.0.6/inside", is_active=True
+)
+group = camera_group_create(team=team, name=f"{MARK} group", cameras=[inside.pk])
+narrowed = User.objects.create_user(username="t-narrowed", password="x-unused-password-1")
+member_add(team=team, username=narrowed.username, role="admin", groups=[group.pk])
+out["principals"]["narrowed"] = principal(narrowed)
 out.update(
     team=team.pk,
     rows={
@@ -79,6 +88,8 @@ out.update(
         "deliveries": delivery.pk if delivery else 0,
         "exports": export.pk,
         "teams": team.pk,
+        "groups": group.pk,
+        "inside": inside.pk,
     },
     snapshot=alert.snapshot.name,
     mark=MARK,

@@ -2,14 +2,18 @@
 
 One real backend (gunicorn, on the suite's database kind) holds a team ``T`` with a member of every role,
 a former member (removed through the API just before, their token and session kept), an outsider (owner
-of another team) and a camera ingest token of that other team's camera. Every route the URL resolver
+of another team), a camera ingest token of that other team's camera, and an admin of ``T`` narrowed to a
+camera group that holds none of the marked rows. Every route the URL resolver
 knows (a new one fails ``test_every_route_is_in_the_matrix`` until it is classified here), the dashboard
 pages, a snapshot's media URL and the live stream URLs are asked by each of them with each method:
 
 - a principal whose role in ``T`` allows the route's action gets past the access check (not 401, 403 or
   404; the object's own detail answers 200 with the row);
 - any other principal gets 401, 403 or 404 on an object route, and never a body holding ``T``'s rows;
-- on list routes ``T``'s rows appear exactly for the principals whose role allows the list's action.
+- on list routes ``T``'s rows appear exactly for the principals whose role allows the list's action;
+- the narrowed admin reads ``T``'s settings (the team, its members and groups, its channels) as an admin
+  and reaches none of the marked camera's rows, changes nothing team-wide, and gets past the access check
+  on every camera route of the camera in their group.
 
 Principals go from least to most allowed, so that a write by an allowed one (an acknowledgement) is not
 what a denied one is measured against. An allowed DELETE is not sent (it would take the row away from the
@@ -37,7 +41,7 @@ pytestmark = pytest.mark.database  # the backend process runs on the suite's dat
 SETUP = (Path(__file__).with_name("matrix_setup.py")).read_text()
 
 # Least allowed first (see the module's docstring).
-PRINCIPALS = ["ingest", "removed", "outsider", "auditor", "viewer", "operator", "admin", "owner"]
+PRINCIPALS = ["ingest", "removed", "outsider", "narrowed", "auditor", "viewer", "operator", "admin", "owner"]
 MEMBERS = {"auditor", "viewer", "operator", "admin", "owner"}
 DENIED = {401, 403, 404}
 
@@ -128,6 +132,11 @@ RULES: dict[str, dict[str, Rule]] = {
     "team-member-detail": {
         "patch": R(A.MANAGE_MEMBERS, "teams", body="role"), "delete": R(A.MANAGE_MEMBERS, "teams"),
     },
+    "team-groups": {"get": R(A.VIEW, "teams", detail=True), "post": R(A.CHANGE, "teams", body="group")},
+    "team-group-detail": {
+        "get": R(A.VIEW, "teams", detail=True), "patch": R(A.CHANGE, "teams", body="empty"),
+        "delete": R(A.CHANGE, "teams"),
+    },
     # Dashboard (the session cookie)
     "index": {"get": R(A.VIEW, listed="alerts")},
     "alert-poll": {"get": R(A.VIEW)},
@@ -188,7 +197,17 @@ def test_every_route_is_in_the_matrix():
     )
 
 
-def allowed(principal: str, action) -> bool:
+# Rows of the team's settings, not of a camera: a narrowed member reads them as their role allows.
+TEAM_SETTINGS = {"teams", "channels"}
+NARROWED_ROLE = Role.ADMIN
+
+
+def allowed(principal: str, rule: Rule) -> bool:
+    action = rule.action
+    if principal == "narrowed":
+        # Every marked row hangs off the camera outside their group; of the settings they only read.
+        settings_row = rule.kind in TEAM_SETTINGS or rule.listed in TEAM_SETTINGS
+        return settings_row and action is A.VIEW and action in ROLE_ACTIONS[NARROWED_ROLE]
     if action is CAMERA_TOKEN_ONLY or principal not in MEMBERS:
         return False
     return action in ROLE_ACTIONS[Role(principal)]
@@ -222,7 +241,8 @@ def _url(route: Route, data: dict, kind: str) -> str:
     if kind == "snapshot":
         return f"/media/{data['snapshot']}"
     row = data["rows"].get(kind or "cameras", 1)
-    path = re.sub(r"<int:pk>|<int:\w+_id>", str(row), route.template, count=1)
+    path = route.template.replace("<int:group_id>", str(data["rows"]["groups"]))
+    path = re.sub(r"<int:pk>|<int:\w+_id>", str(row), path, count=1)
     path = re.sub(r"<int:user_id>", str(data["principals"]["owner"]["id"]), path)
     path = re.sub(r"<int:\w+>", "1", path)
     path = re.sub(r"<str:name>", "index.m3u8", path)
@@ -251,6 +271,7 @@ def _body(kind: str, data: dict, principal: str) -> dict:
         "team": {"name": f"team of {principal}"},
         "member": {"username": "nobody-such", "role": "viewer"},
         "role": {"role": "owner"},
+        "group": {"name": f"group of {principal}", "cameras": [camera]},
     }  # fmt: skip
     return bodies[kind]
 
@@ -281,7 +302,7 @@ def test_no_principal_reaches_rows_their_role_does_not_allow(site):
     for principal in PRINCIPALS:
         session = sessions[principal]
         for route, method, rule in cases:
-            may = allowed(principal, rule.action)
+            may = allowed(principal, rule)
             if may and (rule.destroys or (method == "delete" and rule.action is not A.REVIEW)):
                 continue  # see the module's docstring
             url = backend.url + _url(route, data, rule.kind)
@@ -321,3 +342,21 @@ def test_the_member_patch_route_follows_the_table(site):
     for principal in PRINCIPALS:
         status = sessions[principal].patch(url, json={"role": "owner"}, timeout=30).status_code
         assert (status == 200) == (principal == "owner"), (principal, status)
+
+
+def test_the_narrowed_member_reaches_the_camera_in_their_group(site):
+    # Every camera route their role (admin) allows, on the camera in their group: past the access check.
+    backend, data, sessions = site
+    inside = {**data, "rows": {**data["rows"], "cameras": data["rows"]["inside"]}}
+    refused = []
+    for route, method, rule in _cases(ROUTES):
+        if rule.kind != "cameras" or method != "get" or rule.action not in ROLE_ACTIONS[NARROWED_ROLE]:
+            continue
+        response = sessions["narrowed"].get(
+            backend.url + _url(route, inside, "cameras"), timeout=30, allow_redirects=False
+        )
+        if response.status_code in (DENIED - {404} if rule.part_missing else DENIED):
+            refused.append(f"GET {route.template} -> {response.status_code}")
+    assert refused == []
+    listed = sessions["narrowed"].get(f"{backend.url}/api/cameras/", timeout=30).json()["results"]
+    assert [camera["id"] for camera in listed] == [data["rows"]["inside"]]
