@@ -25,6 +25,7 @@ import signal
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn_worker import UvicornWorker
 
 from cctv_backend.env import env_float
@@ -88,6 +89,18 @@ class HeadDeadlineH11Protocol(H11Protocol):
             self.transport.close()
 
 
+class DenyingWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O WebSocket protocol, with a refused upgrade (the WebSocket denial response: the
+    live view's 401, 403, 404, 503) counted as a finished handshake. uvicorn's own logged "ASGI callable
+    returned without completing handshake" at ERROR after every refusal, which alerting on the log's
+    level would page for (uvicorn pull request 3138; its wsproto protocol already does this)."""
+
+    async def send(self, message) -> None:  # type: ignore[no-untyped-def]
+        await super().send(message)
+        if message["type"] == "websocket.http.response.body" and not message.get("more_body", False):
+            self.handshake_complete = True
+
+
 class Worker(UvicornWorker):
     """``worker_class = "cctv_backend.server.Worker"``: uvicorn on asyncio with h11, limits set."""
 
@@ -104,7 +117,7 @@ class Worker(UvicornWorker):
         # The live view's WebSocket (surveillance.live_ws): the websockets library's sans-I/O protocol (a
         # send waits while the socket's buffer is full, so a slow viewer holds the relay up). Viewers send
         # nothing, so their messages are capped small; video does not compress: no per-message deflate.
-        "ws": "websockets-sansio",
+        "ws": DenyingWebSocketProtocol,
         "ws_max_size": 4096,
         "ws_per_message_deflate": False,
     }

@@ -160,6 +160,9 @@ def test_websocket_tenancy_and_origin(site):
         ws_connect(ws_url(site) + f"?token={site.backend.user_token}", open_timeout=10).close()
     assert refused.value.response.status_code == 401
     assert site.viewers() == 0
+    # A refusal is an answer, not a server error (uvicorn's protocol logged one at ERROR for each).
+    assert site.backend.log_path is not None
+    assert "without completing handshake" not in site.backend.log_path.read_text()
 
 
 def test_one_rtsp_session_whatever_the_viewers_and_the_viewer_limit(site):
