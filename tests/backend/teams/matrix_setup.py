@@ -3,6 +3,7 @@ and a row of every kind, another team ``U`` (its owner is the outsider; its came
 camera principal), and a former member of ``T``. Prints the ids, tokens and session keys as JSON."""
 
 import base64
+import datetime
 import io
 import json
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.authtoken.models import Token
 
+from api_tokens.services import service_account_create_with_token
 from exports.models import Export
 from notifications import services as notification_services
 from notifications.models import Delivery
@@ -70,6 +72,10 @@ services.alert_ingest(camera=camera, alert_type="fire", confidence=0.8, image_ba
 delivery = Delivery.objects.filter(channel=channel).first()
 moment = timezone.now()
 export = Export.objects.create(user=owner, camera=camera, name=f"{MARK} export", start=moment, end=moment)
+account = service_account_create_with_token(
+    team=team, created_by=owner, name=f"{MARK} account", role="viewer", scope="read",
+    expires_at=moment + datetime.timedelta(days=1),
+)  # fmt: skip
 out.update(
     team=team.pk,
     rows={
@@ -79,6 +85,8 @@ out.update(
         "deliveries": delivery.pk if delivery else 0,
         "exports": export.pk,
         "teams": team.pk,
+        "service_accounts": account.account.pk,
+        "service_account_tokens": account.created.token.pk,
     },
     snapshot=alert.snapshot.name,
     mark=MARK,
