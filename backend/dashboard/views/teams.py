@@ -59,6 +59,10 @@ class ServiceAccountForm(forms.Form):
         label="Token expires in (days)", min_value=1, max_value=settings.API_TOKEN_MAX_DAYS, initial=90
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        # Its own ids: the member form on the same page has a role too.
+        super().__init__(*args, auto_id="account_%s", **kwargs)
+
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or ""
