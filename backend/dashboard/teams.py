@@ -10,7 +10,7 @@ so a choice left over from a team the user was removed from falls back to all te
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django import forms
 from django.contrib.auth.models import User
@@ -23,6 +23,8 @@ from teams.permissions import Action, role_allows
 from teams.selectors import memberships_of
 
 SESSION_KEY = "dashboard_team"
+_REQUEST_CACHE = "_dashboard_team_id"
+_UNKNOWN = object()
 
 _M = TypeVar("_M", bound=Model)
 
@@ -45,14 +47,18 @@ def teams_of(user: User) -> list[TeamChoice]:
 
 
 def current_team_id(request: HttpRequest, user: User) -> int | None:
-    """The team the user chose (None: all teams), if they are still in it."""
+    """The team the user chose (None: all teams), if they are still in it (asked once per request: the
+    view and the header's picker share the answer)."""
+    known = getattr(request, _REQUEST_CACHE, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return cast(int | None, known)
     chosen = request.session.get(SESSION_KEY)
-    if not isinstance(chosen, int):
-        return None
-    if not memberships_of(user).filter(team_id=chosen).exists():
+    if isinstance(chosen, int) and not memberships_of(user).filter(team_id=chosen).exists():
         request.session.pop(SESSION_KEY, None)
-        return None
-    return chosen
+        chosen = None
+    team_id = chosen if isinstance(chosen, int) else None
+    setattr(request, _REQUEST_CACHE, team_id)
+    return team_id
 
 
 def choose(request: HttpRequest, user: User, team_id: int | None) -> Membership | None:
@@ -60,11 +66,13 @@ def choose(request: HttpRequest, user: User, team_id: int | None) -> Membership 
     not in (or that does not exist: the same answer, as everywhere)."""
     if team_id is None:
         request.session.pop(SESSION_KEY, None)
+        setattr(request, _REQUEST_CACHE, None)
         return None
     membership = memberships_of(user).filter(team_id=team_id).first()
     if membership is None:
         raise LookupError(f"You are not a member of a team with id {team_id}.")
     request.session[SESSION_KEY] = team_id
+    setattr(request, _REQUEST_CACHE, team_id)
     return membership
 
 

@@ -61,7 +61,8 @@ class ServiceAccountForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         # Its own ids: the member form on the same page has a role too.
-        super().__init__(*args, auto_id="account_%s", **kwargs)
+        kwargs.setdefault("auto_id", "account_%s")
+        super().__init__(*args, **kwargs)
 
 
 def _safe_next(request: HttpRequest) -> str:
