@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api_tokens.models import NAME_MAX_LENGTH, ApiToken, TokenScope
+from api_tokens.selectors import tokens_of
+from teams.models import ServiceAccount
+from teams.service_accounts import SERVICE_ACCOUNT_ROLES, role_of
 
 
 class ApiTokenCreateInputSerializer(serializers.Serializer):
@@ -50,3 +55,33 @@ class ApiTokenCreatedOutputSerializer(ApiTokenOutputSerializer):
     class Meta(ApiTokenOutputSerializer.Meta):
         fields = [*ApiTokenOutputSerializer.Meta.fields, "token"]
         read_only_fields = fields
+
+
+class ServiceAccountCreateInputSerializer(ApiTokenCreateInputSerializer):
+    """A new service account and its first token: ``name`` names both; ``role`` is its role in the team."""
+
+    role = serializers.ChoiceField(choices=SERVICE_ACCOUNT_ROLES)
+
+
+class ServiceAccountOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    username = serializers.CharField(source="user.username")
+    role = serializers.SerializerMethodField(help_text="Its role in the team (owner is never one).")
+    created_at = serializers.DateTimeField()
+    tokens = serializers.SerializerMethodField(help_text="Its live (not revoked) tokens, newest first.")
+
+    def get_role(self, account: ServiceAccount) -> str:
+        return role_of(account)
+
+    @extend_schema_field(ApiTokenOutputSerializer(many=True))
+    def get_tokens(self, account: ServiceAccount) -> Any:
+        return ApiTokenOutputSerializer(tokens_of(account.user), many=True).data
+
+
+class ServiceAccountCreatedOutputSerializer(ServiceAccountOutputSerializer):
+    token = serializers.SerializerMethodField(help_text="The new token, its secret shown this once.")
+
+    @extend_schema_field(ApiTokenCreatedOutputSerializer)
+    def get_token(self, account: ServiceAccount) -> dict:
+        return self.context["token"]

@@ -7,11 +7,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
 from api_tokens import token_format
 from api_tokens.models import ApiToken
+from teams.models import ServiceAccount, Team
+from teams.service_accounts import service_account_create
 
 
 @dataclass(frozen=True)
@@ -56,3 +59,19 @@ def token_revoke(*, user, token_id: int) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     return token
+
+
+@dataclass(frozen=True)
+class CreatedServiceAccount:
+    account: ServiceAccount
+    created: CreatedToken
+
+
+@transaction.atomic
+def service_account_create_with_token(
+    *, team: Team, created_by, name: str, role: str, scope: str, expires_at: datetime
+) -> CreatedServiceAccount:
+    """A team's new service account (teams.service_accounts) and its first token, both or neither."""
+    account = service_account_create(team=team, name=name, role=role, created_by=created_by)
+    created = token_create(user=account.user, name=name, scope=scope, expires_at=expires_at)
+    return CreatedServiceAccount(account=account, created=created)

@@ -362,3 +362,33 @@ class AlertFilterForm(forms.Form):
             # "To 25 Nov" includes the whole of that day.
             kwargs["until"] = datetime.combine(data["date_to"] + timedelta(days=1), time.min, tzinfo=tz)
         return kwargs
+
+
+class TeamChoiceField(forms.TypedChoiceField):
+    """The team a new row goes to: offers the teams where the user's role allows adding it, and accepts
+    any team the user is in, so that the service decides a refusal (403 for a role that may not, as in
+    the API) rather than the form hiding it as a wrong choice. A team the user is not in is a wrong choice."""
+
+    def __init__(self, *, offered, member_ids: set[int], **kwargs) -> None:
+        choices = [(team.id, f"{team.name} ({team.role})") for team in offered]
+        super().__init__(choices=choices, coerce=int, **kwargs)
+        self.member_ids = {str(pk) for pk in member_ids}
+
+    def valid_value(self, value) -> bool:
+        return str(value) in self.member_ids
+
+
+def add_team_field(form: forms.Form, *, offered, member_ids: set[int], initial: int | None) -> None:
+    """Adds ``team`` to a form that adds a row (camera, channel); hidden when there is nothing to choose."""
+    field = TeamChoiceField(
+        offered=offered,
+        member_ids=member_ids,
+        label="Team",
+        initial=initial,
+        required=False,  # left out: the personal team, as in the API
+        empty_value=None,
+        help_text="The team that owns it: its members see and use it as their role allows.",
+    )
+    if len(offered) <= 1:
+        field.widget = forms.HiddenInput()
+    form.fields["team"] = field

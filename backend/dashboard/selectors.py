@@ -18,6 +18,12 @@ from surveillance.models import Alert, Camera
 from surveillance.selectors import alerts_of, cameras_of
 
 
+def _alerts(user: User, team_id: int | None, **filters) -> QuerySet[Alert]:
+    """``alerts_of``, narrowed to one of the user's teams (the dashboard's current team) with ``team_id``."""
+    alerts = alerts_of(user, **filters)
+    return alerts if team_id is None else alerts.filter(camera__team_id=team_id)
+
+
 def cameras_with_activity(user: User, *, now: datetime) -> QuerySet[Camera]:
     """The user's cameras, each annotated with its last alert (time, type) and its alert count of 24 h."""
     latest = Alert.objects.filter(camera=OuterRef("pk")).order_by("-occurred_at", "-id")
@@ -42,8 +48,8 @@ def latest_snapshot_alert(user: User, *, camera_id: int) -> Alert | None:
     return alerts_of(user, camera_id=camera_id).exclude(snapshot="").first()
 
 
-def unacknowledged_count(user: User) -> int:
-    return alerts_of(user, acknowledged=False).order_by().count()
+def unacknowledged_count(user: User, *, team_id: int | None = None) -> int:
+    return _alerts(user, team_id, acknowledged=False).order_by().count()
 
 
 def last_days(today: date, days: int) -> list[date]:
@@ -51,7 +57,9 @@ def last_days(today: date, days: int) -> list[date]:
     return [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 
-def alerts_per_day_and_type(user: User, *, days: list[date]) -> dict[tuple[date, str], int]:
+def alerts_per_day_and_type(
+    user: User, *, days: list[date], team_id: int | None = None
+) -> dict[tuple[date, str], int]:
     """``{(day, alert_type): count}`` for the given days (in the current time zone)."""
     if not days:
         return {}
@@ -59,7 +67,7 @@ def alerts_per_day_and_type(user: User, *, days: list[date]) -> dict[tuple[date,
     since = datetime.combine(days[0], datetime.min.time(), tzinfo=tz)
     until = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tzinfo=tz)
     rows = (
-        alerts_of(user, since=since, until=until)
+        _alerts(user, team_id, since=since, until=until)
         .order_by()
         .annotate(day=TruncDate("occurred_at", tzinfo=tz))
         .values("day", "alert_type")
@@ -70,14 +78,14 @@ def alerts_per_day_and_type(user: User, *, days: list[date]) -> dict[tuple[date,
 
 
 def alerts_per_camera_and_type(
-    user: User, *, since: datetime, limit: int
+    user: User, *, since: datetime, limit: int, team_id: int | None = None
 ) -> tuple[list[tuple[str, dict[str, int]]], int]:
     """Cameras with the most alerts since ``since`` (at most ``limit``, busiest first), counted per type.
 
     Returns the rows and the number of cameras with alerts that did not fit.
     """
     rows = (
-        alerts_of(user, since=since)
+        _alerts(user, team_id, since=since)
         .order_by()
         .values("camera_id", "camera__name", "alert_type")
         .annotate(n=Count("id"))

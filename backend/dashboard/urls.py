@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import alerts, cameras, live, login, notifications, stats, timeline, tokens, zones
+from dashboard.views import alerts, cameras, live, login, notifications, stats, teams, timeline, tokens, zones
 
 app_name = "dashboard"
 urlpatterns = [
@@ -36,4 +36,25 @@ urlpatterns = [
     path("notifications/deliveries/", notifications.delivery_log, name="deliveries"),
     path("tokens/", tokens.token_list, name="tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token-revoke"),
+    path("team/", teams.team_switch, name="team-switch"),
+    path("teams/", teams.team_list, name="teams"),
+    path("teams/<int:team_id>/", teams.team_detail, name="team"),
+    path("teams/<int:team_id>/members/", teams.member_add, name="team-member-add"),
+    path("teams/<int:team_id>/members/<int:user_id>/role/", teams.member_role, name="team-member-role"),
+    path("teams/<int:team_id>/members/<int:user_id>/remove/", teams.member_remove, name="team-member-remove"),
+    path(
+        "teams/<int:team_id>/service-accounts/",
+        teams.service_account_create,
+        name="team-service-account-create",
+    ),
+    path(
+        "teams/<int:team_id>/service-accounts/<int:account_id>/delete/",
+        teams.service_account_delete,
+        name="team-service-account-delete",
+    ),
+    path(
+        "teams/<int:team_id>/service-accounts/<int:account_id>/tokens/<int:token_id>/revoke/",
+        teams.service_account_token_revoke,
+        name="team-service-account-token-revoke",
+    ),
 ]

@@ -66,7 +66,10 @@ def review_backlog_since(now: datetime) -> datetime:
     return shifts.last_shift_start(now, starts=starts, zone=timezone.get_current_timezone())
 
 
-def unreviewed_count(*, user: User, since: datetime) -> int:
-    """The user's visible alerts at or after ``since`` that they have not reviewed."""
+def unreviewed_count(*, user: User, since: datetime, team_id: int | None = None) -> int:
+    """The user's visible alerts at or after ``since`` that they have not reviewed (of one of their teams'
+    cameras only, with ``team_id``: the dashboard's current team)."""
     visible = alerts_visible_to(user, Action.VIEW).filter(occurred_at__gte=since)
+    if team_id is not None:
+        visible = visible.filter(camera__team_id=team_id)
     return filter_reviewed(visible, user, False).order_by().count()

@@ -119,3 +119,25 @@ class OwnedByTeam:
     def save(self, *args, **kwargs) -> None:
         self._fill_team()
         super().save(*args, **kwargs)  # type: ignore[misc]
+
+
+class ServiceAccount(models.Model):
+    """A team's account for automation (Home Assistant, scripts): a Django user with no usable password
+    (so no dashboard or password sign-in), a member of exactly this team (its role is that membership's),
+    acting only through its API tokens (api_tokens). Made and deleted by ``teams.service_accounts``."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="service_account"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="service_accounts")
+    name = models.CharField(max_length=TEAM_NAME_MAX_LENGTH, help_text="What uses it, e.g. Home Assistant.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"service account {self.name} of team {self.team_id}"

@@ -26,13 +26,15 @@ class Action(StrEnum):
     EXPORT = "export"  # make and delete exports of footage
     CHANGE = "change"  # add, edit, delete, (de)activate cameras and channels; send as a camera
     MANAGE_MEMBERS = "manage_members"  # add, re-role and remove the team's members
+    # the team's service accounts (automation: Home Assistant, scripts) and their API tokens
+    MANAGE_SERVICE_ACCOUNTS = "manage_service_accounts"
     VIEW_AUDIT = "view_audit"  # the team's audit trail (the audit issue's routes)
     RUN = "run"  # the cameras whose workers are run for the caller (the operator's service user: all)
 
 
 _WATCHER = frozenset({Action.VIEW, Action.VIEW_MEDIA, Action.REVIEW})
 _OPERATOR = _WATCHER | {Action.ACKNOWLEDGE, Action.EXPORT}
-_ADMIN = _OPERATOR | {Action.CHANGE, Action.RUN}
+_ADMIN = _OPERATOR | {Action.CHANGE, Action.RUN, Action.MANAGE_SERVICE_ACCOUNTS}
 
 #: role -> the actions it allows on its team's rows. A user with several teams holds each role only in
 #: its team. A membership narrowed to camera groups holds its role for those groups' cameras only: that

@@ -14,13 +14,18 @@ from django.db.models import RestrictedError
 from teams.migration_fill import PERSONAL_TEAM_NAME
 from teams.models import CameraGroup, Membership, Team
 from teams.permissions import Action, Role, role_allows
+from teams.service_accounts import is_service_account, service_account_team_id
 
 
 def personal_team_of(user: User) -> Team:
-    """The user's personal team, made (with the user as owner) if it is missing."""
+    """The user's personal team, made (with the user as owner) if it is missing; a service account's
+    own team (it has no personal team: teams.service_accounts)."""
     team = Team.objects.filter(personal_of_id=user.pk).first()
     if team is not None:
         return team
+    own = service_account_team_id(user)
+    if own is not None:
+        return Team.objects.get(pk=own)
     try:
         with transaction.atomic():
             team = Team.objects.create(
@@ -39,7 +44,9 @@ def team_for_new_row(*, user: User, team_id: int | None, action: Action) -> Team
     their role does not allow ``action``.
     """
     if team_id is None:
-        return personal_team_of(user)
+        team_id = service_account_team_id(user)  # its one team, with its role checked below
+        if team_id is None:
+            return personal_team_of(user)
     membership = Membership.objects.select_related("team").filter(user_id=user.pk, team_id=team_id).first()
     if membership is None:
         raise ValidationError({"team": [f"You are not a member of team {team_id}."]})
@@ -65,7 +72,9 @@ def _check_room_for(user: User) -> None:
 
 @transaction.atomic
 def team_create(*, user: User, name: str) -> Team:
-    """A new shared team with ``user`` as its owner."""
+    """A new shared team with ``user`` as its owner (not a service account: it stays in its one team)."""
+    if is_service_account(user):
+        raise PermissionDenied("A service account acts within its own team only; it cannot create teams.")
     _check_room_for(user)
     team = Team.objects.create(name=name)
     Membership.objects.create(team=team, user=user, role=Role.OWNER)
@@ -108,6 +117,10 @@ def member_add(*, team: Team, username: str, role: str, groups: Iterable[int] | 
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise ValidationError({"username": [f"No user named {username!r}."]})
+    if is_service_account(user):
+        raise ValidationError(
+            {"username": [f"{username!r} is a service account: it belongs to its own team only."]}
+        )
     # The team's row is locked: two additions at once cannot both pass the size check.
     Team.objects.select_for_update().filter(pk=team.pk).first()
     if Membership.objects.filter(team=team, user=user).exists():
@@ -144,6 +157,8 @@ def member_set_role(*, membership: Membership, role: str) -> Membership:
         raise ValidationError(
             {"role": ["The team's last owner cannot be demoted: make another owner first."]}
         )
+    if role == Role.OWNER and is_service_account(locked.user):
+        raise ValidationError({"role": ["A service account cannot be an owner (owners manage people)."]})
     locked.role = role
     locked.save(update_fields=["role"])
     if role == Role.OWNER:
@@ -157,6 +172,10 @@ def member_remove(*, membership: Membership) -> None:
     list(Membership.objects.select_for_update().filter(team_id=locked.team_id, role=Role.OWNER))
     if locked.role == Role.OWNER and not _owners_left(locked.team, without=locked):
         raise ValidationError({"non_field_errors": ["The team's last owner cannot be removed."]})
+    if is_service_account(locked.user):
+        raise ValidationError(
+            {"non_field_errors": ["This is a service account: delete it under the team's service accounts."]}
+        )
     locked.delete()
 
 

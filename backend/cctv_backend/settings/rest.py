@@ -48,5 +48,8 @@ SPECTACULAR_SETTINGS = {
         "StreamReportEnum": ["up", "down", "connecting"],
         "EventStatusEnum": "surveillance.models.EventStatus",
         "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
+        # A team member's role, and the narrower one a service account may hold (never owner).
+        "RoleEnum": ["owner", "admin", "operator", "viewer", "auditor"],
+        "ServiceAccountRoleEnum": ["admin", "operator", "viewer", "auditor"],
     },
 }

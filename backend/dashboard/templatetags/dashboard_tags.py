@@ -38,3 +38,21 @@ def when(value: datetime | None) -> SafeString | str:
     return format_html(
         '<time class="when" datetime="{}">{}</time>', value.isoformat(), format_date(local, WHEN_FORMAT)
     )
+
+
+@register.inclusion_tag("dashboard/_team_switcher.html", takes_context=True)
+def team_switcher(context) -> dict:
+    """The header's team picker, for a user in several teams (one query for their teams)."""
+    from dashboard import teams as current  # the tag library loads before the apps' models
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if request is None or user is None or not user.is_authenticated:
+        return {"teams": []}
+    teams = current.teams_of(user)
+    return {
+        "teams": teams if len(teams) > 1 else [],
+        "current": current.current_team_id(request, user),
+        "next": request.get_full_path(),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard import selectors
+from dashboard import teams as current
 from dashboard.forms import AlertFilterForm
 from dashboard.paging import page_before
 from dashboard.presentation import TIMELINE_HOURS, detection_boxes, object_groups, timeline_bars
@@ -34,8 +35,8 @@ POLL_LIMIT = 100
 MAX_ACKNOWLEDGE = 500
 
 
-def _filter_form(request: HttpRequest) -> AlertFilterForm:
-    user_cameras = cameras_of(signed_in_user(request))
+def _filter_form(request: HttpRequest, team_id: int | None) -> AlertFilterForm:
+    user_cameras = current.in_team(cameras_of(signed_in_user(request)), team_id)
     cameras = list(user_cameras.values_list("id", "name"))
     zones = sorted(
         {zone["name"] for zones in user_cameras.values_list("zones", flat=True) for zone in zones or []}
@@ -48,6 +49,10 @@ def _filter_form(request: HttpRequest) -> AlertFilterForm:
     return form
 
 
+def _in_team(alerts, team_id: int | None):
+    return current.in_team(alerts, team_id, via="camera__")
+
+
 def _poll_seconds() -> float:
     return settings.DASHBOARD_POLL_SECONDS
 
@@ -56,12 +61,14 @@ def _poll_seconds() -> float:
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    form = _filter_form(request)
+    team_id = current.current_team_id(request, user)
+    form = _filter_form(request, team_id)
     shift_start = reviews.review_backlog_since(timezone.now())
-    alerts = reviews.with_review_state(alerts_of(user, **form.selector_kwargs(shift_start=shift_start)), user)
+    matching = _in_team(alerts_of(user, **form.selector_kwargs(shift_start=shift_start)), team_id)
+    alerts = reviews.with_review_state(matching, user)
     cursor = form.cleaned_data.get("before") or None
     page, next_cursor = page_before(alerts, cursor, PAGE_SIZE)
-    newest_id = alerts_of(user).order_by("-id").values_list("id", flat=True).first() or 0
+    newest_id = _in_team(alerts_of(user), team_id).order_by("-id").values_list("id", flat=True).first() or 0
     query = request.GET.copy()
     query.pop("before", None)
     return render(
@@ -77,8 +84,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "newest_id": newest_id,
             "back_url": request.get_full_path(),
             "poll_ms": int(_poll_seconds() * 1000),
-            "open_count": selectors.unacknowledged_count(user),
-            "to_review": reviews.unreviewed_count(user=user, since=shift_start),
+            "open_count": selectors.unacknowledged_count(user, team_id=team_id),
+            "to_review": reviews.unreviewed_count(user=user, since=shift_start, team_id=team_id),
             "shift_start": shift_start,
             "nav": "alerts",
         },
@@ -97,16 +104,18 @@ def alert_poll(request: HttpRequest) -> JsonResponse:
     after = parse_id(request.GET.get("after", ""))
     if after is None:
         return JsonResponse({"error": "after must be a non-negative integer alert id"}, status=400)
-    form = _filter_form(request)
+    team_id = current.current_team_id(request, user)
+    form = _filter_form(request, team_id)
     # The cursor's next place first, and the cards up to it: alerts that do not match the filters still
     # move the cursor, so they are not fetched again. Read after the cards, an alert that committed
     # between the two reads moved the cursor past itself and never showed (the feed lost it until a
     # reload; a test saw 3 of 4 alerts posted in a row on a loaded machine).
-    newest = alerts_of(user).filter(id__gt=after).order_by("-id").values_list("id", flat=True).first()
+    newer = _in_team(alerts_of(user), team_id).filter(id__gt=after)
+    newest = newer.order_by("-id").values_list("id", flat=True).first()
     last_id = after if newest is None else newest
     shift_start = reviews.review_backlog_since(timezone.now())
     matching = reviews.with_review_state(
-        alerts_of(user, **form.selector_kwargs(shift_start=shift_start)), user
+        _in_team(alerts_of(user, **form.selector_kwargs(shift_start=shift_start)), team_id), user
     )
     new = list(matching.filter(id__gt=after, id__lte=last_id).order_by("-id")[:POLL_LIMIT])
     # Buttons on these cards come back to the feed (with its filters), not to this endpoint.
@@ -121,8 +130,8 @@ def alert_poll(request: HttpRequest) -> JsonResponse:
             "last_id": last_id,
             "count": len(new),
             "html": html,
-            "open_count": selectors.unacknowledged_count(user),
-            "to_review": reviews.unreviewed_count(user=user, since=shift_start),
+            "open_count": selectors.unacknowledged_count(user, team_id=team_id),
+            "to_review": reviews.unreviewed_count(user=user, since=shift_start, team_id=team_id),
         }
     )
 

@@ -18,6 +18,7 @@ from audit.actions import AuditAction
 from audit.services import audit_object
 from cctv_common.redact import mask_url
 from dashboard import selectors
+from dashboard import teams as current
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from dashboard.presentation import STATE_LABELS, camera_state
 from surveillance import services
@@ -35,14 +36,18 @@ class CameraRow:
     state: str
     state_label: str
     masked_url: str
+    can_change: bool  # the user's role in the camera's team allows editing it (the buttons show)
 
 
 @login_required
 def camera_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     now = timezone.now()
+    team_id = current.current_team_id(request, user)
+    changeable = current.team_ids_allowing(user, Action.CHANGE)
     cameras = []
     counts = {state: 0 for state in STATE_LABELS}
-    for camera in selectors.cameras_with_activity(signed_in_user(request), now=now):
+    for camera in current.in_team(selectors.cameras_with_activity(user, now=now), team_id):
         state = camera_state(
             is_active=camera.is_active,
             stream_state=camera.stream_state,
@@ -50,7 +55,11 @@ def camera_list(request: HttpRequest) -> HttpResponse:
             now=now,
             online_seconds=settings.CAMERA_ONLINE_SECONDS,
         )
-        cameras.append(CameraRow(camera, state, STATE_LABELS[state], mask_url(camera.rtsp_url)))
+        cameras.append(
+            CameraRow(
+                camera, state, STATE_LABELS[state], mask_url(camera.rtsp_url), camera.team_id in changeable
+            )
+        )
         counts[state] += 1
     return render(
         request,
@@ -60,16 +69,23 @@ def camera_list(request: HttpRequest) -> HttpResponse:
             "summary": [(state, label, counts[state]) for state, label in STATE_LABELS.items()],
             # States come from heartbeats: the page refreshes its table on its own (cameras.js).
             "refresh_ms": int(settings.DASHBOARD_POLL_SECONDS * 5000),
+            # "+ Add camera" where a camera may be added: the current team, or any of the user's teams.
+            "can_add": (team_id in changeable) if team_id is not None else bool(changeable),
             "nav": "cameras",
         },
     )
+
+
+def _with_team_field(request: HttpRequest, user, form: CameraForm) -> CameraForm:
+    current.add_team_choice(form, request, user, Action.CHANGE)
+    return form
 
 
 @login_required
 def camera_create(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     if request.method == "POST":
-        form = CameraForm(request.POST, user=user)
+        form = _with_team_field(request, user, CameraForm(request.POST, user=user))
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
@@ -83,7 +99,9 @@ def camera_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Camera “{camera.name}” added. Activate it to start detection.")
                 return redirect("dashboard:cameras")
     else:
-        form = CameraForm(user=user, initial={"alert_types": default_alert_types()})
+        form = _with_team_field(
+            request, user, CameraForm(user=user, initial={"alert_types": default_alert_types()})
+        )
     return render(request, "dashboard/camera_form.html", {"form": form, "camera": None, "nav": "cameras"})
 
 

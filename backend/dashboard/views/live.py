@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from dashboard import teams as current
 from dashboard.live_forms import WallLayoutForm
 from surveillance.access import Action
 from surveillance.models import WallLayout
@@ -29,7 +30,8 @@ def camera_live(request: HttpRequest, camera_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def camera_wall(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    mine = cameras_of(user).order_by("name", "id")
+    # The current team's cameras (all teams' by default); a saved layout keeps the ones shown here.
+    mine = current.in_team(cameras_of(user), current.current_team_id(request, user)).order_by("name", "id")
     layout = WallLayout.objects.filter(user=user).first()
     if request.method == "POST":
         form = WallLayoutForm(request.POST, cameras=mine)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from audit.actions import AuditAction
 from audit.services import audit_object
+from dashboard import teams as current
 from dashboard.notification_forms import ChannelForm, initial_of
 from notifications import selectors, services
 from notifications.models import Channel, Delivery
@@ -31,20 +32,26 @@ class ChannelRow:
     channel: Channel
     target: str
     last_delivery: Delivery | None
+    can_change: bool  # the user's role in the channel's team allows editing it (the buttons show)
 
 
 @login_required
 def channel_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    team_id = current.current_team_id(request, user)
+    changeable = current.team_ids_allowing(user, Action.CHANGE)
     channels = [
         ChannelRow(
             channel,
             mask_url(channel.url) if channel.url else ", ".join(channel.addresses),
             selectors.deliveries_of(user, channel_id=channel.pk).first(),
+            channel.team_id in changeable,
         )
-        for channel in selectors.channels_of(user)
+        for channel in current.in_team(selectors.channels_of(user), team_id)
     ]
-    return render(request, "dashboard/notification_list.html", {"channels": channels, "nav": "notifications"})
+    can_add = (team_id in changeable) if team_id is not None else bool(changeable)
+    context = {"channels": channels, "can_add": can_add, "nav": "notifications"}
+    return render(request, "dashboard/notification_list.html", context)
 
 
 def _form_page(request: HttpRequest, form: ChannelForm, channel) -> HttpResponse:
@@ -55,8 +62,9 @@ def _form_page(request: HttpRequest, form: ChannelForm, channel) -> HttpResponse
 @login_required
 def channel_create(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    cameras = cameras_of(user)
+    cameras = current.in_team(cameras_of(user), current.current_team_id(request, user))
     form = ChannelForm(request.POST or None, cameras=cameras)
+    current.add_team_choice(form, request, user, Action.CHANGE)
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
         try:
@@ -64,6 +72,7 @@ def channel_create(request: HttpRequest) -> HttpResponse:
                 user=user,
                 kind=form.cleaned_data["kind"],
                 name=fields.pop("name"),
+                team=form.cleaned_data["team"],
                 **fields,
             )
         except ValidationError as error:
@@ -126,7 +135,11 @@ def delivery_log(request: HttpRequest) -> HttpResponse:
     channel = None
     if channel_id and channel_id.isdigit():
         channel = selectors.channel_of(user=user, channel_id=int(channel_id))
-    deliveries = selectors.deliveries_of(user, channel_id=channel.pk if channel else None)
+    deliveries = current.in_team(
+        selectors.deliveries_of(user, channel_id=channel.pk if channel else None),
+        current.current_team_id(request, user),
+        via="channel__",
+    )
     # The log's newest pages are what people read; a deep page's count is acceptable here.
     page = Paginator(deliveries.select_related("alert__camera"), 50).get_page(request.GET.get("page"))
     return render(

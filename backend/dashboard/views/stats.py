@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard import charts, selectors
+from dashboard import teams as current
 from surveillance.models import AlertType
 from surveillance.users import signed_in_user
 
@@ -26,9 +27,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     days = selectors.last_days(today, DAYS)
     types = list(AlertType.values)
-    per_day = selectors.alerts_per_day_and_type(user, days=days)
+    team_id = current.current_team_id(request, user)
+    per_day = selectors.alerts_per_day_and_type(user, days=days, team_id=team_id)
     since = timezone.now() - timedelta(days=DAYS)
-    per_camera, hidden = selectors.alerts_per_camera_and_type(user, since=since, limit=CAMERA_ROWS)
+    per_camera, hidden = selectors.alerts_per_camera_and_type(
+        user, since=since, limit=CAMERA_ROWS, team_id=team_id
+    )
     totals = {kind: sum(n for (_, k), n in per_day.items() if k == kind) for kind in types}
     legend = [
         {"type": kind, "label": label, "colour": charts.colour_of(kind), "total": totals[kind]}

@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
+from dashboard import teams as current
+from surveillance import access
 from surveillance.access import Action
 from surveillance.ids import parse_id
 from surveillance.models import Camera
@@ -64,7 +66,11 @@ def camera_timeline(request: HttpRequest, camera_id: int) -> HttpResponse:
         "camera": camera,
         "followers": followers,
         "follower_ids": [follower.pk for follower in followers],
-        "other_cameras": cameras_of(user).exclude(pk=camera.pk).only("id", "name"),
+        "other_cameras": current.in_team(cameras_of(user), current.current_team_id(request, user))
+        .exclude(pk=camera.pk)
+        .only("id", "name"),
+        # The export form shows where the user's role in the camera's team allows exporting.
+        "can_export": access.allowed(user, Action.EXPORT, team_id=camera.team_id),
         "max_followers": MAX_FOLLOWERS,
         "day_start": start,
         "day_end": start + timedelta(days=1),

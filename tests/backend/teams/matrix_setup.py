@@ -4,6 +4,7 @@ camera principal), a former member of ``T``, and an admin of ``T`` narrowed to a
 another camera of ``T`` (none of the marked rows). Prints the ids, tokens and session keys as JSON."""
 
 import base64
+import datetime
 import io
 import json
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.authtoken.models import Token
 
+from api_tokens.services import service_account_create_with_token
 from exports.models import Export
 from notifications import services as notification_services
 from notifications.models import Delivery
@@ -79,6 +81,10 @@ group = camera_group_create(team=team, name=f"{MARK} group", cameras=[inside.pk]
 narrowed = User.objects.create_user(username="t-narrowed", password="x-unused-password-1")
 member_add(team=team, username=narrowed.username, role="admin", groups=[group.pk])
 out["principals"]["narrowed"] = principal(narrowed)
+account = service_account_create_with_token(
+    team=team, created_by=owner, name=f"{MARK} account", role="viewer", scope="read",
+    expires_at=moment + datetime.timedelta(days=1),
+)  # fmt: skip
 out.update(
     team=team.pk,
     rows={
@@ -90,6 +96,8 @@ out.update(
         "teams": team.pk,
         "groups": group.pk,
         "inside": inside.pk,
+        "service_accounts": account.account.pk,
+        "service_account_tokens": account.created.token.pk,
     },
     snapshot=alert.snapshot.name,
     mark=MARK,

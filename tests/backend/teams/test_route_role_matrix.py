@@ -57,6 +57,8 @@ NOT_TEAM_ROWS = {
     "audit-list", "audit-csv",
     # Single sign-on: anyone may start or finish a sign-in (404 while OIDC_ISSUER is empty).
     "oidc-login", "oidc-callback",
+    # The dashboard's current team: the caller's own session; a team they are not in is a 400.
+    "team-switch",
 }  # fmt: skip
 CAMERA_TOKEN_ONLY = object()  # a route only the camera's own ingest token may call
 
@@ -137,6 +139,14 @@ RULES: dict[str, dict[str, Rule]] = {
         "get": R(A.VIEW, "teams", detail=True), "patch": R(A.CHANGE, "teams", body="empty"),
         "delete": R(A.CHANGE, "teams"),
     },
+    # T's service account is named after the mark: its list shows it to those who manage it.
+    "team-service-accounts": {
+        "get": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", detail=True),
+        "post": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", body="empty"),
+    },
+    "team-service-account": {"delete": R(A.MANAGE_SERVICE_ACCOUNTS, "teams")},
+    "team-service-account-tokens": {"post": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", body="empty")},
+    "team-service-account-token": {"delete": R(A.MANAGE_SERVICE_ACCOUNTS, "teams")},
     # Dashboard (the session cookie)
     "index": {"get": R(A.VIEW, listed="alerts")},
     "alert-poll": {"get": R(A.VIEW)},
@@ -158,6 +168,14 @@ RULES: dict[str, dict[str, Rule]] = {
     "channel-test": {"post": R(A.CHANGE, "channels")},
     "channel-delete": {"post": R(A.CHANGE, "channels", destroys=True)},
     "deliveries": {"get": R(A.VIEW)},
+    "teams": {"get": R(A.VIEW, listed="teams")},
+    "team": {"get": R(A.VIEW, "teams", detail=True)},
+    "team-member-add": {"post": R(A.MANAGE_MEMBERS, "teams", body="member")},
+    "team-member-role": {"post": R(A.MANAGE_MEMBERS, "teams", body="role")},
+    "team-member-remove": {"post": R(A.MANAGE_MEMBERS, "teams", destroys=True)},
+    "team-service-account-create": {"post": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", body="empty")},
+    "team-service-account-delete": {"post": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", destroys=True)},
+    "team-service-account-token-revoke": {"post": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", destroys=True)},
     # Media (a regex route: not enumerable; the snapshot of T's alert)
     "snapshot-file": {"get": R(A.VIEW_MEDIA, "snapshot")},
 }  # fmt: skip
@@ -244,6 +262,8 @@ def _url(route: Route, data: dict, kind: str) -> str:
     path = route.template.replace("<int:group_id>", str(data["rows"]["groups"]))
     path = re.sub(r"<int:pk>|<int:\w+_id>", str(row), path, count=1)
     path = re.sub(r"<int:user_id>", str(data["principals"]["owner"]["id"]), path)
+    path = re.sub(r"<int:account_id>", str(data["rows"]["service_accounts"]), path)
+    path = re.sub(r"<int:token_id>", str(data["rows"]["service_account_tokens"]), path)
     path = re.sub(r"<int:\w+>", "1", path)
     path = re.sub(r"<str:name>", "index.m3u8", path)
     path = re.sub(r"<(?:str|path|slug):\w+>", "k1", path)

@@ -320,7 +320,8 @@
     var parts = value.split(":").map(Number);
     return new Date(dayStart + ((parts[0] * 60 + parts[1]) * 60 + (parts[2] || 0)) * 1000).toISOString();
   }
-  form.addEventListener("submit", function (e) {
+  // No form where the user's role in the camera's team does not allow exporting (viewers, auditors).
+  if (form) form.addEventListener("submit", function (e) {
     e.preventDefault();
     var token = root.querySelector("input[name=csrfmiddlewaretoken]").value;
     // With cameras played in sync, the range of each of them: one export (file) per camera.
