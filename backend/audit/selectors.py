@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from audit.models import AuditRecord
 
 VIEW_PERMISSION = "audit.view_auditrecord"
 
+#: user -> the ids of the teams whose records they may read, as a subquery (``.values("team_id")``). The
+#: teams app says which (the roles holding ``view_audit``); it sits above this app in the layers, so it
+#: hands its answer in at start-up (``TeamsConfig.ready``) rather than being imported from here.
+TeamScope = Callable[[Any], QuerySet]
+_team_scope: TeamScope | None = None
+
+
+def read_teams_through(scope: TeamScope | None) -> None:
+    """Sets (or, with None, clears) where ``audit_visible_to`` learns a user's readable teams. Until one
+    is set, a user who is not staff reads only their own records that belong to no team."""
+    global _team_scope
+    _team_scope = scope
+
 
 def audit_visible_to(user: Any) -> QuerySet[AuditRecord] | None:
     """The records ``user`` may read, or None when they may not read the trail at all (the API answers
-    403). The single rule: every view, the CSV and the admin's list go through it.
+    403: no signed-in user). The single rule: every view, the CSV and the admin's list go through it.
 
-    Today: staff, superusers and holders of ``audit.view_auditrecord`` read every record. Teams (issue
-    25) narrow this to the records of the teams where the user is an owner or an auditor."""
+    Staff, superusers and holders of ``audit.view_auditrecord`` read every record. Anyone else reads the
+    records of the teams where their role holds ``view_audit`` (owner, auditor) and their own records
+    that belong to no team (their sign-ins and sign-outs, their API tokens): one query, the teams a
+    subquery of it, read at every request (a removed auditor stops reading the team's records at once).
+    """
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     if user.is_staff or user.is_superuser or user.has_perm(VIEW_PERMISSION):
         return AuditRecord.objects.all()
-    return None
+    own = Q(user_id=user.pk, team_id__isnull=True)
+    if _team_scope is None:
+        return AuditRecord.objects.filter(own)
+    return AuditRecord.objects.filter(Q(team_id__in=_team_scope(user)) | own)
 
 
 def audit_records(
@@ -31,16 +51,20 @@ def audit_records(
     user_id: int | None = None,
     action: str | None = None,
     camera_id: int | None = None,
+    team_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[AuditRecord]:
-    """``records`` (from ``audit_visible_to``) filtered, newest first; ``since`` inclusive, ``until`` not."""
+    """``records`` (from ``audit_visible_to``) filtered, newest first; ``since`` inclusive, ``until`` not.
+    A filter narrows what the caller may read, never widens it: another team's id matches nothing."""
     if user_id is not None:
         records = records.filter(user_id=user_id)
     if action is not None:
         records = records.filter(action=action)
     if camera_id is not None:
         records = records.filter(camera_id=camera_id)
+    if team_id is not None:
+        records = records.filter(team_id=team_id)
     if since is not None:
         records = records.filter(at__gte=since)
     if until is not None:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
 from teams.models import Membership, Team
-from teams.permissions import Action, role_allows
+from teams.permissions import Action, role_allows, roles_allowing
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
     """The user's memberships with their teams, in team order."""
     return Membership.objects.filter(user_id=user.pk).select_related("team").order_by("team_id")
+
+
+def team_ids_allowing(user: Any, action: Action) -> QuerySet[Membership, Any]:
+    """The ids of the teams where ``user``'s role allows ``action``, as a subquery (``team_id``) for the
+    query of the rows it scopes (the audit trail reads its ``view_audit`` teams through it)."""
+    return Membership.objects.filter(user_id=user.pk, role__in=roles_allowing(action)).values("team_id")
 
 
 def team_of(*, user: User, team_id: int, action: Action = Action.VIEW) -> Team:

@@ -1,15 +1,57 @@
-"""Writes on teams and memberships: personal teams, new teams, members added, re-roled and removed."""
+"""Writes on teams and memberships: personal teams, new teams, members added, re-roled and removed.
+
+Each change of a team's members leaves one audit record (``member_added``, ``member_role_changed``,
+``member_removed``; the team's id, the member, the roles) written here, in the change's own transaction:
+a change that is refused or rolled back leaves none, and no change goes unrecorded. Callers pass the
+request they serve (who and from where); single sign-on's grants name the signing-in user instead.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from teams.migration_fill import PERSONAL_TEAM_NAME
 from teams.models import Membership, Team
 from teams.permissions import Action, Role, role_allows
+
+
+@dataclass(frozen=True)
+class _By:
+    """Who changed a team's members, for the audit record."""
+
+    request: Any = None  # the request that made the change: its user and client address
+    user: User | None = None  # who, where no request says it (a sign-in's own grants)
+    how: str = ""  # appended to the record's summary
+
+
+_SSO = " (single sign-on)"
+_NAME_IN_SUMMARY = 60  # a long user or team name is cut so that the roles stay in the 200 characters
+
+
+def _name(text: str) -> str:
+    return text if len(text) <= _NAME_IN_SUMMARY else text[: _NAME_IN_SUMMARY - 1] + "…"
+
+
+def _audit_member(by: _By, action: AuditAction, *, team: Team, member: User, summary: str) -> None:
+    """One record of a change to ``team``'s members: the team's id, the member (``object_id``: their user
+    id), and a summary naming both with the roles."""
+    audit_record(
+        request=by.request,
+        user=by.user,
+        action=action,
+        object_type="member",
+        object_id=member.pk,
+        summary=summary + by.how,
+        team_id=team.pk,
+    )
 
 
 def personal_team_of(user: User) -> Team:
@@ -54,11 +96,13 @@ def _check_room_for(user: User) -> None:
 
 
 @transaction.atomic
-def team_create(*, user: User, name: str) -> Team:
-    """A new shared team with ``user`` as its owner."""
+def team_create(*, user: User, name: str, request: Any = None) -> Team:
+    """A new shared team with ``user`` as its owner (recorded as the team's first member added)."""
     _check_room_for(user)
     team = Team.objects.create(name=name)
     Membership.objects.create(team=team, user=user, role=Role.OWNER)
+    summary = f"{_name(user.get_username())} made team {_name(team.name)}, as its owner"
+    _audit_member(_By(request, user), AuditAction.MEMBER_ADDED, team=team, member=user, summary=summary)
     return team
 
 
@@ -67,7 +111,7 @@ def _owners_left(team: Team, *, without: Membership) -> bool:
 
 
 @transaction.atomic
-def member_add(*, team: Team, username: str, role: str) -> Membership:
+def member_add(*, team: Team, username: str, role: str, request: Any = None) -> Membership:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise ValidationError({"username": [f"No user named {username!r}."]})
@@ -80,11 +124,20 @@ def member_add(*, team: Team, username: str, role: str) -> Membership:
             {"non_field_errors": [f"The team has {most} members already (TEAM_MEMBERS_MAX)."]}
         )
     _check_room_for(user)
-    return Membership.objects.create(team=team, user=user, role=role)
+    membership = Membership.objects.create(team=team, user=user, role=role)
+    summary = f"{_name(user.get_username())} added to {_name(team.name)} as {role}"
+    _audit_member(_By(request), AuditAction.MEMBER_ADDED, team=team, member=user, summary=summary)
+    return membership
+
+
+def member_set_role(*, membership: Membership, role: str, request: Any = None) -> Membership:
+    """The member's role set to ``role``; the team's last owner stays one. Setting the role they hold
+    changes nothing and records nothing."""
+    return _set_role(membership, role, by=_By(request))
 
 
 @transaction.atomic
-def member_set_role(*, membership: Membership, role: str) -> Membership:
+def _set_role(membership: Membership, role: str, *, by: _By) -> Membership:
     # Locked so that two owners demoting each other at once cannot leave the team without one.
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     list(Membership.objects.select_for_update().filter(team_id=locked.team_id, role=Role.OWNER))
@@ -92,18 +145,32 @@ def member_set_role(*, membership: Membership, role: str) -> Membership:
         raise ValidationError(
             {"role": ["The team's last owner cannot be demoted: make another owner first."]}
         )
+    old = locked.role
+    if old == role:
+        return locked
     locked.role = role
     locked.save(update_fields=["role"])
+    member, team = locked.user, locked.team
+    summary = f"{_name(member.get_username())} in {_name(team.name)}: {old} -> {role}"
+    _audit_member(by, AuditAction.MEMBER_ROLE_CHANGED, team=team, member=member, summary=summary)
     return locked
 
 
+def member_remove(*, membership: Membership, request: Any = None) -> None:
+    """The member out of the team; the team's last owner stays."""
+    _remove(membership, by=_By(request))
+
+
 @transaction.atomic
-def member_remove(*, membership: Membership) -> None:
+def _remove(membership: Membership, *, by: _By) -> None:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     list(Membership.objects.select_for_update().filter(team_id=locked.team_id, role=Role.OWNER))
     if locked.role == Role.OWNER and not _owners_left(locked.team, without=locked):
         raise ValidationError({"non_field_errors": ["The team's last owner cannot be removed."]})
     locked.delete()
+    member, team = locked.user, locked.team
+    summary = f"{_name(member.get_username())} removed from {_name(team.name)} (was {locked.role})"
+    _audit_member(by, AuditAction.MEMBER_REMOVED, team=team, member=member, summary=summary)
 
 
 def shared_team_named(name: str) -> Team | None:
@@ -115,17 +182,21 @@ def shared_team_named(name: str) -> Team | None:
 @transaction.atomic
 def member_grant(*, team: Team, user: User, role: str) -> Membership:
     """``user``'s role in ``team`` set to ``role``, the membership made where missing (single sign-on)."""
+    by = _By(user=user, how=_SSO)
     membership = Membership.objects.filter(team=team, user=user).first()
     if membership is None:
         _check_room_for(user)
-        return Membership.objects.create(team=team, user=user, role=role)
-    if membership.role == role:
+        membership = Membership.objects.create(team=team, user=user, role=role)
+        summary = f"{_name(user.get_username())} added to {_name(team.name)} as {role}"
+        _audit_member(by, AuditAction.MEMBER_ADDED, team=team, member=user, summary=summary)
         return membership
-    return member_set_role(membership=membership, role=role)
+    if membership.role == role:
+        return membership  # the usual sign-in: nothing to lock, nothing to record
+    return _set_role(membership, role, by=by)
 
 
 def member_revoke(*, team: Team, user: User) -> None:
     """``user`` out of ``team`` (single sign-on no longer grants it); nothing if they are not in it."""
     membership = Membership.objects.filter(team=team, user=user).first()
     if membership is not None:
-        member_remove(membership=membership)
+        _remove(membership, by=_By(user=user, how=_SSO))
