@@ -48,9 +48,6 @@ NOT_TEAM_ROWS = {
     "login", "logout", "password_reset", "jsi18n", "camera-create", "channel-create",
     # A user's own API tokens (api_tokens scopes them by user, whatever the teams).
     "tokens", "token-revoke", "api-tokens", "api-token",
-    # The audit trail: staff and holders of audit.view_auditrecord (issue 25's audit part; narrowing it
-    # to a team's owners and auditors, Action.VIEW_AUDIT, is still to do).
-    "audit-list", "audit-csv",
     # Single sign-on: anyone may start or finish a sign-in (404 while OIDC_ISSUER is empty).
     "oidc-login", "oidc-callback",
 }  # fmt: skip
@@ -128,6 +125,9 @@ RULES: dict[str, dict[str, Rule]] = {
     "team-member-detail": {
         "patch": R(A.MANAGE_MEMBERS, "teams", body="role"), "delete": R(A.MANAGE_MEMBERS, "teams"),
     },
+    # The audit trail: T's records (its member changes name T) for its owners and auditors only.
+    "audit-list": {"get": R(A.VIEW_AUDIT, listed="audit")},
+    "audit-csv": {"get": R(A.VIEW_AUDIT, listed="audit")},
     # Dashboard (the session cookie)
     "index": {"get": R(A.VIEW, listed="alerts")},
     "alert-poll": {"get": R(A.VIEW)},
