@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,10 +12,10 @@ from audit.models import AuditRecord
 
 VIEW_PERMISSION = "audit.view_auditrecord"
 
-#: user -> the ids of the teams whose records they may read, as a subquery (``.values("team_id")``). The
-#: teams app says which (the roles holding ``view_audit``); it sits above this app in the layers, so it
-#: hands its answer in at start-up (``TeamsConfig.ready``) rather than being imported from here.
-TeamScope = Callable[[Any], QuerySet]
+#: user -> the ids of the teams whose records they may read. The teams app says which (the roles holding
+#: ``view_audit``); it sits above this app in the layers, so it hands its answer in at start-up
+#: (``TeamsConfig.ready``) rather than being imported from here.
+TeamScope = Callable[[Any], Iterable[int]]
 _team_scope: TeamScope | None = None
 
 
@@ -32,17 +32,19 @@ def audit_visible_to(user: Any) -> QuerySet[AuditRecord] | None:
 
     Staff, superusers and holders of ``audit.view_auditrecord`` read every record. Anyone else reads the
     records of the teams where their role holds ``view_audit`` (owner, auditor) and their own records
-    that belong to no team (their sign-ins and sign-outs, their API tokens): one query, the teams a
-    subquery of it, read at every request (a removed auditor stops reading the team's records at once).
+    that belong to no team (their sign-ins and sign-outs, their API tokens). The teams are read at every
+    call (a removed auditor stops reading the team's records at once), from the memberships' index, and
+    go into the records' one query as values, not as a subquery: with the ids in hand the planner knows
+    how many records they hold, and reads a few teams' records through ``audit_team_at_id`` rather than
+    the whole trail newest first (a user of one small team: 0.02 ms rather than 0.8 s at 1 M records;
+    bench/bench_audit.py).
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     if user.is_staff or user.is_superuser or user.has_perm(VIEW_PERMISSION):
         return AuditRecord.objects.all()
-    own = Q(user_id=user.pk, team_id__isnull=True)
-    if _team_scope is None:
-        return AuditRecord.objects.filter(own)
-    return AuditRecord.objects.filter(Q(team_id__in=_team_scope(user)) | own)
+    team_ids = sorted(_team_scope(user)) if _team_scope is not None else []
+    return AuditRecord.objects.filter(Q(team_id__in=team_ids) | Q(user_id=user.pk, team_id__isnull=True))
 
 
 def audit_records(
