@@ -1,11 +1,13 @@
 """Issue 25: each audit record names the team of the object acted on (``team_id``), filled here for the
 records made before it where the object still says (an export's or channel's team by its id, else the
-camera's team); the member actions join the list. Sign-ins and API tokens belong to no team (null)."""
+camera's team); the member actions join the list; the list's indexes end with the team and the user.
+Sign-ins and API tokens belong to no team (null)."""
 
 from django.db import migrations, models
 from django.db.models import BigIntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast
 
+_REBUILT = ("audit_at_id", "audit_user_at_id", "audit_camera_at_id", "audit_action_at_id")
 _ID = r"^[0-9]{1,18}$"  # object_id is text; only a plain id is cast (PostgreSQL refuses anything else)
 
 
@@ -71,7 +73,29 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(fill_team_ids, migrations.RunPython.noop, elidable=True),
-        # After the fill: one index build rather than an update of it per row.
+        # After the fill (one build of each index rather than an update of it per row): the list's
+        # indexes end with the team and the user (who may read a record, decided from the index).
+        *[migrations.RemoveIndex(model_name="auditrecord", name=name) for name in _REBUILT],
+        migrations.AddIndex(
+            model_name="auditrecord",
+            index=models.Index(fields=["at", "id", "team_id", "user_id"], name="audit_at_id"),
+        ),
+        migrations.AddIndex(
+            model_name="auditrecord",
+            index=models.Index(fields=["user_id", "at", "id", "team_id"], name="audit_user_at_id"),
+        ),
+        migrations.AddIndex(
+            model_name="auditrecord",
+            index=models.Index(
+                fields=["camera_id", "at", "id", "team_id", "user_id"], name="audit_camera_at_id"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="auditrecord",
+            index=models.Index(
+                fields=["action", "at", "id", "team_id", "user_id"], name="audit_action_at_id"
+            ),
+        ),
         migrations.AddIndex(
             model_name="auditrecord",
             index=models.Index(fields=["team_id", "at", "id"], name="audit_team_at_id"),
