@@ -21,3 +21,6 @@ class AuditAction(models.TextChoices):
     CHANNEL_DELETED = "channel_deleted", "Channel deleted"
     TOKEN_CREATED = "token_created", "API token created"
     TOKEN_REVOKED = "token_revoked", "API token revoked"
+    MEMBER_ADDED = "member_added", "Member added"
+    MEMBER_ROLE_CHANGED = "member_role_changed", "Member's role changed"
+    MEMBER_REMOVED = "member_removed", "Member removed"

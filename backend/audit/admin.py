@@ -23,7 +23,9 @@ _CHANGE_ACTIONS = {
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(admin.ModelAdmin):
-    list_display = ("at", "username", "action", "object_type", "object_id", "summary", "client_address")
+    list_display = (
+        "at", "username", "action", "object_type", "object_id", "summary", "client_address", "team_id",
+    )  # fmt: skip
     list_filter = ("action",)
     search_fields = ("username", "summary", "object_id")
     date_hierarchy = "at"

@@ -20,6 +20,12 @@ class AuditFilterSerializer(serializers.Serializer):
     camera = serializers.IntegerField(
         required=False, min_value=1, max_value=ID_MAX, help_text="A camera's id."
     )
+    team = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="A team's id: its records, where the caller may read them (none otherwise).",
+    )
     since = serializers.DateTimeField(required=False, help_text="From this moment (inclusive, ISO 8601).")
     until = serializers.DateTimeField(required=False, help_text="Before this moment (ISO 8601).")
 
@@ -39,12 +45,13 @@ class AuditFilterSerializer(serializers.Serializer):
 class AuditRecordOutputSerializer(serializers.ModelSerializer):
     user = serializers.IntegerField(source="user_id", allow_null=True)
     camera = serializers.IntegerField(source="camera_id", allow_null=True)
+    team = serializers.IntegerField(source="team_id", allow_null=True)
 
     class Meta:
         model = AuditRecord
         fields = [
             "id", "at", "user", "username", "action", "object_type", "object_id", "summary",
-            "client_address", "camera",
+            "client_address", "camera", "team",
         ]  # fmt: skip
         read_only_fields = fields
 

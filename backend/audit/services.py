@@ -43,10 +43,12 @@ def audit_record(
     object_id: object = "",
     summary: str = "",
     camera_id: int | None = None,
+    team_id: int | None = None,
     address: str | None = None,
 ) -> AuditRecord:
     """Writes one record. ``user`` defaults to the request's signed-in user; ``username`` (the name tried
-    in a failed sign-in) is kept where there is no user; ``address`` where the request is gone."""
+    in a failed sign-in) is kept where there is no user; ``address`` where the request is gone;
+    ``team_id``: the team of the object acted on (None for what belongs to no team: a sign-in)."""
     user = user if user is not None else _signed_in(request)
     name = user.get_username() if user is not None else (username or "")
     return AuditRecord.objects.create(
@@ -58,13 +60,15 @@ def audit_record(
         summary=summary[:SUMMARY_MAX_LENGTH],
         client_address=(address if address is not None else client_address(request))[:ADDRESS_MAX_LENGTH],
         camera_id=camera_id,
+        team_id=team_id,
     )
 
 
 def audit_object(
     request: Any, action: AuditAction, obj: Any, *, pk: object = None, detail: str = ""
 ) -> AuditRecord:
-    """A record about a model instance (a camera, a channel, an export, a token): its type, id and name.
+    """A record about a model instance (a camera, a channel, an export, a token): its type, id, name and
+    team (its ``team_id``: a token has none).
 
     ``pk``: the id where the instance no longer has one (after its deletion)."""
     object_id = pk if pk is not None else obj.pk
@@ -78,6 +82,7 @@ def audit_object(
         object_id=object_id,
         summary=summary,
         camera_id=camera_id,
+        team_id=getattr(obj, "team_id", None),
     )
 
 
@@ -99,16 +104,18 @@ def audit_purge(*, older_than: datetime) -> int:
             return deleted
 
 
-def audit_footage_played(request: Any, *, camera_id: int, window: dict) -> AuditRecord:
-    """A recordings playlist handed out (its segments, fetched one by one after it, are not recorded)."""
+def audit_footage_played(request: Any, *, camera: Any, window: dict) -> AuditRecord:
+    """A recordings playlist of ``camera`` handed out (its segments, fetched one by one after it, are not
+    recorded)."""
     start, end = window["start"], window["end"]
     return audit_record(
         request=request,
         action=AuditAction.FOOTAGE_PLAYED,
         object_type="camera",
-        object_id=camera_id,
+        object_id=camera.pk,
         summary=f"{start:%Y-%m-%dT%H:%M:%SZ} to {end:%Y-%m-%dT%H:%M:%SZ}",
-        camera_id=camera_id,
+        camera_id=camera.pk,
+        team_id=camera.team_id,
     )
 
 

@@ -28,7 +28,9 @@ def watched(stream: Any, *, request: Any, camera: Any, sub: bool = False) -> Wat
     """``stream`` (a ``surveillance.live.WorkerStream``) with its start recorded now and its end when it
     closes. Call it once the stream is open: a refused one is no live view."""
     which = "sub-stream" if sub else "main stream"
-    common = {"object_type": "camera", "object_id": camera.pk, "camera_id": camera.pk}
+    common = {
+        "object_type": "camera", "object_id": camera.pk, "camera_id": camera.pk, "team_id": camera.team_id,
+    }  # fmt: skip
     try:
         started = audit_record(request=request, action=AuditAction.LIVE_STARTED, summary=which, **common)
     except BaseException:

@@ -90,11 +90,11 @@ class PlaylistApi(APIView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         user = signed_in_user(request)
         # 404 for another team's camera, 403 for a role that may not watch.
-        camera_of(user=user, camera_id=pk, action=Action.VIEW_MEDIA)
+        camera = camera_of(user=user, camera_id=pk, action=Action.VIEW_MEDIA)
         query = RecordingsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = selectors.camera_recordings(user=user, camera_id=pk, **query.validated_data)
-        audit_footage_played(request, camera_id=pk, window=query.validated_data)
+        audit_footage_played(request, camera=camera, window=query.validated_data)
         return HttpResponse(
             playlist(found.segments, camera_id=pk),
             content_type=PLAYLIST_TYPE,

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from teams.models import CameraGroup, Membership, Team
-from teams.permissions import Action, role_allows
+from teams.permissions import Action, role_allows, roles_allowing
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -21,6 +21,13 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 def is_narrowed(membership: Membership) -> bool:
     """Whether the membership is narrowed to camera groups (its role holds for their cameras only)."""
     return membership.narrowing.exists()
+
+
+def team_ids_allowing(user: Any, action: Action) -> list[int]:
+    """The ids of the teams where ``user``'s role allows ``action`` (one index-only read of their
+    memberships; the audit trail reads its ``view_audit`` teams through it)."""
+    memberships = Membership.objects.filter(user_id=user.pk, role__in=roles_allowing(action))
+    return list(memberships.values_list("team_id", flat=True))
 
 
 def team_of(*, user: User, team_id: int, action: Action = Action.VIEW) -> Team:

@@ -1,9 +1,17 @@
 """Writes on teams and memberships: personal teams, new teams, members added, re-roled, narrowed to camera
-groups and removed; camera groups made, changed and deleted."""
+groups and removed; camera groups made, changed and deleted.
+
+Each change of a team's members leaves one audit record (``member_added``, ``member_role_changed``,
+``member_removed``; the team's id, the member, the roles) written here, in the change's own transaction:
+a change that is refused or rolled back leaves none, and no change goes unrecorded. Callers pass the
+request they serve (who and from where); single sign-on's grants name the signing-in user instead.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -11,10 +19,43 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from teams.migration_fill import PERSONAL_TEAM_NAME
 from teams.models import CameraGroup, Membership, Team
 from teams.permissions import Action, Role, role_allows
 from teams.service_accounts import is_service_account, service_account_team_id
+
+
+@dataclass(frozen=True)
+class _By:
+    """Who changed a team's members, for the audit record."""
+
+    request: Any = None  # the request that made the change: its user and client address
+    user: User | None = None  # who, where no request says it (a sign-in's own grants)
+    how: str = ""  # appended to the record's summary
+
+
+_SSO = " (single sign-on)"
+_NAME_IN_SUMMARY = 60  # a long user or team name is cut so that the roles stay in the 200 characters
+
+
+def _name(text: str) -> str:
+    return text if len(text) <= _NAME_IN_SUMMARY else text[: _NAME_IN_SUMMARY - 1] + "…"
+
+
+def _audit_member(by: _By, action: AuditAction, *, team: Team, member: User, summary: str) -> None:
+    """One record of a change to ``team``'s members: the team's id, the member (``object_id``: their user
+    id), and a summary naming both with the roles."""
+    audit_record(
+        request=by.request,
+        user=by.user,
+        action=action,
+        object_type="member",
+        object_id=member.pk,
+        summary=summary + by.how,
+        team_id=team.pk,
+    )
 
 
 def personal_team_of(user: User) -> Team:
@@ -71,13 +112,16 @@ def _check_room_for(user: User) -> None:
 
 
 @transaction.atomic
-def team_create(*, user: User, name: str) -> Team:
-    """A new shared team with ``user`` as its owner (not a service account: it stays in its one team)."""
+def team_create(*, user: User, name: str, request: Any = None) -> Team:
+    """A new shared team with ``user`` as its owner (recorded as the team's first member added); never a
+    service account's (it stays in its one team)."""
     if is_service_account(user):
         raise PermissionDenied("A service account acts within its own team only; it cannot create teams.")
     _check_room_for(user)
     team = Team.objects.create(name=name)
     Membership.objects.create(team=team, user=user, role=Role.OWNER)
+    summary = f"{_name(user.get_username())} made team {_name(team.name)}, as its owner"
+    _audit_member(_By(request, user), AuditAction.MEMBER_ADDED, team=team, member=user, summary=summary)
     return team
 
 
@@ -113,7 +157,9 @@ def _narrow(membership: Membership, group_ids: Iterable[int] | None) -> None:
 
 
 @transaction.atomic
-def member_add(*, team: Team, username: str, role: str, groups: Iterable[int] | None = None) -> Membership:
+def member_add(
+    *, team: Team, username: str, role: str, groups: Iterable[int] | None = None, request: Any = None
+) -> Membership:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise ValidationError({"username": [f"No user named {username!r}."]})
@@ -132,24 +178,36 @@ def member_add(*, team: Team, username: str, role: str, groups: Iterable[int] | 
     _check_room_for(user)
     membership = Membership.objects.create(team=team, user=user, role=role)
     _narrow(membership, groups)
+    summary = f"{_name(user.get_username())} added to {_name(team.name)} as {role}"
+    _audit_member(_By(request), AuditAction.MEMBER_ADDED, team=team, member=user, summary=summary)
     return membership
 
 
 @transaction.atomic
 def member_update(
-    *, membership: Membership, role: str | None = None, groups: Iterable[int] | None = None
+    *,
+    membership: Membership,
+    role: str | None = None,
+    groups: Iterable[int] | None = None,
+    request: Any = None,
 ) -> Membership:
     """The member's role and/or the camera groups their role is narrowed to (``[]``: the whole team);
     what is not given stays."""
     if role is not None:
-        membership = member_set_role(membership=membership, role=role)
+        membership = member_set_role(membership=membership, role=role, request=request)
     _narrow(membership, groups)
     return membership
 
 
+def member_set_role(*, membership: Membership, role: str, request: Any = None) -> Membership:
+    """The member's role set to ``role``; the team's last owner stays one, and an owner is never narrowed
+    (making one widens them to the whole team). Setting the role they hold changes nothing and records
+    nothing."""
+    return _set_role(membership, role, by=_By(request))
+
+
 @transaction.atomic
-def member_set_role(*, membership: Membership, role: str) -> Membership:
-    """The member's role; an owner is never narrowed, so making one widens them to the whole team."""
+def _set_role(membership: Membership, role: str, *, by: _By) -> Membership:
     # Locked so that two owners demoting each other at once cannot leave the team without one.
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     list(Membership.objects.select_for_update().filter(team_id=locked.team_id, role=Role.OWNER))
@@ -159,15 +217,26 @@ def member_set_role(*, membership: Membership, role: str) -> Membership:
         )
     if role == Role.OWNER and is_service_account(locked.user):
         raise ValidationError({"role": ["A service account cannot be an owner (owners manage people)."]})
+    old = locked.role
+    if old == role:
+        return locked
     locked.role = role
     locked.save(update_fields=["role"])
     if role == Role.OWNER:
         locked.groups.clear()
+    member, team = locked.user, locked.team
+    summary = f"{_name(member.get_username())} in {_name(team.name)}: {old} -> {role}"
+    _audit_member(by, AuditAction.MEMBER_ROLE_CHANGED, team=team, member=member, summary=summary)
     return locked
 
 
+def member_remove(*, membership: Membership, request: Any = None) -> None:
+    """The member out of the team; the team's last owner stays."""
+    _remove(membership, by=_By(request))
+
+
 @transaction.atomic
-def member_remove(*, membership: Membership) -> None:
+def _remove(membership: Membership, *, by: _By) -> None:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     list(Membership.objects.select_for_update().filter(team_id=locked.team_id, role=Role.OWNER))
     if locked.role == Role.OWNER and not _owners_left(locked.team, without=locked):
@@ -177,6 +246,9 @@ def member_remove(*, membership: Membership) -> None:
             {"non_field_errors": ["This is a service account: delete it under the team's service accounts."]}
         )
     locked.delete()
+    member, team = locked.user, locked.team
+    summary = f"{_name(member.get_username())} removed from {_name(team.name)} (was {locked.role})"
+    _audit_member(by, AuditAction.MEMBER_REMOVED, team=team, member=member, summary=summary)
 
 
 def shared_team_named(name: str) -> Team | None:
@@ -188,20 +260,24 @@ def shared_team_named(name: str) -> Team | None:
 @transaction.atomic
 def member_grant(*, team: Team, user: User, role: str) -> Membership:
     """``user``'s role in ``team`` set to ``role``, the membership made where missing (single sign-on)."""
+    by = _By(user=user, how=_SSO)
     membership = Membership.objects.filter(team=team, user=user).first()
     if membership is None:
         _check_room_for(user)
-        return Membership.objects.create(team=team, user=user, role=role)
-    if membership.role == role:
+        membership = Membership.objects.create(team=team, user=user, role=role)
+        summary = f"{_name(user.get_username())} added to {_name(team.name)} as {role}"
+        _audit_member(by, AuditAction.MEMBER_ADDED, team=team, member=user, summary=summary)
         return membership
-    return member_set_role(membership=membership, role=role)
+    if membership.role == role:
+        return membership  # the usual sign-in: nothing to lock, nothing to record
+    return _set_role(membership, role, by=by)
 
 
 def member_revoke(*, team: Team, user: User) -> None:
     """``user`` out of ``team`` (single sign-on no longer grants it); nothing if they are not in it."""
     membership = Membership.objects.filter(team=team, user=user).first()
     if membership is not None:
-        member_remove(membership=membership)
+        _remove(membership, by=_By(user=user, how=_SSO))
 
 
 def _team_camera_ids(team: Team, camera_ids: Iterable[int]) -> list[int]:

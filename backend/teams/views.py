@@ -61,7 +61,7 @@ class TeamListCreateApi(_PagedListApi):
         user = _user(request)
         data = TeamInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        team = services.team_create(user=user, name=data.validated_data["name"])
+        team = services.team_create(user=user, name=data.validated_data["name"], request=request)
         membership = selectors.memberships_of(user).get(team=team)
         return Response(TeamOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -79,7 +79,7 @@ class MemberListCreateApi(_PagedListApi):
         team = selectors.team_of(user=_user(request), team_id=pk, action=Action.MANAGE_MEMBERS)
         data = MemberInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.member_add(team=team, **data.validated_data)
+        membership = services.member_add(team=team, **data.validated_data, request=request)
         return Response(MemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -93,13 +93,14 @@ class MemberDetailApi(APIView):
         membership = selectors.membership_in(team=team, user_id=user_id)
         data = MemberUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.member_update(membership=membership, **data.validated_data)
+        membership = services.member_update(membership=membership, request=request, **data.validated_data)
         return Response(MemberOutputSerializer(membership).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int, user_id: int) -> Response:
         team = selectors.team_of(user=_user(request), team_id=pk, action=Action.MANAGE_MEMBERS)
-        services.member_remove(membership=selectors.membership_in(team=team, user_id=user_id))
+        membership = selectors.membership_in(team=team, user_id=user_id)
+        services.member_remove(membership=membership, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -28,6 +28,7 @@ from notifications import services as notification_services
 from support.clips import make_mp4
 from support.clock import iso, recent
 from support.django_fixtures import PASSWORD
+from teams.services import member_add, personal_team_of, team_create
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +83,7 @@ def test_an_api_token_login_leaves_one_sign_in_record_with_the_address(anonymous
     record = only_record()
     assert (record.action, record.user_id, record.username) == (AuditAction.SIGN_IN, alice.pk, "alice")
     assert record.client_address == "127.0.0.1" and record.summary == "via /api-token-auth/"
+    assert record.team_id is None  # a sign-in belongs to no team
 
 
 def test_a_failed_login_leaves_one_record_with_the_name_tried_and_no_user(anonymous_client, alice):
@@ -127,6 +129,7 @@ def test_each_camera_change_through_the_api_leaves_one_record(alice_client, alic
         str(camera_id),
     )
     assert created.user_id == alice.pk and "Gate" in created.summary
+    assert created.team_id == personal_team_of(alice).pk  # the camera's team
     assert (
         alice_client.patch(f"/api/cameras/{camera_id}/", {"name": "Back gate"}, format="json").status_code
         == 200
@@ -137,6 +140,7 @@ def test_each_camera_change_through_the_api_leaves_one_record(alice_client, alic
     assert alice_client.delete(f"/api/cameras/{camera_id}/").status_code == 204
     deleted = only_record(action=AuditAction.CAMERA_DELETED)
     assert deleted.camera_id == camera_id  # the record outlives its camera
+    assert deleted.team_id == created.team_id
     assert len(records()) == 4
 
 
@@ -149,18 +153,19 @@ def test_a_refused_camera_change_leaves_no_record(alice_client, bob_camera):
     assert records() == []
 
 
-def test_each_channel_change_through_the_api_leaves_one_record(alice_client):
-    body = {"kind": "email", "name": "Guards", "addresses": ["guards@example.com"]}
+def test_each_channel_change_through_the_api_leaves_one_record(alice_client, alice):
+    shared = team_create(user=alice, name="Guards' team")
+    body = {"kind": "email", "name": "Guards", "addresses": ["guards@example.com"], "team": shared.pk}
     response = alice_client.post("/api/notifications/channels/", body, format="json")
     assert response.status_code == 201, response.content
     channel_id = response.json()["id"]
-    only_record(action=AuditAction.CHANNEL_CREATED, object_id=str(channel_id))
+    only_record(action=AuditAction.CHANNEL_CREATED, object_id=str(channel_id), team_id=shared.pk)
     url = f"/api/notifications/channels/{channel_id}/"
     assert alice_client.patch(url, {"name": "Night guards"}, format="json").status_code == 200
-    only_record(action=AuditAction.CHANNEL_UPDATED)
+    only_record(action=AuditAction.CHANNEL_UPDATED, team_id=shared.pk)
     assert alice_client.delete(url).status_code == 204
-    only_record(action=AuditAction.CHANNEL_DELETED, object_id=str(channel_id))
-    assert len(records()) == 3
+    only_record(action=AuditAction.CHANNEL_DELETED, object_id=str(channel_id), team_id=shared.pk)
+    assert len(records(action__startswith="channel_")) == 3
 
 
 def test_each_camera_and_channel_change_in_the_admin_leaves_one_record(admin_client, alice, alice_camera):
@@ -215,6 +220,7 @@ def test_a_playlist_leaves_one_record_and_its_segments_none(alice_client, alice_
         assert alice_client.get(path).status_code == 200
     record = only_record()
     assert (record.action, record.camera_id) == (AuditAction.FOOTAGE_PLAYED, alice_camera.pk)
+    assert record.team_id == alice_camera.team_id
     assert iso(start) in record.summary
 
 
@@ -229,10 +235,11 @@ def test_an_export_made_and_downloaded_leaves_one_record_each(alice_client, alic
     response = alice_client.post("/api/exports/", body, format="json")
     assert response.status_code == 201, response.content
     made = only_record(action=AuditAction.EXPORT_CREATED)
-    assert (made.object_type, made.object_id, made.camera_id) == (
+    assert (made.object_type, made.object_id, made.camera_id, made.team_id) == (
         "export",
         str(response.json()["id"]),
         alice_camera.pk,
+        alice_camera.team_id,
     )
     export = Export.objects.get()
     export.file.save("gate.mp4", ContentFile(b"\0" * 1000), save=False)
@@ -243,7 +250,7 @@ def test_an_export_made_and_downloaded_leaves_one_record_each(alice_client, alic
     # A player's ranges of the same file are the same download.
     assert alice_client.get(url, HTTP_RANGE="bytes=0-99").status_code == 206
     assert alice_client.get(url, HTTP_RANGE="bytes=100-199").status_code == 206
-    assert len(records(action=AuditAction.EXPORT_DOWNLOADED)) == 2
+    assert len(records(action=AuditAction.EXPORT_DOWNLOADED, team_id=alice_camera.team_id)) == 2
     assert len(records()) == 3
 
 
@@ -266,11 +273,13 @@ def test_a_live_view_leaves_one_start_and_one_stop(alice_client, camera_client, 
     assert response.status_code == 200
     started = only_record(action=AuditAction.LIVE_STARTED)
     assert (started.camera_id, started.summary, started.username) == (alice_camera.pk, "main stream", "alice")
+    assert started.team_id == alice_camera.team_id
     assert records(action=AuditAction.LIVE_STOPPED) == []
     assert len(read_all(response)) == 5000  # the worker ends the session
     response.close()
     stopped = wait_for(lambda: records(action=AuditAction.LIVE_STOPPED))
     assert len(stopped) == 1 and stopped[0].username == "alice" and stopped[0].client_address == "127.0.0.1"
+    assert stopped[0].team_id == alice_camera.team_id
     time.sleep(0.2)  # nothing more comes: the close and the end of the stream are one stop
     assert len(records(action=AuditAction.LIVE_STOPPED)) == 1
 
@@ -397,15 +406,106 @@ def test_the_api_offers_no_way_to_change_or_delete_a_record(staff_client, method
 # --- the list ----------------------------------------------------------------------------------------
 
 
-def test_only_staff_superusers_and_holders_of_the_permission_read_the_trail(
-    alice, alice_client, staff_client
+def test_staff_superusers_and_holders_of_the_permission_read_every_record(
+    alice, alice_client, staff_client, bob
 ):
-    some_record()
-    assert alice_client.get("/api/audit/").status_code == 403
-    assert alice_client.get("/api/audit.csv").status_code == 403
-    assert staff_client.get("/api/audit/").json()["count"] == 1
+    some_record()  # a failed sign-in: no user, no team
+    audit_record(request=None, action=AuditAction.CAMERA_CREATED, user=bob, team_id=personal_team_of(bob).pk)
+    assert staff_client.get("/api/audit/").json()["count"] == 2
+    assert alice_client.get("/api/audit/").json()["count"] == 0
     alice.user_permissions.add(Permission.objects.get(codename="view_auditrecord"))
-    assert alice_client.get("/api/audit/").json()["count"] == 1
+    assert alice_client.get("/api/audit/").json()["count"] == 2
+
+
+def test_a_user_reads_the_records_of_teams_where_they_own_or_audit_and_their_own_sign_ins(
+    alice, bob, alice_client, bob_client
+):
+    warehouse, gate = team_create(user=alice, name="Warehouse"), team_create(user=alice, name="Gate")
+    member_add(team=warehouse, username="bob", role="auditor")
+    member_add(team=gate, username="bob", role="admin")  # admin: no view_audit
+
+    def mark(summary: str, **fields) -> None:
+        audit_record(request=None, action=AuditAction.CAMERA_UPDATED, summary=summary, **fields)
+
+    mark("warehouse", user=alice, team_id=warehouse.pk)
+    mark("gate", user=bob, team_id=gate.pk)  # bob's own, but in a team where he does not audit
+    mark("alice's personal", user=alice, team_id=personal_team_of(alice).pk)
+    audit_record(request=None, action=AuditAction.SIGN_IN, user=bob, summary="bob signs in")
+    audit_record(request=None, action=AuditAction.SIGN_IN, user=alice, summary="alice signs in")
+
+    def summaries(client, **query) -> set[str]:
+        response = client.get("/api/audit/", {"page_size": 500, **query})
+        assert response.status_code == 200, response.content
+        return {row["summary"] for row in response.json()["results"] if row["action"] != "member_added"}
+
+    assert summaries(bob_client) == {"warehouse", "bob signs in"}
+    assert summaries(alice_client) == {"warehouse", "gate", "alice's personal", "alice signs in"}
+    assert summaries(bob_client, team=warehouse.pk) == {"warehouse"}
+    assert summaries(bob_client, team=gate.pk) == set()  # a team he is in, but not as owner or auditor
+    assert summaries(bob_client, team=personal_team_of(alice).pk) == set()  # a team he is not in
+    # The member changes themselves are the team's records: bob reads the warehouse's, not the gate's.
+    rows = bob_client.get("/api/audit/", {"action": "member_added"}).json()["results"]
+    assert {row["team"] for row in rows} == {warehouse.pk}
+
+
+def test_a_team_filter_that_is_not_an_id_is_a_400(alice_client):
+    for value in ("abc", "0", "-3", "1.5", "9" * 30):
+        response = alice_client.get("/api/audit/", {"team": value})
+        assert response.status_code == 400 and "team" in response.json(), (value, response.content)
+
+
+def test_member_changes_leave_one_record_each_in_the_team(alice, alice_client, bob):
+    team = team_create(user=alice, name="Warehouse")
+    made = only_record(action=AuditAction.MEMBER_ADDED)
+    assert (made.team_id, made.user_id, made.object_id) == (team.pk, alice.pk, str(alice.pk))
+    url = f"/api/teams/{team.pk}/members/"
+    assert alice_client.post(url, {"username": "bob", "role": "viewer"}, format="json").status_code == 201
+    added = only_record(action=AuditAction.MEMBER_ADDED, object_id=str(bob.pk))
+    assert (added.team_id, added.user_id, added.object_type) == (team.pk, alice.pk, "member")
+    assert added.summary == "bob added to Warehouse as viewer" and added.client_address == "127.0.0.1"
+    assert alice_client.patch(f"{url}{bob.pk}/", {"role": "admin"}, format="json").status_code == 200
+    assert alice_client.patch(f"{url}{bob.pk}/", {"role": "admin"}, format="json").status_code == 200
+    changed = only_record(action=AuditAction.MEMBER_ROLE_CHANGED)  # the same role again: no change
+    assert (changed.summary, changed.team_id) == ("bob in Warehouse: viewer -> admin", team.pk)
+    assert alice_client.patch(f"{url}{alice.pk}/", {"role": "viewer"}, format="json").status_code == 400
+    assert alice_client.delete(f"{url}{alice.pk}/").status_code == 400  # the last owner stays
+    assert alice_client.delete(f"{url}{bob.pk}/").status_code == 204
+    removed = only_record(action=AuditAction.MEMBER_REMOVED)
+    assert (removed.summary, removed.object_id) == ("bob removed from Warehouse (was admin)", str(bob.pk))
+    assert len(records(team_id=team.pk)) == 4
+
+
+def test_a_member_change_and_its_record_are_one_transaction(alice, bob, monkeypatch):
+    from django.db import DatabaseError
+
+    from teams import services as team_services
+    from teams.models import Membership
+
+    team = team_create(user=alice, name="Warehouse")
+
+    def refused(*args, **kwargs):
+        raise DatabaseError("the audit table is not writable")
+
+    monkeypatch.setattr(team_services, "audit_record", refused)
+    with pytest.raises(DatabaseError):
+        member_add(team=team, username="bob", role="viewer")
+    assert not Membership.objects.filter(team=team, user=bob).exists()  # no change went unrecorded
+
+
+def test_roles_a_sign_in_grants_leave_records_naming_single_sign_on(alice, bob):
+    from sso.team_roles import apply_sso_roles
+
+    team = team_create(user=alice, name="Warehouse")
+    apply_sso_roles(bob, [("Warehouse", "viewer")])
+    apply_sso_roles(bob, [("Warehouse", "viewer")], previous=[("Warehouse", "viewer")])  # unchanged: none
+    apply_sso_roles(bob, [("Warehouse", "operator")], previous=[("Warehouse", "viewer")])
+    apply_sso_roles(bob, [], previous=[("Warehouse", "operator")])
+    rows = list(AuditRecord.objects.filter(team_id=team.pk, object_id=str(bob.pk)).order_by("id"))
+    assert [(row.action, row.summary, row.user_id) for row in rows] == [
+        ("member_added", "bob added to Warehouse as viewer (single sign-on)", bob.pk),
+        ("member_role_changed", "bob in Warehouse: viewer -> operator (single sign-on)", bob.pk),
+        ("member_removed", "bob removed from Warehouse (was operator) (single sign-on)", bob.pk),
+    ]
 
 
 def test_the_list_filters_by_user_action_camera_and_time(staff_client, alice, bob):
@@ -474,7 +574,9 @@ def test_the_csv_streams_every_match_and_defuses_formulas(staff_client, alice):
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
         assert response.streaming and "attachment" in response["Content-Disposition"]
         lines = read_all(response).decode().splitlines()
-        assert lines[0] == "id,at,user,username,action,object_type,object_id,summary,client_address,camera"
+        assert lines[0] == (
+            "id,at,user,username,action,object_type,object_id,summary,client_address,camera,team"
+        )
         assert len(lines) == 1 + 2501
         assert next(csv.reader(lines[1:2]))[3] == '\'=HYPERLINK("http://x")'  # text, not a formula
         assert len({line.split(",")[0] for line in lines[1:]}) == 2501  # no row twice across chunks

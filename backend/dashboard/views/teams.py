@@ -109,7 +109,9 @@ def team_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _list_page(request, form, status=400)
     try:
-        team = services.team_create(user=signed_in_user(request), name=form.cleaned_data["name"])
+        team = services.team_create(
+            user=signed_in_user(request), name=form.cleaned_data["name"], request=request
+        )
     except ValidationError as error:
         form.add_error(None, " ".join(error.messages))
         return _list_page(request, form, status=400)
@@ -172,7 +174,7 @@ def member_add(request: HttpRequest, team_id: int) -> HttpResponse:
     form = MemberForm(request.POST)
     if form.is_valid():
         try:
-            membership = services.member_add(team=team, **form.cleaned_data)
+            membership = services.member_add(team=team, **form.cleaned_data, request=request)
         except ValidationError as error:
             form.add_error(None, " ".join(error.messages))
         else:
@@ -191,7 +193,9 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
         messages.error(request, "Pick one of the roles.")
         return redirect("dashboard:team", team_id=team.pk)
     try:
-        membership = services.member_set_role(membership=membership, role=form.cleaned_data["role"])
+        membership = services.member_set_role(
+            membership=membership, role=form.cleaned_data["role"], request=request
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -205,7 +209,7 @@ def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpRespo
     team = _team(request, team_id, Action.MANAGE_MEMBERS)
     membership = selectors.membership_in(team=team, user_id=user_id)
     try:
-        services.member_remove(membership=membership)
+        services.member_remove(membership=membership, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -52,9 +52,6 @@ NOT_TEAM_ROWS = {
     "login", "logout", "password_reset", "jsi18n", "camera-create", "channel-create",
     # A user's own API tokens (api_tokens scopes them by user, whatever the teams).
     "tokens", "token-revoke", "api-tokens", "api-token",
-    # The audit trail: staff and holders of audit.view_auditrecord (issue 25's audit part; narrowing it
-    # to a team's owners and auditors, Action.VIEW_AUDIT, is still to do).
-    "audit-list", "audit-csv",
     # Single sign-on: anyone may start or finish a sign-in (404 while OIDC_ISSUER is empty).
     "oidc-login", "oidc-callback",
     # The dashboard's current team: the caller's own session; a team they are not in is a 400.
@@ -147,6 +144,9 @@ RULES: dict[str, dict[str, Rule]] = {
     "team-service-account": {"delete": R(A.MANAGE_SERVICE_ACCOUNTS, "teams")},
     "team-service-account-tokens": {"post": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", body="empty")},
     "team-service-account-token": {"delete": R(A.MANAGE_SERVICE_ACCOUNTS, "teams")},
+    # The audit trail: T's records (its member changes name T) for its owners and auditors only.
+    "audit-list": {"get": R(A.VIEW_AUDIT, listed="audit")},
+    "audit-csv": {"get": R(A.VIEW_AUDIT, listed="audit")},
     # Dashboard (the session cookie)
     "index": {"get": R(A.VIEW, listed="alerts")},
     "alert-poll": {"get": R(A.VIEW)},
