@@ -77,14 +77,23 @@ class FileFeeder:
         appsrc.connect("need-data", self._need_data)
 
     def _next_sample(self):
-        sample = self.frames.emit("try-pull-sample", 5 * self.Gst.SECOND)
-        if sample is None and self.loop and self.frames.get_property("eos"):
-            # Back to the start: the reader is its own pipeline, so the flush never reaches a client.
-            self.reader.seek_simple(
-                self.Gst.Format.TIME, self.Gst.SeekFlags.FLUSH | self.Gst.SeekFlags.KEY_UNIT, 0
-            )
-            sample = self.frames.emit("try-pull-sample", 5 * self.Gst.SECOND)
-        return sample
+        """The file's next frame; None only at its end (unlooped) or when the reader failed. A reader that
+        is merely slow (a loaded machine decoding the first frames) is waited for: ending the stream then,
+        as a fixed 5 s wait did, failed the shared media while it was being prepared, and every client
+        after that got a 5XX answer until the server was restarted."""
+        while True:
+            sample = self.frames.emit("try-pull-sample", self.Gst.SECOND)
+            if sample is not None:
+                return sample
+            if self.frames.get_property("eos"):
+                if not self.loop:
+                    return None
+                # Back to the start: the reader is its own pipeline, so the flush never reaches a client.
+                self.reader.seek_simple(
+                    self.Gst.Format.TIME, self.Gst.SeekFlags.FLUSH | self.Gst.SeekFlags.KEY_UNIT, 0
+                )
+            elif self.reader.get_bus().pop_filtered(self.Gst.MessageType.ERROR) is not None:
+                return None
 
     def _need_data(self, appsrc, _length) -> None:
         sample = self._next_sample()
