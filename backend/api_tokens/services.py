@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -69,9 +70,9 @@ class CreatedServiceAccount:
 
 @transaction.atomic
 def service_account_create_with_token(
-    *, team: Team, created_by, name: str, role: str, scope: str, expires_at: datetime
+    *, team: Team, created_by, name: str, role: str, scope: str, expires_at: datetime, request: Any = None
 ) -> CreatedServiceAccount:
     """A team's new service account (teams.service_accounts) and its first token, both or neither."""
-    account = service_account_create(team=team, name=name, role=role, created_by=created_by)
+    account = service_account_create(team=team, name=name, role=role, created_by=created_by, request=request)
     created = token_create(user=account.user, name=name, scope=scope, expires_at=expires_at)
     return CreatedServiceAccount(account=account, created=created)

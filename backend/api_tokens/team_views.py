@@ -76,7 +76,7 @@ class ServiceAccountListCreateApi(APIView):
         fields = dict(data.validated_data)
         try:
             made = services.service_account_create_with_token(
-                team=team, created_by=request.user, role=fields.pop("role"), **fields
+                team=team, created_by=request.user, role=fields.pop("role"), request=request, **fields
             )
         except DjangoValidationError as error:
             raise _validation(error) from None
@@ -90,7 +90,7 @@ class ServiceAccountListCreateApi(APIView):
 class ServiceAccountDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int, account_id: int) -> Response:
-        service_accounts.service_account_delete(account=_account(request, pk, account_id))
+        service_accounts.service_account_delete(account=_account(request, pk, account_id), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

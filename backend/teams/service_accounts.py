@@ -11,6 +11,7 @@ other team. Deleting it deletes its user, so its tokens stop at their next reque
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -19,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from teams.models import Membership, ServiceAccount, Team
 from teams.permissions import Role
 
@@ -61,7 +64,9 @@ def _new_username(team: Team) -> str:
 
 
 @transaction.atomic
-def service_account_create(*, team: Team, name: str, role: str, created_by: User) -> ServiceAccount:
+def service_account_create(
+    *, team: Team, name: str, role: str, created_by: User, request: Any = None
+) -> ServiceAccount:
     """A new service account in ``team`` with ``role`` (not owner). The caller checked that ``created_by``
     may manage the team's service accounts."""
     name = name.strip()
@@ -91,11 +96,23 @@ def service_account_create(*, team: Team, name: str, role: str, created_by: User
         raise ValidationError({"non_field_errors": ["Could not pick a free user name; try again."]})
     account = ServiceAccount.objects.create(user=user, team=team, name=name, created_by=created_by)
     Membership.objects.create(team=team, user=user, role=role)
+    summary = f"{name[:60]} ({user.username}) in {team.name[:60]} as {role}"
+    _audit(request, created_by, AuditAction.SERVICE_ACCOUNT_CREATED, account, summary)
     return account
 
 
+def _audit(request: Any, by: User | None, action: AuditAction, account: ServiceAccount, summary: str) -> None:
+    """One record of a team's service account made or deleted (``object_type`` ``service_account``)."""
+    audit_record(
+        request=request, user=by, action=action, object_type="service_account", object_id=account.pk,
+        summary=summary, team_id=account.team_id,
+    )  # fmt: skip
+
+
 @transaction.atomic
-def service_account_delete(*, account: ServiceAccount) -> None:
+def service_account_delete(*, account: ServiceAccount, request: Any = None) -> None:
     """Deletes the account and its user (teams.receivers): its membership and tokens go with it, so its
     tokens answer 401 at their next request."""
+    summary = f"{account.name[:60]} ({account.user.username}) in {account.team.name[:60]}"
+    _audit(request, None, AuditAction.SERVICE_ACCOUNT_DELETED, account, summary)
     account.delete()

@@ -144,16 +144,27 @@ def _some(ids: list[int], most: int = 10) -> str:
     return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
-def _narrow(membership: Membership, group_ids: Iterable[int] | None) -> None:
-    """Sets the groups ``membership`` is narrowed to (none: the whole team); an owner is never narrowed."""
+def _narrow(
+    membership: Membership, group_ids: Iterable[int] | None
+) -> tuple[list[CameraGroup], list[CameraGroup]] | None:
+    """Sets the groups ``membership`` is narrowed to (none: the whole team); an owner is never narrowed.
+    The groups before and after where they changed (for the audit record), else None."""
     if group_ids is None:
-        return
+        return None
     groups = _groups_of_team(membership.team, group_ids)
     if groups and membership.role == Role.OWNER:
         raise ValidationError(
             {"groups": ["An owner manages the whole team and cannot be narrowed to camera groups."]}
         )
+    before = list(membership.groups.order_by("id"))
+    if [group.pk for group in before] == [group.pk for group in groups]:
+        return None
     membership.groups.set(groups)
+    return before, groups
+
+
+def _groups(groups: list[CameraGroup]) -> str:
+    return ", ".join(_name(group.name) for group in groups) if groups else "the whole team"
 
 
 @transaction.atomic
@@ -177,8 +188,10 @@ def member_add(
         )
     _check_room_for(user)
     membership = Membership.objects.create(team=team, user=user, role=role)
-    _narrow(membership, groups)
+    narrowed = _narrow(membership, groups)
     summary = f"{_name(user.get_username())} added to {_name(team.name)} as {role}"
+    if narrowed is not None:
+        summary += f" (camera groups: {_groups(narrowed[1])})"
     _audit_member(_By(request), AuditAction.MEMBER_ADDED, team=team, member=user, summary=summary)
     return membership
 
@@ -195,7 +208,15 @@ def member_update(
     what is not given stays."""
     if role is not None:
         membership = member_set_role(membership=membership, role=role, request=request)
-    _narrow(membership, groups)
+    narrowed = _narrow(membership, groups)
+    if narrowed is not None:
+        # What the member reaches changed, as with a role: one record of its own.
+        member, team = membership.user, membership.team
+        change = f"{_groups(narrowed[0])} -> {_groups(narrowed[1])}"
+        summary = f"{_name(member.get_username())} in {_name(team.name)}: camera groups {change}"
+        _audit_member(
+            _By(request), AuditAction.MEMBER_GROUPS_CHANGED, team=team, member=member, summary=summary
+        )
     return membership
 
 
@@ -300,7 +321,9 @@ def _check_group_name(team: Team, name: str, *, without: CameraGroup | None = No
 
 
 @transaction.atomic
-def camera_group_create(*, team: Team, name: str, cameras: Iterable[int] = ()) -> CameraGroup:
+def camera_group_create(
+    *, team: Team, name: str, cameras: Iterable[int] = (), request: Any = None
+) -> CameraGroup:
     """A camera group of ``team`` named ``name`` (unique in the team) holding the team's ``cameras``."""
     # The team's row is locked: two groups made at once cannot both pass the count or the name check.
     Team.objects.select_for_update().filter(pk=team.pk).first()
@@ -312,30 +335,55 @@ def camera_group_create(*, team: Team, name: str, cameras: Iterable[int] = ()) -
     camera_ids = _team_camera_ids(team, cameras)
     group = CameraGroup.objects.create(team=team, name=name)
     group.cameras.set(camera_ids)
+    _audit_group(
+        request,
+        AuditAction.GROUP_CREATED,
+        group,
+        f"{_name(name)} in {_name(team.name)}: {len(camera_ids)} cameras",
+    )
     return group
+
+
+def _audit_group(request: Any, action: AuditAction, group: CameraGroup, summary: str) -> None:
+    """One record of a change to a camera group (``object_type`` ``camera_group``): who, which team."""
+    audit_record(
+        request=request, action=action, object_type="camera_group", object_id=group.pk, summary=summary,
+        team_id=group.team_id,
+    )  # fmt: skip
 
 
 @transaction.atomic
 def camera_group_update(
-    *, group: CameraGroup, name: str | None = None, cameras: Iterable[int] | None = None
+    *, group: CameraGroup, name: str | None = None, cameras: Iterable[int] | None = None, request: Any = None
 ) -> CameraGroup:
     """A new name and/or a new set of cameras (the team's) for ``group``; what is not given stays. A camera
     taken out is out of reach of the members narrowed to the group at their next request."""
     Team.objects.select_for_update().filter(pk=group.team_id).first()
+    changes = []
     if name is not None and name != group.name:
         _check_group_name(group.team, name, without=group)
+        changes.append(f"renamed from {_name(group.name)}")
         group.name = name
         group.save(update_fields=["name"])
     if cameras is not None:
-        group.cameras.set(_team_camera_ids(group.team, cameras))
+        wanted = _team_camera_ids(group.team, cameras)
+        before = sorted(group.cameras.values_list("pk", flat=True))
+        if before != wanted:
+            group.cameras.set(wanted)
+            changes.append(f"cameras {_some(before) or 'none'} -> {_some(wanted) or 'none'}")
+    if changes:
+        summary = f"{_name(group.name)} in {_name(group.team.name)}: {'; '.join(changes)}"
+        _audit_group(request, AuditAction.GROUP_UPDATED, group, summary)
     return group
 
 
-def camera_group_delete(*, group: CameraGroup) -> None:
+def camera_group_delete(*, group: CameraGroup, request: Any = None) -> None:
     """Deletes ``group``; 400 while it narrows a membership (deleting it would widen that member to the
     whole team or to their other groups: change their groups first)."""
     try:
         with transaction.atomic():
+            summary = f"{_name(group.name)} in {_name(group.team.name)}"
+            _audit_group(request, AuditAction.GROUP_DELETED, group, summary)
             group.delete()
     except RestrictedError:
         users = list(group.memberships.order_by("user_id").values_list("user__username", flat=True))

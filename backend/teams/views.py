@@ -119,7 +119,7 @@ class CameraGroupListCreateApi(_PagedListApi):
         team = selectors.team_of(user=_user(request), team_id=pk, action=Action.CHANGE)
         data = CameraGroupInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        group = services.camera_group_create(team=team, **data.validated_data)
+        group = services.camera_group_create(team=team, request=request, **data.validated_data)
         group = selectors.group_of(team=team, group_id=group.pk)
         return Response(CameraGroupOutputSerializer(group).data, status=status.HTTP_201_CREATED)
 
@@ -139,11 +139,11 @@ class CameraGroupDetailApi(APIView):
         group = selectors.group_of(team=team, group_id=group_id)
         data = CameraGroupUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.camera_group_update(group=group, **data.validated_data)
+        services.camera_group_update(group=group, request=request, **data.validated_data)
         return Response(CameraGroupOutputSerializer(selectors.group_of(team=team, group_id=group_id)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int, group_id: int) -> Response:
         team = selectors.team_of(user=_user(request), team_id=pk, action=Action.CHANGE)
-        services.camera_group_delete(group=selectors.group_of(team=team, group_id=group_id))
+        services.camera_group_delete(group=selectors.group_of(team=team, group_id=group_id), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -20,7 +20,7 @@ from support.backend import DEMO_PASSWORD, RunningBackend, server_database, star
 # The backend process runs on the suite's database kind; it is started once for the module.
 pytestmark = [pytest.mark.database, pytest.mark.slow]
 
-USERS = ("owner-a", "auditor-a", "viewer-a", "owner-b", "guard", "auditor-2")
+USERS = ("owner-a", "auditor-a", "viewer-a", "owner-b", "guard", "auditor-2", "guard-2")
 
 
 @dataclass
@@ -178,6 +178,64 @@ def test_an_owners_member_changes_leave_exactly_one_record_each(site):
         row
         for row in site.rows("owner-a")
         if row["object_id"] == str(owner) and "-> viewer" in row["summary"]
+    ]
+
+
+def test_camera_groups_narrowing_and_service_accounts_leave_one_record_each(site):
+    groups = f"/api/teams/{site.team_a}/groups/"
+    made = site.call("owner-a", "POST", groups, json={"name": "Dock", "cameras": [site.camera_a]})
+    assert made.status_code == 201, made.text
+    group = made.json()["id"]
+    renamed = site.call("owner-a", "PATCH", f"{groups}{group}/", json={"name": "Dock 2", "cameras": []})
+    assert renamed.status_code == 200, renamed.text
+    # The same again changes nothing: no record.
+    assert site.call("owner-a", "PATCH", f"{groups}{group}/", json={"name": "Dock 2"}).status_code == 200
+    assert (
+        site.call("owner-a", "PATCH", f"{groups}{group}/", json={"cameras": [site.camera_a]}).status_code
+        == 200
+    )
+
+    members = f"/api/teams/{site.team_a}/members/"
+    added = site.call(
+        "owner-a", "POST", members, json={"username": "guard-2", "role": "viewer", "groups": [group]}
+    )
+    assert added.status_code == 201, added.text
+    guard = added.json()["user_id"]
+    assert site.call("owner-a", "PATCH", f"{members}{guard}/", json={"groups": []}).status_code == 200
+    assert (
+        site.call("owner-a", "PATCH", f"{members}{guard}/", json={"groups": []}).status_code == 200
+    )  # no change
+    assert site.call("owner-a", "DELETE", f"{members}{guard}/").status_code == 204
+    assert site.call("owner-a", "DELETE", f"{groups}{group}/").status_code == 204
+
+    accounts = f"/api/teams/{site.team_a}/service-accounts/"
+    account = site.call(
+        "owner-a",
+        "POST",
+        accounts,
+        json={"name": "Home Assistant", "role": "viewer", "scope": "read", "expires_in_days": 30},
+    )
+    assert account.status_code == 201, account.text
+    assert site.call("owner-a", "DELETE", f"{accounts}{account.json()['id']}/").status_code == 204
+
+    kinds = {"camera_group", "service_account"}
+    rows = [
+        (row["action"], row["summary"])
+        for row in reversed(site.rows("auditor-a", team=site.team_a, user=site.ids["owner-a"]))
+        if row["object_type"] in kinds
+        or (row["object_id"] == str(guard) and row["action"].startswith("member_"))
+    ]
+    account_name = f"Home Assistant ({account.json()['username']}) in Team A"
+    assert rows == [
+        ("group_created", "Dock in Team A: 1 cameras"),
+        ("group_updated", f"Dock 2 in Team A: renamed from Dock; cameras {site.camera_a} -> none"),
+        ("group_updated", f"Dock 2 in Team A: cameras none -> {site.camera_a}"),
+        ("member_added", "guard-2 added to Team A as viewer (camera groups: Dock 2)"),
+        ("member_groups_changed", "guard-2 in Team A: camera groups Dock 2 -> the whole team"),
+        ("member_removed", "guard-2 removed from Team A (was viewer)"),
+        ("group_deleted", "Dock 2 in Team A"),
+        ("service_account_created", f"{account_name} as viewer"),
+        ("service_account_deleted", account_name),
     ]
 
 

@@ -228,6 +228,7 @@ def service_account_create(request: HttpRequest, team_id: int) -> HttpResponse:
             made = token_services.service_account_create_with_token(
                 team=team,
                 created_by=signed_in_user(request),
+                request=request,
                 name=data["name"],
                 role=data["role"],
                 scope=data["scope"],
@@ -246,7 +247,7 @@ def service_account_create(request: HttpRequest, team_id: int) -> HttpResponse:
 def service_account_delete(request: HttpRequest, team_id: int, account_id: int) -> HttpResponse:
     team = _team(request, team_id, Action.MANAGE_SERVICE_ACCOUNTS)
     account = service_accounts.service_account_in(team=team, account_id=account_id)
-    service_accounts.service_account_delete(account=account)
+    service_accounts.service_account_delete(account=account, request=request)
     messages.success(request, f"Service account “{account.name}” deleted; its tokens no longer work.")
     return redirect("dashboard:team", team_id=team.pk)
 
