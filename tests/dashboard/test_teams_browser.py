@@ -82,6 +82,36 @@ def test_switching_teams_changes_the_camera_list(browser: Browser, site) -> None
         page.context.close()
 
 
+def test_a_viewers_alert_cards_offer_review_and_not_acknowledge(browser: Browser, site, make_alert) -> None:
+    url, _alice, warehouse = site
+    dock = warehouse.cameras.get(name="Dock")
+    alert = make_alert(dock)
+    for who, acknowledge in (("bob", 0), ("alice", 1)):
+        page = signed_in(browser, url, who)
+        try:
+            page.goto("/dashboard/")
+            card = page.locator(f"#alert-{alert.pk}")
+            expect(card).to_be_visible()
+            expect(card.locator(".ack-one button")).to_have_count(acknowledge)
+            expect(card.locator(".review-one button")).to_have_text("Mark reviewed")  # every role reviews
+        finally:
+            page.context.close()
+    # The server decides either way: the viewer's forced acknowledge is refused.
+    page = signed_in(browser, url, "bob")
+    try:
+        page.goto("/dashboard/")
+        token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
+        forced = page.request.post(
+            f"/dashboard/alerts/{alert.pk}/acknowledge/",
+            form={"csrfmiddlewaretoken": token or ""},
+            headers={"Referer": f"{url}/dashboard/"},
+            max_redirects=0,
+        )
+        assert forced.status == 403, forced.text()[:300]
+    finally:
+        page.context.close()
+
+
 def test_a_viewer_sees_no_add_camera_button_and_a_forced_post_is_403(browser: Browser, site) -> None:
     url, _alice, warehouse = site
     page = signed_in(browser, url, "bob")

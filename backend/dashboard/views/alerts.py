@@ -53,6 +53,15 @@ def _in_team(alerts, team_id: int | None):
     return current.in_team(alerts, team_id, via="camera__")
 
 
+def _card_actions(user) -> dict[str, set[int]]:
+    """The teams whose alert cards get each button: a role without the action sees no button for it (the
+    server refuses it anyway: 403)."""
+    return {
+        "ack_teams": current.team_ids_allowing(user, Action.ACKNOWLEDGE),
+        "review_teams": current.team_ids_allowing(user, Action.REVIEW),
+    }
+
+
 def _poll_seconds() -> float:
     return settings.DASHBOARD_POLL_SECONDS
 
@@ -88,6 +97,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "to_review": reviews.unreviewed_count(user=user, since=shift_start, team_id=team_id),
             "shift_start": shift_start,
             "nav": "alerts",
+            **_card_actions(user),
         },
     )
 
@@ -123,7 +133,9 @@ def alert_poll(request: HttpRequest) -> JsonResponse:
     query.pop("after", None)
     back_url = reverse("dashboard:index") + (f"?{query.urlencode()}" if query else "")
     html = render_to_string(
-        "dashboard/_alert_cards.html", {"alerts": new, "fresh": True, "back_url": back_url}, request=request
+        "dashboard/_alert_cards.html",
+        {"alerts": new, "fresh": True, "back_url": back_url, **_card_actions(user)},
+        request=request,
     )
     return JsonResponse(
         {
