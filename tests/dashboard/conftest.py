@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from browser_support import chromium
 from dashboard_support import snapshot_base64
 
 from surveillance import services
@@ -14,6 +15,17 @@ from surveillance.models import Alert, Camera
 def pytest_configure(config):
     # WhiteNoise looks for STATIC_ROOT (filled by collectstatic in production); tests use the app folders.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (tests/dashboard/browser_support.py). Playwright's sync API
+    keeps an event loop running in this thread while the browser lives; the ORM calls of the tests that
+    run the backend in this process (``live_server``) are still plain sync code, hence the flag."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with chromium() as browser:
+            yield browser
 
 
 @pytest.fixture(autouse=True)

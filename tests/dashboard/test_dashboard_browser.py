@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from browser_support import chromium
 from dashboard_support import snapshot_base64
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
@@ -42,16 +41,6 @@ WAIT_MS = 10_000
 # Assertions on the page wait as long as its actions: Playwright's own default for expect() is 5 s, which a
 # feed poll missed once on a loaded six-worker run (the alert arrived, the poll came late).
 expect.set_options(timeout=WAIT_MS)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an event loop running in this thread for as long as the browser lives;
-    # the ORM calls of these tests (and the database flush after each) are still plain sync code.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with chromium() as browser:
-            yield browser
 
 
 @pytest.fixture

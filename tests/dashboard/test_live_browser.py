@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import av
 import pytest
 import requests
-from browser_support import chromium, players, signed_in, wait_for
+from browser_support import players, signed_in, wait_for
 from playwright.sync_api import expect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
@@ -207,12 +207,6 @@ def test_a_viewer_that_stops_reading_is_dropped(site):
         # Never read again: the worker's buffer for this viewer fills, or its write blocks, and it is dropped.
         wait_for(lambda: dropped() > before, 120, "the slow viewer dropped")
     wait_for(lambda: site.viewers() == 0, 10, "no viewer left")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from browser_support import chromium, signed_in, wait_for
+from browser_support import signed_in, wait_for
 from playwright.sync_api import expect
 
 # The person detector's fixtures (the model is exported once and cached between runs).
@@ -81,12 +81,6 @@ def test_the_detections_have_the_live_streams_tenancy_over_real_http(site):
     missing = site.path.replace(f"/{site.camera['id']}/", "/999999/")
     answer = requests.get(f"{site.backend.url}{missing}", headers=site.backend.headers(), timeout=10)
     assert answer.status_code == 404
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from browser_support import chromium, players, signed_in, wait_for
+from browser_support import players, signed_in, wait_for
 from playwright.sync_api import Page, expect
 from websockets.sync.client import connect as ws_connect
 
@@ -82,12 +82,6 @@ def wall(tmp_path_factory) -> Iterator[Wall]:
         finally:
             for worker in workers:
                 worker.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def tile_times(page: Page) -> list[float]:

@@ -11,7 +11,6 @@ import json
 import re
 
 import pytest
-from browser_support import chromium
 from playwright.sync_api import Browser, expect
 
 from support.backend import DEMO_USER, server_database, start_backend
@@ -46,12 +45,6 @@ def sso(tmp_path_factory):
             start_backend(folder / "backend", database_url=database_url, port=port, env=env) as backend,
         ):
             yield provider, backend
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def sign_in(browser: Browser, backend, username: str, *, expect_path: str = "/dashboard/cameras/"):

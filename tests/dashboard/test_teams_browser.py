@@ -9,7 +9,7 @@ import re
 
 import pytest
 import requests
-from browser_support import chromium, signed_in
+from browser_support import signed_in
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
 
@@ -19,14 +19,6 @@ from teams.services import member_add, personal_team_of, team_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 expect.set_options(timeout=10_000)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop lives in this thread
-        with chromium() as browser:
-            yield browser
 
 
 @pytest.fixture

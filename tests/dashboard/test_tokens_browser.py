@@ -8,21 +8,12 @@ import re
 
 import pytest
 import requests
-from browser_support import chromium
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from support.django_fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop lives in this thread
-        with chromium() as browser:
-            yield browser
 
 
 def test_a_token_made_on_the_page_works_and_stops_when_revoked_there(browser, live_server, transactional_db):
