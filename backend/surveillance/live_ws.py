@@ -116,7 +116,7 @@ class LiveWebSocket:
                 if response.status_code != 200 or not response.streaming:
                     body = getattr(response, "content", b"")  # a refusal is a plain (rendered) response
                     await _deny(scope, send, response.status_code, body, response.get("Content-Type"))
-                    response.close()
+                    await sync_to_async(response.close)()
                     return
             finally:
                 await sync_to_async(close_old_connections)()  # the session's database work is done
@@ -124,8 +124,11 @@ class LiveWebSocket:
             await self._accept_and_pump(receive, send, response)
         finally:
             # Frees the session's place and the worker's socket, once, however the relay ended: the
-            # viewer may have gone before the accept (the server then raises on it).
-            response.close()
+            # viewer may have gone before the accept (the server then raises on it). In a worker thread,
+            # as Django's own handler closes a response: the close sends ``request_finished``, whose
+            # receivers (closing database connections, the audit record of the view's end) are sync code
+            # that must not run on the event loop.
+            await sync_to_async(response.close, thread_sensitive=False)()
 
     async def _accept_and_pump(self, receive: Receive, send: Send, response: Any) -> None:
         await send({"type": "websocket.accept"})

@@ -289,6 +289,7 @@ def test_a_live_view_over_the_websocket_leaves_one_start_and_one_stop(
     alice, camera_client, alice_camera, monkeypatch
 ):
     from django.core.handlers.asgi import ASGIHandler
+    from django.core.signals import request_finished
     from django.db import connection
     from rest_framework.authtoken.models import Token
 
@@ -327,7 +328,25 @@ def test_a_live_view_over_the_websocket_leaves_one_start_and_one_stop(
 
         await LiveWebSocket(not_http, ASGIHandler())(scope, receive, send)
 
-    asyncio.run(watch())
+    # Closing the response sends request_finished, whose receivers (close_old_connections) are sync
+    # database code: they must run where no event loop runs (on the loop they raised
+    # SynchronousOnlyOperation whenever the loop's thread held a connection).
+    on_loop: list[bool] = []
+
+    def finished(**_kwargs) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            on_loop.append(False)
+        else:
+            on_loop.append(True)
+
+    request_finished.connect(finished)
+    try:
+        asyncio.run(watch())
+    finally:
+        request_finished.disconnect(finished)
+    assert on_loop == [False]
     assert sent[0]["type"] == "websocket.accept"
     assert sum(len(m.get("bytes", b"")) for m in sent) == 3000
     only_record(action=AuditAction.LIVE_STARTED, camera_id=alice_camera.pk)
