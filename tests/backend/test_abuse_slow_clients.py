@@ -282,7 +282,12 @@ def test_a_clip_upload_may_be_larger_than_the_other_bodies(backend):
     assert list(files_under(backend.media_root)) == []
 
 
-NEW_ROUTES = ["/api/tokens/", "/api/teams/", "/api/teams/1/members/", "/sso/oidc/callback/"]
+NEW_ROUTES = [
+    "/api/tokens/", "/api/teams/", "/api/teams/1/members/", "/sso/oidc/callback/",
+    # Issue 25's later routes: camera groups, service accounts, the dashboard's team switcher and pages.
+    "/api/teams/1/groups/", "/api/teams/1/groups/1/", "/api/teams/1/service-accounts/",
+    "/api/teams/1/service-accounts/1/tokens/", "/dashboard/team/", "/dashboard/teams/1/members/",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", NEW_ROUTES)
