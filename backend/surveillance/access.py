@@ -27,8 +27,9 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from surveillance.models import Alert, Camera, Clip
 from teams.models import CameraGroup, Membership, MembershipGroup
 from teams.permissions import Action, roles_allowing
+from teams.selectors import narrowed, teams_allowing
 
-__all__ = ["Action", "allowed", "check", "rule", "teams_allowing"]
+__all__ = ["Action", "allowed", "check", "rule"]
 
 # The admin's permission that lets staff open any user's media (surveillance.admin shows every alert).
 STAFF_MEDIA_PERMISSION = "surveillance.view_alert"
@@ -37,20 +38,6 @@ ACTIVE_CAMERAS_PERMISSION = "surveillance.view_active_cameras"
 
 # Who sees every team's rows for an action, and by which permission.
 _OVERRIDES = {Action.VIEW_MEDIA: STAFF_MEDIA_PERMISSION, Action.RUN: ACTIVE_CAMERAS_PERMISSION}
-
-
-def _narrowed() -> Exists:
-    """Whether a membership (the outer row) is narrowed to camera groups."""
-    return Exists(MembershipGroup.objects.filter(membership_id=OuterRef("pk")))
-
-
-def teams_allowing(user: User, action: Action, *, whole: bool = False) -> QuerySet[Membership, Any]:
-    """The ids of the teams where ``user``'s role allows ``action``, as a subquery (one query with the
-    rows it filters: no per-row permission queries); ``whole``: only memberships not narrowed to groups."""
-    memberships = Membership.objects.filter(user_id=user.pk, role__in=roles_allowing(action))
-    if whole:
-        memberships = memberships.filter(~_narrowed())
-    return memberships.values("team_id")
 
 
 def cameras_in_groups_allowing(user: User, action: Action) -> QuerySet[Any, Any]:
@@ -96,14 +83,14 @@ def allowed(user: User, action: Action, *, team_id: int, camera_id: int | None =
     memberships = Membership.objects.filter(user_id=user.pk, team_id=team_id, role__in=roles_allowing(action))
     if camera_id is None:
         if action != Action.VIEW:
-            memberships = memberships.filter(~_narrowed())
+            memberships = memberships.filter(~narrowed())
         return memberships.exists()
     in_groups = Exists(
         MembershipGroup.objects.filter(
             membership_id=OuterRef("pk"), group__team_id=team_id, group__cameras=camera_id
         )
     )
-    return memberships.filter(~_narrowed() | in_groups).exists()
+    return memberships.filter(~narrowed() | in_groups).exists()
 
 
 def check(user: User, action: Action, *, team_id: int, camera_id: int | None = None) -> None:
@@ -139,7 +126,7 @@ def viewer_ids(camera: Camera) -> list[int]:
     )
     return list(
         Membership.objects.filter(team_id=camera.team_id, role__in=roles_allowing(Action.VIEW))
-        .filter(~_narrowed() | in_groups)
+        .filter(~narrowed() | in_groups)
         .order_by("user_id")
         .values_list("user_id", flat=True)
     )

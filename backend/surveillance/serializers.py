@@ -565,7 +565,11 @@ def paginated(serializer_class: type[serializers.Serializer], *, name: str) -> s
         name=name,
         fields={
             "count": serializers.IntegerField(
-                required=False, help_text="Total matches (page pagination only)."
+                required=False,
+                help_text="Total matches (page pagination only; past API_COUNT_LIMIT a lower bound).",
+            ),
+            "count_exact": serializers.BooleanField(
+                required=False, help_text="Whether count is exact (page pagination only)."
             ),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
