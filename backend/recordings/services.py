@@ -295,16 +295,16 @@ class _StoreDeletes:
 
 
 def recordings_enforce_caps(*, per_user: int | None = None, total: int | None = None) -> tuple[int, int]:
-    """Holds each owner under RECORDING_STORAGE_PER_USER_BYTES and everyone under
-    RECORDING_STORAGE_TOTAL_BYTES (0: no cap). Past the overall cap, each owner over an equal share loses
-    their own oldest segments, down to that share, until the total fits: never another owner's footage
-    to make room. Returns (segments, bytes) deleted."""
+    """Holds each owner (a camera's team, issue 25) under RECORDING_STORAGE_PER_USER_BYTES and everyone
+    under RECORDING_STORAGE_TOTAL_BYTES (0: no cap). Past the overall cap, each owner over an equal share
+    loses their own oldest segments, down to that share, until the total fits: never another owner's
+    footage to make room. Returns (segments, bytes) deleted."""
     per_user = settings.RECORDING_STORAGE_PER_USER_BYTES if per_user is None else per_user
     total = settings.RECORDING_STORAGE_TOTAL_BYTES if total is None else total
     usage = dict(
-        RecordingSegment.objects.values_list("camera__user_id")
+        RecordingSegment.objects.values_list("camera__team_id")
         .annotate(bytes=Sum("size"))
-        .values_list("camera__user_id", "bytes")
+        .values_list("camera__team_id", "bytes")
     )
     excess: dict[int, int] = {}
     if per_user:
@@ -323,12 +323,12 @@ def recordings_enforce_caps(*, per_user: int | None = None, total: int | None = 
     count = freed = 0
     for owner, wanted in excess.items():
         deleted, size = _delete_in_batches(
-            RecordingSegment.objects.filter(camera__user_id=owner), limit_bytes=wanted
+            RecordingSegment.objects.filter(camera__team_id=owner), limit_bytes=wanted
         )
         count, freed = count + deleted, freed + size
         if deleted:
             log.info(
-                "recording storage cap: deleted %d segment(s), %d bytes, of owner %s", deleted, size, owner
+                "recording storage cap: deleted %d segment(s), %d bytes, of team %s", deleted, size, owner
             )
     if count:
         metrics.SEGMENTS_DELETED.labels(reason=metrics.DELETED_CAP).inc(count)

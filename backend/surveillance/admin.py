@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import TokenProxy
 from audit.admin import AuditedAdmin
 from cctv_common.redact import mask_url
 from surveillance import services
-from surveillance.models import Alert, Camera, Clip, UserQuota
+from surveillance.models import Alert, Camera, Clip
 from surveillance.users import signed_in_user
 
 
@@ -201,15 +201,6 @@ class ClipAdmin(admin.ModelAdmin):
     list_select_related = ("alert",)
     raw_id_fields = ("alert",)
     readonly_fields = ("sha256", "created_at")
-
-
-@admin.register(UserQuota)
-class UserQuotaAdmin(admin.ModelAdmin):
-    """Staff raise (or lower) one user's camera and storage limits here."""
-
-    list_display = ("user", "max_cameras", "max_active_cameras", "max_storage_bytes")
-    search_fields = ("user__username",)
-    raw_id_fields = ("user",)
 
 
 # API tokens are passwords: staff see which user has one and its first characters, never the whole key.

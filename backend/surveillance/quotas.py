@@ -1,4 +1,9 @@
-"""Per-camera and per-user limits: ingest rate, snapshot storage, media free space, camera counts.
+"""Per-camera and per-team limits: ingest rate, snapshot storage, media free space, camera counts.
+
+A team's limits count what the team owns (its cameras and what hangs off them), whoever of its members
+added it: the team is the owner (issue 25). The settings keep their seed-era names (``..._PER_USER``):
+for a user on their own, their personal team is what those names meant. Staff set one team's own limits
+in the admin (``teams.TeamQuota``).
 
 Each check reads what it needs from the database (shared by every server process) and raises the error
 the API maps to its status code: ``IngestRateLimited`` 429, ``InsufficientStorage`` 507, Django's
@@ -11,20 +16,19 @@ import shutil
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
 from surveillance import media_store
-from surveillance.access import Action, alerts_visible_to, cameras_visible_to
 from surveillance.errors import IngestRateLimited, InsufficientStorage
-from surveillance.models import Alert, Camera, UserQuota
+from surveillance.models import Alert, Camera
+from teams.models import TeamQuota
 
 RATE_WINDOW = timedelta(minutes=1)
 
 
-def _user_quota(user: User) -> UserQuota | None:
-    return UserQuota.objects.filter(user_id=user.pk).first()
+def _team_quota(team_id: int) -> TeamQuota | None:
+    return TeamQuota.objects.filter(team_id=team_id).first()
 
 
 def _limit(override: int | None, default: int) -> int:
@@ -115,42 +119,44 @@ def check_storage_quota(*, camera: Camera, adding: int) -> None:
                 f"Camera {camera.pk} stores {used} snapshot bytes; {adding} more passes its quota of "
                 f"{camera_limit} (CAMERA_STORAGE_QUOTA_BYTES). Delete or purge old alerts."
             )
-    quota = _user_quota(camera.user)
-    user_limit = _limit(quota.max_storage_bytes if quota else None, settings.USER_STORAGE_QUOTA_BYTES)
-    if user_limit > 0:
-        owned = alerts_visible_to(camera.user, Action.CHANGE)
+    quota = _team_quota(camera.team_id)
+    team_limit = _limit(quota.max_storage_bytes if quota else None, settings.USER_STORAGE_QUOTA_BYTES)
+    if team_limit > 0:
+        owned = Alert.objects.filter(camera__team_id=camera.team_id)
         used = owned.aggregate(total=Sum("snapshot_bytes"))["total"] or 0
-        if over_quota(used, adding, user_limit):
+        if over_quota(used, adding, team_limit):
             raise InsufficientStorage(
-                f"This account stores {used} snapshot bytes; {adding} more passes its quota of {user_limit} "
-                "(USER_STORAGE_QUOTA_BYTES). Delete or purge old alerts."
+                f"The camera's team stores {used} snapshot bytes; {adding} more passes its quota of "
+                f"{team_limit} (USER_STORAGE_QUOTA_BYTES, or the team's own in the admin). Delete or purge "
+                "old alerts."
             )
 
 
-def check_camera_count(*, user: User) -> None:
-    """Refuses one more camera past the user's limit."""
-    quota = _user_quota(user)
+def check_camera_count(*, team_id: int) -> None:
+    """Refuses one more camera past the team's limit (lock the team's row first: ``lock_team``)."""
+    quota = _team_quota(team_id)
     limit = _limit(quota.max_cameras if quota else None, settings.MAX_CAMERAS_PER_USER)
-    count = cameras_visible_to(user, Action.CHANGE).count()
+    count = Camera.objects.filter(team_id=team_id).count()
     if count + 1 > limit:
         raise ValidationError(
-            f"You have {count} cameras, the most this account may have (MAX_CAMERAS_PER_USER={limit}). "
-            "Delete one, or ask an administrator to raise your limit."
+            f"This team has {count} cameras, the most it may have (MAX_CAMERAS_PER_USER={limit}, or the "
+            "team's own limit in the admin). Delete one, or ask an administrator to raise the limit."
         )
 
 
-def check_active_camera_count(*, user: User, excluding: int | None = None) -> None:
-    """Refuses one more active camera past the user's limit (each active camera runs a worker)."""
-    quota = _user_quota(user)
+def check_active_camera_count(*, team_id: int, excluding: int | None = None) -> None:
+    """Refuses one more active camera past the team's limit (each active camera runs a worker)."""
+    quota = _team_quota(team_id)
     limit = _limit(quota.max_active_cameras if quota else None, settings.MAX_ACTIVE_CAMERAS_PER_USER)
-    active = cameras_visible_to(user, Action.CHANGE).filter(is_active=True)
+    active = Camera.objects.filter(team_id=team_id, is_active=True)
     if excluding is not None:
         active = active.exclude(pk=excluding)
     count = active.count()
     if count + 1 > limit:
         raise ValidationError(
             {
-                "is_active": f"You have {count} active cameras, the most this account may run at once "
-                f"(MAX_ACTIVE_CAMERAS_PER_USER={limit}). Deactivate one, or ask an administrator."
+                "is_active": f"This team has {count} active cameras, the most it may run at once "
+                f"(MAX_ACTIVE_CAMERAS_PER_USER={limit}, or the team's own limit in the admin). Deactivate "
+                "one, or ask an administrator."
             }
         )

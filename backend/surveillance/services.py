@@ -45,6 +45,7 @@ from surveillance.models import (
 )
 from surveillance.selectors import OPERATOR_GROUP, camera_ingest_token
 from surveillance.validators import parse_aware
+from teams.models import Team
 from teams.services import team_for_new_row
 
 logger = logging.getLogger(__name__)
@@ -60,9 +61,9 @@ def _check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
         raise TypeError(f"not editable camera fields: {', '.join(sorted(unknown))}")
 
 
-def _lock_user(user: User) -> None:
-    """Serialise one user's camera writes, so concurrent creates cannot pass the quota together."""
-    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+def _lock_team(team_id: int) -> None:
+    """Serialise one team's camera writes, so concurrent creates cannot pass its quota together."""
+    Team.objects.select_for_update().filter(pk=team_id).exists()
 
 
 def camera_create(
@@ -77,10 +78,10 @@ def camera_create(
     )
     camera.full_clean()
     with transaction.atomic():
-        _lock_user(user)
-        quotas.check_camera_count(user=user)
+        _lock_team(owner.pk)
+        quotas.check_camera_count(team_id=owner.pk)
         if camera.is_active:
-            quotas.check_active_camera_count(user=user)
+            quotas.check_active_camera_count(team_id=owner.pk)
         camera.save()
     logger.info("camera %s created by user %s: %s", camera.pk, user.pk, mask_url(camera.rtsp_url))
     return camera
@@ -122,8 +123,8 @@ def camera_update(*, camera: Camera, **fields: Any) -> Camera:
     camera.full_clean()
     with transaction.atomic():
         if "is_active" in changed and camera.is_active:
-            _lock_user(camera.user)
-            quotas.check_active_camera_count(user=camera.user, excluding=camera.pk)
+            _lock_team(camera.team_id)
+            quotas.check_active_camera_count(team_id=camera.team_id, excluding=camera.pk)
         camera.save(update_fields=[*changed, "updated_at"])
         if "is_active" in changed and not camera.is_active:
             # Its worker is stopped, and the ingest token of an inactive camera is refused: a close it
@@ -503,7 +504,7 @@ def clip_store(
         raise
     metrics.CLIPS_STORED.inc()
     metrics.CLIP_BYTES_STORED.inc(clip.size)
-    clips_enforce_storage_cap(user_id=camera.user_id)
+    clips_enforce_storage_cap(team_id=camera.team_id)
     return clip, True
 
 
@@ -576,23 +577,24 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def clips_enforce_storage_cap(*, user_id: int | None = None, max_bytes: int | None = None) -> int:
+def clips_enforce_storage_cap(*, team_id: int | None = None, max_bytes: int | None = None) -> int:
     """Delete an owner's oldest clips of closed events until that owner's clips fit
-    ``CLIP_STORAGE_PER_USER_BYTES`` (``user_id`` None: every owner over it). One owner's clips are never
-    deleted to make room for another's, nor a clip of an open event (the event may still need it).
-    Returns how many were deleted."""
+    ``CLIP_STORAGE_PER_USER_BYTES`` (``team_id`` None: every owner over it). The owner is the camera's
+    team (issue 25: a user on their own, their personal team). One owner's clips are never deleted to make
+    room for another's, nor a clip of an open event (the event may still need it). Returns how many were
+    deleted."""
     limit = settings.CLIP_STORAGE_PER_USER_BYTES if max_bytes is None else max_bytes
     if limit <= 0:
         return 0
     # A clip the recordings hold has no bytes of its own: the recordings' caps count them (issue 23).
-    usage = Clip.objects.filter(**OWN_BYTES).values("alert__camera__user_id").annotate(total=Sum("size"))
-    if user_id is not None:
-        usage = usage.filter(alert__camera__user_id=user_id)
+    usage = Clip.objects.filter(**OWN_BYTES).values("alert__camera__team_id").annotate(total=Sum("size"))
+    if team_id is not None:
+        usage = usage.filter(alert__camera__team_id=team_id)
     deleted = 0
     for row in usage.filter(total__gt=limit):
-        owner, total = row["alert__camera__user_id"], row["total"]
+        owner, total = row["alert__camera__team_id"], row["total"]
         candidates = Clip.objects.filter(
-            alert__camera__user_id=owner, alert__status=EventStatus.CLOSED, **OWN_BYTES
+            alert__camera__team_id=owner, alert__status=EventStatus.CLOSED, **OWN_BYTES
         )
         for clip in candidates.order_by("created_at", "pk").iterator(chunk_size=200):
             if total <= limit:
@@ -612,19 +614,19 @@ def clips_enforce_storage_cap(*, user_id: int | None = None, max_bytes: int | No
 
 def _check_clip_room(*, camera: Camera, adding: int) -> None:
     """Refuses (507) a clip that would take the media volume under its free-space floor, or its owner's
-    clips past CLIP_STORAGE_PER_USER_BYTES when what is over cannot be freed from the owner's own clips
-    of closed events (events held open cannot fill the disk)."""
+    (the camera's team's) clips past CLIP_STORAGE_PER_USER_BYTES when what is over cannot be freed from the
+    owner's own clips of closed events (events held open cannot fill the disk)."""
     quotas.check_media_free_space(needed=adding)
     limit = settings.CLIP_STORAGE_PER_USER_BYTES
     if limit <= 0:
         return
     held = Clip.objects.filter(
-        alert__camera__user_id=camera.user_id, alert__status=EventStatus.OPEN, **OWN_BYTES
+        alert__camera__team_id=camera.team_id, alert__status=EventStatus.OPEN, **OWN_BYTES
     )
     pinned = held.aggregate(total=Sum("size"))["total"] or 0
     if quotas.over_quota(pinned, adding, limit):
         raise InsufficientStorage(
-            f"Clips of this account's open events take {pinned} bytes; {adding} more passes its clip quota "
+            f"Clips of this team's open events take {pinned} bytes; {adding} more passes its clip quota "
             f"of {limit} (CLIP_STORAGE_PER_USER_BYTES). Close events or delete alerts."
         )
 

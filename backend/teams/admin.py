@@ -1,5 +1,5 @@
-"""The admin's view of camera groups (sites): a team's cameras in each. Who belongs to them is the teams
-API's (memberships narrowed to groups)."""
+"""The admin's view of camera groups (sites): a team's cameras in each (who belongs to them is the teams
+API's: memberships narrowed to groups); and of teams' quotas, which staff set here."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 
-from teams.models import CameraGroup
+from teams.models import CameraGroup, TeamQuota
 
 
 class CameraGroupForm(forms.ModelForm):
@@ -48,3 +48,12 @@ class CameraGroupAdmin(admin.ModelAdmin):
     @admin.display(description="cameras", ordering="camera_total")
     def camera_count(self, group) -> int:
         return group.camera_total
+
+
+@admin.register(TeamQuota)
+class TeamQuotaAdmin(admin.ModelAdmin):
+    """Staff raise (or lower) one team's camera and storage limits here."""
+
+    list_display = ("team", "max_cameras", "max_active_cameras", "max_storage_bytes")
+    search_fields = ("team__name", "team__personal_of__username")
+    raw_id_fields = ("team",)

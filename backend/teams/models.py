@@ -35,6 +35,29 @@ class Team(models.Model):
         return self.name
 
 
+class TeamQuota(models.Model):
+    """A team's own limits, set by staff in the admin ("Team quotas"); an empty field means the setting's
+    default. Limits count what the team owns, whoever of its members added it (``surveillance.quotas``)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="quota")
+    max_cameras = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Cameras this team may own (empty: MAX_CAMERAS_PER_USER)."
+    )
+    max_active_cameras = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Cameras this team may have active at once (empty: MAX_ACTIVE_CAMERAS_PER_USER).",
+    )
+    max_storage_bytes = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Snapshot bytes this team may store (empty: USER_STORAGE_QUOTA_BYTES; 0: no limit).",
+    )
+
+    def __str__(self) -> str:
+        return f"Quota of {self.team}"
+
+
 class CameraGroup(models.Model):
     """A site of a team ("Warehouse", "Front gate"): some of the team's cameras (a camera may be in several
     groups). A membership narrowed to groups reaches only their cameras (``surveillance.access``); a camera

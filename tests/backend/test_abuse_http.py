@@ -182,8 +182,8 @@ def test_cameras_past_the_users_limits_are_refused_and_staff_can_raise_them(back
     assert [c["is_active"] for c in cameras["results"]] == [True, True, False]
 
     raise_limits = (
-        "from django.contrib.auth.models import User; from surveillance.models import UserQuota; "
-        "UserQuota.objects.create(user=User.objects.get(username='cams'), max_cameras=4, "
+        "from django.contrib.auth.models import User; from teams.models import TeamQuota; "
+        "TeamQuota.objects.create(team=User.objects.get(username='cams').personal_team, max_cameras=4, "
         "max_active_cameras=3)"
     )
     backend.manage("shell", "-c", raise_limits)

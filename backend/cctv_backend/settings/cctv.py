@@ -31,7 +31,7 @@ DASHBOARD_POLL_SECONDS = env_float("DASHBOARD_POLL_SECONDS", 3.0, minimum=0.1, m
 ALERT_RATE_PER_MINUTE = env_int("ALERT_RATE_PER_MINUTE", 60, minimum=1, maximum=100_000)
 # Event updates (PUT /api/cameras/<id>/events/<key>/) per camera per minute; more answer 429.
 EVENT_UPDATE_RATE_PER_MINUTE = env_int("EVENT_UPDATE_RATE_PER_MINUTE", 60, minimum=1, maximum=100_000)
-# Snapshot bytes stored per camera and per user (0: no limit); past either, ingest answers 507.
+# Snapshot bytes stored per camera and per team (0: no limit); past either, ingest answers 507.
 CAMERA_STORAGE_QUOTA_BYTES = env_int("CAMERA_STORAGE_QUOTA_BYTES", 5 * 1024**3, minimum=0)
 USER_STORAGE_QUOTA_BYTES = env_int("USER_STORAGE_QUOTA_BYTES", 50 * 1024**3, minimum=0)
 # Ingest answers 507 while the media volume has less free space than this (the database and other
@@ -42,8 +42,9 @@ MEDIA_MIN_FREE_BYTES = env_int("MEDIA_MIN_FREE_BYTES", 1024**3, minimum=0)
 ALERT_TIMESTAMP_MAX_AGE_SECONDS = env_int("ALERT_TIMESTAMP_MAX_AGE_SECONDS", 7 * 86_400, minimum=60)
 ALERT_TIMESTAMP_MAX_FUTURE_SECONDS = env_int("ALERT_TIMESTAMP_MAX_FUTURE_SECONDS", 300, minimum=0)
 
-# Cameras per user, and active cameras per user (each active camera runs a worker). Staff may set other
-# limits per user in the admin ("User quotas").
+# Cameras per team, and active cameras per team (each active camera runs a worker), whoever of its members
+# added them; the names are from before teams (a user on their own has their personal team). Staff may set
+# other limits per team in the admin ("Team quotas").
 MAX_CAMERAS_PER_USER = env_int("MAX_CAMERAS_PER_USER", 100, minimum=0)
 MAX_ACTIVE_CAMERAS_PER_USER = env_int("MAX_ACTIVE_CAMERAS_PER_USER", 32, minimum=0)
 
@@ -56,9 +57,10 @@ CLIP_MAX_SECONDS = env_int("CLIP_MAX_SECONDS", 3 * 3600, minimum=10)
 CLIP_CHECK_MEMORY_BYTES = env_int("CLIP_CHECK_MEMORY_BYTES", 1024 * 1024 * 1024, minimum=256 * 1024 * 1024)
 # Clips checked at once per backend process (each check reads the file's packets); more answer 503.
 CLIP_CHECK_CONCURRENCY = env_int("CLIP_CHECK_CONCURRENCY", 2, minimum=1, maximum=64)
-# Each owner's clips stay under this many bytes: past it that owner's oldest clips of closed events are
-# deleted (never another owner's, never one of an open event), and a clip that cannot fit that way answers
-# 507. MEDIA_MIN_FREE_BYTES is the volume's floor for clips too. 0: no quota (only purge_alerts deletes).
+# Each owner's (a camera's team's) clips stay under this many bytes: past it that owner's oldest clips of
+# closed events are deleted (never another owner's, never one of an open event), and a clip that cannot fit
+# that way answers 507. MEDIA_MIN_FREE_BYTES is the volume's floor for clips too. 0: no quota (only
+# purge_alerts deletes).
 CLIP_STORAGE_PER_USER_BYTES = env_int("CLIP_STORAGE_PER_USER_BYTES", 5 * 1024**3, minimum=0)
 
 # Requests of one server process running Django code at once (in that many long-lived threads, each with
