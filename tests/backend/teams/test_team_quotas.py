@@ -104,3 +104,16 @@ def test_a_users_quota_moves_to_their_personal_team(transactional_db):
     moved = TeamQuota.objects.select_related("team").get()
     assert moved.team.personal_of_id == carol.pk
     assert (moved.max_cameras, moved.max_active_cameras, moved.max_storage_bytes) == (7, None, 0)
+
+
+def test_staff_set_a_teams_own_limits_in_the_admin(admin_client, shared):
+    assert admin_client.get("/admin/teams/teamquota/").status_code == 200
+    added = admin_client.post(
+        "/admin/teams/teamquota/add/",
+        {"team": shared.pk, "max_cameras": "7", "max_active_cameras": "", "max_storage_bytes": ""},
+    )
+    assert added.status_code == 302, added.content[:2000]
+    quota = TeamQuota.objects.get(team=shared)
+    assert (quota.max_cameras, quota.max_active_cameras, quota.max_storage_bytes) == (7, None, None)
+    refused = admin_client.post("/admin/teams/teamquota/add/", {"team": shared.pk, "max_cameras": "-1"})
+    assert refused.status_code == 200 and TeamQuota.objects.count() == 1  # the form's error, nothing saved
