@@ -3,7 +3,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import alerts, cameras, live, login, notifications, stats, teams, timeline, tokens, zones
+from dashboard.views import (
+    alerts,
+    cameras,
+    groups,
+    live,
+    login,
+    notifications,
+    stats,
+    teams,
+    timeline,
+    tokens,
+    zones,
+)
 
 app_name = "dashboard"
 urlpatterns = [
@@ -42,6 +54,12 @@ urlpatterns = [
     path("teams/<int:team_id>/members/", teams.member_add, name="team-member-add"),
     path("teams/<int:team_id>/members/<int:user_id>/role/", teams.member_role, name="team-member-role"),
     path("teams/<int:team_id>/members/<int:user_id>/remove/", teams.member_remove, name="team-member-remove"),
+    path(
+        "teams/<int:team_id>/members/<int:user_id>/groups/", groups.member_groups, name="team-member-groups"
+    ),
+    path("teams/<int:team_id>/groups/", groups.group_create, name="team-group-create"),
+    path("teams/<int:team_id>/groups/<int:group_id>/", groups.group_edit, name="team-group-edit"),
+    path("teams/<int:team_id>/groups/<int:group_id>/delete/", groups.group_delete, name="team-group-delete"),
     path(
         "teams/<int:team_id>/service-accounts/",
         teams.service_account_create,

@@ -1,7 +1,8 @@
 """Teams in the dashboard (issue 25): the header's team switcher, the user's teams with their role, and a
-team's page: its members (owners add, re-role and remove them) and its service accounts (owners and admins
-make them, with a first token shown once, and revoke their tokens or delete them). Every write goes through
-the services the API uses (teams.services, teams.service_accounts, api_tokens.services)."""
+team's page: its members (owners add, re-role and remove them), its camera groups (dashboard.views.groups)
+and its service accounts (owners and admins make them, with a first token shown once, and revoke their
+tokens or delete them). Every write goes through the services the API uses (teams.services,
+teams.service_accounts, api_tokens.services)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from api_tokens.models import NAME_MAX_LENGTH, TokenScope
 from audit.actions import AuditAction
 from audit.services import audit_object
 from dashboard import teams as current
+from dashboard.group_forms import CameraGroupForm
+from dashboard.team_groups import camera_choices, group_rows
 from surveillance.ids import parse_id
 from surveillance.users import signed_in_user
 from teams import selectors, service_accounts, services
@@ -119,33 +122,45 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard:team", team_id=team.pk)
 
 
-def _team_page(
+def team_page(
     request: HttpRequest,
     team: Team,
     *,
     member_form: MemberForm | None = None,
     account_form: ServiceAccountForm | None = None,
+    group_form: CameraGroupForm | None = None,
+    edited_group: tuple[int, CameraGroupForm] | None = None,
     created: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The team's page; the forms given are shown bound (a refused change, with its errors)."""
     user = signed_in_user(request)
-    role = selectors.memberships_of(user).get(team=team).role
-    manages_accounts = role_allows(role, Action.MANAGE_SERVICE_ACCOUNTS)
+    membership = selectors.memberships_of(user).get(team=team)
+    role = membership.role
+    # As the API decides (teams.selectors.team_of): a narrowed member changes nothing team-wide.
+    whole_team = not selectors.is_narrowed(membership)
+    manages_groups = role_allows(role, Action.CHANGE) and whole_team
+    manages_accounts = role_allows(role, Action.MANAGE_SERVICE_ACCOUNTS) and whole_team
     accounts = [
         (account, token_selectors.tokens_of(account.user))
         for account in (service_accounts.service_accounts_of(team) if manages_accounts else [])
     ]
     account_user_ids = set(team.service_accounts.values_list("user_id", flat=True))
+    members = list(selectors.members_of(team))
+    groups = group_rows(team, user, members=members, editable=manages_groups, edited=edited_group)
     context = {
         "team": team,
         "role": role,
-        "manages_members": role_allows(role, Action.MANAGE_MEMBERS),
+        "manages_members": role_allows(role, Action.MANAGE_MEMBERS) and whole_team,
         "manages_accounts": manages_accounts,
-        "members": [
-            (membership, membership.user_id in account_user_ids) for membership in selectors.members_of(team)
-        ],
+        "manages_groups": manages_groups,
+        "members": [(member, member.user_id in account_user_ids) for member in members],
         "roles": ROLE_CHOICES,
+        "owner": Role.OWNER.value,
         "member_form": member_form or MemberForm(),
+        "groups": groups,
+        "group_form": group_form
+        or CameraGroupForm(cameras=camera_choices(team) if manages_groups else [], auto_id="newgroup_%s"),
         "accounts": accounts,
         "account_form": account_form or ServiceAccountForm(),
         "created": created,
@@ -158,19 +173,19 @@ def _team_page(
     return response
 
 
-def _team(request: HttpRequest, team_id: int, action: Action = Action.VIEW) -> Team:
+def team_for(request: HttpRequest, team_id: int, action: Action = Action.VIEW) -> Team:
     return selectors.team_of(user=signed_in_user(request), team_id=team_id, action=action)
 
 
 @login_required
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
-    return _team_page(request, _team(request, team_id))
+    return team_page(request, team_for(request, team_id))
 
 
 @login_required
 @require_POST
 def member_add(request: HttpRequest, team_id: int) -> HttpResponse:
-    team = _team(request, team_id, Action.MANAGE_MEMBERS)
+    team = team_for(request, team_id, Action.MANAGE_MEMBERS)
     form = MemberForm(request.POST)
     if form.is_valid():
         try:
@@ -180,13 +195,13 @@ def member_add(request: HttpRequest, team_id: int) -> HttpResponse:
         else:
             messages.success(request, f"{membership.user.username} added as {membership.role}.")
             return redirect("dashboard:team", team_id=team.pk)
-    return _team_page(request, team, member_form=form, status=400)
+    return team_page(request, team, member_form=form, status=400)
 
 
 @login_required
 @require_POST
 def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
-    team = _team(request, team_id, Action.MANAGE_MEMBERS)
+    team = team_for(request, team_id, Action.MANAGE_MEMBERS)
     membership = selectors.membership_in(team=team, user_id=user_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -206,7 +221,7 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
-    team = _team(request, team_id, Action.MANAGE_MEMBERS)
+    team = team_for(request, team_id, Action.MANAGE_MEMBERS)
     membership = selectors.membership_in(team=team, user_id=user_id)
     try:
         services.member_remove(membership=membership, request=request)
@@ -220,7 +235,7 @@ def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpRespo
 @login_required
 @require_POST
 def service_account_create(request: HttpRequest, team_id: int) -> HttpResponse:
-    team = _team(request, team_id, Action.MANAGE_SERVICE_ACCOUNTS)
+    team = team_for(request, team_id, Action.MANAGE_SERVICE_ACCOUNTS)
     form = ServiceAccountForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -238,14 +253,14 @@ def service_account_create(request: HttpRequest, team_id: int) -> HttpResponse:
             form.add_error(None, " ".join(error.messages))
         else:
             audit_object(request, AuditAction.TOKEN_CREATED, made.created.token, detail=made.account.name)
-            return _team_page(request, team, created=made.created.secret)
-    return _team_page(request, team, account_form=form, status=400)
+            return team_page(request, team, created=made.created.secret)
+    return team_page(request, team, account_form=form, status=400)
 
 
 @login_required
 @require_POST
 def service_account_delete(request: HttpRequest, team_id: int, account_id: int) -> HttpResponse:
-    team = _team(request, team_id, Action.MANAGE_SERVICE_ACCOUNTS)
+    team = team_for(request, team_id, Action.MANAGE_SERVICE_ACCOUNTS)
     account = service_accounts.service_account_in(team=team, account_id=account_id)
     service_accounts.service_account_delete(account=account, request=request)
     messages.success(request, f"Service account “{account.name}” deleted; its tokens no longer work.")
@@ -257,7 +272,7 @@ def service_account_delete(request: HttpRequest, team_id: int, account_id: int) 
 def service_account_token_revoke(
     request: HttpRequest, team_id: int, account_id: int, token_id: int
 ) -> HttpResponse:
-    team = _team(request, team_id, Action.MANAGE_SERVICE_ACCOUNTS)
+    team = team_for(request, team_id, Action.MANAGE_SERVICE_ACCOUNTS)
     account = service_accounts.service_account_in(team=team, account_id=account_id)
     token = token_services.token_revoke(user=account.user, token_id=token_id)
     audit_object(request, AuditAction.TOKEN_REVOKED, token, detail=account.name)
