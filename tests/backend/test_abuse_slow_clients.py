@@ -287,6 +287,9 @@ NEW_ROUTES = [
     # Issue 25's later routes: camera groups, service accounts, the dashboard's team switcher and pages.
     "/api/teams/1/groups/", "/api/teams/1/groups/1/", "/api/teams/1/service-accounts/",
     "/api/teams/1/service-accounts/1/tokens/", "/dashboard/team/", "/dashboard/teams/1/members/",
+    # The team page's camera groups.
+    "/dashboard/teams/1/groups/", "/dashboard/teams/1/groups/1/", "/dashboard/teams/1/groups/1/delete/",
+    "/dashboard/teams/1/members/1/groups/",
 ]  # fmt: skip
 
 

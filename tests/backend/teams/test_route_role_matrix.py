@@ -173,6 +173,12 @@ RULES: dict[str, dict[str, Rule]] = {
     "team-member-add": {"post": R(A.MANAGE_MEMBERS, "teams", body="member")},
     "team-member-role": {"post": R(A.MANAGE_MEMBERS, "teams", body="role")},
     "team-member-remove": {"post": R(A.MANAGE_MEMBERS, "teams", destroys=True)},
+    # The owner's own groups set to none (the whole team, as they are): past the check, nothing changes.
+    "team-member-groups": {"post": R(A.MANAGE_MEMBERS, "teams", body="empty")},
+    "team-group-create": {"post": R(A.CHANGE, "teams", body="group")},
+    # An empty form: the allowed get past the check to the form's 400, and T's group keeps its name.
+    "team-group-edit": {"post": R(A.CHANGE, "teams", body="empty")},
+    "team-group-delete": {"post": R(A.CHANGE, "teams", destroys=True)},
     "team-service-account-create": {"post": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", body="empty")},
     "team-service-account-delete": {"post": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", destroys=True)},
     "team-service-account-token-revoke": {"post": R(A.MANAGE_SERVICE_ACCOUNTS, "teams", destroys=True)},
