@@ -1,7 +1,7 @@
 """Teams in the dashboard in real Chromium against a live server (issue 25): the header's team switcher
 narrows the camera list, a viewer sees no add or edit buttons and is refused a forced POST (403), an owner
-adds and removes a member on the team's page, and a service account made there gets a token that works
-within the team and stops when revoked there."""
+adds and removes a member and makes a camera group on the team's page, and a service account made there
+gets a token that works within the team and stops when revoked there."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
 
 from support.backend import DEMO_PASSWORD
-from teams.models import Membership, ServiceAccount
+from teams.models import CameraGroup, Membership, ServiceAccount
 from teams.services import member_add, personal_team_of, team_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -150,7 +150,7 @@ def test_a_viewer_sees_no_add_camera_button_and_a_forced_post_is_403(browser: Br
         page.context.close()
 
 
-def test_an_owner_adds_and_removes_a_member(browser: Browser, site) -> None:
+def test_an_owner_adds_and_removes_a_member_and_makes_a_camera_group(browser: Browser, site) -> None:
     url, _alice, warehouse = site
     page = signed_in(browser, url, "alice")
     try:
@@ -174,6 +174,14 @@ def test_an_owner_adds_and_removes_a_member(browser: Browser, site) -> None:
         expect(page.locator(".messages")).to_contain_text("carol removed")
         expect(page.locator(f"#member-{carol.pk}")).to_have_count(0)
         assert not Membership.objects.filter(team=warehouse, user=carol).exists()
+        # A camera group ("site") of the team's cameras, made on the same page.
+        page.fill("#newgroup_name", "Loading bay")
+        page.check("#group-form >> text=Dock")
+        page.click("#group-form button[type=submit]")
+        expect(page.locator(".messages")).to_contain_text("Camera group “Loading bay” made")
+        group = CameraGroup.objects.get(team=warehouse, name="Loading bay")
+        expect(page.locator(f"#group-{group.pk}")).to_contain_text("Dock")
+        assert [camera.name for camera in group.cameras.all()] == ["Dock"]
     finally:
         page.context.close()
 
