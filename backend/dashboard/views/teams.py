@@ -25,8 +25,8 @@ from api_tokens.models import NAME_MAX_LENGTH, TokenScope
 from audit.actions import AuditAction
 from audit.services import audit_object
 from dashboard import teams as current
+from surveillance.accounts.users import signed_in_user
 from surveillance.ids import parse_id
-from surveillance.users import signed_in_user
 from teams import selectors, service_accounts, services
 from teams.models import TEAM_NAME_MAX_LENGTH, Team
 from teams.permissions import Action, Role, role_allows
