@@ -56,7 +56,7 @@ def fill(alert_count: int) -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from surveillance import services
+    from surveillance.cameras import services
     from surveillance.models import Alert, AlertType
 
     call_command("migrate", verbosity=0)
@@ -146,7 +146,7 @@ def main() -> None:
         from django.urls import reverse
 
         from dashboard.paging import encode_cursor
-        from surveillance.selectors import alerts_of
+        from surveillance.events.selectors import alerts_of
 
         data = fill(args.alerts)
         client = Client(SERVER_NAME="localhost")

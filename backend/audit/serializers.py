@@ -60,7 +60,7 @@ CSV_COLUMNS = AuditRecordOutputSerializer.Meta.fields
 
 
 def page_of(serializer_class: type[serializers.Serializer], *, name: str) -> serializers.Serializer:
-    """The OpenAPI shape of a page of ``serializer_class``: ``surveillance.serializers.paginated``'s, which
+    """The OpenAPI shape of a page of ``serializer_class``: ``surveillance.schema.paginated``'s, which
     this app (below surveillance in the layers) cannot import."""
     return inline_serializer(
         name=name,

@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 
 
 def watched(stream: Any, *, request: Any, camera: Any, sub: bool = False) -> WatchedStream:
-    """``stream`` (a ``surveillance.live.WorkerStream``) with its start recorded now and its end when it
-    closes. Call it once the stream is open: a refused one is no live view."""
+    """``stream`` (a ``surveillance.cameras.live.WorkerStream``) with its start recorded now and its end
+    when it closes. Call it once the stream is open: a refused one is no live view."""
     which = "sub-stream" if sub else "main stream"
     common = {
         "object_type": "camera", "object_id": camera.pk, "camera_id": camera.pk, "team_id": camera.team_id,

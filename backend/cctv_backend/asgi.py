@@ -1,10 +1,11 @@
 """ASGI entry point, what the production server runs:
 ``gunicorn -c python:cctv_backend.gunicorn_conf cctv_backend.asgi:application`` (uvicorn workers).
 
-Django's application behind the request guard, and the live view's WebSocket (``surveillance.live_ws``)
-in front of both. Behind the guard (``cctv_backend.asgi_guard``): body limits before a body
-is spooled, and at most REQUEST_CONCURRENCY requests of a process running Django code at once, each in
-one of that many long-lived threads (so database connections are kept, DB_CONN_MAX_AGE, as under WSGI).
+Django's application behind the request guard, and the live view's WebSocket
+(``surveillance.cameras.live_ws``) in front of both. Behind the guard (``cctv_backend.asgi_guard``): body
+limits before a body is spooled, and at most REQUEST_CONCURRENCY requests of a process running Django code at
+once, each in one of that many long-lived threads (so database connections are kept, DB_CONN_MAX_AGE, as under
+WSGI).
 """
 
 import os
@@ -18,7 +19,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cctv_backend.settings")
 django_application = get_asgi_application()
 
 from surveillance import body_limits  # noqa: E402  (an app's module: after Django is set up)
-from surveillance.live_ws import LiveWebSocket  # noqa: E402
+from surveillance.cameras.live_ws import LiveWebSocket  # noqa: E402
 
 guarded = RequestGuard(
     django_application,

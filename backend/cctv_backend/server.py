@@ -114,8 +114,8 @@ class Worker(UvicornWorker):
         # address that login throttles are keyed by.
         "proxy_headers": False,
         "server_header": False,
-        # The live view's WebSocket (surveillance.live_ws): the websockets library's sans-I/O protocol (a
-        # send waits while the socket's buffer is full, so a slow viewer holds the relay up). Viewers send
+        # The live view's WebSocket (surveillance.cameras.live_ws): the websockets library's sans-I/O protocol
+        # (a send waits while the socket's buffer is full, so a slow viewer holds the relay up). Viewers send
         # nothing, so their messages are capped small; video does not compress: no per-message deflate.
         "ws": DenyingWebSocketProtocol,
         "ws_max_size": 4096,

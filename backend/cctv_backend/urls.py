@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from recordings.clips import clip_file as recording_clip_file
 
-from surveillance.snapshot_files import clip_file, snapshot_file
+from surveillance.events.snapshot_files import clip_file, snapshot_file
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
@@ -21,7 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Snapshots, each checked against who may see its alert (surveillance.snapshot_files).
+    # Snapshots, each checked against who may see its alert (surveillance.events.snapshot_files).
     urlpatterns += [
         re_path(r"^media/(?P<path>snapshots/.+)$", snapshot_file, name="snapshot-file"),
         # An event clip the recording segments hold, built from them (issue 23); before the stored ones.

@@ -297,7 +297,7 @@ def _bounded_date_field(label: str) -> forms.DateField:
 # "Open" is an event still going (the API's status: open); an alert nobody acknowledged is "unacknowledged".
 ACK_CHOICES = [("", "Any"), ("no", "Unacknowledged"), ("yes", "Acknowledged")]
 REVIEW_CHOICES = [("", "Any"), ("no", "Not reviewed by me"), ("yes", "Reviewed by me")]
-# "shift": since the start of the last shift (surveillance.shifts), the window of the to-review count.
+# "shift": since the start of the last shift (surveillance.events.shifts), the window of the to-review count.
 PERIOD_CHOICES = [("", "Any time"), ("shift", "Since the last shift")]
 
 

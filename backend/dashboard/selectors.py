@@ -14,8 +14,9 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from surveillance.cameras.selectors import cameras_of
+from surveillance.events.selectors import alerts_of
 from surveillance.models import Alert, Camera
-from surveillance.selectors import alerts_of, cameras_of
 
 
 def _alerts(user: User, team_id: int | None, **filters) -> QuerySet[Alert]:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 
 from dashboard.group_forms import CameraGroupForm
+from surveillance.cameras.selectors import cameras_of
 from surveillance.models import Camera
-from surveillance.selectors import cameras_of
 from teams import selectors
 from teams.models import CameraGroup, Membership, Team
 

@@ -23,9 +23,9 @@ from exports import selectors, services
 from exports.models import ExportStatus
 from exports.serializers import ExportBatchOutputSerializer, ExportInputSerializer, ExportOutputSerializer
 from surveillance import media_store
+from surveillance.accounts.users import signed_in_user
 from surveillance.pagination import PagePagination
-from surveillance.serializers import paginated
-from surveillance.users import signed_in_user
+from surveillance.schema import paginated
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
 

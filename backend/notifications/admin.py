@@ -9,7 +9,7 @@ from django.utils import timezone
 from audit.admin import AuditedAdmin
 from notifications.models import Channel, Delivery, DeliveryStatus
 from notifications.serializers import MASK, mask_url
-from surveillance.services import url_with_kept_secrets
+from surveillance.cameras.services import url_with_kept_secrets
 
 
 class ChannelForm(forms.ModelForm):

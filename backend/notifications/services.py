@@ -1,7 +1,7 @@
 """Writes of notifications: channels, the outbox (enqueue in the alert's transaction), claims and results.
 
-The alert hooks are ``notify_alert_opened`` (called by ``surveillance.services.alert_ingest`` inside the
-alert's transaction) and ``notify_alert_closed`` (for whoever closes an alert, inside that transaction):
+The alert hooks are ``notify_alert_opened`` (called by ``surveillance.events.services.alert_ingest`` inside
+the alert's transaction) and ``notify_alert_closed`` (for whoever closes an alert, inside that transaction):
 the outbox row commits or rolls back with the alert, so a crash loses no notification and invents none.
 """
 
@@ -32,8 +32,8 @@ from notifications.models import (
 from notifications.senders import Outcome
 from surveillance import access
 from surveillance.access import Action
+from surveillance.cameras.services import url_with_kept_secrets
 from surveillance.models import Alert, Clip
-from surveillance.services import url_with_kept_secrets
 from teams.services import team_for_new_row
 
 logger = logging.getLogger(__name__)

@@ -24,9 +24,9 @@ from notifications.serializers import (
     DeliveryOutputSerializer,
 )
 from surveillance.access import Action
+from surveillance.accounts.users import signed_in_user
 from surveillance.pagination import PagePagination
-from surveillance.serializers import paginated
-from surveillance.users import signed_in_user
+from surveillance.schema import paginated
 
 _test_slots = threading.BoundedSemaphore(settings.CHANNEL_TEST_CONCURRENCY)
 

@@ -36,7 +36,8 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from recordings.models import RecordingSegment
-from surveillance import media_store, selectors, snapshot_files
+from surveillance import media_store
+from surveillance.events import selectors, snapshot_files
 from surveillance.models import Clip
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def build(clip: Clip) -> BuiltClip:
 def clip_file(request: HttpRequest, path: str) -> HttpResponseBase:
     """``/media/clips/recordings/...`` (the alert's ``clip.url``): who may see the alert gets the built
     clip, whole or one byte range; 401 without credentials, 404 for anyone else and once no segment of
-    it is left. Access is decided before anything is built (``surveillance.selectors.clip_of``)."""
+    it is left. Access is decided before anything is built (``surveillance.events.selectors.clip_of``)."""
     user = snapshot_files.caller(request)
     if user is None:
         return snapshot_files.unauthenticated()

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 
 from recordings.gaps import DEFAULT_TOLERANCE
 from recordings.models import RecordingSegment, SegmentKind
-from surveillance.selectors import camera_of
+from surveillance.cameras.selectors import camera_of
 
 
 def motion_runs(

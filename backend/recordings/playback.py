@@ -37,10 +37,10 @@ from recordings.models import RecordingSegment
 from recordings.serializers import WINDOW_PARAMETERS, RecordingsQuerySerializer
 from surveillance import media_store
 from surveillance.access import Action
+from surveillance.accounts.users import signed_in_user
+from surveillance.cameras.selectors import camera_of
 from surveillance.errors import ApplicationError, StoreUnavailable
 from surveillance.metrics import REJECT_BUSY
-from surveillance.selectors import camera_of
-from surveillance.users import signed_in_user
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 # Recordings further apart than this are a gap: the playlist marks a discontinuity there.

@@ -1,5 +1,5 @@
 """Reads of the recordings app, always scoped to the caller through the surveillance app's one access
-rule (``surveillance.selectors.camera_of``: another user's camera is a 404, like a missing one)."""
+rule (``surveillance.cameras.selectors.camera_of``: another user's camera is a 404, like a missing one)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from django.utils import timezone
 from recordings.gaps import DEFAULT_TOLERANCE, Gap, find_gaps
 from recordings.models import RecordingSegment, StreamOutage
 from surveillance.access import Action, cameras_visible_to
+from surveillance.cameras.selectors import camera_of, cameras_of
 from surveillance.models import Camera, RecordMode
-from surveillance.selectors import camera_of, cameras_of
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

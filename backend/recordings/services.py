@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from recordings import metrics, storage
 from recordings.models import RecordingSegment, SegmentKind
-from surveillance import clips
 from surveillance import metrics as base_metrics
 from surveillance.errors import ApplicationError
+from surveillance.events import clips
 from surveillance.models import Alert, Camera, Clip
 
 log = logging.getLogger(__name__)

@@ -35,12 +35,12 @@ from recordings.serializers import (
 )
 from surveillance import media_store
 from surveillance.access import Action
+from surveillance.accounts.permissions import IsUser, IsUserOrCamera, is_camera
+from surveillance.accounts.users import signed_in_user
+from surveillance.cameras.selectors import camera_of
+from surveillance.cameras.worker_views import CountsRejections
 from surveillance.parsers import spooled_clip
-from surveillance.permissions import IsUser, IsUserOrCamera, is_camera
-from surveillance.selectors import camera_of
-from surveillance.users import signed_in_user
 from surveillance.validators import parse_aware
-from surveillance.views import CountsRejections
 
 
 def _start_ms(moment: datetime) -> int:

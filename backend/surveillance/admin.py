@@ -17,9 +17,10 @@ from rest_framework.authtoken.models import TokenProxy
 
 from audit.admin import AuditedAdmin
 from cctv_common.redact import mask_url
-from surveillance import services
+from surveillance.accounts.users import signed_in_user
+from surveillance.cameras import services as camera_services
+from surveillance.events import services as event_services
 from surveillance.models import Alert, Camera, Clip
-from surveillance.users import signed_in_user
 
 
 class CameraAdminForm(forms.ModelForm):
@@ -41,7 +42,7 @@ class CameraAdminForm(forms.ModelForm):
         submitted = self.cleaned_data[name]
         if not self.instance.pk:
             return submitted
-        return services.url_with_kept_secrets(submitted=submitted, stored=getattr(self.instance, name))
+        return camera_services.url_with_kept_secrets(submitted=submitted, stored=getattr(self.instance, name))
 
     def clean_rtsp_url(self) -> str:
         return self._kept("rtsp_url")
@@ -82,12 +83,12 @@ class CameraAdmin(AuditedAdmin):
     @admin.action(description="Activate selected cameras")
     def activate(self, request, queryset) -> None:
         for camera in queryset:
-            services.camera_set_active(camera=camera, active=True)
+            camera_services.camera_set_active(camera=camera, active=True)
 
     @admin.action(description="Deactivate selected cameras")
     def deactivate(self, request, queryset) -> None:
         for camera in queryset:
-            services.camera_set_active(camera=camera, active=False)
+            camera_services.camera_set_active(camera=camera, active=False)
 
 
 @admin.register(Alert)
@@ -190,7 +191,7 @@ class AlertAdmin(admin.ModelAdmin):
         pending = queryset.filter(acknowledged=False)
         count = 0
         for alert in pending:
-            services.alert_acknowledge(alert=alert, user=signed_in_user(request))
+            event_services.alert_acknowledge(alert=alert, user=signed_in_user(request))
             count += 1
         self.message_user(request, f"{count} alert(s) acknowledged.")
 

@@ -17,6 +17,6 @@ class SurveillanceConfig(AppConfig):
 
 
 def _ensure_operator_group(sender, using="default", **kwargs) -> None:
-    from surveillance.services import operator_group_ensure
+    from surveillance.accounts.services import operator_group_ensure
 
     operator_group_ensure(using=using)

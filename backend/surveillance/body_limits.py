@@ -128,8 +128,8 @@ def clip_uploader_is_authorized(camera_id: int, authorization: str | None) -> bo
     from rest_framework.request import Request
 
     from surveillance.access import Action, cameras_visible_to
-    from surveillance.authentication import CameraIngestTokenAuthentication
-    from surveillance.selectors import is_operator_service_user
+    from surveillance.accounts.authentication import CameraIngestTokenAuthentication
+    from surveillance.accounts.selectors import is_operator_service_user
 
     if not authorization:
         return False
@@ -146,7 +146,8 @@ def clip_uploader_is_authorized(camera_id: int, authorization: str | None) -> bo
     if found is None:
         return False
     user = found[0]
-    # The same rule the view applies after the body is read (surveillance.views._camera_for_ingest).
+    # The same rule the view applies after the body is read
+    # (surveillance.cameras.worker_views._camera_for_ingest).
     return (
         not is_operator_service_user(user)
         and cameras_visible_to(user, Action.CHANGE).filter(pk=camera_id).exists()

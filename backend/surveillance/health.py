@@ -25,7 +25,7 @@ from prometheus_client import (
 )
 
 from surveillance import metrics  # noqa: F401  (defines the counters on import)
-from surveillance.selectors import camera_state_counts
+from surveillance.cameras.selectors import camera_state_counts
 
 logger = logging.getLogger(__name__)
 

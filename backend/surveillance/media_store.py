@@ -39,7 +39,7 @@ from django.utils.encoding import filepath_to_uri
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
-from surveillance.clips import parse_range
+from surveillance.byte_ranges import parse_range
 from surveillance.errors import StoreUnavailable
 
 logger = logging.getLogger(__name__)

@@ -32,8 +32,8 @@ from teams.serializers import (
 
 
 def _user(request: Request) -> User:
-    # The default permission (surveillance.permissions.IsUser) already turned away anonymous callers and
-    # camera ingest tokens; this states it where the type checker sees it.
+    # The default permission (surveillance.accounts.permissions.IsUser) already turned away anonymous
+    # callers and camera ingest tokens; this states it where the type checker sees it.
     if not isinstance(request.user, User):
         raise PermissionDenied("A signed-in user is required.")
     return request.user

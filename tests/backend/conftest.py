@@ -14,7 +14,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from backend.images import jpeg_base64
-from surveillance import selectors, services
+from surveillance.accounts import services as account_services
+from surveillance.cameras import selectors
+from surveillance.cameras import services as camera_services
 
 
 def pytest_configure(config):
@@ -58,14 +60,14 @@ def _fresh_throttle_counts():
 @pytest.fixture
 def operator_user(db):
     user = get_user_model().objects.create_user(username="cctv-operator")
-    user.groups.add(services.operator_group_ensure())
+    user.groups.add(account_services.operator_group_ensure())
     return user
 
 
 @pytest.fixture
 def make_camera(db):
     def make(user, name: str = "Front door", rtsp_url: str = ALICE_URL, **config):
-        return services.camera_create(user=user, name=name, rtsp_url=rtsp_url, **config)
+        return camera_services.camera_create(user=user, name=name, rtsp_url=rtsp_url, **config)
 
     return make
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from backend.images import jpeg_base64
 from support.clock import iso, recent
-from surveillance import services
+from surveillance.events import services
 from surveillance.models import Alert, Camera
 
 pytestmark = pytest.mark.django_db

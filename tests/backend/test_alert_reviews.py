@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.images import jpeg_base64
-from surveillance import services
+from surveillance.events import services
 from surveillance.models import AlertReview
 
 

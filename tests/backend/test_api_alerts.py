@@ -7,7 +7,7 @@ import pytest
 
 from backend.images import files_under, jpeg_base64, jpeg_bytes
 from support.clock import iso, recent
-from surveillance import services
+from surveillance.events import services
 from surveillance.models import Alert
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 
 from backend.conftest import ALICE_URL, client_for
-from surveillance import selectors
+from surveillance.cameras import selectors
 from surveillance.models import Camera
 
 pytestmark = pytest.mark.django_db

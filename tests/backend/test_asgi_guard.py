@@ -224,7 +224,7 @@ def test_a_large_clip_gets_the_clip_limit_only_with_a_token_for_the_addressed_ca
 ) -> None:
     from rest_framework.authtoken.models import Token
 
-    from surveillance import selectors
+    from surveillance.cameras import selectors
 
     settings.CLIP_MAX_BYTES = 300 * 1024 * 1024
     path = f"/api/cameras/{alice_camera.pk}/events/abc/clips/0/"

@@ -293,7 +293,7 @@ def test_a_live_view_over_the_websocket_leaves_one_start_and_one_stop(
     from django.db import connection
     from rest_framework.authtoken.models import Token
 
-    from surveillance.live_ws import LiveWebSocket
+    from surveillance.cameras.live_ws import LiveWebSocket
 
     # The handler's threads close their connections when the request is done (the test database is dropped
     # after the test, which an idle kept connection would hold up).

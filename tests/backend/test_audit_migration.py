@@ -16,7 +16,7 @@ def test_existing_records_get_the_team_of_their_export_channel_or_camera(transac
     from audit.models import AuditRecord
     from exports.models import Export
     from notifications import services as notification_services
-    from surveillance import services
+    from surveillance.cameras import services
     from teams.services import personal_team_of, team_create
 
     carol = make_user("carol")

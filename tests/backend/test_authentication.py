@@ -4,7 +4,7 @@ import pytest
 
 from backend.conftest import client_for
 from support.django_fixtures import PASSWORD
-from surveillance import selectors
+from surveillance.cameras import selectors
 
 pytestmark = pytest.mark.django_db
 

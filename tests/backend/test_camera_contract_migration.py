@@ -36,7 +36,7 @@ def test_stored_zones_without_intrusion_become_explicit_intrusion_zones():
 
 
 def test_a_camera_stores_its_zones_with_every_key(alice):
-    from surveillance.services import camera_create
+    from surveillance.cameras.services import camera_create
 
     camera = camera_create(
         user=alice,

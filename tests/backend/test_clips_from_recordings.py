@@ -17,7 +17,7 @@ from recordings.models import RecordingSegment
 from backend.images import files_under
 from backend.test_recordings import T0, _segment, iso, ms, put_segment
 from support.clips import make_mp4
-from surveillance import services
+from surveillance.events import services
 from surveillance.models import Alert, Clip
 
 SEGMENT = 4.0  # seconds per test segment; make_mp4 puts a keyframe every second (10 frames at 10 fps)

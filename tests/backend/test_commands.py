@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from backend.images import files_under, jpeg_base64
-from surveillance import services
+from surveillance.events import services
 from surveillance.models import Alert, Camera
 
 pytestmark = pytest.mark.django_db

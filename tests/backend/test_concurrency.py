@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from backend.images import files_under, jpeg_base64
-from surveillance import selectors
+from surveillance.cameras import selectors
 from surveillance.models import Alert
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]

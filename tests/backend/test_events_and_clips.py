@@ -14,7 +14,8 @@ from django.utils import timezone
 from backend.event_objects import T0, at, seen_object
 from backend.images import files_under, jpeg_base64
 from support.clips import make_mp4
-from surveillance import metrics, services
+from surveillance import metrics
+from surveillance.events import services
 from surveillance.models import Alert, Clip
 
 OBJECT = seen_object()

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 from prometheus_client.parser import text_string_to_metric_families
 
-from surveillance import services
+from surveillance.cameras import services
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from surveillance import live, services
+from surveillance.cameras import live, services
 
 KEY = "k" * 32
 

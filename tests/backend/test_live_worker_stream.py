@@ -1,4 +1,4 @@
-"""The backend's end of a worker's live stream (``surveillance.live.WorkerStream``) over real loopback
+"""The backend's end of a worker's live stream (``surveillance.cameras.live.WorkerStream``) over real loopback
 sockets and a real event loop: how a session ends decides whether the next one is watched at all.
 
 The bug this guards: a relay cancelled while it waited to send (a slow viewer, a wall's tiles closed at
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from surveillance.live import WorkerStream
+from surveillance.cameras.live import WorkerStream
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_a_session_closed_while_its_relay_waits_to_send_leaves_nothing_in_the_lo
         assert await asyncio.wait_for(anext(chunks), 2)
         assert loop._selector.get_key(number)  # type: ignore[attr-defined]  # watched while it streams
         # The relay now waits to send that chunk, and is cancelled there: the generator stays at its
-        # yield, and the response is closed (surveillance.live_ws does it from a worker thread).
+        # yield, and the response is closed (surveillance.cameras.live_ws does it from a worker thread).
         await asyncio.to_thread(first.close)
         await asyncio.sleep(0.1)  # what the close scheduled on the loop runs
         with pytest.raises(KeyError):

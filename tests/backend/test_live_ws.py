@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from surveillance.live_ws import origin_allowed, stream_path
+from surveillance.cameras.live_ws import origin_allowed, stream_path
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from backend.conftest import client_for
 from backend.event_objects import at, seen_object
 from backend.images import jpeg_base64
 from support.clips import make_mp4
-from surveillance import services
+from surveillance.cameras import services
 from surveillance.models import Alert, Clip
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_backend")]

@@ -8,7 +8,7 @@ import pytest
 
 from support import mp4_bombs
 from support.clips import make_mp4
-from surveillance.mp4_boxes import BoxError, check_boxes
+from surveillance.events.mp4_boxes import BoxError, check_boxes
 
 MAX_SECONDS = 3 * 3600
 

@@ -17,7 +17,7 @@ from recordings.models import RecordingSegment, StreamOutage
 from backend.images import files_under
 from support.clips import make_mp4
 from support.mp4_bombs import build
-from surveillance import services as camera_services
+from surveillance.cameras import services as camera_services
 from surveillance.models import Alert
 
 # Whole milliseconds (a segment's key in its URL), an hour ago: inside every accepted window.

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from backend.images import jpeg_base64
-from surveillance import reviews, services
+from surveillance.events import reviews, services
 from surveillance.models import Alert, AlertReview
 
 

@@ -1,4 +1,4 @@
-"""Where "left to review since the last shift" begins (surveillance.shifts), pure: no database."""
+"""Where "left to review since the last shift" begins (surveillance.events.shifts), pure: no database."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from cctv_backend.env import env_clock_times
-from surveillance.shifts import last_shift_start
+from surveillance.events.shifts import last_shift_start
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY_AND_NIGHT = [time(6), time(18)]

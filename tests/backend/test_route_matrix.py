@@ -25,7 +25,7 @@ from backend.test_audit import read_all
 from exports.models import Export
 from notifications import services as notification_services
 from notifications.models import Delivery
-from surveillance import services
+from surveillance.events import services
 
 # Routes anyone may call: probes, metrics, token login, and HTML login/logout pages; "redoc" is the old
 # ReDoc address, now only a redirect to the API docs (which ask for credentials themselves).

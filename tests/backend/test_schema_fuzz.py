@@ -26,7 +26,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.generation import GenerationMode
 
 from backend.images import jpeg_base64
-from surveillance import services
+from surveillance.events import services
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 SHARDS = 6

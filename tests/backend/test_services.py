@@ -1,4 +1,5 @@
-"""surveillance.services: camera writes, heartbeats, idempotent ingest, acknowledgement, purge."""
+"""surveillance.cameras.services and surveillance.events.services: camera writes,
+heartbeats, idempotent ingest, acknowledgement, purge."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,10 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from backend.images import files_under, jpeg_base64
-from surveillance import metrics, selectors, services
+from surveillance import metrics
+from surveillance.accounts import services as account_services
+from surveillance.accounts.tokens import token_matches
+from surveillance.cameras import selectors
+from surveillance.cameras import services as camera_services
 from surveillance.errors import IdempotencyConflict, SnapshotTooLarge
+from surveillance.events import services as event_services
 from surveillance.models import Alert, Camera
-from surveillance.tokens import token_matches
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +30,7 @@ def counter(metric, **labels) -> float:
 
 def test_camera_create_stores_the_detection_config(alice):
     zones = [{"name": "door", "points": [[0, 0], [0.5, 0], [0.5, 0.5]], "intrusion": True, "exclusive": True}]
-    camera = services.camera_create(
+    camera = camera_services.camera_create(
         user=alice, name="Door", rtsp_url="rtsp://cam/1", alert_types=["fire"], frame_skip=5, zones=zones
     )
     camera.refresh_from_db()
@@ -35,7 +40,7 @@ def test_camera_create_stores_the_detection_config(alice):
 
 def test_camera_create_refuses_a_non_rtsp_url_and_a_duplicate_name_and_writes_nothing(alice, alice_camera):
     with pytest.raises(ValidationError) as error:
-        services.camera_create(user=alice, name=alice_camera.name, rtsp_url="http://cam/1")
+        camera_services.camera_create(user=alice, name=alice_camera.name, rtsp_url="http://cam/1")
     assert set(error.value.message_dict) == {"rtsp_url", "__all__"}
     assert "You already have a camera with this name." in error.value.message_dict["__all__"]
     assert Camera.objects.count() == 1
@@ -47,29 +52,29 @@ def test_two_users_may_use_the_same_camera_name(alice_camera, bob, make_camera):
 
 def test_camera_update_validates_and_saves_only_what_changed(alice_camera):
     before = alice_camera.updated_at
-    services.camera_update(camera=alice_camera, name=alice_camera.name)
+    camera_services.camera_update(camera=alice_camera, name=alice_camera.name)
     alice_camera.refresh_from_db()
     assert alice_camera.updated_at == before
-    services.camera_update(camera=alice_camera, confidence_threshold=0.7)
+    camera_services.camera_update(camera=alice_camera, confidence_threshold=0.7)
     assert Camera.objects.get().confidence_threshold == 0.7
     with pytest.raises(ValidationError, match="rtsp"):
-        services.camera_update(camera=alice_camera, rtsp_url="ftp://nope")
+        camera_services.camera_update(camera=alice_camera, rtsp_url="ftp://nope")
     assert Camera.objects.get().rtsp_url.startswith("rtsp://")
 
 
 def test_camera_update_refuses_fields_users_do_not_set(alice_camera):
     with pytest.raises(TypeError, match="stream_state"):
-        services.camera_update(camera=alice_camera, stream_state="up")
+        camera_services.camera_update(camera=alice_camera, stream_state="up")
 
 
 def test_camera_set_active_toggles_the_flag(alice_camera):
-    services.camera_set_active(camera=alice_camera, active=False)
+    camera_services.camera_set_active(camera=alice_camera, active=False)
     assert not Camera.objects.get().is_active
 
 
 def test_rotating_the_ingest_token_invalidates_the_old_one(alice_camera):
     old = selectors.camera_ingest_token(camera=alice_camera)
-    new = services.camera_rotate_ingest_token(camera=alice_camera)
+    new = camera_services.camera_rotate_ingest_token(camera=alice_camera)
     camera = Camera.objects.get()
     assert new != old
     assert token_matches(new, camera.pk, camera.ingest_token_nonce)
@@ -78,7 +83,7 @@ def test_rotating_the_ingest_token_invalidates_the_old_one(alice_camera):
 
 def test_a_heartbeat_records_the_worker_status_without_touching_updated_at(alice_camera, settings):
     updated_at = Camera.objects.get().updated_at
-    services.camera_record_heartbeat(camera=alice_camera, stream_state="up", fps=12.5, now=NOW)
+    camera_services.camera_record_heartbeat(camera=alice_camera, stream_state="up", fps=12.5, now=NOW)
     camera = Camera.objects.get()
     assert (camera.stream_state, camera.fps, camera.last_heartbeat_at) == ("up", 12.5, NOW)
     assert camera.updated_at == updated_at
@@ -89,7 +94,7 @@ def test_a_heartbeat_records_the_worker_status_without_touching_updated_at(alice
 def test_camera_delete_removes_its_alerts_and_their_files(alice_camera, media_root):
     ingest(alice_camera)
     assert files_under(media_root)
-    services.camera_delete(camera=alice_camera)
+    camera_services.camera_delete(camera=alice_camera)
     assert (Camera.objects.count(), Alert.objects.count(), files_under(media_root)) == (0, 0, [])
 
 
@@ -105,7 +110,7 @@ def ingest(camera, **overrides):
         "image_base64": jpeg_base64(),
     }
     arguments.update(overrides)
-    return services.alert_ingest(**arguments)
+    return event_services.alert_ingest(**arguments)
 
 
 def test_an_alert_is_stored_with_its_snapshot_as_a_file(alice_camera, media_root):
@@ -186,8 +191,8 @@ def test_ingest_counts_alerts_by_type(alice_camera):
 
 def test_acknowledging_keeps_the_first_who_and_when(alice, bob, alice_camera):
     alert, _ = ingest(alice_camera)
-    services.alert_acknowledge(alert=alert, user=alice, now=NOW)
-    services.alert_acknowledge(alert=alert, user=bob, now=NOW + timedelta(hours=1))
+    event_services.alert_acknowledge(alert=alert, user=alice, now=NOW)
+    event_services.alert_acknowledge(alert=alert, user=bob, now=NOW + timedelta(hours=1))
     alert.refresh_from_db()
     assert (alert.acknowledged, alert.acknowledged_by, alert.acknowledged_at) == (True, alice, NOW)
 
@@ -195,26 +200,26 @@ def test_acknowledging_keeps_the_first_who_and_when(alice, bob, alice_camera):
 def test_bulk_acknowledge_touches_only_the_users_own_unacknowledged_alerts(alice, alice_camera, bob_camera):
     mine = [ingest(alice_camera)[0].pk for _ in range(3)]
     theirs = ingest(bob_camera)[0].pk
-    assert services.alerts_acknowledge(user=alice, alert_ids=[*mine, theirs]) == 3
-    assert services.alerts_acknowledge(user=alice, alert_ids=mine) == 0
+    assert event_services.alerts_acknowledge(user=alice, alert_ids=[*mine, theirs]) == 3
+    assert event_services.alerts_acknowledge(user=alice, alert_ids=mine) == 0
     assert not Alert.objects.get(pk=theirs).acknowledged
 
 
 def test_purge_deletes_old_alerts_and_their_files_and_keeps_recent_ones(alice_camera, media_root):
     ingest(alice_camera, occurred_at=NOW - timedelta(days=40))
     recent, _ = ingest(alice_camera, occurred_at=NOW - timedelta(days=1))
-    assert services.alerts_purge(older_than=NOW - timedelta(days=30)) == 1
+    assert event_services.alerts_purge(older_than=NOW - timedelta(days=30)) == 1
     assert list(Alert.objects.values_list("pk", flat=True)) == [recent.pk]
     assert files_under(media_root) == [media_root / recent.snapshot.name]
 
 
 def test_the_operator_group_holds_exactly_the_active_cameras_permission(db):
-    group = services.operator_group_ensure()
+    group = account_services.operator_group_ensure()
     assert [p.codename for p in group.permissions.all()] == ["view_active_cameras"]
-    assert services.operator_group_ensure() == group
+    assert account_services.operator_group_ensure() == group
 
 
 def test_operator_token_create_is_idempotent_unless_rotated(db):
-    token = services.operator_token_create(username="op")
-    assert services.operator_token_create(username="op") == token
-    assert services.operator_token_create(username="op", rotate=True) != token
+    token = account_services.operator_token_create(username="op")
+    assert account_services.operator_token_create(username="op") == token
+    assert account_services.operator_token_create(username="op", rotate=True) != token

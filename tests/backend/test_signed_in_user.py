@@ -1,12 +1,12 @@
-"""surveillance.users.signed_in_user: the user of a view behind IsUser or login_required, or 403."""
+"""surveillance.accounts.users.signed_in_user: the user of a view behind IsUser or login_required, or 403."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 
-from surveillance.authentication import CameraPrincipal
-from surveillance.users import signed_in_user
+from surveillance.accounts.authentication import CameraPrincipal
+from surveillance.accounts.users import signed_in_user
 
 pytestmark = pytest.mark.django_db
 

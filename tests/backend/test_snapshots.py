@@ -1,4 +1,4 @@
-"""surveillance.snapshots: base64 decoding and Pillow verification of alert snapshots (pure)."""
+"""surveillance.events.snapshots: base64 decoding and Pillow verification of alert snapshots (pure)."""
 
 import base64
 import io
@@ -9,7 +9,7 @@ from PIL import Image
 
 from backend.images import jpeg_bytes
 from surveillance.errors import SnapshotTooLarge
-from surveillance.snapshots import decode_base64, snapshot_from_base64, verify_image
+from surveillance.events.snapshots import decode_base64, snapshot_from_base64, verify_image
 
 
 def b64(data: bytes) -> str:

@@ -1,6 +1,6 @@
-"""surveillance.tokens: the ingest token scheme (HMAC of the camera's nonce under SECRET_KEY)."""
+"""surveillance.accounts.tokens: the ingest token scheme (HMAC of the camera's nonce under SECRET_KEY)."""
 
-from surveillance.tokens import camera_id_of, ingest_token_for, token_matches
+from surveillance.accounts.tokens import camera_id_of, ingest_token_for, token_matches
 
 
 def test_a_token_names_its_camera_and_matches_only_its_nonce():

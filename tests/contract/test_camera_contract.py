@@ -34,13 +34,13 @@ from cctv_worker.decisions.alert_types import ALERT_TYPES as WORKER_ALERT_TYPES
 from cctv_worker.live_settings import LIVE_SETTINGS as WORKER_LIVE_SETTINGS
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from surveillance import validators
-from surveillance.models import DETECTION_FIELDS, LIVE_DETECTION_FIELDS, AlertType, Camera
-from surveillance.serializers import (
+from surveillance.cameras.serializers import (
     ActiveCameraOutputSerializer,
     CameraInputSerializer,
     CameraOutputSerializer,
     ZoneSerializer,
 )
+from surveillance.models import DETECTION_FIELDS, LIVE_DETECTION_FIELDS, AlertType, Camera
 
 REFERENCE = reference_settings()
 NAMES = sorted(REFERENCE)

@@ -28,8 +28,8 @@ from cctv_operator.runtimes.local.runtime import LocalRuntime
 from cctv_operator.sync.answer import parse_answer
 from cctv_worker.config import WorkerConfig
 from cctv_worker.decisions.object_filters import ObjectFilter
+from surveillance.cameras.serializers import ActiveCameraOutputSerializer, CameraInputSerializer
 from surveillance.models import AlertType, Camera
-from surveillance.serializers import ActiveCameraOutputSerializer, CameraInputSerializer
 
 REFERENCE = reference_settings()
 REFERENCE_ZONE_POINTS = reference_zone()["points"].max_items

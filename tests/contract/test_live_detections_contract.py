@@ -10,7 +10,7 @@ from cctv_worker.decisions.filters import Candidate
 from cctv_worker.decisions.tracking import Track
 from cctv_worker.detect.base import Detection
 from cctv_worker.live_detections import MAX_OBJECTS, detections_body
-from surveillance import live
+from surveillance.cameras import live
 
 
 def test_both_sides_bound_the_objects_alike():

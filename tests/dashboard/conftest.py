@@ -8,7 +8,8 @@ import pytest
 from browser_support import chromium
 from dashboard_support import snapshot_base64
 
-from surveillance import services
+from surveillance.cameras import services as camera_services
+from surveillance.events import services as event_services
 from surveillance.models import Alert, Camera
 
 
@@ -36,7 +37,7 @@ def _snapshots_in_tmp(media_root):
 @pytest.fixture
 def make_camera():
     def make(user, name: str = "Front door", url: str = "rtsp://admin:s3cret@10.0.0.5:554/stream1", **config):
-        return services.camera_create(user=user, name=name, rtsp_url=url, **config)
+        return camera_services.camera_create(user=user, name=name, rtsp_url=url, **config)
 
     return make
 
@@ -52,7 +53,7 @@ def make_alert():
         image: bool = True,
         detections: list | None = None,
     ) -> Alert:
-        alert, _ = services.alert_ingest(
+        alert, _ = event_services.alert_ingest(
             camera=camera,
             alert_type=alert_type,
             confidence=confidence,

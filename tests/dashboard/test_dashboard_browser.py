@@ -25,9 +25,9 @@ from playwright.sync_api import Page, expect
 
 from support.clock import iso, recent
 from support.django_fixtures import PASSWORD
-from surveillance import services
+from surveillance.cameras import services
+from surveillance.cameras.selectors import camera_ingest_token
 from surveillance.models import Alert, Camera
-from surveillance.selectors import camera_ingest_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

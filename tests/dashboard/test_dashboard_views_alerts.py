@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.views import alerts as alert_views
-from surveillance import services
+from surveillance.events import services
 
 FEED = reverse("dashboard:index")
 POLL = reverse("dashboard:alert-poll")

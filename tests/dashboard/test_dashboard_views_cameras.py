@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from surveillance import services
+from surveillance.cameras import services
 from surveillance.models import DETECTION_FIELDS, LIVE_DETECTION_FIELDS, STREAM_FIELDS, Camera
 
 VALID = {

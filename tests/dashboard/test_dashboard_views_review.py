@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from surveillance import reviews
+from surveillance.events import reviews
 from surveillance.models import Alert, AlertReview
 
 FEED = reverse("dashboard:index")

@@ -52,7 +52,7 @@ MAX_ACTIVE_CAMERAS_PER_USER = env_int("MAX_ACTIVE_CAMERAS_PER_USER", 32, minimum
 # past CLIP_MAX_SECONDS is refused (400) as not one event's clip.
 CLIP_MAX_BYTES = env_int("CLIP_MAX_BYTES", 200 * 1024 * 1024, minimum=64 * 1024)
 CLIP_MAX_SECONDS = env_int("CLIP_MAX_SECONDS", 3 * 3600, minimum=10)
-# The address space of the child process that opens a clip with FFmpeg (surveillance.clip_probe): a
+# The address space of the child process that opens a clip with FFmpeg (surveillance.events.clip_probe): a
 # hostile file makes that child fail, never the backend's own process grow.
 CLIP_CHECK_MEMORY_BYTES = env_int("CLIP_CHECK_MEMORY_BYTES", 1024 * 1024 * 1024, minimum=256 * 1024 * 1024)
 # Clips checked at once per backend process (each check reads the file's packets); more answer 503.
@@ -74,7 +74,7 @@ REQUEST_BODY_GRACE_SECONDS = env_float("REQUEST_BODY_GRACE_SECONDS", 30.0, minim
 REQUEST_BODY_MIN_RATE = env_int("REQUEST_BODY_MIN_RATE", 16 * 1024, minimum=1)
 REQUEST_BODY_MAX_SECONDS = env_float("REQUEST_BODY_MAX_SECONDS", 900.0, minimum=1, maximum=86_400)
 
-# Live view (surveillance.live): the networks a worker's reported live address may lie in (the backend
+# Live view (surveillance.cameras.live): the networks a worker's reported live address may lie in (the backend
 # dials it, so a worker cannot point it elsewhere; link-local, where cloud metadata lives, is not in the
 # default), live streams one server process proxies at once (more answer 503), and how long the backend
 # waits for a worker to answer.

@@ -23,5 +23,5 @@ EXPORT_STALE_SECONDS = env_int("EXPORT_STALE_SECONDS", 300, minimum=30, maximum=
 PLAYBACK_REMUX_CONCURRENCY = env_int("PLAYBACK_REMUX_CONCURRENCY", 4, minimum=1, maximum=64)
 # When shifts start, as local times of day (TIME_ZONE): the dashboard's and the API's count of events left
 # to review covers the last shift (the one before the shift in progress) and the current one, so whoever
-# takes over sees what the previous shift left undone (surveillance.shifts).
+# takes over sees what the previous shift left undone (surveillance.events.shifts).
 REVIEW_SHIFT_STARTS = env_clock_times("REVIEW_SHIFT_STARTS", ["06:00", "18:00"])

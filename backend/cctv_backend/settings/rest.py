@@ -6,14 +6,14 @@ from cctv_backend.settings.security import NUM_PROXIES
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Camera ingest tokens (cam_<id>_...) first: they share the "Token" keyword with user tokens.
-        "surveillance.authentication.CameraIngestTokenAuthentication",
+        "surveillance.accounts.authentication.CameraIngestTokenAuthentication",
         # Users' own API tokens (pat_<id>_<secret>, issue 25): read-only or full, with an expiry.
         "api_tokens.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Users only: a camera's ingest token is let into send-alert and heartbeat by those views alone.
-    "DEFAULT_PERMISSION_CLASSES": ["surveillance.permissions.IsUser"],
+    "DEFAULT_PERMISSION_CLASSES": ["surveillance.accounts.permissions.IsUser"],
     # One JSON parser with depth and size limits (400/413, never 500); forms for the browsable clients.
     "DEFAULT_PARSER_CLASSES": [
         "surveillance.parsers.BoundedJSONParser",
@@ -41,7 +41,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its docs pages need a signed-in user (session from /admin/ or /dashboard/, or a user
     # token); a camera's ingest token is not a user.
-    "SERVE_PERMISSIONS": ["surveillance.permissions.IsUser"],
+    "SERVE_PERMISSIONS": ["surveillance.accounts.permissions.IsUser"],
     # Swagger UI's assets come from drf-spectacular-sidecar: no CDN (no ReDoc page: surveillance/urls.py).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -24,14 +24,14 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_CLIENT_IP_CALLABLE = "surveillance.login_throttle.client_ip"
-AXES_LOCKOUT_CALLABLE = "surveillance.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "surveillance.accounts.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "surveillance.accounts.login_throttle.lockout_response"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 # Successful logins are not logged as rows (the access log table would grow with every API login).
 AXES_DISABLE_ACCESS_LOG = True
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out client before any password is checked.
-    "surveillance.login_throttle.LoginThrottleBackend",
+    "surveillance.accounts.login_throttle.LoginThrottleBackend",
     # Passwords only while LOCAL_PASSWORDS is on (settings.sso).
     *(["django.contrib.auth.backends.ModelBackend"] if LOCAL_PASSWORDS else []),
     *(["sso.oidc.OidcBackend"] if OIDC_ENABLED else []),

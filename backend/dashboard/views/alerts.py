@@ -21,11 +21,12 @@ from dashboard import teams as current
 from dashboard.forms import AlertFilterForm
 from dashboard.paging import page_before
 from dashboard.presentation import TIMELINE_HOURS, detection_boxes, object_groups, timeline_bars
-from surveillance import reviews, services
 from surveillance.access import Action
+from surveillance.accounts.users import signed_in_user
+from surveillance.cameras.selectors import cameras_of
+from surveillance.events import reviews, services
+from surveillance.events.selectors import alert_of, alerts_of
 from surveillance.ids import parse_id
-from surveillance.selectors import alert_of, alerts_of, cameras_of
-from surveillance.users import signed_in_user
 
 # Alerts per page of the feed, and most alerts one poll returns (a burst beyond that shows on reload).
 PAGE_SIZE = 48

@@ -21,11 +21,11 @@ from dashboard import selectors
 from dashboard import teams as current
 from dashboard.forms import CAMERA_FIELDS, CameraForm
 from dashboard.presentation import STATE_LABELS, camera_state
-from surveillance import services
 from surveillance.access import Action
+from surveillance.accounts.users import signed_in_user
+from surveillance.cameras import services
+from surveillance.cameras.selectors import camera_of
 from surveillance.models import Camera, default_alert_types
-from surveillance.selectors import camera_of
-from surveillance.users import signed_in_user
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 from dashboard import teams as current
 from dashboard.live_forms import WallLayoutForm
 from surveillance.access import Action
+from surveillance.accounts.services import wall_layout_save
+from surveillance.accounts.users import signed_in_user
+from surveillance.cameras.selectors import camera_of, cameras_of
 from surveillance.models import WallLayout
-from surveillance.selectors import camera_of, cameras_of
-from surveillance.services import wall_layout_save
-from surveillance.users import signed_in_user
 
 
 @login_required

@@ -21,8 +21,8 @@ from notifications.models import Channel, Delivery
 from notifications.senders import send as send_message
 from notifications.serializers import mask_url
 from surveillance.access import Action
-from surveillance.selectors import cameras_of
-from surveillance.users import signed_in_user
+from surveillance.accounts.users import signed_in_user
+from surveillance.cameras.selectors import cameras_of
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET
 
 from dashboard import charts, selectors
 from dashboard import teams as current
+from surveillance.accounts.users import signed_in_user
 from surveillance.models import AlertType
-from surveillance.users import signed_in_user
 
 DAYS = 30
 # Cameras in the per-camera chart; the rest are counted in a note under it.

@@ -28,8 +28,8 @@ from audit.services import audit_object
 from dashboard import teams as current
 from dashboard.group_forms import CameraGroupForm
 from dashboard.team_groups import camera_choices, group_rows
+from surveillance.accounts.users import signed_in_user
 from surveillance.ids import parse_id
-from surveillance.users import signed_in_user
 from teams import selectors, service_accounts, services
 from teams.models import TEAM_NAME_MAX_LENGTH, Team
 from teams.permissions import Action, Role, role_allows

@@ -14,10 +14,10 @@ from django.shortcuts import render
 from dashboard import teams as current
 from surveillance import access
 from surveillance.access import Action
+from surveillance.accounts.users import signed_in_user
+from surveillance.cameras.selectors import camera_of, cameras_of
 from surveillance.ids import parse_id
 from surveillance.models import Camera
-from surveillance.selectors import camera_of, cameras_of
-from surveillance.users import signed_in_user
 
 # Cameras played in sync with the page's own (?with=ID, repeated): four players in all at most, what one
 # screen shows legibly and what a browser decodes at once without dropping frames.

@@ -19,7 +19,7 @@ from api_tokens import selectors, services
 from api_tokens.models import NAME_MAX_LENGTH, TokenScope
 from audit.actions import AuditAction
 from audit.services import audit_object
-from surveillance.users import signed_in_user
+from surveillance.accounts.users import signed_in_user
 
 
 class TokenForm(forms.Form):

@@ -15,10 +15,10 @@ from audit.actions import AuditAction
 from audit.services import audit_object
 from dashboard import selectors
 from dashboard.forms import ZonesForm
-from surveillance import services
 from surveillance.access import Action
-from surveillance.selectors import camera_of
-from surveillance.users import signed_in_user
+from surveillance.accounts.users import signed_in_user
+from surveillance.cameras import services
+from surveillance.cameras.selectors import camera_of
 
 
 @login_required

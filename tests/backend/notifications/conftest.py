@@ -12,7 +12,7 @@ from cctv_common.network_policy import parse_networks
 from notifications import services
 from notifications.dispatcher import Dispatcher
 from support.receiver import WebhookReceiver
-from surveillance import services as surveillance_services
+from surveillance.events import services as surveillance_services
 
 
 class Clock:

@@ -179,7 +179,7 @@ def test_an_alert_that_rolls_back_leaves_no_notification(alice, alice_camera):
 
     from backend.images import jpeg_base64
     from notifications import services
-    from surveillance import services as surveillance_services
+    from surveillance.events import services as surveillance_services
 
     services.channel_create(user=alice, kind="email", name="mail", addresses=["a@b.example"])
     with pytest.raises(RuntimeError), transaction.atomic():

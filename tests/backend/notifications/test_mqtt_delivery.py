@@ -10,7 +10,7 @@ import pytest
 from notifications import services
 from notifications.models import Delivery, DeliveryStatus
 from support.mosquitto import Mosquitto, Subscriber
-from surveillance import services as surveillance_services
+from surveillance.cameras import services as surveillance_services
 
 
 @pytest.fixture

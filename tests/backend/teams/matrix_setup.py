@@ -19,7 +19,9 @@ from api_tokens.services import service_account_create_with_token
 from exports.models import Export
 from notifications import services as notification_services
 from notifications.models import Delivery
-from surveillance import selectors, services
+from surveillance.cameras import selectors
+from surveillance.cameras import services as camera_services
+from surveillance.events import services as event_services
 from teams.services import camera_group_create, member_add, team_create
 
 MARK = "zq7secret"  # in every row of T: an answer that holds it shows T's rows
@@ -55,26 +57,28 @@ for role in ("admin", "operator", "viewer", "auditor", "removed"):
 outsider = User.objects.create_user(username="u-owner", password="x-unused-password-1")
 other = team_create(user=outsider, name="U")
 out["principals"]["outsider"] = principal(outsider)
-u_camera = services.camera_create(
+u_camera = camera_services.camera_create(
     user=outsider, team=other.pk, name="U cam", rtsp_url="rtsp://10.0.0.2/u", is_active=True
 )
 out["ingest_token"] = selectors.camera_ingest_token(camera=u_camera)
 
-camera = services.camera_create(
+camera = camera_services.camera_create(
     user=owner, team=team.pk, name=f"{MARK} cam", rtsp_url=f"rtsp://{MARK}:pw@10.0.0.3/t", is_active=True
 )
-alert, _ = services.alert_ingest(
+alert, _ = event_services.alert_ingest(
     camera=camera, alert_type="person", confidence=0.9, image_base64=jpeg(), description=f"{MARK} alert"
 )
 channel = notification_services.channel_create(
     user=owner, team=team.pk, kind="email", name=f"{MARK} channel", addresses=["guard@example.com"]
 )
-services.alert_ingest(camera=camera, alert_type="fire", confidence=0.8, image_base64=jpeg(), description=MARK)
+event_services.alert_ingest(
+    camera=camera, alert_type="fire", confidence=0.8, image_base64=jpeg(), description=MARK
+)
 delivery = Delivery.objects.filter(channel=channel).first()
 moment = timezone.now()
 export = Export.objects.create(user=owner, camera=camera, name=f"{MARK} export", start=moment, end=moment)
 # The narrowed admin's camera: in T, in their group, no mark (what they may reach must not hold one).
-inside = services.camera_create(
+inside = camera_services.camera_create(
     user=owner, team=team.pk, name="inside cam", rtsp_url="rtsp://10.0.0.6/inside", is_active=True
 )
 group = camera_group_create(team=team, name=f"{MARK} group", cameras=[inside.pk])

@@ -12,8 +12,8 @@ from rest_framework.authtoken.models import Token
 
 from backend.conftest import client_for
 from backend.images import jpeg_base64
-from surveillance import services
 from surveillance.access import viewer_ids
+from surveillance.events import services
 from teams.models import CameraGroup
 from teams.services import camera_group_create, member_add, team_create
 

@@ -11,7 +11,7 @@ import requests
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 
-from surveillance import services
+from surveillance.cameras import services
 from teams.models import Membership, ServiceAccount, Team
 from teams.services import member_add, personal_team_of, team_create
 

@@ -164,7 +164,7 @@ def test_a_teams_channels_hear_about_the_teams_cameras_only(alice, shared, bob, 
     from backend.images import jpeg_base64
     from notifications import services as notification_services
     from notifications.models import Delivery
-    from surveillance import services
+    from surveillance.events import services
 
     member_add(team=shared, username="bob", role="admin")
     camera = make_camera(alice, name="Shared", team=shared.pk)

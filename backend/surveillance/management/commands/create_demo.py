@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from surveillance import services
+from surveillance.cameras import services
 from surveillance.models import Camera
 
 

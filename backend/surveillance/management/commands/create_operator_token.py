@@ -5,7 +5,7 @@ Prints only the token on stdout so scripts can capture it: ``TOKEN=$(manage.py c
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from surveillance import services
+from surveillance.accounts import services
 
 
 class Command(BaseCommand):

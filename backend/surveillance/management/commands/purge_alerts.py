@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from surveillance import services
+from surveillance.events import services
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The review API (issue 24): thin views over ``surveillance.reviews``.
+"""The review API (issue 24): thin views over ``surveillance.events.reviews``.
 
 - ``POST /api/alerts/<id>/review/``: the caller has reviewed the alert (idempotent); ``DELETE``: not.
 - ``POST /api/alerts/review/ {"ids": [...]}``: several at once; answers how many changed.
@@ -14,15 +14,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from surveillance import reviews, selectors
 from surveillance.access import Action
-from surveillance.serializers import (
+from surveillance.accounts.users import signed_in_user
+from surveillance.events import reviews, selectors
+from surveillance.events.serializers import (
     AlertOutputSerializer,
     AlertsAcknowledgeInputSerializer,
     AlertsReviewOutputSerializer,
     AlertsToReviewOutputSerializer,
 )
-from surveillance.users import signed_in_user
 
 
 class AlertReviewApi(APIView):

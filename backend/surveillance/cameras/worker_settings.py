@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Max
 
+from surveillance.cameras.serializers import ActiveCameraOutputSerializer
 from surveillance.models import (
     DETECTION_FIELDS,
     LIVE_DETECTION_FIELDS,
@@ -19,7 +20,6 @@ from surveillance.models import (
     Camera,
     EventStatus,
 )
-from surveillance.serializers import ActiveCameraOutputSerializer
 
 #: Open events handed over at most (one per alert type is the worker's own bound).
 MAX_HANDOVER_EVENTS = 16

@@ -1,9 +1,9 @@
 """The decode check of an uploaded clip, run in a child process with a memory bound.
 
-``surveillance.clips`` starts ``python -m surveillance.clip_probe <path> <max_seconds>`` under an address
-space limit (CLIP_CHECK_MEMORY_BYTES): FFmpeg parsing a hostile file can then fail, but never grow the
-backend's own process. No Django here (a quick start); it prints one JSON object, the facts or the
-reason the clip is refused.
+``surveillance.events.clips`` starts ``python -m surveillance.events.clip_probe <path> <max_seconds>`` under
+an address space limit (CLIP_CHECK_MEMORY_BYTES): FFmpeg parsing a hostile file can then fail, but never grow
+the backend's own process. No Django here (a quick start); it prints one JSON object, the facts or the reason
+the clip is refused.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from surveillance import media_store, selectors
+from surveillance import media_store
+from surveillance.events import selectors
 
 
 def caller(request: HttpRequest) -> User | None:

@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from surveillance import shifts
 from surveillance.access import Action, alerts_visible_to
+from surveillance.events import shifts
 from surveillance.models import Alert, AlertReview
 
 # The annotation AlertOutputSerializer reads (``reviewed``): set by ``with_review_state``.
@@ -61,7 +61,7 @@ def alert_unreview(*, user: User, alert: Alert) -> None:
 
 
 def review_backlog_since(now: datetime) -> datetime:
-    """Where the "left to review since the last shift" count begins (surveillance.shifts)."""
+    """Where the "left to review since the last shift" count begins (surveillance.events.shifts)."""
     starts = [shifts.parse_clock_time(value) for value in settings.REVIEW_SHIFT_STARTS]
     return shifts.last_shift_start(now, starts=starts, zone=timezone.get_current_timezone())
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rest_framework import authentication, exceptions
 
-from surveillance import tokens
+from surveillance.accounts import tokens
 from surveillance.models import Camera
 
 

@@ -1,4 +1,4 @@
-"""Event clips: is an upload a real MP4 video (bounded check), and the range responses that serve them.
+"""Event clips: is an upload a real MP4 video (bounded check), and when did a clip start.
 
 The check runs FFmpeg (PyAV) on bytes from the network, so it is bounded: the size is capped before
 anything is read (CLIP_MAX_BYTES); a box walker (``mp4_boxes``) refuses declared tables and boxes larger
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -21,17 +20,18 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from surveillance import metrics, mp4_boxes
+from surveillance import metrics
 from surveillance.errors import ApplicationError, Refusal
+from surveillance.events import mp4_boxes
 
-_BACKEND_DIR = str(Path(__file__).resolve().parents[1])
+_BACKEND_DIR = str(Path(__file__).resolve().parents[2])  # backend/, for the child's ``-m``
 _PROBE_TIMEOUT_SECONDS = 30
 
 _slots = threading.BoundedSemaphore(settings.CLIP_CHECK_CONCURRENCY)
@@ -95,7 +95,7 @@ def _probe_in_child(path: Path, max_seconds: float) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([_BACKEND_DIR, os.environ.get("PYTHONPATH", "")])}
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "surveillance.clip_probe", str(path), str(max_seconds)],
+            [sys.executable, "-m", "surveillance.events.clip_probe", str(path), str(max_seconds)],
             capture_output=True,
             timeout=_PROBE_TIMEOUT_SECONDS,
             preexec_fn=bound_memory,
@@ -145,37 +145,3 @@ def clip_started_at(*, segment: int, header: str | None) -> datetime | None:
     except ValidationError as error:
         raise BadRequest({"X-Clip-Started-At": error.messages}) from None
     return value
-
-
-# --- range requests ----------------------------------------------------------------------------------
-
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_MAX_OFFSET_DIGITS = 18
-
-
-def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
-    """The one byte range asked for as ``(first, last)`` inclusive; None: the whole file; False:
-    unsatisfiable (416). Several ranges in one request are answered with the whole file (allowed)."""
-    if not header:
-        return None
-    match = _RANGE.match(header.strip())
-    if match is None:
-        return None
-    start, end = match.groups()
-    if not start and not end:
-        return None
-    # Python refuses to read numbers of more than 4300 digits (a 500); no file has 19-digit offsets.
-    if len(start) > _MAX_OFFSET_DIGITS:
-        return False
-    if len(end) > _MAX_OFFSET_DIGITS:
-        end = str(size)  # past the end: up to the last byte (a suffix: the whole file)
-    if not start:  # the last N bytes
-        length = int(end)
-        if length == 0:
-            return False
-        return max(0, size - length), size - 1
-    first = int(start)
-    last = min(int(end), size - 1) if end else size - 1
-    if first >= size or last < first:
-        return False
-    return first, last

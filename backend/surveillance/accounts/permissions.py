@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from surveillance.authentication import CameraPrincipal
-from surveillance.selectors import is_operator_service_user
+from surveillance.accounts.authentication import CameraPrincipal
+from surveillance.accounts.selectors import is_operator_service_user
 
 
 def is_camera(request) -> bool:
