@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
@@ -25,16 +24,10 @@ from notifications.serializers import (
 )
 from surveillance.access import Action
 from surveillance.accounts.users import signed_in_user
-from surveillance.pagination import PagePagination
+from surveillance.pagination import page_response
 from surveillance.schema import paginated
 
 _test_slots = threading.BoundedSemaphore(settings.CHANNEL_TEST_CONCURRENCY)
-
-
-def _paginated(queryset, request: Request, view, serializer_class) -> Response:
-    paginator = PagePagination()
-    page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class ChannelListCreateApi(APIView):
@@ -45,7 +38,7 @@ class ChannelListCreateApi(APIView):
         responses={200: paginated(ChannelOutputSerializer, name="PaginatedChannelList")},
     )
     def get(self, request: Request) -> Response:
-        return _paginated(
+        return page_response(
             selectors.channels_of(signed_in_user(request)), request, self, ChannelOutputSerializer
         )
 
@@ -128,7 +121,7 @@ class DeliveryListApi(APIView):
             channel_id=filters.validated_data.get("channel"),
             status=filters.validated_data.get("status"),
         )
-        return _paginated(queryset, request, self, DeliveryOutputSerializer)
+        return page_response(queryset, request, self, DeliveryOutputSerializer)
 
 
 class DeliveryDetailApi(APIView):

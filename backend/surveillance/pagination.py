@@ -137,6 +137,17 @@ class PagePagination(PageNumberPagination):
         return shape
 
 
+def page_response(
+    queryset: Any, request: Any, view: Any, serializer_class: Any, *, paginator: Any = None
+) -> Response:
+    """One page of ``queryset`` as every list answers: ``paginator`` (default the page numbers) picks the
+    rows, ``serializer_class`` renders them with the request in its context (absolute URLs)."""
+    paginator = paginator or PagePagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    data = serializer_class(page, many=True, context={"request": request}).data
+    return paginator.get_paginated_response(data)
+
+
 class AlertCursorPagination(CursorPagination):
     ordering = ("-occurred_at", "-id")
     page_size_query_param = "page_size"

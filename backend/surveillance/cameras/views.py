@@ -24,14 +24,8 @@ from surveillance.cameras.serializers import (
     CameraOutputSerializer,
     IngestTokenOutputSerializer,
 )
-from surveillance.pagination import PagePagination
+from surveillance.pagination import page_response
 from surveillance.schema import paginated
-
-
-def _paginated(paginator, queryset, request: Request, view, serializer_class) -> Response:
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    data = serializer_class(page, many=True, context={"request": request}).data
-    return paginator.get_paginated_response(data)
 
 
 class CameraListCreateApi(APIView):
@@ -43,7 +37,7 @@ class CameraListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         cameras = selectors.cameras_of(signed_in_user(request))
-        return _paginated(PagePagination(), cameras, request, self, CameraOutputSerializer)
+        return page_response(cameras, request, self, CameraOutputSerializer)
 
     @extend_schema(request=CameraInputSerializer, responses={201: CameraCreatedOutputSerializer})
     def post(self, request: Request) -> Response:

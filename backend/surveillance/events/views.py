@@ -19,14 +19,8 @@ from surveillance.events.serializers import (
     AlertsAcknowledgeInputSerializer,
     AlertsAcknowledgeOutputSerializer,
 )
-from surveillance.pagination import AlertCursorPagination, PagePagination
+from surveillance.pagination import AlertCursorPagination, PagePagination, page_response
 from surveillance.schema import paginated
-
-
-def _paginated(paginator, queryset, request: Request, view, serializer_class) -> Response:
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    data = serializer_class(page, many=True, context={"request": request}).data
-    return paginator.get_paginated_response(data)
 
 
 class AlertListApi(APIView):
@@ -66,7 +60,7 @@ class AlertListApi(APIView):
         queryset = reviews.with_review_state(queryset, signed_in_user(request))
         cursor = request.query_params.get("pagination") == "cursor" or "cursor" in request.query_params
         paginator = AlertCursorPagination() if cursor else PagePagination()
-        return _paginated(paginator, queryset, request, self, AlertOutputSerializer)
+        return page_response(queryset, request, self, AlertOutputSerializer, paginator=paginator)
 
 
 class AlertDetailApi(APIView):
