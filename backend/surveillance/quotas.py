@@ -133,7 +133,8 @@ def check_storage_quota(*, camera: Camera, adding: int) -> None:
 
 
 def check_camera_count(*, team_id: int) -> None:
-    """Refuses one more camera past the team's limit (lock the team's row first: ``lock_team``)."""
+    """Refuses one more camera past the team's limit (callers lock the team's row first, as camera_create
+    does, so that concurrent creates cannot pass it together)."""
     quota = _team_quota(team_id)
     limit = _limit(quota.max_cameras if quota else None, settings.MAX_CAMERAS_PER_USER)
     count = Camera.objects.filter(team_id=team_id).count()
