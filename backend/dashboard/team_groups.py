@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 
 from dashboard.group_forms import CameraGroupForm
+from surveillance.access import team_cameras
 from surveillance.cameras.selectors import cameras_of
-from surveillance.models import Camera
 from teams import selectors
 from teams.models import CameraGroup, Membership, Team
 
@@ -29,7 +29,7 @@ class GroupRow:
 
 def camera_choices(team: Team) -> list[tuple[int, str]]:
     """The team's cameras as the group forms offer them, by name."""
-    return list(Camera.objects.filter(team_id=team.pk).order_by("name", "id").values_list("pk", "name"))
+    return list(team_cameras(team.pk).order_by("name", "id").values_list("pk", "name"))
 
 
 def group_rows(
@@ -49,7 +49,7 @@ def group_rows(
     for membership in members:
         for group in membership.groups.all():
             narrowed.setdefault(group.pk, []).append(membership.user.username)
-    choices = sorted(names.items(), key=lambda item: (item[1], item[0])) if editable else []
+    choices = list(names.items()) if editable else []  # in camera_choices' order: by name
     rows = []
     for group in selectors.groups_of(team):
         ids = [camera.pk for camera in group.cameras.all()]
