@@ -305,3 +305,42 @@ def test_the_new_routes_refuse_an_oversized_body_before_authentication_and_befor
         )
         answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_slow_heads_to_the_new_routes_are_closed_at_the_head_deadline_and_health_stays_up(backend):
+    """A slow client of issue 25's later routes: a request head trickled to each of them at once, never
+    finished, is closed by the server's head deadline (in front of every route, before authentication),
+    while the health probe keeps answering."""
+    host, port = backend.url.removeprefix("http://").split(":")
+    heads = {
+        path: f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {'a' * 200}\r\n\r\n".encode()
+        for path in NEW_ROUTES
+    }
+    socks = {path: socket.create_connection((host, int(port)), timeout=5) for path in NEW_ROUTES}
+    started = time.monotonic()
+    closed_after: dict[str, float] = {}
+    probes = []
+    sent = 0
+    try:
+        while time.monotonic() - started < HEAD_DEADLINE + 10 and len(closed_after) < len(socks):
+            for path, sock in socks.items():
+                if path in closed_after:
+                    continue
+                try:
+                    if sent < len(heads[path]) - 1:  # never the whole head
+                        sock.send(heads[path][sent : sent + 1])
+                except OSError:
+                    closed_after[path] = time.monotonic() - started
+                if closed_by_server(sock):
+                    closed_after.setdefault(path, time.monotonic() - started)
+            sent += 1
+            probes.append(timed("GET", f"{backend.url}/healthz"))
+            time.sleep(TRICKLE_SECONDS)
+    finally:
+        for sock in socks.values():
+            sock.close()
+
+    assert set(closed_after) == set(NEW_ROUTES), sorted(set(NEW_ROUTES) - set(closed_after))
+    assert all(HEAD_DEADLINE - 1 <= seconds <= HEAD_DEADLINE + 10 for seconds in closed_after.values())
+    assert all(status == 200 for _, status in probes), probes
+    assert statistics.median(seconds for seconds, _ in probes) < PROBE_MEDIAN_LIMIT
