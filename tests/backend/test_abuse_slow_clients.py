@@ -312,33 +312,20 @@ def test_slow_heads_to_the_new_routes_are_closed_at_the_head_deadline_and_health
     finished, is closed by the server's head deadline (in front of every route, before authentication),
     while the health probe keeps answering."""
     host, port = backend.url.removeprefix("http://").split(":")
-    heads = {
-        path: f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {'a' * 200}\r\n\r\n".encode()
+    heads = [
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {'a' * 200}\r\n\r\n".encode()
         for path in NEW_ROUTES
-    }
-    socks = {path: socket.create_connection((host, int(port)), timeout=5) for path in NEW_ROUTES}
-    started = time.monotonic()
+    ]
     closed_after: dict[str, float] = {}
     probes = []
-    sent = 0
-    try:
-        while time.monotonic() - started < HEAD_DEADLINE + 10 and len(closed_after) < len(socks):
-            for path, sock in socks.items():
-                if path in closed_after:
-                    continue
-                try:
-                    if sent < len(heads[path]) - 1:  # never the whole head
-                        sock.send(heads[path][sent : sent + 1])
-                except OSError:
+    with Tricklers((host, int(port)), [(head[:1], head[1:]) for head in heads]) as tricklers:
+        started = time.monotonic()
+        while time.monotonic() - started < HEAD_DEADLINE + 10 and len(closed_after) < len(NEW_ROUTES):
+            for path, sock in zip(NEW_ROUTES, tricklers.sockets, strict=True):
+                if path not in closed_after and closed_by_server(sock):
                     closed_after[path] = time.monotonic() - started
-                if closed_by_server(sock):
-                    closed_after.setdefault(path, time.monotonic() - started)
-            sent += 1
             probes.append(timed("GET", f"{backend.url}/healthz"))
             time.sleep(TRICKLE_SECONDS)
-    finally:
-        for sock in socks.values():
-            sock.close()
 
     assert set(closed_after) == set(NEW_ROUTES), sorted(set(NEW_ROUTES) - set(closed_after))
     assert all(HEAD_DEADLINE - 1 <= seconds <= HEAD_DEADLINE + 10 for seconds in closed_after.values())
